@@ -1,0 +1,183 @@
+/**
+ * `api.fetch.rps`: authenticated envelope fetches per second under autocannon, against the real
+ * custodian process, next to a bare Express route (bench/bare-server.ts) in the same run, at
+ * each connection count of the profile (50 and 500).
+ *
+ * Authentication: every request is a distinct, valid EIP-712 `EnvelopeRequest` of one of the
+ * released grants (signed fetches are single use per (requestId, issuedAt)), pre-signed before
+ * the run (bench/lib/fetcher.ts) and handed out one per request by autocannon's `setupRequest`.
+ * The run stops when the pre-signed requests are spent (autocannon `maxOverallRequests`) or after
+ * `profile.api.seconds`, whichever comes first; rps = 2xx answers / elapsed seconds. A Sign-In
+ * with Ethereum bearer session, once the API offers it, would measure the session path
+ * instead (one signature check per session rather than per request); this measures the
+ * per-request signature path, the one every client has.
+ *
+ * The custodian runs with its rate limits lifted (SEALSHARE_RATE_LIMIT_*: capacity, not the
+ * limiter, is measured). Entries: rps and p99 latency vs the bare route, errors (non-2xx,
+ * socket errors, timeouts) as a share of requests, and the custodian's RSS before and after.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { entry, type Entry } from "./lib/harness.js";
+import { EnvelopeSigner, type SignedFetch } from "./lib/fetcher.js";
+import { ROOT, treeRssMiB, TSX } from "./lib/proc.js";
+import type { Profile } from "./lib/profiles.js";
+
+export interface ApiTarget {
+  url: string;
+  pid: number;
+  signer: EnvelopeSigner;
+  /** Released grants the requester may fetch. */
+  requestIds: bigint[];
+  /** One real envelope, so the bare route answers the same bytes. */
+  sampleEnvelope: unknown;
+}
+
+interface LoadResult {
+  rps: number;
+  p99: number;
+  errors: number;
+  total: number;
+  /** e.g. "200×812, 401×3, socket errors×2" */
+  breakdown: string;
+}
+
+/** Pre-signed fetches, each handed out once; what one run leaves is used by the next. */
+class Pool {
+  readonly #items: SignedFetch[] = [];
+  #next = 0;
+  constructor(readonly make: (i: number) => SignedFetch) {}
+  get left(): number {
+    return this.#items.length - this.#next;
+  }
+  fill(n: number): void {
+    while (this.left < n) this.#items.push(this.make(this.#items.length));
+  }
+  take(): SignedFetch {
+    this.fill(1); // maxOverallRequests keeps this from signing during a run; never hand one out twice
+    return this.#items[this.#next++]!;
+  }
+}
+
+async function load(url: string, connections: number, seconds: number, pool?: Pool, fixed?: SignedFetch): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    // Stop early when the pre-signed requests are spent (`amount` would ignore `duration`).
+    maxOverallRequests: pool?.left,
+    timeout: 10,
+    requests: [
+      {
+        method: "GET",
+        setupRequest: (req) => {
+          const f = pool ? pool.take() : fixed!;
+          return { ...req, path: f.path, headers: { ...req.headers, accept: "application/json", ...f.headers } };
+        },
+      },
+    ],
+  });
+  const ok = result["2xx"];
+  const errors = result.non2xx + result.errors + result.timeouts;
+  const parts = Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => `${code}×${s.count ?? 0}`);
+  if (result.errors) parts.push(`socket errors×${result.errors}`);
+  if (result.timeouts) parts.push(`timeouts×${result.timeouts}`);
+  return { rps: ok / result.duration, p99: result.latency.p99, errors, total: ok + errors, breakdown: parts.join(", ") || "none" };
+}
+
+async function startBare(envelope: unknown): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(TSX, [join(ROOT, "bench", "bare-server.ts"), JSON.stringify(envelope)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], detached: true });
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      process.kill(-child.pid!, "SIGTERM");
+      await exited;
+    },
+  };
+}
+
+export async function runApi(profile: Profile, target: ApiTarget, say: (line: string) => void): Promise<Entry[]> {
+  const { connections, seconds, requestsPerRun } = profile.api;
+  if (target.requestIds.length === 0) throw new Error("no released grants to fetch");
+  const bare = await startBare(target.sampleEnvelope);
+  try {
+    const ids = target.requestIds;
+    const rssBefore = await treeRssMiB(target.pid);
+    const fixed = target.signer.sign(ids[0]!); // the bare route ignores authentication
+    const runs: { c: number; ours: LoadResult; base: LoadResult }[] = [];
+    const pool = new Pool((i) => target.signer.sign(ids[i % ids.length]!));
+    for (const [k, c] of connections.entries()) {
+      const size = Math.max(requestsPerRun, 2 * c); // at least a couple of requests per connection
+      if (pool.left < size) say(`api: pre-signing ${size - pool.left} envelope fetches`);
+      pool.fill(size);
+      say(`api: autocannon, ${c} connections, custodian and bare Express`);
+      let ours: LoadResult;
+      let base: LoadResult;
+      if (k % 2 === 0) {
+        ours = await load(target.url, c, seconds, pool);
+        base = await load(bare.url, c, seconds, undefined, fixed);
+      } else {
+        base = await load(bare.url, c, seconds, undefined, fixed);
+        ours = await load(target.url, c, seconds, pool);
+      }
+      runs.push({ c, ours, base });
+      say(`api: ${c} connections: custodian ${ours.rps.toFixed(1)} req/s (${ours.breakdown}), bare ${base.rps.toFixed(1)} req/s (${base.breakdown})`);
+    }
+    const rssAfter = await treeRssMiB(target.pid);
+
+    const out: Entry[] = [];
+    for (const [k, { c, ours, base }] of runs.entries()) {
+      const suffix = k === 0 ? "" : `.c${c}`;
+      out.push(
+        entry({
+          name: `api.fetch.rps${suffix}`,
+          unit: "req/s",
+          samples: ours.rps,
+          baseline: { name: `bare Express route, ${c} connections`, samples: base.rps },
+          target: k === 0 ? { on: "ratio", min: 0.5, text: "≥ 0.5× bare Express" } : undefined,
+          note: `${c} connections; each request a distinct pre-signed EIP-712 EnvelopeRequest; 2xx answers per second`,
+        }),
+        entry({
+          name: `api.fetch.p99_ms${suffix}`,
+          unit: "ms",
+          samples: ours.p99,
+          baseline: { name: `bare Express p99, ${c} connections`, samples: base.p99 },
+          note: `autocannon p99 latency, ${c} connections`,
+        }),
+        entry({
+          name: `api.fetch.errors${suffix}`,
+          unit: "requests",
+          samples: ours.errors,
+          baseline: { name: "requests sent", samples: ours.total },
+          target: { on: "value", max: 0, text: "0 errors" },
+          note: `non-2xx answers + socket errors + timeouts; ratio = error rate; answers: ${ours.breakdown}`,
+        }),
+      );
+    }
+    out.push(
+      entry({
+        name: "api.custodian.rss_mib",
+        unit: "MiB",
+        samples: rssAfter,
+        baseline: { name: "custodian RSS before the load", samples: rssBefore },
+        note: "resident memory of the custodian process tree (tsx + node) after every autocannon run",
+      }),
+    );
+    return out;
+  } finally {
+    await bare.stop();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * `sealshare access …` — requests and grants: a requester asks; the provider and supervisors
+ * approve, reject or revoke; anyone reads a request's status.
+ */
+import { Command, Option } from "commander";
+import { requestAccess } from "../sdk/actions/request-access.js";
+import { approveRequest } from "../sdk/actions/approve-request.js";
+import { rejectRequest } from "../sdk/actions/reject-request.js";
+import { revokeGrant } from "../sdk/actions/revoke-grant.js";
+import { getRequestStatus } from "../sdk/actions/get-request-status.js";
+import { consentFromJson } from "../sdk/actions/consent-terms.js";
+import { SealshareError } from "../sdk/errors.js";
+import { SUPERVISOR_ROLE } from "../sdk/contracts.js";
+import { readCall, type SealshareContext } from "../sdk/actions/context.js";
+import { action, duration, kindName, parseDuration, parseId, parseKind, parsePurpose, parseUint, when } from "./lib/command.js";
+import { readJsonFile } from "./lib/keyfiles.js";
+
+/** provider if the account is the dataset's current provider, else supervisor if it holds the role. */
+async function roleFor(ctx: SealshareContext, requestId: bigint): Promise<"provider" | "supervisor"> {
+  const me = await ctx.signer!.getAddress();
+  const r = await readCall(() => ctx.ledger.requestOf(requestId));
+  const d = await readCall(() => ctx.ledger.dataset(r.datasetId));
+  if (d.provider === me) return "provider";
+  if (await ctx.ledger.hasRole(SUPERVISOR_ROLE, me)) return "supervisor";
+  throw new SealshareError("NOT_APPROVER", `${me} is neither dataset #${r.datasetId}'s provider nor a supervisor`, { hint: "approve with the provider's or a supervisor's account (--as / --keystore)" });
+}
+
+const grantLine = (g: { kind: number; expiresAt: number } | undefined) => (g ? `  GRANTED: ${kindName(g.kind)} until ${when(g.expiresAt)}` : undefined);
+
+export function accessCommand(): Command {
+  const cmd = new Command("access").description("access requests and grants: request, approve, reject, revoke, status");
+
+  cmd
+    .command("request")
+    .description("ask for access to a dataset under a consent (requester)")
+    .requiredOption("--dataset <id>", "the dataset", parseId)
+    .requiredOption("--consent <file>", "the consent file (signed by the subject, or recorded already)")
+    .requiredOption("--device <label>", "your device whose published key the data key is wrapped to")
+    .option("--purpose <name>", "purpose (default: the consent's)", parsePurpose)
+    .option("--kind <kind>", "temporary or formal", parseKind, 2)
+    .addOption(new Option("--duration <duration>", "how long you want access (e.g. 7d)").argParser(parseDuration).default(7 * 86_400, "7d"))
+    .option("--version <n>", "dataset version (default: the latest)", parseUint, 0)
+    .action(
+      action<{ dataset: bigint; consent: string; device: string; purpose?: number; kind: number; duration: number; version: number }>(async (s, o) => {
+        const c = consentFromJson(await readJsonFile(o.consent, "consent file"));
+        const { deployment } = await s.chain();
+        if (c.chainId && c.chainId !== deployment.chainId) {
+          throw new SealshareError("WRONG_CHAIN", `the consent is for chain ${c.chainId}, this deployment is on chain ${deployment.chainId}`, { hint: "the subject must sign for this deployment" });
+        }
+        const r = await requestAccess(await s.ctx(true), {
+          datasetId: o.dataset,
+          version: o.version,
+          purpose: o.purpose ?? c.terms.purpose,
+          kind: o.kind,
+          duration: o.duration,
+          device: o.device,
+          consent: c.terms,
+          signature: c.signature,
+        });
+        s.out.result(r, [
+          `request #${r.requestId} for dataset #${o.dataset} v${r.version || "latest"} (${kindName(o.kind)}, ${duration(o.duration)})${r.consentRecorded ? "; consent recorded in the same transaction" : ""}`,
+          grantLine(r.granted),
+          `  tx ${r.txHash}`,
+        ]);
+      }),
+    );
+
+  cmd
+    .command("approve")
+    .description("approve a request as the dataset's provider or as a supervisor (the role is found from your account unless --role says)")
+    .argument("<requestId>", "the request", parseId)
+    .addOption(new Option("--role <role>", "approve as").choices(["provider", "supervisor"]))
+    .action(
+      action<{ role?: "provider" | "supervisor" }, [bigint]>(async (s, o, requestId) => {
+        const ctx = await s.ctx(true);
+        const id = requestId;
+        const role = o.role ?? (await roleFor(ctx, id));
+        const r = await approveRequest(ctx, { requestId: id, as: role });
+        s.out.result(r, [`approved request #${r.requestId} as ${r.as} (supervisor approvals: ${r.supervisorApprovals})`, grantLine(r.granted), `  tx ${r.txHash}`]);
+      }),
+    );
+
+  cmd
+    .command("reject")
+    .description("refuse a pending request (provider or supervisor)")
+    .argument("<requestId>", "the request", parseId)
+    .option("--reason <code>", "reason code", parseUint, 0)
+    .action(
+      action<{ reason: number }, [bigint]>(async (s, o, requestId) => {
+        const r = await rejectRequest(await s.ctx(true), { requestId: requestId, reasonCode: o.reason });
+        s.out.result(r, [`rejected request #${r.requestId} (reason ${r.reasonCode})`, `  tx ${r.txHash}`]);
+      }),
+    );
+
+  cmd
+    .command("revoke")
+    .description("revoke a live grant at once (provider or supervisor)")
+    .argument("<requestId>", "the request", parseId)
+    .option("--reason <code>", "reason code", parseUint, 0)
+    .action(
+      action<{ reason: number }, [bigint]>(async (s, o, requestId) => {
+        const r = await revokeGrant(await s.ctx(true), { requestId: requestId, reasonCode: o.reason });
+        s.out.result(r, [
+          `revoked the grant of request #${r.requestId}: the custodian stops serving its key`,
+          "  (a key already released cannot be taken back; publish a new version under a new key to protect future data)",
+          `  tx ${r.txHash}`,
+        ]);
+      }),
+    );
+
+  cmd
+    .command("status")
+    .description("show a request's approvals and whether its grant is valid now (and why not)")
+    .argument("<requestId>", "the request", parseId)
+    .action(
+      action<Record<string, unknown>, [bigint]>(async (s, _o, requestId) => {
+        const r = await getRequestStatus(await s.ctx(), { requestId: requestId });
+        const g = r.grant;
+        s.out.result(r, [
+          `request #${r.requestId}: ${r.status.toLowerCase()} — dataset #${r.datasetId}${r.version ? ` v${r.version}` : ""}, ${r.wantKind.toLowerCase()} wanted by ${r.requester}`,
+          `  approvals: provider ${r.providerApproved ? "yes" : "no"}, supervisors ${r.supervisorApprovals}`,
+          g.valid ? `  grant VALID: ${g.kind.toLowerCase()} until ${when(g.expiresAt)} (key #${g.keyId})` : `  grant not valid: ${g.reason}${g.expiresAt ? ` (expires/expired ${when(g.expiresAt)})` : ""}`,
+        ]);
+      }),
+    );
+  return cmd;
+}

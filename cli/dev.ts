@@ -1,0 +1,161 @@
+/**
+ * `sealshare dev` — everything on this machine, one command: a local Hardhat node, the ledger
+ * deployed with its roles wired, the key custodian (its own process, SQLite), a blob folder,
+ * an encrypted keystore per role and a ready-to-use config file. Runs until Ctrl-C, then stops
+ * what it started.
+ *
+ * The accounts are Hardhat's well-known development accounts — public keys, never for real
+ * value — and their keystores use a light scrypt setting and the printed password, so commands
+ * stay quick. Use `sealshare config new-account` for anything else.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { Command } from "commander";
+import { encryptKeystoreJson, hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
+import { deployLedger, writeDeployment } from "../sdk/contracts.js";
+import { SealshareError } from "../sdk/errors.js";
+import { startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../scripts/lib/custodian-process.js";
+import { action } from "./lib/command.js";
+import type { ConfigFile } from "./lib/config.js";
+
+export const DEV_PASSWORD = "sealshare-dev";
+const MARKER = ".sealshare-dev";
+
+/** Role of each of the node's first accounts. */
+export const DEV_ROLES = [
+  { name: "admin", role: "admin (governance: grants roles, pauses)" },
+  { name: "supervisor", role: "supervisor (registers members, approves, revokes)" },
+  { name: "custodian", role: "key custodian's signing account (used by the custodian process only)" },
+  { name: "bank", role: "provider (a bank; register it as a member first)" },
+  { name: "insurer", role: "requester (an insurer; register it as a member first)" },
+  { name: "lender", role: "requester (a lender; register it as a member first)" },
+  { name: "ana", role: "subject (the person the data is about)" },
+  { name: "auditor", role: "auditor (anyone; needs no role)" },
+] as const;
+
+/** Only a folder we created (marked) or an empty/missing one may be wiped. */
+async function prepareDir(dir: string): Promise<void> {
+  if (existsSync(dir)) {
+    const entries = await readdir(dir);
+    if (entries.length > 0 && !entries.includes(MARKER)) {
+      throw new SealshareError("DIR_NOT_EMPTY", `${dir} exists and was not made by \`sealshare dev\``, { hint: "choose another --dir, or empty it" });
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+  await mkdir(join(dir, "keys"), { recursive: true });
+  await writeFile(join(dir, MARKER), "made by `sealshare dev`; wiped by the next run\n");
+}
+
+export function devCommand(): Command {
+  return new Command("dev")
+    .description("start a local chain, deploy the ledger, run the custodian and write a ready-to-use config; runs until Ctrl-C")
+    .option("--dir <dir>", "working folder (wiped at start)", ".sealshare-dev")
+    .option("--write-config <file>", "where to write the config file (default: <dir>/sealshare.config.json)")
+    .action(
+      action<{ dir: string; writeConfig?: string }>(async (s, o) => {
+        const dir = resolve(o.dir);
+        const configPath = resolve(o.writeConfig ?? join(dir, "sealshare.config.json"));
+        await prepareDir(dir);
+        const cleanups: Array<() => Promise<void>> = [];
+        const cleanup = async () => {
+          for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+          cleanups.length = 0;
+        };
+        let stop: () => void = () => undefined;
+        const stopped = new Promise<void>((res) => (stop = res));
+        const onSignal = () => stop();
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+        try {
+          s.out.note("starting a local Hardhat node …");
+          const chain: LocalChain = await startLocalChain({ accounts: DEV_ROLES.length });
+          cleanups.push(() => chain.stop());
+          const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
+          cleanups.push(async () => provider.destroy());
+          const wallets = chain.accounts.slice(0, DEV_ROLES.length).map((k) => new Wallet(k, provider));
+          const by = (name: (typeof DEV_ROLES)[number]["name"]) => wallets[DEV_ROLES.findIndex((r) => r.name === name)]!;
+
+          s.out.note("deploying the ledger …");
+          const { deployment } = await deployLedger(by("admin"), { supervisors: [by("supervisor").address], custodian: by("custodian").address });
+          const deploymentPath = join(dir, "deployment.json");
+          await writeDeployment(deploymentPath, deployment);
+
+          s.out.note("starting the key custodian …");
+          const custodian: CustodianProcess = await startCustodianProcess({
+            rpcUrl: chain.url,
+            deploymentPath,
+            dbPath: join(dir, "custodian.db"),
+            logPath: join(dir, "custodian.log"),
+            custodianKey: by("custodian").privateKey,
+            eciesKey: hexlify(randomBytes(32)),
+            masterKey: hexlify(randomBytes(32)),
+          });
+          cleanups.push(() => custodian.stop());
+
+          const accounts: Record<string, string> = {};
+          const names: Record<string, string> = {};
+          const listed = [];
+          for (const [i, r] of DEV_ROLES.entries()) {
+            const w = wallets[i]!;
+            names[w.address] = r.name;
+            let keystore: string | undefined;
+            if (r.name !== "custodian") {
+              keystore = join(dir, "keys", `${r.name}.json`);
+              await writeFile(keystore, await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, DEV_PASSWORD, { scrypt: { N: 1 << 12 } }), { mode: 0o600 });
+              accounts[r.name] = relative(resolve(configPath, ".."), keystore) || keystore;
+            }
+            listed.push({ name: r.name, role: r.role, address: w.address, ...(keystore ? { keystore } : {}) });
+          }
+          const blobDir = join(dir, "blobs");
+          await mkdir(blobDir, { recursive: true });
+          const config: ConfigFile = {
+            rpcUrl: chain.url,
+            deployment: relative(resolve(configPath, ".."), deploymentPath),
+            custodianUrl: custodian.url,
+            blobDir: relative(resolve(configPath, ".."), blobDir) || ".",
+            accounts,
+            names,
+          };
+          await writeFile(configPath, JSON.stringify(config, null, 2) + "\n");
+
+          const ready = {
+            rpcUrl: chain.url,
+            custodianUrl: custodian.url,
+            chainId: deployment.chainId,
+            ledger: deployment.ledger,
+            deployBlock: deployment.deployBlock,
+            config: configPath,
+            keystorePassword: DEV_PASSWORD,
+            dir,
+            accounts: listed,
+          };
+          s.out.result(ready, [
+            "Sealshare dev environment is up.",
+            `  chain      ${chain.url} (chain id ${deployment.chainId})`,
+            `  ledger     ${deployment.ledger}`,
+            `  custodian  ${custodian.url}  (log: ${join(dir, "custodian.log")})`,
+            `  blobs      ${blobDir}`,
+            `  config     ${configPath}`,
+            "",
+            "Accounts (Hardhat development keys — never use them for real value):",
+            ...listed.map((a) => `  ${a.name.padEnd(10)} ${a.address}  ${a.role}`),
+            "",
+            "In another terminal:",
+            `  export SEALSHARE_CONFIG=${configPath}`,
+            `  export SEALSHARE_KEYSTORE_PASSWORD=${DEV_PASSWORD}`,
+            `  sealshare --as supervisor members register ${by("bank").address} --kyc-ref KYC-BANK-1`,
+            "",
+            "Press Ctrl-C to stop.",
+          ]);
+          await stopped;
+          s.out.note("stopping …");
+        } finally {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          await cleanup();
+        }
+      }),
+    );
+}

@@ -1,0 +1,61 @@
+/**
+ * `sealshare key …` — data keys and the custodian: the provider deposits a version's key; the
+ * requester fetches the key of its grant (checked against the chain) into a key file.
+ */
+import { resolve } from "node:path";
+import { Command, Option } from "commander";
+import { depositKey } from "../sdk/actions/deposit-key.js";
+import { fetchKey } from "../sdk/actions/fetch-key.js";
+import { action, kindName, parseDuration, parseId, parseUint, when } from "./lib/command.js";
+import { UsageError } from "./lib/errors.js";
+import { readDataKey, readDeviceKey, writeDataKey } from "./lib/keyfiles.js";
+import { readCall } from "../sdk/actions/context.js";
+
+export function keyCommand(): Command {
+  const cmd = new Command("key").description("data keys and the custodian: deposit (provider), fetch (requester)");
+
+  cmd
+    .command("deposit")
+    .description("deposit a dataset version's data key with the custodian (provider)")
+    .requiredOption("--key-file <file>", "the data key file written by `dataset register --key-out`")
+    .option("--dataset <id>", "dataset id (default: from the key file)", parseId)
+    .option("--version <n>", "version (default: from the key file)", parseUint)
+    .action(
+      action<{ keyFile: string; dataset?: bigint; version?: number }>(async (s, o) => {
+        const k = await readDataKey(o.keyFile);
+        const datasetId = o.dataset ?? (k.datasetId !== undefined ? BigInt(k.datasetId) : undefined);
+        const version = o.version ?? k.version;
+        if (datasetId === undefined || version === undefined) throw new UsageError("the key file names no dataset version; pass --dataset <id> --version <n>");
+        const r = await depositKey(await s.ctx(true), { custodian: await s.custodian(), datasetId, version, dek: k.dek });
+        k.dek.fill(0);
+        s.out.result(r, `${r.created ? "deposited" : "already deposited:"} the data key of dataset #${r.datasetId} v${r.version} with the custodian ${r.custodian}`);
+      }),
+    );
+
+  cmd
+    .command("fetch")
+    .description("fetch the data key of a granted request, check it against the chain, write it to a key file (requester)")
+    .argument("<requestId>", "the request", parseId)
+    .requiredOption("--device-key <file>", "the device key file the request named")
+    .requiredOption("-o, --out <file>", "where to write the data key file (owner-readable only)")
+    .addOption(new Option("--wait <duration>", "wait this long while the custodian is still releasing").argParser(parseDuration).default(0, "0s"))
+    .option("--formal", "wait for the formal envelope (not the temporary one)")
+    .option("--force", "replace an existing file")
+    .action(
+      action<{ deviceKey: string; out: string; wait: number; formal?: boolean; force?: boolean }, [bigint]>(async (s, o, requestId) => {
+        const device = await readDeviceKey(o.deviceKey);
+        const ctx = await s.ctx(true);
+        const k = await fetchKey(ctx, { custodian: await s.custodian(), requestId: requestId, devicePrivateKey: device.privateKey, waitMs: o.wait * 1000, minKind: o.formal ? 2 : 0 });
+        const v = await readCall(() => ctx.ledger.datasetVersion(k.datasetId, k.version));
+        await writeDataKey(o.out, { datasetId: k.datasetId.toString(), version: k.version, dek: k.dek, ciphertextSha256: v.ciphertextSha256, keyCommitment: v.keyCommitment }, o.force);
+        k.dek.fill(0);
+        const r = { requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodian: k.custodian, keyFile: resolve(o.out) };
+        s.out.result(r, [
+          `fetched the ${kindName(k.kind)} key of request #${k.requestId} (dataset #${k.datasetId} v${k.version}), valid until ${when(k.expiresAt)}`,
+          "  signed by the ledger's custodian; matches the key commitment on chain",
+          `  written to ${o.out} (secret); next: sealshare dataset decrypt --key-file ${o.out} -o <file> --format csv`,
+        ]);
+      }),
+    );
+  return cmd;
+}

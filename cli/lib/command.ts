@@ -1,0 +1,94 @@
+/**
+ * Glue between commander and the commands: argument parsers that turn bad input into usage
+ * errors (exit code 2), and `action()`, which gives each command a Session, prints any failure
+ * in words (or as JSON with --json) and sets the exit code.
+ */
+import { InvalidArgumentError, type Command } from "commander";
+import { isAddress, getAddress } from "ethers";
+import { SealshareError } from "../../sdk/errors.js";
+import { toCategory, toGrantKind, toPurpose, toSeconds } from "../../sdk/actions/vocab.js";
+import { describeError } from "./errors.js";
+import { Session } from "./session.js";
+import type { GlobalFlags } from "./config.js";
+
+/**
+ * Wraps a command body: `fn(session, opts, ...positionals)`. `A` types the positionals as their
+ * argument parsers return them (e.g. `[bigint]` for an id parsed by parseId).
+ */
+export function action<O = Record<string, unknown>, A extends unknown[] = string[]>(fn: (s: Session, opts: O, ...args: A) => Promise<void>) {
+  return async (...all: unknown[]): Promise<void> => {
+    const cmd = all[all.length - 1] as Command;
+    const positionals = all.slice(0, -2) as A;
+    const session = new Session(cmd.optsWithGlobals() as GlobalFlags);
+    try {
+      await fn(session, cmd.opts() as O, ...positionals);
+    } catch (err) {
+      const d = describeError(err);
+      session.out.error(d);
+      process.exitCode = d.exitCode;
+    } finally {
+      await session.close();
+    }
+  };
+}
+
+const wrap =
+  <T>(f: (v: string) => T) =>
+  (v: string): T => {
+    try {
+      return f(v);
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof SealshareError && err.hint ? `${err.message} (${err.hint})` : (err as Error).message);
+    }
+  };
+
+/** A non-negative integer id (dataset, request) as bigint. */
+export const parseId = wrap((v: string): bigint => {
+  if (!/^\d+$/.test(v)) throw new Error(`not a number: ${JSON.stringify(v)}`);
+  return BigInt(v);
+});
+
+export const parseUint = wrap((v: string): number => {
+  if (!/^\d+$/.test(v) || Number(v) > Number.MAX_SAFE_INTEGER) throw new Error(`not a non-negative integer: ${JSON.stringify(v)}`);
+  return Number(v);
+});
+
+export const parseAddress = wrap((v: string): string => {
+  if (!isAddress(v)) throw new Error(`not an address: ${JSON.stringify(v)} (0x + 40 hex digits)`);
+  return getAddress(v);
+});
+
+export const parseDuration = wrap((v: string): number => toSeconds(v));
+export const parseCategory = wrap((v: string): number => toCategory(v));
+export const parsePurpose = wrap((v: string): number => toPurpose(v));
+export const parseKind = wrap((v: string): number => toGrantKind(v));
+
+export const parseFormat = wrap((v: string): "json" | "csv" | "ndjson" | "raw" => {
+  if (!["json", "csv", "ndjson", "raw"].includes(v)) throw new Error(`unknown format ${JSON.stringify(v)}: use json, csv, ndjson or raw`);
+  return v as "json" | "csv" | "ndjson" | "raw";
+});
+
+export const parseBytes32 = wrap((v: string): string => {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(v)) throw new Error(`not a 32-byte hex value: ${JSON.stringify(v)}`);
+  return v.toLowerCase();
+});
+
+/** Unix seconds as ISO time. */
+export function when(t: number | bigint): string {
+  return new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** Seconds in the largest whole unit: "7 days", "30 minutes", "90 seconds". */
+export function duration(s: number): string {
+  for (const [unit, n] of [["day", 86_400], ["hour", 3_600], ["minute", 60]] as const) {
+    if (s >= n && s % n === 0) return `${s / n} ${unit}${s === n ? "" : "s"}`;
+  }
+  return `${s} seconds`;
+}
+
+export const KIND = ["none", "temporary", "formal"] as const;
+export const kindName = (k: number | bigint) => KIND[Number(k)] ?? `kind#${k}`;
+
+export function short(hex: string): string {
+  return hex.length > 14 ? `${hex.slice(0, 10)}…${hex.slice(-4)}` : hex;
+}

@@ -1,0 +1,169 @@
+/**
+ * What a command needs, built lazily from the resolved configuration: the chain (provider +
+ * deployment + ledger), the acting account, the custodian client and the blob store. Each is
+ * only set up (and only complained about when missing) if the command asks for it.
+ */
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
+import { connectLedger, readDeployment, type Deployment, type Sealshare } from "../../sdk/contracts.js";
+import { CustodianClient } from "../../sdk/custodian-client.js";
+import { SealshareError } from "../../sdk/errors.js";
+import { LocalBlobStore } from "../../sdk/blob/index.js";
+import type { SealshareContext } from "../../sdk/actions/context.js";
+import { loadConfig, required, type GlobalFlags, type ResolvedConfig } from "./config.js";
+import { Output } from "./output.js";
+import { createProgress, progressEnabled, type ProgressReporter } from "./progress.js";
+
+export class Session {
+  readonly out: Output;
+  #config?: ResolvedConfig;
+  #chain?: Promise<{ provider: JsonRpcProvider; deployment: Deployment; ledger: Sealshare }>;
+  #signer?: Promise<Signer>;
+
+  constructor(
+    readonly flags: GlobalFlags,
+    readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.out = new Output(Boolean(flags.json));
+  }
+
+  async config(): Promise<ResolvedConfig> {
+    this.#config ??= await loadConfig(this.flags, this.env);
+    return this.#config;
+  }
+
+  progress(): ProgressReporter {
+    return createProgress(progressEnabled(Boolean(this.flags.json)));
+  }
+
+  /** Provider, deployment and ledger; checks the node serves the deployment's chain and contract. */
+  chain(): Promise<{ provider: JsonRpcProvider; deployment: Deployment; ledger: Sealshare }> {
+    this.#chain ??= (async () => {
+      const c = await this.config();
+      const rpcUrl = required(c.rpcUrl, "JSON-RPC URL", "--rpc-url", "SEALSHARE_RPC_URL", "rpcUrl");
+      const deploymentPath = required(c.deployment, "deployment file", "--deployment", "SEALSHARE_DEPLOYMENT", "deployment");
+      let deployment: Deployment;
+      try {
+        deployment = await readDeployment(deploymentPath);
+      } catch (cause) {
+        throw new SealshareError("DEPLOYMENT_UNREADABLE", `cannot read the deployment file ${deploymentPath}: ${(cause as Error).message}`, {
+          cause,
+          hint: "point --deployment / SEALSHARE_DEPLOYMENT at the deployment JSON ({ chainId, ledger, deployBlock })",
+        });
+      }
+      const provider = new JsonRpcProvider(rpcUrl, Network.from(BigInt(deployment.chainId)), { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+      let chainId: string;
+      try {
+        chainId = BigInt((await provider.send("eth_chainId", [])) as string).toString();
+      } catch (cause) {
+        provider.destroy();
+        throw new SealshareError("RPC_UNREACHABLE", `could not reach the chain at ${rpcUrl}`, { cause, hint: "is the node running? check --rpc-url (`sealshare dev` starts a local one)" });
+      }
+      if (chainId !== deployment.chainId) {
+        provider.destroy();
+        throw new SealshareError("WRONG_CHAIN", `the node at ${rpcUrl} serves chain ${chainId}, the deployment is on chain ${deployment.chainId}`, { hint: "use the RPC URL of the deployment's chain" });
+      }
+      if ((await provider.getCode(deployment.ledger)) === "0x") {
+        provider.destroy();
+        throw new SealshareError("NO_LEDGER", `there is no contract at ${deployment.ledger} on chain ${chainId}`, { hint: "the deployment file is for another run of this chain; redeploy or fix --deployment" });
+      }
+      return { provider, deployment, ledger: connectLedger(deployment.ledger, provider) };
+    })();
+    return this.#chain;
+  }
+
+  /** The acting account, from SEALSHARE_PRIVATE_KEY or an encrypted keystore. */
+  signer(): Promise<Signer> {
+    this.#signer ??= (async () => {
+      const c = await this.config();
+      const { provider } = await this.chain();
+      const a = c.account;
+      if (!a) {
+        throw new SealshareError("NO_ACCOUNT", "this command signs, and no account is configured", {
+          hint: "set SEALSHARE_PRIVATE_KEY, pass --keystore <file>, or --as <name> for an account of the config file",
+        });
+      }
+      if (a.kind === "private-key-env") {
+        try {
+          return new Wallet(this.env.SEALSHARE_PRIVATE_KEY!.trim(), provider);
+        } catch {
+          throw new SealshareError("BAD_PRIVATE_KEY", "SEALSHARE_PRIVATE_KEY is not a valid private key", { hint: "it must be 32 bytes of hex (0x optional)" });
+        }
+      }
+      return (await openKeystore(a.path, this.env)).connect(provider);
+    })();
+    return this.#signer;
+  }
+
+  /** The SDK action context: ledger and (when `withSigner`) the acting account. */
+  async ctx(withSigner = false): Promise<SealshareContext> {
+    const { ledger, deployment } = await this.chain();
+    return { ledger, fromBlock: deployment.deployBlock, ...(withSigner ? { signer: await this.signer() } : {}) };
+  }
+
+  async custodian(): Promise<CustodianClient> {
+    const c = await this.config();
+    const url = required(c.custodianUrl, "custodian URL", "--custodian-url", "SEALSHARE_CUSTODIAN_URL", "custodianUrl");
+    const { deployment } = await this.chain();
+    return new CustodianClient(url, { chainId: deployment.chainId, ledger: deployment.ledger });
+  }
+
+  async blobStore(): Promise<LocalBlobStore> {
+    const c = await this.config();
+    return new LocalBlobStore(required(c.blobDir, "blob folder", "--blob-dir", "SEALSHARE_BLOB_DIR", "blobDir"));
+  }
+
+  async close(): Promise<void> {
+    if (this.#chain) {
+      try {
+        (await this.#chain).provider.destroy();
+      } catch {
+        /* never connected */
+      }
+    }
+  }
+}
+
+/** Decrypts an ethers JSON keystore; the password comes from SEALSHARE_KEYSTORE_PASSWORD or a prompt. */
+export async function openKeystore(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Wallet> {
+  let json: string;
+  try {
+    json = await readFile(path, "utf8");
+  } catch (cause) {
+    throw new SealshareError("KEYSTORE_NOT_FOUND", `cannot read the keystore ${path}`, { cause, hint: "check --keystore / SEALSHARE_KEYSTORE or the config's accounts" });
+  }
+  let password = env.SEALSHARE_KEYSTORE_PASSWORD;
+  if (password === undefined) {
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      throw new SealshareError("NO_PASSWORD", `the keystore ${path} needs a password`, { hint: "set SEALSHARE_KEYSTORE_PASSWORD (no terminal to ask on)" });
+    }
+    password = await promptHidden(`password for ${path}: `);
+  }
+  try {
+    const w = await Wallet.fromEncryptedJson(json, password);
+    return w instanceof Wallet ? w : new Wallet(w.privateKey);
+  } catch (cause) {
+    const wrong = /password/i.test(String((cause as Error).message));
+    throw new SealshareError(wrong ? "WRONG_PASSWORD" : "KEYSTORE_INVALID", wrong ? `wrong password for the keystore ${path}` : `${path} is not a valid JSON keystore`, {
+      cause,
+      hint: wrong ? "check SEALSHARE_KEYSTORE_PASSWORD (or the password you typed)" : "use an ethers/geth JSON keystore (`sealshare config new-account` writes one)",
+    });
+  }
+}
+
+/** Reads a line from the terminal without echoing it. */
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput;
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+      if (s.includes(question)) write.call(rl, question);
+    };
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stderr.write("\n");
+      resolve(answer);
+    });
+  });
+}

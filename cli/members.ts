@@ -1,0 +1,63 @@
+/** `sealshare members …` — a supervisor registers, suspends and reinstates member institutions. */
+import { Command } from "commander";
+import { registerMember } from "../sdk/actions/register-member.js";
+import { suspendMember } from "../sdk/actions/suspend-member.js";
+import { reinstateMember } from "../sdk/actions/reinstate-member.js";
+import { readCall } from "../sdk/actions/context.js";
+import { action, parseAddress, parseUint } from "./lib/command.js";
+
+const STATUS = ["none", "active", "suspended"] as const;
+
+export function membersCommand(): Command {
+  const cmd = new Command("members").description("register, suspend and reinstate member institutions (supervisor)");
+
+  cmd
+    .command("register")
+    .description("register an institution as a member (supervisor)")
+    .argument("<address>", "the institution's account", parseAddress)
+    .requiredOption("--kyc-ref <ref>", "off-chain KYC reference; only its keccak256 goes on chain")
+    .option("--metadata <uri>", "where the institution's public metadata lives", "")
+    .action(
+      action<{ kycRef: string; metadata: string }>(async (s, o, address) => {
+        const r = await registerMember(await s.ctx(true), { member: address!, kycRef: o.kycRef, metadataURI: o.metadata });
+        s.out.result(r, [`registered member ${r.member}`, `  tx ${r.txHash}`]);
+      }),
+    );
+
+  cmd
+    .command("suspend")
+    .description("suspend a member: its pending requests and live grants stop counting at once (supervisor)")
+    .argument("<address>", "the member's account", parseAddress)
+    .option("--reason <code>", "reason code", parseUint, 0)
+    .action(
+      action<{ reason: number }>(async (s, o, address) => {
+        const r = await suspendMember(await s.ctx(true), { member: address!, reasonCode: o.reason });
+        s.out.result(r, [`suspended member ${r.member} (epoch ${r.epoch}); its grants are void from now on`, `  tx ${r.txHash}`]);
+      }),
+    );
+
+  cmd
+    .command("reinstate")
+    .description("reinstate a suspended member; grants from before the suspension stay void (supervisor)")
+    .argument("<address>", "the member's account", parseAddress)
+    .action(
+      action(async (s, _o, address) => {
+        const r = await reinstateMember(await s.ctx(true), { member: address! });
+        s.out.result(r, [`reinstated member ${r.member}`, `  tx ${r.txHash}`]);
+      }),
+    );
+
+  cmd
+    .command("show")
+    .description("show an account's membership status")
+    .argument("<address>", "the account", parseAddress)
+    .action(
+      action(async (s, _o, address) => {
+        const ctx = await s.ctx();
+        const [status, epoch] = await readCall(() => ctx.ledger.memberOf(address!));
+        const r = { member: address!, status: STATUS[Number(status)] ?? "none", epoch: Number(epoch) };
+        s.out.result(r, `${r.member}: ${r.status}${r.epoch ? ` (suspended ${r.epoch} time(s) so far)` : ""}`);
+      }),
+    );
+  return cmd;
+}

@@ -1,0 +1,82 @@
+/**
+ * The `sealshare` command tree. Built by a function so that the docs generator
+ * (scripts/cli-docs.ts) and the tests can read every command's help without running anything.
+ */
+import { Command } from "commander";
+import { accessCommand } from "./access.js";
+import { auditCommand } from "./audit.js";
+import { configCommand } from "./config.js";
+import { consentCommand } from "./consent.js";
+import { datasetCommand } from "./dataset.js";
+import { devCommand } from "./dev.js";
+import { keyCommand } from "./key.js";
+import { keysCommand } from "./keys.js";
+import { membersCommand } from "./members.js";
+import { usageCommand } from "./usage.js";
+
+/** Help is wrapped at a fixed width so that docs/CLI.md does not depend on the terminal. */
+export const HELP_WIDTH = 100;
+
+export function buildProgram(): Command {
+  const program = new Command("sealshare")
+    .description("Consented, supervised sharing of encrypted financial data, recorded on an Ethereum ledger.")
+    .version("0.1.0", "--version", "print the version")
+    .helpOption("-h, --help", "show help for a command")
+    .option("--config <file>", "config file (default: ./sealshare.config.json if present) [env SEALSHARE_CONFIG]")
+    .option("--rpc-url <url>", "JSON-RPC endpoint of the ledger's chain [env SEALSHARE_RPC_URL]")
+    .option("--deployment <file>", "deployment file ({ chainId, ledger, deployBlock }) [env SEALSHARE_DEPLOYMENT]")
+    .option("--custodian-url <url>", "the key custodian's URL [env SEALSHARE_CUSTODIAN_URL]")
+    .option("--blob-dir <dir>", "local blob folder holding ciphertexts [env SEALSHARE_BLOB_DIR]")
+    .option("--keystore <file>", "act as the account in this encrypted JSON keystore [env SEALSHARE_KEYSTORE]")
+    .option("--as <name>", "act as a named account of the config file [env SEALSHARE_ACCOUNT]")
+    .option("--json", "print one machine-readable JSON document on stdout (errors too)")
+    .configureHelp({ showGlobalOptions: true, helpWidth: HELP_WIDTH })
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  program.addHelpText(
+    "after",
+    `
+The signing account comes from --keystore / --as, else SEALSHARE_PRIVATE_KEY, SEALSHARE_KEYSTORE or
+SEALSHARE_ACCOUNT, else the config file; a keystore's password from SEALSHARE_KEYSTORE_PASSWORD or a
+prompt. Settings: flags > environment > config file. Exit codes: 0 ok, 1 failed, 2 bad usage.`,
+  );
+  for (const group of [configCommand(), devCommand(), membersCommand(), keysCommand(), datasetCommand(), consentCommand(), accessCommand(), keyCommand(), usageCommand(), auditCommand()]) {
+    program.addCommand(group);
+  }
+  // Settings of the root (help width, global options in help, exit override) apply to every command.
+  const apply = (c: Command) => {
+    c.configureHelp({ showGlobalOptions: true, helpWidth: HELP_WIDTH }).showSuggestionAfterError(true).exitOverride();
+    c.helpOption("-h, --help", "show help for a command");
+    c.commands.forEach(apply);
+  };
+  program.commands.forEach(apply);
+  return program;
+}
+
+/** Every command path ("dataset register", …), depth first, for the docs and their test. */
+export function commandPaths(program: Command): string[][] {
+  const out: string[][] = [];
+  const walk = (c: Command, path: string[]) => {
+    for (const sub of c.commands) {
+      const p = [...path, sub.name()];
+      out.push(p);
+      walk(sub, p);
+    }
+  };
+  walk(program, []);
+  return out;
+}
+
+/** The help text of `sealshare <path…> --help`, exactly as printed (after-help text included). */
+export function helpOf(program: Command, path: string[]): string {
+  let c = program;
+  for (const name of path) {
+    const next = c.commands.find((x) => x.name() === name);
+    if (!next) throw new Error(`no command ${path.join(" ")}`);
+    c = next;
+  }
+  let text = "";
+  c.configureOutput({ writeOut: (s) => (text += s) });
+  c.outputHelp();
+  return text;
+}

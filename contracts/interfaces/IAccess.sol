@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ConsentTerms, GrantView} from "../common/Types.sol";
+
+/// @title Access requests, approvals and grants
+/// @notice A requester member asks for a dataset under a consent; the provider and supervisors
+///         approve as the dataset's policy requires; the contract grants a temporary and then a
+///         formal grant, each with `expiresAt = min(now + duration, consent expiry, policy max)`.
+interface IAccess {
+    /// @notice Parameters of a request.
+    struct RequestParams {
+        uint64 datasetId;
+        uint32 version; // 0 = the latest when requested (on-demand dataset with none yet: when granted)
+        uint32 purpose; // must equal the consent's purpose
+        uint8 kind; // GrantKind wanted: Temporary or Formal
+        uint32 duration; // seconds wanted
+        bytes32 deviceId; // the requester's device whose key the data key is wrapped to
+    }
+
+    /// @notice No request `requestId`.
+    error AccessUnknownRequest(uint256 requestId);
+    /// @notice The consent does not cover this request; `what` names the mismatch.
+    error AccessConsentMismatch(bytes32 consentId, string what);
+    /// @notice The requested kind or duration is out of bounds.
+    error AccessInvalidParams();
+    /// @notice The request is not in a state that allows this action.
+    error AccessWrongStatus(uint256 requestId, uint8 status);
+    /// @notice `approver` already approved this request in this role.
+    error AccessAlreadyApproved(uint256 requestId, address approver);
+    /// @notice `caller` may not approve, reject or revoke this request.
+    error AccessNotApprover(uint256 requestId, address caller);
+    /// @notice Only the requester may record usage.
+    error AccessNotRequester(uint256 requestId, address caller);
+    /// @notice The dataset has no version to grant yet (on-demand dataset not extracted yet).
+    error AccessNoVersion(uint64 datasetId);
+
+    /// @notice `requester` asked for `datasetId` under `consentId`. For on-demand datasets this
+    ///         is the provider's signal to extract and publish a version. `version` is the one
+    ///         approvers approve: "latest" already resolved, or 0 if the dataset has none yet.
+    /// @param requestId The new request's id.
+    /// @param datasetId The dataset asked for.
+    /// @param requester The member asking.
+    /// @param consentId The consent the request relies on.
+    /// @param version The version approvers approve (0: on-demand dataset with no version yet).
+    /// @param purpose Purpose code; equal to the consent's.
+    /// @param kind The GrantKind wanted.
+    /// @param duration Seconds wanted.
+    /// @param keyId The requester's encryption key the data key will be wrapped to.
+    event AccessRequested(
+        uint256 indexed requestId,
+        uint64 indexed datasetId,
+        address indexed requester,
+        bytes32 consentId,
+        uint32 version,
+        uint32 purpose,
+        uint8 kind,
+        uint32 duration,
+        uint40 keyId
+    );
+    /// @notice An approval; `asSupervisor` tells the role; `supervisorApprovals` is the new count.
+    /// @param requestId The request approved.
+    /// @param approver The provider or supervisor approving.
+    /// @param asSupervisor True for a supervisor's approval, false for the provider's.
+    /// @param supervisorApprovals Distinct current supervisors that have approved, after this one.
+    event AccessApproved(
+        uint256 indexed requestId, address indexed approver, bool asSupervisor, uint8 supervisorApprovals
+    );
+    /// @notice A required approver refused the request.
+    /// @param requestId The request refused.
+    /// @param by The provider or supervisor refusing.
+    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    event AccessRejected(uint256 indexed requestId, address indexed by, uint16 reasonCode);
+    /// @notice A grant of `kind` until `expiresAt` for the named version and key.
+    /// @param requestId The request granted.
+    /// @param datasetId The dataset the grant covers.
+    /// @param requester The member granted access.
+    /// @param kind The GrantKind granted (Temporary, or Formal when every approval is in).
+    /// @param expiresAt Unix seconds: min(now + duration, consent expiry, now + policy max for `kind`).
+    /// @param version The dataset version whose key may be released.
+    /// @param keyId The requester's key the data key may be wrapped to.
+    event AccessGranted(
+        uint256 indexed requestId,
+        uint64 indexed datasetId,
+        address indexed requester,
+        uint8 kind,
+        uint40 expiresAt,
+        uint32 version,
+        uint40 keyId
+    );
+    /// @notice The provider or a supervisor revoked a grant.
+    /// @param requestId The request whose grant was revoked.
+    /// @param by The provider or supervisor revoking.
+    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    event GrantRevoked(uint256 indexed requestId, address indexed by, uint16 reasonCode);
+    /// @notice The requester recorded what it did with the data.
+    /// @param requestId The request under which the data was used.
+    /// @param requester The member that used it.
+    /// @param usageCode What was done (see docs/ARCHITECTURE.md for the code list).
+    /// @param detailsHash Hash of an off-chain usage record.
+    event UsageRecorded(uint256 indexed requestId, address indexed requester, uint16 usageCode, bytes32 detailsHash);
+
+    /// @notice Asks for access under the consent whose terms are `consent`.
+    /// @dev Caller must be an active member with a live key for `p.deviceId`; the consent must be
+    ///      recorded, live, and cover (requester, dataset or category, purpose, kind). Emits
+    ///      {AccessRequested}, and {AccessGranted} if the policy needs no further approval.
+    /// @param p What is asked for: dataset, version, purpose, kind, duration, device.
+    /// @param consent The terms of a recorded consent (checked against its id).
+    /// @return requestId The new request's id.
+    function requestAccess(RequestParams calldata p, ConsentTerms calldata consent)
+        external
+        returns (uint256 requestId);
+
+    /// @notice Records the subject's signed consent and asks for access under it, in one
+    ///         transaction: the requester relays the subject's EIP-712 `Consent` signature (the
+    ///         subject pays no gas) and saves a transaction. Same checks as {giveConsentBySig}
+    ///         followed by {requestAccess}. Emits {ConsentGiven} and {AccessRequested}.
+    /// @param p What is asked for: dataset, version, purpose, kind, duration, device.
+    /// @param consent The consent terms the subject signed.
+    /// @param signature The subject's EIP-712 `Consent` signature (EOA or ERC-1271).
+    /// @return requestId The new request's id.
+    function requestAccessWithConsent(RequestParams calldata p, ConsentTerms calldata consent, bytes calldata signature)
+        external
+        returns (uint256 requestId);
+
+    /// @notice The dataset's current provider approves. May emit {AccessGranted}.
+    /// @param requestId A pending request, or a temporary grant waiting to become formal.
+    function approveAsProvider(uint256 requestId) external;
+
+    /// @notice A supervisor approves; each supervisor counts once. May emit {AccessGranted}.
+    /// @param requestId A pending request, or a temporary grant waiting to become formal.
+    function approveAsSupervisor(uint256 requestId) external;
+
+    /// @notice The provider or a supervisor refuses a pending request. Emits {AccessRejected}.
+    /// @param requestId A pending request.
+    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    function rejectRequest(uint256 requestId, uint16 reasonCode) external;
+
+    /// @notice The provider or a supervisor revokes a live grant. Emits {GrantRevoked}.
+    /// @param requestId A request with a temporary or formal grant.
+    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    function revokeGrant(uint256 requestId, uint16 reasonCode) external;
+
+    /// @notice The requester records a use of the data. Emits {UsageRecorded}.
+    /// @param requestId A request that was granted (even if revoked or expired since).
+    /// @param usageCode What was done (see docs/ARCHITECTURE.md for the code list).
+    /// @param detailsHash Hash of an off-chain usage record.
+    function recordUsage(uint256 requestId, uint16 usageCode, bytes32 detailsHash) external;
+
+    /// @notice The one view the custodian trusts: is this grant live, and for what.
+    /// @param requestId Any request id (unknown ids answer "not granted").
+    function isGrantValid(uint256 requestId) external view returns (GrantView memory);
+
+    /// @notice A request's stored record.
+    /// @param requestId An existing request.
+    /// @return requester The member that asked.
+    /// @return datasetId The dataset asked for.
+    /// @return version The version asked for or granted (0: latest, none published yet).
+    /// @return consentId The consent the request relies on.
+    /// @return status The RequestStatus.
+    /// @return wantKind The GrantKind asked for.
+    /// @return providerApproved Whether the provider approved.
+    /// @return supervisorApprovals Distinct approvers that still hold SUPERVISOR_ROLE.
+    /// @return expiresAt Unix seconds; the live (or last) grant's expiry, 0 if never granted.
+    function requestOf(uint256 requestId)
+        external
+        view
+        returns (
+            address requester,
+            uint64 datasetId,
+            uint32 version,
+            bytes32 consentId,
+            uint8 status,
+            uint8 wantKind,
+            bool providerApproved,
+            uint8 supervisorApprovals,
+            uint40 expiresAt
+        );
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Policy, CategoryMinimum, VersionParams} from "../common/Types.sol";
+
+/// @title Datasets
+/// @notice Providers register encrypted datasets about a subject (hashes, sizes and a URI; never
+///         data or keys), publish append-only versions, set policy, retire and transfer them.
+interface IDatasets {
+    /// @notice No dataset has id `datasetId`.
+    error DatasetsUnknown(uint64 datasetId);
+    /// @notice `caller` is not the dataset's current provider.
+    error DatasetsNotProvider(uint64 datasetId, address caller);
+    /// @notice The dataset was retired; nothing more can be requested or published.
+    error DatasetsRetired(uint64 datasetId);
+    /// @notice The policy is below the category minimum or malformed.
+    error DatasetsPolicyBelowMinimum(uint8 category, Policy policy, CategoryMinimum minimum);
+    /// @notice `category` is not a known Category.
+    error DatasetsInvalidCategory(uint8 category);
+    /// @notice `version` does not exist for `datasetId`.
+    error DatasetsUnknownVersion(uint64 datasetId, uint32 version);
+    /// @notice A version must carry a ciphertext hash, a key commitment and a non-zero size.
+    error DatasetsInvalidVersion(uint64 datasetId);
+    /// @notice The subject must be a non-zero address.
+    error DatasetsInvalidSubject();
+
+    /// @notice `provider` registered `datasetId` about `subject`. On-demand datasets carry a
+    ///         `sourceRef` and no version until the provider's adapter publishes one.
+    /// @param datasetId The new dataset's id.
+    /// @param provider The member that registered it and approves for it.
+    /// @param subject The person the data is about.
+    /// @param category Its Category.
+    /// @param policy Its access policy.
+    /// @param sourceRef Reference of the data source an on-demand adapter pulls from (or zero).
+    event DatasetRegistered(
+        uint64 indexed datasetId,
+        address indexed provider,
+        address indexed subject,
+        uint8 category,
+        Policy policy,
+        bytes32 sourceRef
+    );
+    /// @notice A new ciphertext version of `datasetId`.
+    /// @param datasetId The dataset.
+    /// @param version The new version number (1, 2, ...).
+    /// @param provider The provider that published it.
+    /// @param ciphertextSha256 SHA-256 of the whole encrypted stream.
+    /// @param merkleRoot Merkle root of the stream's chunk hashes.
+    /// @param keyCommitment Commitment to the version's data key.
+    /// @param size Ciphertext size in bytes.
+    /// @param formatId Stream format and schema.
+    /// @param storageURI Where the ciphertext lives.
+    event DatasetVersionPublished(
+        uint64 indexed datasetId,
+        uint32 indexed version,
+        address indexed provider,
+        bytes32 ciphertextSha256,
+        bytes32 merkleRoot,
+        bytes32 keyCommitment,
+        uint64 size,
+        bytes32 formatId,
+        string storageURI
+    );
+    /// @notice The provider changed the dataset's policy.
+    /// @param datasetId The dataset.
+    /// @param oldPolicy The policy before.
+    /// @param newPolicy The policy from now on.
+    event DatasetPolicyChanged(uint64 indexed datasetId, Policy oldPolicy, Policy newPolicy);
+    /// @notice Stewardship moved from `from` to `to`; `to` approves from now on.
+    /// @param datasetId The dataset.
+    /// @param from The provider before.
+    /// @param to The provider from now on.
+    event DatasetTransferred(uint64 indexed datasetId, address indexed from, address indexed to);
+    /// @notice The dataset was retired by its provider.
+    /// @param datasetId The dataset.
+    /// @param provider The provider that retired it.
+    event DatasetRetired(uint64 indexed datasetId, address indexed provider);
+    /// @notice Supervisors changed the floor for `category`.
+    /// @param category The Category.
+    /// @param oldMinimum The floor before.
+    /// @param newMinimum The floor from now on.
+    event CategoryMinimumChanged(uint8 indexed category, CategoryMinimum oldMinimum, CategoryMinimum newMinimum);
+
+    /// @notice Registers a dataset with its first version (`first.size == 0` and an empty hash
+    ///         registers an on-demand dataset with no version yet, identified by `sourceRef`).
+    /// @dev Caller must be an active member; it becomes the provider. Emits {DatasetRegistered}
+    ///      and, with a first version, {DatasetVersionPublished}.
+    /// @param subject The person the data is about (non-zero).
+    /// @param category A Category.
+    /// @param policy The access policy, at or above the category minimum.
+    /// @param sourceRef Reference of the data source for an on-demand dataset (or zero).
+    /// @param first The first version, or all zero for an on-demand dataset.
+    /// @return datasetId The new dataset's id.
+    function registerDataset(
+        address subject,
+        uint8 category,
+        Policy calldata policy,
+        bytes32 sourceRef,
+        VersionParams calldata first
+    ) external returns (uint64 datasetId);
+
+    /// @notice Appends a version. Only the current provider. Emits {DatasetVersionPublished}.
+    /// @param datasetId The dataset.
+    /// @param version The new ciphertext's hashes, size, format and URI.
+    /// @return The new version number.
+    function publishVersion(uint64 datasetId, VersionParams calldata version) external returns (uint32);
+
+    /// @notice Replaces the policy (never below the category minimum). Emits {DatasetPolicyChanged}.
+    /// @param datasetId The dataset.
+    /// @param policy The new policy.
+    function setPolicy(uint64 datasetId, Policy calldata policy) external;
+
+    /// @notice Hands stewardship to another active member. Emits {DatasetTransferred}.
+    /// @param datasetId The dataset.
+    /// @param newProvider An active member.
+    function transferDataset(uint64 datasetId, address newProvider) external;
+
+    /// @notice Retires the dataset: no new requests or versions; live grants stop. Emits {DatasetRetired}.
+    /// @param datasetId The dataset.
+    function retireDataset(uint64 datasetId) external;
+
+    /// @notice Sets the floor for a category. Requires SUPERVISOR_ROLE. Emits {CategoryMinimumChanged}.
+    /// @param category A Category.
+    /// @param minimum The floor every dataset of the category must meet from now on.
+    function setCategoryMinimum(uint8 category, CategoryMinimum calldata minimum) external;
+
+    /// @notice A dataset's header.
+    /// @param datasetId An existing dataset.
+    /// @return provider The current provider.
+    /// @return subject The person the data is about.
+    /// @return category Its Category.
+    /// @return retired Whether it was retired.
+    /// @return latestVersion The latest version number (0: none published yet).
+    /// @return policy Its access policy.
+    function dataset(uint64 datasetId)
+        external
+        view
+        returns (
+            address provider,
+            address subject,
+            uint8 category,
+            bool retired,
+            uint32 latestVersion,
+            Policy memory policy
+        );
+
+    /// @notice A version's hashes and size.
+    /// @param datasetId The dataset.
+    /// @param version A published version.
+    /// @return ciphertextSha256 SHA-256 of the whole encrypted stream.
+    /// @return merkleRoot Merkle root of the stream's chunk hashes.
+    /// @return keyCommitment Commitment to the version's data key.
+    /// @return size Ciphertext size in bytes.
+    /// @return publishedAt Unix seconds.
+    function datasetVersion(uint64 datasetId, uint32 version)
+        external
+        view
+        returns (bytes32 ciphertextSha256, bytes32 merkleRoot, bytes32 keyCommitment, uint64 size, uint40 publishedAt);
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title Members and encryption keys
+/// @notice Supervisors register, suspend and reinstate member institutions. Any account
+///         publishes, rotates and revokes an encryption public key per device id.
+/// @dev Nothing here identifies a person: a member is an address plus a KYC reference *hash*
+///      and a metadata URI.
+interface IMembers {
+    /// @notice Membership states.
+    enum MemberStatus {
+        None,
+        Active,
+        Suspended
+    }
+
+    /// @notice `member` was already registered.
+    error MembersAlreadyRegistered(address member);
+    /// @notice `account` is not an active member (unregistered or suspended).
+    error MembersNotActive(address account);
+    /// @notice `member` is not suspended, so it cannot be reinstated.
+    error MembersNotSuspended(address member);
+    /// @notice The key is not a 33-byte compressed secp256k1 point (prefix 0x02 or 0x03).
+    error KeysInvalidPublicKey(uint256 length, bytes1 prefix);
+    /// @notice `owner` has no live key for `deviceId`.
+    error KeysUnknownDevice(address owner, bytes32 deviceId);
+
+    /// @notice A supervisor registered `member`.
+    /// @param member The institution's account.
+    /// @param supervisor The supervisor that registered it.
+    /// @param kycRefHash Hash of the off-chain KYC reference.
+    /// @param metadataURI Where the institution's public metadata lives.
+    event MemberRegistered(address indexed member, address indexed supervisor, bytes32 kycRefHash, string metadataURI);
+    /// @notice A supervisor suspended `member`; its pending requests and live grants stop counting.
+    /// @param member The institution suspended.
+    /// @param supervisor The supervisor that suspended it.
+    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param epoch The member's new suspension epoch; requests from earlier epochs stay void.
+    event MemberSuspended(address indexed member, address indexed supervisor, uint16 reasonCode, uint32 epoch);
+    /// @notice A supervisor reinstated `member`; grants from before the suspension stay void.
+    /// @param member The institution reinstated.
+    /// @param supervisor The supervisor that reinstated it.
+    /// @param epoch The member's current suspension epoch.
+    event MemberReinstated(address indexed member, address indexed supervisor, uint32 epoch);
+    /// @notice `owner` published `publicKey` for `deviceId`; `previousKeyId` (0 if none) is superseded.
+    /// @param owner The key's owner.
+    /// @param deviceId The device the key belongs to.
+    /// @param keyId The new key's id.
+    /// @param publicKey The 33-byte compressed secp256k1 public key.
+    /// @param previousKeyId The key it replaces for the device, 0 if none.
+    event EncryptionKeyPublished(
+        address indexed owner, bytes32 indexed deviceId, uint40 indexed keyId, bytes publicKey, uint40 previousKeyId
+    );
+    /// @notice `owner` revoked its key for `deviceId`.
+    /// @param owner The key's owner.
+    /// @param deviceId The device the key belonged to.
+    /// @param keyId The revoked key's id.
+    event EncryptionKeyRevoked(address indexed owner, bytes32 indexed deviceId, uint40 indexed keyId);
+
+    /// @notice Registers a member institution.
+    /// @dev Requires SUPERVISOR_ROLE. Emits {MemberRegistered}.
+    /// @param member The institution's account.
+    /// @param kycRefHash Hash of the off-chain KYC reference (never the reference itself).
+    /// @param metadataURI Where the institution's public metadata lives.
+    function registerMember(address member, bytes32 kycRefHash, string calldata metadataURI) external;
+
+    /// @notice Suspends a member: its pending requests and live grants become invalid at once.
+    /// @dev Requires SUPERVISOR_ROLE and an active member. Emits {MemberSuspended}.
+    /// @param member An active member.
+    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    function suspendMember(address member, uint16 reasonCode) external;
+
+    /// @notice Reinstates a suspended member. Grants issued before the suspension stay invalid.
+    /// @dev Requires SUPERVISOR_ROLE. Emits {MemberReinstated}.
+    /// @param member A suspended member.
+    function reinstateMember(address member) external;
+
+    /// @notice Publishes (or rotates) the caller's encryption key for `deviceId`.
+    /// @dev The key must be 33 bytes with prefix 0x02 or 0x03; whether it is on the curve is
+    ///      checked off chain by the custodian before it wraps anything to it.
+    ///      Emits {EncryptionKeyPublished}.
+    /// @param deviceId The caller's device the key belongs to.
+    /// @param publicKey The 33-byte compressed secp256k1 public key.
+    /// @return keyId The new key's id; requests name keys by this id.
+    function publishEncryptionKey(bytes32 deviceId, bytes calldata publicKey) external returns (uint40 keyId);
+
+    /// @notice Revokes the caller's live key for `deviceId`. Emits {EncryptionKeyRevoked}.
+    /// @param deviceId A device of the caller's with a live key.
+    function revokeEncryptionKey(bytes32 deviceId) external;
+
+    /// @notice Status and suspension epoch of `account`.
+    /// @param account Any account.
+    /// @return status None, Active or Suspended.
+    /// @return epoch How many times it was suspended.
+    function memberOf(address account) external view returns (MemberStatus status, uint32 epoch);
+
+    /// @notice The live key id for (`owner`, `deviceId`), 0 if none.
+    /// @param owner The key's owner.
+    /// @param deviceId The owner's device.
+    function currentKeyId(address owner, bytes32 deviceId) external view returns (uint40);
+
+    /// @notice A key by id: its owner, device, bytes and whether it is still the device's live key.
+    /// @param keyId A key id.
+    /// @return owner The key's owner (address(0) for an unknown id).
+    /// @return deviceId The device it belongs to.
+    /// @return publicKey The 33-byte compressed key (empty for an unknown id).
+    /// @return live Whether it is still the device's current key.
+    function encryptionKey(uint40 keyId)
+        external
+        view
+        returns (address owner, bytes32 deviceId, bytes memory publicKey, bool live);
+}

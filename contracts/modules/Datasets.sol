@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {SealshareBase} from "./SealshareBase.sol";
+import {Members} from "./Members.sol";
+import {IDatasets} from "../interfaces/IDatasets.sol";
+import {Category, Policy, CategoryMinimum, VersionParams} from "../common/Types.sol";
+
+/// @title Datasets (see {IDatasets}).
+/// @notice Encrypted datasets' registry: versions (append-only), policy, transfer, retirement.
+abstract contract Datasets is SealshareBase, Members, IDatasets {
+    /// @dev Two slots. Slot 1: provider, category, retired, latestVersion, policy flags and
+    ///      maxTemporary; slot 2: subject, maxFormal, registeredAt.
+    struct DatasetRecord {
+        address provider;
+        uint8 category;
+        bool retired;
+        uint32 latestVersion;
+        bool requireProvider;
+        uint8 supervisorQuorum;
+        uint32 maxTemporary;
+        address subject;
+        uint32 maxFormal;
+        uint40 registeredAt;
+    }
+
+    /// @dev Append-only: a version, once written, is never changed.
+    struct VersionRecord {
+        bytes32 ciphertextSha256;
+        bytes32 merkleRoot;
+        bytes32 keyCommitment;
+        uint64 size;
+        uint40 publishedAt;
+    }
+
+    mapping(uint64 datasetId => DatasetRecord) internal _datasets;
+    mapping(uint64 datasetId => mapping(uint32 version => VersionRecord)) internal _versions;
+    mapping(uint8 category => CategoryMinimum) internal _categoryMinimum;
+
+    /// @inheritdoc IDatasets
+    function registerDataset(
+        address subject,
+        uint8 category,
+        Policy calldata policy,
+        bytes32 sourceRef,
+        VersionParams calldata first
+    ) external whenNotPaused returns (uint64 datasetId) {
+        _requireActiveMember(msg.sender);
+        if (subject == address(0)) revert DatasetsInvalidSubject();
+        if (category > uint8(type(Category).max)) revert DatasetsInvalidCategory(category);
+        _checkPolicy(category, policy);
+        datasetId = ++_globals.lastDatasetId;
+        _datasets[datasetId] = DatasetRecord({
+            provider: msg.sender,
+            category: category,
+            retired: false,
+            latestVersion: 0,
+            requireProvider: policy.requireProvider,
+            supervisorQuorum: policy.supervisorQuorum,
+            maxTemporary: policy.maxTemporary,
+            subject: subject,
+            maxFormal: policy.maxFormal,
+            registeredAt: _now()
+        });
+        emit DatasetRegistered(datasetId, msg.sender, subject, category, policy, sourceRef);
+        // An on-demand dataset starts with no version: its adapter publishes one on request.
+        if (first.ciphertextSha256 != bytes32(0)) _appendVersion(datasetId, _datasets[datasetId], first);
+    }
+
+    /// @inheritdoc IDatasets
+    function publishVersion(uint64 datasetId, VersionParams calldata version) external whenNotPaused returns (uint32) {
+        DatasetRecord storage d = _requireProviderOf(datasetId);
+        return _appendVersion(datasetId, d, version);
+    }
+
+    /// @inheritdoc IDatasets
+    function setPolicy(uint64 datasetId, Policy calldata policy) external whenNotPaused {
+        DatasetRecord storage d = _requireProviderOf(datasetId);
+        _checkPolicy(d.category, policy);
+        Policy memory old = _policyOf(d);
+        d.requireProvider = policy.requireProvider;
+        d.supervisorQuorum = policy.supervisorQuorum;
+        d.maxTemporary = policy.maxTemporary;
+        d.maxFormal = policy.maxFormal;
+        emit DatasetPolicyChanged(datasetId, old, policy);
+    }
+
+    /// @inheritdoc IDatasets
+    function transferDataset(uint64 datasetId, address newProvider) external whenNotPaused {
+        DatasetRecord storage d = _requireProviderOf(datasetId);
+        _requireActiveMember(newProvider);
+        d.provider = newProvider;
+        emit DatasetTransferred(datasetId, msg.sender, newProvider);
+    }
+
+    /// @inheritdoc IDatasets
+    function retireDataset(uint64 datasetId) external whenNotPaused {
+        DatasetRecord storage d = _requireProviderOf(datasetId);
+        d.retired = true;
+        emit DatasetRetired(datasetId, msg.sender);
+    }
+
+    /// @inheritdoc IDatasets
+    function setCategoryMinimum(uint8 category, CategoryMinimum calldata minimum)
+        external
+        onlyRole(SUPERVISOR_ROLE)
+        whenNotPaused
+    {
+        if (category > uint8(type(Category).max)) revert DatasetsInvalidCategory(category);
+        CategoryMinimum memory old = _categoryMinimum[category];
+        _categoryMinimum[category] = minimum;
+        emit CategoryMinimumChanged(category, old, minimum);
+    }
+
+    /// @inheritdoc IDatasets
+    function dataset(uint64 datasetId)
+        external
+        view
+        returns (
+            address provider,
+            address subject,
+            uint8 category,
+            bool retired,
+            uint32 latestVersion,
+            Policy memory policy
+        )
+    {
+        DatasetRecord storage d = _requireDataset(datasetId);
+        return (d.provider, d.subject, d.category, d.retired, d.latestVersion, _policyOf(d));
+    }
+
+    /// @inheritdoc IDatasets
+    function datasetVersion(uint64 datasetId, uint32 version)
+        external
+        view
+        returns (bytes32 ciphertextSha256, bytes32 merkleRoot, bytes32 keyCommitment, uint64 size, uint40 publishedAt)
+    {
+        VersionRecord storage v = _versions[datasetId][version];
+        if (v.publishedAt == 0) revert DatasetsUnknownVersion(datasetId, version);
+        return (v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.publishedAt);
+    }
+
+    function _requireDataset(uint64 datasetId) internal view returns (DatasetRecord storage d) {
+        d = _datasets[datasetId];
+        if (d.provider == address(0)) revert DatasetsUnknown(datasetId);
+    }
+
+    /// @dev The caller must be the dataset's current provider and still an active member.
+    function _requireProviderOf(uint64 datasetId) internal view returns (DatasetRecord storage d) {
+        d = _requireDataset(datasetId);
+        if (d.provider != msg.sender) revert DatasetsNotProvider(datasetId, msg.sender);
+        if (d.retired) revert DatasetsRetired(datasetId);
+        _requireActiveMember(msg.sender);
+    }
+
+    function _appendVersion(uint64 datasetId, DatasetRecord storage d, VersionParams calldata v)
+        private
+        returns (uint32 version)
+    {
+        if (v.ciphertextSha256 == bytes32(0) || v.keyCommitment == bytes32(0) || v.size == 0) {
+            revert DatasetsInvalidVersion(datasetId);
+        }
+        version = ++d.latestVersion;
+        _versions[datasetId][version] = VersionRecord(v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, _now());
+        emit DatasetVersionPublished(
+            datasetId, version, msg.sender, v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI
+        );
+    }
+
+    function _checkPolicy(uint8 category, Policy calldata p) private view {
+        CategoryMinimum memory min = _categoryMinimum[category];
+        if (
+            (min.requireProvider && !p.requireProvider) || p.supervisorQuorum < min.supervisorQuorum
+                || p.supervisorQuorum > MAX_SUPERVISORS || p.maxFormal == 0
+        ) revert DatasetsPolicyBelowMinimum(category, p, min);
+    }
+
+    function _policyOf(DatasetRecord storage d) private view returns (Policy memory) {
+        return Policy(d.requireProvider, d.supervisorQuorum, d.maxTemporary, d.maxFormal);
+    }
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {vm} from "./Vm.t.sol";
+import {ConsentTerms, Policy, VersionParams} from "../common/Types.sol";
+import {IAccess} from "../interfaces/IAccess.sol";
+import {IConsents} from "../interfaces/IConsents.sol";
+import {IDatasets} from "../interfaces/IDatasets.sol";
+import {IMembers} from "../interfaces/IMembers.sol";
+import {IReceipts} from "../interfaces/IReceipts.sol";
+
+/// @title The deployed ledger as the tests see it: its published interfaces and nothing else
+/// @dev The tests never compile Sealshare.sol themselves: they deploy the production artifact
+///      (see {SealshareTestBase-_deployLedger}) and talk to it through this interface, so what
+///      they test is byte for byte what ships, and a test edit does not recompile the ledger.
+interface ISealshareLedger is IAccessControl, IMembers, IDatasets, IConsents, IAccess, IReceipts {
+    /// @notice Stops every state change except consent revocation and release receipts.
+    function pause() external;
+    /// @notice Lifts the pause.
+    function unpause() external;
+    /// @notice True while paused.
+    function paused() external view returns (bool);
+}
+
+/// @title Shared world of the Sealshare Solidity tests
+/// @notice Actors with private keys (so subjects can sign), deployment with roles wired, and an
+///         EIP-712 encoder written from the specification rather than taken from the contract:
+///         the tests sign what docs/ARCHITECTURE.md says a wallet signs, so a drift in the
+///         contract's encoding fails them instead of being mirrored by them.
+/// @dev Test-only (a `.t.sol` file, so Hardhat never treats it as a production contract).
+abstract contract SealshareTestBase {
+    /// @dev keccak256 of the EIP-712 domain type, name and version the ledger must use.
+    bytes32 internal constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 internal constant CONSENT_TYPE = keccak256(
+        "Consent(address subject,address requester,uint64 datasetId,uint8 category,uint32 purpose,uint8 maxKind,uint40 expiresAt,bytes32 receiptHash,bytes32 nonce,uint40 deadline)"
+    );
+    bytes32 internal constant REVOKE_CONSENT_TYPE = keccak256("RevokeConsent(bytes32 consentId,uint40 deadline)");
+
+    bytes32 internal constant SUPERVISOR_ROLE = keccak256("SUPERVISOR_ROLE");
+    bytes32 internal constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
+
+    /// @dev 2023-11-14T22:13:20Z: tests start from a realistic clock, far from 0 and from 2^40.
+    uint256 internal constant START_TIME = 1_700_000_000;
+    uint32 internal constant HOUR = 3600;
+    uint32 internal constant DAY = 86_400;
+
+    uint256 internal constant ADMIN_PK = 0xAD;
+    uint256 internal constant SUP0_PK = 0x50;
+    uint256 internal constant SUP1_PK = 0x51;
+    uint256 internal constant SUP2_PK = 0x52;
+    uint256 internal constant CUSTODIAN_PK = 0xC0;
+    uint256 internal constant BANK_PK = 0xB0;
+    uint256 internal constant INSURER_PK = 0xB1;
+    uint256 internal constant LENDER_PK = 0xB2;
+    uint256 internal constant ANA_PK = 0xA0;
+    uint256 internal constant BEN_PK = 0xA1;
+    uint256 internal constant MALLORY_PK = 0xEE;
+
+    address internal admin;
+    address internal sup0;
+    address internal sup1;
+    address internal sup2; // starts WITHOUT the supervisor role
+    address internal custodian;
+    address internal bank;
+    address internal insurer;
+    address internal lender;
+    address internal ana; // subject
+    address internal ben; // subject
+    address internal mallory; // no role, not a member
+
+    /// @dev Names the actors. Call first in a constructor or setUp.
+    function _makeActors() internal {
+        vm.warp(START_TIME);
+        admin = _actor(ADMIN_PK, "admin");
+        sup0 = _actor(SUP0_PK, "sup0");
+        sup1 = _actor(SUP1_PK, "sup1");
+        sup2 = _actor(SUP2_PK, "sup2");
+        custodian = _actor(CUSTODIAN_PK, "custodian");
+        bank = _actor(BANK_PK, "bank");
+        insurer = _actor(INSURER_PK, "insurer");
+        lender = _actor(LENDER_PK, "lender");
+        ana = _actor(ANA_PK, "ana");
+        ben = _actor(BEN_PK, "ben");
+        mallory = _actor(MALLORY_PK, "mallory");
+    }
+
+    /// @dev A ledger with sup0 and sup1 as supervisors, the custodian, and bank, insurer and
+    ///      lender registered as members, each with a key for its own device.
+    function _deployWorld() internal returns (ISealshareLedger ledger) {
+        address[] memory sups = new address[](2);
+        sups[0] = sup0;
+        sups[1] = sup1;
+        ledger = _deployLedger(admin, sups, custodian);
+        address[3] memory members = [bank, insurer, lender];
+        for (uint256 i = 0; i < members.length; ++i) {
+            vm.prank(sup0);
+            ledger.registerMember(members[i], keccak256(abi.encode("kyc", members[i])), "https://member.example/");
+            vm.prank(members[i]);
+            ledger.publishEncryptionKey(_device(members[i]), _publicKey(uint256(uint160(members[i]))));
+        }
+    }
+
+    /// @dev Deploys the ledger from its production artifact (the bytecode `hardhat compile`
+    ///      emits and the deployment scripts ship), not from a test-only compilation of it.
+    function _deployLedger(address admin_, address[] memory supervisors, address custodian_)
+        internal
+        returns (ISealshareLedger ledger)
+    {
+        bytes memory initCode =
+            abi.encodePacked(vm.getCode("Sealshare.sol:Sealshare"), abi.encode(admin_, supervisors, custodian_));
+        address deployed;
+        assembly ("memory-safe") {
+            deployed := create(0, add(initCode, 0x20), mload(initCode))
+        }
+        require(deployed != address(0), "Sealshare deployment failed");
+        ledger = ISealshareLedger(deployed);
+        vm.label(deployed, "ledger");
+    }
+
+    /// @dev The device id each actor uses.
+    function _device(address who) internal pure returns (bytes32) {
+        return keccak256(abi.encode("device", who));
+    }
+
+    /// @dev A well-formed 33-byte compressed key (the ledger checks shape, not the curve).
+    function _publicKey(uint256 tag) internal pure returns (bytes memory) {
+        return abi.encodePacked(bytes1(tag % 2 == 0 ? 0x02 : 0x03), keccak256(abi.encode("key", tag)));
+    }
+
+    /// @dev A plausible dataset version, distinct per `tag`. The "SHA-256" is a keccak256 on
+    ///      purpose: sha256 is a precompile CALL, which would consume a pending `vm.prank`
+    ///      when this is evaluated as an argument of the pranked call.
+    function _versionParams(uint256 tag) internal pure returns (VersionParams memory) {
+        bytes32 sha = keccak256(abi.encode("ciphertext", tag));
+        return VersionParams({
+            ciphertextSha256: sha,
+            merkleRoot: keccak256(abi.encode("chunks", tag)),
+            keyCommitment: keccak256(abi.encodePacked("sealshare/dek-commitment/v1", sha, keccak256(abi.encode(tag)))),
+            size: 1_048_576 + uint64(tag % 1000),
+            formatId: bytes32("sealshare-stream-v1/ndjson"),
+            storageURI: "blob://sha256/test"
+        });
+    }
+
+    /// @dev No version: what an on-demand dataset registers with.
+    function _noVersion() internal pure returns (VersionParams memory v) {}
+
+    /// @dev The EIP-712 domain separator of a ledger at `verifyingContract` on chain `chainId_`.
+    function _domainSeparator(uint256 chainId_, address verifyingContract) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encode(DOMAIN_TYPEHASH, keccak256("Sealshare"), keccak256("1"), chainId_, verifyingContract)
+        );
+    }
+
+    /// @dev What a subject's wallet signs for `t` (and the consent's id on that chain and ledger).
+    function _consentDigest(ConsentTerms memory t, uint256 chainId_, address verifyingContract)
+        internal
+        pure
+        returns (bytes32)
+    {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                CONSENT_TYPE,
+                t.subject,
+                t.requester,
+                t.datasetId,
+                t.category,
+                t.purpose,
+                t.maxKind,
+                t.expiresAt,
+                t.receiptHash,
+                t.nonce,
+                t.deadline
+            )
+        );
+        return keccak256(abi.encodePacked("\x19\x01", _domainSeparator(chainId_, verifyingContract), structHash));
+    }
+
+    /// @dev What a subject's wallet signs to revoke `consentId`.
+    function _revokeDigest(bytes32 consentId, uint40 deadline, uint256 chainId_, address verifyingContract)
+        internal
+        pure
+        returns (bytes32)
+    {
+        bytes32 structHash = keccak256(abi.encode(REVOKE_CONSENT_TYPE, consentId, deadline));
+        return keccak256(abi.encodePacked("\x19\x01", _domainSeparator(chainId_, verifyingContract), structHash));
+    }
+
+    /// @dev A 65-byte (r, s, v) signature of `digest` by `privateKey`.
+    function _sign(uint256 privateKey, bytes32 digest) internal returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(privateKey, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev Maps any `x` into [min, max] (both inclusive).
+    function _bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
+        require(min <= max, "bound: min > max");
+        if (min == 0 && max == type(uint256).max) return x;
+        return min + (x % (max - min + 1));
+    }
+
+    /// @dev A policy from its parts.
+    function _policy(bool requireProvider, uint8 quorum, uint32 maxTemporary, uint32 maxFormal)
+        internal
+        pure
+        returns (Policy memory)
+    {
+        return Policy({
+            requireProvider: requireProvider,
+            supervisorQuorum: quorum,
+            maxTemporary: maxTemporary,
+            maxFormal: maxFormal
+        });
+    }
+
+    function _actor(uint256 privateKey, string memory name) private returns (address who) {
+        who = vm.addr(privateKey);
+        vm.label(who, name);
+    }
+}

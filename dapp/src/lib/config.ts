@@ -1,0 +1,97 @@
+/**
+ * The deployment the dapp talks to, read at start-up from `sealshare.config.json` served next to
+ * the app (so one build serves any deployment). Validated by hand to keep the bundle small.
+ *
+ * ```json
+ * { "chainId": 31337, "ledger": "0x…", "deployBlock": 1,
+ *   "custodianUrl": "/custodian", "blobUrl": "/blobs/{sha256}",
+ *   "explorerTxUrl": "https://explorer.example/tx/{hash}" }
+ * ```
+ */
+import { getAddress, isAddress } from "ethers";
+
+export interface DappConfig {
+  chainId: number;
+  /** Shown in the wrong-network prompt and used by wallet_addEthereumChain. */
+  chainName: string;
+  /** Public JSON-RPC URL: offered to the wallet when it does not know the chain. */
+  rpcUrl?: string;
+  ledger: string;
+  deployBlock: number;
+  /** The key custodian's base URL, absolute or relative to the app. */
+  custodianUrl: string;
+  /** Where ciphertexts are fetched (GET) and uploaded (PUT): `{sha256}` is the 64 hex digits. */
+  blobUrl: string;
+  /** Block explorer link for a transaction: `{hash}` is replaced. */
+  explorerTxUrl?: string;
+  /** Display names for well-known addresses (institutions of this deployment). */
+  names: Record<string, string>;
+  /** How often the app polls the chain, ms. */
+  pollMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses and checks a config object; throws a ConfigError naming the bad field. */
+export function parseConfig(raw: unknown, base: string = globalThis.location?.href ?? "http://localhost/"): DappConfig {
+  if (typeof raw !== "object" || raw === null) throw new ConfigError("the configuration is not a JSON object");
+  const r = raw as Record<string, unknown>;
+  const chainId = Number(r.chainId);
+  if (!Number.isSafeInteger(chainId) || chainId <= 0) throw new ConfigError("chainId must be a positive integer");
+  if (typeof r.ledger !== "string" || !isAddress(r.ledger)) throw new ConfigError("ledger must be the Sealshare contract address");
+  const deployBlock = Number(r.deployBlock ?? 0);
+  if (!Number.isSafeInteger(deployBlock) || deployBlock < 0) throw new ConfigError("deployBlock must be a block number");
+  const url = (key: string, required: boolean): string | undefined => {
+    const v = r[key];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== "string" || v.length === 0) throw new ConfigError(`${key} must be a URL`);
+    try {
+      return new URL(v, base).href.replace(/%7B/g, "{").replace(/%7D/g, "}");
+    } catch {
+      throw new ConfigError(`${key} is not a valid URL`);
+    }
+  };
+  const blobUrl = url("blobUrl", true)!;
+  if (!blobUrl.includes("{sha256}")) throw new ConfigError("blobUrl must contain {sha256}");
+  const explorerTxUrl = url("explorerTxUrl", false);
+  if (explorerTxUrl && !explorerTxUrl.includes("{hash}")) throw new ConfigError("explorerTxUrl must contain {hash}");
+  const names: Record<string, string> = {};
+  if (typeof r.names === "object" && r.names !== null) {
+    for (const [k, v] of Object.entries(r.names)) if (isAddress(k) && typeof v === "string") names[getAddress(k)] = v;
+  }
+  return {
+    chainId,
+    chainName: typeof r.chainName === "string" ? r.chainName : `chain ${chainId}`,
+    rpcUrl: url("rpcUrl", false),
+    ledger: getAddress(r.ledger),
+    deployBlock,
+    custodianUrl: url("custodianUrl", true)!.replace(/\/+$/, ""),
+    blobUrl,
+    explorerTxUrl,
+    names,
+    pollMs: Number.isSafeInteger(r.pollMs) && (r.pollMs as number) >= 100 ? (r.pollMs as number) : 2000,
+  };
+}
+
+export async function loadConfig(path = "./sealshare.config.json"): Promise<DappConfig> {
+  let res: Response;
+  try {
+    res = await fetch(path, { cache: "no-store" });
+  } catch (cause) {
+    throw new ConfigError(`could not load ${path}`, { cause });
+  }
+  if (!res.ok) throw new ConfigError(`could not load ${path} (HTTP ${res.status})`);
+  return parseConfig(await res.json());
+}
+
+/** The explorer link of a transaction, or undefined when no explorer is configured. */
+export function txUrl(config: DappConfig, hash: string): string | undefined {
+  return config.explorerTxUrl?.replace("{hash}", hash);
+}
+
+/** The blob URL of a ciphertext whose SHA-256 is `sha256` (0x hex). */
+export function blobHttpUrl(config: DappConfig, sha256: string): string {
+  return config.blobUrl.replace("{sha256}", sha256.replace(/^0x/, "").toLowerCase());
+}

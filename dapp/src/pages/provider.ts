@@ -1,0 +1,274 @@
+/**
+ * A providing institution: encrypt a file in the browser under a fresh data key, upload the
+ * ciphertext, register the dataset (or a new version: key rotation) with its hashes and key
+ * commitment, deposit the key with the custodian; then approve, reject or revoke requests for
+ * its datasets.
+ */
+import { getAddress, isAddress, ZeroHash } from "ethers";
+import { html, nothing, type TemplateResult } from "lit-html";
+import { approveRequest } from "../../../sdk/actions/approve-request.js";
+import { eventIn, sendTx, writer } from "../../../sdk/actions/context.js";
+import { rejectRequest } from "../../../sdk/actions/reject-request.js";
+import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
+import { encryptStream, generateDataKey, keyCommitment } from "../../../sdk/stream/web/index.js";
+import { blobHttpUrl } from "../lib/config.js";
+import { putBlob } from "../lib/blob-http.js";
+import { custodianFor } from "../lib/custodian.js";
+import { FORMAT_IDS, formatOfFileName, type SourceFormat } from "../lib/formats.js";
+import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { bytes, CATEGORIES, categoryWords, duration, REASONS, who } from "../lib/words.js";
+import { follow, type LiveHandle } from "../lib/live.js";
+import { failure, formValues, needsWallet, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
+import { act, busyText, latestOnly, requestMeta, requestSentence, requestState } from "./common.js";
+
+interface State {
+  datasets: DatasetInfo[];
+  requests: RequestInfo[];
+  phase?: { label: string; done: number; total?: number };
+  publishNotice?: Notice;
+  publishing: boolean;
+  busy?: string;
+  notice?: Notice;
+  listNotice?: Notice;
+}
+
+const s: State = { datasets: [], requests: [], publishing: false };
+let live: LiveHandle | undefined;
+
+const startLoad = latestOnly();
+
+async function load(app: App): Promise<void> {
+  const me = app.session.account;
+  if (app.session.status !== "ready" || !me) return;
+  const run = startLoad();
+  try {
+    const reads = app.reads();
+    const datasets = await reads.datasets({ provider: me });
+    const requests = datasets.length ? await reads.requests({ datasetIds: datasets.map((d) => d.datasetId) }) : [];
+    if (!run.current()) return;
+    [s.datasets, s.requests] = [datasets, requests];
+    s.listNotice = undefined;
+  } catch (err) {
+    if (run.current()) s.listNotice = failure(err);
+  }
+  app.update();
+}
+
+async function publish(app: App, form: HTMLFormElement): Promise<void> {
+  const v = formValues(form);
+  const file = (form.elements.namedItem("file") as HTMLInputElement).files?.[0];
+  const setPhase = (label: string, done = 0, total?: number) => {
+    s.phase = { label, done, total };
+    app.update();
+  };
+  s.publishing = true;
+  s.publishNotice = undefined;
+  let dek: Uint8Array | undefined;
+  try {
+    if (!file) throw new Error("Choose the file to publish.");
+    const target = v.target ?? "new";
+    if (target === "new" && !isAddress(v.subject ?? "")) throw new Error("Enter the address of the person the data is about.");
+    const format = (v.format || formatOfFileName(file.name)) as SourceFormat;
+
+    dek = generateDataKey();
+    setPhase("Encrypting in your browser", 0, file.size);
+    const { ciphertext: stream, result } = encryptStream(file, dek, { onProgress: (p) => setPhase("Encrypting in your browser", p.plaintextBytes, file.size) });
+    const ciphertext = await new Response(stream).blob();
+    const summary = await result;
+
+    setPhase("Uploading the ciphertext", 0, ciphertext.size);
+    const stored = await putBlob(blobHttpUrl(app.config, summary.ciphertextSha256), ciphertext, (d, t) => setPhase("Uploading the ciphertext", d, t));
+    if (stored.sha256?.toLowerCase() !== summary.ciphertextSha256) throw new Error("the blob store stored different bytes than were uploaded");
+
+    setPhase("Registering on the ledger (confirm in your wallet)");
+    const ctx = await app.session.ctx();
+    const ledger = writer(ctx);
+    const versionParams = {
+      ciphertextSha256: summary.ciphertextSha256,
+      merkleRoot: summary.merkleRoot,
+      keyCommitment: keyCommitment(dek, summary.ciphertextSha256),
+      size: summary.size,
+      formatId: FORMAT_IDS[format],
+      storageURI: stored.uri,
+    };
+    let datasetId: bigint;
+    let version: number;
+    let txHash: string;
+    if (target === "new") {
+      const policy = {
+        requireProvider: v.requireProvider === "on",
+        supervisorQuorum: Number(v.quorum) || 0,
+        maxTemporary: Math.round((Number(v.maxTemporaryMinutes) || 0) * 60),
+        maxFormal: Math.round((Number(v.maxFormalDays) || 30) * 86_400),
+      };
+      const receipt = await sendTx(() => ledger.registerDataset(getAddress(v.subject!), Number(v.category), policy, ZeroHash, versionParams));
+      datasetId = BigInt(eventIn(ctx, receipt, "DatasetRegistered").datasetId as bigint);
+      version = 1;
+      txHash = receipt.hash;
+    } else {
+      datasetId = BigInt(target);
+      const receipt = await sendTx(() => ledger.publishVersion(datasetId, versionParams));
+      version = Number(eventIn(ctx, receipt, "DatasetVersionPublished").version);
+      txHash = receipt.hash;
+    }
+
+    setPhase("Depositing the key with the custodian (sign in your wallet)");
+    const custodian = custodianFor(app.config);
+    const info = await custodian.info();
+    await custodian.depositKey(await app.session.signer(), { datasetId, version, dek, custodianKey: info.encryptionKey });
+    s.publishNotice = {
+      kind: "ok",
+      code: "published",
+      text: `Dataset #${datasetId} version ${version} is registered (${bytes(summary.plaintextSize)} → ${bytes(summary.size)} encrypted) and its key is with the custodian. The key never left this page unwrapped.`,
+      link: app.config.explorerTxUrl ? { href: app.config.explorerTxUrl.replace("{hash}", txHash), label: "See the transaction" } : undefined,
+    };
+    void load(app);
+  } catch (err) {
+    s.publishNotice = failure(err);
+  } finally {
+    dek?.fill(0);
+    s.phase = undefined;
+    s.publishing = false;
+    app.update();
+  }
+}
+
+const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke", reasonCode = 0) =>
+  act(app, s, what === "approve" ? `Approving request #${r.requestId}` : what === "reject" ? `Rejecting request #${r.requestId}` : `Revoking the grant of request #${r.requestId}`, async () => {
+    const ctx = await app.session.ctx();
+    const requestId = r.requestId;
+    if (what === "approve") {
+      const a = await approveRequest(ctx, { requestId, as: "provider" });
+      void load(app); // the outcome shows at once; the lists catch up
+      return { kind: "ok", code: what, text: `You approved request #${requestId}.${a.granted ? ` Granted: ${a.granted.kind === 2 ? "formal" : "temporary"} access.` : ""}` };
+    }
+    if (what === "reject") await rejectRequest(ctx, { requestId, reasonCode });
+    else await revokeGrant(ctx, { requestId, reasonCode });
+    void load(app); // the outcome shows at once; the lists catch up
+    return { kind: "ok", code: what, text: what === "reject" ? `You rejected request #${requestId}.` : `You revoked the grant of request #${requestId}.` };
+  });
+
+function reasonPicker(id: string): TemplateResult {
+  return html`<label class="visually-hidden" for=${id}>Reason</label>
+    <select id=${id}>${REASONS.map((r) => html`<option value=${r.code}>${r.label}</option>`)}</select>`;
+}
+
+const reasonOf = (id: string) => Number((document.getElementById(id) as HTMLSelectElement | null)?.value ?? 99);
+
+function publishSection(app: App): TemplateResult {
+  return html`<section class="card" aria-labelledby="pub-title">
+    <h3 id="pub-title">Publish encrypted data</h3>
+    <form
+      @submit=${(e: SubmitEvent) => {
+        e.preventDefault();
+        void publish(app, e.target as HTMLFormElement);
+      }}
+    >
+      <div class="grid">
+        <div class="field"><label for="p-file">File <span class="hint">NDJSON, JSON, CSV or any file; encrypted before it leaves this page</span></label><input id="p-file" name="file" type="file" required /></div>
+        <div class="field">
+          <label for="p-target">Publish as</label>
+          <select id="p-target" name="target">
+            <option value="new">a new dataset</option>
+            ${s.datasets.map((d) => html`<option value=${d.datasetId.toString()}>new version of dataset #${d.datasetId} (rotates its key)</option>`)}
+          </select>
+        </div>
+        <div class="field"><label for="p-subject">The person it is about <span class="hint">their address</span></label><input id="p-subject" name="subject" placeholder="0x…" autocomplete="off" spellcheck="false" /></div>
+        <div class="field">
+          <label for="p-category">Category</label>
+          <select id="p-category" name="category">${CATEGORIES.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select>
+        </div>
+        <div class="field">
+          <label for="p-format">Format</label>
+          <select id="p-format" name="format">
+            <option value="">from the file name</option>
+            <option value="ndjson">NDJSON</option>
+            <option value="json">JSON</option>
+            <option value="csv">CSV</option>
+            <option value="binary">other (no conversion)</option>
+          </select>
+        </div>
+      </div>
+      <fieldset>
+        <legend>Access policy</legend>
+        <div class="grid">
+          <div class="check"><input type="checkbox" id="p-reqprov" name="requireProvider" checked /><label for="p-reqprov">Every request needs my approval</label></div>
+          <div class="field"><label for="p-quorum">Supervisor approvals needed</label><input id="p-quorum" name="quorum" type="number" min="0" max="32" value="1" /></div>
+          <div class="field"><label for="p-maxtemp">Longest temporary access (minutes, 0 = none)</label><input id="p-maxtemp" name="maxTemporaryMinutes" type="number" min="0" value="60" /></div>
+          <div class="field"><label for="p-maxformal">Longest formal access (days)</label><input id="p-maxformal" name="maxFormalDays" type="number" min="1" value="30" /></div>
+        </div>
+      </fieldset>
+      <div class="actions"><button type="submit" ?disabled=${s.publishing}>Encrypt, upload and register</button></div>
+    </form>
+    ${s.phase ? (s.phase.total !== undefined ? progress(s.phase.label, s.phase.done, s.phase.total, "pub-progress") : html`<p class="meta" role="status">${s.phase.label}…</p>`) : nothing}
+    <div data-testid="publish-result">${notice(s.publishNotice)}</div>
+  </section>`;
+}
+
+function datasetsSection(app: App): TemplateResult {
+  return html`<section class="card" aria-labelledby="ds-title">
+    <h3 id="ds-title">Your datasets</h3>
+    ${s.datasets.length === 0
+      ? html`<p class="meta">None yet.</p>`
+      : html`<ul class="items" data-testid="my-datasets">
+          ${s.datasets.map(
+            (d) => html`<li>
+              Dataset #${d.datasetId}: ${categoryWords(d.category)} data about ${who(d.subject, app.config.names)}, ${d.latestVersion} version${d.latestVersion === 1 ? "" : "s"}.
+              <div class="meta">
+                Policy: ${d.policy.requireProvider ? "your approval" : "no provider approval"}, ${d.policy.supervisorQuorum} supervisor approval(s),
+                temporary up to ${d.policy.maxTemporary ? duration(d.policy.maxTemporary) : "never"}, formal up to ${duration(d.policy.maxFormal)} · ${txLink(app.config, d.txHash)}
+              </div>
+            </li>`,
+          )}
+        </ul>`}
+  </section>`;
+}
+
+function requestsSection(app: App): TemplateResult {
+  return html`<section class="card" aria-labelledby="pr-title">
+    <h3 id="pr-title">Requests for your datasets</h3>
+    ${notice(s.notice)} ${busyText(s.busy)} ${notice(s.listNotice)}
+    ${s.requests.length === 0
+      ? html`<p class="meta">No requests yet.</p>`
+      : html`<ul class="items" data-testid="provider-requests">
+          ${s.requests.map((r) => {
+            const d = s.datasets.find((x) => x.datasetId === r.datasetId);
+            const canDecide = r.status === 1 && !!d?.policy.requireProvider && !r.providerApproved;
+            const rid = `reason-${r.requestId}`;
+            return html`<li data-request=${r.requestId.toString()}>
+              <div>${requestSentence(app, r, d)}</div>
+              <div>${requestState(r, d)} ${requestMeta(app, r)}</div>
+              ${canDecide
+                ? html`<div class="actions">
+                    <button ?disabled=${!!s.busy} @click=${() => void decide(app, r, "approve")} aria-label="Approve request ${r.requestId}">Approve</button>
+                    ${reasonPicker(rid)}
+                    <button class="danger" ?disabled=${!!s.busy} @click=${() => void decide(app, r, "reject", reasonOf(rid))} aria-label="Reject request ${r.requestId}">Reject</button>
+                  </div>`
+                : r.grant.valid
+                  ? html`<div class="actions">
+                      ${reasonPicker(rid)}
+                      <button class="danger" ?disabled=${!!s.busy} @click=${() => void decide(app, r, "revoke", reasonOf(rid))} aria-label="Revoke the grant of request ${r.requestId}">Revoke grant</button>
+                    </div>`
+                  : nothing}
+            </li>`;
+          })}
+        </ul>`}
+  </section>`;
+}
+
+export const providerPage: Page = {
+  enter(app) {
+    void load(app);
+    live?.stop();
+    if (app.session.status === "ready") live = follow({ pollMs: app.config.pollMs, refresh: () => load(app), head: () => app.session.reader.getBlockNumber() });
+  },
+  leave() {
+    live?.stop();
+  },
+  view(app) {
+    const gate = needsWallet(app, "publish data and decide on requests");
+    return html`<h2>Provide data</h2>
+      <p class="lead">For member institutions holding a person's records: publish them encrypted, and approve who may read them.</p>
+      ${gate ?? html`${requestsSection(app)} ${publishSection(app)} ${datasetsSection(app)}`}`;
+  },
+};

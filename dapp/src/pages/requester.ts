@@ -1,0 +1,472 @@
+/**
+ * A requesting institution: derive this device's encryption key from a wallet signature and
+ * register it; ask a person for consent (a link); paste the signed consent and request access;
+ * follow approvals live; fetch the key envelope, check everything against the chain, decrypt in
+ * the browser and download the records in the format wanted.
+ */
+import { hexlify } from "ethers";
+import { html, nothing, type TemplateResult } from "lit-html";
+import { toDeviceId } from "../../../sdk/actions/context.js";
+import { publishEncryptionKey } from "../../../sdk/actions/publish-encryption-key.js";
+import { recordUsage as recordUsageAction } from "../../../sdk/actions/record-usage.js";
+import { requestAccess } from "../../../sdk/actions/request-access.js";
+import type { Envelope } from "../../../sdk/envelope.js";
+import { decryptStream, verifyKeyCommitment } from "../../../sdk/stream/web/index.js";
+import { custodianFor } from "../lib/custodian.js";
+import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
+import { askLink, parseSignedConsent } from "../lib/consent-share.js";
+import { deviceKeys, type DeviceKeyPair } from "../lib/device-key.js";
+import { convert, formatOfId, saveAs, type RecordFormat } from "../lib/formats.js";
+import { getDeviceKey, isRemembered, putDeviceKey } from "../lib/key-store.js";
+import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { signInToCustodian, type CustodianSession } from "../lib/custodian-session.js";
+import { follow, type LiveHandle, type LiveMode } from "../lib/live.js";
+import { bytes, invalidWords, PURPOSES, purposeWords } from "../lib/words.js";
+import { copyText, failure, formValues, needsWallet, notice, progress, type App, type Notice, type Page } from "../ui/parts.js";
+import { act, busyText, latestOnly, requestMeta, requestSentence, requestState } from "./common.js";
+
+interface FetchState {
+  phase?: "envelope" | "download" | "decrypt" | "convert";
+  done: number;
+  total?: number;
+  notice?: Notice;
+  format: RecordFormat | "original";
+  busy?: boolean;
+}
+
+interface State {
+  deviceLabel: string;
+  key?: DeviceKeyPair;
+  keyOnChain?: { keyId: number; sameKey: boolean };
+  remember: boolean;
+  keyNotice?: Notice;
+  askUrl?: string;
+  consentText: string;
+  /** The request form's own busy flag and outcome. */
+  req: { busy?: string; notice?: Notice };
+  requests: RequestInfo[];
+  datasets: Map<string, DatasetInfo>;
+  fetches: Map<string, FetchState>;
+  live: LiveMode;
+  /** Custodian session for server-sent events; memory only. */
+  session?: CustodianSession;
+  liveNotice?: Notice;
+  listNotice?: Notice;
+  busy?: string;
+  notice?: Notice;
+}
+
+const s: State = { deviceLabel: "browser", remember: false, consentText: "", req: {}, requests: [], datasets: new Map(), fetches: new Map(), live: "connecting" };
+let live: LiveHandle | undefined;
+
+function startLive(app: App): void {
+  live?.stop();
+  const token = s.session && s.session.expiresAt > Date.now() / 1000 && s.session.address === app.session.account ? s.session.token : undefined;
+  live = follow({
+    eventsUrl: token ? `${app.config.custodianUrl}/v1/events?access_token=${encodeURIComponent(token)}` : undefined,
+    pollMs: app.config.pollMs,
+    refresh: () => loadRequests(app),
+    onMode: (m) => ((s.live = m), app.update()),
+    head: () => app.session.reader.getBlockNumber(),
+  });
+}
+
+async function signIn(app: App): Promise<void> {
+  const box: { busy?: string; notice?: Notice } = {};
+  await act(app, box, "Signing in to the custodian", async () => {
+    s.session = await signInToCustodian(app.config.custodianUrl, await app.session.signer(), app.config.chainId);
+    startLive(app);
+    return undefined;
+  });
+  s.liveNotice = box.notice;
+  app.update();
+}
+
+const ids = (app: App) => ({ chainId: app.config.chainId, ledger: app.config.ledger, account: app.session.account! });
+
+async function loadKeyStatus(app: App): Promise<void> {
+  const { chainId, ledger, account } = ids(app);
+  const deviceId = toDeviceId(s.deviceLabel);
+  s.key = getDeviceKey(chainId, ledger, account, deviceId);
+  s.remember = isRemembered(chainId, ledger, account, deviceId);
+  const l = app.session.ledger();
+  const keyId = Number(await l.currentKeyId(account, deviceId));
+  if (keyId === 0) s.keyOnChain = { keyId: 0, sameKey: false };
+  else {
+    const k = await l.encryptionKey(keyId);
+    s.keyOnChain = { keyId, sameKey: !!s.key && k.publicKey.toLowerCase() === hexlify(s.key.publicKey) };
+  }
+}
+
+const startLoad = latestOnly();
+
+async function loadRequests(app: App): Promise<void> {
+  const me = app.session.account;
+  if (app.session.status !== "ready" || !me) return;
+  const run = startLoad();
+  try {
+    const reads = app.reads();
+    const requests = await reads.requests({ requester: me });
+    for (const r of requests) {
+      if (!s.datasets.has(r.datasetId.toString())) s.datasets.set(r.datasetId.toString(), await reads.dataset(r.datasetId));
+    }
+    if (!run.current()) return;
+    s.requests = requests;
+    s.listNotice = undefined;
+  } catch (err) {
+    if (run.current()) s.listNotice = failure(err);
+  }
+  app.update();
+}
+
+async function derive(app: App): Promise<void> {
+  await act(app, s, "Deriving your device key from a wallet signature", async () => {
+    const { chainId, ledger, account } = ids(app);
+    const deviceId = toDeviceId(s.deviceLabel);
+    const pair = await deviceKeys.derive(await app.session.signer(), { chainId: BigInt(chainId), ledger, deviceId });
+    putDeviceKey(chainId, ledger, account, deviceId, pair, s.remember);
+    await loadKeyStatus(app);
+    return {
+      kind: "ok",
+      text: `Key derived for device “${s.deviceLabel}”. ${s.remember ? "It is remembered in this browser." : "It stays in this tab only; your wallet re-derives it when needed."}`,
+    };
+  });
+}
+
+async function register(app: App): Promise<void> {
+  if (!s.key) return;
+  const key = s.key;
+  await act(app, s, "Registering your device key on the ledger", async () => {
+    const r = await publishEncryptionKey(await app.session.ctx(), { device: s.deviceLabel, publicKey: key.publicKey });
+    await loadKeyStatus(app);
+    return { kind: "ok", text: `Registered as key #${r.keyId}. Custodians wrap data keys to it for requests that name this device.` };
+  });
+}
+
+function setRemember(app: App, on: boolean): void {
+  s.remember = on;
+  const { chainId, ledger, account } = ids(app);
+  if (s.key) putDeviceKey(chainId, ledger, account, toDeviceId(s.deviceLabel), s.key, on);
+  app.update();
+}
+
+async function request(app: App, form: HTMLFormElement): Promise<void> {
+  const v = formValues(form);
+  s.consentText = v.consent ?? "";
+  await act(app, s.req, "Sending your access request", async () => {
+    const c = parseSignedConsent(s.consentText);
+    if ((c.chainId && c.chainId !== String(app.config.chainId)) || (c.ledger && c.ledger.toLowerCase() !== app.config.ledger.toLowerCase())) {
+      return { kind: "error", text: "This consent was signed for another Sealshare deployment or chain.", code: "wrong-deployment" };
+    }
+    const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : BigInt(v.dataset || "0");
+    const unit = v.unit === "hours" ? 3600 : 86_400;
+    const r = await requestAccess(await app.session.ctx(), {
+      datasetId,
+      purpose: c.terms.purpose,
+      kind: Number(v.kind) === 1 ? 1 : 2,
+      duration: Math.round(Math.max(1, Number(v.duration) || 1) * unit),
+      device: v.device || s.deviceLabel,
+      consent: c.terms,
+      signature: c.signature,
+    });
+    void loadRequests(app);
+    return {
+      kind: "ok",
+      text: `Request #${r.requestId} is on the ledger${r.consentRecorded ? ", with the person's consent relayed (they paid no gas)" : ""}.${r.granted ? " Granted at once by policy." : " Approvals show up below as they land."}`,
+      code: "requested",
+    };
+  });
+}
+
+/** The private key of the device key a request named; derives it (one signature) if needed. */
+async function keyForRequest(app: App, r: RequestInfo): Promise<DeviceKeyPair> {
+  const l = app.session.ledger();
+  const k = await l.encryptionKey(r.keyId);
+  const { chainId, ledger, account } = ids(app);
+  let pair = getDeviceKey(chainId, ledger, account, k.deviceId);
+  if (!pair) {
+    pair = await deviceKeys.derive(await app.session.signer(), { chainId: BigInt(chainId), ledger, deviceId: k.deviceId });
+    putDeviceKey(chainId, ledger, account, k.deviceId, pair, false);
+  }
+  if (hexlify(pair.publicKey) !== k.publicKey.toLowerCase()) {
+    throw Object.assign(new Error(`request #${r.requestId} names key #${r.keyId}, which this wallet did not derive (another device or an older key)`), { code: "other-device-key" });
+  }
+  return pair;
+}
+
+async function waitForEnvelope(app: App, r: RequestInfo, f: FetchState): Promise<Envelope> {
+  const signer = await app.session.signer();
+  for (let attempt = 0; ; attempt++) {
+    const answer = await custodianFor(app.config).fetchEnvelope(signer, r.requestId);
+    if (answer.status === "ready") return answer.envelope;
+    f.notice = { kind: "info", text: `The custodian is not ready yet (${answer.reason.replace(/-/g, " ")}); trying again in ${answer.retryAfter} s.` };
+    app.update();
+    if (attempt >= 10) throw Object.assign(new Error(`the custodian still answers “${answer.reason}”; try again later`), { code: answer.reason });
+    await new Promise((res) => setTimeout(res, Math.max(1, answer.retryAfter) * 1000));
+  }
+}
+
+async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
+  const key = r.requestId.toString();
+  const f = s.fetches.get(key) ?? { done: 0, format: "original" };
+  s.fetches.set(key, f);
+  f.busy = true;
+  f.notice = undefined;
+  let dek: Uint8Array | undefined;
+  try {
+    const reads = app.reads();
+    const custodian = custodianFor(app.config);
+    f.phase = "envelope";
+    app.update();
+    const [device, info] = await Promise.all([keyForRequest(app, r), custodian.info()]);
+    const envelope = await waitForEnvelope(app, r, f);
+    // The chain has the last word: never use a key for a grant it no longer stands behind.
+    const grant = await reads.grant(r.requestId);
+    if (!grant.valid) throw Object.assign(new Error(`Not used: the ledger says this grant is ${invalidWords(grant.reason)}.`), { code: "grant-invalid" });
+    dek = custodian.openEnvelope(envelope, device.privateKey, info.address);
+    const version = await reads.version(r.datasetId, envelope.version);
+    if (!version) throw new Error(`dataset #${r.datasetId} has no version ${envelope.version} on the ledger`);
+    if (!verifyKeyCommitment(dek, version.ciphertextSha256, version.keyCommitment)) {
+      throw Object.assign(new Error("The released key does not match the key commitment registered on chain: refusing to use it."), { code: "key-commitment-mismatch" });
+    }
+    f.phase = "download";
+    f.total = version.size;
+    app.update();
+    const ciphertext = await fetchVerifiedBlob(blobUrlFor(app.config, version.storageURI, version.ciphertextSha256), version.ciphertextSha256, (done, total) => {
+      f.done = done;
+      f.total = total ?? version.size;
+      app.update();
+    });
+    f.phase = "decrypt";
+    f.done = 0;
+    f.total = ciphertext.size;
+    app.update();
+    const { plaintext, result } = decryptStream(ciphertext, dek, {
+      onProgress: (p) => {
+        f.done = p.ciphertextBytes;
+        app.update();
+      },
+    });
+    // Only once the whole stream authenticated does the Blob exist (new Response(…).blob() rejects otherwise).
+    const decrypted = await new Response(plaintext).blob();
+    const summary = await result;
+    if (summary.ciphertextSha256 !== version.ciphertextSha256.toLowerCase() || summary.merkleRoot !== version.merkleRoot.toLowerCase()) {
+      throw new Error("the decrypted stream's hash or Merkle root differs from the ledger's");
+    }
+    f.phase = "convert";
+    app.update();
+    const source = formatOfId(version.formatId);
+    const out = await convert(decrypted, source, f.format);
+    const ext = f.format === "original" ? (source === "binary" ? "bin" : source) : f.format;
+    saveAs(out, `dataset-${r.datasetId}-v${envelope.version}.${ext}`);
+    f.notice = {
+      kind: "ok",
+      code: "decrypted",
+      text: `Decrypted ${bytes(summary.plaintextSize)} in your browser and saved as ${ext.toUpperCase()}. Checked against the ledger: ciphertext SHA-256, Merkle root and key commitment.`,
+    };
+  } catch (err) {
+    f.notice = failure(err);
+  } finally {
+    dek?.fill(0);
+    f.phase = undefined;
+    f.busy = false;
+    app.update();
+  }
+}
+
+async function recordUsage(app: App, r: RequestInfo): Promise<void> {
+  const f = s.fetches.get(r.requestId.toString()) ?? { done: 0, format: "original" };
+  s.fetches.set(r.requestId.toString(), f);
+  const box: { busy?: string; notice?: Notice } = {};
+  await act(app, box, "Recording your use of the data", async () => {
+    await recordUsageAction(await app.session.ctx(), { requestId: r.requestId, usageCode: 1, details: `used for ${purposeWords(r.purpose)} via the Sealshare dapp` });
+    return { kind: "ok", text: "Your use of the data is recorded on the ledger." };
+  });
+  f.notice = box.notice;
+  app.update();
+}
+
+function keySection(app: App): TemplateResult {
+  const onChain = s.keyOnChain;
+  const status = !s.key
+    ? html`<p class="meta">Not derived in this tab yet.</p>`
+    : html`<p>Public key <code data-testid="device-public-key">${hexlify(s.key.publicKey)}</code></p>`;
+  const chainWords = !onChain
+    ? nothing
+    : onChain.keyId === 0
+      ? html`<span class="badge wait" data-testid="key-status">not registered</span>`
+      : onChain.sameKey
+        ? html`<span class="badge ok" data-testid="key-status">registered as key #${onChain.keyId}</span>`
+        : html`<span class="badge wait" data-testid="key-status">key #${onChain.keyId} is registered for this device${s.key ? " — a different key" : ""}</span>`;
+  return html`<section class="card" aria-labelledby="key-title">
+    <h3 id="key-title">Your device's encryption key</h3>
+    <p class="meta">Derived from a signature of your wallet: same wallet, same device name ⇒ same key. Nothing to back up.</p>
+    <div class="grid">
+      <div class="field">
+        <label for="r-device">Device name</label>
+        <input id="r-device" .value=${s.deviceLabel} @change=${(e: Event) => {
+          s.deviceLabel = (e.target as HTMLInputElement).value.trim() || "browser";
+          void loadKeyStatus(app).then(() => app.update());
+        }} />
+      </div>
+      <div class="check">
+        <input type="checkbox" id="r-remember" .checked=${s.remember} @change=${(e: Event) => setRemember(app, (e.target as HTMLInputElement).checked)} />
+        <label for="r-remember">Remember on this device <span class="hint">stores the private key in this browser</span></label>
+      </div>
+    </div>
+    ${status} ${chainWords}
+    <div class="actions">
+      <button @click=${() => void derive(app)} ?disabled=${!!s.busy}>Derive my key (wallet signature)</button>
+      ${s.key && onChain && !onChain.sameKey ? html`<button @click=${() => void register(app)} ?disabled=${!!s.busy}>Register key on the ledger</button>` : nothing}
+      ${busyText(s.busy)}
+    </div>
+    ${notice(s.notice)}
+  </section>`;
+}
+
+function askSection(app: App): TemplateResult {
+  return html`<section class="card" aria-labelledby="ask-title">
+    <h3 id="ask-title">Ask a person for consent</h3>
+    <form
+      @submit=${(e: SubmitEvent) => {
+        e.preventDefault();
+        const v = formValues(e.target as HTMLFormElement);
+        s.askUrl = askLink(location.href, {
+          requester: app.session.account!,
+          requesterName: v.name || undefined,
+          datasetId: v.dataset || "0",
+          category: 0,
+          purpose: Number(v.purpose),
+          maxKind: Number(v.kind) === 1 ? 1 : 2,
+          days: Number(v.days) || 30,
+        });
+        app.update();
+      }}
+    >
+      <div class="grid">
+        <div class="field"><label for="a-name">Your institution's name</label><input id="a-name" name="name" /></div>
+        <div class="field"><label for="a-dataset">Dataset number</label><input id="a-dataset" name="dataset" inputmode="numeric" pattern="[0-9]+" required /></div>
+        <div class="field">
+          <label for="a-purpose">Purpose</label>
+          <select id="a-purpose" name="purpose">${PURPOSES.map((p) => html`<option value=${p.code}>${p.label}</option>`)}</select>
+        </div>
+        <div class="field"><label for="a-days">Days</label><input id="a-days" name="days" type="number" min="1" value="30" /></div>
+        <div class="field">
+          <label for="a-kind">Access wanted</label>
+          <select id="a-kind" name="kind"><option value="2">formal</option><option value="1">temporary only</option></select>
+        </div>
+      </div>
+      <button type="submit">Make a consent link</button>
+    </form>
+    ${s.askUrl
+      ? html`<div class="field">
+            <label for="ask-link">Send this link to the person</label>
+            <input id="ask-link" readonly .value=${s.askUrl} />
+          </div>
+          <button class="secondary" @click=${() => void copyText(s.askUrl!)}>Copy link</button>`
+      : nothing}
+  </section>`;
+}
+
+function requestSection(app: App): TemplateResult {
+  return html`<section class="card" aria-labelledby="req-title">
+    <h3 id="req-title">Request access with a signed consent</h3>
+    <form
+      @submit=${(e: SubmitEvent) => {
+        e.preventDefault();
+        void request(app, e.target as HTMLFormElement);
+      }}
+    >
+      <div class="field">
+        <label for="r-consent">Signed consent <span class="hint">paste the JSON or the link the person gave you</span></label>
+        <textarea id="r-consent" name="consent" required .value=${s.consentText}></textarea>
+      </div>
+      <div class="grid">
+        <div class="field">
+          <label for="r-dataset">Dataset number <span class="hint">only for a whole-category consent</span></label>
+          <input id="r-dataset" name="dataset" inputmode="numeric" />
+        </div>
+        <div class="field">
+          <label for="r-kind">Access</label>
+          <select id="r-kind" name="kind"><option value="2">formal</option><option value="1">temporary</option></select>
+        </div>
+        <div class="field"><label for="r-duration">Duration</label><input id="r-duration" name="duration" type="number" min="1" value="7" /></div>
+        <div class="field">
+          <label for="r-unit">Unit</label>
+          <select id="r-unit" name="unit"><option value="days">days</option><option value="hours">hours</option></select>
+        </div>
+        <div class="field"><label for="r-req-device">For device</label><input id="r-req-device" name="device" .value=${s.deviceLabel} /></div>
+      </div>
+      <div class="actions"><button type="submit" ?disabled=${!!s.req.busy}>Request access</button>${busyText(s.req.busy)}</div>
+    </form>
+    <div data-testid="request-result">${notice(s.req.notice)}</div>
+  </section>`;
+}
+
+function requestsSection(app: App): TemplateResult {
+  const me = app.session.account;
+  return html`<section class="card" aria-labelledby="mine-title">
+    <h3 id="mine-title">Your requests</h3>
+    <div class="actions" data-testid="live-mode">
+      <span class="meta">
+        ${s.live === "events" ? "Live: the custodian pushes changes as they happen." : s.live === "polling" ? `Live: checking the ledger every ${app.config.pollMs / 1000} s.` : "Connecting for live updates…"}
+      </span>
+      ${s.live !== "events" ? html`<button class="secondary" @click=${() => void signIn(app)}>Instant updates (sign in to the custodian)</button>` : nothing}
+    </div>
+    ${notice(s.liveNotice)}
+    ${notice(s.listNotice)}
+    ${s.requests.length === 0
+      ? html`<p class="meta">No requests yet.</p>`
+      : html`<ul class="items" data-testid="my-requests">
+          ${s.requests.map((r) => {
+            const d = s.datasets.get(r.datasetId.toString());
+            const f = s.fetches.get(r.requestId.toString()) ?? { done: 0, format: "original" as const };
+            const fid = `fmt-${r.requestId}`;
+            return html`<li data-request=${r.requestId.toString()}>
+              <div>${requestSentence(app, r, d, me)}</div>
+              <div>${requestState(r, d)} ${requestMeta(app, r)}</div>
+              ${r.status !== 1 || r.grant.valid
+                ? html`<div class="actions">
+                    <label for=${fid}>Format</label>
+                    <select id=${fid} @change=${(e: Event) => {
+                      f.format = (e.target as HTMLSelectElement).value as FetchState["format"];
+                      s.fetches.set(r.requestId.toString(), f);
+                    }}>
+                      ${(["original", "ndjson", "json", "csv"] as const).map((x) => html`<option value=${x} ?selected=${f.format === x}>${x === "original" ? "as stored" : x.toUpperCase()}</option>`)}
+                    </select>
+                    <button ?disabled=${!!f.busy} @click=${() => void fetchAndDecrypt(app, r)} aria-label="Fetch and decrypt request ${r.requestId}">Fetch and decrypt</button>
+                    ${r.grant.valid ? html`<button class="secondary" ?disabled=${!!f.busy} @click=${() => void recordUsage(app, r)}>Record use</button>` : nothing}
+                  </div>`
+                : nothing}
+              ${f.phase === "envelope" ? html`<p class="meta">Asking the custodian for the key (sign the request in your wallet)…</p>` : nothing}
+              ${f.phase === "download" ? progress("Downloading the ciphertext", f.done, f.total, `p-${r.requestId}`) : nothing}
+              ${f.phase === "decrypt" ? progress("Decrypting in your browser", f.done, f.total, `p-${r.requestId}`) : nothing}
+              ${f.phase === "convert" ? html`<p class="meta">Converting…</p>` : nothing}
+              <div data-testid="fetch-result">${notice(f.notice)}</div>
+            </li>`;
+          })}
+        </ul>`}
+  </section>`;
+}
+
+export const requesterPage: Page = {
+  enter(app) {
+    const consent = app.params.get("consent");
+    if (consent) s.consentText = `${location.href.split("#")[0]}#/requester?consent=${consent}`;
+    live?.stop();
+    if (app.session.status !== "ready") return;
+    void loadKeyStatus(app).then(() => app.update(), (err: unknown) => ((s.notice = failure(err)), app.update()));
+    void loadRequests(app);
+    startLive(app);
+  },
+  leave() {
+    live?.stop();
+  },
+  view(app) {
+    const gate = needsWallet(app, "request data");
+    return html`<h2>Request data</h2>
+      <p class="lead">For member institutions: ask for a person's data with their consent, follow approvals, and decrypt what you were granted — in this browser.</p>
+      ${gate ?? html`${keySection(app)} ${requestSection(app)} ${requestsSection(app)} ${askSection(app)}`}`;
+  },
+};
+

@@ -1,0 +1,325 @@
+/**
+ * The person the data is about: who is asking for my data and why; give consent gaslessly by
+ * signing (EIP-712, readable in the wallet) and hand the signed consent to the requester, or
+ * relay it myself; revoke with one click; see who received a key to my data and when.
+ */
+import { ZeroAddress, getAddress, isAddress } from "ethers";
+import { html, nothing, type TemplateResult } from "lit-html";
+import { chainNow } from "../../../sdk/actions/context.js";
+import { relayConsent } from "../../../sdk/actions/relay-consent.js";
+import { revokeConsent } from "../../../sdk/actions/revoke-consent.js";
+import { signConsent } from "../../../sdk/actions/sign-consent.js";
+import { consentLink, consentReceipt, parseAsk, parseSignedConsent, toConsentFile, toJson, type ConsentAsk, type SignedConsentFile } from "../lib/consent-share.js";
+import type { ConsentInfo, DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { releasesOf, type ReleaseRecord } from "../lib/receipts.js";
+import { CATEGORIES, categoryWords, kindWords, PURPOSES, purposeWords, when, who } from "../lib/words.js";
+import { follow, type LiveHandle } from "../lib/live.js";
+import { copyText, failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
+import { act, busyText, latestOnly, requestMeta, requestSentence, requestState } from "./common.js";
+import { honesty, REVOCATION_TEXT } from "./honesty.js";
+
+interface State {
+  loading: boolean;
+  datasets: DatasetInfo[];
+  consents: ConsentInfo[];
+  requests: RequestInfo[];
+  releases: ReleaseRecord[];
+  ask?: ConsentAsk;
+  signed?: SignedConsentFile;
+  signedRecorded?: boolean;
+  busy?: string;
+  notice?: Notice;
+  listNotice?: Notice;
+}
+
+const s: State = { loading: false, datasets: [], consents: [], requests: [], releases: [] };
+let live: LiveHandle | undefined;
+
+const startLoad = latestOnly();
+
+async function load(app: App): Promise<void> {
+  const me = app.session.account;
+  if (app.session.status !== "ready" || !me) return;
+  const run = startLoad();
+  s.loading = true;
+  app.update();
+  try {
+    const reads = app.reads();
+    const datasets = await reads.datasets({ subject: me });
+    const ids = datasets.map((d) => d.datasetId);
+    const [consents, requests, events] = await Promise.all([
+      reads.consents({ subject: me }),
+      ids.length ? reads.requests({ datasetIds: ids }) : Promise.resolve([]),
+      ids.length ? reads.releases({ datasetIds: ids }) : Promise.resolve([]),
+    ]);
+    // Requests that were ever granted may have had a key released (status temporary, formal or revoked).
+    const granted = requests.filter((r) => r.status >= 2 && r.status !== 4).map((r) => r.requestId);
+    const releases = await releasesOf(reads, app.config.custodianUrl, granted, events);
+    const signedRecorded = s.signed ? await isRecorded(app, s.signed) : undefined;
+    if (!run.current()) return;
+    [s.datasets, s.consents, s.requests, s.releases] = [datasets, consents, requests, releases];
+    if (signedRecorded !== undefined) s.signedRecorded = signedRecorded;
+    s.listNotice = undefined;
+  } catch (err) {
+    if (run.current()) s.listNotice = failure(err);
+  } finally {
+    s.loading = false;
+    app.update();
+  }
+}
+
+async function isRecorded(app: App, c: SignedConsentFile): Promise<boolean> {
+  return (await app.session.ledger().consentOf(c.consentId)).subject !== ZeroAddress;
+}
+
+async function sign(app: App, form: HTMLFormElement): Promise<void> {
+  const v = formValues(form);
+  await act(app, s, "Signing your consent", async () => {
+    const me = app.session.account!;
+    const anyMember = v.anyMember === "on";
+    if (!anyMember && !isAddress(v.requester ?? "")) return { kind: "error", text: "Enter the requester's address (0x…), or tick “any member”." };
+    const requester = anyMember ? ZeroAddress : getAddress(v.requester!);
+    const datasetId = BigInt(v.dataset || "0");
+    const dataset = s.datasets.find((d) => d.datasetId === datasetId);
+    const category = dataset ? dataset.category : Number(v.category);
+    const purpose = Number(v.purpose);
+    const days = Math.max(1, Math.min(3650, Number(v.days) || 30));
+    const ctx = await app.session.ctx();
+    const { receipt, receiptHash } = consentReceipt({
+      subject: me,
+      requester,
+      requesterName: app.config.names[requester] ?? s.ask?.requesterName,
+      purpose: purposeWords(purpose),
+      category: categoryWords(category),
+      days,
+      at: await chainNow(ctx),
+    });
+    const signed = await signConsent(ctx, {
+      requester: anyMember ? undefined : requester,
+      datasetId: datasetId || undefined,
+      category,
+      purpose,
+      maxKind: Number(v.maxKind) === 1 ? 1 : 2,
+      validFor: days * 86_400,
+      receiptHash,
+      deadlineIn: 86_400, // the requester has a day to relay it
+    });
+    s.signed = toConsentFile({ ...signed, chainId: String(app.config.chainId), ledger: app.config.ledger, receipt });
+    s.signedRecorded = false;
+    return {
+      kind: "ok",
+      text: `Signed. You paid nothing. Give the signed consent below to ${who(requester, app.config.names)}: they relay it to the ledger with their request.`,
+    };
+  });
+}
+
+async function relayMyself(app: App): Promise<void> {
+  const c = s.signed;
+  if (!c?.signature) return;
+  await act(app, s, "Recording your consent on the ledger", async () => {
+    const r = await relayConsent(await app.session.ctx(), { terms: parseSignedConsent(toJson(c)).terms, signature: c.signature! });
+    s.signedRecorded = true;
+    void load(app);
+    return { kind: "ok", text: "Your consent is on the ledger (you paid the gas).", link: linkTo(app, r.txHash) };
+  });
+}
+
+async function revoke(app: App, consentId: string, pending: boolean): Promise<void> {
+  await act(app, s, pending ? "Cancelling your signed consent" : "Revoking your consent", async () => {
+    const r = await revokeConsent(await app.session.ctx(), { consentId });
+    if (pending) s.signed = undefined;
+    void load(app);
+    return {
+      kind: "ok",
+      text:
+        r.outcome === "cancelled"
+          ? "Cancelled: this signed consent can no longer be used."
+          : `Revoked. Nothing more is delivered under this consent. ${REVOCATION_TEXT.cannot} ${REVOCATION_TEXT.rotate}`,
+      link: linkTo(app, r.txHash),
+      code: "consent-revoked",
+    };
+  });
+}
+
+function linkTo(app: App, hash: string): Notice["link"] {
+  const href = app.config.explorerTxUrl?.replace("{hash}", hash);
+  return href ? { href, label: "See the transaction" } : undefined;
+}
+
+function askView(app: App, ask: ConsentAsk): TemplateResult {
+  const name = app.config.names[ask.requester] ?? ask.requesterName;
+  const what = ask.datasetId !== "0" ? `your dataset #${ask.datasetId}` : `all your ${categoryWords(ask.category)} data`;
+  return html`<section class="card" aria-labelledby="ask-title" data-testid="consent-ask">
+    <h3 id="ask-title">A request for your consent</h3>
+    <p>
+      <strong>${name ? `${name} (${ask.requester})` : ask.requester}</strong> asks to use <strong>${what}</strong> for
+      <strong>${purposeWords(ask.purpose)}</strong>, for <strong>${ask.days} days</strong>, up to ${kindWords(ask.maxKind)} access.
+    </p>
+    <p class="meta">The form below is filled in with these terms. Nothing happens until you sign, and you can revoke at any time.</p>
+  </section>`;
+}
+
+function consentForm(app: App): TemplateResult {
+  const a = s.ask;
+  const signing = s.busy !== undefined;
+  return html`<section class="card" aria-labelledby="give-title">
+    <h3 id="give-title">Give consent</h3>
+    <form
+      @submit=${(e: SubmitEvent) => {
+        e.preventDefault();
+        void sign(app, e.target as HTMLFormElement);
+      }}
+    >
+      <div class="grid">
+        <div class="field">
+          <label for="c-requester">Requester's address <span class="hint">the institution you allow to ask</span></label>
+          <input id="c-requester" name="requester" autocomplete="off" spellcheck="false" placeholder="0x…" value=${a?.requester ?? ""} />
+        </div>
+        <div class="check"><input type="checkbox" id="c-any" name="anyMember" /><label for="c-any">Any registered member instead</label></div>
+        <div class="field">
+          <label for="c-dataset">Which data</label>
+          <select id="c-dataset" name="dataset">
+            ${s.datasets.map(
+              (d, i) => html`<option value=${d.datasetId.toString()} ?selected=${a ? a.datasetId === d.datasetId.toString() : i === 0}>Dataset #${d.datasetId} — ${categoryWords(d.category)} (from ${who(d.provider, app.config.names)})</option>`,
+            )}
+            <option value="0" ?selected=${a?.datasetId === "0"}>All my data of the category below</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="c-category">Category <span class="hint">used for “all my data”</span></label>
+          <select id="c-category" name="category">
+            ${CATEGORIES.map((c) => html`<option value=${c.code} ?selected=${a?.category === c.code}>${c.label}</option>`)}
+          </select>
+        </div>
+        <div class="field">
+          <label for="c-purpose">Purpose</label>
+          <select id="c-purpose" name="purpose">
+            ${PURPOSES.map((p) => html`<option value=${p.code} ?selected=${a?.purpose === p.code}>${p.label}</option>`)}
+          </select>
+        </div>
+        <div class="field">
+          <label for="c-days">For how many days</label>
+          <input id="c-days" name="days" type="number" min="1" max="3650" value=${a?.days ?? 30} />
+        </div>
+        <div class="field">
+          <label for="c-kind">Strongest access allowed</label>
+          <select id="c-kind" name="maxKind">
+            <option value="2" ?selected=${a?.maxKind !== 1}>formal (after every approval)</option>
+            <option value="1" ?selected=${a?.maxKind === 1}>temporary only (short)</option>
+          </select>
+        </div>
+      </div>
+      <div class="actions">
+        <button type="submit" ?disabled=${signing}>Sign consent (no gas)</button>
+        ${busyText(s.busy)}
+      </div>
+      <p class="meta">Your wallet shows exactly what you sign: requester, data, purpose, expiry. Signing costs nothing; the requester relays it.</p>
+    </form>
+    ${notice(s.notice)} ${s.signed ? signedView(app, s.signed) : nothing}
+  </section>`;
+}
+
+function signedView(app: App, c: SignedConsentFile): TemplateResult {
+  const json = toJson(c);
+  const link = consentLink(location.href, c);
+  return html`<div data-testid="signed-consent">
+    <div class="field">
+      <label for="signed-json">Signed consent — give this to the requester</label>
+      <textarea id="signed-json" readonly rows="8" .value=${json}></textarea>
+    </div>
+    <div class="field">
+      <label for="signed-link">Or send this link</label>
+      <input id="signed-link" readonly .value=${link} />
+    </div>
+    <div class="actions">
+      <button class="secondary" @click=${() => void copyText(json, document.getElementById("signed-json") as HTMLTextAreaElement)}>Copy JSON</button>
+      <button class="secondary" @click=${() => void copyText(link)}>Copy link</button>
+      ${s.signedRecorded
+        ? html`<span class="badge ok">recorded on the ledger</span>`
+        : html`<button class="secondary" ?disabled=${!!s.busy} @click=${() => void relayMyself(app)}>Relay it myself (transaction, you pay gas)</button>
+            <button class="danger" ?disabled=${!!s.busy} @click=${() => void revoke(app, c.consentId, true)}>
+              Cancel this signature
+            </button>`}
+    </div>
+  </div>`;
+}
+
+function consentsView(app: App): TemplateResult {
+  if (!s.consents.length) return html`<p class="meta">You have not given any consent on this ledger yet.</p>`;
+  return html`<ul class="items" data-testid="my-consents">
+    ${[...s.consents].reverse().map((c) => {
+      const scope = c.datasetId ? `dataset #${c.datasetId}` : `all your ${categoryWords(c.category)} data`;
+      return html`<li>
+        <div>
+          ${who(c.requester, app.config.names)} may use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until ${when(c.expiresAt)}.
+          ${c.revoked ? html`<span class="badge bad">revoked</span>` : html`<span class="badge ok">active</span>`}
+        </div>
+        <div class="meta">${c.relayer !== c.subject ? `Relayed by ${who(c.relayer, app.config.names)} (you paid no gas)` : "Recorded by you"} · ${txLink(app.config, c.txHash)}</div>
+        ${c.revoked
+          ? nothing
+          : html`<div class="actions">
+              <button class="danger" ?disabled=${!!s.busy} @click=${() => void revoke(app, c.consentId, false)} aria-label="Revoke consent for ${who(c.requester, app.config.names)}, ${scope}">
+                Revoke
+              </button>
+            </div>`}
+      </li>`;
+    })}
+  </ul>`;
+}
+
+function requestsView(app: App): TemplateResult {
+  if (!s.requests.length) return html`<p class="meta">Nobody has asked for your data yet.</p>`;
+  return html`<ul class="items" data-testid="requests-for-my-data">
+    ${s.requests.map((r) => {
+      const d = s.datasets.find((x) => x.datasetId === r.datasetId);
+      return html`<li><div>${requestSentence(app, r, d)}</div><div>${requestState(r, d)} ${requestMeta(app, r)}</div></li>`;
+    })}
+  </ul>`;
+}
+
+function releasesView(app: App): TemplateResult {
+  if (!s.releases.length) return html`<p class="meta">No key to your data has been released to anyone.</p>`;
+  return html`<ul class="items" data-testid="key-releases">
+    ${[...s.releases].reverse().map((r) => {
+      const req = s.requests.find((x) => x.requestId === r.requestId);
+      const proof =
+        r.how === "event"
+          ? html`recorded on chain · ${txLink(app.config, r.txHash)}`
+          : r.state === "verified"
+            ? html`receipt verified in sealed batch <code>${r.batchId?.slice(0, 10)}…</code> · ${txLink(app.config, r.txHash)}`
+            : r.state === "pending"
+              ? html`receipt not sealed on chain yet (the custodian reports it)`
+              : html`<strong>the custodian's receipt does NOT verify on chain</strong>`;
+      return html`<li>
+        <strong>${req ? who(req.requester, app.config.names) : "A requester"}</strong> received the key to dataset #${req?.datasetId ?? "?"} (${kindWords(r.kind)} access) on ${when(r.at)}.
+        <div class="meta">Request #${r.requestId} · ${proof}</div>
+      </li>`;
+    })}
+  </ul>`;
+}
+
+export const subjectPage: Page = {
+  enter(app) {
+    const ask = app.params.get("ask");
+    s.ask = ask ? parseAsk(ask) : undefined;
+    void load(app);
+    live?.stop();
+    if (app.session.status === "ready") live = follow({ pollMs: app.config.pollMs, refresh: () => load(app), head: () => app.session.reader.getBlockNumber() });
+  },
+  leave() {
+    live?.stop();
+  },
+  view(app) {
+    const gate = needsWallet(app, "see and manage who may use your data");
+    return html`<h2>My data</h2>
+      <p class="lead">Who asks for your financial data, who may use it, and who received it. You decide; every step is on the public ledger.</p>
+      ${s.ask ? askView(app, s.ask) : nothing}
+      ${gate ??
+      html`${notice(s.listNotice)} ${consentForm(app)}
+        <section class="card" aria-labelledby="consents-title"><h3 id="consents-title">Consents you gave</h3>${consentsView(app)}</section>
+        <section class="card" aria-labelledby="requests-title"><h3 id="requests-title">Requests for your data</h3>${requestsView(app)}</section>
+        <section class="card" aria-labelledby="releases-title"><h3 id="releases-title">Who received a key to your data, and when</h3>${releasesView(app)}</section>`}
+      ${honesty()}`;
+  },
+};
+

@@ -1,0 +1,233 @@
+/**
+ * The supervisor (regulator): an approval queue showing each request with the consent it rests
+ * on and the dataset's policy; approve, reject with a reason, revoke live grants; register,
+ * suspend and reinstate member institutions.
+ */
+import { getAddress, isAddress } from "ethers";
+import { html, nothing, type TemplateResult } from "lit-html";
+import { approveRequest } from "../../../sdk/actions/approve-request.js";
+import { registerMember as registerMemberAction } from "../../../sdk/actions/register-member.js";
+import { reinstateMember } from "../../../sdk/actions/reinstate-member.js";
+import { rejectRequest } from "../../../sdk/actions/reject-request.js";
+import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
+import { suspendMember } from "../../../sdk/actions/suspend-member.js";
+import type { ConsentInfo, DatasetInfo, MemberInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { categoryWords, duration, kindWords, purposeWords, REASONS, SUSPENSION_REASONS, when, who } from "../lib/words.js";
+import { follow, type LiveHandle } from "../lib/live.js";
+import { failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
+import { act, busyText, latestOnly, requestMeta, requestSentence, requestState } from "./common.js";
+
+interface State {
+  requests: RequestInfo[];
+  datasets: Map<string, DatasetInfo>;
+  consents: Map<string, ConsentInfo>;
+  members: MemberInfo[];
+  busy?: string;
+  notice?: Notice;
+  memberNotice?: Notice;
+  listNotice?: Notice;
+}
+
+const s: State = { requests: [], datasets: new Map(), consents: new Map(), members: [] };
+let live: LiveHandle | undefined;
+
+const startLoad = latestOnly();
+
+async function load(app: App): Promise<void> {
+  if (app.session.status !== "ready") return;
+  const run = startLoad();
+  try {
+    const reads = app.reads();
+    const [requests, members, consents] = await Promise.all([reads.requests(), reads.members(), reads.consents({})]);
+    for (const r of requests) {
+      const k = r.datasetId.toString();
+      if (!s.datasets.has(k)) s.datasets.set(k, await reads.dataset(r.datasetId));
+    }
+    if (!run.current()) return;
+    [s.requests, s.members, s.consents] = [requests, members, new Map(consents.map((c) => [c.consentId, c]))];
+    s.listNotice = undefined;
+  } catch (err) {
+    if (run.current()) s.listNotice = failure(err);
+  }
+  app.update();
+}
+
+const reasonOf = (id: string) => Number((document.getElementById(id) as HTMLSelectElement | null)?.value ?? 99);
+
+function reasonPicker(id: string, label = "Reason", reasons = REASONS): TemplateResult {
+  return html`<label for=${id}>${label}</label>
+    <select id=${id}>${reasons.map((r) => html`<option value=${r.code}>${r.label}</option>`)}</select>`;
+}
+
+const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke", reasonCode = 0) =>
+  act(app, s, `${what === "approve" ? "Approving" : what === "reject" ? "Rejecting" : "Revoking"} request #${r.requestId}`, async () => {
+    const ctx = await app.session.ctx();
+    const requestId = r.requestId;
+    let granted = "";
+    if (what === "approve") {
+      const a = await approveRequest(ctx, { requestId, as: "supervisor" });
+      if (a.granted) granted = ` Granted: ${a.granted.kind === 2 ? "formal" : "temporary"} access.`;
+    } else if (what === "reject") await rejectRequest(ctx, { requestId, reasonCode });
+    else await revokeGrant(ctx, { requestId, reasonCode });
+    void load(app); // the outcome shows at once; the lists catch up
+    const done = what === "approve" ? "approved" : what === "reject" ? "rejected" : "revoked the grant of";
+    return { kind: "ok", text: `You ${done} request #${requestId}.${granted}`, code: what };
+  });
+
+function needsMe(r: RequestInfo, d: DatasetInfo | undefined, me: string): boolean {
+  if (!d || !(r.status === 1 || r.status === 2)) return false;
+  return r.supervisorApprovals < d.policy.supervisorQuorum && !r.approvers.includes(getAddress(me));
+}
+
+function consentTerms(app: App, c: ConsentInfo | undefined): TemplateResult {
+  if (!c) return html`<p class="meta">Consent: not found on the ledger.</p>`;
+  const scope = c.datasetId ? `dataset #${c.datasetId}` : `all ${categoryWords(c.category)} data`;
+  return html`<dl class="meta">
+    <dt>Consent</dt>
+    <dd>
+      ${who(c.subject, app.config.names)} allowed ${who(c.requester, app.config.names)} to use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until
+      ${when(c.expiresAt)}${c.revoked ? " — REVOKED" : ""}. ${c.relayer !== c.subject ? "Signed by the person, relayed by the requester." : "Recorded by the person."}
+      ${txLink(app.config, c.txHash)}
+    </dd>
+  </dl>`;
+}
+
+function policyTerms(r: RequestInfo, d: DatasetInfo | undefined): TemplateResult {
+  if (!d) return html``;
+  const p = d.policy;
+  return html`<dl class="meta">
+    <dt>Dataset policy</dt>
+    <dd>
+      ${p.requireProvider ? `provider approval required (${r.providerApproved ? "given" : "not yet"})` : "no provider approval needed"};
+      ${p.supervisorQuorum} supervisor approval(s) (${r.supervisorApprovals} so far); temporary up to ${p.maxTemporary ? duration(p.maxTemporary) : "never"}; formal up to ${duration(p.maxFormal)}.
+    </dd>
+  </dl>`;
+}
+
+function queueSection(app: App): TemplateResult {
+  const me = app.session.account!;
+  const queue = s.requests.filter((r) => needsMe(r, s.datasets.get(r.datasetId.toString()), me));
+  const live = s.requests.filter((r) => r.grant.valid && !queue.includes(r));
+  return html`<section class="card" aria-labelledby="q-title">
+      <h3 id="q-title">Approval queue</h3>
+      ${notice(s.notice)} ${busyText(s.busy)} ${notice(s.listNotice)}
+      ${queue.length === 0
+        ? html`<p class="meta" data-testid="queue-empty">Nothing waits for your approval.</p>`
+        : html`<ul class="items" data-testid="approval-queue">
+            ${queue.map((r) => {
+              const d = s.datasets.get(r.datasetId.toString());
+              const rid = `sup-reason-${r.requestId}`;
+              return html`<li data-request=${r.requestId.toString()}>
+                <div><strong>${requestSentence(app, r, d)}</strong></div>
+                <div>${requestState(r, d)} ${requestMeta(app, r)}</div>
+                ${consentTerms(app, s.consents.get(r.consentId))} ${policyTerms(r, d)}
+                <div class="actions">
+                  <button ?disabled=${!!s.busy} @click=${() => void decide(app, r, "approve")} aria-label="Approve request ${r.requestId}">Approve</button>
+                  ${reasonPicker(rid)}
+                  <button class="danger" ?disabled=${!!s.busy} @click=${() => void decide(app, r, "reject", reasonOf(rid))} aria-label="Reject request ${r.requestId}">Reject</button>
+                </div>
+              </li>`;
+            })}
+          </ul>`}
+    </section>
+    <section class="card" aria-labelledby="g-title">
+      <h3 id="g-title">Live grants</h3>
+      ${live.length === 0
+        ? html`<p class="meta">No live grants.</p>`
+        : html`<ul class="items" data-testid="live-grants">
+            ${live.map((r) => {
+              const d = s.datasets.get(r.datasetId.toString());
+              const rid = `rev-reason-${r.requestId}`;
+              return html`<li>
+                <div>${requestSentence(app, r, d)}</div>
+                <div>${requestState(r, d)} ${requestMeta(app, r)}</div>
+                <div class="actions">
+                  ${reasonPicker(rid)}
+                  <button class="danger" ?disabled=${!!s.busy} @click=${() => void decide(app, r, "revoke", reasonOf(rid))} aria-label="Revoke the grant of request ${r.requestId}">Revoke grant</button>
+                </div>
+              </li>`;
+            })}
+          </ul>`}
+    </section>`;
+}
+
+async function registerMember(app: App, form: HTMLFormElement): Promise<void> {
+  const v = formValues(form);
+  const box: { busy?: string; notice?: Notice } = {};
+  await act(app, box, "Registering the member", async () => {
+    if (!isAddress(v.member ?? "")) return { kind: "error", text: "Enter the institution's address (0x…)." };
+    await registerMemberAction(await app.session.ctx(), { member: getAddress(v.member!), kycRef: v.kyc || v.member!, metadataURI: v.metadata || "" });
+    form.reset();
+    void load(app); // the outcome shows at once; the lists catch up
+    return { kind: "ok", text: `Registered ${who(v.member!, app.config.names)}.`, code: "member-registered" };
+  });
+  s.memberNotice = box.notice;
+  app.update();
+}
+
+const memberAction = (app: App, m: MemberInfo, what: "suspend" | "reinstate", reason = 0) =>
+  act(app, s, `${what === "suspend" ? "Suspending" : "Reinstating"} ${who(m.member, app.config.names)}`, async () => {
+    const ctx = await app.session.ctx();
+    if (what === "suspend") await suspendMember(ctx, { member: m.member, reasonCode: reason });
+    else await reinstateMember(ctx, { member: m.member });
+    void load(app); // the outcome shows at once; the lists catch up
+    return {
+      kind: "ok",
+      text: what === "suspend" ? `Suspended ${who(m.member, app.config.names)}: its pending requests and live grants stop counting at once.` : `Reinstated ${who(m.member, app.config.names)} (grants from before the suspension stay void).`,
+    };
+  });
+
+function membersSection(app: App): TemplateResult {
+  return html`<section class="card" aria-labelledby="m-title">
+    <h3 id="m-title">Member institutions</h3>
+    <form
+      @submit=${(e: SubmitEvent) => {
+        e.preventDefault();
+        void registerMember(app, e.target as HTMLFormElement);
+      }}
+    >
+      <div class="grid">
+        <div class="field"><label for="m-address">Institution's address</label><input id="m-address" name="member" placeholder="0x…" autocomplete="off" spellcheck="false" /></div>
+        <div class="field"><label for="m-kyc">KYC reference <span class="hint">only its hash goes on chain</span></label><input id="m-kyc" name="kyc" autocomplete="off" /></div>
+        <div class="field"><label for="m-meta">Public metadata URL</label><input id="m-meta" name="metadata" type="url" placeholder="https://…" /></div>
+      </div>
+      <button type="submit">Register member</button>
+    </form>
+    <div data-testid="member-result">${notice(s.memberNotice)}</div>
+    ${s.members.length === 0
+      ? html`<p class="meta">No members yet.</p>`
+      : html`<ul class="items" data-testid="members">
+          ${s.members.map((m) => {
+            const rid = `susp-${m.member}`;
+            return html`<li>
+              ${who(m.member, app.config.names)}
+              ${m.status === 1 ? html`<span class="badge ok">active</span>` : m.status === 2 ? html`<span class="badge bad">suspended</span>` : nothing}
+              <span class="meta">${txLink(app.config, m.txHash, "registered in")}</span>
+              <div class="actions">
+                ${m.status === 1
+                  ? html`${reasonPicker(rid, "Suspension reason", SUSPENSION_REASONS)}
+                      <button class="danger" ?disabled=${!!s.busy} @click=${() => void memberAction(app, m, "suspend", reasonOf(rid))} aria-label="Suspend ${who(m.member, app.config.names)}">Suspend</button>`
+                  : html`<button class="secondary" ?disabled=${!!s.busy} @click=${() => void memberAction(app, m, "reinstate")} aria-label="Reinstate ${who(m.member, app.config.names)}">Reinstate</button>`}
+              </div>
+            </li>`;
+          })}
+        </ul>`}
+  </section>`;
+}
+
+export const supervisorPage: Page = {
+  enter(app) {
+    void load(app);
+    live?.stop();
+    if (app.session.status === "ready") live = follow({ pollMs: app.config.pollMs, refresh: () => load(app), head: () => app.session.reader.getBlockNumber() });
+  },
+  leave() {
+    live?.stop();
+  },
+  view(app) {
+    const gate = needsWallet(app, "supervise");
+    return html`<h2>Supervise</h2>
+      <p class="lead">For the supervisor: approve requests that policy puts before you, revoke grants, and keep the register of member institutions.</p>
+      ${gate ?? html`${queueSection(app)} ${membersSection(app)}`}`;
+  },
+};

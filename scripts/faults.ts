@@ -1,0 +1,83 @@
+/**
+ * `npm run faults`: the long form of the custodian's fault tests, against real processes on this
+ * machine, then ONE summary line.
+ *
+ *  - crash and reorg loops (scripts/lib/faults-core.ts): SIGKILL and restart the custodian while
+ *    grants pour in, reorganize the chain under it, then check that every valid grant has exactly
+ *    one envelope and one receipt and nothing else was released;
+ *  - RPC outage loop (scripts/lib/faults-outage.ts): drop and stall the custodian's link to the
+ *    chain through a TCP proxy; not ready during, recovers alone, every grant of the outage
+ *    released after, nothing to the wrong party.
+ *
+ *   npm run faults                              # long: 200 cycles, 50 reorgs, 20 outages
+ *   npm run faults -- --quick                   # smoke: 5 cycles, 2 reorgs, 2 outages
+ *   npm run faults -- --cycles 10 --grants 100 --reorgs 3 --outages 4 --receipts single --db postgres://…
+ *
+ * Ends with exactly one line on stdout and exits 1 if anything was unauthorized, lost or
+ * duplicated (or a loop reported a problem):
+ *   faults: cycles=200 reorgs=50 outages=20 grants=N released=N unauthorized=0 lost=0 duplicated=0
+ * (`grants` counts the valid grants of the final chain plus the grants issued during outages.)
+ */
+import { runFaults, type FaultOptions } from "./lib/faults-core.js";
+import { runOutageCycles, startOutageRig } from "./lib/faults-outage.js";
+
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const num = (name: string, fallback: number) => {
+  const v = Number(arg(name) ?? fallback);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
+  return v;
+};
+const quick = args.includes("--quick");
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+const cycles = num("cycles", quick ? 5 : 200);
+const core: FaultOptions = {
+  cycles,
+  grants: num("grants", quick ? 50 : cycles * 10),
+  reorgs: num("reorgs", quick ? 2 : 50),
+  confirmations: num("confirmations", 3),
+  receipts: (arg("receipts") as "batch" | "single" | undefined) ?? "batch",
+  db: arg("db"),
+  settleTimeoutMs: quick ? 120_000 : 600_000,
+  log: say,
+};
+const outages = num("outages", quick ? 2 : 20);
+
+const total = { cycles: 0, reorgs: 0, outages: 0, grants: 0, released: 0, unauthorized: 0, lost: 0, duplicated: 0 };
+const problems: string[] = [];
+
+if ((core.cycles ?? 0) > 0 || (core.reorgs ?? 0) > 0) {
+  say(`crash and reorg loops: ${core.cycles} cycles, ${core.grants} grants, ${core.reorgs} reorgs`);
+  const r = await runFaults(core);
+  Object.assign(total, { cycles: r.cycles, reorgs: r.reorgs, grants: r.valid, released: r.released, unauthorized: r.unauthorized, lost: r.lost, duplicated: r.duplicated });
+  problems.push(...r.problems);
+  say(`  (${r.kills} kills, ${r.orphaned} grants on orphaned branches, ${r.revoked} revoked, ${r.batches} batches, ${Math.round(r.durationMs / 1000)} s)`);
+}
+
+if (outages > 0) {
+  say(`RPC outage loop: ${outages} outages (drop and stall alternate)`);
+  const rig = await startOutageRig();
+  try {
+    const o = await runOutageCycles(rig, { cycles: outages, grantsPerOutage: 2, say: (l) => say(`  ${l}`) });
+    total.outages += o.outages;
+    total.grants += o.grants;
+    total.released += o.released;
+    total.unauthorized += o.unauthorized;
+    total.lost += o.lost;
+    total.duplicated += o.duplicated;
+    problems.push(...o.problems);
+  } finally {
+    await rig.stop();
+  }
+}
+
+for (const p of problems.slice(0, 50)) say(`  problem: ${p}`);
+process.stdout.write(
+  `faults: cycles=${total.cycles} reorgs=${total.reorgs} outages=${total.outages} grants=${total.grants} released=${total.released} ` +
+    `unauthorized=${total.unauthorized} lost=${total.lost} duplicated=${total.duplicated}\n`,
+);
+process.exit(total.unauthorized + total.lost + total.duplicated === 0 && problems.length === 0 ? 0 : 1);

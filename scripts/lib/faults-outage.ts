@@ -1,0 +1,250 @@
+/**
+ * RPC outage cycles against real processes: a `hardhat node`, the custodian as its own process
+ * (`tsx service/main.ts`), and a TCP proxy (./tcp-proxy.ts) between the two that drops or stalls
+ * every connection on command. The test process talks to the chain directly, so the ledger keeps
+ * moving while the custodian is cut off.
+ *
+ * One cycle:
+ *   1. register fresh datasets and deposit their keys (custodian connected);
+ *   2. cut the link — `drop` (connections reset) and `stall` (accepted, never answered) alternate;
+ *   3. /readyz must turn 503 with the `chain` check failed; /healthz must still answer; an
+ *      envelope released before the outage must still be served (the fetch path never calls
+ *      the chain);
+ *   4. during the outage: grants for the new datasets, and one grant revoked before the
+ *      custodian could see it;
+ *   5. restore the link: /readyz must turn 200 by itself, every grant of the outage must be
+ *      released and open to its data key, the revoked one must never be (410, no receipt), and
+ *      nobody but the requester gets an envelope.
+ *
+ * Tallies: `lost` = a grant never released; `unauthorized` = an envelope served to anyone but
+ * the requester, or for the grant revoked before release; `duplicated` = more than one
+ * KeyReleased receipt for one (request, kind), or a second, different envelope for it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hexlify, type Wallet } from "ethers";
+import { writeDeployment } from "../../sdk/contracts.js";
+import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
+import type { Envelope } from "../../sdk/envelope.js";
+import { createWorld, type World } from "../../test/helpers/custodian-world.js";
+import { startCustodianProcess, type CustodianProcess } from "./custodian-process.js";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+
+export interface OutageTally {
+  outages: number;
+  grants: number;
+  released: number;
+  unauthorized: number;
+  lost: number;
+  duplicated: number;
+  /** Human-readable reasons for every non-zero bad tally. */
+  problems: string[];
+}
+
+export interface OutageRig {
+  world: World;
+  proxy: TcpProxy;
+  custodian: CustodianProcess;
+  client: CustodianClient;
+  custodianAddress: string;
+  logPath: string;
+  stop(): Promise<void>;
+}
+
+/** Chain, ledger, proxy, and the custodian process behind the proxy. */
+export async function startOutageRig(): Promise<OutageRig> {
+  const world = await createWorld();
+  const work = mkdtempSync(join(tmpdir(), "sealshare-outage-"));
+  const proxy = await startTcpProxy({ host: "127.0.0.1", port: world.chain.port });
+  const deploymentPath = join(work, "deployment.json");
+  await writeDeployment(deploymentPath, world.deployment);
+  const logPath = join(work, "custodian.log");
+  let custodian: CustodianProcess;
+  try {
+    custodian = await startCustodianProcess({
+      rpcUrl: proxy.url,
+      deploymentPath,
+      dbPath: join(work, "custodian.db"),
+      logPath,
+      custodianKey: world.chain.accounts[2]!,
+      eciesKey: hexlify(world.secrets.eciesKey),
+      masterKey: hexlify(world.secrets.masterKey),
+      pollMs: 100,
+      env: {
+        SEALSHARE_RPC_TIMEOUT_MS: "1500",
+        SEALSHARE_READY_CHAIN_TIMEOUT_MS: "700",
+        SEALSHARE_RATE_LIMIT_IP_PER_MIN: "1000000",
+        SEALSHARE_RATE_LIMIT_ACCOUNT_PER_MIN: "1000000",
+        SEALSHARE_LOG_LEVEL: "info",
+      },
+    });
+  } catch (err) {
+    await proxy.close();
+    await world.close();
+    throw err;
+  }
+  const client = new CustodianClient(custodian.url, { chainId: world.deployment.chainId, ledger: world.deployment.ledger });
+  const info = await client.info();
+  return {
+    world,
+    proxy,
+    custodian,
+    client,
+    custodianAddress: info.address,
+    logPath,
+    async stop() {
+      await custodian.stop();
+      await proxy.close();
+      await world.close();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+async function json(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Polls /readyz until it is (or is not) ready; returns the last answer. */
+export async function waitReadiness(url: string, ready: boolean, timeoutMs: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await json(`${url}/readyz`).catch(() => ({ status: 0, body: {} }));
+    if ((r.status === 200) === ready && r.status !== 0) return r;
+    if (Date.now() > deadline) throw new Error(`/readyz did not become ${ready ? "ready" : "not ready"} within ${timeoutMs} ms: ${JSON.stringify(r.body)}`);
+    await new Promise((res) => setTimeout(res, 150));
+  }
+}
+
+/** Fetches as `who` until the answer settles: an envelope, or the error code. */
+async function settle(client: CustodianClient, who: Wallet, requestId: bigint, timeoutMs: number): Promise<Envelope | string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await client.fetchEnvelope(who, requestId);
+      if (r.status === "ready") return r.envelope;
+    } catch (err) {
+      if (!(err instanceof CustodianError) || err.code !== "unknown-request") return err instanceof CustodianError ? err.code : String(err);
+    }
+    if (Date.now() > deadline) return "timeout";
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
+export interface OutageOptions {
+  cycles: number;
+  grantsPerOutage?: number; // default 2
+  /** How long the link stays cut after the grants (default 1000 ms). */
+  holdMs?: number;
+  say?: (line: string) => void;
+}
+
+export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise<OutageTally> {
+  const { world, proxy, client } = rig;
+  const { insurer, mallory } = world.accounts;
+  const url = rig.custodian.url;
+  const say = o.say ?? (() => undefined);
+  const t: OutageTally = { outages: 0, grants: 0, released: 0, unauthorized: 0, lost: 0, duplicated: 0, problems: [] };
+  const info = await client.info();
+  let earlier: { requestId: bigint; envelope: Envelope } | undefined;
+
+  for (let cycle = 0; cycle < o.cycles; cycle++) {
+    const mode = cycle % 2 === 0 ? "drop" : "stall";
+    // 1. datasets and keys, while connected
+    const datasets = [];
+    for (let i = 0; i < (o.grantsPerOutage ?? 2) + 1; i++) {
+      const ds = await world.registerDataset();
+      await client.depositKey(world.accounts.bank, { datasetId: ds.datasetId, version: ds.version, dek: ds.dek, custodianKey: info.encryptionKey });
+      datasets.push(ds);
+    }
+    const revokedDs = datasets.pop()!;
+
+    // 2–3. cut, and see the service say so
+    proxy[mode]();
+    t.outages++;
+    const down = await waitReadiness(url, false, 15_000);
+    const failed = (down.body.failed as string[] | undefined) ?? [];
+    if (down.status !== 503 || !failed.includes("chain")) t.problems.push(`cycle ${cycle}: /readyz during the ${mode} outage answered ${down.status} ${JSON.stringify(failed)}`);
+    const live = await json(`${url}/healthz`).catch(() => ({ status: 0, body: {} }));
+    if (live.status !== 200) t.problems.push(`cycle ${cycle}: /healthz answered ${live.status} during the outage`);
+    if (earlier) {
+      const again = await client.fetchEnvelope(insurer, earlier.requestId).catch((e: unknown) => e);
+      if (!(typeof again === "object" && again !== null && "status" in again && again.status === "ready")) {
+        t.problems.push(`cycle ${cycle}: a released envelope was not served during the outage (${String((again as Error)?.message ?? again)})`);
+      }
+    }
+
+    // 4. grants the custodian cannot see yet, and one revoked before it can
+    const granted: { requestId: bigint; dek: Uint8Array }[] = [];
+    for (const ds of datasets) {
+      const { requestId } = await world.grantedRequest(ds);
+      granted.push({ requestId, dek: ds.dek });
+      t.grants++;
+    }
+    const { requestId: revokedId } = await world.grantedRequest(revokedDs);
+    await (await world.as(world.accounts.sup).revokeGrant(revokedId, 1)).wait();
+    await new Promise((res) => setTimeout(res, o.holdMs ?? 1000));
+
+    // 5. restore and check
+    proxy.restore();
+    const upAt = Date.now();
+    await waitReadiness(url, true, 60_000);
+    say(`outage ${t.outages} (${mode}): not ready during, ready ${Date.now() - upAt} ms after the link came back`);
+
+    const results = await Promise.all(granted.map((g) => settle(client, insurer, g.requestId, 60_000)));
+    results.forEach((r, i) => {
+      const g = granted[i]!;
+      if (typeof r === "string") {
+        t.lost++;
+        t.problems.push(`cycle ${cycle}: grant ${g.requestId} was not released (${r})`);
+        return;
+      }
+      const dek = client.openEnvelope(r, world.deviceKeys.insurer.privateKey, rig.custodianAddress);
+      if (hexlify(dek) !== hexlify(g.dek)) {
+        t.lost++;
+        t.problems.push(`cycle ${cycle}: grant ${g.requestId} released a key that is not its data key`);
+        return;
+      }
+      t.released++;
+      earlier = { requestId: g.requestId, envelope: r };
+    });
+    for (const g of granted) {
+      const stranger = await settle(client, mallory, g.requestId, 10_000);
+      if (typeof stranger !== "string" || stranger !== "not-requester") {
+        t.unauthorized++;
+        t.problems.push(`cycle ${cycle}: a stranger's fetch of ${g.requestId} answered ${typeof stranger === "string" ? stranger : "an envelope"}`);
+      }
+    }
+    const revoked = await settle(client, insurer, revokedId, 20_000);
+    if (revoked !== "grant-revoked") {
+      t.unauthorized += typeof revoked === "string" ? 0 : 1;
+      t.problems.push(`cycle ${cycle}: the grant revoked during the outage answered ${typeof revoked === "string" ? revoked : "an envelope"}`);
+    }
+    if ((await world.keyReleasedLogs(revokedId)).length > 0) {
+      t.unauthorized++;
+      t.problems.push(`cycle ${cycle}: a receipt was recorded for the grant revoked before release`);
+    }
+    // An envelope is issued once: a second fetch must return the very same one.
+    if (earlier) {
+      const second = await settle(client, insurer, earlier.requestId, 10_000);
+      if (typeof second === "string" || second.signature !== earlier.envelope.signature) {
+        t.duplicated++;
+        t.problems.push(`cycle ${cycle}: request ${earlier.requestId} answered a different envelope the second time`);
+      }
+    }
+    for (const g of granted) {
+      const logs = await world.keyReleasedLogs(g.requestId);
+      const perKind = new Map<number, number>();
+      for (const l of logs) perKind.set(l.kind, (perKind.get(l.kind) ?? 0) + 1);
+      for (const [kind, n] of perKind) {
+        if (n > 1) {
+          t.duplicated++;
+          t.problems.push(`cycle ${cycle}: request ${g.requestId} kind ${kind} has ${n} KeyReleased receipts`);
+        }
+      }
+    }
+  }
+  return t;
+}

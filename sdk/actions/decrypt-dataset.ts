@@ -1,0 +1,183 @@
+/**
+ * The requester turns a dataset version back into records: the ciphertext is fetched (from the
+ * blob store, or a local file) into a private copy while being hashed, refused unless its
+ * SHA-256 equals the hash registered on chain; the key is checked against the version's key
+ * commitment; the stream is decrypted (every chunk authenticated, the Merkle root compared with
+ * the chain's) and optionally converted to JSON, CSV or NDJSON. No plaintext byte is written
+ * under the output name unless all of that succeeded.
+ *
+ * Without a dataset id (an offline file; `ctx` may then be undefined), nothing is checked against the chain; the stream's
+ * own authentication still detects truncation and tampering, and the result says `verified: false`.
+ *
+ * @example
+ * ```ts
+ * const { dek } = await fetchKey(insurerCtx, { custodian, requestId, devicePrivateKey });
+ * await decryptDataset(insurerCtx, { datasetId: 1n, dek, blobStore, output: "ana.csv", format: "csv" });
+ * ```
+ */
+import { createReadStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { BlobIntegrityError } from "../blob/errors.js";
+import { fetchVerified } from "../blob/fetch-verified.js";
+import type { BlobStore } from "../blob/types.js";
+import { convertRecordsFile, formatOfId, type RecordFormat } from "../convert/records.js";
+import { SealshareError } from "../errors.js";
+import { verifyKeyCommitment, type Hex } from "../stream/index.js";
+import { readCall, type SealshareContext } from "./context.js";
+import { decryptFileWithProgress, withDownloadProgress } from "./files.js";
+
+export interface DecryptDatasetParams {
+  /** Omit only to decrypt an offline file (`ciphertextPath`) without chain checks. */
+  datasetId?: bigint;
+  /** Default: the latest version. */
+  version?: number;
+  /** The 32-byte data key (from fetchKey, or the provider's key file). */
+  dek: Uint8Array;
+  /** Where the plaintext (or converted records) go. Created owner-readable only. */
+  output: string;
+  /** Convert to this format; default: the bytes as stored ("raw"). */
+  format?: RecordFormat | "raw";
+  /** Where the ciphertext lives (by the version's storage URI). */
+  blobStore?: BlobStore;
+  /** Or a local ciphertext file (still checked against the chain's hash when `datasetId` is set). */
+  ciphertextPath?: string;
+  /** Folder for the temporary verified copy; default: next to `output`. */
+  workDir?: string;
+  onProgress?: (phase: "download" | "decrypt", done: number, total: number) => void;
+}
+
+export interface DecryptDatasetResult {
+  datasetId?: bigint;
+  version?: number;
+  output: string;
+  /** True when hash, key commitment and Merkle root were checked against the chain. */
+  verified: boolean;
+  ciphertextSha256: Hex;
+  plaintextSize: number;
+  format: string;
+  /** Records written, when converted. */
+  records?: number;
+}
+
+/** A single file seen as a blob store, so a local ciphertext goes through the same verified copy. */
+function fileAsStore(path: string): BlobStore {
+  return {
+    put: () => Promise.reject(new Error("read-only")),
+    has: () => Promise.resolve(true),
+    get: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+  };
+}
+
+/**
+ * Errors: `HASH_MISMATCH` (the ciphertext is not what the chain registered),
+ * `KEY_COMMITMENT_MISMATCH`, `CIPHERTEXT_DAMAGED` (truncated/tampered/wrong key: stream
+ * authentication failed), `BLOB_NOT_FOUND`, `DatasetsUnknown`, `DatasetsUnknownVersion`.
+ */
+export async function decryptDataset(ctx: SealshareContext | undefined, p: DecryptDatasetParams): Promise<DecryptDatasetResult> {
+  const workDir = p.workDir ?? dirname(p.output);
+  const progress = p.onProgress;
+  let source: { store: BlobStore; uri: string; sha256?: Hex; merkleRoot?: string; size?: number; storedFormat?: RecordFormat };
+  let version: number | undefined;
+  if (p.datasetId !== undefined) {
+    if (!ctx) throw new SealshareError("NO_LEDGER", "checking a dataset against the chain needs the ledger");
+    const datasetId = p.datasetId;
+    version = p.version ?? Number((await readCall(() => ctx.ledger.dataset(datasetId))).latestVersion);
+    if (version === 0) throw new SealshareError("NO_VERSION", `dataset #${datasetId} has no version yet`);
+    const v = await readCall(() => ctx.ledger.datasetVersion(datasetId, version!));
+    if (!verifyKeyCommitment(p.dek, v.ciphertextSha256, v.keyCommitment)) {
+      throw new SealshareError("KEY_COMMITMENT_MISMATCH", `this key is not the one registered for dataset #${datasetId} v${version}`, {
+        hint: "fetch the key of a grant for this version (`sealshare key fetch`), or use the provider's key file of that version",
+      });
+    }
+    const [published] = await ctx.ledger.queryFilter(ctx.ledger.filters.DatasetVersionPublished(datasetId, version), ctx.fromBlock ?? 0);
+    const uri = published?.args.storageURI ?? "";
+    const sha256 = v.ciphertextSha256 as Hex;
+    const storedFormat = published ? formatOfId(published.args.formatId) : undefined;
+    if (p.ciphertextPath) source = { store: fileAsStore(p.ciphertextPath), uri, sha256, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
+    else if (p.blobStore) source = { store: p.blobStore, uri, sha256, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
+    else throw new SealshareError("NO_BLOB_STORE", "say where the ciphertext is", { hint: "configure a blob folder (--blob-dir) or give the ciphertext file (--input)" });
+  } else {
+    if (!p.ciphertextPath) throw new SealshareError("NO_CIPHERTEXT", "name the dataset (to fetch and check it) or give a ciphertext file");
+    source = { store: fileAsStore(p.ciphertextPath), uri: p.ciphertextPath };
+  }
+
+  // 1. A private copy, hashed while copied; compared with the chain's hash when there is one.
+  let copyPath: string;
+  let copySha: Hex;
+  let removeCopy: () => Promise<void>;
+  const dl = progress ? (d: number, t: number) => progress("download", d, t) : undefined;
+  const store = withDownloadProgress(source.store, source.size ?? 0, dl);
+  if (source.sha256) {
+    try {
+      const blob = await fetchVerified(store, source.uri, source.sha256, { dir: workDir });
+      copyPath = blob.path;
+      copySha = blob.sha256;
+      removeCopy = blob.remove;
+    } catch (err) {
+      if (err instanceof BlobIntegrityError) {
+        throw new SealshareError("HASH_MISMATCH", `the ciphertext's SHA-256 is ${err.actualSha256}, but the chain registered ${err.expectedSha256} for dataset #${p.datasetId} v${version}`, {
+          hint: "the stored copy was modified, truncated or swapped: nothing was decrypted; get an intact copy from the provider",
+          cause: err,
+        });
+      }
+      if ((err as Error).name === "BlobNotFoundError" || (err as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new SealshareError("BLOB_NOT_FOUND", `the ciphertext ${source.uri || "(no URI)"} is not in the blob store`, {
+          hint: "check the blob folder (--blob-dir) or give the ciphertext file (--input)",
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  } else {
+    copyPath = p.ciphertextPath!;
+    copySha = "0x" as Hex;
+    removeCopy = async () => undefined;
+  }
+
+  // 2. Decrypt (and convert), output only on success.
+  const format = p.format ?? "raw";
+  const convert = format !== "raw" && format !== source.storedFormat;
+  const plainPath = convert ? join(workDir, `.sealshare-${randomBytes(6).toString("hex")}.plain`) : p.output;
+  try {
+    let summary;
+    try {
+      const dec = progress ? (d: number, t: number) => progress("decrypt", d, t) : undefined;
+      summary = await decryptFileWithProgress(copyPath, plainPath, p.dek, dec);
+    } catch (err) {
+      if ((err as Error).name === "StreamAuthError" || (err as Error).name === "StreamFormatError") {
+        const code = (err as { code?: string }).code;
+        throw new SealshareError("CIPHERTEXT_DAMAGED", `the ciphertext does not decrypt: ${(err as Error).message}`, {
+          hint:
+            code === "BAD_HEADER" || code === "UNSUPPORTED_VERSION"
+              ? "this is not a Sealshare ciphertext (or its header is damaged)"
+              : "the file was truncated or modified, or the key is not this file's key; nothing was written",
+          details: { streamError: code },
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    if (source.merkleRoot && summary.merkleRoot !== source.merkleRoot.toLowerCase()) {
+      await rm(plainPath, { force: true });
+      throw new SealshareError("MERKLE_MISMATCH", "the ciphertext's chunk Merkle root differs from the chain's", { hint: "do not use this data; report it to the provider" });
+    }
+    let records: number | undefined;
+    if (convert) {
+      records = (await convertRecordsFile(plainPath, p.output, { from: source.storedFormat, to: format })).records;
+    }
+    return {
+      ...(p.datasetId !== undefined ? { datasetId: p.datasetId, version } : {}),
+      output: p.output,
+      verified: source.sha256 !== undefined,
+      ciphertextSha256: source.sha256 ? copySha : summary.ciphertextSha256,
+      plaintextSize: summary.plaintextSize,
+      format: convert ? format : (source.storedFormat ?? "raw"),
+      ...(records !== undefined ? { records } : {}),
+    };
+  } finally {
+    if (convert) await rm(plainPath, { force: true });
+    await removeCopy();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The requester fetches the data key of its grant from the custodian and checks it: the
+ * custodian's account must hold CUSTODIAN_ROLE on the ledger (the chain, not the service, is the
+ * trust anchor), the grant must be valid on chain now, the envelope must be signed by it, be for this request and not expired (by
+ * wall clock and chain time), unwrap with the device's private key, and the key must match the
+ * version's key commitment on chain. Only then is it returned.
+ *
+ * @example
+ * ```ts
+ * const { dek, datasetId, version } = await fetchKey(insurerCtx, {
+ *   custodian, requestId, devicePrivateKey: device.privateKey, waitMs: 30_000,
+ * });
+ * ```
+ */
+import type { Envelope } from "../envelope.js";
+import { CUSTODIAN_ROLE } from "../contracts.js";
+import type { CustodianClient, PendingReason } from "../custodian-client.js";
+import { SealshareError } from "../errors.js";
+import { verifyKeyCommitment } from "../stream/index.js";
+import { GrantInvalidReason } from "../vocabulary.js";
+import { chainNow, readCall, requireSigner, type SealshareContext } from "./context.js";
+
+export interface FetchKeyParams {
+  custodian: CustodianClient;
+  requestId: bigint;
+  /** The private key of the device the request named. Never leaves this process. */
+  devicePrivateKey: Uint8Array;
+  /** Keep polling this long while the custodian says "pending". Default 0: answer at once. */
+  waitMs?: number;
+  /** Wait for at least this grant kind (2 = formal); default any. */
+  minKind?: number;
+}
+
+export interface FetchKeyResult {
+  /** The data key. Secret. */
+  dek: Uint8Array;
+  requestId: bigint;
+  datasetId: bigint;
+  version: number;
+  kind: number;
+  expiresAt: number;
+  custodian: string;
+  envelope: Envelope;
+}
+
+const GRANT_HINTS: Record<string, string> = {
+  Expired: "the grant ran out; request access again",
+  Revoked: "the provider or a supervisor revoked the grant; nothing more is delivered under it",
+  ConsentRevoked: "the subject withdrew the consent; ask for a new one",
+  ConsentExpired: "the consent ran out; ask the subject for a new one",
+  RequesterSuspended: "your institution was suspended; grants from before a suspension stay void",
+  DeviceKeyChanged: "the device key the request named was rotated or revoked; request again for the current key",
+  DatasetRetired: "the provider retired the dataset",
+  Paused: "the ledger is paused by its admin; try again later",
+};
+
+const PENDING_HINTS: Record<PendingReason, string> = {
+  "not-granted": "the request is not granted yet; approvals are missing (see `sealshare access status`)",
+  releasing: "the custodian is releasing the key; try again in a moment (or pass --wait)",
+  "waiting-for-key": "the provider has not deposited the data key yet",
+  upgrading: "the formal envelope is being prepared; try again in a moment",
+};
+
+/**
+ * Errors: `GRANT_NOT_VALID` (the chain says revoked, expired, …; `details.reason`),
+ * `KEY_NOT_READY` (still pending), CustodianError (`grant-expired`, `grant-revoked`,
+ * `not-requester`, `unknown-request`), `ENVELOPE_EXPIRED`, `ENVELOPE_WRONG_ISSUER`,
+ * `UNWRAP_FAILED`, `KEY_COMMITMENT_MISMATCH`, `CUSTODIAN_NOT_AUTHORIZED`.
+ */
+export async function fetchKey(ctx: SealshareContext, p: FetchKeyParams): Promise<FetchKeyResult> {
+  const signer = requireSigner(ctx);
+  // The chain says first whether there is anything to fetch: revoked, expired, consent withdrawn…
+  const g = await readCall(() => ctx.ledger.isGrantValid(p.requestId));
+  const reason = GrantInvalidReason[Number(g.reason)] ?? "NotGranted";
+  if (!g.valid && reason !== "NotGranted") {
+    throw new SealshareError("GRANT_NOT_VALID", `request #${p.requestId} has no valid grant: ${reason}${reason === "Expired" ? ` (it ran out at ${new Date(Number(g.expiresAt) * 1000).toISOString()})` : ""}`, {
+      hint: GRANT_HINTS[reason] ?? "see `sealshare access status`",
+      details: { reason },
+    });
+  }
+  if (reason === "NotGranted") await readCall(() => ctx.ledger.requestOf(p.requestId)); // AccessUnknownRequest if there is no such request
+  const info = await p.custodian.info();
+  if (!(await readCall(() => ctx.ledger.hasRole(CUSTODIAN_ROLE, info.address)))) {
+    throw new SealshareError("CUSTODIAN_NOT_AUTHORIZED", `the service at ${p.custodian.baseUrl} signs as ${info.address}, which is not the ledger's custodian`, {
+      hint: "point --custodian-url at this deployment's custodian",
+    });
+  }
+  const until = Date.now() + (p.waitMs ?? 0);
+  let envelope: Envelope;
+  for (;;) {
+    const answer = await p.custodian.fetchEnvelope(signer, p.requestId);
+    if (answer.status === "ready" && answer.envelope.kind >= (p.minKind ?? 0)) {
+      envelope = answer.envelope;
+      break;
+    }
+    if (Date.now() >= until) {
+      const reason: PendingReason = answer.status === "pending" ? answer.reason : "upgrading";
+      throw new SealshareError("KEY_NOT_READY", `the key of request #${p.requestId} is not ready: ${reason}`, { hint: PENDING_HINTS[reason], details: { reason } });
+    }
+    const retryMs = answer.status === "pending" ? Math.max(200, answer.retryAfter * 1000) : 500;
+    await new Promise((r) => setTimeout(r, Math.min(retryMs, Math.max(0, until - Date.now()))));
+  }
+  if (BigInt(envelope.requestId) !== p.requestId) {
+    throw new SealshareError("ENVELOPE_MISMATCH", `the custodian answered with the envelope of request #${envelope.requestId}`);
+  }
+  if ((await chainNow(ctx)) >= envelope.expiresAt) {
+    throw new SealshareError("ENVELOPE_EXPIRED", `the grant of request #${p.requestId} expired at ${new Date(envelope.expiresAt * 1000).toISOString()} (chain time)`, {
+      hint: "request access again",
+    });
+  }
+  const dek = p.custodian.openEnvelope(envelope, p.devicePrivateKey, info.address);
+  const v = await readCall(() => ctx.ledger.datasetVersion(BigInt(envelope.datasetId), envelope.version));
+  if (!verifyKeyCommitment(dek, v.ciphertextSha256, v.keyCommitment)) {
+    dek.fill(0);
+    throw new SealshareError("KEY_COMMITMENT_MISMATCH", `the released key does not match dataset #${envelope.datasetId} v${envelope.version}'s commitment on chain`, {
+      hint: "do not use this key; report it to the provider and the supervisor",
+    });
+  }
+  return {
+    dek,
+    requestId: p.requestId,
+    datasetId: BigInt(envelope.datasetId),
+    version: envelope.version,
+    kind: envelope.kind,
+    expiresAt: envelope.expiresAt,
+    custodian: info.address,
+    envelope,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * File plumbing shared by the dataset actions: stream encryption and decryption with progress
+ * reports, a blob store view that reports download progress, and the facts (hash, Merkle root,
+ * size) of a ciphertext file encrypted earlier. Not an action itself.
+ *
+ * The file helpers of sdk/stream take no progress callback, so these feed encryptStream /
+ * decryptStream a counting source and keep the same guarantee as encryptFile/decryptFile: the
+ * output appears under its name only once it is complete and authenticated.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { writeFileAtomically } from "../blob/atomic.js";
+import type { BlobStore } from "../blob/types.js";
+import { chunkDigestsOf, decryptStream, encryptStream, hashFile, merkleRootOfLeaves, DEFAULT_CHUNK_SIZE, type StreamSummary } from "../stream/index.js";
+import type { Hex } from "../stream/hex.js";
+
+/** Called as bytes go by: `done` of `total` (total 0 when unknown). */
+export type ProgressFn = (done: number, total: number) => void;
+
+/** Reads `path` in chunk-sized pieces, reporting progress as it goes. */
+async function* countingRead(path: string, total: number, onProgress?: ProgressFn): AsyncGenerator<Uint8Array> {
+  let done = 0;
+  for await (const piece of createReadStream(path, { highWaterMark: DEFAULT_CHUNK_SIZE }) as AsyncIterable<Buffer>) {
+    done += piece.byteLength;
+    onProgress?.(done, total);
+    yield piece;
+  }
+}
+
+/** encryptFile with progress over the plaintext bytes read. */
+export async function encryptFileWithProgress(inPath: string, outPath: string, dek: Uint8Array, onProgress?: ProgressFn): Promise<StreamSummary> {
+  const total = (await stat(inPath)).size;
+  onProgress?.(0, total);
+  return writeFileAtomically(outPath, async (tmp) => {
+    const { ciphertext, result } = encryptStream(countingRead(inPath, total, onProgress), dek);
+    await pipeline(ciphertext, createWriteStream(tmp, { flags: "wx" }));
+    return result;
+  });
+}
+
+/**
+ * Encrypts `inPath` straight into a blob store, in one pass (no temporary ciphertext file): the
+ * store hashes what it writes and the encryptor reports the same hash, which is checked.
+ */
+export async function encryptToStore(inPath: string, store: BlobStore, dek: Uint8Array, onProgress?: ProgressFn): Promise<StreamSummary & { uri: string }> {
+  const total = (await stat(inPath)).size;
+  onProgress?.(0, total);
+  const { ciphertext, result } = encryptStream(countingRead(inPath, total, onProgress), dek);
+  result.catch(() => undefined); // surfaced through put() or awaited below
+  const stored = await store.put(ciphertext);
+  const summary = await result;
+  if (stored.sha256 !== summary.ciphertextSha256 || stored.size !== summary.size) {
+    throw new Error(`the blob store stored ${stored.size} bytes hashing to ${stored.sha256}, the encryptor wrote ${summary.size} bytes hashing to ${summary.ciphertextSha256}`);
+  }
+  return { ...summary, uri: stored.uri };
+}
+
+/** decryptFile with progress over the ciphertext bytes read. The plaintext is owner-readable only. */
+export async function decryptFileWithProgress(inPath: string, outPath: string, dek: Uint8Array, onProgress?: ProgressFn): Promise<StreamSummary> {
+  const total = (await stat(inPath)).size;
+  onProgress?.(0, total);
+  return writeFileAtomically(outPath, async (tmp) => {
+    const { plaintext, result } = decryptStream(countingRead(inPath, total, onProgress), dek);
+    await pipeline(plaintext, createWriteStream(tmp, { flags: "wx", mode: 0o600 }));
+    return result;
+  });
+}
+
+/** A view of `store` whose reads report progress against `total` bytes. */
+export function withDownloadProgress(store: BlobStore, total: number, onProgress?: ProgressFn): BlobStore {
+  if (!onProgress) return store;
+  return {
+    put: (s) => store.put(s),
+    has: (u) => store.has(u),
+    get(uri: string): Readable {
+      let done = 0;
+      onProgress(0, total);
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          done += chunk.byteLength;
+          onProgress(done, total);
+          cb(null, chunk);
+        },
+      });
+      const source = store.get(uri);
+      source.on("error", (e) => tap.destroy(e));
+      return source.pipe(tap);
+    },
+  };
+}
+
+/** What goes on chain about a ciphertext file encrypted earlier (no key needed). */
+export interface CiphertextFacts {
+  ciphertextSha256: Hex;
+  merkleRoot: Hex;
+  size: number;
+  chunkCount: number;
+}
+
+export async function ciphertextFacts(path: string): Promise<CiphertextFacts> {
+  const { leaves } = await chunkDigestsOf(createReadStream(path, { highWaterMark: DEFAULT_CHUNK_SIZE }));
+  return {
+    ciphertextSha256: await hashFile(path),
+    merkleRoot: merkleRootOfLeaves(leaves),
+    size: (await stat(path)).size,
+    chunkCount: leaves.length,
+  };
+}

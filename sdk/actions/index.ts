@@ -1,0 +1,41 @@
+/**
+ * Sealshare SDK actions: one file per action, each taking a {@link SealshareContext} (the ledger,
+ * and the acting account for writes) and one parameter object, and returning a plain result.
+ * Contract reverts surface as SealshareError named after the contract's custom error
+ * (`ConsentsExpired(consentId, expiredAt)`), with a hint.
+ */
+export * from "./context.js";
+export * from "./vocab.js";
+export { type ProgressFn } from "./files.js";
+export * from "./consent-terms.js";
+export { type DatasetSource } from "./version-source.js";
+
+// members and keys
+export * from "./register-member.js";
+export * from "./suspend-member.js";
+export * from "./reinstate-member.js";
+export * from "./publish-encryption-key.js";
+export * from "./revoke-encryption-key.js";
+// datasets
+export * from "./encrypt-dataset.js";
+export * from "./register-dataset.js";
+export * from "./publish-version.js";
+export * from "./transfer-dataset.js";
+export * from "./retire-dataset.js";
+export * from "./get-dataset.js";
+export * from "./deposit-key.js";
+// consent
+export * from "./sign-consent.js";
+export * from "./give-consent.js";
+export * from "./relay-consent.js";
+export * from "./revoke-consent.js";
+export * from "./list-consents.js";
+// access
+export * from "./request-access.js";
+export * from "./approve-request.js";
+export * from "./reject-request.js";
+export * from "./revoke-grant.js";
+export * from "./get-request-status.js";
+export * from "./fetch-key.js";
+export * from "./decrypt-dataset.js";
+export * from "./record-usage.js";

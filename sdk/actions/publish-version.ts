@@ -1,0 +1,57 @@
+/**
+ * The dataset's current provider publishes a new version (a re-encryption under a new data key,
+ * e.g. after a revocation, so a key already released opens nothing new). Append-only.
+ *
+ * @example
+ * ```ts
+ * const v2 = await publishVersion(bankCtx, { datasetId: 1n, source: { plaintext: "ana-2025.ndjson" }, blobStore });
+ * await depositKey(bankCtx, { custodian, datasetId: 1n, version: v2.version, dek: v2.dek });
+ * ```
+ */
+import type { BlobStore } from "../blob/types.js";
+import type { Hex } from "../stream/hex.js";
+import { eventIn, sendTx, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
+import type { ProgressFn } from "./files.js";
+import { prepareVersion, type DatasetSource } from "./version-source.js";
+
+export interface PublishVersionParams {
+  datasetId: bigint;
+  source: DatasetSource;
+  blobStore: BlobStore;
+  format?: string;
+  onProgress?: ProgressFn;
+}
+
+export interface PublishVersionResult extends TxResult {
+  datasetId: bigint;
+  version: number;
+  uri: string;
+  ciphertextSha256: Hex;
+  merkleRoot: Hex;
+  keyCommitment: Hex;
+  size: number;
+  plaintextSize?: number;
+  format: string;
+  /** The new version's data key. Secret. */
+  dek: Uint8Array;
+}
+
+/** Errors: `DatasetsUnknown`, `DatasetsNotProvider`, `DatasetsRetired`. */
+export async function publishVersion(ctx: SealshareContext, p: PublishVersionParams): Promise<PublishVersionResult> {
+  const prepared = await prepareVersion(p.source, p.blobStore, p.format, p.onProgress);
+  const receipt = await sendTx(() => writer(ctx).publishVersion(p.datasetId, prepared.version));
+  const e = eventIn(ctx, receipt, "DatasetVersionPublished");
+  return {
+    ...txResult(receipt),
+    datasetId: p.datasetId,
+    version: Number(e.version),
+    uri: prepared.version.storageURI,
+    ciphertextSha256: prepared.version.ciphertextSha256,
+    merkleRoot: prepared.version.merkleRoot,
+    keyCommitment: prepared.version.keyCommitment,
+    size: prepared.version.size,
+    plaintextSize: prepared.plaintextSize,
+    format: prepared.format,
+    dek: prepared.dek,
+  };
+}

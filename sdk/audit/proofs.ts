@@ -1,0 +1,86 @@
+/**
+ * Receipt inclusion proofs for `verifyLedger`: read from a file an auditor was handed, or
+ * fetched from the custodian (`GET /v1/receipts/:requestId`, public: receipts are facts the
+ * ledger publishes anyway). Both the custodian's answer shape and a flat list are accepted:
+ *
+ *   [{ batchId, requestId, kind, envelopeHash, releasedAt, proof, leaf? }, …]
+ *   { requestId, receipts: [{ kind, mode: "batch", batchId, envelopeHash, releasedAt, leaf, proof, … }] }
+ *   [{ requestId, receipts: [...] }, …]
+ *
+ * Only batch receipts carry proofs; one-by-one receipts are `KeyReleased` events, which the
+ * verifier reads from the chain.
+ */
+import { SealshareError } from "../errors.js";
+import type { ReceiptProof } from "./verify.js";
+
+interface LooseReceipt {
+  requestId?: unknown;
+  kind?: unknown;
+  mode?: unknown;
+  batchId?: unknown;
+  envelopeHash?: unknown;
+  releasedAt?: unknown;
+  leaf?: unknown;
+  proof?: unknown;
+}
+
+function one(r: LooseReceipt, requestId: unknown, where: string): ReceiptProof | undefined {
+  if (r.mode !== undefined && r.mode !== "batch") return undefined;
+  if (r.batchId === null || r.proof === null) return undefined; // not sealed yet
+  const id = r.requestId ?? requestId;
+  if (typeof r.batchId !== "string" || id === undefined || typeof r.envelopeHash !== "string" || !Array.isArray(r.proof)) {
+    throw new SealshareError("BAD_PROOFS", `${where}: a receipt needs batchId, requestId, kind, envelopeHash, releasedAt and proof`);
+  }
+  return {
+    batchId: r.batchId,
+    requestId: String(id),
+    kind: Number(r.kind),
+    envelopeHash: r.envelopeHash,
+    releasedAt: Number(r.releasedAt),
+    proof: r.proof.map(String),
+    ...(typeof r.leaf === "string" ? { leaf: r.leaf } : {}),
+  };
+}
+
+/** Normalises any of the accepted shapes to a flat list of batch receipts. */
+export function parseReceiptProofs(json: unknown, where = "proofs"): ReceiptProof[] {
+  const groups = Array.isArray(json) ? json : [json];
+  const out: ReceiptProof[] = [];
+  groups.forEach((g, i) => {
+    const group = g as { requestId?: unknown; receipts?: unknown } | null;
+    if (group && Array.isArray(group.receipts)) {
+      for (const r of group.receipts as LooseReceipt[]) {
+        const p = one(r, group.requestId, `${where}[${i}]`);
+        if (p) out.push(p);
+      }
+    } else if (group && typeof group === "object") {
+      const p = one(group as LooseReceipt, undefined, `${where}[${i}]`);
+      if (p) out.push(p);
+    } else {
+      throw new SealshareError("BAD_PROOFS", `${where}[${i}] is not a receipt`);
+    }
+  });
+  return out;
+}
+
+/** Fetches the receipts of `requestIds` from the custodian; requests it never saw are skipped. */
+export async function fetchReceiptProofs(custodianUrl: string, requestIds: Iterable<bigint>, fetchImpl: typeof fetch = fetch): Promise<ReceiptProof[]> {
+  const base = custodianUrl.replace(/\/+$/, "");
+  const out: ReceiptProof[] = [];
+  for (const id of requestIds) {
+    let res: Response;
+    try {
+      res = await fetchImpl(`${base}/v1/receipts/${id}`, { headers: { accept: "application/json" } });
+    } catch (cause) {
+      throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${base}`, { cause });
+    }
+    if (res.status === 404) {
+      const body = (await res.json().catch(() => ({}))) as { code?: string };
+      if (body.code === "unknown-request") continue;
+      throw new SealshareError("NO_RECEIPT_ROUTE", `the custodian at ${base} serves no receipt proofs`, { hint: "pass the proofs as a file instead (--proofs <file>)" });
+    }
+    if (!res.ok) throw new SealshareError("CUSTODIAN_ERROR", `the custodian answered HTTP ${res.status} for the receipts of request #${id}`);
+    out.push(...parseReceiptProofs(await res.json(), `receipts of request #${id}`));
+  }
+  return out;
+}

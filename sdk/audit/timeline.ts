@@ -1,0 +1,156 @@
+/**
+ * Rebuilds the history of a ledger from its events alone (no database): every log of the
+ * deployment, decoded against the ledger's ABI, in chain order, with a one-line description an
+ * auditor can read next to a block explorer.
+ */
+import { id, ZeroHash, type Interface, type Provider, type Log } from "ethers";
+import { Sealshare__factory } from "../../types/ethers-contracts/index.js";
+import { categoryName, purposeName } from "../vocabulary.js";
+
+const iface = Sealshare__factory.createInterface() as unknown as Interface;
+
+export interface TimelineEntry {
+  blockNumber: number;
+  logIndex: number;
+  txHash: string;
+  event: string;
+  args: Record<string, unknown>;
+  summary: string;
+  /** Block time (unix seconds), when read with `withTimestamps`. */
+  timestamp?: number;
+}
+
+export interface TimelineQuery {
+  provider: Provider;
+  ledger: string;
+  fromBlock: number;
+  toBlock?: number;
+  /** Largest block range per eth_getLogs call. */
+  step?: number;
+  /** Display names for known addresses (e.g. "Bank"), used in the summaries. */
+  names?: Record<string, string>;
+  /** Also read each block's timestamp (one eth_getBlockByNumber per distinct block). */
+  withTimestamps?: boolean;
+}
+
+export async function readTimeline(q: TimelineQuery): Promise<TimelineEntry[]> {
+  const to = q.toBlock ?? (await q.provider.getBlockNumber());
+  const step = q.step ?? 5_000;
+  const entries: TimelineEntry[] = [];
+  for (let from = q.fromBlock; from <= to; from += step) {
+    const logs = await q.provider.getLogs({ address: q.ledger, fromBlock: from, toBlock: Math.min(to, from + step - 1) });
+    for (const log of logs) {
+      const e = decode(log, q.names ?? {});
+      if (e) entries.push(e);
+    }
+  }
+  if (q.withTimestamps) await addTimestamps(q.provider, entries);
+  return entries;
+}
+
+/** Fills `timestamp` in place, a few blocks at a time. */
+export async function addTimestamps(provider: Provider, entries: TimelineEntry[]): Promise<void> {
+  const blocks = [...new Set(entries.filter((e) => e.timestamp === undefined).map((e) => e.blockNumber))];
+  const times = new Map<number, number>();
+  for (let i = 0; i < blocks.length; i += 8) {
+    await Promise.all(
+      blocks.slice(i, i + 8).map(async (n) => {
+        const b = await provider.getBlock(n);
+        if (b) times.set(n, b.timestamp);
+      }),
+    );
+  }
+  for (const e of entries) if (e.timestamp === undefined) e.timestamp = times.get(e.blockNumber);
+}
+
+function decode(log: Log, names: Record<string, string>): TimelineEntry | undefined {
+  const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
+  if (!parsed) return undefined;
+  const args: Record<string, unknown> = {};
+  parsed.fragment.inputs.forEach((input, i) => (args[input.name] = parsed.args[i]));
+  return {
+    blockNumber: log.blockNumber,
+    logIndex: log.index,
+    txHash: log.transactionHash,
+    event: parsed.name,
+    args,
+    summary: describe(parsed.name, args, names),
+  };
+}
+
+const ROLE_NAMES: Record<string, string> = {
+  [ZeroHash]: "admin",
+  [id("SUPERVISOR_ROLE")]: "supervisor",
+  [id("CUSTODIAN_ROLE")]: "custodian",
+};
+/** A duration in the largest whole unit: "7 days", "30 minutes", "90 seconds". */
+const span = (s: number) => {
+  for (const [unit, n] of [["day", 86_400], ["hour", 3_600], ["minute", 60]] as const) {
+    if (s >= n && s % n === 0) return `${s / n} ${unit}${s === n ? "" : "s"}`;
+  }
+  return `${s} seconds`;
+};
+const when = (t: unknown) => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
+
+/** Plain words for each event; falls back to name(args) for the rest. */
+export function describe(event: string, a: Record<string, unknown>, names: Record<string, string> = {}): string {
+  const lower = Object.fromEntries(Object.entries(names).map(([k, v]) => [k.toLowerCase(), v]));
+  const short = (x: unknown) =>
+    typeof x === "string" && x.startsWith("0x") ? (lower[x.toLowerCase()] ?? `${x.slice(0, 8)}…`) : String(x);
+  switch (event) {
+    case "RoleGranted":
+      return `${short(a.sender)} granted the ${ROLE_NAMES[String(a.role)] ?? short(a.role)} role to ${short(a.account)}`;
+    case "RoleRevoked":
+      return `${short(a.sender)} revoked the ${ROLE_NAMES[String(a.role)] ?? short(a.role)} role of ${short(a.account)}`;
+    case "MemberRegistered":
+      return `supervisor ${short(a.supervisor)} registered member ${short(a.member)}`;
+    case "MemberSuspended":
+      return `supervisor ${short(a.supervisor)} suspended member ${short(a.member)} (reason ${a.reasonCode})`;
+    case "MemberReinstated":
+      return `supervisor ${short(a.supervisor)} reinstated member ${short(a.member)}`;
+    case "EncryptionKeyRevoked":
+      return `${short(a.owner)} revoked encryption key #${a.keyId} of device ${short(a.deviceId)}`;
+    case "DatasetTransferred":
+      return `dataset #${a.datasetId}: stewardship moved from ${short(a.from)} to ${short(a.to)}`;
+    case "DatasetRetired":
+      return `provider ${short(a.provider)} retired dataset #${a.datasetId}`;
+    case "DatasetPolicyChanged":
+      return `dataset #${a.datasetId}: policy changed`;
+    case "ConsentSignatureCancelled":
+      return `${short(a.canceller)} cancelled signed consent ${short(a.consentId)} before it was recorded`;
+    case "Paused":
+      return `admin ${short(a.account)} paused the ledger`;
+    case "Unpaused":
+      return `admin ${short(a.account)} lifted the pause`;
+    case "EncryptionKeyPublished":
+      return `${short(a.owner)} published encryption key #${a.keyId} for device ${short(a.deviceId)}`;
+    case "DatasetRegistered":
+      return `provider ${short(a.provider)} registered dataset #${a.datasetId} (${categoryName(Number(a.category))}) about ${short(a.subject)}`;
+    case "DatasetVersionPublished":
+      return `dataset #${a.datasetId} v${a.version}: ${a.size} bytes, sha256 ${short(a.ciphertextSha256)}`;
+    case "ConsentGiven":
+      return `subject ${short(a.subject)} consented: ${a.requester === "0x0000000000000000000000000000000000000000" ? "any member" : short(a.requester)}, ${Number(a.datasetId) ? `dataset #${a.datasetId}` : categoryName(Number(a.category))}, ${purposeName(Number(a.purpose))}, until ${when(a.expiresAt)}${a.relayer !== a.subject ? ` (signed; relayed by ${short(a.relayer)})` : ""}`;
+    case "ConsentRevoked":
+      return `subject ${short(a.subject)} revoked consent ${short(a.consentId)}`;
+    case "AccessRequested":
+      return `${short(a.requester)} requested dataset #${a.datasetId} for ${purposeName(Number(a.purpose))}, ${Number(a.kind) === 2 ? "formal" : "temporary"}, ${span(Number(a.duration))} (request #${a.requestId})`;
+    case "AccessApproved":
+      return `${a.asSupervisor ? "supervisor" : "provider"} ${short(a.approver)} approved request #${a.requestId}`;
+    case "AccessRejected":
+      return `${short(a.by)} rejected request #${a.requestId} (reason ${a.reasonCode})`;
+    case "AccessGranted":
+      return `GRANTED request #${a.requestId}: ${Number(a.kind) === 2 ? "formal" : "temporary"} until ${when(a.expiresAt)}`;
+    case "GrantRevoked":
+      return `${short(a.by)} revoked the grant of request #${a.requestId}`;
+    case "KeyReleased":
+      return `custodian released the key of request #${a.requestId} (${Number(a.kind) === 2 ? "formal" : "temporary"}), envelope ${short(a.envelopeHash)}`;
+    case "UsageRecorded":
+      return `${short(a.requester)} recorded usage ${a.usageCode} of request #${a.requestId}`;
+    case "ReceiptBatchSealed":
+      return `custodian sealed receipt batch ${short(a.batchId)} of ${a.count} releases`;
+    default:
+      return `${event}(${Object.entries(a)
+        .map(([k, v]) => `${k}=${short(typeof v === "bigint" ? v.toString() : v)}`)
+        .join(", ")})`;
+  }
+}

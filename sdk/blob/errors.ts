@@ -1,0 +1,69 @@
+/**
+ * Blob store errors. Each carries the URI (never a local secret) so a log line says which blob.
+ */
+import type { Hex } from "../stream/hex.js";
+
+export class BlobError extends Error {
+  override name = "BlobError";
+}
+
+/** The URI is not of the form blob://sha256/<64 lowercase hex>. */
+export class BlobUriError extends BlobError {
+  override name = "BlobUriError";
+  constructor(readonly uri: string) {
+    super(`not a Sealshare blob URI (expected blob://sha256/<64 lowercase hex>): ${JSON.stringify(uri.slice(0, 100))}`);
+  }
+}
+
+/** The store holds no blob under this URI. */
+export class BlobNotFoundError extends BlobError {
+  override name = "BlobNotFoundError";
+  constructor(readonly uri: string) {
+    super(`blob not found: ${uri}`);
+  }
+}
+
+/**
+ * The bytes a store returned do not hash to what was expected (usually the hash registered on
+ * chain). Not retryable against the same store: the copy it holds is wrong.
+ */
+export class BlobIntegrityError extends BlobError {
+  override name = "BlobIntegrityError";
+  constructor(
+    readonly uri: string,
+    readonly expectedSha256: Hex,
+    readonly actualSha256: Hex,
+  ) {
+    super(`blob ${uri} has SHA-256 ${actualSha256}, expected ${expectedSha256}`);
+  }
+}
+
+/**
+ * An HTTP blob request failed or was answered in a way that cannot be used. `url` is redacted
+ * (no query string: pre-signed URLs carry credentials there). `retryable` is true for failures
+ * another attempt may fix: network errors, cut connections, 408, 429 and 5xx.
+ */
+export class BlobHttpError extends BlobError {
+  override name = "BlobHttpError";
+  constructor(
+    readonly url: string,
+    readonly status: number | undefined,
+    message: string,
+    readonly retryable: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${message} (${url}${status === undefined ? "" : `, HTTP ${status}`})`, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** The blob is larger than the size registered on chain, so it cannot be the registered blob. */
+export class BlobSizeError extends BlobError {
+  override name = "BlobSizeError";
+  constructor(
+    readonly uri: string,
+    readonly expectedSize: number,
+    readonly actualSize: number,
+  ) {
+    super(`blob ${uri} has at least ${actualSize} bytes, expected ${expectedSize}`);
+  }
+}

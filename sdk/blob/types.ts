@@ -1,0 +1,29 @@
+/**
+ * The blob store contract. Stores hold ciphertext only; they are untrusted for integrity, which is
+ * why readers go through fetchVerified against the hash registered on chain.
+ */
+import type { Readable } from "node:stream";
+import type { Hex } from "../stream/hex.js";
+
+/** What to store: a file path, or bytes as a Readable / (async) iterable of chunks. */
+export type BlobSource = string | Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+export interface BlobPutResult {
+  readonly uri: string; // blob://sha256/<hex>; see uri.ts
+  readonly sha256: Hex; // SHA-256 of the stored bytes
+  readonly size: number; // stored bytes
+}
+
+export interface BlobStore {
+  /**
+   * Stores the bytes and returns their content address. Idempotent: storing the same bytes again
+   * returns the same URI. A blob becomes visible only once completely written.
+   */
+  put(source: BlobSource): Promise<BlobPutResult>;
+  /** Streams the blob's bytes. Errors with BlobNotFoundError if absent. Does not verify. */
+  get(uri: string): Readable;
+  /** Whether the store holds the blob. */
+  has(uri: string): Promise<boolean>;
+  /** Local file path of the blob, for stores that keep blobs on the local filesystem. */
+  path?(uri: string): string;
+}

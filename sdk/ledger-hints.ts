@@ -1,0 +1,42 @@
+/**
+ * What to do about each custom error the ledger can raise: the "how to fix" half of the error
+ * catalogue. `asLedgerError` (sdk/revert.ts) attaches these as `SealshareError.hint`, so the CLI
+ * and the dapp print the same advice. Keyed by the Solidity error name.
+ */
+export const LEDGER_ERROR_HINTS: Readonly<Record<string, string>> = {
+  AccessControlUnauthorizedAccount: "this account lacks the role the call needs (supervisor, custodian or admin); act with the right account (--as / --keystore)",
+  SealsharePaused: "the admin paused the ledger; only consent revocation works until it is unpaused",
+  MembersAlreadyRegistered: "that institution is registered already; nothing to do",
+  MembersNotActive: "the account is not an active member: a supervisor must register (or reinstate) it first",
+  MembersNotSuspended: "only a suspended member can be reinstated",
+  KeysInvalidPublicKey: "publish a 33-byte compressed secp256k1 key (`sealshare keys generate` writes one)",
+  KeysUnknownDevice: "this account has no live key for that device; publish one with `sealshare keys publish`",
+  DatasetsUnknown: "no dataset has that id; check it with `sealshare dataset show <id>`",
+  DatasetsNotProvider: "only the dataset's current provider may do this; act with the provider's account",
+  DatasetsRetired: "the dataset was retired; nothing more can be requested or published for it",
+  DatasetsPolicyBelowMinimum: "the policy is weaker than the supervisors' minimum for this category; raise the quorum or require provider approval",
+  DatasetsInvalidCategory: "use one of: deposit, fund, stock, bond, insurance, trust, other",
+  DatasetsUnknownVersion: "that version does not exist; `sealshare dataset show <id>` lists the versions",
+  DatasetsInvalidVersion: "a version needs a ciphertext hash, a key commitment and a non-zero size",
+  DatasetsInvalidSubject: "give the subject's address (--subject 0x…)",
+  ConsentsAlreadyRecorded: "this consent is on the ledger already; use it (access request --consent …) instead of recording it again",
+  ConsentsCancelled: "the subject cancelled this signed consent before it was recorded; ask for a new one",
+  ConsentsSignatureExpired: "the signed consent's deadline passed; the subject must sign it again",
+  ConsentsInvalidSignature: "the signature is not the subject's; the subject must sign these exact terms",
+  ConsentsNotSubject: "only the subject may do this; act with the subject's account",
+  ConsentsInvalidTerms: "check the terms: expiry in the future, max kind temporary or formal, a valid category",
+  ConsentsUnknown: "no such consent is recorded; the subject must consent first (consent give, or consent sign + relay)",
+  ConsentsRevoked: "the subject revoked this consent; ask for a new one",
+  ConsentsExpired: "the consent ran out; ask the subject for a new one",
+  AccessUnknownRequest: "no request has that id; check it (the id is printed by `sealshare access request`)",
+  AccessConsentMismatch: "the consent does not cover this request; the named field must match the consent's terms",
+  AccessInvalidParams: "kind must be temporary or formal and the duration above zero",
+  AccessWrongStatus: "the request is not in a state that allows this; see `sealshare access status <id>`",
+  AccessAlreadyApproved: "this account approved the request already; each approver counts once",
+  AccessNotApprover: "only the dataset's provider or a supervisor may do this",
+  AccessNotRequester: "only the account that made the request records its usage",
+  AccessNoVersion: "the dataset has no version yet; the provider must publish one first",
+  ReceiptsNotGranted: "the request was never granted, so no key can be released for it",
+  ReceiptsBatchExists: "a batch with this id is sealed already; use a fresh batch id",
+  ReceiptsEmptyBatch: "a batch needs a non-zero root and count",
+};

@@ -1,0 +1,171 @@
+/**
+ * Sign-In with Ethereum (EIP-4361) sessions for the dapp.
+ *
+ *   POST /v1/auth/nonce   → a nonce (single use, 5 min)
+ *   POST /v1/auth/siwe    { message, signature } → a session token (Bearer), ≤ 15 min
+ *   POST /v1/auth/logout  ends the session
+ *
+ * Messages are parsed and signatures verified with the `siwe` package (spruceid, works with
+ * ethers v6; EOA by ecrecover, ERC-1271 smart accounts through the provider when ecrecover does
+ * not match). Before that, each field is checked here so a refusal names its reason:
+ *   chain-id       Chain ID is not the ledger's chain
+ *   domain         the domain is not the host of a configured origin (SEALSHARE_CORS_ORIGINS or
+ *                  SEALSHARE_PUBLIC_URL)
+ *   uri            the URI's origin is not a configured origin
+ *   expired / not-yet-valid / issued-in-future   Expiration Time, Not Before, Issued At
+ *   nonce          not a nonce this custodian issued, or expired
+ *   signature      the signature does not verify for the message's address
+ *   nonce-used     the nonce was already used (checked last, so nobody can burn another's)
+ *
+ * Nonces are stateless: `random(12) ‖ expiry(4) ‖ HMAC-SHA256(secret, random ‖ expiry)[0..16]`,
+ * hex (64 chars, alphanumeric as EIP-4361 wants). Issuing one writes nothing (an unauthenticated
+ * route cannot fill the database); using one records its digest in the replay guard
+ * (`consumeSignature`), shared by all replicas. `secret` is derived from the master key, so
+ * every replica accepts the nonces of the others.
+ *
+ * Sessions: 32 random bytes (base64url) handed to the client once; only their SHA-256 is
+ * stored, with the address and expiry (min(ttl, the message's Expiration Time)).
+ */
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { getAddress, id as keccakText, type Provider } from "ethers";
+import { SiweMessage } from "siwe";
+import { ProblemError } from "../internal/errors.js";
+import type { Store } from "../store/store.js";
+
+export const NONCE_TTL_SECONDS = 300;
+
+export interface SessionServiceDeps {
+  store: Store;
+  chainId: number;
+  /** Origins whose host may be the message's domain and whose origin its URI. */
+  origins: () => string[];
+  /** 32-byte HMAC key for nonces ({@link nonceSecretFrom}). */
+  secret: Uint8Array;
+  now: () => number; // unix seconds
+  ttlSeconds: number;
+  maxSkewSeconds: number;
+  /** For ERC-1271 signatures (smart accounts); omitted: EOAs only. */
+  provider?: Provider;
+}
+
+export interface IssuedNonce {
+  nonce: string;
+  expiresAt: number;
+  chainId: number;
+  domains: string[];
+}
+
+export interface Session {
+  token: string;
+  tokenType: "Bearer";
+  address: string;
+  expiresAt: number;
+}
+
+export interface SessionService {
+  nonce(): IssuedNonce;
+  signIn(message: string, signature: string): Promise<Session>;
+  /** The session's account; 401 bad-session if unknown, expired or logged out. */
+  resolve(token: string): Promise<{ address: string; expiresAt: number }>;
+  logout(token: string): Promise<void>;
+}
+
+/** The nonce key, derived from the master key (HKDF-SHA256), so the master key stays put. */
+export function nonceSecretFrom(masterKey: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", masterKey, new Uint8Array(0), "sealshare/siwe-nonce/v1", 32));
+}
+
+export function tokenHash(token: string): string {
+  return `0x${createHash("sha256").update(token, "utf8").digest("hex")}`;
+}
+
+const reject = (reason: string, detail: string) => new ProblemError("siwe-rejected", detail, { reason });
+
+export function createSessionService(deps: SessionServiceDeps): SessionService {
+  const mac = (body: Buffer) => createHmac("sha256", deps.secret).update(body).digest().subarray(0, 16);
+
+  function checkNonce(nonce: string, now: number): number {
+    if (!/^[0-9a-f]{64}$/.test(nonce)) throw reject("nonce", "the nonce was not issued by this custodian");
+    const raw = Buffer.from(nonce, "hex");
+    const body = raw.subarray(0, 16);
+    if (!timingSafeEqual(raw.subarray(16), mac(body))) throw reject("nonce", "the nonce was not issued by this custodian");
+    const expiresAt = body.readUInt32BE(12);
+    if (expiresAt <= now) throw reject("nonce", "the nonce has expired; ask for a new one");
+    return expiresAt;
+  }
+
+  const seconds = (iso: string | undefined) => (iso === undefined ? undefined : Math.floor(Date.parse(iso) / 1000));
+
+  return {
+    nonce() {
+      const expiresAt = deps.now() + NONCE_TTL_SECONDS;
+      const body = Buffer.alloc(16);
+      randomBytes(12).copy(body);
+      body.writeUInt32BE(expiresAt, 12);
+      const nonce = Buffer.concat([body, mac(body)]).toString("hex");
+      return { nonce, expiresAt, chainId: deps.chainId, domains: deps.origins().map((o) => new URL(o).host) };
+    },
+
+    async signIn(text, signature) {
+      const now = deps.now();
+      let m: SiweMessage;
+      try {
+        m = new SiweMessage(text);
+      } catch {
+        throw new ProblemError("invalid-request", "the message is not an EIP-4361 (Sign-In with Ethereum) message", {
+          errors: [{ in: "body", path: "message", message: "not an EIP-4361 message" }],
+        });
+      }
+      if (m.chainId !== deps.chainId) throw reject("chain-id", `the message is for chain ${m.chainId}; this custodian serves chain ${deps.chainId}`);
+      const origins = deps.origins();
+      if (!origins.some((o) => new URL(o).host === m.domain)) throw reject("domain", `${m.domain} is not a domain this custodian accepts`);
+      let uriOrigin: string | undefined;
+      try {
+        uriOrigin = new URL(m.uri).origin;
+      } catch {
+        /* not a URL */
+      }
+      if (!uriOrigin || !origins.includes(uriOrigin)) throw reject("uri", "the message's URI is not on an origin this custodian accepts");
+      const exp = seconds(m.expirationTime);
+      if (exp !== undefined && exp <= now) throw reject("expired", "the message's Expiration Time has passed");
+      const nbf = seconds(m.notBefore);
+      if (nbf !== undefined && nbf > now + deps.maxSkewSeconds) throw reject("not-yet-valid", "the message's Not Before is in the future");
+      const iat = seconds(m.issuedAt);
+      if (iat !== undefined && iat > now + deps.maxSkewSeconds) throw reject("issued-in-future", "the message's Issued At is in the future");
+      const nonceExpiresAt = checkNonce(m.nonce, now);
+
+      let verified = false;
+      try {
+        const r = await m.verify(
+          { signature, domain: m.domain, nonce: m.nonce, time: new Date(Math.max(now, nbf ?? 0) * 1000).toISOString() },
+          { suppressExceptions: true, ...(deps.provider ? { provider: deps.provider } : {}) },
+        );
+        verified = r.success;
+      } catch {
+        verified = false;
+      }
+      if (!verified) throw reject("signature", "the signature does not verify for the message's address");
+      if (!(await deps.store.consumeSignature(keccakText(`siwe-nonce:${m.nonce}`), nonceExpiresAt, now))) {
+        throw reject("nonce-used", "this nonce was already used; ask for a new one");
+      }
+
+      const token = randomBytes(32).toString("base64url");
+      const address = getAddress(m.address);
+      const expiresAt = Math.min(now + deps.ttlSeconds, exp ?? Number.MAX_SAFE_INTEGER);
+      await deps.store.createSession({ tokenHash: tokenHash(token), address, expiresAt, createdAt: now }, now);
+      return { token, tokenType: "Bearer", address, expiresAt };
+    },
+
+    async resolve(token) {
+      const s = await deps.store.session(tokenHash(token), deps.now());
+      if (!s) throw new ProblemError("bad-session", "the session token is unknown, expired or logged out; sign in again");
+      return { address: s.address, expiresAt: s.expiresAt };
+    },
+
+    async logout(token) {
+      if (!(await deps.store.deleteSession(tokenHash(token)))) {
+        throw new ProblemError("bad-session", "the session token is unknown, expired or logged out");
+      }
+    },
+  };
+}

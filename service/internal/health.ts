@@ -1,0 +1,132 @@
+/**
+ * Readiness: can this instance serve correct answers right now?
+ *
+ *   startup    the startup checks (chain id, contract, CUSTODIAN_ROLE, published key) passed
+ *   database   the store answers (reads the cursor)
+ *   chain      the RPC endpoint answers eth_blockNumber within `chainTimeoutMs`
+ *   ingestion  (head − confirmations) − cursor ≤ `maxLagBlocks`
+ *
+ * A probe costs one store read and one chain call. Probes are single-flight and a result is
+ * reused for `minIntervalMs`, so a load balancer polling /readyz, or many of them, cannot turn
+ * into a chain call per HTTP request; a background loop keeps the result (and the metrics that
+ * read it) fresh. Liveness (/healthz) never touches the chain.
+ */
+import type { Provider } from "ethers";
+import type { Store } from "../store/store.js";
+import { messageOf } from "./errors.js";
+import { sleep } from "./shutdown.js";
+import type { ChainView } from "./metrics.js";
+
+export interface Check {
+  ok: boolean;
+  detail?: string;
+  [fact: string]: unknown;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checkedAt: number; // unix ms
+  checks: { startup: Check; database: Check; chain: Check; ingestion: Check };
+}
+
+export interface HealthDeps {
+  provider: Provider;
+  store: Store;
+  confirmations: number;
+  started: () => boolean;
+  maxLagBlocks: number;
+  chainTimeoutMs: number;
+  /** A probe result is reused for this long (default 1000 ms). */
+  minIntervalMs?: number;
+}
+
+export interface HealthMonitor {
+  /** A fresh (≤ minIntervalMs old) readiness report. */
+  probe(): Promise<Readiness>;
+  /** The last report, if any (never waits). */
+  last(): Readiness | undefined;
+  /** What the metrics' chain gauges show. */
+  chainView(): Promise<ChainView>;
+  /** Probes every `everyMs` until `signal` aborts. */
+  run(signal: AbortSignal, everyMs: number): Promise<void>;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
+    );
+  });
+}
+
+export function createHealthMonitor(deps: HealthDeps): HealthMonitor {
+  const minInterval = deps.minIntervalMs ?? 1000;
+  let last: Readiness | undefined;
+  let head: number | null = null;
+  let inFlight: Promise<Readiness> | undefined;
+
+  async function doProbe(): Promise<Readiness> {
+    const startup: Check = deps.started() ? { ok: true } : { ok: false, detail: "startup checks have not passed yet" };
+    let cursor: number | null = null;
+    let database: Check;
+    try {
+      cursor = (await withTimeout(deps.store.cursor(), deps.chainTimeoutMs, "the database")).blockNumber;
+      database = { ok: true };
+    } catch (err) {
+      database = { ok: false, detail: `the store did not answer: ${messageOf(err).slice(0, 200)}` };
+    }
+    let chain: Check;
+    try {
+      head = await withTimeout(deps.provider.getBlockNumber(), deps.chainTimeoutMs, "the RPC endpoint");
+      chain = { ok: true, head };
+    } catch (err) {
+      const timedOut = /did not answer within/.test(messageOf(err));
+      chain = { ok: false, detail: timedOut ? `the RPC endpoint did not answer within ${deps.chainTimeoutMs} ms` : "the RPC endpoint failed" };
+    }
+    let ingestion: Check;
+    if (cursor === null || !chain.ok || head === null) {
+      ingestion = { ok: false, detail: "unknown while the database or the chain is unavailable" };
+    } else {
+      const lag = Math.max(0, head - deps.confirmations - cursor);
+      ingestion =
+        lag <= deps.maxLagBlocks
+          ? { ok: true, lagBlocks: lag, maxLagBlocks: deps.maxLagBlocks }
+          : { ok: false, lagBlocks: lag, maxLagBlocks: deps.maxLagBlocks, detail: `ingestion is ${lag} blocks behind the confirmed head` };
+    }
+    const checks = { startup, database, chain, ingestion };
+    last = { ready: Object.values(checks).every((c) => c.ok), checkedAt: Date.now(), checks };
+    return last;
+  }
+
+  function probe(): Promise<Readiness> {
+    if (last && Date.now() - last.checkedAt < minInterval) return Promise.resolve(last);
+    inFlight ??= doProbe().finally(() => (inFlight = undefined));
+    return inFlight;
+  }
+
+  return {
+    probe,
+    last: () => last,
+    async chainView() {
+      // A scrape refreshes the probe (reused for a second, bounded by the chain timeout).
+      await probe().catch(() => undefined);
+      let cursor: number | null = null;
+      try {
+        cursor = (await deps.store.cursor()).blockNumber;
+      } catch {
+        /* shown as absent */
+      }
+      const up = last?.checks.chain.ok ?? false;
+      const lag = head !== null && cursor !== null ? Math.max(0, head - deps.confirmations - cursor) : null;
+      return { head, up, cursor, lag };
+    },
+    async run(signal, everyMs) {
+      while (!signal.aborted) {
+        await probe().catch(() => undefined);
+        await sleep(everyMs, signal);
+      }
+    },
+  };
+}

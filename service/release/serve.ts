@@ -1,0 +1,270 @@
+/**
+ * Serving from stored state: envelopes (the hot path) and grant status. Both authenticate the
+ * caller and answer from the store alone — no chain call for the requester — so they stay fast
+ * and keep working through RPC outages, while the follower keeps that state current
+ * (revocations, suspensions, expiry).
+ *
+ * Credentials (the HTTP layer turns headers into one of these):
+ *  - `signature`: an EIP-712 request in the custodian domain (so bound to this chain id and
+ *    ledger) — `EnvelopeRequest { requestId, issuedAt }` for envelopes, `GrantStatusRequest`
+ *    for status — with issuedAt within ±maxSkew of the custodian's clock, single use (its digest
+ *    is remembered until it would have expired anyway);
+ *  - `session`: the address of a live Sign-In with Ethereum session (service/http/siwe.ts).
+ *
+ * Order of checks and answers (envelopes): time window / signature (401 bad-signature) → the
+ * request was seen (404 unknown-request) → the caller is its requester (403 not-requester) →
+ * not a replay (401 bad-signature) → {@link decide}: 410 grant-revoked | 410 grant-expired |
+ * 503 ledger-paused | pending | ready.
+ * Grant status: the same, except that the request's subject and the dataset's current provider
+ * may ask too (403 not-party otherwise). Who they are is read from the ledger once per dataset
+ * and cached (subject: for good; provider: `partiesTtlSeconds`, as stewardship can move), and
+ * only when the caller is not the requester.
+ */
+import { concat, getAddress, keccak256, TypedDataEncoder, verifyTypedData, type TypedDataDomain, type TypedDataField } from "ethers";
+import { ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/eip712.js";
+import type { Envelope } from "../../sdk/envelope.js";
+import type { Sealshare } from "../../sdk/contracts.js";
+import { ProblemError } from "../internal/errors.js";
+import type { ReceiptState, ReleaseRow, RequestState, Store } from "../store/store.js";
+import { revertName, upstreamProblem } from "./chain-errors.js";
+
+export type Credential =
+  | { kind: "signature"; issuedAt: number; signature: string }
+  | { kind: "session"; address: string };
+
+export interface FetchRequest {
+  requestId: bigint;
+  credential: Credential;
+  /**
+   * Called with the caller's account as soon as it is authenticated, before any store read
+   * (the HTTP layer's per-account rate limit); may throw to refuse.
+   */
+  gate?: (account: string) => Promise<void>;
+}
+
+/** Why an envelope is not there yet. */
+export type PendingReason = "not-granted" | "releasing" | "waiting-for-key" | "upgrading";
+
+export type FetchAnswer =
+  | { status: "ready"; envelope: Envelope }
+  | { status: "pending"; requestId: string; reason: PendingReason; retryAfter: number };
+
+export type KindName = "none" | "temporary" | "formal";
+export type GrantStatusName = "requested" | "granted" | "released" | "revoked" | "expired";
+
+/** GET /v1/grants/:requestId */
+export interface GrantStatus {
+  requestId: string;
+  datasetId: string;
+  requester: string;
+  status: GrantStatusName;
+  kind: KindName; // of the latest grant
+  version: number | null;
+  expiresAt: number | null; // unix seconds
+  released: { kind: KindName; envelopeHash: string; receipt: ReceiptState; receiptTx: string | null }[];
+  /** Why revoked, expired or not released yet (a GrantInvalidReason name or a pending reason). */
+  reason: string | null;
+  paused: boolean;
+  /** How the caller relates to the request. */
+  caller: "requester" | "subject" | "provider";
+}
+
+export interface DatasetParties {
+  subject: string;
+  provider: string;
+}
+
+export interface ReaderDeps {
+  store: Store;
+  domain: TypedDataDomain;
+  /** Wall-clock unix seconds. */
+  now: () => number;
+  maxSkewSeconds: number;
+  retryAfterSeconds?: number;
+  /** Subject and current provider of a dataset (grant status for non-requesters). */
+  parties?: (datasetId: string) => Promise<DatasetParties>;
+}
+
+export type EnvelopeReader = (req: FetchRequest) => Promise<FetchAnswer>;
+export type GrantStatusReader = (req: FetchRequest) => Promise<GrantStatus>;
+
+const EXPIRY_REASONS = new Set(["Expired", "ConsentExpired"]);
+const KIND_NAMES: Record<number, KindName> = { 0: "none", 1: "temporary", 2: "formal" };
+const kindName = (k: number): KindName => KIND_NAMES[k] ?? "none";
+
+/**
+ * The answer for an authenticated requester, from stored state. `now` is max(wall clock, chain
+ * time), so expiry is never judged later than the chain would judge it.
+ */
+export function decide(req: RequestState, releases: ReleaseRow[], paused: boolean, now: number, retryAfter = 2): FetchAnswer {
+  const pending = (reason: PendingReason): FetchAnswer => ({ status: "pending", requestId: req.requestId, reason, retryAfter });
+  if (req.voidReason) {
+    throw new ProblemError("grant-revoked", `the grant is no longer valid (${req.voidReason})`, { reason: req.voidReason });
+  }
+  if (req.kind === 0 || req.expiresAt === null) return pending("not-granted");
+  if (req.expiresAt <= now) {
+    throw new ProblemError("grant-expired", `the grant expired at ${new Date(req.expiresAt * 1000).toISOString()}`, {
+      reason: "Expired",
+      expiresAt: req.expiresAt,
+    });
+  }
+  if (paused) throw new ProblemError("ledger-paused", "the ledger is paused by its admin; nothing is delivered meanwhile");
+  const row = releases.find((r) => r.kind === req.kind);
+  switch (row?.status) {
+    case "released":
+      if (!row.envelope || row.envelope.expiresAt <= now) return pending("releasing");
+      return { status: "ready", envelope: row.envelope };
+    case "refused": {
+      const reason = row.reason ?? "unknown";
+      if (EXPIRY_REASONS.has(reason)) throw new ProblemError("grant-expired", `the grant is no longer valid (${reason})`, { reason });
+      throw new ProblemError("grant-revoked", `the grant is no longer valid (${reason})`, { reason });
+    }
+    case "waiting-key":
+      return pending("waiting-for-key");
+    case "superseded":
+      return pending("upgrading");
+    default:
+      return pending("releasing");
+  }
+}
+
+/** The status of a request for any party, from stored state (same rules as {@link decide}). */
+export function describe(req: RequestState, releases: ReleaseRow[], paused: boolean, now: number, caller: GrantStatus["caller"]): GrantStatus {
+  const released = releases
+    .filter((r) => r.status === "released" && r.envelopeHash)
+    .map((r) => ({ kind: kindName(r.kind), envelopeHash: r.envelopeHash!, receipt: r.receiptState, receiptTx: r.receiptTx }));
+  const base = {
+    requestId: req.requestId,
+    datasetId: req.datasetId,
+    requester: req.requester,
+    kind: kindName(req.kind),
+    version: req.version,
+    expiresAt: req.expiresAt,
+    released,
+    paused,
+    caller,
+  };
+  const status = (s: GrantStatusName, reason: string | null): GrantStatus => ({ ...base, status: s, reason });
+  if (req.voidReason) return status(EXPIRY_REASONS.has(req.voidReason) ? "expired" : "revoked", req.voidReason);
+  if (req.kind === 0 || req.expiresAt === null) return status("requested", null);
+  if (req.expiresAt <= now) return status("expired", "Expired");
+  const row = releases.find((r) => r.kind === req.kind);
+  switch (row?.status) {
+    case "released":
+      return status("released", null);
+    case "refused": {
+      const reason = row.reason ?? "unknown";
+      return status(EXPIRY_REASONS.has(reason) ? "expired" : "revoked", reason);
+    }
+    case "waiting-key":
+      return status("granted", "waiting-for-key");
+    case "superseded":
+      return status("granted", "upgrading");
+    default:
+      return status("granted", "releasing");
+  }
+}
+
+/** Shared by both readers: authenticates, finds the request, checks the caller, consumes. */
+function createAuthenticator(deps: ReaderDeps, types: Record<string, TypedDataField[]>, typeName: string, perSigner: boolean) {
+  const { store, domain } = deps;
+  return async function authenticate(
+    req: FetchRequest,
+    allowed: (caller: string, state: RequestState) => Promise<GrantStatus["caller"] | undefined>,
+    refuse: () => ProblemError,
+  ): Promise<{ state: RequestState; caller: GrantStatus["caller"]; wallNow: number }> {
+    const wallNow = deps.now();
+    const c = req.credential;
+    let account: string;
+    let digest: string | undefined;
+    if (c.kind === "session") {
+      account = getAddress(c.address);
+    } else {
+      if (!Number.isSafeInteger(c.issuedAt) || Math.abs(wallNow - c.issuedAt) > deps.maxSkewSeconds) {
+        throw new ProblemError("bad-signature", `issuedAt must be within ${deps.maxSkewSeconds} s of the custodian's clock`, {
+          reason: "outside-window",
+        });
+      }
+      const message = { requestId: req.requestId, issuedAt: c.issuedAt };
+      try {
+        account = getAddress(verifyTypedData(domain, types, message, c.signature));
+      } catch {
+        throw new ProblemError("bad-signature", `the ${typeName} signature is malformed`, { reason: "malformed" });
+      }
+      digest = TypedDataEncoder.hash(domain, types, message);
+      // Several parties may sign the same (requestId, issuedAt): one's use must not burn the other's.
+      if (perSigner) digest = keccak256(concat([digest, account]));
+    }
+    await req.gate?.(account);
+    const requestId = req.requestId.toString();
+    const state = await store.request(requestId);
+    if (!state) throw new ProblemError("unknown-request", `no access request ${requestId} has been seen on the ledger`);
+    const caller = await allowed(account, state);
+    if (!caller) throw refuse();
+    // Consumed only once the signer is known to be entitled, so nobody else can burn a caller's
+    // (requestId, issuedAt) ahead of time. The digest, not the signature bytes, is kept: a
+    // malleated copy of a used signature has the same digest.
+    if (digest && c.kind === "signature" && !(await store.consumeSignature(digest, c.issuedAt + deps.maxSkewSeconds, wallNow))) {
+      throw new ProblemError("bad-signature", "this signed request was already used; sign a new one", { reason: "replayed" });
+    }
+    return { state, caller, wallNow };
+  };
+}
+
+export function createEnvelopeReader(deps: ReaderDeps): EnvelopeReader {
+  const { store } = deps;
+  const authenticate = createAuthenticator(deps, ENVELOPE_REQUEST_TYPES, "EnvelopeRequest", false);
+  return async function read(req) {
+    const { state, wallNow } = await authenticate(
+      req,
+      async (caller, s) => (getAddress(s.requester) === caller ? "requester" : undefined),
+      () => new ProblemError("not-requester", `request ${req.requestId} belongs to another account`),
+    );
+    const now = Math.max(wallNow, await store.chainTime());
+    return decide(state, await store.releases(state.requestId), await store.paused(), now, deps.retryAfterSeconds);
+  };
+}
+
+export function createGrantStatusReader(deps: ReaderDeps): GrantStatusReader {
+  const { store } = deps;
+  const authenticate = createAuthenticator(deps, GRANT_STATUS_REQUEST_TYPES, "GrantStatusRequest", true);
+  return async function status(req) {
+    const { state, caller, wallNow } = await authenticate(
+      req,
+      async (account, s) => {
+        if (getAddress(s.requester) === account) return "requester";
+        if (!deps.parties) return undefined;
+        const p = await deps.parties(s.datasetId);
+        if (p.subject === account) return "subject";
+        if (p.provider === account) return "provider";
+        return undefined;
+      },
+      () => new ProblemError("not-party", `only request ${req.requestId}'s requester, subject or provider may read its status`),
+    );
+    const now = Math.max(wallNow, await store.chainTime());
+    return describe(state, await store.releases(state.requestId), await store.paused(), now, caller);
+  };
+}
+
+/**
+ * Subject and current provider of a dataset, from the ledger, cached: the subject never changes;
+ * the provider may (transfer), so it is re-read after `ttlSeconds`.
+ */
+export function createPartiesLookup(ledger: Pick<Sealshare, "dataset">, now: () => number, ttlSeconds = 60, max = 10_000) {
+  const cache = new Map<string, { parties: DatasetParties; at: number }>();
+  return async function parties(datasetId: string): Promise<DatasetParties> {
+    const hit = cache.get(datasetId);
+    if (hit && now() - hit.at < ttlSeconds) return hit.parties;
+    let d: { provider: string; subject: string };
+    try {
+      d = await ledger.dataset(BigInt(datasetId));
+    } catch (err) {
+      if (revertName(err) === "DatasetsUnknown") throw new ProblemError("unknown-dataset", `dataset ${datasetId} is not on the ledger`);
+      upstreamProblem(err);
+    }
+    const p = { subject: getAddress(d.subject), provider: getAddress(d.provider) };
+    if (cache.size >= max) cache.delete(cache.keys().next().value!);
+    cache.set(datasetId, { parties: p, at: now() });
+    return p;
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The follower's reads from the chain, over raw JSON-RPC (`provider.send`): block headers and
+ * logs come back as plain JSON, without ethers building a `Block` or `Log` object per item, and
+ * concurrent calls share one HTTP request (ethers batches sends issued in the same tick).
+ *
+ * `logs()` halves its range and retries when the node refuses a range as too large (providers
+ * answer "query returned more than 10000 results", "block range too large", …); network
+ * failures surface as RetryableError for the caller's back-off.
+ */
+import type { Provider } from "ethers";
+import { RetryableError, isRetryable } from "../internal/errors.js";
+import type { BlockHeader } from "../store/store.js";
+import type { RawLog } from "./events.js";
+
+interface RawBlock {
+  number: string;
+  hash: string;
+  parentHash: string;
+  timestamp: string;
+}
+
+type Send = (method: string, params: unknown[]) => Promise<unknown>;
+
+export interface ChainReader {
+  header(tag: number | "latest"): Promise<BlockHeader>;
+  /** Headers of from..to (inclusive), fetched concurrently; throws if one is missing. */
+  headers(from: number, to: number): Promise<BlockHeader[]>;
+  /** The canonical hash at each height (missing heights absent). */
+  hashesAt(numbers: readonly number[]): Promise<Map<number, string>>;
+  /** Logs of the tracked topics in from..to, adapting the range to what the node accepts. */
+  logs(from: number, to: number): Promise<RawLog[]>;
+  /** Logs of one block by hash (EIP-234): exactly that block, whatever happens to its height. */
+  logsAt(blockHash: string): Promise<RawLog[]>;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+function toHeader(b: RawBlock): BlockHeader {
+  return { number: parseInt(b.number, 16), hash: b.hash.toLowerCase(), parentHash: b.parentHash.toLowerCase(), timestamp: parseInt(b.timestamp, 16) };
+}
+
+const TOO_LARGE = /range|too many|more than|limit|exceed|too large|response size/i;
+
+export function createChainReader(provider: Provider, address: string, topics: string[]): ChainReader {
+  const sendFn = (provider as { send?: Send }).send;
+  if (typeof sendFn !== "function") throw new TypeError("the follower needs a JSON-RPC provider (with send())");
+  const send: Send = (method, params) => sendFn.call(provider, method, params);
+
+  async function block(tag: string): Promise<BlockHeader | null> {
+    const b = (await send("eth_getBlockByNumber", [tag, false])) as RawBlock | null;
+    return b && b.hash ? toHeader(b) : null;
+  }
+
+  async function rangeLogs(from: number, to: number): Promise<RawLog[]> {
+    return (await send("eth_getLogs", [{ address, fromBlock: hex(from), toBlock: hex(to), topics: [topics] }])) as RawLog[];
+  }
+
+  return {
+    async header(tag) {
+      const h = await block(tag === "latest" ? "latest" : hex(tag));
+      if (!h) throw new RetryableError(`the RPC endpoint has no block ${tag}`);
+      return h;
+    },
+    async headers(from, to) {
+      const numbers = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+      const out = await Promise.all(numbers.map((n) => block(hex(n))));
+      return out.map((h, i) => {
+        if (!h) throw new RetryableError(`the RPC endpoint has no block ${numbers[i]}`);
+        return h;
+      });
+    },
+    async hashesAt(numbers) {
+      const out = await Promise.all(numbers.map((n) => block(hex(n))));
+      const m = new Map<number, string>();
+      out.forEach((h, i) => h && m.set(numbers[i]!, h.hash));
+      return m;
+    },
+    async logs(from, to) {
+      try {
+        return await rangeLogs(from, to);
+      } catch (err) {
+        if (isRetryable(err) || to <= from || !TOO_LARGE.test(String((err as Error).message ?? err))) throw err;
+        const mid = Math.floor((from + to) / 2);
+        return [...(await this.logs(from, mid)), ...(await this.logs(mid + 1, to))];
+      }
+    },
+    async logsAt(blockHash) {
+      return (await send("eth_getLogs", [{ address, blockHash, topics: [topics] }])) as RawLog[];
+    },
+  };
+}

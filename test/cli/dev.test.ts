@@ -1,0 +1,80 @@
+/**
+ * `sealshare dev`: one command brings up a chain, the deployed ledger and the custodian, writes
+ * a config that the other commands use as is (keystores per role), and Ctrl-C takes it all down.
+ */
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deriveAccounts } from "../../scripts/lib/local-chain.js";
+import { explain, ROOT, runCli } from "./helpers.js";
+
+describe("sealshare dev", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let child: ChildProcess | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "sealshare-dev-"));
+  });
+  after(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGINT");
+      await once(child, "exit");
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("starts everything, writes a working config with a keystore per role, and stops cleanly on Ctrl-C", async () => {
+    child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "cli", "main.ts"), "dev", "--dir", join(dir, "env"), "--json"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NODE_NO_WARNINGS: "1" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, "exit");
+    const ready = await new Promise<Record<string, any>>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      child!.stdout!.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          /* not complete yet */
+        }
+      });
+      child!.once("exit", (code) => reject(new Error(`dev exited with ${code} before it was ready:\n${stderr}`)));
+    });
+
+    expect(ready.accounts.map((a: { name: string }) => a.name)).to.deep.equal(["admin", "supervisor", "custodian", "bank", "insurer", "lender", "ana", "auditor"]);
+    expect(ready.accounts.find((a: { name: string }) => a.name === "custodian")).to.not.have.property("keystore");
+    const configText = await readFile(ready.config, "utf8");
+    for (const key of deriveAccounts(8)) {
+      expect(stdout + stderr, "a private key was printed").to.not.include(key.slice(2));
+      expect(configText, "a private key is in the config file").to.not.include(key.slice(2));
+    }
+    const config = JSON.parse(configText);
+    expect(config).to.include({ rpcUrl: ready.rpcUrl, custodianUrl: ready.custodianUrl });
+    const env = { SEALSHARE_CONFIG: ready.config, SEALSHARE_KEYSTORE_PASSWORD: ready.keystorePassword, SEALSHARE_NO_PROGRESS: "1" };
+    const bank = ready.accounts.find((a: { name: string }) => a.name === "bank").address;
+    const reg = await runCli(["--as", "supervisor", "members", "register", bank, "--kyc-ref", "KYC-1", "--json"], env, dir);
+    expect(reg.code, explain(reg)).to.equal(0);
+    expect(reg.json.supervisor).to.equal(ready.accounts.find((a: { name: string }) => a.name === "supervisor").address);
+
+    const custodian = (await (await fetch(`${ready.custodianUrl}/v1/custodian`)).json()) as { address: string; ledger: string };
+    expect(custodian.address).to.equal(ready.accounts.find((a: { name: string }) => a.name === "custodian").address);
+    expect(custodian.ledger).to.equal(ready.ledger);
+
+    child.kill("SIGINT");
+    const [code] = await exited;
+    expect(code, stderr).to.equal(0);
+    const alive = await fetch(ready.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' }).then(
+      () => true,
+      () => false,
+    );
+    expect(alive, "the chain is still running after Ctrl-C").to.equal(false);
+  });
+});

@@ -1,0 +1,1253 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { ZeroAddress, id } from "ethers";
+import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
+import { RequestStatus } from "../../sdk/vocabulary.js";
+import {
+  CONSENT_PATHS,
+  Category,
+  DAY,
+  DEVICE,
+  GrantKind,
+  HOUR,
+  MINUTE,
+  NO_VERSION,
+  POLICY,
+  Purpose,
+  SUPERVISOR_ROLE,
+  deploySealshare,
+  versionParams,
+  type ConsentTerms,
+  type RequestParams,
+  type World,
+} from "./fixture.js";
+
+const { networkHelpers } = await network.create();
+const load = () => networkHelpers.loadFixture(deploySealshare);
+
+/** Ana consents (by tx) and Insurer requests: a pending request. */
+async function pending(w: World, consent: Partial<ConsentTerms> = {}, req: Partial<RequestParams> = {}) {
+  const { terms, consentId } = await w.consent(consent);
+  const requestId = await w.request(terms, req);
+  return { terms, consentId, requestId };
+}
+
+describe("Access requests, approvals and grants", function () {
+  for (const path of CONSENT_PATHS) {
+    describe(`the story, with Ana's consent given ${path.name}`, function () {
+      it("Insurer requests; Bank's approval grants a temporary grant capped by maxTemporary; a supervisor's makes it formal; the custodian records the release", async function () {
+        const w = await load();
+        const { ledger, ana, bank, insurer, sup1, custodian, datasetId, keys, v1 } = w;
+        const terms = await w.consentTerms();
+        const consentId = w.consentIdOf(terms);
+
+        // "Latest" (version 0) is resolved when asked: the request names version 1.
+        await expect(path.request(w, terms, w.requestParams()))
+          .to.emit(ledger, "AccessRequested")
+          .withArgs(1, datasetId, insurer.address, consentId, 1, Purpose.underwriting, GrantKind.Formal, 7 * DAY, keys.insurer.keyId)
+          .and.not.to.emit(ledger, "AccessGranted");
+        await w.expectConsentGiven(terms, path.relayer(w));
+        expect(await ledger.requestOf(1)).to.deep.equal([
+          insurer.address,
+          datasetId,
+          1n,
+          consentId,
+          BigInt(RequestStatus.Pending),
+          BigInt(GrantKind.Formal),
+          false,
+          0n,
+          0n,
+        ]);
+        await w.expectInvalid(1n, "NotGranted");
+
+        let t = await w.nextBlockAt();
+        const approveProvider = ledger.connect(bank).approveAsProvider(1);
+        await expect(approveProvider).to.emit(ledger, "AccessApproved").withArgs(1, bank.address, false, 0);
+        await expect(approveProvider)
+          .to.emit(ledger, "AccessGranted")
+          .withArgs(1, datasetId, insurer.address, GrantKind.Temporary, t + HOUR, 1, keys.insurer.keyId);
+        const temporary = await w.expectValid(1n);
+        expect(temporary.kind).to.equal(BigInt(GrantKind.Temporary));
+        expect(temporary.expiresAt).to.equal(BigInt(t + HOUR));
+
+        t = await w.nextBlockAt(5 * MINUTE);
+        const approveSupervisor = ledger.connect(sup1).approveAsSupervisor(1);
+        await expect(approveSupervisor).to.emit(ledger, "AccessApproved").withArgs(1, sup1.address, true, 1);
+        await expect(approveSupervisor)
+          .to.emit(ledger, "AccessGranted")
+          .withArgs(1, datasetId, insurer.address, GrantKind.Formal, t + 7 * DAY, 1, keys.insurer.keyId);
+
+        const g = await w.expectValid(1n);
+        expect({
+          valid: g.valid,
+          reason: g.reason,
+          kind: g.kind,
+          expiresAt: g.expiresAt,
+          datasetId: g.datasetId,
+          version: g.version,
+          requester: g.requester,
+          keyId: g.keyId,
+          publicKey: g.publicKey,
+          keyCommitment: g.keyCommitment,
+        }).to.deep.equal({
+          valid: true,
+          reason: 0n,
+          kind: BigInt(GrantKind.Formal),
+          expiresAt: BigInt(t + 7 * DAY),
+          datasetId,
+          version: 1n,
+          requester: insurer.address,
+          keyId: keys.insurer.keyId,
+          publicKey: keys.insurer.hex,
+          keyCommitment: v1.keyCommitment,
+        });
+        expect(await ledger.requestOf(1)).to.deep.equal([
+          insurer.address,
+          datasetId,
+          1n,
+          consentId,
+          BigInt(RequestStatus.Formal),
+          BigInt(GrantKind.Formal),
+          true,
+          1n,
+          BigInt(t + 7 * DAY),
+        ]);
+
+        const envelopeHash = id("envelope for request 1");
+        await expect(ledger.connect(custodian).recordRelease(1, GrantKind.Formal, envelopeHash))
+          .to.emit(ledger, "KeyReleased")
+          .withArgs(1, datasetId, insurer.address, GrantKind.Formal, envelopeHash);
+
+        await expect(ledger.connect(insurer).recordUsage(1, 1, id("converted to CSV")))
+          .to.emit(ledger, "UsageRecorded")
+          .withArgs(1, insurer.address, 1, id("converted to CSV"));
+        expect(await ledger.consentOf(consentId)).to.deep.equal([ana.address, terms.expiresAt, BigInt(GrantKind.Formal), false]);
+      });
+    });
+  }
+
+  describe("expiresAt = min(now + duration, consent expiry, now + policy maximum for the kind)", function () {
+    it("is capped by the consent's expiry (consent for 2 days, request for 7)", async function () {
+      const w = await load();
+      const now = BigInt(await w.time.latest());
+      const { requestId, terms } = await pending(w, { expiresAt: now + BigInt(2 * DAY) });
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, t + HOUR, 1, w.keys.insurer.keyId);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, terms.expiresAt, 1, w.keys.insurer.keyId);
+      expect((await w.expectValid(requestId)).expiresAt).to.equal(terms.expiresAt);
+    });
+
+    it("caps a temporary grant by the consent's expiry too", async function () {
+      const w = await load();
+      const now = BigInt(await w.time.latest());
+      const { requestId, terms } = await pending(w, { expiresAt: now + BigInt(10 * MINUTE) });
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, terms.expiresAt, 1, w.keys.insurer.keyId);
+    });
+
+    it("is capped by the policy's maxFormal", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, maxFormal: 3 * DAY });
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 3 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("is the wanted duration when that is the shortest", async function () {
+      const w = await load();
+      const { requestId } = await pending(w, {}, { duration: 20 * MINUTE });
+      let t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, t + 20 * MINUTE, 1, w.keys.insurer.keyId);
+      t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 20 * MINUTE, 1, w.keys.insurer.keyId);
+    });
+  });
+
+  describe("grant kinds and policies", function () {
+    it("issues no temporary grant when the policy disables them (maxTemporary 0)", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, maxTemporary: 0 });
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.bank.address, false, 0)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Pending));
+      await w.expectInvalid(requestId, "NotGranted");
+      const grantedAt = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, grantedAt + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("a supervisor's approval does not upgrade a request that asked only for a temporary grant", async function () {
+      const w = await load();
+      const { requestId } = await pending(w, {}, { kind: GrantKind.Temporary });
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup1.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      expect((await w.expectValid(requestId)).kind).to.equal(BigInt(GrantKind.Temporary));
+    });
+
+    it("reverts when the consent allows only temporary grants and Formal is asked", async function () {
+      const w = await load();
+      const { terms, consentId } = await w.consent({ maxKind: GrantKind.Temporary });
+      await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams(), terms))
+        .to.be.revertedWithCustomError(w.ledger, "AccessConsentMismatch")
+        .withArgs(consentId, "kind");
+      await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams({ kind: GrantKind.Temporary }), terms))
+        .to.emit(w.ledger, "AccessRequested")
+        .withArgs(1, w.datasetId, w.insurer.address, consentId, 1, Purpose.underwriting, GrantKind.Temporary, 7 * DAY, w.keys.insurer.keyId);
+    });
+
+    it("a formal grant follows a temporary one that has already expired", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.time.increase(2 * HOUR);
+      await w.expectInvalid(requestId, "Expired");
+      await w.ledger.connect(w.sup1).approveAsSupervisor(requestId);
+      expect((await w.expectValid(requestId)).kind).to.equal(BigInt(GrantKind.Formal));
+    });
+
+    it("grants the version the request named, or the latest when it was asked", async function () {
+      const w = await load();
+      const v2 = versionParams("deposits v2");
+      await w.ledger.connect(w.bank).publishVersion(w.datasetId, v2);
+      const { terms } = await w.consent({ requester: ZeroAddress });
+      const pinned = await w.request(terms, { version: 1 });
+      const latest = await w.request(terms, { version: 0 });
+      for (const r of [pinned, latest]) {
+        await w.ledger.connect(w.bank).approveAsProvider(r);
+        await w.ledger.connect(w.sup1).approveAsSupervisor(r);
+      }
+      const g1 = await w.expectValid(pinned);
+      expect([g1.version, g1.keyCommitment]).to.deep.equal([1n, w.v1.keyCommitment]);
+      const g2 = await w.expectValid(latest);
+      expect([g2.version, g2.keyCommitment]).to.deep.equal([2n, v2.keyCommitment]);
+    });
+
+    it("resolves \"latest\" at request time: a version published after the request is not the one granted", async function () {
+      const w = await load();
+      const { requestId, consentId } = await pending(w, {}, { version: 0 });
+      expect((await w.ledger.requestOf(requestId))[2]).to.equal(1n);
+      const v2 = versionParams("deposits v2");
+      await w.ledger.connect(w.bank).publishVersion(w.datasetId, v2);
+      // A request filed now for "latest" names version 2.
+      const { terms } = await w.consent({ requester: ZeroAddress });
+      await expect(w.ledger.connect(w.lender).requestAccess(w.requestParams({ deviceId: DEVICE.lender }), terms))
+        .to.emit(w.ledger, "AccessRequested")
+        .withArgs(2, w.datasetId, w.lender.address, w.consentIdOf(terms), 2, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.lender.keyId);
+      // The first request is granted what its approvers saw: version 1.
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
+      const g = await w.expectValid(requestId);
+      expect([g.version, g.keyCommitment]).to.deep.equal([1n, w.v1.keyCommitment]);
+      expect((await w.ledger.requestOf(requestId))[3]).to.equal(consentId);
+    });
+
+    it("keeps the version of the temporary grant when it becomes formal after a new version", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.ledger.connect(w.bank).publishVersion(w.datasetId, versionParams("v2"));
+      const grantedAt = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, grantedAt + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+  });
+
+  describe("isGrantValid turns false", function () {
+    it("when the grant expires (Expired)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      const { expiresAt } = await w.expectValid(requestId);
+      await w.time.increaseTo(expiresAt - 1n);
+      await w.expectValid(requestId);
+      await w.time.increaseTo(expiresAt);
+      await w.expectInvalid(requestId, "Expired");
+    });
+
+    it("when Ana revokes the consent (ConsentRevoked)", async function () {
+      const w = await load();
+      const { requestId, consentId } = await w.share();
+      await w.ledger.connect(w.ana).revokeConsent(consentId);
+      await w.expectInvalid(requestId, "ConsentRevoked");
+    });
+
+    it("when Ana revokes the consent by a relayed signature (ConsentRevoked)", async function () {
+      const w = await load();
+      const { requestId, consentId } = await w.share();
+      const deadline = BigInt(await w.time.latest()) + BigInt(HOUR);
+      await w.ledger.connect(w.insurer).revokeConsentBySig(consentId, deadline, await w.signRevoke(consentId, deadline));
+      await w.expectInvalid(requestId, "ConsentRevoked");
+    });
+
+    it("when the requester is suspended, and stays false after reinstatement (RequesterSuspended)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.sup1).suspendMember(w.insurer.address, 3);
+      await w.expectInvalid(requestId, "RequesterSuspended");
+      await w.ledger.connect(w.sup2).reinstateMember(w.insurer.address);
+      await w.expectInvalid(requestId, "RequesterSuspended");
+    });
+
+    it("when the provider revokes the grant (Revoked)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await expect(w.ledger.connect(w.bank).revokeGrant(requestId, 11))
+        .to.emit(w.ledger, "GrantRevoked")
+        .withArgs(requestId, w.bank.address, 11);
+      await w.expectInvalid(requestId, "Revoked");
+      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Revoked));
+    });
+
+    it("keeps the kind of the last grant in the view after revocation (Revoked)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.sup1).revokeGrant(requestId, 5);
+      const formal = await w.expectInvalid(requestId, "Revoked");
+      expect([formal.kind, formal.version, formal.requester]).to.deep.equal([BigInt(GrantKind.Formal), 1n, w.insurer.address]);
+
+      const { requestId: temporary } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(temporary);
+      await w.ledger.connect(w.bank).revokeGrant(temporary, 5);
+      expect((await w.expectInvalid(temporary, "Revoked")).kind).to.equal(BigInt(GrantKind.Temporary));
+
+      const { requestId: rejected } = await pending(w);
+      await w.ledger.connect(w.bank).rejectRequest(rejected, 5);
+      expect((await w.expectInvalid(rejected, "NotGranted")).kind).to.equal(BigInt(GrantKind.None));
+    });
+
+    it("when a supervisor revokes the grant (Revoked)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await expect(w.ledger.connect(w.sup2).revokeGrant(requestId, 12))
+        .to.emit(w.ledger, "GrantRevoked")
+        .withArgs(requestId, w.sup2.address, 12);
+      await w.expectInvalid(requestId, "Revoked");
+    });
+
+    it("when a temporary grant is revoked before it becomes formal (Revoked), and it cannot be upgraded after", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.ledger.connect(w.sup2).revokeGrant(requestId, 1);
+      await w.expectInvalid(requestId, "Revoked");
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Revoked);
+    });
+
+    it("when Insurer rotates the device key the request named (DeviceKeyChanged)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.insurer).publishEncryptionKey(DEVICE.insurer, generateEncryptionKeyPair().publicKey);
+      const g = await w.expectInvalid(requestId, "DeviceKeyChanged");
+      expect(g.keyId).to.equal(w.keys.insurer.keyId);
+    });
+
+    it("when Insurer revokes the device key the request named (DeviceKeyChanged)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.insurer).revokeEncryptionKey(DEVICE.insurer);
+      await w.expectInvalid(requestId, "DeviceKeyChanged");
+    });
+
+    it("not when Insurer publishes a key for another device", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.insurer).publishEncryptionKey(id("insurer/phone"), generateEncryptionKeyPair().publicKey);
+      expect((await w.expectValid(requestId)).publicKey).to.equal(w.keys.insurer.hex);
+    });
+
+    it("when Bank retires the dataset (DatasetRetired)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.bank).retireDataset(w.datasetId);
+      await w.expectInvalid(requestId, "DatasetRetired");
+    });
+
+    it("while the ledger is paused (Paused), and is valid again after unpause", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.admin).pause();
+      await w.expectInvalid(requestId, "Paused");
+      await w.ledger.connect(w.admin).unpause();
+      await w.expectValid(requestId);
+    });
+
+    it("for a request that does not exist, is pending or was rejected (NotGranted)", async function () {
+      const w = await load();
+      await w.expectInvalid(99n, "NotGranted");
+      const { requestId } = await pending(w);
+      await w.expectInvalid(requestId, "NotGranted");
+      await w.ledger.connect(w.bank).rejectRequest(requestId, 1);
+      await w.expectInvalid(requestId, "NotGranted");
+    });
+
+    it("when the consent runs out, reported as such even though the grant it capped ran out too (ConsentExpired)", async function () {
+      const w = await load();
+      const now = BigInt(await w.time.latest());
+      const { requestId, terms } = await pending(w, { expiresAt: now + BigInt(2 * DAY) });
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.ledger.connect(w.sup1).approveAsSupervisor(requestId);
+      expect((await w.expectValid(requestId)).expiresAt).to.equal(terms.expiresAt);
+      await w.time.increaseTo(terms.expiresAt - 1n);
+      await w.expectValid(requestId);
+      await w.time.increaseTo(terms.expiresAt);
+      // The grant can never outlive its consent; the more specific reason wins.
+      await w.expectInvalid(requestId, "ConsentExpired");
+    });
+
+    it("reports the first reason in the order Paused, Revoked, NotGranted, ConsentRevoked, ConsentExpired, Expired, RequesterSuspended, DatasetRetired, DeviceKeyChanged", async function () {
+      const w = await load();
+      // A grant that will have every problem at once, and a pending request beside it.
+      const { requestId, consentId } = await w.share({}, { duration: HOUR });
+      const { requestId: pendingId } = await pending(w);
+      await w.ledger.connect(w.insurer).revokeEncryptionKey(DEVICE.insurer);
+      await w.expectInvalid(requestId, "DeviceKeyChanged");
+      await w.ledger.connect(w.bank).retireDataset(w.datasetId);
+      await w.expectInvalid(requestId, "DatasetRetired");
+      await w.ledger.connect(w.sup1).suspendMember(w.insurer.address, 1);
+      await w.expectInvalid(requestId, "RequesterSuspended");
+      await w.time.increase(HOUR);
+      await w.expectInvalid(requestId, "Expired");
+      // (ConsentExpired before Expired: see the test above, a consent cannot run out alone.)
+      await w.ledger.connect(w.ana).revokeConsent(consentId);
+      await w.expectInvalid(requestId, "ConsentRevoked");
+      await w.expectInvalid(pendingId, "NotGranted");
+      await w.ledger.connect(w.sup2).revokeGrant(requestId, 1);
+      await w.expectInvalid(requestId, "Revoked");
+      await w.ledger.connect(w.admin).pause();
+      await w.expectInvalid(requestId, "Paused");
+      await w.expectInvalid(pendingId, "Paused");
+    });
+
+    it("reports Expired, not ConsentExpired, when only the grant ran out", async function () {
+      const w = await load();
+      const { requestId, consentId } = await w.share({}, { duration: HOUR });
+      const { expiresAt } = await w.expectValid(requestId);
+      await w.time.increaseTo(expiresAt);
+      await w.expectInvalid(requestId, "Expired");
+      expect((await w.ledger.consentOf(consentId))[1]).to.be.greaterThan(expiresAt);
+    });
+  });
+
+  describe("refusals at request time that only a recorded consent can meet (requestAccess)", function () {
+    it("reverts when Lender requests without any consent (ConsentsUnknown)", async function () {
+      const w = await load();
+      const terms = await w.consentTerms({ requester: w.lender.address });
+      await expect(w.ledger.connect(w.lender).requestAccess(w.requestParams({ deviceId: DEVICE.lender }), terms))
+        .to.be.revertedWithCustomError(w.ledger, "ConsentsUnknown")
+        .withArgs(w.consentIdOf(terms));
+    });
+
+    it("reverts when the consent has expired (ConsentsExpired)", async function () {
+      const w = await load();
+      const now = BigInt(await w.time.latest());
+      const { terms, consentId } = await w.consent({ expiresAt: now + BigInt(DAY) });
+      await w.time.increaseTo(terms.expiresAt);
+      await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams(), terms))
+        .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+        .withArgs(consentId, terms.expiresAt);
+    });
+
+    it("reverts when the consent was revoked (ConsentsRevoked)", async function () {
+      const w = await load();
+      const { terms, consentId } = await w.consent();
+      await w.ledger.connect(w.ana).revokeConsent(consentId);
+      await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams(), terms))
+        .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
+        .withArgs(consentId);
+    });
+
+    it("reverts when the consent's terms were altered after recording (ConsentsUnknown for the altered id)", async function () {
+      const w = await load();
+      const { terms } = await w.consent({ maxKind: GrantKind.Temporary });
+      const widened = { ...terms, maxKind: GrantKind.Formal };
+      await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams(), widened))
+        .to.be.revertedWithCustomError(w.ledger, "ConsentsUnknown")
+        .withArgs(w.consentIdOf(widened));
+    });
+  });
+
+  // The shared behaviour suite of the request step, over the three consent paths.
+  for (const path of CONSENT_PATHS) {
+    describe(`refusals at request time, with the consent given ${path.name}`, function () {
+      it("reverts when Lender uses Ana's consent for Insurer (requester)", async function () {
+        const w = await load();
+        const terms = await w.consentTerms();
+        await expect(path.request(w, terms, w.requestParams({ deviceId: DEVICE.lender }), w.lender))
+          .to.be.revertedWithCustomError(w.ledger, "AccessConsentMismatch")
+          .withArgs(w.consentIdOf(terms), "requester");
+      });
+
+      it("lets any member use a consent that names no requester", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ requester: ZeroAddress });
+        await expect(path.request(w, terms, w.requestParams({ deviceId: DEVICE.lender }), w.lender))
+          .to.emit(w.ledger, "AccessRequested")
+          .withArgs(1, w.datasetId, w.lender.address, w.consentIdOf(terms), 1, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.lender.keyId);
+        await w.expectConsentGiven(terms, path.relayer(w, w.lender));
+      });
+
+      it("reverts when the consent is for another dataset (dataset)", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ datasetId: w.fundsDatasetId, category: Category.Fund });
+        await expect(path.request(w, terms, w.requestParams()))
+          .to.be.revertedWithCustomError(w.ledger, "AccessConsentMismatch")
+          .withArgs(w.consentIdOf(terms), "dataset");
+      });
+
+      it("reverts when the consent is for another purpose (purpose)", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ purpose: Purpose.research });
+        await expect(path.request(w, terms, w.requestParams()))
+          .to.be.revertedWithCustomError(w.ledger, "AccessConsentMismatch")
+          .withArgs(w.consentIdOf(terms), "purpose");
+      });
+
+      it("reverts when the consent covers a category Ana did not consent to (category)", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ datasetId: 0n, category: Category.Fund });
+        await expect(path.request(w, terms, w.requestParams()))
+          .to.be.revertedWithCustomError(w.ledger, "AccessConsentMismatch")
+          .withArgs(w.consentIdOf(terms), "category");
+      });
+
+      it("accepts a whole-category consent for a dataset of that category", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ datasetId: 0n, category: Category.Fund });
+        await expect(path.request(w, terms, w.requestParams({ datasetId: w.fundsDatasetId })))
+          .to.emit(w.ledger, "AccessRequested")
+          .withArgs(1, w.fundsDatasetId, w.insurer.address, w.consentIdOf(terms), 1, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.insurer.keyId);
+      });
+
+      it("reverts when the consent allows only temporary grants and Formal is asked (kind)", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ maxKind: GrantKind.Temporary });
+        await expect(path.request(w, terms, w.requestParams()))
+          .to.be.revertedWithCustomError(w.ledger, "AccessConsentMismatch")
+          .withArgs(w.consentIdOf(terms), "kind");
+      });
+
+      it("reverts when the consent was given by someone who is not the dataset's subject (subject)", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ subject: w.mallory.address, datasetId: 0n });
+        await expect(path.request(w, terms, w.requestParams()))
+          .to.be.revertedWithCustomError(w.ledger, "AccessConsentMismatch")
+          .withArgs(w.consentIdOf(terms), "subject");
+      });
+
+      it("reverts when the requester is suspended (MembersNotActive)", async function () {
+        const w = await load();
+        await w.ledger.connect(w.sup1).suspendMember(w.insurer.address, 1);
+        await expect(path.request(w, await w.consentTerms(), w.requestParams()))
+          .to.be.revertedWithCustomError(w.ledger, "MembersNotActive")
+          .withArgs(w.insurer.address);
+      });
+
+      it("reverts when the requester is not a member (MembersNotActive)", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ requester: ZeroAddress });
+        await expect(path.request(w, terms, w.requestParams(), w.mallory))
+          .to.be.revertedWithCustomError(w.ledger, "MembersNotActive")
+          .withArgs(w.mallory.address);
+      });
+
+      it("reverts when the requester has no key for the device (KeysUnknownDevice)", async function () {
+        const w = await load();
+        const device = id("insurer/unknown-device");
+        await expect(path.request(w, await w.consentTerms(), w.requestParams({ deviceId: device })))
+          .to.be.revertedWithCustomError(w.ledger, "KeysUnknownDevice")
+          .withArgs(w.insurer.address, device);
+      });
+
+      for (const [what, patch] of [
+        ["no grant kind", { kind: GrantKind.None }],
+        ["an unknown grant kind", { kind: 3 }],
+        ["a zero duration", { duration: 0 }],
+      ] as const) {
+        it(`reverts when the request asks for ${what} (AccessInvalidParams)`, async function () {
+          const w = await load();
+          await expect(path.request(w, await w.consentTerms(), w.requestParams(patch)))
+            .to.be.revertedWithCustomError(w.ledger, "AccessInvalidParams")
+            .withArgs();
+        });
+      }
+
+      it("reverts when the request names a version that does not exist (DatasetsUnknownVersion)", async function () {
+        const w = await load();
+        await expect(path.request(w, await w.consentTerms(), w.requestParams({ version: 5 })))
+          .to.be.revertedWithCustomError(w.ledger, "DatasetsUnknownVersion")
+          .withArgs(w.datasetId, 5);
+      });
+
+      it("reverts when the dataset does not exist (DatasetsUnknown)", async function () {
+        const w = await load();
+        const terms = await w.consentTerms({ datasetId: 99n });
+        await expect(path.request(w, terms, w.requestParams({ datasetId: 99 })))
+          .to.be.revertedWithCustomError(w.ledger, "DatasetsUnknown")
+          .withArgs(99);
+      });
+
+      it("reverts when the dataset is retired (DatasetsRetired)", async function () {
+        const w = await load();
+        await w.ledger.connect(w.bank).retireDataset(w.datasetId);
+        await expect(path.request(w, await w.consentTerms(), w.requestParams()))
+          .to.be.revertedWithCustomError(w.ledger, "DatasetsRetired")
+          .withArgs(w.datasetId);
+      });
+
+      it("reverts while the ledger is paused (SealsharePaused)", async function () {
+        const w = await load();
+        await w.ledger.connect(w.admin).pause();
+        await expect(path.request(w, await w.consentTerms(), w.requestParams()))
+          .to.be.revertedWithCustomError(w.ledger, "SealsharePaused")
+          .withArgs();
+      });
+
+      it("grants at request time when the policy needs no approval at all", async function () {
+        const w = await load();
+        await w.ledger.connect(w.bank).setPolicy(w.datasetId, { requireProvider: false, supervisorQuorum: 0, maxTemporary: 0, maxFormal: DAY });
+        const tx = await path.request(w, await w.consentTerms(), w.requestParams());
+        const t = (await w.ethers.provider.getBlock((await tx.wait())!.blockNumber))!.timestamp;
+        await expect(tx)
+          .to.emit(w.ledger, "AccessGranted")
+          .withArgs(1, w.datasetId, w.insurer.address, GrantKind.Formal, t + DAY, 1, w.keys.insurer.keyId);
+        await w.expectValid(1n);
+      });
+
+      it("files a pending request whose grant then follows the same approvals", async function () {
+        const w = await load();
+        await path.request(w, await w.consentTerms(), w.requestParams());
+        await w.expectInvalid(1n, "NotGranted");
+        await w.ledger.connect(w.bank).approveAsProvider(1);
+        expect((await w.expectValid(1n)).kind).to.equal(BigInt(GrantKind.Temporary));
+        await w.ledger.connect(w.sup2).approveAsSupervisor(1);
+        expect((await w.expectValid(1n)).kind).to.equal(BigInt(GrantKind.Formal));
+      });
+    });
+  }
+
+  describe("refusals at approval time", function () {
+    it("reverts when a non-supervisor approves as supervisor (AccessControlUnauthorizedAccount)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      for (const who of [w.bank, w.insurer, w.admin, w.custodian]) {
+        await expect(w.ledger.connect(who).approveAsSupervisor(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "AccessControlUnauthorizedAccount")
+          .withArgs(who.address, SUPERVISOR_ROLE);
+      }
+    });
+
+    it("reverts when a supervisor whose role was revoked approves", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, w.sup1.address);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(w.sup1.address, SUPERVISOR_ROLE);
+    });
+
+    it("reverts when someone other than the provider approves as provider", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.sup1).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "DatasetsNotProvider")
+        .withArgs(w.datasetId, w.sup1.address);
+    });
+
+    it("reverts when the consent expired between request and an approval that would grant (ConsentsExpired)", async function () {
+      const w = await load();
+      const now = BigInt(await w.time.latest());
+      const { requestId, consentId, terms } = await pending(w, { expiresAt: now + BigInt(DAY) });
+      await w.time.increaseTo(terms.expiresAt);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+        .withArgs(consentId, terms.expiresAt);
+    });
+
+    it("reverts when the consent expired before the last approval (ConsentsExpired)", async function () {
+      const w = await load();
+      const now = BigInt(await w.time.latest());
+      const { requestId, consentId, terms } = await pending(w, { expiresAt: now + BigInt(DAY) });
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.time.increaseTo(terms.expiresAt + 1n);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+        .withArgs(consentId, terms.expiresAt);
+    });
+
+    it("reverts when Ana revoked between request and an approval that would grant (ConsentsRevoked)", async function () {
+      const w = await load();
+      const { requestId, consentId } = await pending(w);
+      await w.ledger.connect(w.ana).revokeConsent(consentId);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
+        .withArgs(consentId);
+    });
+
+    it("reverts when Ana revoked between the two approvals (ConsentsRevoked)", async function () {
+      const w = await load();
+      const { requestId, consentId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.ledger.connect(w.ana).revokeConsent(consentId);
+      await w.expectInvalid(requestId, "ConsentRevoked");
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
+        .withArgs(consentId);
+    });
+
+    describe("liveness is checked only by the approval that would grant", function () {
+      /** No temporary stage: the provider's approval grants nothing, the supervisor's grants Formal. */
+      async function pendingWithoutTemporary(w: World, consent: Partial<ConsentTerms> = {}) {
+        await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, maxTemporary: 0 });
+        return pending(w, consent);
+      }
+
+      it("the consent expired: an approval that grants nothing is recorded, the granting one reverts (ConsentsExpired)", async function () {
+        const w = await load();
+        const now = BigInt(await w.time.latest());
+        const { requestId, consentId, terms } = await pendingWithoutTemporary(w, { expiresAt: now + BigInt(DAY) });
+        await w.time.increaseTo(terms.expiresAt);
+        await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+          .to.emit(w.ledger, "AccessApproved")
+          .withArgs(requestId, w.bank.address, false, 0)
+          .and.not.to.emit(w.ledger, "AccessGranted");
+        await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+          .withArgs(consentId, terms.expiresAt);
+        await w.expectInvalid(requestId, "NotGranted");
+      });
+
+      it("Ana revoked: an approval that grants nothing is recorded, the granting one reverts (ConsentsRevoked)", async function () {
+        const w = await load();
+        const { requestId, consentId } = await pendingWithoutTemporary(w);
+        await w.ledger.connect(w.ana).revokeConsent(consentId);
+        await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+          .to.emit(w.ledger, "AccessApproved")
+          .withArgs(requestId, w.sup1.address, true, 1)
+          .and.not.to.emit(w.ledger, "AccessGranted");
+        await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
+          .withArgs(consentId);
+      });
+
+      it("the requester was suspended: an approval that grants nothing is recorded, the granting one reverts (MembersNotActive)", async function () {
+        const w = await load();
+        const { requestId } = await pendingWithoutTemporary(w);
+        await w.ledger.connect(w.sup2).suspendMember(w.insurer.address, 4);
+        await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+          .to.emit(w.ledger, "AccessApproved")
+          .withArgs(requestId, w.bank.address, false, 0)
+          .and.not.to.emit(w.ledger, "AccessGranted");
+        await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "MembersNotActive")
+          .withArgs(w.insurer.address);
+      });
+
+      it("a temporary grant stays, and its upgrade reverts, when the consent expired meanwhile", async function () {
+        const w = await load();
+        const now = BigInt(await w.time.latest());
+        const { requestId, consentId, terms } = await pending(w, { expiresAt: now + BigInt(DAY) });
+        await w.ledger.connect(w.bank).approveAsProvider(requestId);
+        await w.time.increaseTo(terms.expiresAt);
+        await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+          .withArgs(consentId, terms.expiresAt);
+        expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Temporary));
+        await w.expectInvalid(requestId, "ConsentExpired");
+      });
+    });
+
+    it("reverts when the same supervisor approves twice: it counts once (AccessAlreadyApproved)", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 2 });
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup1.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved")
+        .withArgs(requestId, w.sup1.address);
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(1n);
+      expect((await w.expectValid(requestId)).kind).to.equal(BigInt(GrantKind.Temporary));
+    });
+
+    it("two distinct supervisors make a quorum of 2", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 2 });
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.ledger.connect(w.sup1).approveAsSupervisor(requestId);
+      const t = await w.nextBlockAt();
+      const tx = w.ledger.connect(w.sup2).approveAsSupervisor(requestId);
+      await expect(tx).to.emit(w.ledger, "AccessApproved").withArgs(requestId, w.sup2.address, true, 2);
+      await expect(tx)
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("supervisor approvals before the provider's wait for it, then grant formal at once", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup1.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      const grantedAt = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, grantedAt + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("reverts when the provider approves twice (AccessAlreadyApproved)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved")
+        .withArgs(requestId, w.bank.address);
+    });
+
+    it("reverts when a formal grant is approved again (AccessWrongStatus)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await expect(w.ledger.connect(w.sup2).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Formal);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Formal);
+    });
+
+    it("reverts when the request does not exist (AccessUnknownRequest)", async function () {
+      const w = await load();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(99))
+        .to.be.revertedWithCustomError(w.ledger, "AccessUnknownRequest")
+        .withArgs(99);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(99))
+        .to.be.revertedWithCustomError(w.ledger, "AccessUnknownRequest")
+        .withArgs(99);
+      await expect(w.ledger.requestOf(99)).to.be.revertedWithCustomError(w.ledger, "AccessUnknownRequest").withArgs(99);
+    });
+
+    it("reverts when the provider is suspended (MembersNotActive)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.sup1).suspendMember(w.bank.address, 2);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "MembersNotActive")
+        .withArgs(w.bank.address);
+    });
+
+    it("reverts when the requester was suspended after requesting (MembersNotActive)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.sup1).suspendMember(w.insurer.address, 2);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "MembersNotActive")
+        .withArgs(w.insurer.address);
+      // Reinstatement does not revive a request from before the suspension.
+      await w.ledger.connect(w.sup1).reinstateMember(w.insurer.address);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "MembersNotActive")
+        .withArgs(w.insurer.address);
+    });
+
+    it("reverts when the dataset was retired after the request (DatasetsRetired)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).retireDataset(w.datasetId);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "DatasetsRetired")
+        .withArgs(w.datasetId);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "DatasetsRetired")
+        .withArgs(w.datasetId);
+    });
+  });
+
+  describe("stewardship transfer", function () {
+    it("reverts when Bank approves after transferring stewardship, and the new provider approves", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.sup1).registerMember(w.fundHouse.address, id("kyc-ref/fundhouse"), "");
+      await w.ledger.connect(w.bank).transferDataset(w.datasetId, w.fundHouse.address);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "DatasetsNotProvider")
+        .withArgs(w.datasetId, w.bank.address);
+      const t = await w.nextBlockAt();
+      const tx = w.ledger.connect(w.fundHouse).approveAsProvider(requestId);
+      await expect(tx).to.emit(w.ledger, "AccessApproved").withArgs(requestId, w.fundHouse.address, false, 0);
+      await expect(tx)
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, t + HOUR, 1, w.keys.insurer.keyId);
+    });
+
+    it("Bank can no longer reject or revoke after the transfer (AccessNotApprover)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      const { requestId: granted } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(granted);
+      await w.ledger.connect(w.bank).transferDataset(w.datasetId, w.lender.address);
+      await expect(w.ledger.connect(w.bank).rejectRequest(requestId, 1))
+        .to.be.revertedWithCustomError(w.ledger, "AccessNotApprover")
+        .withArgs(requestId, w.bank.address);
+      await expect(w.ledger.connect(w.bank).revokeGrant(granted, 1))
+        .to.be.revertedWithCustomError(w.ledger, "AccessNotApprover")
+        .withArgs(granted, w.bank.address);
+    });
+  });
+
+  describe("quorum and category minimums", function () {
+    it("a supervisor whose role is revoked stops counting at once, including an approval it already gave", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup1.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted"); // waits for the provider
+      await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, w.sup1.address);
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+      // The provider's approval would have made it formal; without sup1 it is only temporary.
+      const t = await w.nextBlockAt();
+      const tx = w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await expect(tx).to.emit(w.ledger, "AccessApproved").withArgs(requestId, w.bank.address, false, 0);
+      await expect(tx)
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, t + HOUR, 1, w.keys.insurer.keyId);
+      // A current supervisor completes the quorum on its own.
+      const t2 = await w.nextBlockAt();
+      const upgrade = w.ledger.connect(w.sup2).approveAsSupervisor(requestId);
+      await expect(upgrade).to.emit(w.ledger, "AccessApproved").withArgs(requestId, w.sup2.address, true, 1);
+      await expect(upgrade)
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t2 + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("a supervisor that renounces its role stops counting too", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 2 });
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.ledger.connect(w.sup1).approveAsSupervisor(requestId);
+      await w.ledger.connect(w.sup1).renounceRole(SUPERVISOR_ROLE, w.sup1.address);
+      await expect(w.ledger.connect(w.sup2).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup2.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      expect((await w.expectValid(requestId)).kind).to.equal(BigInt(GrantKind.Temporary));
+    });
+
+    it("a supervisor whose role is granted back counts again under the same bit, with its earlier approval", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 2 });
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.ledger.connect(w.sup1).approveAsSupervisor(requestId);
+      await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, w.sup1.address);
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+      await w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, w.sup1.address);
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(1n);
+      // Same bit: its approval is already in, so it cannot approve twice.
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved")
+        .withArgs(requestId, w.sup1.address);
+      const t = await w.nextBlockAt();
+      const tx = w.ledger.connect(w.sup2).approveAsSupervisor(requestId);
+      await expect(tx).to.emit(w.ledger, "AccessApproved").withArgs(requestId, w.sup2.address, true, 2);
+      await expect(tx)
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("a grant already formal stays formal when an approving supervisor is revoked later", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, w.sup1.address);
+      expect((await w.expectValid(requestId)).kind).to.equal(BigInt(GrantKind.Formal));
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+    });
+
+    it("a minimum raised after registration applies to the existing dataset's quorum", async function () {
+      const w = await load();
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 2 });
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup1.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      const grantedAt = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup2).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, grantedAt + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("a minimum requiring the provider applies to a dataset whose policy did not", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { requireProvider: false, supervisorQuorum: 1, maxTemporary: 0, maxFormal: DAY });
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 0 });
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup1.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + DAY, 1, w.keys.insurer.keyId);
+    });
+  });
+
+  describe("on-demand datasets", function () {
+    it("reverts the provider's approval until a version is published (AccessNoVersion), then grants it", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).registerDataset(w.ana.address, Category.Stock, POLICY, id("https://platform.example/ana"), NO_VERSION);
+      const ds = 3n;
+      const { terms } = await w.consent({ datasetId: ds, category: Category.Stock });
+      await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams({ datasetId: ds, version: 1 }), terms))
+        .to.be.revertedWithCustomError(w.ledger, "DatasetsUnknownVersion")
+        .withArgs(ds, 1);
+      // No version yet: the request keeps "latest" (0) until it is granted.
+      await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams({ datasetId: ds }), terms))
+        .to.emit(w.ledger, "AccessRequested")
+        .withArgs(1, ds, w.insurer.address, w.consentIdOf(terms), 0, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.insurer.keyId);
+      const requestId = 1n;
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessNoVersion")
+        .withArgs(ds);
+      // A supervisor may approve meanwhile; nothing is granted without a version.
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup1.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      const v = versionParams("extracted on demand");
+      await w.ledger.connect(w.bank).publishVersion(ds, v);
+      const grantedAt = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, ds, w.insurer.address, GrantKind.Formal, grantedAt + 7 * DAY, 1, w.keys.insurer.keyId);
+      expect((await w.expectValid(requestId)).keyCommitment).to.equal(v.keyCommitment);
+      expect((await w.ledger.requestOf(requestId))[2]).to.equal(1n);
+    });
+
+    it("grants the version that is the latest when the grant is issued, for a request filed before any", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).registerDataset(w.ana.address, Category.Stock, POLICY, id("https://platform.example/ana"), NO_VERSION);
+      const ds = 3n;
+      const { terms } = await w.consent({ datasetId: ds, category: Category.Stock });
+      const requestId = await w.request(terms, { datasetId: ds });
+      await w.expectInvalid(requestId, "NotGranted");
+      expect((await w.ledger.isGrantValid(requestId)).version).to.equal(0n);
+      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted 1"));
+      const v2 = versionParams("extracted 2");
+      await w.ledger.connect(w.bank).publishVersion(ds, v2);
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, ds, w.insurer.address, GrantKind.Temporary, t + HOUR, 2, w.keys.insurer.keyId);
+      const g = await w.expectValid(requestId);
+      expect([g.version, g.keyCommitment]).to.deep.equal([2n, v2.keyCommitment]);
+    });
+
+    it("a request for an on-demand dataset with no approval required is granted by the approval that follows the first version", async function () {
+      const w = await load();
+      const open = { requireProvider: false, supervisorQuorum: 0, maxTemporary: 0, maxFormal: DAY };
+      await w.ledger.connect(w.bank).registerDataset(w.ana.address, Category.Stock, open, id("https://platform.example/ana"), NO_VERSION);
+      const ds = 3n;
+      const { terms } = await w.consent({ datasetId: ds, category: Category.Stock });
+      await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams({ datasetId: ds }), terms))
+        .to.emit(w.ledger, "AccessRequested")
+        .withArgs(1, ds, w.insurer.address, w.consentIdOf(terms), 0, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.insurer.keyId)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted"));
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(1))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(1, ds, w.insurer.address, GrantKind.Formal, t + DAY, 1, w.keys.insurer.keyId);
+    });
+  });
+
+  describe("rejection", function () {
+    it("the provider rejects a pending request with a reason code", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.bank).rejectRequest(requestId, 451))
+        .to.emit(w.ledger, "AccessRejected")
+        .withArgs(requestId, w.bank.address, 451);
+      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Rejected));
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Rejected);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Rejected);
+    });
+
+    it("a supervisor rejects a pending request", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.sup2).rejectRequest(requestId, 7))
+        .to.emit(w.ledger, "AccessRejected")
+        .withArgs(requestId, w.sup2.address, 7);
+    });
+
+    it("reverts when someone else rejects (AccessNotApprover)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      for (const who of [w.mallory, w.insurer, w.ana]) {
+        await expect(w.ledger.connect(who).rejectRequest(requestId, 1))
+          .to.be.revertedWithCustomError(w.ledger, "AccessNotApprover")
+          .withArgs(requestId, who.address);
+      }
+    });
+
+    it("reverts when the request is not pending (AccessWrongStatus)", async function () {
+      const w = await load();
+      await expect(w.ledger.connect(w.bank).rejectRequest(99, 1))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(99, RequestStatus.None);
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await expect(w.ledger.connect(w.sup1).rejectRequest(requestId, 1))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Temporary);
+    });
+  });
+
+  describe("grant revocation", function () {
+    it("reverts when someone other than the provider or a supervisor revokes (AccessNotApprover)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      for (const who of [w.insurer, w.ana, w.custodian]) {
+        await expect(w.ledger.connect(who).revokeGrant(requestId, 1))
+          .to.be.revertedWithCustomError(w.ledger, "AccessNotApprover")
+          .withArgs(requestId, who.address);
+      }
+    });
+
+    it("reverts when there is no live grant to revoke (AccessWrongStatus)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.bank).revokeGrant(requestId, 1))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Pending);
+      const { requestId: granted } = await w.share();
+      await w.ledger.connect(w.bank).revokeGrant(granted, 1);
+      await expect(w.ledger.connect(w.sup1).revokeGrant(granted, 1))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(granted, RequestStatus.Revoked);
+    });
+
+    it("reverts when a suspended provider revokes (MembersNotActive)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.sup1).suspendMember(w.bank.address, 1);
+      await expect(w.ledger.connect(w.bank).revokeGrant(requestId, 1))
+        .to.be.revertedWithCustomError(w.ledger, "MembersNotActive")
+        .withArgs(w.bank.address);
+    });
+  });
+
+  describe("usage", function () {
+    it("the requester records usage of a granted request, also after revocation", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await expect(w.ledger.connect(w.insurer).recordUsage(requestId, 2, id("underwriting decision #17")))
+        .to.emit(w.ledger, "UsageRecorded")
+        .withArgs(requestId, w.insurer.address, 2, id("underwriting decision #17"));
+      await w.ledger.connect(w.sup1).revokeGrant(requestId, 1);
+      await expect(w.ledger.connect(w.insurer).recordUsage(requestId, 9, id("deleted")))
+        .to.emit(w.ledger, "UsageRecorded")
+        .withArgs(requestId, w.insurer.address, 9, id("deleted"));
+    });
+
+    it("reverts when someone other than the requester records usage (AccessNotRequester)", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await expect(w.ledger.connect(w.lender).recordUsage(requestId, 1, id("x")))
+        .to.be.revertedWithCustomError(w.ledger, "AccessNotRequester")
+        .withArgs(requestId, w.lender.address);
+    });
+
+    it("reverts when the request was never granted (AccessWrongStatus)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.insurer).recordUsage(requestId, 1, id("x")))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Pending);
+    });
+  });
+
+  describe("pause", function () {
+    it("blocks requests, approvals, rejections, revocations and usage", async function () {
+      const w = await load();
+      const { terms, requestId } = await pending(w);
+      const { requestId: granted } = await w.share();
+      await w.ledger.connect(w.admin).pause();
+      const fresh = await w.consentTerms();
+      const signature = await w.signConsent(fresh);
+      const calls = [
+        () => w.ledger.connect(w.insurer).requestAccess(w.requestParams(), terms),
+        () => w.ledger.connect(w.insurer).requestAccessWithConsent(w.requestParams(), fresh, signature),
+        () => w.ledger.connect(w.bank).approveAsProvider(requestId),
+        () => w.ledger.connect(w.sup1).approveAsSupervisor(requestId),
+        () => w.ledger.connect(w.bank).rejectRequest(requestId, 1),
+        () => w.ledger.connect(w.bank).revokeGrant(granted, 1),
+        () => w.ledger.connect(w.insurer).recordUsage(granted, 1, id("x")),
+      ];
+      for (const call of calls) await expect(call()).to.be.revertedWithCustomError(w.ledger, "SealsharePaused").withArgs();
+      // Everything works again once the pause is lifted.
+      await w.ledger.connect(w.admin).unpause();
+      await expect(w.ledger.connect(w.insurer).requestAccessWithConsent(w.requestParams(), fresh, signature))
+        .to.emit(w.ledger, "AccessRequested")
+        .withArgs(3, w.datasetId, w.insurer.address, w.consentIdOf(fresh), 1, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.insurer.keyId);
+    });
+
+    it("does not block the custodian's release receipts: they record what already happened", async function () {
+      const w = await load();
+      const { requestId } = await w.share();
+      await w.ledger.connect(w.admin).pause();
+      await expect(w.ledger.connect(w.custodian).recordRelease(requestId, GrantKind.Formal, id("envelope")))
+        .to.emit(w.ledger, "KeyReleased")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, id("envelope"));
+      // ... while the custodian must not release anything new: the view says Paused.
+      await w.expectInvalid(requestId, "Paused");
+    });
+
+    it("does not block Ana's revocation, and the grant stays void after unpause", async function () {
+      const w = await load();
+      const { requestId, consentId } = await w.share();
+      await w.ledger.connect(w.admin).pause();
+      await expect(w.ledger.connect(w.ana).revokeConsent(consentId))
+        .to.emit(w.ledger, "ConsentRevoked")
+        .withArgs(consentId, w.ana.address);
+      await w.ledger.connect(w.admin).unpause();
+      await w.expectInvalid(requestId, "ConsentRevoked");
+    });
+  });
+});

@@ -1,0 +1,319 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { ZeroHash, id } from "ethers";
+import {
+  Category,
+  DAY,
+  HOUR,
+  NO_VERSION,
+  POLICY,
+  SUPERVISOR_ROLE,
+  deploySealshare,
+  policyTuple,
+  versionParams,
+} from "./fixture.js";
+
+const { networkHelpers } = await network.create();
+const load = () => networkHelpers.loadFixture(deploySealshare);
+
+const NO_MINIMUM: [boolean, bigint] = [false, 0n];
+
+describe("Datasets", function () {
+  describe("registration", function () {
+    it("a provider registers a dataset about a subject with its first version", async function () {
+      const { ledger, bank, ana } = await load();
+      const v = versionParams("ana deposits 2025");
+      const sourceRef = id("core-banking/ana");
+      const tx = ledger.connect(bank).registerDataset(ana.address, Category.Deposit, POLICY, sourceRef, v);
+      await expect(tx)
+        .to.emit(ledger, "DatasetRegistered")
+        .withArgs(3, bank.address, ana.address, Category.Deposit, policyTuple(POLICY), sourceRef);
+      await expect(tx)
+        .to.emit(ledger, "DatasetVersionPublished")
+        .withArgs(3, 1, bank.address, v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI);
+      expect(await ledger.dataset(3)).to.deep.equal([
+        bank.address,
+        ana.address,
+        BigInt(Category.Deposit),
+        false,
+        1n,
+        policyTuple(POLICY),
+      ]);
+      const [sha, root, commitment, size, publishedAt] = await ledger.datasetVersion(3, 1);
+      expect([sha, root, commitment, size]).to.deep.equal([v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size]);
+      expect(publishedAt).to.be.greaterThan(0n);
+    });
+
+    it("registers an on-demand dataset with no version yet", async function () {
+      const { ledger, bank, ana } = await load();
+      const sourceRef = id("https://data-platform.example/ana/stocks");
+      const tx = ledger.connect(bank).registerDataset(ana.address, Category.Stock, POLICY, sourceRef, NO_VERSION);
+      await expect(tx)
+        .to.emit(ledger, "DatasetRegistered")
+        .withArgs(3, bank.address, ana.address, Category.Stock, policyTuple(POLICY), sourceRef);
+      await expect(tx).not.to.emit(ledger, "DatasetVersionPublished");
+      expect((await ledger.dataset(3))[4]).to.equal(0n);
+      await expect(ledger.datasetVersion(3, 1)).to.be.revertedWithCustomError(ledger, "DatasetsUnknownVersion").withArgs(3, 1);
+    });
+
+    it("reverts when the caller is not a member", async function () {
+      const { ledger, mallory, ana } = await load();
+      await expect(ledger.connect(mallory).registerDataset(ana.address, Category.Deposit, POLICY, ZeroHash, versionParams()))
+        .to.be.revertedWithCustomError(ledger, "MembersNotActive")
+        .withArgs(mallory.address);
+    });
+
+    it("reverts when the provider is suspended", async function () {
+      const { ledger, sup1, bank, ana } = await load();
+      await ledger.connect(sup1).suspendMember(bank.address, 7);
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Deposit, POLICY, ZeroHash, versionParams()))
+        .to.be.revertedWithCustomError(ledger, "MembersNotActive")
+        .withArgs(bank.address);
+    });
+
+    it("reverts when the subject is the zero address", async function () {
+      const { ledger, bank } = await load();
+      await expect(
+        ledger.connect(bank).registerDataset(ZeroHash.slice(0, 42), Category.Deposit, POLICY, ZeroHash, versionParams()),
+      )
+        .to.be.revertedWithCustomError(ledger, "DatasetsInvalidSubject")
+        .withArgs();
+    });
+
+    it("reverts when the category is unknown", async function () {
+      const { ledger, bank, ana } = await load();
+      await expect(ledger.connect(bank).registerDataset(ana.address, 7, POLICY, ZeroHash, versionParams()))
+        .to.be.revertedWithCustomError(ledger, "DatasetsInvalidCategory")
+        .withArgs(7);
+    });
+
+    it("reverts when the policy allows no formal grant (maxFormal 0)", async function () {
+      const { ledger, bank, ana } = await load();
+      const policy = { ...POLICY, maxFormal: 0 };
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Deposit, policy, ZeroHash, versionParams()))
+        .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+        .withArgs(Category.Deposit, policyTuple(policy), NO_MINIMUM);
+    });
+
+    it("reverts when the policy asks for more supervisors than can exist", async function () {
+      const { ledger, bank, ana } = await load();
+      const policy = { ...POLICY, supervisorQuorum: 33 };
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Deposit, policy, ZeroHash, versionParams()))
+        .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+        .withArgs(Category.Deposit, policyTuple(policy), NO_MINIMUM);
+    });
+
+    const badVersions: [string, Partial<ReturnType<typeof versionParams>>][] = [
+      ["no key commitment", { keyCommitment: ZeroHash }],
+      ["a zero size", { size: 0n }],
+    ];
+    for (const [what, patch] of badVersions) {
+      it(`reverts when the first version has ${what}`, async function () {
+        const { ledger, bank, ana } = await load();
+        await expect(
+          ledger.connect(bank).registerDataset(ana.address, Category.Deposit, POLICY, ZeroHash, { ...versionParams(), ...patch }),
+        )
+          .to.be.revertedWithCustomError(ledger, "DatasetsInvalidVersion")
+          .withArgs(3);
+      });
+    }
+
+    it("reverts while paused", async function () {
+      const { ledger, admin, bank, ana } = await load();
+      await ledger.connect(admin).pause();
+      await expect(
+        ledger.connect(bank).registerDataset(ana.address, Category.Deposit, POLICY, ZeroHash, versionParams()),
+      )
+        .to.be.revertedWithCustomError(ledger, "SealsharePaused")
+        .withArgs();
+    });
+
+    it("reverts when reading an unknown dataset", async function () {
+      const { ledger } = await load();
+      await expect(ledger.dataset(99)).to.be.revertedWithCustomError(ledger, "DatasetsUnknown").withArgs(99);
+    });
+  });
+
+  describe("versions", function () {
+    it("the provider appends a version (append-only history)", async function () {
+      const { ledger, bank, datasetId, v1 } = await load();
+      const v2 = versionParams("deposits v2 (rotated key)");
+      await expect(ledger.connect(bank).publishVersion(datasetId, v2))
+        .to.emit(ledger, "DatasetVersionPublished")
+        .withArgs(datasetId, 2, bank.address, v2.ciphertextSha256, v2.merkleRoot, v2.keyCommitment, v2.size, v2.formatId, v2.storageURI);
+      expect((await ledger.dataset(datasetId))[4]).to.equal(2n);
+      expect((await ledger.datasetVersion(datasetId, 1))[2]).to.equal(v1.keyCommitment);
+      expect((await ledger.datasetVersion(datasetId, 2))[2]).to.equal(v2.keyCommitment);
+    });
+
+    it("an on-demand dataset gets its first version from its adapter", async function () {
+      const { ledger, bank, ana } = await load();
+      await ledger.connect(bank).registerDataset(ana.address, Category.Stock, POLICY, id("source"), NO_VERSION);
+      const v = versionParams("extracted");
+      await expect(ledger.connect(bank).publishVersion(3, v))
+        .to.emit(ledger, "DatasetVersionPublished")
+        .withArgs(3, 1, bank.address, v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI);
+    });
+
+    it("reverts when someone other than the provider publishes", async function () {
+      const { ledger, lender, datasetId } = await load();
+      await expect(ledger.connect(lender).publishVersion(datasetId, versionParams("forged")))
+        .to.be.revertedWithCustomError(ledger, "DatasetsNotProvider")
+        .withArgs(datasetId, lender.address);
+    });
+
+    it("reverts when the dataset is unknown", async function () {
+      const { ledger, bank } = await load();
+      await expect(ledger.connect(bank).publishVersion(99, versionParams()))
+        .to.be.revertedWithCustomError(ledger, "DatasetsUnknown")
+        .withArgs(99);
+    });
+
+    it("reverts when the version carries no ciphertext hash", async function () {
+      const { ledger, bank, datasetId } = await load();
+      await expect(ledger.connect(bank).publishVersion(datasetId, { ...versionParams(), ciphertextSha256: ZeroHash }))
+        .to.be.revertedWithCustomError(ledger, "DatasetsInvalidVersion")
+        .withArgs(datasetId);
+    });
+
+    it("reverts when the provider has been suspended", async function () {
+      const { ledger, sup1, bank, datasetId } = await load();
+      await ledger.connect(sup1).suspendMember(bank.address, 1);
+      await expect(ledger.connect(bank).publishVersion(datasetId, versionParams("v2")))
+        .to.be.revertedWithCustomError(ledger, "MembersNotActive")
+        .withArgs(bank.address);
+    });
+  });
+
+  describe("policy and category minimums", function () {
+    it("the provider changes its policy", async function () {
+      const { ledger, bank, datasetId } = await load();
+      const policy = { requireProvider: true, supervisorQuorum: 2, maxTemporary: 0, maxFormal: 90 * DAY };
+      await expect(ledger.connect(bank).setPolicy(datasetId, policy))
+        .to.emit(ledger, "DatasetPolicyChanged")
+        .withArgs(datasetId, policyTuple(POLICY), policyTuple(policy));
+      expect((await ledger.dataset(datasetId))[5]).to.deep.equal(policyTuple(policy));
+    });
+
+    it("reverts when someone other than the provider changes the policy", async function () {
+      const { ledger, sup1, datasetId } = await load();
+      await expect(ledger.connect(sup1).setPolicy(datasetId, POLICY))
+        .to.be.revertedWithCustomError(ledger, "DatasetsNotProvider")
+        .withArgs(datasetId, sup1.address);
+    });
+
+    it("a supervisor sets a category minimum", async function () {
+      const { ledger, sup1 } = await load();
+      await expect(ledger.connect(sup1).setCategoryMinimum(Category.Insurance, { requireProvider: true, supervisorQuorum: 2 }))
+        .to.emit(ledger, "CategoryMinimumChanged")
+        .withArgs(Category.Insurance, NO_MINIMUM, [true, 2n]);
+    });
+
+    it("reverts when a non-supervisor sets a category minimum", async function () {
+      const { ledger, bank } = await load();
+      await expect(ledger.connect(bank).setCategoryMinimum(Category.Deposit, { requireProvider: false, supervisorQuorum: 0 }))
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(bank.address, SUPERVISOR_ROLE);
+    });
+
+    it("reverts when the category minimum names an unknown category", async function () {
+      const { ledger, sup1 } = await load();
+      await expect(ledger.connect(sup1).setCategoryMinimum(9, { requireProvider: true, supervisorQuorum: 1 }))
+        .to.be.revertedWithCustomError(ledger, "DatasetsInvalidCategory")
+        .withArgs(9);
+    });
+
+    it("reverts when a new dataset's policy is below the category's supervisor quorum", async function () {
+      const { ledger, sup1, bank, ana } = await load();
+      await ledger.connect(sup1).setCategoryMinimum(Category.Insurance, { requireProvider: true, supervisorQuorum: 2 });
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Insurance, POLICY, ZeroHash, versionParams()))
+        .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+        .withArgs(Category.Insurance, policyTuple(POLICY), [true, 2n]);
+    });
+
+    it("reverts when a new dataset's policy skips the provider approval the category requires", async function () {
+      const { ledger, sup1, bank, ana } = await load();
+      await ledger.connect(sup1).setCategoryMinimum(Category.Trust, { requireProvider: true, supervisorQuorum: 0 });
+      const policy = { ...POLICY, requireProvider: false };
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Trust, policy, ZeroHash, versionParams()))
+        .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+        .withArgs(Category.Trust, policyTuple(policy), [true, 0n]);
+    });
+
+    it("reverts when an existing dataset's new policy is below a minimum raised since", async function () {
+      const { ledger, sup1, bank, datasetId } = await load();
+      await ledger.connect(sup1).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 2 });
+      const policy = { ...POLICY, maxFormal: 10 * DAY };
+      await expect(ledger.connect(bank).setPolicy(datasetId, policy))
+        .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+        .withArgs(Category.Deposit, policyTuple(policy), [true, 2n]);
+    });
+
+    it("accepts a policy exactly at the minimum", async function () {
+      const { ledger, sup1, bank, ana } = await load();
+      await ledger.connect(sup1).setCategoryMinimum(Category.Bond, { requireProvider: true, supervisorQuorum: 2 });
+      const policy = { requireProvider: true, supervisorQuorum: 2, maxTemporary: HOUR, maxFormal: DAY };
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, policy, ZeroHash, versionParams()))
+        .to.emit(ledger, "DatasetRegistered")
+        .withArgs(3, bank.address, ana.address, Category.Bond, policyTuple(policy), ZeroHash);
+    });
+  });
+
+  describe("stewardship transfer and retirement", function () {
+    it("the provider transfers stewardship to another active member", async function () {
+      const { ledger, sup1, bank, fundHouse, datasetId } = await load();
+      await ledger.connect(sup1).registerMember(fundHouse.address, id("kyc-ref/fundhouse"), "");
+      await expect(ledger.connect(bank).transferDataset(datasetId, fundHouse.address))
+        .to.emit(ledger, "DatasetTransferred")
+        .withArgs(datasetId, bank.address, fundHouse.address);
+      expect((await ledger.dataset(datasetId))[0]).to.equal(fundHouse.address);
+      // The new provider publishes; the old one no longer can.
+      const v2 = versionParams("v2");
+      await expect(ledger.connect(fundHouse).publishVersion(datasetId, v2))
+        .to.emit(ledger, "DatasetVersionPublished")
+        .withArgs(datasetId, 2, fundHouse.address, v2.ciphertextSha256, v2.merkleRoot, v2.keyCommitment, v2.size, v2.formatId, v2.storageURI);
+      await expect(ledger.connect(bank).publishVersion(datasetId, versionParams("v3")))
+        .to.be.revertedWithCustomError(ledger, "DatasetsNotProvider")
+        .withArgs(datasetId, bank.address);
+    });
+
+    it("reverts when transferring to an account that is not an active member", async function () {
+      const { ledger, bank, fundHouse, datasetId } = await load();
+      await expect(ledger.connect(bank).transferDataset(datasetId, fundHouse.address))
+        .to.be.revertedWithCustomError(ledger, "MembersNotActive")
+        .withArgs(fundHouse.address);
+    });
+
+    it("reverts when someone other than the provider transfers", async function () {
+      const { ledger, lender, datasetId } = await load();
+      await expect(ledger.connect(lender).transferDataset(datasetId, lender.address))
+        .to.be.revertedWithCustomError(ledger, "DatasetsNotProvider")
+        .withArgs(datasetId, lender.address);
+    });
+
+    it("the provider retires a dataset, after which nothing more is published, set or transferred", async function () {
+      const { ledger, bank, lender, datasetId } = await load();
+      await expect(ledger.connect(bank).retireDataset(datasetId)).to.emit(ledger, "DatasetRetired").withArgs(datasetId, bank.address);
+      expect((await ledger.dataset(datasetId))[3]).to.equal(true);
+      await expect(ledger.connect(bank).publishVersion(datasetId, versionParams("v2")))
+        .to.be.revertedWithCustomError(ledger, "DatasetsRetired")
+        .withArgs(datasetId);
+      await expect(ledger.connect(bank).setPolicy(datasetId, POLICY))
+        .to.be.revertedWithCustomError(ledger, "DatasetsRetired")
+        .withArgs(datasetId);
+      await expect(ledger.connect(bank).transferDataset(datasetId, lender.address))
+        .to.be.revertedWithCustomError(ledger, "DatasetsRetired")
+        .withArgs(datasetId);
+      await expect(ledger.connect(bank).retireDataset(datasetId))
+        .to.be.revertedWithCustomError(ledger, "DatasetsRetired")
+        .withArgs(datasetId);
+    });
+
+    it("reverts when someone other than the provider retires", async function () {
+      const { ledger, sup1, datasetId } = await load();
+      await expect(ledger.connect(sup1).retireDataset(datasetId))
+        .to.be.revertedWithCustomError(ledger, "DatasetsNotProvider")
+        .withArgs(datasetId, sup1.address);
+    });
+  });
+});

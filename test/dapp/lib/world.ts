@@ -1,0 +1,189 @@
+/**
+ * Everything the browser tests run against, started for real: the dapp built by Vite, a
+ * `hardhat node`, the ledger deployed on it, the key custodian as its own process (CORS open to
+ * the dapp's origin), a server for the built dapp and the ciphertext blobs, and Debian's
+ * Chromium driven by playwright-core — one browser context per role, each with its own injected
+ * wallet holding that role's Hardhat account.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { build, type InlineConfig } from "vite";
+import { deployLedger, writeDeployment, type Deployment } from "../../../sdk/contracts.js";
+import { startCustodianProcess, type CustodianProcess } from "../../../scripts/lib/custodian-process.js";
+import { startLocalChain, type LocalChain } from "../../../scripts/lib/local-chain.js";
+import { startDappServer, type DappServer } from "./dapp-server.js";
+import { injectWallet, type InjectedWallet } from "./wallet-bridge.js";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
+export const CHROMIUM = "/usr/bin/chromium";
+
+/**
+ * Chromium flags for this machine's closed network (no background calls home). Playwright adds
+ * `--headless` and `--no-sandbox` itself for these launch options, and gives every launch a fresh
+ * `--user-data-dir` of its own (it refuses one passed in `args`).
+ */
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/**
+ * The production build `npm run dapp:build` makes, into `outDir`. `hardhat test` sets
+ * NODE_ENV=test, with which Vite would resolve libraries' development builds (lit's dev mode), so
+ * NODE_ENV is "production" for the duration of the build.
+ */
+export async function buildDapp(outDir: string, opts: Omit<InlineConfig, "configFile" | "build"> = {}): Promise<void> {
+  const saved = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ logLevel: "error", ...opts, configFile: join(ROOT, "dapp", "vite.config.ts"), build: { outDir, emptyOutDir: true } });
+  } finally {
+    if (saved === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = saved;
+  }
+}
+
+export type RoleName = "supervisor" | "bank" | "insurer" | "lender" | "ana" | "auditor";
+
+/** Hardhat accounts by index: 0 deploys, 6 is the custodian. */
+const ACCOUNT_OF: Record<RoleName, number> = { supervisor: 1, bank: 2, insurer: 3, lender: 4, ana: 5, auditor: 7 };
+const DISPLAY: Record<RoleName, string> = { supervisor: "Supervisor", bank: "Bank", insurer: "Insurer", lender: "Lender", ana: "Ana", auditor: "Auditor" };
+
+export interface Role {
+  name: RoleName;
+  address: string;
+  context: BrowserContext;
+  page: Page;
+  wallet: InjectedWallet;
+  /** Uncaught page errors and console errors, for the assertion that there are none. */
+  errors: string[];
+}
+
+export interface World {
+  chain: LocalChain;
+  provider: JsonRpcProvider;
+  deployment: Deployment;
+  custodian: CustodianProcess;
+  server: DappServer;
+  browser: Browser;
+  workDir: string;
+  config: Record<string, unknown>;
+  addresses: Record<RoleName, string>;
+  /** Opens a browser context for `name` with its wallet; `startChainId` puts the wallet on another chain first. */
+  role(name: RoleName, opts?: { startChainId?: number; viewport?: { width: number; height: number } }): Promise<Role>;
+  stop(): Promise<void>;
+}
+
+export async function startWorld(): Promise<World> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (Debian's chromium package)`);
+  const workDir = await mkdtemp(join(tmpdir(), "sealshare-dapp-"));
+  const cleanups: Array<() => Promise<unknown>> = [() => rm(workDir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const distDir = join(workDir, "dist");
+    // The dapp's production build, into a private folder, while the node starts.
+    const chainStarting = startLocalChain({ accounts: 8 });
+    const built = buildDapp(distDir);
+    const [chainResult, buildResult] = await Promise.allSettled([chainStarting, built]);
+    if (chainResult.status === "fulfilled") cleanups.push(() => chainResult.value.stop());
+    if (chainResult.status === "rejected") throw chainResult.reason;
+    if (buildResult.status === "rejected") throw buildResult.reason;
+    const chain = chainResult.value;
+    const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
+    cleanups.push(async () => provider.destroy());
+    const keys = chain.accounts;
+    const address = (i: number) => new Wallet(keys[i]!).address;
+    const addresses = Object.fromEntries(Object.entries(ACCOUNT_OF).map(([n, i]) => [n, address(i)])) as Record<RoleName, string>;
+    const { deployment } = await deployLedger(new Wallet(keys[0]!, provider), { supervisors: [addresses.supervisor], custodian: address(6) });
+    const deploymentPath = join(workDir, "deployment.json");
+    await writeDeployment(deploymentPath, deployment);
+
+    const server = await startDappServer({ distDir, blobDir: join(workDir, "blobs") });
+    cleanups.push(() => server.close());
+    const browserLaunching: Promise<Browser> = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browserLaunching.catch(() => undefined); // awaited below; a failure there must not go unhandled meanwhile
+    cleanups.push(() => browserLaunching.then((b) => b.close()));
+
+    // The custodian reads its CORS allow-list (and SIWE domains) from the environment. Receipts
+    // one by one (KeyReleased events): the batch-proof route (GET /v1/receipts/:id) is not
+    // mounted in the service yet; the dapp handles both modes (dapp/src/lib/receipts.ts).
+    const saved = { cors: process.env.SEALSHARE_CORS_ORIGINS, receipts: process.env.SEALSHARE_RECEIPTS };
+    process.env.SEALSHARE_CORS_ORIGINS = server.origin;
+    process.env.SEALSHARE_RECEIPTS = "single";
+    let custodian: CustodianProcess;
+    try {
+      custodian = await startCustodianProcess({
+        rpcUrl: chain.url,
+        deploymentPath,
+        dbPath: join(workDir, "custodian.db"),
+        logPath: join(workDir, "custodian.log"),
+        custodianKey: keys[6]!,
+        eciesKey: hexlify(randomBytes(32)),
+        masterKey: hexlify(randomBytes(32)),
+      });
+    } finally {
+      for (const [key, value] of [["SEALSHARE_CORS_ORIGINS", saved.cors], ["SEALSHARE_RECEIPTS", saved.receipts]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    cleanups.push(() => custodian.stop());
+
+    const names: Record<string, string> = { [address(6)]: "Custodian" };
+    for (const n of Object.keys(ACCOUNT_OF) as RoleName[]) names[addresses[n]] = DISPLAY[n];
+    const config = {
+      chainId: Number(deployment.chainId),
+      chainName: "Hardhat (local)",
+      rpcUrl: chain.url,
+      ledger: deployment.ledger,
+      deployBlock: deployment.deployBlock,
+      custodianUrl: custodian.url,
+      blobUrl: `${server.origin}/blobs/sha256/{sha256}`,
+      explorerTxUrl: "https://explorer.example/tx/{hash}",
+      names,
+      pollMs: 500,
+    };
+    server.setConfig(config);
+    const browser = await browserLaunching; // started before the custodian, meanwhile
+
+    await mkdir(SCREENSHOTS, { recursive: true });
+
+    const role: World["role"] = async (name, opts = {}) => {
+      const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, acceptDownloads: true });
+      const wallet = await injectWallet(context, {
+        privateKey: keys[ACCOUNT_OF[name]]!,
+        rpcUrl: chain.url,
+        chainId: Number(deployment.chainId),
+        startChainId: opts.startChainId,
+        name: `${DISPLAY[name]}'s wallet`,
+      });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+      page.on("console", (m) => {
+        // Resources the browser could not load (expected 4xx of probes) are not page errors.
+        if (m.type() === "error" && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+      });
+      return { name, address: wallet.address, context, page, wallet, errors };
+    };
+
+    return { chain, provider, deployment, custodian, server, browser, workDir, config, addresses, role, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

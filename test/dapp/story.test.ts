@@ -1,0 +1,394 @@
+/**
+ * The dapp in a real browser (Debian's Chromium, driven by playwright-core): every role acts
+ * from its own page and its own injected wallet against a real `hardhat node`, the real custodian
+ * process and the built dapp — the story of ../shared/SCENARIOS.md end to end, then its
+ * refusals, then accessibility and storage checks. The cases share one world and run in order:
+ * the refusals use what the story built.
+ *
+ * Screenshots of each role's main page go to test-results/screenshots/ (not committed).
+ */
+import { expect } from "chai";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { getAddress, hexlify, id, randomBytes, Wallet } from "ethers";
+import { connectLedger } from "../../sdk/contracts.js";
+import { deviceKeyDomain, DEVICE_KEY_STATEMENT, DEVICE_KEY_TYPES, keyPairFromSignature } from "../../dapp/src/lib/device-key.js";
+import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { a11yProblems, focusedOutline, storageDump, waitForText } from "./lib/page-checks.js";
+import { SCREENSHOTS, startWorld, type Role, type RoleName, type World } from "./lib/world.js";
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+/** SEALSHARE_DAPP_TIMING=1 prints how long each step of the story took. */
+let lastStep = Date.now();
+const step = (name: string) => {
+  if (process.env.SEALSHARE_DAPP_TIMING) console.log(`      ${((Date.now() - lastStep) / 1000).toFixed(1)} s  ${name}`);
+  lastStep = Date.now();
+};
+
+describe("dapp: every role from a browser wallet, in Chromium", function () {
+  this.timeout(240_000);
+  let world: World;
+  const roles = {} as Record<RoleName, Role>;
+  let records: Buffer;
+  let datasetId: string;
+  let signedConsentJson: string;
+
+  const go = async (r: Role, hash: string) => {
+    await r.page.goto(`${world.server.url}/#${hash}`);
+    await r.page.getByRole("heading", { level: 2 }).first().waitFor();
+  };
+  const connect = async (r: Role) => {
+    await r.page.getByTestId("connect").click();
+    await r.page.getByTestId("account").waitFor();
+  };
+  const shot = (r: Role, name: string) => r.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const request = (r: Role, id: string) => r.page.locator(`li[data-request="${id}"]`);
+
+  before(async function () {
+    this.timeout(180_000);
+    lastStep = Date.now();
+    world = await startWorld();
+    step("world started");
+    const path = join(world.workDir, "ana-records.ndjson");
+    const written = writeSampleRecords(path, { subject: world.addresses.ana, bytes: 1_500_000 }); // two 1 MiB chunks
+    await Promise.all([
+      ...(["bank", "insurer", "lender", "ana", "auditor"] as const).map(async (name) => (roles[name] = await world.role(name))),
+      // The supervisor's wallet starts on Ethereum mainnet: the dapp must ask to switch.
+      world.role("supervisor", { startChainId: 1 }).then((r) => (roles.supervisor = r)),
+    ]);
+    await written;
+    records = await readFile(path);
+  });
+
+  // The cases after the story build on it; without it they would only repeat its failure.
+  let storyPlayed = false;
+  beforeEach(function () {
+    if (this.currentTest?.title.startsWith("plays the whole story")) return;
+    if (!storyPlayed) this.skip();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed") return;
+    for (const r of Object.values(roles)) {
+      if (r.page.url().startsWith("http")) await shot(r, `failed-${r.name}`).catch(() => undefined);
+    }
+  });
+
+  after(async function () {
+    await world?.stop();
+  });
+
+  it("plays the whole story from the browser: signed consent relayed with the request, two approvals, the exact bytes decrypted in the requester's browser", async function () {
+    const { supervisor: sup, bank, insurer, ana, auditor } = roles;
+
+    step("before step 1");
+    // 1. The supervisor connects (wrong network first), then registers the three institutions.
+    await go(sup, "/supervisor");
+    await connect(sup);
+    await sup.page.getByTestId("wrong-chain").waitFor();
+    await shot(sup, "wrong-network");
+    await sup.page.getByRole("button", { name: /Switch to Hardhat/ }).click();
+    await sup.page.getByTestId("wrong-chain").waitFor({ state: "detached" });
+    expect(sup.wallet.calls).to.include("wallet_switchEthereumChain");
+    for (const who of ["bank", "insurer", "lender"] as const) {
+      await sup.page.getByLabel("Institution's address").fill(world.addresses[who]);
+      await sup.page.getByLabel("KYC reference").fill(`KYC-${who}`);
+      await sup.page.getByRole("button", { name: "Register member" }).click();
+      await waitForText(sup.page.getByTestId("member-result"), new RegExp(`Registered ${who}`, "i"));
+    }
+
+    step("before step 2");
+    // 2. The insurer derives its device key from a wallet signature and registers it.
+    await go(insurer, "/requester");
+    await connect(insurer);
+    await insurer.page.getByLabel("Device name").fill("underwriting-laptop");
+    await insurer.page.getByLabel("Device name").press("Tab");
+    await insurer.page.getByRole("button", { name: /Derive my key/ }).click();
+    await waitForText(insurer.page.getByTestId("key-status"), /not registered/);
+    await insurer.page.getByRole("button", { name: "Register key on the ledger" }).click();
+    await waitForText(insurer.page.getByTestId("key-status"), /registered as key #\d+/);
+    expect(insurer.wallet.typedData.map((t) => t.primaryType)).to.include("DeviceKey");
+
+    step("before step 3");
+    // 3. The bank encrypts Ana's records in its browser, uploads, registers and deposits the key.
+    await go(bank, "/provider");
+    await connect(bank);
+    await bank.page.getByLabel("File").setInputFiles({ name: "ana-records.ndjson", mimeType: "application/x-ndjson", buffer: records });
+    await bank.page.getByLabel("The person it is about").fill(world.addresses.ana);
+    await bank.page.getByRole("button", { name: "Encrypt, upload and register" }).click();
+    const published = await waitForText(bank.page.getByTestId("publish-result"), /Dataset #\d+ version 1 is registered|refused|failed|error/i, 60_000);
+    expect(published).to.match(/Dataset #\d+ version 1 is registered/);
+    datasetId = /Dataset #(\d+)/.exec(published)![1]!;
+    const version = await connectLedger(world.deployment.ledger, world.provider).datasetVersion(datasetId, 1);
+    const stored = await readFile(world.server.blobs.path(`blob://sha256/${version.ciphertextSha256.slice(2)}`));
+    expect(`0x${sha256(stored)}`).to.equal(version.ciphertextSha256, "the uploaded ciphertext is what the ledger registered");
+    expect(stored.includes(records.subarray(0, 64))).to.equal(false, "no plaintext reached the blob store");
+
+    step("before step 4");
+    // 4. The insurer makes a consent link; Ana opens it, reads the ask in plain words and signs.
+    await insurer.page.getByLabel("Your institution's name").fill("Insurer");
+    await insurer.page.getByLabel("Dataset number", { exact: true }).fill(datasetId);
+    await insurer.page.getByRole("button", { name: "Make a consent link" }).click();
+    const askLink = await insurer.page.getByLabel("Send this link to the person").inputValue();
+    await ana.page.goto(askLink);
+    await connect(ana);
+    const ask = await waitForText(ana.page.getByTestId("consent-ask"), /asks to use/);
+    expect(ask).to.match(/Insurer .* asks to use your dataset #\d+ for underwriting, for 30 days, up to formal access/);
+    await ana.page.locator(`#c-dataset option[value="${datasetId}"]`).waitFor({ state: "attached" });
+    const anaBalance = await world.provider.getBalance(world.addresses.ana);
+    await ana.page.getByRole("button", { name: "Sign consent (no gas)" }).click();
+    await ana.page.getByTestId("signed-consent").waitFor();
+    signedConsentJson = await ana.page.getByLabel("Signed consent — give this to the requester").inputValue();
+    const consentTyped = ana.wallet.typedData.find((t) => t.primaryType === "Consent")!;
+    expect(consentTyped, "the wallet was asked to sign a readable EIP-712 Consent").to.exist;
+    expect(getAddress(String(consentTyped.message.requester))).to.equal(world.addresses.insurer);
+    expect(String(consentTyped.message.datasetId)).to.equal(datasetId);
+    expect(String(consentTyped.message.purpose)).to.equal("1"); // underwriting
+    expect(getAddress(String(consentTyped.domain.verifyingContract))).to.equal(world.deployment.ledger);
+    await shot(ana, "subject");
+
+    step("before step 5");
+    // 5. The insurer pastes the signed consent and requests 7 days of formal access: one
+    //    transaction relays Ana's consent and makes the request; Ana pays nothing.
+    await insurer.page.getByRole("textbox", { name: /^Signed consent paste/ }).fill(signedConsentJson);
+    await insurer.page.getByRole("button", { name: "Request access" }).click();
+    const requested = await waitForText(insurer.page.getByTestId("request-result"), /Request #\d+ is on the ledger|refused|error/i);
+    expect(requested).to.match(/Request #1 is on the ledger, with the person's consent relayed/);
+    expect(await world.provider.getBalance(world.addresses.ana)).to.equal(anaBalance, "Ana paid no gas");
+    // Instant updates: Sign-In with Ethereum to the custodian, then its server-sent events.
+    await insurer.page.getByRole("button", { name: /Instant updates/ }).click();
+    await waitForText(insurer.page.getByTestId("live-mode"), /the custodian pushes changes/);
+    expect(insurer.wallet.messages.some((m) => /wants you to sign in with your Ethereum account/.test(m))).to.equal(true);
+
+    step("before step 6");
+    // 6. The bank approves (a temporary grant), the supervisor approves (formal).
+    await go(bank, "/provider");
+    await request(bank, "1").getByRole("button", { name: "Approve request 1" }).click();
+    await waitForText(request(bank, "1"), /temporary access granted/);
+    await go(sup, "/supervisor");
+    // The consent renders first and the dataset policy when the dataset is loaded. The page
+    // refreshes on each new block, so on a busy machine it can show the chain as it was one
+    // poll ago until the next block: like a live chain, mine one if the bank's approval is
+    // not shown yet.
+    const ready = /Consent[\s\S]*\(given\); 1 supervisor approval\(s\) \(0 so far\)/;
+    const queued = await waitForText(request(sup, "1"), ready, 10_000).catch(async () => {
+      await world.provider.send("evm_mine", []);
+      return waitForText(request(sup, "1"), ready);
+    });
+    expect(queued).to.match(/Ana .* allowed Insurer .* underwriting/);
+    expect(queued, queued).to.match(/provider approval required \(given\); 1 supervisor approval\(s\) \(0 so far\)/);
+    await shot(sup, "supervisor");
+    await request(sup, "1").getByRole("button", { name: "Approve request 1" }).click();
+    await sup.page.getByTestId("queue-empty").waitFor();
+
+    step("before step 7");
+    // 7. The insurer sees the formal grant arrive by itself, fetches, verifies and decrypts.
+    await waitForText(request(insurer, "1"), /formal access granted/, 15_000);
+    await request(insurer, "1").getByLabel("Format").selectOption("ndjson");
+    const [download] = await Promise.all([
+      insurer.page.waitForEvent("download", { timeout: 60_000 }),
+      request(insurer, "1").getByRole("button", { name: "Fetch and decrypt request 1" }).click(),
+    ]);
+    const received = await readFile((await download.path())!);
+    expect(download.suggestedFilename()).to.equal(`dataset-${datasetId}-v1.ndjson`);
+    expect(received.length).to.equal(records.length);
+    expect(sha256(received)).to.equal(sha256(records), "the downloaded bytes are Ana's records");
+    expect(await waitForText(request(insurer, "1").getByTestId("fetch-result"), /Decrypted/)).to.match(/ciphertext SHA-256, Merkle root and key commitment/);
+    await shot(insurer, "requester");
+    // …and as CSV, one row per record.
+    await request(insurer, "1").getByLabel("Format").selectOption("csv");
+    const [csvDownload] = await Promise.all([
+      insurer.page.waitForEvent("download", { timeout: 60_000 }),
+      request(insurer, "1").getByRole("button", { name: "Fetch and decrypt request 1" }).click(),
+    ]);
+    const csv = (await readFile((await csvDownload.path())!, "utf8")).trimEnd().split("\n");
+    expect(csv[0]).to.match(/^subject,seq,kind,/);
+    expect(csv.length - 1).to.equal(records.toString("utf8").trimEnd().split("\n").length);
+    await request(insurer, "1").getByRole("button", { name: "Record use" }).click();
+    await waitForText(request(insurer, "1").getByTestId("fetch-result"), /use of the data is recorded/);
+
+    step("before step 8");
+    // 8. Ana sees who received a key to her data and when; the honest words about revocation.
+    await go(ana, "/subject");
+    expect(await waitForText(ana.page.getByTestId("key-releases"), /Insurer/)).to.match(/Insurer \(0x.{4}….{4}\) received the key to dataset #\d+ \(formal access\) on \d{4}-/);
+    expect(await ana.page.getByTestId("revocation-honesty").innerText()).to.match(/cannot be taken back[\s\S]*rotate/);
+
+    step("before step 9");
+    // 9. The auditor rebuilds the dataset's history from events, each transaction linked.
+    await go(auditor, "/auditor");
+    await connect(auditor);
+    await auditor.page.getByLabel("Dataset number or address").fill(datasetId);
+    await auditor.page.getByRole("button", { name: "Show timeline" }).click();
+    await auditor.page.getByTestId("timeline").waitFor();
+    const events = await auditor.page.locator("[data-testid=timeline] tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-event")));
+    for (const e of ["DatasetRegistered", "DatasetVersionPublished", "ConsentGiven", "AccessRequested", "AccessApproved", "AccessGranted", "KeyReleased", "UsageRecorded"]) {
+      expect(events, e).to.include(e);
+    }
+    const href = await auditor.page.locator("[data-testid=timeline] a").first().getAttribute("href");
+    expect(href).to.match(/^https:\/\/explorer\.example\/tx\/0x[0-9a-f]{64}$/);
+    await auditor.page.getByLabel("Request number").fill("1");
+    await auditor.page.getByRole("button", { name: "Verify receipt" }).click();
+    expect(await waitForText(auditor.page.getByTestId("receipt-result"), /recorded on chain/)).to.match(/(1 key release|2 key releases) of request #1 recorded/);
+    await auditor.page.getByLabel("Dataset number", { exact: true }).fill(datasetId);
+    await auditor.page.getByRole("button", { name: "Check ciphertext" }).click();
+    await waitForText(auditor.page.getByTestId("blob-result"), /matches the SHA-256 registered on chain/);
+    await shot(auditor, "auditor");
+    await go(bank, "/provider");
+    await waitForText(bank.page.getByTestId("my-datasets"), /Dataset #/);
+    await shot(bank, "provider");
+
+    step("step 9");
+    for (const r of Object.values(roles)) expect(r.errors, `${r.name}'s page errors`).to.deep.equal([]);
+    storyPlayed = true;
+  });
+
+  it("shows the ledger's decoded refusal when an institution requests without consent (ConsentsUnknown)", async function () {
+    const { lender } = roles;
+    await go(lender, "/requester");
+    await connect(lender);
+    await lender.page.getByRole("button", { name: /Derive my key/ }).click();
+    await waitForText(lender.page.getByTestId("key-status"), /not registered/);
+    await lender.page.getByRole("button", { name: "Register key on the ledger" }).click();
+    await waitForText(lender.page.getByTestId("key-status"), /registered as key/);
+    // Ana's terms with the lender put in, unsigned: no such consent exists.
+    const forged = JSON.parse(signedConsentJson) as { terms: Record<string, string>; signature?: string };
+    forged.terms.requester = world.addresses.lender;
+    forged.terms.nonce = hexlify(randomBytes(32));
+    delete forged.signature;
+    await lender.page.getByRole("textbox", { name: /^Signed consent paste/ }).fill(JSON.stringify(forged));
+    await lender.page.getByRole("button", { name: "Request access" }).click();
+    const refusal = lender.page.getByTestId("request-result").locator(".notice.error");
+    const text = await waitForText(refusal, /ledger refused/);
+    expect(text).to.match(/ConsentsUnknown\(0x[0-9a-f]{64}\)/);
+    expect(await refusal.getAttribute("data-code")).to.equal("ConsentsUnknown");
+  });
+
+  it("tells the requester 'revoked' after the person revokes with one click", async function () {
+    const { ana, insurer } = roles;
+    await go(ana, "/subject");
+    await ana.page.getByRole("button", { name: /^Revoke consent for Insurer/ }).click();
+    const revoked = await waitForText(ana.page.locator(".notice.ok"), /Revoked/);
+    expect(revoked).to.match(/cannot be taken back/);
+    await waitForText(ana.page.getByTestId("my-consents"), /revoked/);
+
+    await go(insurer, "/requester");
+    await waitForText(request(insurer, "1"), /revoked/);
+    await request(insurer, "1").getByRole("button", { name: "Fetch and decrypt request 1" }).click();
+    const answer = await waitForText(request(insurer, "1").getByTestId("fetch-result"), /revoked|Decrypted/i);
+    expect(answer).to.match(/revoked/i);
+    expect(answer).not.to.match(/Decrypted/);
+  });
+
+  it("tells the requester 'expired' once a grant's time has run out", async function () {
+    const { ana, bank, insurer } = roles;
+    // A fresh consent and a one-hour temporary request, granted on the bank's approval alone.
+    await go(ana, "/subject");
+    await ana.page.getByLabel("Requester's address").fill(world.addresses.insurer);
+    await ana.page.locator(`#c-dataset option[value="${datasetId}"]`).waitFor({ state: "attached" });
+    await ana.page.getByLabel("Which data").selectOption(datasetId);
+    const previous = await ana.page.getByLabel("Signed consent — give this to the requester").inputValue();
+    await ana.page.getByRole("button", { name: "Sign consent (no gas)" }).click();
+    let consent = previous;
+    for (let i = 0; i < 100 && consent === previous; i++) {
+      await ana.page.waitForTimeout(100);
+      consent = await ana.page.getByLabel("Signed consent — give this to the requester").inputValue();
+    }
+    expect(consent).not.to.equal(previous, "a new consent was signed");
+
+    await go(insurer, "/requester");
+    await insurer.page.getByRole("textbox", { name: /^Signed consent paste/ }).fill(consent);
+    await insurer.page.getByLabel("Access", { exact: true }).selectOption("1");
+    await insurer.page.getByLabel("Duration").fill("1");
+    await insurer.page.getByLabel("Unit").selectOption("hours");
+    await insurer.page.getByLabel("For device").fill("underwriting-laptop");
+    await insurer.page.getByRole("button", { name: "Request access" }).click();
+    expect(await waitForText(insurer.page.getByTestId("request-result"), /Request #\d+ is on the ledger|refused/)).to.match(/Request #2/);
+
+    await go(bank, "/provider");
+    await request(bank, "2").getByRole("button", { name: "Approve request 2" }).click();
+    await waitForText(request(insurer, "2"), /temporary access granted/, 15_000);
+
+    await world.provider.send("evm_increaseTime", [2 * 3600]);
+    await world.provider.send("evm_mine", []);
+    await request(insurer, "2").getByRole("button", { name: "Fetch and decrypt request 2" }).click();
+    const answer = await waitForText(request(insurer, "2").getByTestId("fetch-result"), /expired|Decrypted/i);
+    expect(answer).to.match(/expired/i);
+    expect(answer).not.to.match(/Decrypted/);
+  });
+
+  it("keeps no key material in browser storage: device keys are re-derived from the wallet unless the user ticks 'remember'", async function () {
+    const secrets: string[] = [];
+    for (const name of ["insurer", "lender"] as const) {
+      // What the dapp derived for each device: recompute it from the same wallet signature.
+      const wallet = new Wallet(roles[name].wallet.wallet.privateKey);
+      for (const label of ["underwriting-laptop", "browser"]) {
+        const deviceId = id(label);
+        const signature = await wallet.signTypedData(deviceKeyDomain(BigInt(world.deployment.chainId), world.deployment.ledger), DEVICE_KEY_TYPES, {
+          statement: DEVICE_KEY_STATEMENT,
+          account: wallet.address,
+          deviceId,
+        });
+        secrets.push(hexlify(keyPairFromSignature(signature, deviceId).privateKey).slice(2));
+      }
+    }
+    for (const r of Object.values(roles)) {
+      const dump = await storageDump(r.page);
+      const text = JSON.stringify(dump).toLowerCase();
+      for (const s of secrets) expect(text, `${r.name}'s storage`).not.to.include(s);
+      expect(text, `${r.name}'s storage holds no 32-byte hex value`).not.to.match(/[0-9a-f]{64}/);
+      expect(Object.keys(dump.session), `${r.name}'s sessionStorage`).to.deep.equal([]);
+      expect(dump.indexedDb, `${r.name}'s IndexedDB`).to.deep.equal([]);
+    }
+
+    // Ticking "remember" is the one way a key lands in storage, and unticking removes it.
+    const { insurer } = roles;
+    await go(insurer, "/requester");
+    await insurer.page.getByLabel("Device name").fill("underwriting-laptop");
+    await insurer.page.getByLabel("Device name").press("Tab");
+    await insurer.page.getByRole("button", { name: /Derive my key/ }).click();
+    await waitForText(insurer.page.getByTestId("key-status"), /registered as key/);
+    await insurer.page.getByLabel("Remember on this device").check();
+    expect(JSON.stringify((await storageDump(insurer.page)).local)).to.match(/[0-9a-f]{64}/);
+    await insurer.page.getByLabel("Remember on this device").uncheck();
+    expect(JSON.stringify((await storageDump(insurer.page)).local)).not.to.match(/[0-9a-f]{64}/);
+  });
+
+  it("works on a 390 px wide phone screen without sideways scrolling", async function () {
+    const phone = await world.role("ana", { viewport: { width: 390, height: 844 } });
+    try {
+      await go(phone, "/subject");
+      await connect(phone);
+      await waitForText(phone.page.getByTestId("my-consents"), /revoked/);
+      const width = (await phone.page.evaluate("document.documentElement.scrollWidth")) as number;
+      expect(width).to.be.at.most(390);
+      await shot(phone, "subject-390px");
+    } finally {
+      await phone.context.close();
+    }
+  });
+
+  it("labels every input, reaches every button by keyboard with a visible focus ring, and keeps text contrast at 4.5:1 or more", async function () {
+    const pages: [Role, string][] = [
+      [roles.ana, "/subject"],
+      [roles.insurer, "/requester"],
+      [roles.bank, "/provider"],
+      [roles.supervisor, "/supervisor"],
+      [roles.auditor, "/auditor"],
+    ];
+    for (const [r, path] of pages) {
+      await go(r, path);
+      await r.page.waitForTimeout(300); // let the page's first data load render
+      const { problems, checked } = await a11yProblems(r.page);
+      expect(problems, `${path}: ${problems.join("; ")}`).to.deep.equal([]);
+      expect(checked, `${path}: text elements checked for contrast`).to.be.greaterThan(10);
+    }
+    const page = roles.supervisor.page;
+    await page.locator("body").click({ position: { x: 1, y: 1 } });
+    await page.keyboard.press("Tab"); // skip link
+    await page.keyboard.press("Tab"); // first control of the header
+    const focused = await focusedOutline(page);
+    expect(focused.outlineStyle, `focus ring on ${focused.tag} "${focused.text}"`).to.equal("solid");
+    expect(parseFloat(focused.outlineWidth)).to.be.at.least(2);
+  });
+});

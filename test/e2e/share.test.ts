@@ -1,0 +1,101 @@
+/**
+ * End to end: the whole story (../shared/SCENARIOS.md) on a real `hardhat node`, with the
+ * custodian running as its own process exactly as `npm run demo` runs it, then a scan of every
+ * line the custodian logged for the keys, signatures and plaintext the run handled.
+ */
+import { expect } from "chai";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
+import { deployLedger, writeDeployment } from "../../sdk/contracts.js";
+import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
+import { playStory, type StoryResult } from "../../scripts/lib/story.js";
+
+describe("end to end: one consented, supervised share", function () {
+  this.timeout(180_000);
+  let chain: LocalChain;
+  let provider: JsonRpcProvider;
+  let custodian: CustodianProcess;
+  let workDir: string;
+  let result: StoryResult;
+  const custodianSecrets = { ecies: hexlify(randomBytes(32)), master: hexlify(randomBytes(32)) };
+  const lines: string[] = [];
+
+  before(async function () {
+    workDir = await mkdtemp(join(tmpdir(), "sealshare-e2e-"));
+    chain = await startLocalChain({ accounts: 8 });
+    provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
+    const [deployerKey, supKey, bankKey, insurerKey, lenderKey, anaKey, custodianKey] = chain.accounts as [string, string, string, string, string, string, string];
+    const { deployment } = await deployLedger(new Wallet(deployerKey, provider), {
+      supervisors: [new Wallet(supKey).address],
+      custodian: new Wallet(custodianKey).address,
+    });
+    const deploymentPath = join(workDir, "deployment.json");
+    await writeDeployment(deploymentPath, deployment);
+    custodian = await startCustodianProcess({
+      rpcUrl: chain.url,
+      deploymentPath,
+      dbPath: join(workDir, "custodian.db"),
+      logPath: join(workDir, "custodian.log"),
+      custodianKey,
+      eciesKey: custodianSecrets.ecies,
+      masterKey: custodianSecrets.master,
+    });
+    result = await playStory({
+      provider,
+      deployment,
+      custodianUrl: custodian.url,
+      keys: [deployerKey, supKey, bankKey, insurerKey, lenderKey, anaKey],
+      workDir,
+      recordBytes: 2_000_000,
+      say: (line) => lines.push(line),
+    });
+    await custodian.stop();
+  });
+
+  after(async function () {
+    await custodian?.stop();
+    provider?.destroy();
+    await chain?.stop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it("passes every check of the story", function () {
+    const failed = result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    expect(failed, lines.join("\n")).to.deep.equal([]);
+    expect(result.checks.length).to.be.greaterThanOrEqual(15);
+  });
+
+  it("gives the insurer exactly the bytes the bank encrypted", function () {
+    expect(result.decryptedSha256).to.equal(result.originalSha256);
+  });
+
+  it("converts the received records to CSV with one row per record", async function () {
+    const csv = (await readFile(result.csvPath, "utf8")).trim().split("\n");
+    expect(csv[0]).to.match(/^subject,seq,kind,date/);
+    expect(csv.length).to.be.greaterThan(1000);
+  });
+
+  it("rebuilds the timeline from events: consent, request, two grants, two releases, revocation", function () {
+    const events = result.timeline.map((e) => e.event);
+    for (const name of ["ConsentGiven", "AccessRequested", "AccessGranted", "KeyReleased", "UsageRecorded", "ConsentRevoked"]) {
+      expect(events, name).to.include(name);
+    }
+    expect(events.filter((e) => e === "AccessGranted")).to.have.length(2);
+    expect(events.filter((e) => e === "KeyReleased")).to.have.length(2);
+    // Releases come after the grants they release.
+    expect(events.indexOf("KeyReleased")).to.be.greaterThan(events.indexOf("AccessGranted"));
+  });
+
+  it("never logs a data key, private key, signature or plaintext", async function () {
+    const log = await readFile(custodian.logPath, "utf8");
+    expect(log.split("\n").length).to.be.greaterThan(5); // it did log the run
+    const secrets = [...result.secrets, custodianSecrets.ecies, custodianSecrets.master, chain.accounts[6]!];
+    for (const secret of secrets) {
+      const needle = secret.startsWith("0x") ? secret.slice(2).toLowerCase() : secret;
+      expect(log.toLowerCase().includes(needle.toLowerCase()), `log contains a secret (${secret.slice(0, 10)}…)`).to.equal(false);
+    }
+  });
+});

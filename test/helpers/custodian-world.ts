@@ -1,0 +1,276 @@
+/**
+ * A Sealshare world on a real local chain (test/helpers/local-chain.ts) with the key custodian
+ * running in-process: deployed ledger, a supervisor, Bank (provider), Insurer and Lender
+ * (requesters) with device keys, Ana (subject), and helpers to register datasets, consent,
+ * request and approve. Used by the service tests; the end-to-end test and the demo can reuse it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { getAddress, hexlify, id, JsonRpcProvider, Network, randomBytes, Wallet, ZeroHash, type ContractTransactionResponse } from "ethers";
+import { deployLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
+import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto/ecies.js";
+import { keyCommitment } from "../../sdk/stream/commitment.js";
+import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
+import type { ConsentTerms } from "../../sdk/eip712.js";
+import { CustodianClient } from "../../sdk/custodian-client.js";
+import { createCustodian, type Custodian, type CustodianDeps } from "../../service/custodian.js";
+import { createLogger } from "../../service/internal/logger.js";
+import { openStore } from "../../service/store/open.js";
+import type { Store } from "../../service/store/store.js";
+import { startLocalChain, type LocalChain } from "./local-chain.js";
+
+export const DAY = 86_400;
+export const HOUR = 3_600;
+
+export const DEVICE = { insurer: id("insurer/laptop-1"), lender: id("lender/server-1") } as const;
+
+/** Formal grants only (no temporary stage): provider + one supervisor. */
+export const FORMAL_ONLY = { requireProvider: true, supervisorQuorum: 1, maxTemporary: 0, maxFormal: 30 * DAY };
+/** A temporary grant after the provider's approval, upgraded to formal by the supervisor. */
+export const WITH_TEMPORARY = { requireProvider: true, supervisorQuorum: 1, maxTemporary: HOUR, maxFormal: 30 * DAY };
+
+export interface RunningCustodian {
+  custodian: Custodian;
+  store: Store;
+  url: string;
+  client: CustodianClient;
+  provider: JsonRpcProvider;
+  stop(): Promise<void>;
+}
+
+export interface Dataset {
+  datasetId: bigint;
+  version: number;
+  dek: Uint8Array;
+  ciphertextSha256: string;
+}
+
+export function fastProvider(url: string, chainId = 31337n): JsonRpcProvider {
+  return new JsonRpcProvider(url, Network.from(chainId), { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+}
+
+async function mined(tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionResponse> {
+  const t = await tx;
+  await t.wait();
+  return t;
+}
+
+export async function createWorld() {
+  const chain: LocalChain = await startLocalChain();
+  const provider = fastProvider(chain.url);
+  const w = (i: number) => new Wallet(chain.accounts[i]!, provider);
+  const [admin, sup, custodianAccount, bank, insurer, lender, ana, mallory] = [0, 1, 2, 3, 4, 5, 6, 7].map(w) as [
+    Wallet, Wallet, Wallet, Wallet, Wallet, Wallet, Wallet, Wallet,
+  ];
+  const { ledger: deployed, deployment } = await deployLedger(admin, { supervisors: [sup.address], custodian: custodianAccount.address });
+  const ledger = deployed as Sealshare;
+  const as = (x: Wallet) => ledger.connect(x) as Sealshare;
+
+  for (const m of [bank, insurer, lender]) await mined(as(sup).registerMember(m.address, id(`kyc/${m.address}`), "https://example.org/m.json"));
+  const deviceKeys: Record<"insurer" | "lender", EncryptionKeyPair> = {
+    insurer: generateEncryptionKeyPair(),
+    lender: generateEncryptionKeyPair(),
+  };
+  await mined(as(insurer).publishEncryptionKey(DEVICE.insurer, deviceKeys.insurer.publicKey));
+  await mined(as(lender).publishEncryptionKey(DEVICE.lender, deviceKeys.lender.publicKey));
+
+  const secrets = {
+    eciesKey: generateEncryptionKeyPair().privateKey,
+    masterKey: new Uint8Array(randomBytes(32)),
+  };
+  const tmp = mkdtempSync(join(tmpdir(), "sealshare-custodian-"));
+  const dbPath = join(tmp, "custodian.db");
+  const logLines: string[] = [];
+  const logSink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logLines.push(chunk.toString());
+      cb();
+    },
+  });
+
+  async function chainNow(): Promise<number> {
+    return (await provider.getBlock("latest"))!.timestamp;
+  }
+
+  /**
+   * Starts a custodian in-process on a free port, on the world's database file (or `opts.db`).
+   * Receipts default to `single` here (the custodian tests read KeyReleased events); the
+   * release tests pass `receipts: { mode: "batch" }`.
+   */
+  async function startCustodian(opts: Partial<Pick<CustodianDeps, "receipts" | "confirmations" | "release" | "tx" | "sync" | "api">> & { db?: string } = {}): Promise<RunningCustodian> {
+    const cProvider = fastProvider(chain.url);
+    const store = await openStore(opts.db ?? dbPath, { chainId: deployment.chainId, ledger: getAddress(deployment.ledger), startBlock: deployment.deployBlock });
+    const custodian = createCustodian({
+      receipts: { mode: "single" },
+      ...opts,
+      provider: cProvider,
+      signer: new Wallet(chain.accounts[2]!, cProvider),
+      deployment,
+      eciesPrivateKey: secrets.eciesKey,
+      masterKey: secrets.masterKey,
+      store,
+      log: createLogger({ level: "debug", destination: logSink }),
+      pollMs: 50,
+      startupTimeoutMs: 10_000,
+    });
+    await custodian.start();
+    const { url } = await custodian.listen(0, "127.0.0.1");
+    const client = new CustodianClient(url, { chainId: deployment.chainId, ledger: deployment.ledger });
+    return {
+      custodian,
+      store,
+      url,
+      client,
+      provider: cProvider,
+      async stop() {
+        await custodian.stop();
+        await store.close();
+        cProvider.destroy();
+      },
+    };
+  }
+
+  /** Bank registers a dataset about Ana with a fresh DEK and the matching commitment. */
+  const deks: Uint8Array[] = [];
+  async function registerDataset(policy = FORMAL_ONLY): Promise<Dataset> {
+    const dek = new Uint8Array(randomBytes(32));
+    deks.push(dek);
+    const ciphertextSha256 = hexlify(randomBytes(32));
+    const tx = await mined(
+      as(bank).registerDataset(ana.address, Category.Deposit, policy, ZeroHash, {
+        ciphertextSha256,
+        merkleRoot: hexlify(randomBytes(32)),
+        keyCommitment: keyCommitment(dek, ciphertextSha256),
+        size: 1234n,
+        formatId: id("sealshare-stream-v1/ndjson"),
+        storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
+      }),
+    );
+    const receipt = await tx.wait();
+    for (const l of receipt!.logs) {
+      const p = ledger.interface.parseLog(l);
+      if (p?.name === "DatasetRegistered") return { datasetId: p.args.datasetId as bigint, version: 1, dek, ciphertextSha256 };
+    }
+    throw new Error("no DatasetRegistered log");
+  }
+
+  /** Ana consents (by transaction) to `requester` for `datasetId`, underwriting, 30 days. */
+  async function consent(datasetId: bigint, requester: Wallet = insurer): Promise<{ terms: ConsentTerms; consentId: string }> {
+    const now = BigInt(await chainNow());
+    const terms: ConsentTerms = {
+      subject: ana.address,
+      requester: requester.address,
+      datasetId,
+      category: Category.Deposit,
+      purpose: Purpose.underwriting,
+      maxKind: GrantKind.Formal,
+      expiresAt: now + BigInt(30 * DAY),
+      receiptHash: id("consent receipt"),
+      nonce: hexlify(randomBytes(32)),
+      deadline: now + BigInt(HOUR),
+    };
+    await mined(as(ana).giveConsent(terms));
+    return { terms, consentId: await ledger.consentId(terms) };
+  }
+
+  /** `requester` asks for `datasetId` under `terms`; returns the request id. */
+  async function request(
+    terms: ConsentTerms,
+    datasetId: bigint,
+    opts: { requester?: Wallet; device?: string; duration?: number; kind?: number } = {},
+  ): Promise<bigint> {
+    const requester = opts.requester ?? insurer;
+    const tx = await mined(
+      as(requester).requestAccess(
+        {
+          datasetId,
+          version: 0,
+          purpose: Purpose.underwriting,
+          kind: opts.kind ?? GrantKind.Formal,
+          duration: opts.duration ?? 7 * DAY,
+          deviceId: opts.device ?? DEVICE.insurer,
+        },
+        terms,
+      ),
+    );
+    const receipt = await tx.wait();
+    for (const l of receipt!.logs) {
+      const p = ledger.interface.parseLog(l);
+      if (p?.name === "AccessRequested") return p.args.requestId as bigint;
+    }
+    throw new Error("no AccessRequested log");
+  }
+
+  async function approveByProvider(requestId: bigint) {
+    await mined(as(bank).approveAsProvider(requestId));
+  }
+  async function approveBySupervisor(requestId: bigint) {
+    await mined(as(sup).approveAsSupervisor(requestId));
+  }
+
+  /** A whole share up to the formal grant: dataset consent, request, both approvals. */
+  async function grantedRequest(ds: Dataset, opts: { duration?: number } = {}): Promise<{ requestId: bigint; consentId: string }> {
+    const { terms, consentId } = await consent(ds.datasetId);
+    const requestId = await request(terms, ds.datasetId, opts);
+    await approveByProvider(requestId);
+    await approveBySupervisor(requestId);
+    return { requestId, consentId };
+  }
+
+  /** KeyReleased logs of a request. */
+  async function keyReleasedLogs(requestId: bigint) {
+    const logs = await ledger.queryFilter(ledger.filters.KeyReleased(requestId), deployment.deployBlock);
+    return logs.map((l) => ({ kind: Number(l.args.kind), envelopeHash: l.args.envelopeHash, requester: l.args.requester, datasetId: l.args.datasetId }));
+  }
+
+  async function close() {
+    provider.destroy();
+    await chain.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  return {
+    chain,
+    provider,
+    ledger,
+    deployment: deployment as Deployment,
+    accounts: { admin, sup, custodian: custodianAccount, bank, insurer, lender, ana, mallory },
+    as,
+    deviceKeys,
+    secrets,
+    dbPath,
+    logLines,
+    /** Every DEK registered so far (to check none leaks into logs). */
+    deks,
+    chainNow,
+    startCustodian,
+    registerDataset,
+    consent,
+    request,
+    approveByProvider,
+    approveBySupervisor,
+    grantedRequest,
+    keyReleasedLogs,
+    close,
+  };
+}
+
+export type World = Awaited<ReturnType<typeof createWorld>>;
+
+/** Polls `fn` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Checks the implementation against the committed test vectors in test/vectors/stream-v1.json,
+ * which other implementations (the browser client, auditors' tools) can use too.
+ *
+ * To regenerate after an intentional format change — which also needs a new version byte — run
+ * with SEALSHARE_WRITE_VECTORS=1. The independent reference decoder below is what keeps
+ * regenerated vectors honest.
+ */
+import { expect } from "chai";
+import { readFile, writeFile } from "node:fs/promises";
+import {
+  chunkDigestsOf,
+  decryptStream,
+  encryptStream,
+  fromHex,
+  keyCommitment,
+  toHex,
+  type Hex,
+  type StreamSummary,
+} from "../../sdk/stream/index.js";
+import { hex, referenceDecrypt, referenceEncrypt, rfc9162Root, sha256, splitSegments } from "./helpers/reference.js";
+import { collect } from "./helpers/streams.js";
+
+const VECTORS_PATH = new URL("../vectors/stream-v1.json", import.meta.url);
+
+interface Vector extends StreamSummary {
+  name: string;
+  plaintext: Hex;
+  ciphertext: Hex;
+  chunkDigests: Hex[];
+  keyCommitment: Hex;
+}
+
+interface VectorFile {
+  format: string;
+  description: string;
+  key: Hex;
+  fileId: Hex;
+  noncePrefix: Hex;
+  vectors: Vector[];
+}
+
+// Fixed inputs. The plaintexts cover: empty, shorter than, equal to and one over a chunk, a whole
+// number of chunks (no empty trailing chunk), and 5 chunks (a Merkle node gets promoted).
+const KEY = fromHex(`0x${"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}`, 32);
+const FILE_ID = fromHex("0xa0a1a2a3a4a5a6a7a8a9aaabacadaeaf", 16);
+const NONCE_PREFIX = fromHex("0xb0b1b2b3b4b5b6", 7);
+const pattern = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff));
+const CASES: { name: string; chunkSize: number; plaintext: Buffer }[] = [
+  { name: "empty", chunkSize: 64, plaintext: Buffer.alloc(0) },
+  { name: "one byte", chunkSize: 64, plaintext: Buffer.from("S") },
+  { name: "one byte short of a chunk", chunkSize: 64, plaintext: pattern(63) },
+  { name: "exactly one chunk", chunkSize: 64, plaintext: pattern(64) },
+  { name: "one byte over a chunk", chunkSize: 64, plaintext: pattern(65) },
+  { name: "four whole chunks", chunkSize: 64, plaintext: pattern(256) },
+  { name: "five chunks, last partial", chunkSize: 64, plaintext: pattern(300) },
+  { name: "text with the default chunk size", chunkSize: 1048576, plaintext: Buffer.from("Sealshare test vector: statement 2024-Q4\n") },
+];
+
+async function generate(): Promise<VectorFile> {
+  const vectors: Vector[] = [];
+  for (const c of CASES) {
+    const { ciphertext, result } = encryptStream(c.plaintext, KEY, { chunkSize: c.chunkSize, fileId: FILE_ID, noncePrefix: NONCE_PREFIX });
+    const bytes = await collect(ciphertext);
+    const summary = await result;
+    vectors.push({
+      name: c.name,
+      plaintext: toHex(c.plaintext),
+      ciphertext: toHex(bytes),
+      ...summary,
+      chunkDigests: splitSegments(bytes).map((segment) => hex(sha256(segment))),
+      keyCommitment: keyCommitment(KEY, summary.ciphertextSha256),
+    });
+  }
+  return {
+    format: "sealshare-stream-v1",
+    description: "Sealshare stream format v1 test vectors; see docs/FORMAT.md. All byte strings are 0x hex; fileId and noncePrefix are fixed here only so outputs are reproducible.",
+    key: toHex(KEY),
+    fileId: toHex(FILE_ID),
+    noncePrefix: toHex(NONCE_PREFIX),
+    vectors,
+  };
+}
+
+describe("stream format v1: committed test vectors", () => {
+  let file: VectorFile;
+  before(async () => {
+    if (process.env.SEALSHARE_WRITE_VECTORS === "1") {
+      await writeFile(VECTORS_PATH, `${JSON.stringify(await generate(), null, 2)}\n`);
+    }
+    file = JSON.parse(await readFile(VECTORS_PATH, "utf8")) as VectorFile;
+  });
+
+  it("holds one vector per case, with the fixed key, file id and nonce prefix", () => {
+    expect(file.format).to.equal("sealshare-stream-v1");
+    expect(file.vectors.map((v) => v.name)).to.deep.equal(CASES.map((c) => c.name));
+    expect([file.key, file.fileId, file.noncePrefix]).to.deep.equal([toHex(KEY), toHex(FILE_ID), toHex(NONCE_PREFIX)]);
+  });
+
+  it("reproduces every vector's ciphertext, hashes, sizes and key commitment exactly", async () => {
+    expect(await generate()).to.deep.equal(file);
+  });
+
+  it("decrypts every vector's ciphertext back to its plaintext and summary", async () => {
+    for (const v of file.vectors) {
+      const { plaintext, result } = decryptStream(fromHex(v.ciphertext, (v.ciphertext.length - 2) / 2), KEY);
+      expect(toHex(await collect(plaintext)), v.name).to.equal(v.plaintext);
+      const { ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize } = v;
+      expect(await result, v.name).to.deep.equal({ ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize });
+    }
+  });
+
+  it("agrees with an independent encoder and decoder written from the spec with createCipheriv and hkdfSync", () => {
+    for (const v of file.vectors) {
+      const plaintext = Buffer.from(v.plaintext.slice(2), "hex");
+      const ciphertext = Buffer.from(v.ciphertext.slice(2), "hex");
+      expect(toHex(referenceEncrypt(plaintext, KEY, FILE_ID, NONCE_PREFIX, v.chunkSize)), v.name).to.equal(v.ciphertext);
+      expect(toHex(referenceDecrypt(ciphertext, KEY)), v.name).to.equal(v.plaintext);
+      expect(hex(sha256(ciphertext)), v.name).to.equal(v.ciphertextSha256);
+    }
+  });
+
+  it("lists chunk digests that hash to the committed Merkle root under RFC 9162", async () => {
+    for (const v of file.vectors) {
+      const leaves = v.chunkDigests.map((d) => fromHex(d, 32));
+      expect(leaves).to.have.length(v.chunkCount);
+      expect(hex(rfc9162Root(leaves)), v.name).to.equal(v.merkleRoot);
+      const { leaves: fromStream } = await chunkDigestsOf(fromHex(v.ciphertext, (v.ciphertext.length - 2) / 2));
+      expect(fromStream.map(toHex), v.name).to.deep.equal(v.chunkDigests);
+    }
+  });
+});
