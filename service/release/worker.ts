@@ -12,6 +12,11 @@
  *    all of the round's checks in flight together (bounded; ethers batches them into JSON-RPC
  *    batch requests) — so what is released is what the final chain says, never a block that
  *    may still be orphaned;
+ *  - and AT THE HEAD (blockTag = latest), in the same batch: the store's finalized block can lag
+ *    the chain (backfill after a restart, a gap fetched in several runs), and a revocation in a
+ *    block the follower has not ingested yet is invisible to the stored-void rule above. A grant
+ *    valid at the finalized block but not at the head is deferred, never refused (the voiding
+ *    block may still be orphaned): once the void is final, the finalized check refuses it;
  *  - then either defers it (paused / not granted yet / RPC failure: retry with back-off; no key
  *    deposited yet: `waiting-key`, a deposit wakes it), closes it (`refused` with the
  *    GrantInvalidReason: Expired, Revoked, ConsentRevoked, ConsentExpired, RequesterSuspended,
@@ -135,8 +140,13 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
       else toCheck.push(job);
     }
 
-    // 2. Re-check at the finalized block, all in flight together.
-    const checks = await mapBounded(toCheck, concurrency, (job) => ledger.isGrantValid(BigInt(job.requestId), { blockTag: finalized }));
+    // 2. Re-check at the finalized block and at the head, all in flight together.
+    const checks = await mapBounded(toCheck, concurrency, (job) =>
+      Promise.all([
+        ledger.isGrantValid(BigInt(job.requestId), { blockTag: finalized }),
+        ledger.isGrantValid(BigInt(job.requestId), { blockTag: "latest" }),
+      ]),
+    );
     const ready: { job: ReleaseJob; gv: GrantView }[] = [];
     toCheck.forEach((job, i) => {
       const c = checks[i]!;
@@ -145,12 +155,18 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         log[retryable ? "warn" : "error"]({ requestId: job.requestId, kind: job.kind, err: c.reason }, "grant re-check failed; will retry");
         return defer(job, "pending", retryable ? "rpc-unavailable" : "error", retryAt(job.attempts), "deferred");
       }
-      const gv = c.value;
+      const [gv, atHead] = c.value;
       if (!gv.valid) {
         const reason = GrantInvalidReason[Number(gv.reason)] ?? `reason#${gv.reason}`;
         if (TRANSIENT_REASONS.has(reason)) return defer(job, "pending", reason, retryAt(job.attempts), "deferred");
         log.info({ requestId: job.requestId, kind: job.kind, reason }, "release refused: the grant is not valid on chain");
         return close(job, "refused", reason);
+      }
+      if (!atHead.valid) {
+        // Voided in a block after the finalized one that the follower may not have ingested yet.
+        const reason = GrantInvalidReason[Number(atHead.reason)] ?? `reason#${atHead.reason}`;
+        log.info({ requestId: job.requestId, kind: job.kind, reason }, "release held: the grant is voided at the head, not final yet");
+        return defer(job, "pending", `voided-at-head:${reason}`, deps.now() + 1, "deferred");
       }
       const kind = Number(gv.kind);
       if (kind > job.kind) return close(job, "superseded", `upgraded to kind ${kind}`);

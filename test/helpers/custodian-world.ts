@@ -99,12 +99,19 @@ export async function createWorld() {
    * Receipts default to `single` here (the custodian tests read KeyReleased events); the
    * release tests pass `receipts: { mode: "batch" }`.
    */
-  async function startCustodian(opts: Partial<Pick<CustodianDeps, "receipts" | "confirmations" | "release" | "tx" | "sync" | "api">> & { db?: string } = {}): Promise<RunningCustodian> {
+  async function startCustodian(
+    opts: Partial<Pick<CustodianDeps, "receipts" | "confirmations" | "release" | "tx" | "sync" | "api" | "maxBlockRange">> & {
+      db?: string;
+      /** false: no follower/worker loops — the test steps `custodian.follower` and `custodian.worker` itself. */
+      loops?: boolean;
+    } = {},
+  ): Promise<RunningCustodian> {
+    const { loops = true, db, ...custodianOpts } = opts;
     const cProvider = fastProvider(chain.url);
-    const store = await openStore(opts.db ?? dbPath, { chainId: deployment.chainId, ledger: getAddress(deployment.ledger), startBlock: deployment.deployBlock });
+    const store = await openStore(db ?? dbPath, { chainId: deployment.chainId, ledger: getAddress(deployment.ledger), startBlock: deployment.deployBlock });
     const custodian = createCustodian({
       receipts: { mode: "single" },
-      ...opts,
+      ...custodianOpts,
       provider: cProvider,
       signer: new Wallet(chain.accounts[2]!, cProvider),
       deployment,
@@ -115,7 +122,7 @@ export async function createWorld() {
       pollMs: 50,
       startupTimeoutMs: 10_000,
     });
-    await custodian.start();
+    if (loops) await custodian.start();
     const { url } = await custodian.listen(0, "127.0.0.1");
     const client = new CustodianClient(url, { chainId: deployment.chainId, ledger: deployment.ledger });
     return {

@@ -211,6 +211,52 @@ describe("release and batched receipts (real chain)", function () {
     });
   });
 
+  describe("while the store lags the chain (restart, backfill in small ranges)", function () {
+    it("holds back a grant revoked in a block the follower has not ingested yet, then refuses it", async function () {
+      await svc.stop();
+      svc = await world.startCustodian({ receipts: TIMED, confirmations: 2, db: join(tmp, "deep.db") });
+      const ds = await depositedDataset();
+      await svc.stop(); // what follows happens while the custodian is down
+      const { requestId } = await world.grantedRequest(ds); // grant at G
+      const receipt = await (await world.as(world.accounts.sup).revokeGrant(requestId, 9)).wait(); // revoked at G+1
+      const grantBlock = receipt!.blockNumber - 1;
+      for (let i = 0; i < 4; i++) await world.provider.send("evm_mine", []); // G+1 is final on chain too
+
+      // Restarted without its loops: the test steps ingestion one block per range and stops it
+      // right after G, so the store's finalized block is G and the revocation is not ingested.
+      svc = await world.startCustodian({
+        receipts: TIMED,
+        confirmations: 2,
+        db: join(tmp, "deep.db"),
+        loops: false,
+        maxBlockRange: 1,
+        sync: { concurrency: 1, keepHeaders: 0 },
+      });
+      for (let guard = 0; (await svc.store.syncState()).tip.blockNumber < grantBlock; guard++) {
+        expect(guard, "the follower does not reach the grant's block").to.be.lessThan(50);
+        await svc.custodian.follower.step();
+      }
+      const state = await svc.store.syncState();
+      expect([state.tip.blockNumber, state.finalized]).to.deep.equal([grantBlock, grantBlock]);
+      expect((await world.ledger.isGrantValid(requestId, { blockTag: state.finalized })).valid).to.equal(true);
+      expect((await svc.store.releases(requestId.toString())).map((r) => r.status)).to.deep.equal(["pending"]); // due now
+
+      await svc.custodian.worker.round();
+      const held = (await svc.store.releases(requestId.toString()))[0]!;
+      expect([held.status, held.reason, held.envelope]).to.deep.equal(["pending", "voided-at-head:Revoked", null]);
+
+      // Once ingestion catches up, the final revocation refuses it with the chain's reason.
+      for (let guard = 0; (await svc.custodian.follower.step()).kind !== "caught-up"; guard++) {
+        expect(guard, "the follower does not catch up").to.be.lessThan(50);
+      }
+      await svc.store.deferRelease(requestId.toString(), held.kind, "pending", "retry now", 0); // skip the 1 s wait
+      await svc.custodian.worker.round();
+      const rows = await svc.store.releases(requestId.toString());
+      expect(rows.map((r) => [r.status, r.reason, r.envelope])).to.deep.equal([["refused", "Revoked", null]]);
+      expect(await world.keyReleasedLogs(requestId)).to.deep.equal([]);
+    });
+  });
+
   describe("transaction submitter", function () {
     it("replaces a transaction not mined in time with +12.5% fees, and rebroadcasts one dropped from the pool", async function () {
       await svc.stop();

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getAddress, hexlify, randomBytes } from "ethers";
-import { writeDeployment } from "../../sdk/contracts.js";
+import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { GrantKind } from "../../sdk/vocabulary.js";
 import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
@@ -131,13 +131,10 @@ describe("faults (a): reorgs under a running custodian process", function () {
 describe("faults (b): SIGKILL at random points, with reorgs", function () {
   this.timeout(LONG ? 3_600_000 : 600_000);
 
-  // KNOWN DEFECT, skipped so main can land (see the closing note of 2026-11-23 and issue 4):
-  // in one of three full runs a grant revoked one block after it was granted (inside the
-  // confirmation window) was released after a SIGKILL + restart. Likely cause: during backfill the
-  // worker re-checks at the store's finalized block while the range holding the revocation is not
-  // ingested yet, so the "unfinal void holds the release" rule cannot see it. Fix: release only
-  // once ingestion has caught up with the head (live mode), then re-enable this test.
-  it.skip(`every valid grant ends with exactly one envelope and one sealed receipt; nothing else is released (${LONG ? "long" : "short"} form)`, async function () {
+  // A grant revoked one block after it was granted (inside the confirmation window) must never be
+  // released, even when the custodian restarts and ingests that window in several steps: the
+  // worker re-checks each grant at the head as well as at the finalized block (release/worker.ts).
+  it(`every valid grant ends with exactly one envelope and one sealed receipt; nothing else is released (${LONG ? "long" : "short"} form)`, async function () {
     const lines: string[] = [];
     const report = await runFaults({
       cycles: LONG ? 30 : 5,
