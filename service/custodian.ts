@@ -36,6 +36,7 @@ import { createHttpApp } from "./http/app.js";
 import { apiOptions, type ApiOptions } from "./http/config.js";
 import { createSessionService, nonceSecretFrom } from "./http/siwe.js";
 import { createEventBus, type EventBus } from "./internal/bus.js";
+import type { EventRelay } from "./internal/bus-relay.js";
 import { createHealthMonitor, type HealthMonitor } from "./internal/health.js";
 import { createMetrics, type Metrics } from "./internal/metrics.js";
 import { observeStore } from "./internal/observe.js";
@@ -74,6 +75,8 @@ export interface CustodianDeps {
   sync?: { concurrency?: number; keepHeaders?: number };
   /** How often a replica tries to take leadership (default 1000 ms; PostgreSQL stores only). */
   leaderPollMs?: number;
+  /** Carries server-sent events between replicas (PostgreSQL LISTEN/NOTIFY; ./internal/bus-relay.ts). */
+  eventRelay?: EventRelay;
 }
 
 export interface Custodian {
@@ -279,6 +282,11 @@ export function createCustodian(deps: CustodianDeps): Custodian {
         log.warn({ err, retryInMs: delay }, "startup: RPC endpoint unavailable, retrying");
         await sleep(delay, shutdown.signal);
       }
+    }
+    if (deps.eventRelay) {
+      const relay = deps.eventRelay;
+      await relay.start(bus);
+      shutdown.onShutdown("event relay", () => relay.close());
     }
     loops.push(leaderLoop(shutdown.signal), health.run(shutdown.signal, api.readiness.probeEveryMs));
     shutdown.onShutdown("loops", async () => {

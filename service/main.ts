@@ -13,13 +13,14 @@
  */
 import { FetchRequest, getAddress, getBytes, JsonRpcProvider, Network, Wallet } from "ethers";
 import { pino } from "pino";
-import { readDeployment } from "../sdk/contracts.js";
+import { readDeployment } from "../sdk/deployment-file.js";
 import { createCustodian } from "./custodian.js";
 import { loadConfig } from "./internal/config.js";
 import { FatalError } from "./internal/errors.js";
 import { createLogger, serializeError } from "./internal/logger.js";
 import { readKeystore } from "./internal/keystore.js";
-import { openStore } from "./store/open.js";
+import { isPostgresUrl, openStore } from "./store/open.js";
+import { createPgEventRelay } from "./internal/bus-relay.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -60,6 +61,10 @@ async function main(): Promise<void> {
     release: { batchSize: config.releaseBatch, concurrency: config.releaseConcurrency },
     sync: { concurrency: config.syncConcurrency, keepHeaders: config.keepHeaders },
     leaderPollMs: config.leaderPollMs,
+    // Replicas share one PostgreSQL: carry server-sent events from the leader to all of them.
+    eventRelay: isPostgresUrl(config.dbPath)
+      ? createPgEventRelay({ connectionString: config.dbPath, chainId: deployment.chainId, ledger: getAddress(deployment.ledger), log: log.child({ stage: "relay" }) })
+      : undefined,
   });
 
   let stopping = false;

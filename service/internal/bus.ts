@@ -13,7 +13,8 @@
  * (clients de-duplicate by request id and kind); a `grant` is published when its event is
  * ingested, before the confirmation depth (a reorg may still orphan it), while a `release` only
  * follows a final grant. The source of truth stays the grant-status route. Several replicas:
- * only the ingesting one (the leader) publishes; see docs/OPERATIONS.md §4.
+ * only the ingesting one (the leader) publishes, and ./bus-relay.ts carries its events to the
+ * others over PostgreSQL LISTEN/NOTIFY; see docs/OPERATIONS.md §4.
  */
 import { randomBytes } from "node:crypto";
 

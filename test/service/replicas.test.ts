@@ -2,7 +2,8 @@
  * Several custodian replicas on one PostgreSQL database, as real processes (service/main.ts with
  * SEALSHARE_DB=postgres://…) against a real `hardhat node`: exactly one leads (ingests, releases,
  * seals), all serve HTTP reads; SIGKILLing the leader hands leadership to another replica within
- * seconds, and releasing goes on. Skipped, with a printed reason, when PostgreSQL is unreachable.
+ * seconds, and releasing goes on; a requester's event stream on a replica that does not lead gets
+ * the leader's events (LISTEN/NOTIFY). Skipped, with a printed reason, when PostgreSQL is unreachable.
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,11 +11,12 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hexlify } from "ethers";
-import { writeDeployment } from "../../sdk/contracts.js";
+import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
 import { createWorld, eventually, type World } from "../helpers/custodian-world.js";
 import { createTestDatabase, pgOrSkip, type TestDatabase } from "../helpers/pg.js";
+import { openStream, siweSession, type SseEvent } from "../helpers/sse-client.js";
 
 describe("replicas on PostgreSQL (real processes)", function () {
   this.timeout(300_000);
@@ -22,6 +24,7 @@ describe("replicas on PostgreSQL (real processes)", function () {
   let db: TestDatabase | undefined;
   let tmp: string | undefined;
   const procs: CustodianProcess[] = [];
+  const streams: { close(): void }[] = [];
 
   before(async function () {
     if (!(await pgOrSkip(this, "the replica tests"))) return;
@@ -31,6 +34,7 @@ describe("replicas on PostgreSQL (real processes)", function () {
   });
 
   after(async function () {
+    for (const s of streams) s.close();
     for (const p of procs) await p.stop("SIGKILL").catch(() => undefined);
     await world?.close();
     await db?.drop();
@@ -39,7 +43,7 @@ describe("replicas on PostgreSQL (real processes)", function () {
 
   const leading = async (p: CustodianProcess) => (await readFile(p.logPath, "utf8").catch(() => "")).includes('"msg":"leading: ingesting');
 
-  it("one replica leads, all serve; killing the leader hands over within seconds and releasing goes on", async function () {
+  it("one replica leads, all serve (events too); killing the leader hands over within seconds and releasing goes on", async function () {
     const w = world!;
     const deploymentPath = join(tmp!, "deployment.json");
     await writeDeployment(deploymentPath, w.deployment);
@@ -70,10 +74,20 @@ describe("replicas on PostgreSQL (real processes)", function () {
     expect(leaders.filter(Boolean)).to.have.length(1); // still exactly one
     const leaderIndex = leaders.indexOf(true);
 
+    // The insurer follows its requests on a replica that does not lead: events reach it from
+    // the leader over PostgreSQL LISTEN/NOTIFY (service/internal/bus-relay.ts).
+    const follower = procs[(leaderIndex + 2) % 3]!;
+    const events = openStream(`${follower.url}/v1/events`, { authorization: `Bearer ${await siweSession(follower.url, w.accounts.insurer)}` });
+    streams.push(events);
+    expect(await events.ready).to.equal(200);
+
     // A share through the leader's store: deposit at one replica, fetch from each.
     const ds = await w.registerDataset();
     await clients[(leaderIndex + 1) % 3]!.depositKey(w.accounts.bank, { datasetId: ds.datasetId, version: 1, dek: ds.dek, custodianKey: encryptionKey });
     const first = await w.grantedRequest(ds);
+    const about = (type: string) => (e: SseEvent) => e.event === type && (JSON.parse(e.data) as { requestId: string }).requestId === first.requestId.toString();
+    expect(JSON.parse((await events.next(about("grant"), 60_000)).data)).to.include({ type: "grant", requester: w.accounts.insurer.address, kind: 2 });
+    expect(JSON.parse((await events.next(about("release"), 60_000)).data)).to.include({ type: "release", status: "released", kind: 2 });
     for (const c of clients) {
       const env = await eventually(async () => {
         const r = await c.fetchEnvelope(w.accounts.insurer, first.requestId);
