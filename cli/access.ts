@@ -4,6 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { requestAccess } from "../sdk/actions/request-access.js";
+import { advanceRequest } from "../sdk/actions/advance-request.js";
 import { approveRequest } from "../sdk/actions/approve-request.js";
 import { rejectRequest } from "../sdk/actions/reject-request.js";
 import { revokeGrant } from "../sdk/actions/revoke-grant.js";
@@ -28,7 +29,7 @@ async function roleFor(ctx: SealshareContext, requestId: bigint): Promise<"provi
 const grantLine = (g: { kind: number; expiresAt: number } | undefined) => (g ? `  GRANTED: ${kindName(g.kind)} until ${when(g.expiresAt)}` : undefined);
 
 export function accessCommand(): Command {
-  const cmd = new Command("access").description("access requests and grants: request, approve, reject, revoke, status");
+  const cmd = new Command("access").description("access requests and grants: request, approve, advance, reject, revoke, status");
 
   cmd
     .command("request")
@@ -77,6 +78,17 @@ export function accessCommand(): Command {
         const role = o.role ?? (await roleFor(ctx, id));
         const r = await approveRequest(ctx, { requestId: id, as: role });
         s.out.result(r, [`approved request #${r.requestId} as ${r.as} (supervisor approvals: ${r.supervisorApprovals})`, grantLine(r.granted), `  tx ${r.txHash}`]);
+      }),
+    );
+
+  cmd
+    .command("advance")
+    .description("re-apply the grant rules to an open request (anyone): for approvals given before an on-demand version was published, or a supervisor re-granted its role")
+    .argument("<requestId>", "the request", parseId)
+    .action(
+      action<Record<string, never>, [bigint]>(async (s, _o, requestId) => {
+        const r = await advanceRequest(await s.ctx(true), { requestId });
+        s.out.result(r, [`advanced request #${r.requestId}`, grantLine(r.granted), `  tx ${r.txHash}`]);
       }),
     );
 

@@ -36,6 +36,8 @@ export const LEDGER_ERROR_HINTS: Readonly<Record<string, string>> = {
   AccessNotApprover: "only the dataset's provider or a supervisor may do this",
   AccessNotRequester: "only the account that made the request records its usage",
   AccessNoVersion: "the dataset has no version yet; the provider must publish one first",
+  AccessNothingToAdvance: "nothing changed since the last approval: an approval, the version or the quorum is still missing",
+  DatasetsInvalidMinimum: "a category minimum may ask for at most 32 supervisors",
   ReceiptsNotGranted: "the request was never granted, so no key can be released for it",
   ReceiptsBatchExists: "a batch with this id is sealed already; use a fresh batch id",
   ReceiptsEmptyBatch: "a batch needs a non-zero root and count",

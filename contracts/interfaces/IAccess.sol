@@ -30,6 +30,8 @@ interface IAccess {
     error AccessAlreadyApproved(uint256 requestId, address approver);
     /// @notice `caller` may not approve, reject or revoke this request.
     error AccessNotApprover(uint256 requestId, address caller);
+    /// @notice {advanceRequest} found nothing to change: approvals, version or consent still missing.
+    error AccessNothingToAdvance(uint256 requestId);
     /// @notice Only the requester may record usage.
     error AccessNotRequester(uint256 requestId, address caller);
     /// @notice The dataset has no version to grant yet (on-demand dataset not extracted yet).
@@ -130,6 +132,14 @@ interface IAccess {
     /// @notice A supervisor approves; each supervisor counts once. May emit {AccessGranted}.
     /// @param requestId A pending request, or a temporary grant waiting to become formal.
     function approveAsSupervisor(uint256 requestId) external;
+
+    /// @notice Anyone re-applies the grant rules to an open request. Emits {AccessGranted} or reverts
+    ///         {AccessNothingToAdvance}. A grant is otherwise decided only inside an approval, so
+    ///         this is for what changed without one: the first version of an on-demand dataset
+    ///         was published after the approvals, a supervisor whose earlier approval counts again
+    ///         was re-granted the role, or a category minimum was lowered.
+    /// @param requestId A pending request, or a temporary grant waiting to become formal.
+    function advanceRequest(uint256 requestId) external;
 
     /// @notice The provider or a supervisor refuses a pending request. Emits {AccessRejected}.
     /// @param requestId A pending request.

@@ -17,6 +17,8 @@ interface IDatasets {
     error DatasetsPolicyBelowMinimum(uint8 category, Policy policy, CategoryMinimum minimum);
     /// @notice `category` is not a known Category.
     error DatasetsInvalidCategory(uint8 category);
+    /// @notice A category minimum asks for more supervisors than can exist (32).
+    error DatasetsInvalidMinimum(uint8 category, CategoryMinimum minimum);
     /// @notice `version` does not exist for `datasetId`.
     error DatasetsUnknownVersion(uint64 datasetId, uint32 version);
     /// @notice A version must carry a ciphertext hash, a key commitment and a non-zero size.

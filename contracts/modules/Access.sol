@@ -116,6 +116,16 @@ abstract contract Access is Datasets, Consents, IAccess {
     }
 
     /// @inheritdoc IAccess
+    function advanceRequest(uint256 requestId) external whenNotPaused {
+        RequestRecord storage r = _requireOpen(requestId);
+        DatasetRecord storage d = _requireDataset(r.datasetId);
+        if (d.retired) revert DatasetsRetired(r.datasetId);
+        RequestStatus before = r.status;
+        _advance(requestId, r, d);
+        if (r.status == before) revert AccessNothingToAdvance(requestId);
+    }
+
+    /// @inheritdoc IAccess
     function rejectRequest(uint256 requestId, uint16 reasonCode) external whenNotPaused {
         RequestRecord storage r = _requests[requestId];
         if (r.status != RequestStatus.Pending) revert AccessWrongStatus(requestId, uint8(r.status));

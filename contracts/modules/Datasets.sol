@@ -107,6 +107,8 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
         whenNotPaused
     {
         if (category > uint8(type(Category).max)) revert DatasetsInvalidCategory(category);
+        // A quorum no policy may reach would make the category ungrantable.
+        if (minimum.supervisorQuorum > MAX_SUPERVISORS) revert DatasetsInvalidMinimum(category, minimum);
         CategoryMinimum memory old = _categoryMinimum[category];
         _categoryMinimum[category] = minimum;
         emit CategoryMinimumChanged(category, old, minimum);

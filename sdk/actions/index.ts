@@ -33,6 +33,7 @@ export * from "./list-consents.js";
 // access
 export * from "./request-access.js";
 export * from "./approve-request.js";
+export * from "./advance-request.js";
 export * from "./reject-request.js";
 export * from "./revoke-grant.js";
 export * from "./get-request-status.js";

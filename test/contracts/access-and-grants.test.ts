@@ -984,6 +984,64 @@ describe("Access requests, approvals and grants", function () {
         .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
     });
 
+    it("a supervisor re-granted after the others approved: anyone advances the request, which no approver could", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 2 });
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId); // temporary
+      await w.ledger.connect(w.sup1).approveAsSupervisor(requestId);
+      await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, w.sup1.address);
+      await expect(w.ledger.connect(w.sup2).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup2.address, true, 1)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      await expect(w.ledger.connect(w.mallory).advanceRequest(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance")
+        .withArgs(requestId);
+      // sup1's approval counts again, but every current supervisor has approved already.
+      await w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, w.sup1.address);
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(2n);
+      for (const sup of [w.sup1, w.sup2]) {
+        await expect(w.ledger.connect(sup).approveAsSupervisor(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved");
+      }
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.mallory).advanceRequest(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
+      expect((await w.expectValid(requestId)).kind).to.equal(BigInt(GrantKind.Formal));
+      // Formal is final: nothing more to advance.
+      await expect(w.ledger.connect(w.mallory).advanceRequest(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Formal);
+    });
+
+    it("advanceRequest refuses an unknown request and one on a retired dataset, and applies every grant check", async function () {
+      const w = await load();
+      await expect(w.ledger.advanceRequest(99)).to.be.revertedWithCustomError(w.ledger, "AccessUnknownRequest").withArgs(99);
+      const { requestId, consentId } = await pending(w);
+      await w.ledger.connect(w.sup1).approveAsSupervisor(requestId); // waits for the provider
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: false, supervisorQuorum: 0 });
+      // The provider is no longer required by the category, but the dataset's own policy still asks for it.
+      await expect(w.ledger.advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, requireProvider: false });
+      await w.ledger.connect(w.ana).revokeConsent(consentId);
+      await expect(w.ledger.advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked").withArgs(consentId);
+      await w.ledger.connect(w.bank).retireDataset(w.datasetId);
+      await expect(w.ledger.advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "DatasetsRetired").withArgs(w.datasetId);
+    });
+
+    it("a category minimum above 32 supervisors is refused (no policy could meet it)", async function () {
+      const w = await load();
+      const minimum = { requireProvider: false, supervisorQuorum: 33 };
+      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum))
+        .to.be.revertedWithCustomError(w.ledger, "DatasetsInvalidMinimum")
+        .withArgs(Category.Deposit, [false, 33n]);
+      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: false, supervisorQuorum: 32 })).to.emit(
+        w.ledger,
+        "CategoryMinimumChanged",
+      );
+    });
+
     it("a grant already formal stays formal when an approving supervisor is revoked later", async function () {
       const w = await load();
       const { requestId } = await w.share();
@@ -1089,6 +1147,23 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(1))
         .to.emit(w.ledger, "AccessGranted")
         .withArgs(1, ds, w.insurer.address, GrantKind.Formal, t + DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("a supervisor who approved before the first version: once it is published, anyone advances the request", async function () {
+      const w = await load();
+      const open = { requireProvider: false, supervisorQuorum: 1, maxTemporary: 0, maxFormal: DAY };
+      await w.ledger.connect(w.bank).registerDataset(w.ana.address, Category.Stock, open, id("https://platform.example/ana"), NO_VERSION);
+      const ds = 3n;
+      const { terms } = await w.consent({ datasetId: ds, category: Category.Stock });
+      const requestId = await w.request(terms, { datasetId: ds });
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId)).to.not.emit(w.ledger, "AccessGranted"); // no version yet
+      await expect(w.ledger.connect(w.insurer).advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
+      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted on demand"));
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved");
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.insurer).advanceRequest(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, ds, w.insurer.address, GrantKind.Formal, t + DAY, 1, w.keys.insurer.keyId);
     });
   });
 
@@ -1216,6 +1291,7 @@ describe("Access requests, approvals and grants", function () {
         () => w.ledger.connect(w.insurer).requestAccessWithConsent(w.requestParams(), fresh, signature),
         () => w.ledger.connect(w.bank).approveAsProvider(requestId),
         () => w.ledger.connect(w.sup1).approveAsSupervisor(requestId),
+        () => w.ledger.connect(w.insurer).advanceRequest(requestId),
         () => w.ledger.connect(w.bank).rejectRequest(requestId, 1),
         () => w.ledger.connect(w.bank).revokeGrant(granted, 1),
         () => w.ledger.connect(w.insurer).recordUsage(granted, 1, id("x")),

@@ -33,6 +33,8 @@ const LEDGER_HINTS: Record<string, string> = {
   AccessAlreadyApproved: "You already approved this request; each approver counts once.",
   AccessNotApprover: "Your account may not approve, reject or revoke this request.",
   AccessNoVersion: "The dataset has no published version yet.",
+  AccessNothingToAdvance: "Nothing to advance yet: an approval or the data itself is still missing.",
+  DatasetsInvalidMinimum: "A category minimum can ask for at most 32 supervisors.",
   MembersNotActive: "This account is not an active member institution (not registered, or suspended).",
   MembersAlreadyRegistered: "This institution is already registered.",
   MembersNotSuspended: "This member is not suspended.",
