@@ -38,7 +38,8 @@ import { getAddress, hexlify, id, Interface, JsonRpcProvider, Network, randomByt
 import { BenchRequester__factory, type BenchRequester } from "../types/ethers-contracts/index.js";
 import { startCustodianProcess, type CustodianProcess } from "../scripts/lib/custodian-process.js";
 import { startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
-import { deployLedger, writeDeployment, type Deployment, type Sealshare } from "../sdk/contracts.js";
+import { deployLedger, type Deployment, type Sealshare } from "../sdk/contracts.js";
+import { writeDeployment } from "../sdk/deployment-file.js";
 import { generateEncryptionKeyPair } from "../sdk/crypto/ecies.js";
 import { CustodianClient } from "../sdk/custodian-client.js";
 import { custodianDomain, type ConsentTerms } from "../sdk/eip712.js";

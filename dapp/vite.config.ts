@@ -4,10 +4,9 @@
  *
  * Two things besides the defaults:
  *  - **browser guard**: the SDK is shared with Node, so a `node:` import sneaking onto the
- *    browser path would only show up as a runtime crash. The plugin fails the build instead,
- *    except for the known, reported cases in {@link NODE_STUBS}, which it replaces by a stub that
- *    throws if ever called (sdk/contracts.ts reads and writes deployment files with node:fs; the
- *    dapp only uses its `connectLedger`).
+ *    browser path would only show up as a runtime crash. The plugin fails the build instead.
+ *    The SDK keeps its Node-only parts in their own files (sdk/deployment-file.ts,
+ *    sdk/convert/records-file.ts, …), which the dapp never imports.
  *  - **dev config and proxy**: `/sealshare.config.json` is generated from the environment when
  *    it is set (see README "Dapp"), and `/custodian/*` and `/blobs/*` are proxied to the
  *    custodian and the blob server so the browser talks to one origin (the custodian does not
@@ -24,12 +23,6 @@ import { blobRoute } from "./dev/blob-route.js";
 const DAPP = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(DAPP, "..");
 
-/** node: imports allowed on the browser path, by importing file (relative to the repo root). */
-const NODE_STUBS: Record<string, string[]> = {
-  "sdk/contracts.ts": ["node:fs/promises", "node:path"],
-};
-const STUB_PREFIX = "\0sealshare-node-stub:";
-
 function browserGuard(): Plugin {
   return {
     name: "sealshare-browser-guard",
@@ -39,18 +32,7 @@ function browserGuard(): Plugin {
       const from = relative(ROOT, importer.split("?")[0]!);
       // Only our own code is policed; dependencies' builtin imports are Vite's usual business.
       if (!/^(sdk|dapp\/src|types)\//.test(from)) return null;
-      if (NODE_STUBS[from]?.includes(source)) return STUB_PREFIX + source;
-      this.error(`${from} imports "${source}", a Node module, on the browser path. Move the Node-only code out of that file or add a reported stub in dapp/vite.config.ts.`);
-    },
-    load(id) {
-      if (!id.startsWith(STUB_PREFIX)) return null;
-      const name = id.slice(STUB_PREFIX.length);
-      const names: Record<string, string[]> = {
-        "node:fs/promises": ["readFile", "writeFile", "mkdir"],
-        "node:path": ["dirname", "join", "resolve"],
-      };
-      const fn = `() => { throw new Error("${name} is not available in the browser"); }`;
-      return (names[name] ?? []).map((n) => `export const ${n} = ${fn};`).join("\n") + "\nexport default {};";
+      this.error(`${from} imports "${source}", a Node module, on the browser path. Move the Node-only code into a file of its own that the dapp does not import.`);
     },
   };
 }

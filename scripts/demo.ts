@@ -13,7 +13,8 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
-import { deployLedger, writeDeployment } from "../sdk/contracts.js";
+import { deployLedger } from "../sdk/contracts.js";
+import { writeDeployment } from "../sdk/deployment-file.js";
 import { startLocalChain } from "./lib/local-chain.js";
 import { startCustodianProcess, type CustodianProcess } from "./lib/custodian-process.js";
 import { playStory } from "./lib/story.js";

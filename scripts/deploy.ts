@@ -13,7 +13,8 @@
 import { readFile } from "node:fs/promises";
 import { network } from "hardhat";
 import SealshareModule from "../ignition/modules/Sealshare.js";
-import { writeDeployment, type Deployment } from "../sdk/contracts.js";
+import { type Deployment } from "../sdk/contracts.js";
+import { writeDeployment } from "../sdk/deployment-file.js";
 
 const paramsPath = process.env.SEALSHARE_IGNITION_PARAMS;
 const out = process.env.SEALSHARE_DEPLOYMENT_OUT;

@@ -23,7 +23,7 @@
  */
 import { getAddress, getBytes, hexlify, randomBytes } from "ethers";
 import { pathToFileURL } from "node:url";
-import { readDeployment } from "../sdk/contracts.js";
+import { readDeployment } from "../sdk/deployment-file.js";
 import { createKeyBox } from "../service/internal/at-rest.js";
 import { FatalError } from "../service/internal/errors.js";
 import { DEFAULT_KDF, readKeystore, writeKeystore, type KdfParams } from "../service/internal/keystore.js";

@@ -92,6 +92,8 @@ export interface CustodianProblem {
 
 /** Thrown for every non-success answer; `code` is the problem's stable code (e.g. "grant-revoked"). */
 export class CustodianError extends SealshareError {
+  // Spelled out: a minifier (the dapp's production build) renames classes, and callers recognise this error by name.
+  override name = "CustodianError";
   readonly status: number;
   readonly problem?: CustodianProblem;
 
@@ -158,14 +160,23 @@ export class CustodianClient {
    */
   async depositKey(signer: Signer, p: DepositKeyParams): Promise<DepositKeyResult> {
     const wrappedKey = hexlify(wrapKey(getBytes(p.custodianKey), p.dek));
+    return this.depositWrappedKey(signer, { datasetId: p.datasetId, version: p.version, wrappedKey });
+  }
+
+  /**
+   * Deposits a data key that was ECIES-wrapped to the custodian's key earlier (only the
+   * custodian can open it, so it may be kept on disk), with a fresh signature. The provider
+   * worker uses it to finish a deposit after a restart without ever storing the key in clear.
+   */
+  async depositWrappedKey(signer: Signer, p: { datasetId: bigint; version: number; wrappedKey: string }): Promise<DepositKeyResult> {
     const issuedAt = this.#now();
     const signature = await signer.signTypedData(this.domain, KEY_DEPOSIT_TYPES, {
       datasetId: p.datasetId,
       version: p.version,
-      wrappedKeyHash: keccak256(wrappedKey),
+      wrappedKeyHash: keccak256(p.wrappedKey),
       issuedAt,
     });
-    const body = { datasetId: p.datasetId.toString(), version: p.version, wrappedKey, issuedAt, signature };
+    const body = { datasetId: p.datasetId.toString(), version: p.version, wrappedKey: p.wrappedKey, issuedAt, signature };
     return (await this.#call("POST", "/v1/keys", body)).body as DepositKeyResult;
   }
 

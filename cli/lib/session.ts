@@ -6,7 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
-import { connectLedger, readDeployment, type Deployment, type Sealshare } from "../../sdk/contracts.js";
+import { connectLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
+import { readDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { SealshareError } from "../../sdk/errors.js";
 import { LocalBlobStore } from "../../sdk/blob/index.js";

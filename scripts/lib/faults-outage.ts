@@ -24,7 +24,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hexlify, type Wallet } from "ethers";
-import { writeDeployment } from "../../sdk/contracts.js";
+import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { createWorld, type World } from "../../test/helpers/custodian-world.js";

@@ -15,7 +15,7 @@
  */
 import { rm } from "node:fs/promises";
 import type { BlobStore } from "../blob/types.js";
-import { sniffFormat } from "../convert/records.js";
+import { sniffFormat } from "../convert/records-file.js";
 import { generateDataKey, keyCommitment, type Hex } from "../stream/index.js";
 import { encryptFileWithProgress, type ProgressFn } from "./files.js";
 

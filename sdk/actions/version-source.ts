@@ -5,7 +5,8 @@
  * action itself.
  */
 import type { BlobStore } from "../blob/types.js";
-import { formatIdOf, sniffFormat } from "../convert/records.js";
+import { formatIdOf } from "../convert/records.js";
+import { sniffFormat } from "../convert/records-file.js";
 import { SealshareError } from "../errors.js";
 import { generateDataKey, keyCommitment, verifyKeyCommitment, type Hex } from "../stream/index.js";
 import { ciphertextFacts, encryptToStore, type ProgressFn } from "./files.js";

@@ -16,7 +16,7 @@ import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { SealshareError } from "../../sdk/errors.js";
 import { receiptHash } from "../../sdk/consent/index.js";
 import { hashFile } from "../../sdk/stream/index.js";
-import { convertRecordsFile, readRecords } from "../../sdk/convert/records.js";
+import { convertRecordsFile, readRecords } from "../../sdk/convert/records-file.js";
 import { readTimeline } from "../../sdk/audit/timeline.js";
 import { filterTimeline } from "../../sdk/audit/filter.js";
 import { verifyLedger, type ReceiptProof } from "../../sdk/audit/verify.js";

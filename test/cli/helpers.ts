@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hexlify, JsonRpcProvider, Network, randomBytes, Wallet } from "ethers";
-import { deployLedger, writeDeployment, type Deployment, type Sealshare } from "../../sdk/contracts.js";
+import { deployLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
+import { writeDeployment } from "../../sdk/deployment-file.js";
 import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.js";
 import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
 

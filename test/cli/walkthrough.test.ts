@@ -11,7 +11,7 @@ import { readFile, stat } from "node:fs/promises";
 import { keccak256 } from "ethers";
 import { join } from "node:path";
 import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
-import { convertRecordsFile } from "../../sdk/convert/records.js";
+import { convertRecordsFile } from "../../sdk/convert/records-file.js";
 import { hashFile } from "../../sdk/stream/index.js";
 import { explain, startCliWorld, type CliWorld } from "./helpers.js";
 

@@ -2,8 +2,9 @@
  * The dapp in a real browser (Debian's Chromium, driven by playwright-core): every role acts
  * from its own page and its own injected wallet against a real `hardhat node`, the real custodian
  * process and the built dapp — the story of ../shared/SCENARIOS.md end to end, then its
- * refusals, then accessibility and storage checks. The cases share one world and run in order:
- * the refusals use what the story built.
+ * refusals (no consent, revoked consent, expired grant), then accessibility, narrow-screen and
+ * storage checks. The cases share one world and run in order: the refusals use what the story
+ * built. The supervisor's and provider's other decisions are in decisions.test.ts.
  *
  * Screenshots of each role's main page go to test-results/screenshots/ (not committed).
  */
@@ -13,10 +14,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { getAddress, hexlify, id, randomBytes, Wallet } from "ethers";
 import { connectLedger } from "../../sdk/contracts.js";
-import { deviceKeyDomain, DEVICE_KEY_STATEMENT, DEVICE_KEY_TYPES, keyPairFromSignature } from "../../dapp/src/lib/device-key.js";
+import { deriveEncryptionKey } from "../../sdk/crypto/wallet-key.js";
 import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
-import { a11yProblems, focusedOutline, storageDump, waitForText } from "./lib/page-checks.js";
-import { SCREENSHOTS, startWorld, type Role, type RoleName, type World } from "./lib/world.js";
+import { a11yProblems, focusedOutline, pageReady, ROLE_PAGES, storageDump, waitForText } from "./lib/page-checks.js";
+import { startWorld, type Role, type RoleName, type World } from "./lib/world.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 /** SEALSHARE_DAPP_TIMING=1 prints how long each step of the story took. */
@@ -33,17 +34,6 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
   let records: Buffer;
   let datasetId: string;
   let signedConsentJson: string;
-
-  const go = async (r: Role, hash: string) => {
-    await r.page.goto(`${world.server.url}/#${hash}`);
-    await r.page.getByRole("heading", { level: 2 }).first().waitFor();
-  };
-  const connect = async (r: Role) => {
-    await r.page.getByTestId("connect").click();
-    await r.page.getByTestId("account").waitFor();
-  };
-  const shot = (r: Role, name: string) => r.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  const request = (r: Role, id: string) => r.page.locator(`li[data-request="${id}"]`);
 
   before(async function () {
     this.timeout(180_000);
@@ -71,7 +61,7 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
   afterEach(async function () {
     if (this.currentTest?.state !== "failed") return;
     for (const r of Object.values(roles)) {
-      if (r.page.url().startsWith("http")) await shot(r, `failed-${r.name}`).catch(() => undefined);
+      if (r.page.url().startsWith("http")) await r.shot(`failed-${r.name}`).catch(() => undefined);
     }
   });
 
@@ -84,10 +74,10 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
 
     step("before step 1");
     // 1. The supervisor connects (wrong network first), then registers the three institutions.
-    await go(sup, "/supervisor");
-    await connect(sup);
+    await sup.go("/supervisor");
+    await sup.connect();
     await sup.page.getByTestId("wrong-chain").waitFor();
-    await shot(sup, "wrong-network");
+    await sup.shot("wrong-network");
     await sup.page.getByRole("button", { name: /Switch to Hardhat/ }).click();
     await sup.page.getByTestId("wrong-chain").waitFor({ state: "detached" });
     expect(sup.wallet.calls).to.include("wallet_switchEthereumChain");
@@ -100,20 +90,23 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
 
     step("before step 2");
     // 2. The insurer derives its device key from a wallet signature and registers it.
-    await go(insurer, "/requester");
-    await connect(insurer);
+    await insurer.go("/requester");
+    await insurer.connect();
     await insurer.page.getByLabel("Device name").fill("underwriting-laptop");
     await insurer.page.getByLabel("Device name").press("Tab");
     await insurer.page.getByRole("button", { name: /Derive my key/ }).click();
     await waitForText(insurer.page.getByTestId("key-status"), /not registered/);
     await insurer.page.getByRole("button", { name: "Register key on the ledger" }).click();
     await waitForText(insurer.page.getByTestId("key-status"), /registered as key #\d+/);
-    expect(insurer.wallet.typedData.map((t) => t.primaryType)).to.include("DeviceKey");
+    expect(insurer.wallet.typedData.map((t) => t.primaryType)).to.include("EncryptionKeyDerivation");
+    // The SDK's wallet-derived key (sdk/crypto/wallet-key.ts): the CLI derives the same one from the same wallet.
+    const sdkKey = await deriveEncryptionKey(new Wallet(insurer.wallet.wallet.privateKey), { chainId: BigInt(world.deployment.chainId), deviceId: id("underwriting-laptop") });
+    expect(await insurer.page.getByTestId("device-public-key").innerText()).to.equal(hexlify(sdkKey.publicKey));
 
     step("before step 3");
     // 3. The bank encrypts Ana's records in its browser, uploads, registers and deposits the key.
-    await go(bank, "/provider");
-    await connect(bank);
+    await bank.go("/provider");
+    await bank.connect();
     await bank.page.getByLabel("File").setInputFiles({ name: "ana-records.ndjson", mimeType: "application/x-ndjson", buffer: records });
     await bank.page.getByLabel("The person it is about").fill(world.addresses.ana);
     await bank.page.getByRole("button", { name: "Encrypt, upload and register" }).click();
@@ -132,7 +125,7 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     await insurer.page.getByRole("button", { name: "Make a consent link" }).click();
     const askLink = await insurer.page.getByLabel("Send this link to the person").inputValue();
     await ana.page.goto(askLink);
-    await connect(ana);
+    await ana.connect();
     const ask = await waitForText(ana.page.getByTestId("consent-ask"), /asks to use/);
     expect(ask).to.match(/Insurer .* asks to use your dataset #\d+ for underwriting, for 30 days, up to formal access/);
     await ana.page.locator(`#c-dataset option[value="${datasetId}"]`).waitFor({ state: "attached" });
@@ -146,7 +139,7 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     expect(String(consentTyped.message.datasetId)).to.equal(datasetId);
     expect(String(consentTyped.message.purpose)).to.equal("1"); // underwriting
     expect(getAddress(String(consentTyped.domain.verifyingContract))).to.equal(world.deployment.ledger);
-    await shot(ana, "subject");
+    await ana.shot("subject");
 
     step("before step 5");
     // 5. The insurer pastes the signed consent and requests 7 days of formal access: one
@@ -163,61 +156,61 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
 
     step("before step 6");
     // 6. The bank approves (a temporary grant), the supervisor approves (formal).
-    await go(bank, "/provider");
-    await request(bank, "1").getByRole("button", { name: "Approve request 1" }).click();
-    await waitForText(request(bank, "1"), /temporary access granted/);
-    await go(sup, "/supervisor");
+    await bank.go("/provider");
+    await bank.request("1").getByRole("button", { name: "Approve request 1" }).click();
+    await waitForText(bank.request("1"), /temporary access granted/);
+    await sup.go("/supervisor");
     // The consent renders first and the dataset policy when the dataset is loaded. The page
     // refreshes on each new block, so on a busy machine it can show the chain as it was one
     // poll ago until the next block: like a live chain, mine one if the bank's approval is
     // not shown yet.
     const ready = /Consent[\s\S]*\(given\); 1 supervisor approval\(s\) \(0 so far\)/;
-    const queued = await waitForText(request(sup, "1"), ready, 10_000).catch(async () => {
+    const queued = await waitForText(sup.request("1"), ready, 10_000).catch(async () => {
       await world.provider.send("evm_mine", []);
-      return waitForText(request(sup, "1"), ready);
+      return waitForText(sup.request("1"), ready);
     });
     expect(queued).to.match(/Ana .* allowed Insurer .* underwriting/);
     expect(queued, queued).to.match(/provider approval required \(given\); 1 supervisor approval\(s\) \(0 so far\)/);
-    await shot(sup, "supervisor");
-    await request(sup, "1").getByRole("button", { name: "Approve request 1" }).click();
+    await sup.shot("supervisor");
+    await sup.request("1").getByRole("button", { name: "Approve request 1" }).click();
     await sup.page.getByTestId("queue-empty").waitFor();
 
     step("before step 7");
     // 7. The insurer sees the formal grant arrive by itself, fetches, verifies and decrypts.
-    await waitForText(request(insurer, "1"), /formal access granted/, 15_000);
-    await request(insurer, "1").getByLabel("Format").selectOption("ndjson");
+    await waitForText(insurer.request("1"), /formal access granted/, 15_000);
+    await insurer.request("1").getByLabel("Format").selectOption("ndjson");
     const [download] = await Promise.all([
       insurer.page.waitForEvent("download", { timeout: 60_000 }),
-      request(insurer, "1").getByRole("button", { name: "Fetch and decrypt request 1" }).click(),
+      insurer.request("1").getByRole("button", { name: "Fetch and decrypt request 1" }).click(),
     ]);
     const received = await readFile((await download.path())!);
     expect(download.suggestedFilename()).to.equal(`dataset-${datasetId}-v1.ndjson`);
     expect(received.length).to.equal(records.length);
     expect(sha256(received)).to.equal(sha256(records), "the downloaded bytes are Ana's records");
-    expect(await waitForText(request(insurer, "1").getByTestId("fetch-result"), /Decrypted/)).to.match(/ciphertext SHA-256, Merkle root and key commitment/);
-    await shot(insurer, "requester");
+    expect(await waitForText(insurer.request("1").getByTestId("fetch-result"), /Decrypted/)).to.match(/ciphertext SHA-256, Merkle root and key commitment/);
+    await insurer.shot("requester");
     // …and as CSV, one row per record.
-    await request(insurer, "1").getByLabel("Format").selectOption("csv");
+    await insurer.request("1").getByLabel("Format").selectOption("csv");
     const [csvDownload] = await Promise.all([
       insurer.page.waitForEvent("download", { timeout: 60_000 }),
-      request(insurer, "1").getByRole("button", { name: "Fetch and decrypt request 1" }).click(),
+      insurer.request("1").getByRole("button", { name: "Fetch and decrypt request 1" }).click(),
     ]);
     const csv = (await readFile((await csvDownload.path())!, "utf8")).trimEnd().split("\n");
     expect(csv[0]).to.match(/^subject,seq,kind,/);
     expect(csv.length - 1).to.equal(records.toString("utf8").trimEnd().split("\n").length);
-    await request(insurer, "1").getByRole("button", { name: "Record use" }).click();
-    await waitForText(request(insurer, "1").getByTestId("fetch-result"), /use of the data is recorded/);
+    await insurer.request("1").getByRole("button", { name: "Record use" }).click();
+    await waitForText(insurer.request("1").getByTestId("fetch-result"), /use of the data is recorded/);
 
     step("before step 8");
     // 8. Ana sees who received a key to her data and when; the honest words about revocation.
-    await go(ana, "/subject");
+    await ana.go("/subject");
     expect(await waitForText(ana.page.getByTestId("key-releases"), /Insurer/)).to.match(/Insurer \(0x.{4}….{4}\) received the key to dataset #\d+ \(formal access\) on \d{4}-/);
     expect(await ana.page.getByTestId("revocation-honesty").innerText()).to.match(/cannot be taken back[\s\S]*rotate/);
 
     step("before step 9");
     // 9. The auditor rebuilds the dataset's history from events, each transaction linked.
-    await go(auditor, "/auditor");
-    await connect(auditor);
+    await auditor.go("/auditor");
+    await auditor.connect();
     await auditor.page.getByLabel("Dataset number or address").fill(datasetId);
     await auditor.page.getByRole("button", { name: "Show timeline" }).click();
     await auditor.page.getByTestId("timeline").waitFor();
@@ -233,10 +226,10 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     await auditor.page.getByLabel("Dataset number", { exact: true }).fill(datasetId);
     await auditor.page.getByRole("button", { name: "Check ciphertext" }).click();
     await waitForText(auditor.page.getByTestId("blob-result"), /matches the SHA-256 registered on chain/);
-    await shot(auditor, "auditor");
-    await go(bank, "/provider");
+    await auditor.shot("auditor");
+    await bank.go("/provider");
     await waitForText(bank.page.getByTestId("my-datasets"), /Dataset #/);
-    await shot(bank, "provider");
+    await bank.shot("provider");
 
     step("step 9");
     for (const r of Object.values(roles)) expect(r.errors, `${r.name}'s page errors`).to.deep.equal([]);
@@ -245,8 +238,8 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
 
   it("shows the ledger's decoded refusal when an institution requests without consent (ConsentsUnknown)", async function () {
     const { lender } = roles;
-    await go(lender, "/requester");
-    await connect(lender);
+    await lender.go("/requester");
+    await lender.connect();
     await lender.page.getByRole("button", { name: /Derive my key/ }).click();
     await waitForText(lender.page.getByTestId("key-status"), /not registered/);
     await lender.page.getByRole("button", { name: "Register key on the ledger" }).click();
@@ -266,16 +259,16 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
 
   it("tells the requester 'revoked' after the person revokes with one click", async function () {
     const { ana, insurer } = roles;
-    await go(ana, "/subject");
+    await ana.go("/subject");
     await ana.page.getByRole("button", { name: /^Revoke consent for Insurer/ }).click();
     const revoked = await waitForText(ana.page.locator(".notice.ok"), /Revoked/);
     expect(revoked).to.match(/cannot be taken back/);
     await waitForText(ana.page.getByTestId("my-consents"), /revoked/);
 
-    await go(insurer, "/requester");
-    await waitForText(request(insurer, "1"), /revoked/);
-    await request(insurer, "1").getByRole("button", { name: "Fetch and decrypt request 1" }).click();
-    const answer = await waitForText(request(insurer, "1").getByTestId("fetch-result"), /revoked|Decrypted/i);
+    await insurer.go("/requester");
+    await waitForText(insurer.request("1"), /revoked/);
+    await insurer.request("1").getByRole("button", { name: "Fetch and decrypt request 1" }).click();
+    const answer = await waitForText(insurer.request("1").getByTestId("fetch-result"), /revoked|Decrypted/i);
     expect(answer).to.match(/revoked/i);
     expect(answer).not.to.match(/Decrypted/);
   });
@@ -283,20 +276,18 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
   it("tells the requester 'expired' once a grant's time has run out", async function () {
     const { ana, bank, insurer } = roles;
     // A fresh consent and a one-hour temporary request, granted on the bank's approval alone.
-    await go(ana, "/subject");
+    await ana.go("/subject");
     await ana.page.getByLabel("Requester's address").fill(world.addresses.insurer);
     await ana.page.locator(`#c-dataset option[value="${datasetId}"]`).waitFor({ state: "attached" });
     await ana.page.getByLabel("Which data").selectOption(datasetId);
     const previous = await ana.page.getByLabel("Signed consent — give this to the requester").inputValue();
     await ana.page.getByRole("button", { name: "Sign consent (no gas)" }).click();
-    let consent = previous;
-    for (let i = 0; i < 100 && consent === previous; i++) {
-      await ana.page.waitForTimeout(100);
-      consent = await ana.page.getByLabel("Signed consent — give this to the requester").inputValue();
-    }
+    // Wait until the signed consent on screen is a new one (the page shows the last one until then).
+    await ana.page.waitForFunction(`document.getElementById("signed-json")?.value !== ${JSON.stringify(previous)}`, undefined, { timeout: 10_000 });
+    const consent = await ana.page.getByLabel("Signed consent — give this to the requester").inputValue();
     expect(consent).not.to.equal(previous, "a new consent was signed");
 
-    await go(insurer, "/requester");
+    await insurer.go("/requester");
     await insurer.page.getByRole("textbox", { name: /^Signed consent paste/ }).fill(consent);
     await insurer.page.getByLabel("Access", { exact: true }).selectOption("1");
     await insurer.page.getByLabel("Duration").fill("1");
@@ -305,14 +296,14 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     await insurer.page.getByRole("button", { name: "Request access" }).click();
     expect(await waitForText(insurer.page.getByTestId("request-result"), /Request #\d+ is on the ledger|refused/)).to.match(/Request #2/);
 
-    await go(bank, "/provider");
-    await request(bank, "2").getByRole("button", { name: "Approve request 2" }).click();
-    await waitForText(request(insurer, "2"), /temporary access granted/, 15_000);
+    await bank.go("/provider");
+    await bank.request("2").getByRole("button", { name: "Approve request 2" }).click();
+    await waitForText(insurer.request("2"), /temporary access granted/, 15_000);
 
     await world.provider.send("evm_increaseTime", [2 * 3600]);
     await world.provider.send("evm_mine", []);
-    await request(insurer, "2").getByRole("button", { name: "Fetch and decrypt request 2" }).click();
-    const answer = await waitForText(request(insurer, "2").getByTestId("fetch-result"), /expired|Decrypted/i);
+    await insurer.request("2").getByRole("button", { name: "Fetch and decrypt request 2" }).click();
+    const answer = await waitForText(insurer.request("2").getByTestId("fetch-result"), /expired|Decrypted/i);
     expect(answer).to.match(/expired/i);
     expect(answer).not.to.match(/Decrypted/);
   });
@@ -320,16 +311,11 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
   it("keeps no key material in browser storage: device keys are re-derived from the wallet unless the user ticks 'remember'", async function () {
     const secrets: string[] = [];
     for (const name of ["insurer", "lender"] as const) {
-      // What the dapp derived for each device: recompute it from the same wallet signature.
+      // What the dapp derived for each device: the same derivation from the same wallet.
       const wallet = new Wallet(roles[name].wallet.wallet.privateKey);
       for (const label of ["underwriting-laptop", "browser"]) {
-        const deviceId = id(label);
-        const signature = await wallet.signTypedData(deviceKeyDomain(BigInt(world.deployment.chainId), world.deployment.ledger), DEVICE_KEY_TYPES, {
-          statement: DEVICE_KEY_STATEMENT,
-          account: wallet.address,
-          deviceId,
-        });
-        secrets.push(hexlify(keyPairFromSignature(signature, deviceId).privateKey).slice(2));
+        const keys = await deriveEncryptionKey(wallet, { chainId: BigInt(world.deployment.chainId), deviceId: id(label) });
+        secrets.push(hexlify(keys.privateKey).slice(2));
       }
     }
     for (const r of Object.values(roles)) {
@@ -343,7 +329,7 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
 
     // Ticking "remember" is the one way a key lands in storage, and unticking removes it.
     const { insurer } = roles;
-    await go(insurer, "/requester");
+    await insurer.go("/requester");
     await insurer.page.getByLabel("Device name").fill("underwriting-laptop");
     await insurer.page.getByLabel("Device name").press("Tab");
     await insurer.page.getByRole("button", { name: /Derive my key/ }).click();
@@ -354,31 +340,31 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     expect(JSON.stringify((await storageDump(insurer.page)).local)).not.to.match(/[0-9a-f]{64}/);
   });
 
-  it("works on a 390 px wide phone screen without sideways scrolling", async function () {
-    const phone = await world.role("ana", { viewport: { width: 390, height: 844 } });
-    try {
-      await go(phone, "/subject");
-      await connect(phone);
-      await waitForText(phone.page.getByTestId("my-consents"), /revoked/);
-      const width = (await phone.page.evaluate("document.documentElement.scrollWidth")) as number;
-      expect(width).to.be.at.most(390);
-      await shot(phone, "subject-390px");
-    } finally {
-      await phone.context.close();
+  it("works on a 390 px wide phone screen without sideways scrolling, on every role's page", async function () {
+    for (const { role, route } of ROLE_PAGES) {
+      const phone = await world.role(role, { viewport: { width: 390, height: 844 } });
+      try {
+        await phone.go(route);
+        await phone.connect();
+        await pageReady(phone.page, route);
+        const { scrollWidth, clientWidth } = (await phone.page.evaluate("({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })")) as {
+          scrollWidth: number;
+          clientWidth: number;
+        };
+        expect(scrollWidth, `${route} scrolls sideways`).to.be.at.most(clientWidth);
+        await phone.shot(`${route.slice(1)}-390px`);
+        expect(phone.errors, `${route}: page errors`).to.deep.equal([]);
+      } finally {
+        await phone.context.close();
+      }
     }
   });
 
   it("labels every input, reaches every button by keyboard with a visible focus ring, and keeps text contrast at 4.5:1 or more", async function () {
-    const pages: [Role, string][] = [
-      [roles.ana, "/subject"],
-      [roles.insurer, "/requester"],
-      [roles.bank, "/provider"],
-      [roles.supervisor, "/supervisor"],
-      [roles.auditor, "/auditor"],
-    ];
-    for (const [r, path] of pages) {
-      await go(r, path);
-      await r.page.waitForTimeout(300); // let the page's first data load render
+    for (const { role, route: path } of ROLE_PAGES) {
+      const r = roles[role];
+      await r.go(path);
+      await pageReady(r.page, path); // the page's first data load has rendered
       const { problems, checked } = await a11yProblems(r.page);
       expect(problems, `${path}: ${problems.join("; ")}`).to.deep.equal([]);
       expect(checked, `${path}: text elements checked for contrast`).to.be.greaterThan(10);

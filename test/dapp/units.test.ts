@@ -1,19 +1,18 @@
 /**
  * The dapp's own logic, without a browser: wallet discovery order, the deployment config, the
- * consent hand-over formats (interoperable with the SDK/CLI consent file), device keys derived
- * from wallet signatures, record format conversion, and the Sign-In with Ethereum message.
+ * consent hand-over formats (interoperable with the SDK/CLI consent file), reason codes in
+ * words, and the Sign-In with Ethereum message. Device keys (sdk/crypto/wallet-key.ts) and
+ * record conversion (sdk/convert/records.ts) are the SDK's, tested in test/sdk.
  */
 import { expect } from "chai";
-import { getAddress, hexlify, id, randomBytes, SigningKey, Wallet } from "ethers";
+import { getAddress, hexlify, randomBytes, Wallet } from "ethers";
 import { SiweMessage } from "siwe";
 import { consentFromJson } from "../../sdk/actions/consent-terms.js";
-import { unwrapKey, wrapKey } from "../../sdk/crypto/ecies.js";
 import { parseConfig, ConfigError, blobHttpUrl, txUrl } from "../../dapp/src/lib/config.js";
 import { askLink, consentLink, parseAsk, parseSignedConsent, toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
 import { siweMessage } from "../../dapp/src/lib/custodian-session.js";
-import { deviceKeyDomain, deviceKeys, DEVICE_KEY_STATEMENT, DEVICE_KEY_TYPES, keyPairFromSignature } from "../../dapp/src/lib/device-key.js";
 import { LEGACY_RDNS, legacyWallet, rankWallets, type WalletDetail } from "../../dapp/src/lib/discovery.js";
-import { convert, FORMAT_IDS, formatOfId, parseCsv } from "../../dapp/src/lib/formats.js";
+import { reasonWords } from "../../dapp/src/lib/words.js";
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const provider = () => ({ request: async () => null });
@@ -104,52 +103,11 @@ describe("dapp units", function () {
     });
   });
 
-  describe("device keys derived from a wallet signature", function () {
-    const domain = deviceKeyDomain(31337n, LEDGER);
-
-    it("gives the same key for the same wallet, chain and device, and another for another device", async function () {
-      const w = Wallet.createRandom();
-      const a = await deviceKeys.derive(w, { chainId: 31337n, ledger: LEDGER, deviceId: id("laptop") });
-      const again = await deviceKeys.derive(w, { chainId: 31337n, ledger: LEDGER, deviceId: id("laptop") });
-      const other = await deviceKeys.derive(w, { chainId: 31337n, ledger: LEDGER, deviceId: id("phone") });
-      const otherChain = await deviceKeys.derive(w, { chainId: 1n, ledger: LEDGER, deviceId: id("laptop") });
-      expect(hexlify(again.privateKey)).to.equal(hexlify(a.privateKey));
-      expect(hexlify(other.privateKey)).not.to.equal(hexlify(a.privateKey));
-      expect(hexlify(otherChain.privateKey)).not.to.equal(hexlify(a.privateKey));
-    });
-
-    it("makes a valid compressed secp256k1 key that data keys can be wrapped to (eciesjs)", async function () {
-      const w = Wallet.createRandom();
-      const signature = await w.signTypedData(domain, DEVICE_KEY_TYPES, { statement: DEVICE_KEY_STATEMENT, account: w.address, deviceId: id("laptop") });
-      const pair = keyPairFromSignature(signature, id("laptop"));
-      expect(pair.publicKey).to.have.length(33);
-      expect(hexlify(pair.publicKey)).to.equal(SigningKey.computePublicKey(pair.privateKey, true));
-      const dek = randomBytes(32);
-      expect(hexlify(unwrapKey(pair.privateKey, wrapKey(pair.publicKey, dek)))).to.equal(hexlify(dek));
-    });
-  });
-
-  describe("record formats", function () {
-    const ndjson = '{"a":1,"b":"x,y"}\n{"a":2,"c":{"d":true}}\n';
-
-    it("maps the on-chain format ids back", function () {
-      expect(formatOfId(FORMAT_IDS.ndjson)).to.equal("ndjson");
-      expect(formatOfId(id("something else"))).to.equal("binary");
-    });
-
-    it("converts NDJSON to JSON and to CSV (columns in first-seen order, quoting where needed)", async function () {
-      const json = JSON.parse(await (await convert(new Blob([ndjson]), "ndjson", "json")).text());
-      expect(json).to.deep.equal([{ a: 1, b: "x,y" }, { a: 2, c: { d: true } }]);
-      const csv = await (await convert(new Blob([ndjson]), "ndjson", "csv")).text();
-      expect(csv).to.equal('a,b,c\n1,"x,y",\n2,,"{""d"":true}"\n');
-      expect(parseCsv(csv)[2]).to.deep.equal(["2", "", '{"d":true}']);
-    });
-
-    it("hands over the stored bytes unchanged when no conversion is asked for", async function () {
-      const blob = new Blob([ndjson]);
-      expect(await convert(blob, "ndjson", "ndjson")).to.equal(blob);
-      expect(await convert(blob, "binary", "csv")).to.equal(blob);
-    });
+  it("says reason codes in words, for rejections, revocations and suspensions", function () {
+    expect(reasonWords(1)).to.equal("purpose not justified");
+    expect(reasonWords(102)).to.equal("misuse of data");
+    expect(reasonWords(0)).to.equal("none given");
+    expect(reasonWords(4242)).to.equal("code 4242");
   });
 
   it("writes Sign-In with Ethereum messages the custodian's parser (siwe) accepts", async function () {

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getBytes, hexlify, keccak256, randomBytes, type TypedDataDomain } from "ethers";
 import { SiweMessage } from "siwe";
-import { writeDeployment } from "../../sdk/contracts.js";
+import { writeDeployment } from "../../sdk/deployment-file.js";
 import { wrapKey } from "../../sdk/crypto/ecies.js";
 import { custodianDomain, ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES, KEY_DEPOSIT_TYPES } from "../../sdk/eip712.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { getAddress, hexlify, id, type Provider } from "ethers";
-import { writeDeployment } from "../../sdk/contracts.js";
+import { writeDeployment } from "../../sdk/deployment-file.js";
 import { keyPairFromPrivateKey } from "../../sdk/crypto/ecies.js";
 import { GrantKind } from "../../sdk/vocabulary.js";
 import { createLogger } from "../../service/internal/logger.js";

@@ -1,10 +1,11 @@
 /**
- * Where the dapp keeps derived device keys: in memory for this tab (re-derived from the wallet
- * after a reload), and in localStorage only when the user ticked "remember on this device".
- * Nothing else the dapp handles (data keys, signatures, plaintext) is ever stored.
+ * Where the dapp keeps device keys derived from wallet signatures (sdk/crypto/wallet-key.ts):
+ * in memory for this tab (re-derived from the wallet after a reload), and in localStorage only
+ * when the user ticked "remember on this device". Nothing else the dapp handles (data keys,
+ * signatures, plaintext) is ever stored.
  */
 import { getBytes, hexlify, SigningKey } from "ethers";
-import type { DeviceKeyPair } from "./device-key.js";
+import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/ecies.js";
 
 const PREFIX = "sealshare:remembered-device-key:";
 const memory = new Map<string, DeviceKeyPair>();

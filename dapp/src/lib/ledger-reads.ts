@@ -76,6 +76,15 @@ export interface RequestInfo {
   grant: GrantState;
   /** Supervisors and providers who approved (from AccessApproved). */
   approvers: string[];
+  /** Who rejected the request or revoked its grant, and why (AccessRejected / GrantRevoked). */
+  decision?: Decision;
+}
+
+export interface Decision {
+  what: "rejected" | "revoked";
+  by: string;
+  reasonCode: number;
+  txHash: string;
 }
 
 export interface ReleaseInfo {
@@ -94,6 +103,8 @@ export interface MemberInfo {
   status: number; // 0 none, 1 active, 2 suspended
   metadataURI: string;
   txHash: string;
+  /** While suspended: the last suspension's reason and transaction (MemberSuspended). */
+  suspension?: { reasonCode: number; by: string; txHash: string };
 }
 
 const policyOf = (p: { requireProvider: boolean; supervisorQuorum: bigint; maxTemporary: bigint; maxFormal: bigint }): Policy => ({
@@ -201,7 +212,15 @@ export class LedgerReads {
   async requests(q: { requester?: string; datasetIds?: bigint[] } = {}): Promise<RequestInfo[]> {
     const events = await this.ledger.queryFilter(this.ledger.filters.AccessRequested(undefined, undefined, q.requester), this.fromBlock);
     const wanted = q.datasetIds ? new Set(q.datasetIds.map(String)) : undefined;
-    const approvals = await this.ledger.queryFilter(this.ledger.filters.AccessApproved(), this.fromBlock);
+    const [approvals, rejections, revocations] = await Promise.all([
+      this.ledger.queryFilter(this.ledger.filters.AccessApproved(), this.fromBlock),
+      this.ledger.queryFilter(this.ledger.filters.AccessRejected(), this.fromBlock),
+      this.ledger.queryFilter(this.ledger.filters.GrantRevoked(), this.fromBlock),
+    ]);
+    const decisions = new Map<bigint, Decision>();
+    for (const [what, list] of [["rejected", rejections], ["revoked", revocations]] as const) {
+      for (const e of list) decisions.set(e.args.requestId, { what, by: getAddress(e.args.by), reasonCode: Number(e.args.reasonCode), txHash: e.transactionHash });
+    }
     const mine = events.filter((e) => !wanted || wanted.has(e.args.datasetId.toString()));
     const out = await Promise.all(
       mine.map(async (e) => {
@@ -222,6 +241,7 @@ export class LedgerReads {
           supervisorApprovals: Number(r.supervisorApprovals),
           grant,
           approvers: approvals.filter((a) => a.args.requestId === e.args.requestId).map((a) => getAddress(a.args.approver)),
+          decision: decisions.get(e.args.requestId),
         };
       }),
     );
@@ -249,14 +269,22 @@ export class LedgerReads {
   }
 
   async members(): Promise<MemberInfo[]> {
-    const events = await this.ledger.queryFilter(this.ledger.filters.MemberRegistered(), this.fromBlock);
+    const [events, suspensions] = await Promise.all([
+      this.ledger.queryFilter(this.ledger.filters.MemberRegistered(), this.fromBlock),
+      this.ledger.queryFilter(this.ledger.filters.MemberSuspended(), this.fromBlock),
+    ]);
     return Promise.all(
-      events.map(async (e) => ({
-        member: e.args.member,
-        status: Number((await this.ledger.memberOf(e.args.member)).status),
-        metadataURI: e.args.metadataURI,
-        txHash: e.transactionHash,
-      })),
+      events.map(async (e) => {
+        const status = Number((await this.ledger.memberOf(e.args.member)).status);
+        const last = suspensions.filter((x) => x.args.member === e.args.member).pop();
+        return {
+          member: e.args.member,
+          status,
+          metadataURI: e.args.metadataURI,
+          txHash: e.transactionHash,
+          suspension: status === 2 && last ? { reasonCode: Number(last.args.reasonCode), by: getAddress(last.args.supervisor), txHash: last.transactionHash } : undefined,
+        };
+      }),
     );
   }
 }

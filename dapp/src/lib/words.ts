@@ -39,6 +39,11 @@ export const SUSPENSION_REASONS: { code: number; label: string }[] = [
   { code: 99, label: "other" },
 ];
 
+/** A reason code in words ("purpose not justified"); 0 is "none given". */
+export function reasonWords(code: number): string {
+  if (code === 0) return "none given";
+  return (REASONS.find((r) => r.code === code) ?? SUSPENSION_REASONS.find((r) => r.code === code))?.label ?? `code ${code}`;
+}
 
 export function shortAddress(a: string): string {
   return `${a.slice(0, 6)}…${a.slice(-4)}`;

@@ -10,16 +10,17 @@ import { approveRequest } from "../../../sdk/actions/approve-request.js";
 import { eventIn, sendTx, writer } from "../../../sdk/actions/context.js";
 import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
+import { formatIdOf, formatOfFileName, type DataFormat } from "../../../sdk/convert/records.js";
 import { encryptStream, generateDataKey, keyCommitment } from "../../../sdk/stream/web/index.js";
 import { blobHttpUrl } from "../lib/config.js";
 import { putBlob } from "../lib/blob-http.js";
 import { custodianFor } from "../lib/custodian.js";
-import { FORMAT_IDS, formatOfFileName, type SourceFormat } from "../lib/formats.js";
 import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
-import { bytes, CATEGORIES, categoryWords, duration, REASONS, who } from "../lib/words.js";
+import { bytes, CATEGORIES, categoryWords, duration, who } from "../lib/words.js";
 import { follow, type LiveHandle } from "../lib/live.js";
 import { failure, formValues, needsWallet, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
-import { act, busyText, latestOnly, requestMeta, requestSentence, requestState } from "./common.js";
+import { requestRow } from "../ui/request-row.js";
+import { act, busyText, latestOnly } from "./common.js";
 
 interface State {
   datasets: DatasetInfo[];
@@ -27,12 +28,14 @@ interface State {
   phase?: { label: string; done: number; total?: number };
   publishNotice?: Notice;
   publishing: boolean;
+  /** "new" (a new dataset) or the id of the dataset to publish a new version of. */
+  target: string;
   busy?: string;
   notice?: Notice;
   listNotice?: Notice;
 }
 
-const s: State = { datasets: [], requests: [], publishing: false };
+const s: State = { datasets: [], requests: [], publishing: false, target: "new" };
 let live: LiveHandle | undefined;
 
 const startLoad = latestOnly();
@@ -68,7 +71,7 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
     if (!file) throw new Error("Choose the file to publish.");
     const target = v.target ?? "new";
     if (target === "new" && !isAddress(v.subject ?? "")) throw new Error("Enter the address of the person the data is about.");
-    const format = (v.format || formatOfFileName(file.name)) as SourceFormat;
+    const format = (v.format || formatOfFileName(file.name)) as DataFormat;
 
     dek = generateDataKey();
     setPhase("Encrypting in your browser", 0, file.size);
@@ -88,7 +91,7 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
       merkleRoot: summary.merkleRoot,
       keyCommitment: keyCommitment(dek, summary.ciphertextSha256),
       size: summary.size,
-      formatId: FORMAT_IDS[format],
+      formatId: formatIdOf(format),
       storageURI: stored.uri,
     };
     let datasetId: bigint;
@@ -148,14 +151,9 @@ const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke",
     return { kind: "ok", code: what, text: what === "reject" ? `You rejected request #${requestId}.` : `You revoked the grant of request #${requestId}.` };
   });
 
-function reasonPicker(id: string): TemplateResult {
-  return html`<label class="visually-hidden" for=${id}>Reason</label>
-    <select id=${id}>${REASONS.map((r) => html`<option value=${r.code}>${r.label}</option>`)}</select>`;
-}
-
-const reasonOf = (id: string) => Number((document.getElementById(id) as HTMLSelectElement | null)?.value ?? 99);
-
 function publishSection(app: App): TemplateResult {
+  const target = s.datasets.some((d) => d.datasetId.toString() === s.target) ? s.target : "new";
+  const isNew = target === "new";
   return html`<section class="card" aria-labelledby="pub-title">
     <h3 id="pub-title">Publish encrypted data</h3>
     <form
@@ -168,16 +166,20 @@ function publishSection(app: App): TemplateResult {
         <div class="field"><label for="p-file">File <span class="hint">NDJSON, JSON, CSV or any file; encrypted before it leaves this page</span></label><input id="p-file" name="file" type="file" required /></div>
         <div class="field">
           <label for="p-target">Publish as</label>
-          <select id="p-target" name="target">
-            <option value="new">a new dataset</option>
-            ${s.datasets.map((d) => html`<option value=${d.datasetId.toString()}>new version of dataset #${d.datasetId} (rotates its key)</option>`)}
+          <select id="p-target" name="target" @change=${(e: Event) => ((s.target = (e.target as HTMLSelectElement).value), app.update())}>
+            <option value="new" ?selected=${isNew}>a new dataset</option>
+            ${s.datasets.map(
+              (d) => html`<option value=${d.datasetId.toString()} ?selected=${target === d.datasetId.toString()}>new version of dataset #${d.datasetId} (rotates its key)</option>`,
+            )}
           </select>
         </div>
-        <div class="field"><label for="p-subject">The person it is about <span class="hint">their address</span></label><input id="p-subject" name="subject" placeholder="0x…" autocomplete="off" spellcheck="false" /></div>
-        <div class="field">
-          <label for="p-category">Category</label>
-          <select id="p-category" name="category">${CATEGORIES.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select>
-        </div>
+        ${isNew
+          ? html`<div class="field"><label for="p-subject">The person it is about <span class="hint">their address</span></label><input id="p-subject" name="subject" placeholder="0x…" autocomplete="off" spellcheck="false" /></div>
+              <div class="field">
+                <label for="p-category">Category</label>
+                <select id="p-category" name="category">${CATEGORIES.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select>
+              </div>`
+          : nothing}
         <div class="field">
           <label for="p-format">Format</label>
           <select id="p-format" name="format">
@@ -185,24 +187,28 @@ function publishSection(app: App): TemplateResult {
             <option value="ndjson">NDJSON</option>
             <option value="json">JSON</option>
             <option value="csv">CSV</option>
-            <option value="binary">other (no conversion)</option>
+            <option value="raw">other (no conversion)</option>
           </select>
         </div>
       </div>
-      <fieldset>
-        <legend>Access policy</legend>
-        <div class="grid">
-          <div class="check"><input type="checkbox" id="p-reqprov" name="requireProvider" checked /><label for="p-reqprov">Every request needs my approval</label></div>
-          <div class="field"><label for="p-quorum">Supervisor approvals needed</label><input id="p-quorum" name="quorum" type="number" min="0" max="32" value="1" /></div>
-          <div class="field"><label for="p-maxtemp">Longest temporary access (minutes, 0 = none)</label><input id="p-maxtemp" name="maxTemporaryMinutes" type="number" min="0" value="60" /></div>
-          <div class="field"><label for="p-maxformal">Longest formal access (days)</label><input id="p-maxformal" name="maxFormalDays" type="number" min="1" value="30" /></div>
-        </div>
-      </fieldset>
+      ${isNew ? policyFields() : html`<p class="meta" data-testid="version-note">A new version keeps the dataset's person, category and access policy. Requests made from now on get it, under a new key: the old key opens nothing new.</p>`}
       <div class="actions"><button type="submit" ?disabled=${s.publishing}>Encrypt, upload and register</button></div>
     </form>
     ${s.phase ? (s.phase.total !== undefined ? progress(s.phase.label, s.phase.done, s.phase.total, "pub-progress") : html`<p class="meta" role="status">${s.phase.label}…</p>`) : nothing}
     <div data-testid="publish-result">${notice(s.publishNotice)}</div>
   </section>`;
+}
+
+function policyFields(): TemplateResult {
+  return html`<fieldset>
+    <legend>Access policy</legend>
+    <div class="grid">
+      <div class="check"><input type="checkbox" id="p-reqprov" name="requireProvider" checked /><label for="p-reqprov">Every request needs my approval</label></div>
+      <div class="field"><label for="p-quorum">Supervisor approvals needed</label><input id="p-quorum" name="quorum" type="number" min="0" max="32" value="1" /></div>
+      <div class="field"><label for="p-maxtemp">Longest temporary access (minutes, 0 = none)</label><input id="p-maxtemp" name="maxTemporaryMinutes" type="number" min="0" value="60" /></div>
+      <div class="field"><label for="p-maxformal">Longest formal access (days)</label><input id="p-maxformal" name="maxFormalDays" type="number" min="1" value="30" /></div>
+    </div>
+  </fieldset>`;
 }
 
 function datasetsSection(app: App): TemplateResult {
@@ -227,30 +233,21 @@ function datasetsSection(app: App): TemplateResult {
 function requestsSection(app: App): TemplateResult {
   return html`<section class="card" aria-labelledby="pr-title">
     <h3 id="pr-title">Requests for your datasets</h3>
-    ${notice(s.notice)} ${busyText(s.busy)} ${notice(s.listNotice)}
+    <div data-testid="decision-result">${notice(s.notice)} ${busyText(s.busy)}</div>
+    ${notice(s.listNotice)}
     ${s.requests.length === 0
       ? html`<p class="meta">No requests yet.</p>`
       : html`<ul class="items" data-testid="provider-requests">
           ${s.requests.map((r) => {
             const d = s.datasets.find((x) => x.datasetId === r.datasetId);
             const canDecide = r.status === 1 && !!d?.policy.requireProvider && !r.providerApproved;
-            const rid = `reason-${r.requestId}`;
-            return html`<li data-request=${r.requestId.toString()}>
-              <div>${requestSentence(app, r, d)}</div>
-              <div>${requestState(r, d)} ${requestMeta(app, r)}</div>
-              ${canDecide
-                ? html`<div class="actions">
-                    <button ?disabled=${!!s.busy} @click=${() => void decide(app, r, "approve")} aria-label="Approve request ${r.requestId}">Approve</button>
-                    ${reasonPicker(rid)}
-                    <button class="danger" ?disabled=${!!s.busy} @click=${() => void decide(app, r, "reject", reasonOf(rid))} aria-label="Reject request ${r.requestId}">Reject</button>
-                  </div>`
+            return requestRow(app, r, d, {
+              decisions: canDecide
+                ? { approve: () => void decide(app, r, "approve"), reject: (reason) => void decide(app, r, "reject", reason), disabled: !!s.busy }
                 : r.grant.valid
-                  ? html`<div class="actions">
-                      ${reasonPicker(rid)}
-                      <button class="danger" ?disabled=${!!s.busy} @click=${() => void decide(app, r, "revoke", reasonOf(rid))} aria-label="Revoke the grant of request ${r.requestId}">Revoke grant</button>
-                    </div>`
-                  : nothing}
-            </li>`;
+                  ? { revoke: (reason) => void decide(app, r, "revoke", reason), disabled: !!s.busy }
+                  : undefined,
+            });
           })}
         </ul>`}
   </section>`;

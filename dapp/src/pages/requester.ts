@@ -10,20 +10,24 @@ import { toDeviceId } from "../../../sdk/actions/context.js";
 import { publishEncryptionKey } from "../../../sdk/actions/publish-encryption-key.js";
 import { recordUsage as recordUsageAction } from "../../../sdk/actions/record-usage.js";
 import { requestAccess } from "../../../sdk/actions/request-access.js";
+import { convertBlob, formatOfId, type RecordFormat } from "../../../sdk/convert/records.js";
+import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/ecies.js";
+import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import type { Envelope } from "../../../sdk/envelope.js";
+import { RequestStatus } from "../../../sdk/vocabulary.js";
 import { decryptStream, verifyKeyCommitment } from "../../../sdk/stream/web/index.js";
 import { custodianFor } from "../lib/custodian.js";
 import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
 import { askLink, parseSignedConsent } from "../lib/consent-share.js";
-import { deviceKeys, type DeviceKeyPair } from "../lib/device-key.js";
-import { convert, formatOfId, saveAs, type RecordFormat } from "../lib/formats.js";
 import { getDeviceKey, isRemembered, putDeviceKey } from "../lib/key-store.js";
 import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
 import { signInToCustodian, type CustodianSession } from "../lib/custodian-session.js";
 import { follow, type LiveHandle, type LiveMode } from "../lib/live.js";
+import { saveAs } from "../lib/save-file.js";
 import { bytes, invalidWords, PURPOSES, purposeWords } from "../lib/words.js";
 import { copyText, failure, formValues, needsWallet, notice, progress, type App, type Notice, type Page } from "../ui/parts.js";
-import { act, busyText, latestOnly, requestMeta, requestSentence, requestState } from "./common.js";
+import { requestRow } from "../ui/request-row.js";
+import { act, busyText, latestOnly } from "./common.js";
 
 interface FetchState {
   phase?: "envelope" | "download" | "decrypt" | "convert";
@@ -123,7 +127,7 @@ async function derive(app: App): Promise<void> {
   await act(app, s, "Deriving your device key from a wallet signature", async () => {
     const { chainId, ledger, account } = ids(app);
     const deviceId = toDeviceId(s.deviceLabel);
-    const pair = await deviceKeys.derive(await app.session.signer(), { chainId: BigInt(chainId), ledger, deviceId });
+    const pair = await deriveEncryptionKey(await app.session.signer(), { chainId, deviceId });
     putDeviceKey(chainId, ledger, account, deviceId, pair, s.remember);
     await loadKeyStatus(app);
     return {
@@ -185,7 +189,7 @@ async function keyForRequest(app: App, r: RequestInfo): Promise<DeviceKeyPair> {
   const { chainId, ledger, account } = ids(app);
   let pair = getDeviceKey(chainId, ledger, account, k.deviceId);
   if (!pair) {
-    pair = await deviceKeys.derive(await app.session.signer(), { chainId: BigInt(chainId), ledger, deviceId: k.deviceId });
+    pair = await deriveEncryptionKey(await app.session.signer(), { chainId, deviceId: k.deviceId });
     putDeviceKey(chainId, ledger, account, k.deviceId, pair, false);
   }
   if (hexlify(pair.publicKey) !== k.publicKey.toLowerCase()) {
@@ -255,14 +259,16 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
     }
     f.phase = "convert";
     app.update();
-    const source = formatOfId(version.formatId);
-    const out = await convert(decrypted, source, f.format);
-    const ext = f.format === "original" ? (source === "binary" ? "bin" : source) : f.format;
+    const source = formatOfId(version.formatId) ?? "raw";
+    // Data that is not records is handed over as stored, whatever format was picked.
+    const target = source === "raw" ? "original" : f.format;
+    const out = await convertBlob(decrypted, source, target, `dataset #${r.datasetId}`);
+    const ext = target === "original" ? (source === "raw" ? "bin" : source) : target;
     saveAs(out, `dataset-${r.datasetId}-v${envelope.version}.${ext}`);
     f.notice = {
       kind: "ok",
       code: "decrypted",
-      text: `Decrypted ${bytes(summary.plaintextSize)} in your browser and saved as ${ext.toUpperCase()}. Checked against the ledger: ciphertext SHA-256, Merkle root and key commitment.`,
+      text: `Decrypted ${bytes(summary.plaintextSize)} in your browser and saved as ${source === "raw" ? "stored (not records, so not converted)" : ext.toUpperCase()}. Checked against the ledger: ciphertext SHA-256, Merkle root and key commitment.`,
     };
   } catch (err) {
     f.notice = failure(err);
@@ -422,10 +428,11 @@ function requestsSection(app: App): TemplateResult {
             const d = s.datasets.get(r.datasetId.toString());
             const f = s.fetches.get(r.requestId.toString()) ?? { done: 0, format: "original" as const };
             const fid = `fmt-${r.requestId}`;
-            return html`<li data-request=${r.requestId.toString()}>
-              <div>${requestSentence(app, r, d, me)}</div>
-              <div>${requestState(r, d)} ${requestMeta(app, r)}</div>
-              ${r.status !== 1 || r.grant.valid
+            // Only what was granted once has a key to fetch; a revoked or expired grant gets its plain "no".
+            const wasGranted = r.grant.valid || r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal || r.status === RequestStatus.Revoked;
+            return requestRow(app, r, d, {
+              me,
+              extra: html`${wasGranted
                 ? html`<div class="actions">
                     <label for=${fid}>Format</label>
                     <select id=${fid} @change=${(e: Event) => {
@@ -442,8 +449,8 @@ function requestsSection(app: App): TemplateResult {
               ${f.phase === "download" ? progress("Downloading the ciphertext", f.done, f.total, `p-${r.requestId}`) : nothing}
               ${f.phase === "decrypt" ? progress("Decrypting in your browser", f.done, f.total, `p-${r.requestId}`) : nothing}
               ${f.phase === "convert" ? html`<p class="meta">Converting…</p>` : nothing}
-              <div data-testid="fetch-result">${notice(f.notice)}</div>
-            </li>`;
+              <div data-testid="fetch-result">${notice(f.notice)}</div>`,
+            });
           })}
         </ul>`}
   </section>`;

@@ -15,7 +15,8 @@ import { releasesOf, type ReleaseRecord } from "../lib/receipts.js";
 import { CATEGORIES, categoryWords, kindWords, PURPOSES, purposeWords, when, who } from "../lib/words.js";
 import { follow, type LiveHandle } from "../lib/live.js";
 import { copyText, failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
-import { act, busyText, latestOnly, requestMeta, requestSentence, requestState } from "./common.js";
+import { requestRow } from "../ui/request-row.js";
+import { act, busyText, latestOnly } from "./common.js";
 import { honesty, REVOCATION_TEXT } from "./honesty.js";
 
 interface State {
@@ -270,10 +271,7 @@ function consentsView(app: App): TemplateResult {
 function requestsView(app: App): TemplateResult {
   if (!s.requests.length) return html`<p class="meta">Nobody has asked for your data yet.</p>`;
   return html`<ul class="items" data-testid="requests-for-my-data">
-    ${s.requests.map((r) => {
-      const d = s.datasets.find((x) => x.datasetId === r.datasetId);
-      return html`<li><div>${requestSentence(app, r, d)}</div><div>${requestState(r, d)} ${requestMeta(app, r)}</div></li>`;
-    })}
+    ${s.requests.map((r) => requestRow(app, r, s.datasets.find((x) => x.datasetId === r.datasetId)))}
   </ul>`;
 }
 

@@ -11,11 +11,13 @@ import { reinstateMember } from "../../../sdk/actions/reinstate-member.js";
 import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { suspendMember } from "../../../sdk/actions/suspend-member.js";
+import { RequestStatus } from "../../../sdk/vocabulary.js";
 import type { ConsentInfo, DatasetInfo, MemberInfo, RequestInfo } from "../lib/ledger-reads.js";
-import { categoryWords, duration, kindWords, purposeWords, REASONS, SUSPENSION_REASONS, when, who } from "../lib/words.js";
+import { categoryWords, duration, kindWords, purposeWords, reasonWords, SUSPENSION_REASONS, when, who } from "../lib/words.js";
 import { follow, type LiveHandle } from "../lib/live.js";
 import { failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
-import { act, busyText, latestOnly, requestMeta, requestSentence, requestState } from "./common.js";
+import { reasonIn, reasonPicker, requestRow } from "../ui/request-row.js";
+import { act, busyText, latestOnly } from "./common.js";
 
 interface State {
   requests: RequestInfo[];
@@ -24,11 +26,12 @@ interface State {
   members: MemberInfo[];
   busy?: string;
   notice?: Notice;
-  memberNotice?: Notice;
+  /** The member register's own busy flag and outcome (registration, suspension, reinstatement). */
+  memberBox: { busy?: string; notice?: Notice };
   listNotice?: Notice;
 }
 
-const s: State = { requests: [], datasets: new Map(), consents: new Map(), members: [] };
+const s: State = { requests: [], datasets: new Map(), consents: new Map(), members: [], memberBox: {} };
 let live: LiveHandle | undefined;
 
 const startLoad = latestOnly();
@@ -52,13 +55,6 @@ async function load(app: App): Promise<void> {
   app.update();
 }
 
-const reasonOf = (id: string) => Number((document.getElementById(id) as HTMLSelectElement | null)?.value ?? 99);
-
-function reasonPicker(id: string, label = "Reason", reasons = REASONS): TemplateResult {
-  return html`<label for=${id}>${label}</label>
-    <select id=${id}>${reasons.map((r) => html`<option value=${r.code}>${r.label}</option>`)}</select>`;
-}
-
 const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke", reasonCode = 0) =>
   act(app, s, `${what === "approve" ? "Approving" : what === "reject" ? "Rejecting" : "Revoking"} request #${r.requestId}`, async () => {
     const ctx = await app.session.ctx();
@@ -75,7 +71,7 @@ const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke",
   });
 
 function needsMe(r: RequestInfo, d: DatasetInfo | undefined, me: string): boolean {
-  if (!d || !(r.status === 1 || r.status === 2)) return false;
+  if (!d || !(r.status === RequestStatus.Pending || r.status === RequestStatus.Temporary)) return false;
   return r.supervisorApprovals < d.policy.supervisorQuorum && !r.approvers.includes(getAddress(me));
 }
 
@@ -110,23 +106,24 @@ function queueSection(app: App): TemplateResult {
   const live = s.requests.filter((r) => r.grant.valid && !queue.includes(r));
   return html`<section class="card" aria-labelledby="q-title">
       <h3 id="q-title">Approval queue</h3>
-      ${notice(s.notice)} ${busyText(s.busy)} ${notice(s.listNotice)}
+      <div data-testid="decision-result">${notice(s.notice)} ${busyText(s.busy)}</div>
+      ${notice(s.listNotice)}
       ${queue.length === 0
         ? html`<p class="meta" data-testid="queue-empty">Nothing waits for your approval.</p>`
         : html`<ul class="items" data-testid="approval-queue">
             ${queue.map((r) => {
               const d = s.datasets.get(r.datasetId.toString());
-              const rid = `sup-reason-${r.requestId}`;
-              return html`<li data-request=${r.requestId.toString()}>
-                <div><strong>${requestSentence(app, r, d)}</strong></div>
-                <div>${requestState(r, d)} ${requestMeta(app, r)}</div>
-                ${consentTerms(app, s.consents.get(r.consentId))} ${policyTerms(r, d)}
-                <div class="actions">
-                  <button ?disabled=${!!s.busy} @click=${() => void decide(app, r, "approve")} aria-label="Approve request ${r.requestId}">Approve</button>
-                  ${reasonPicker(rid)}
-                  <button class="danger" ?disabled=${!!s.busy} @click=${() => void decide(app, r, "reject", reasonOf(rid))} aria-label="Reject request ${r.requestId}">Reject</button>
-                </div>
-              </li>`;
+              return requestRow(app, r, d, {
+                lead: true,
+                details: html`${consentTerms(app, s.consents.get(r.consentId))} ${policyTerms(r, d)}`,
+                // A pending request can be rejected; a temporary grant waiting for formal approval can be revoked.
+                decisions: {
+                  approve: () => void decide(app, r, "approve"),
+                  reject: r.status === RequestStatus.Pending ? (reason) => void decide(app, r, "reject", reason) : undefined,
+                  revoke: r.grant.valid ? (reason) => void decide(app, r, "revoke", reason) : undefined,
+                  disabled: !!s.busy,
+                },
+              });
             })}
           </ul>`}
     </section>
@@ -135,47 +132,39 @@ function queueSection(app: App): TemplateResult {
       ${live.length === 0
         ? html`<p class="meta">No live grants.</p>`
         : html`<ul class="items" data-testid="live-grants">
-            ${live.map((r) => {
-              const d = s.datasets.get(r.datasetId.toString());
-              const rid = `rev-reason-${r.requestId}`;
-              return html`<li>
-                <div>${requestSentence(app, r, d)}</div>
-                <div>${requestState(r, d)} ${requestMeta(app, r)}</div>
-                <div class="actions">
-                  ${reasonPicker(rid)}
-                  <button class="danger" ?disabled=${!!s.busy} @click=${() => void decide(app, r, "revoke", reasonOf(rid))} aria-label="Revoke the grant of request ${r.requestId}">Revoke grant</button>
-                </div>
-              </li>`;
-            })}
+            ${live.map((r) => requestRow(app, r, s.datasets.get(r.datasetId.toString()), { decisions: { revoke: (reason) => void decide(app, r, "revoke", reason), disabled: !!s.busy } }))}
           </ul>`}
     </section>`;
 }
 
 async function registerMember(app: App, form: HTMLFormElement): Promise<void> {
   const v = formValues(form);
-  const box: { busy?: string; notice?: Notice } = {};
-  await act(app, box, "Registering the member", async () => {
+  await act(app, s.memberBox, "Registering the member", async () => {
     if (!isAddress(v.member ?? "")) return { kind: "error", text: "Enter the institution's address (0x…)." };
     await registerMemberAction(await app.session.ctx(), { member: getAddress(v.member!), kycRef: v.kyc || v.member!, metadataURI: v.metadata || "" });
     form.reset();
     void load(app); // the outcome shows at once; the lists catch up
     return { kind: "ok", text: `Registered ${who(v.member!, app.config.names)}.`, code: "member-registered" };
   });
-  s.memberNotice = box.notice;
-  app.update();
 }
 
-const memberAction = (app: App, m: MemberInfo, what: "suspend" | "reinstate", reason = 0) =>
-  act(app, s, `${what === "suspend" ? "Suspending" : "Reinstating"} ${who(m.member, app.config.names)}`, async () => {
+async function memberAction(app: App, m: MemberInfo, what: "suspend" | "reinstate", reason = 0): Promise<void> {
+  const name = who(m.member, app.config.names);
+  await act(app, s.memberBox, `${what === "suspend" ? "Suspending" : "Reinstating"} ${name}`, async () => {
     const ctx = await app.session.ctx();
     if (what === "suspend") await suspendMember(ctx, { member: m.member, reasonCode: reason });
     else await reinstateMember(ctx, { member: m.member });
     void load(app); // the outcome shows at once; the lists catch up
     return {
       kind: "ok",
-      text: what === "suspend" ? `Suspended ${who(m.member, app.config.names)}: its pending requests and live grants stop counting at once.` : `Reinstated ${who(m.member, app.config.names)} (grants from before the suspension stay void).`,
+      code: what === "suspend" ? "member-suspended" : "member-reinstated",
+      text:
+        what === "suspend"
+          ? `Suspended ${name}: its pending requests and live grants stop counting at once.`
+          : `Reinstated ${name}. Requests and grants from before the suspension stay void: it must request again.`,
     };
   });
+}
 
 function membersSection(app: App): TemplateResult {
   return html`<section class="card" aria-labelledby="m-title">
@@ -191,23 +180,24 @@ function membersSection(app: App): TemplateResult {
         <div class="field"><label for="m-kyc">KYC reference <span class="hint">only its hash goes on chain</span></label><input id="m-kyc" name="kyc" autocomplete="off" /></div>
         <div class="field"><label for="m-meta">Public metadata URL</label><input id="m-meta" name="metadata" type="url" placeholder="https://…" /></div>
       </div>
-      <button type="submit">Register member</button>
+      <button type="submit" ?disabled=${!!s.memberBox.busy}>Register member</button>
     </form>
-    <div data-testid="member-result">${notice(s.memberNotice)}</div>
+    <div data-testid="member-result">${busyText(s.memberBox.busy)} ${notice(s.memberBox.notice)}</div>
     ${s.members.length === 0
       ? html`<p class="meta">No members yet.</p>`
       : html`<ul class="items" data-testid="members">
           ${s.members.map((m) => {
-            const rid = `susp-${m.member}`;
-            return html`<li>
-              ${who(m.member, app.config.names)}
-              ${m.status === 1 ? html`<span class="badge ok">active</span>` : m.status === 2 ? html`<span class="badge bad">suspended</span>` : nothing}
+            const name = who(m.member, app.config.names);
+            return html`<li data-member=${m.member}>
+              ${name}
+              ${m.status === 1 ? html`<span class="badge ok" data-testid="member-status">active</span>` : m.status === 2 ? html`<span class="badge bad" data-testid="member-status">suspended</span>` : nothing}
+              ${m.suspension ? html`<span class="meta">reason: ${reasonWords(m.suspension.reasonCode)} · ${txLink(app.config, m.suspension.txHash, "suspended in")} ·</span>` : nothing}
               <span class="meta">${txLink(app.config, m.txHash, "registered in")}</span>
               <div class="actions">
                 ${m.status === 1
-                  ? html`${reasonPicker(rid, "Suspension reason", SUSPENSION_REASONS)}
-                      <button class="danger" ?disabled=${!!s.busy} @click=${() => void memberAction(app, m, "suspend", reasonOf(rid))} aria-label="Suspend ${who(m.member, app.config.names)}">Suspend</button>`
-                  : html`<button class="secondary" ?disabled=${!!s.busy} @click=${() => void memberAction(app, m, "reinstate")} aria-label="Reinstate ${who(m.member, app.config.names)}">Reinstate</button>`}
+                  ? html`${reasonPicker(`susp-${m.member}`, name, "Suspension reason", SUSPENSION_REASONS)}
+                      <button class="danger" ?disabled=${!!s.memberBox.busy} @click=${(e: Event) => void memberAction(app, m, "suspend", reasonIn(e))} aria-label="Suspend ${name}">Suspend</button>`
+                  : html`<button class="secondary" ?disabled=${!!s.memberBox.busy} @click=${() => void memberAction(app, m, "reinstate")} aria-label="Reinstate ${name}">Reinstate</button>`}
               </div>
             </li>`;
           })}

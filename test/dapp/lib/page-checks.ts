@@ -96,3 +96,29 @@ export async function waitForText(locator: Locator, re: RegExp, timeoutMs = 20_0
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Each role's main page, and who opens it in the browser tests. */
+export const ROLE_PAGES = [
+  { role: "ana", route: "/subject" },
+  { role: "insurer", route: "/requester" },
+  { role: "bank", route: "/provider" },
+  { role: "supervisor", route: "/supervisor" },
+  { role: "auditor", route: "/auditor" },
+] as const;
+
+/** What shows on each page once its first ledger read has rendered (with the story's data on chain). */
+const READY: Record<string, string> = {
+  "/subject": "[data-testid=my-consents]",
+  "/requester": "[data-testid=my-requests] >> nth=0",
+  "/provider": "[data-testid=my-datasets]",
+  "/supervisor": "[data-testid=members]",
+  "/auditor": "#t-scope",
+};
+
+/** Waits until `route`'s first data load is on screen (a visible condition, never a pause). */
+export async function pageReady(page: Page, route: string): Promise<void> {
+  const selector = READY[route];
+  if (!selector) throw new Error(`no ready condition for ${route}`);
+  await page.locator(selector).waitFor();
+  if (route === "/requester") await page.getByTestId("key-status").waitFor();
+}

@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { build, type InlineConfig } from "vite";
-import { deployLedger, writeDeployment, type Deployment } from "../../../sdk/contracts.js";
+import { deployLedger, type Deployment } from "../../../sdk/contracts.js";
+import { writeDeployment } from "../../../sdk/deployment-file.js";
 import { startCustodianProcess, type CustodianProcess } from "../../../scripts/lib/custodian-process.js";
 import { startLocalChain, type LocalChain } from "../../../scripts/lib/local-chain.js";
 import { startDappServer, type DappServer } from "./dapp-server.js";
@@ -69,6 +70,14 @@ export interface Role {
   wallet: InjectedWallet;
   /** Uncaught page errors and console errors, for the assertion that there are none. */
   errors: string[];
+  /** Opens a route of the dapp (`/supervisor`, `/subject?ask=…`) and waits for its heading. */
+  go(route: string): Promise<void>;
+  /** Presses the header's Connect button and waits for the account to show. */
+  connect(): Promise<void>;
+  /** A full-page screenshot into test-results/screenshots/<name>.png. */
+  shot(name: string): Promise<void>;
+  /** The list item of request #id on the current page (every page marks rows with data-request). */
+  request(id: string | bigint): Locator;
 }
 
 export interface World {
@@ -81,6 +90,8 @@ export interface World {
   workDir: string;
   config: Record<string, unknown>;
   addresses: Record<RoleName, string>;
+  /** The role's account outside the browser (for setting up what a test is not about). */
+  wallet(name: RoleName): Wallet;
   /** Opens a browser context for `name` with its wallet; `startChainId` puts the wallet on another chain first. */
   role(name: RoleName, opts?: { startChainId?: number; viewport?: { width: number; height: number } }): Promise<Role>;
   stop(): Promise<void>;
@@ -178,10 +189,30 @@ export async function startWorld(): Promise<World> {
         // Resources the browser could not load (expected 4xx of probes) are not page errors.
         if (m.type() === "error" && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
       });
-      return { name, address: wallet.address, context, page, wallet, errors };
+      return {
+        name,
+        address: wallet.address,
+        context,
+        page,
+        wallet,
+        errors,
+        async go(route) {
+          await page.goto(`${server.url}/#${route}`);
+          await page.getByRole("heading", { level: 2 }).first().waitFor();
+        },
+        async connect() {
+          await page.getByTestId("connect").click();
+          await page.getByTestId("account").waitFor();
+        },
+        async shot(file) {
+          await page.screenshot({ path: join(SCREENSHOTS, `${file}.png`), fullPage: true });
+        },
+        request: (id) => page.locator(`li[data-request="${id}"]`),
+      };
     };
 
-    return { chain, provider, deployment, custodian, server, browser, workDir, config, addresses, role, stop };
+    const wallet = (name: RoleName) => new Wallet(keys[ACCOUNT_OF[name]]!, provider);
+    return { chain, provider, deployment, custodian, server, browser, workDir, config, addresses, wallet, role, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,0 +1,103 @@
+/**
+ * One access request as every page shows it: the request in plain words, its state (with what
+ * it still waits for, or who rejected or revoked it and why), its transaction, and — where the
+ * page's user may decide — Approve / Reject / Revoke with a reason. The provider's and the
+ * supervisor's queues, the requester's list and the person's list all use {@link requestRow}.
+ */
+import { html, nothing, type TemplateResult } from "lit-html";
+import { RequestStatus } from "../../../sdk/vocabulary.js";
+import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { categoryWords, duration, invalidWords, kindWords, purposeWords, REASONS, reasonWords, STATUS_WORDS, when, who } from "../lib/words.js";
+import { txLink, type App } from "./parts.js";
+
+/** "Insurer (0x…) asked for dataset #1 (deposit data) for underwriting — formal access for 7 days." */
+export function requestSentence(app: App, r: RequestInfo, d?: DatasetInfo, me?: string): string {
+  const dataset = d ? `dataset #${r.datasetId} (${categoryWords(d.category)} data)` : `dataset #${r.datasetId}`;
+  const sentence = `${who(r.requester, app.config.names, me)} asked for ${dataset} for ${purposeWords(r.purpose)} — ${kindWords(r.kind)} access for ${duration(r.duration)}.`;
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+}
+
+/** The request's state in words: granted until when, what it waits for, or why it ended. */
+export function requestState(app: App, r: RequestInfo, d?: DatasetInfo): TemplateResult {
+  const g = r.grant;
+  if (g.valid) {
+    return html`<span class="badge ok" data-testid="request-status">${kindWords(g.kind)} access granted</span> <span class="meta">until ${when(g.expiresAt)}</span>`;
+  }
+  if (r.status === RequestStatus.Pending && d) {
+    const waits: string[] = [];
+    if (d.policy.requireProvider && !r.providerApproved) waits.push("the provider's approval");
+    const missing = d.policy.supervisorQuorum - r.supervisorApprovals;
+    if (missing > 0) waits.push(`${missing} supervisor approval${missing > 1 ? "s" : ""}`);
+    return html`<span class="badge wait" data-testid="request-status">waiting</span> <span class="meta">for ${waits.join(" and ") || "the ledger"}</span>`;
+  }
+  // Rejected, or revoked by the provider or a supervisor: say who, and why.
+  const decided = r.decision;
+  if (decided && (r.status === RequestStatus.Rejected || r.status === RequestStatus.Revoked)) {
+    return html`<span class="badge bad" data-testid="request-status">${decided.what} by ${who(decided.by, app.config.names)}</span>
+      <span class="meta" data-testid="request-reason">reason: ${reasonWords(decided.reasonCode)} · ${txLink(app.config, decided.txHash, `${decided.what} in`)} ·</span>`;
+  }
+  const word = r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal ? invalidWords(g.reason) : STATUS_WORDS[r.status] ?? "unknown";
+  return html`<span class="badge bad" data-testid="request-status">${word}</span>`;
+}
+
+export function requestMeta(app: App, r: RequestInfo): TemplateResult {
+  return html`<span class="meta">Request #${r.requestId} · ${txLink(app.config, r.txHash)}</span>`;
+}
+
+/**
+ * A labelled reason list (uint16 reason codes), read back by {@link reasonIn}. `about` completes
+ * the label for screen readers ("Reason for request 5"), where every row has its own list.
+ */
+export function reasonPicker(id: string, about: string, label = "Reason", reasons = REASONS): TemplateResult {
+  return html`<label for=${id}>${label}<span class="visually-hidden"> for ${about}</span></label>
+    <select id=${id} data-reason>${reasons.map((r) => html`<option value=${r.code}>${r.label}</option>`)}</select>`;
+}
+
+/** The reason picked next to the button that was pressed (the nearest row's reason list). */
+export function reasonIn(e: Event): number {
+  const select = (e.currentTarget as HTMLElement | null)?.closest("li")?.querySelector<HTMLSelectElement>("select[data-reason]");
+  return Number(select?.value ?? 99);
+}
+
+/** What the page's user may do with a request; each present callback shows its button. */
+export interface RequestDecisions {
+  approve?: () => void;
+  reject?: (reasonCode: number) => void;
+  revoke?: (reasonCode: number) => void;
+  /** While another action runs. */
+  disabled: boolean;
+}
+
+export interface RequestRowOptions {
+  /** The viewer's address: their own requests read "You asked…". */
+  me?: string;
+  /** Bold sentence (a queue that asks for a decision). */
+  lead?: boolean;
+  /** Under the state: the consent and the policy, for example. */
+  details?: TemplateResult;
+  decisions?: RequestDecisions;
+  /** After the decisions: the requester's fetch controls, for example. */
+  extra?: TemplateResult;
+}
+
+export function requestRow(app: App, r: RequestInfo, d: DatasetInfo | undefined, o: RequestRowOptions = {}): TemplateResult {
+  const sentence = requestSentence(app, r, d, o.me);
+  return html`<li data-request=${r.requestId.toString()}>
+    <div>${o.lead ? html`<strong>${sentence}</strong>` : sentence}</div>
+    <div>${requestState(app, r, d)} ${requestMeta(app, r)}</div>
+    ${o.details ?? nothing} ${o.decisions ? decisionsView(r, o.decisions) : nothing} ${o.extra ?? nothing}
+  </li>`;
+}
+
+function decisionsView(r: RequestInfo, x: RequestDecisions): TemplateResult | typeof nothing {
+  if (!x.approve && !x.reject && !x.revoke) return nothing;
+  const n = r.requestId;
+  return html`<div class="actions">
+    ${x.approve ? html`<button ?disabled=${x.disabled} @click=${() => x.approve!()} aria-label="Approve request ${n}">Approve</button>` : nothing}
+    ${x.reject || x.revoke ? reasonPicker(`reason-${n}`, `request ${n}`) : nothing}
+    ${x.reject ? html`<button class="danger" ?disabled=${x.disabled} @click=${(e: Event) => x.reject!(reasonIn(e))} aria-label="Reject request ${n}">Reject</button>` : nothing}
+    ${x.revoke
+      ? html`<button class="danger" ?disabled=${x.disabled} @click=${(e: Event) => x.revoke!(reasonIn(e))} aria-label="Revoke the grant of request ${n}">Revoke grant</button>`
+      : nothing}
+  </div>`;
+}
