@@ -59,7 +59,7 @@ export function accessCommand(): Command {
           signature: c.signature,
         });
         s.out.result(r, [
-          `request #${r.requestId} for dataset #${o.dataset} v${r.version || "latest"} (${kindName(o.kind)}, ${duration(o.duration)})${r.consentRecorded ? "; consent recorded in the same transaction" : ""}`,
+          `request #${r.requestId} for dataset #${o.dataset} ${r.version ? `v${r.version}` : "(no version yet: an on-demand dataset, extracted by its provider now)"} (${kindName(o.kind)}, ${duration(o.duration)})${r.consentRecorded ? "; consent recorded in the same transaction" : ""}`,
           grantLine(r.granted),
           `  tx ${r.txHash}`,
         ]);

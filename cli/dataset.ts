@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { encryptDataset } from "../sdk/actions/encrypt-dataset.js";
 import { registerDataset } from "../sdk/actions/register-dataset.js";
+import { registerOnDemandDataset } from "../sdk/actions/register-on-demand-dataset.js";
 import { publishVersion } from "../sdk/actions/publish-version.js";
 import { transferDataset } from "../sdk/actions/transfer-dataset.js";
 import { retireDataset } from "../sdk/actions/retire-dataset.js";
@@ -40,7 +41,7 @@ async function sourceOf(file: string | undefined, o: VersionOpts): Promise<Datas
     const k = await readDataKey(o.keyFile);
     return { ciphertext: resolve(o.sealed), dek: k.dek, format: k.format, keyCommitment: k.keyCommitment };
   }
-  if (!file) throw new UsageError("name the file to encrypt and register (or --sealed <ciphertext> --key-file <file>)");
+  if (!file) throw new UsageError("name the file to encrypt and register (or --sealed <ciphertext> --key-file <file>)", "for a dataset whose data is pulled from its source when a request arrives, use `dataset register-on-demand`");
   return { plaintext: resolve(file) };
 }
 
@@ -87,6 +88,17 @@ async function placeKey(s: Session, o: VersionOpts, v: { datasetId: bigint; vers
   return { extra, lines };
 }
 
+/** Subject, category and access policy: what every registration names. */
+function addPolicyOptions(c: Command): Command {
+  return c
+    .requiredOption("--subject <address>", "the person the data is about", parseAddress)
+    .requiredOption("--category <name>", "deposit, fund, stock, bond, insurance, trust or other", parseCategory)
+    .option("--no-provider-approval", "grant without the provider's approval of each request")
+    .option("--quorum <n>", "distinct supervisors that must approve a formal grant", parseUint, 1)
+    .addOption(new Option("--max-temporary <duration>", "longest temporary grant (0 disables them)").argParser(parseDuration).default(3600, "1h"))
+    .addOption(new Option("--max-formal <duration>", "longest formal grant").argParser(parseDuration).default(30 * 86_400, "30d"));
+}
+
 function addVersionOptions(c: Command): Command {
   return c
     .option("--sealed <file>", "register a ciphertext made by `dataset encrypt` instead of a plaintext file")
@@ -98,7 +110,7 @@ function addVersionOptions(c: Command): Command {
 }
 
 export function datasetCommand(): Command {
-  const cmd = new Command("dataset").description("encrypted datasets: encrypt, register, version, transfer, retire, show, decrypt");
+  const cmd = new Command("dataset").description("encrypted datasets: encrypt, register (now or on demand), version, transfer, retire, show, decrypt");
 
   cmd
     .command("encrypt")
@@ -130,17 +142,12 @@ export function datasetCommand(): Command {
     );
 
   addVersionOptions(
-    cmd
-      .command("register")
-      .description("encrypt a file, store the ciphertext in the blob folder and register the dataset on chain (provider)")
-      .argument("[file]", "the plaintext file (records as NDJSON, JSON or CSV, or any bytes)")
-      .requiredOption("--subject <address>", "the person the data is about", parseAddress)
-      .requiredOption("--category <name>", "deposit, fund, stock, bond, insurance, trust or other", parseCategory)
-      .option("--no-provider-approval", "grant without the provider's approval of each request")
-      .option("--quorum <n>", "distinct supervisors that must approve a formal grant", parseUint, 1)
-      .addOption(new Option("--max-temporary <duration>", "longest temporary grant (0 disables them)").argParser(parseDuration).default(3600, "1h"))
-      .addOption(new Option("--max-formal <duration>", "longest formal grant").argParser(parseDuration).default(30 * 86_400, "30d"))
-      .option("--source-ref <text>", "reference of the data source (hashed)"),
+    addPolicyOptions(
+      cmd
+        .command("register")
+        .description("encrypt a file, store the ciphertext in the blob folder and register the dataset on chain (provider)")
+        .argument("[file]", "the plaintext file (records as NDJSON, JSON or CSV, or any bytes)"),
+    ).option("--source-ref <text>", "reference of the data source (hashed)"),
   ).action(
     action<VersionOpts & { subject: string; category: number; providerApproval: boolean; quorum: number; maxTemporary: number; maxFormal: number; sourceRef?: string }, [string | undefined]>(async (s, o, file) => {
       const source = await sourceOf(file, o);
@@ -172,6 +179,29 @@ export function datasetCommand(): Command {
       ]);
     }),
   );
+
+  addPolicyOptions(
+    cmd
+      .command("register-on-demand")
+      .description("register an on-demand dataset: no data yet, only the source its records are pulled from when a request arrives (provider; served by `provider serve`)"),
+  )
+    .requiredOption("--source-ref <text>", "the data source: the key of its entry in the sources file of `provider serve` (hashed on chain)")
+    .action(
+      action<{ subject: string; category: number; providerApproval: boolean; quorum: number; maxTemporary: number; maxFormal: number; sourceRef: string }>(async (s, o) => {
+        const r = await registerOnDemandDataset(await s.ctx(true), {
+          subject: o.subject,
+          category: o.category,
+          policy: { requireProvider: o.providerApproval, supervisorQuorum: o.quorum, maxTemporary: o.maxTemporary, maxFormal: o.maxFormal },
+          sourceRef: o.sourceRef,
+        });
+        s.out.result({ ...r, sourceRefText: o.sourceRef }, [
+          `registered on-demand dataset #${r.datasetId} about ${o.subject} (no version yet)`,
+          `  source reference "${o.sourceRef}" → ${r.sourceRef}`,
+          `  tx ${r.txHash}`,
+          "next: run `sealshare provider serve --sources <file>` with an entry for this source reference",
+        ]);
+      }),
+    );
 
   addVersionOptions(
     cmd

@@ -19,6 +19,7 @@ export * from "./revoke-encryption-key.js";
 // datasets
 export * from "./encrypt-dataset.js";
 export * from "./register-dataset.js";
+export * from "./register-on-demand-dataset.js";
 export * from "./publish-version.js";
 export * from "./transfer-dataset.js";
 export * from "./retire-dataset.js";

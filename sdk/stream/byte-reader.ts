@@ -17,8 +17,11 @@ export function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array || (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === "[object Uint8Array]");
 }
 
-/** Pieces consumed from the front before the queue array is compacted (see #consume). */
+/** Consumed slots at the front before the queue array is compacted (see #consume). */
 const COMPACT_AFTER = 1024;
+
+/** What a consumed slot holds instead of its piece, so the piece itself can be collected. */
+const CONSUMED = new Uint8Array(0);
 
 export class ByteReader {
   readonly #iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
@@ -84,6 +87,11 @@ export class ByteReader {
     this.#offset += count;
     this.#buffered -= count;
     if (this.#offset === this.#pieces[this.#head]!.byteLength) {
+      // Drop the reference at once. Reads that straddle pieces (1 MiB file reads under
+      // 1 MiB + 16 B segments: every decryption of a file) never empty the queue, so a consumed
+      // piece left in its slot stayed alive until compaction — up to COMPACT_AFTER pieces, which
+      // made peak memory grow with the file size. Only the empty slot may wait for compaction.
+      this.#pieces[this.#head] = CONSUMED;
       this.#head++;
       this.#offset = 0;
       // Advancing an index instead of shift() keeps a read over many tiny pieces linear: shift()

@@ -1,0 +1,115 @@
+/**
+ * What the provider worker reads from the ledger: access requests in bounded block ranges,
+ * which datasets are on demand (the `sourceRef` is only in the DatasetRegistered event; the
+ * contract does not store it), a dataset's current header, a request's status, and where a
+ * version was published. Reads only; every revert comes back as a named SealshareError.
+ */
+import { ZeroHash } from "ethers";
+import { readCall, type SealshareContext } from "../actions/context.js";
+import { SealshareError } from "../errors.js";
+
+/** An AccessRequested event, decoded, with its position in the chain. */
+export interface AccessRequestedLog {
+  requestId: bigint;
+  datasetId: bigint;
+  requester: string;
+  /** The version approvers approve: 0 for a dataset with no version yet. */
+  version: number;
+  blockNumber: number;
+  logIndex: number;
+}
+
+export interface DatasetHeader {
+  provider: string;
+  subject: string;
+  category: number;
+  retired: boolean;
+  latestVersion: number;
+}
+
+/** Where a version was published, and by whom. */
+export interface VersionPublication {
+  version: number;
+  provider: string;
+  ciphertextSha256: string;
+  blockNumber: number;
+  logIndex: number;
+}
+
+export class ProviderLedgerView {
+  /** DatasetRegistered never changes: its sourceRef is cached per dataset. */
+  readonly #sourceRefs = new Map<bigint, string>();
+
+  constructor(readonly ctx: SealshareContext) {}
+
+  get fromBlock(): number {
+    return this.ctx.fromBlock ?? 0;
+  }
+
+  /** AccessRequested events in [from, to], in chain order, `maxRange` blocks per eth_getLogs. */
+  async accessRequests(from: number, to: number, maxRange: number): Promise<AccessRequestedLog[]> {
+    const out: AccessRequestedLog[] = [];
+    const ledger = this.ctx.ledger;
+    for (let a = from; a <= to; a += maxRange) {
+      const b = Math.min(to, a + maxRange - 1);
+      const logs = await readCall(() => ledger.queryFilter(ledger.filters.AccessRequested(), a, b));
+      for (const l of logs) {
+        out.push({
+          requestId: l.args.requestId,
+          datasetId: l.args.datasetId,
+          requester: l.args.requester,
+          version: Number(l.args.version),
+          blockNumber: l.blockNumber,
+          logIndex: l.index,
+        });
+      }
+    }
+    return out.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
+  }
+
+  /** The bytes32 source reference the dataset was registered with (ZeroHash: not on demand). */
+  async sourceRefOf(datasetId: bigint): Promise<string> {
+    const cached = this.#sourceRefs.get(datasetId);
+    if (cached !== undefined) return cached;
+    const ledger = this.ctx.ledger;
+    const [registered] = await readCall(() => ledger.queryFilter(ledger.filters.DatasetRegistered(datasetId), this.fromBlock));
+    if (!registered) throw new SealshareError("DATASET_NOT_FOUND", `no DatasetRegistered event for dataset #${datasetId} since block ${this.fromBlock}`);
+    const ref = registered.args.sourceRef.toLowerCase();
+    this.#sourceRefs.set(datasetId, ref);
+    return ref;
+  }
+
+  async isOnDemand(datasetId: bigint): Promise<boolean> {
+    return (await this.sourceRefOf(datasetId)) !== ZeroHash;
+  }
+
+  async dataset(datasetId: bigint): Promise<DatasetHeader> {
+    const d = await readCall(() => this.ctx.ledger.dataset(datasetId));
+    return { provider: d.provider, subject: d.subject, category: Number(d.category), retired: d.retired, latestVersion: Number(d.latestVersion) };
+  }
+
+  /** The request's RequestStatus (vocabulary.ts) now. */
+  async requestStatus(requestId: bigint): Promise<number> {
+    const r = await readCall(() => this.ctx.ledger.requestOf(requestId));
+    return Number(r.status);
+  }
+
+  /** Where `version` of the dataset was published. */
+  async publication(datasetId: bigint, version: number): Promise<VersionPublication | undefined> {
+    const ledger = this.ctx.ledger;
+    const [log] = await readCall(() => ledger.queryFilter(ledger.filters.DatasetVersionPublished(datasetId, version), this.fromBlock));
+    return log ? toPublication(log) : undefined;
+  }
+
+  /** The version of the dataset whose ciphertext hashes to `ciphertextSha256`, published from `fromBlock` on. */
+  async findPublication(datasetId: bigint, ciphertextSha256: string, fromBlock: number): Promise<VersionPublication | undefined> {
+    const ledger = this.ctx.ledger;
+    const logs = await readCall(() => ledger.queryFilter(ledger.filters.DatasetVersionPublished(datasetId), Math.max(fromBlock, this.fromBlock)));
+    const match = logs.find((l) => l.args.ciphertextSha256.toLowerCase() === ciphertextSha256.toLowerCase());
+    return match ? toPublication(match) : undefined;
+  }
+}
+
+function toPublication(l: { args: { version: bigint; provider: string; ciphertextSha256: string }; blockNumber: number; index: number }): VersionPublication {
+  return { version: Number(l.args.version), provider: l.args.provider, ciphertextSha256: l.args.ciphertextSha256, blockNumber: l.blockNumber, logIndex: l.index };
+}
