@@ -12,7 +12,8 @@
  *    while the custodian is SIGKILLed at a random moment (0.3–2.5 s into the cycle), then
  *    restarted on the same database;
  *  - `reorgs` times: evm_snapshot, a few grants on a throw-away branch (a dataset of its own,
- *    fewer blocks than the confirmation depth), evm_revert, and a longer other branch;
+ *    fewer blocks than the confirmation depth, mined by hand so that the custodian's own
+ *    transactions cannot lengthen it), evm_revert, and a longer other branch;
  *  - at the end the custodian runs until every valid grant is released and every receipt batch is
  *    sealed and final, and is stopped cleanly.
  *
@@ -218,13 +219,28 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     async function reorg(): Promise<void> {
       const snapshot = (await provider.send("evm_snapshot", [])) as string;
       const before = await provider.getBlockNumber();
+      // The doomed branch must stay shallower than the confirmation depth, or its blocks are
+      // final and the custodian is right to act on them. With automining its length would not be
+      // ours to choose (every custodian receipt transaction mines a block), so blocks are mined
+      // by hand: `depth` of them, one grant each (the custodian's pending transactions ride along).
       const depth = Math.max(1, confirmations - 1);
-      for (let i = 0; i < depth; i++) {
-        await grant(orphanDs.datasetId);
-        report.orphaned++;
+      await provider.send("evm_setAutomine", [false]);
+      try {
+        for (let i = 0; i < depth; i++) {
+          const sent = await request(orphanDs.datasetId);
+          await provider.send("evm_mine", []);
+          const receipt = (await sent.wait())!;
+          for (const l of receipt.logs) {
+            const p = ledger.interface.parseLog(l);
+            if (p?.name === "AccessRequested") maxRid = Math.max(maxRid, Number(p.args.requestId));
+          }
+          report.orphaned++;
+        }
+        await sleep(300 + Math.random() * 500); // let the custodian see the doomed branch
+      } finally {
+        await provider.send("evm_revert", [snapshot]);
+        await provider.send("evm_setAutomine", [true]);
       }
-      await sleep(300 + Math.random() * 500); // let the custodian see the doomed branch
-      await provider.send("evm_revert", [snapshot]);
       const perBranch = Math.max(1, Math.floor(total / (cycles * 4)));
       await grants(perBranch);
       while ((await provider.getBlockNumber()) <= before + depth) await provider.send("evm_mine", []);

@@ -336,6 +336,13 @@ export class SqlStore implements Store {
         [now, b],
       );
       await q.run("UPDATE receipt_batches SET state = 'sent', seal_tx = NULL, seal_block = NULL, updated_at = ? WHERE state = 'sealed' AND seal_block > ?", [now, b]);
+      // …and the transactions that carried them: one closed as final may sit in an orphaned block,
+      // so it is opened again for the submitter (same bytes rebroadcast, or resent under a new
+      // nonce once the chain shows its effect is missing); otherwise its batch waits forever.
+      await q.run("UPDATE chain_txs SET state = 'sent', mined_tx = NULL, mined_block = NULL, updated_at = ? WHERE state IN ('mined', 'done') AND mined_block > ?", [
+        now,
+        b,
+      ]);
       await q.run(
         `UPDATE releases SET receipt_state = 'batched', updated_at = ? WHERE receipt_state = 'confirmed' AND receipt_mode = 'batch'
            AND batch_id IN (SELECT batch_id FROM receipt_batches WHERE state <> 'sealed')`,

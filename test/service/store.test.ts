@@ -260,6 +260,13 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       await store.updateTx(tx.key, { state: "done", minedTx: id("h2"), minedBlock: 3 });
       expect(await store.openTxs()).to.deep.equal([]);
       expect(await store.tx(tx.key)).to.deep.include({ state: "done", minedBlock: 3 });
+      // A reorg below its block (deeper than the confirmation depth) opens it again for the submitter.
+      await store.rewind({ blockNumber: 2, blockHash: null });
+      expect((await store.openTxs()).map((t) => [t.key, t.state, t.minedTx, t.minedBlock])).to.deep.equal([[tx.key, "sent", null, null]]);
+      // A shallower one leaves a transaction mined below it alone.
+      await store.updateTx(tx.key, { state: "done", minedTx: id("h2"), minedBlock: 3 });
+      await store.rewind({ blockNumber: 3, blockHash: null });
+      expect(await store.openTxs()).to.deep.equal([]);
     });
 
     it("re-wraps every data key in one transaction (all or nothing)", async function () {
