@@ -267,7 +267,7 @@ export async function createWorld() {
 export type World = Awaited<ReturnType<typeof createWorld>>;
 
 /** Polls `fn` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
