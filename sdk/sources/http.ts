@@ -22,6 +22,7 @@ import { SealshareError } from "../errors.js";
 import { SourceError, throwIfAborted } from "./errors.js";
 import { fillTemplate, unknownPlaceholders, usesPlaceholder } from "./template.js";
 import type { DataSource, PullRequest } from "./types.js";
+import { setTimeout as delay } from "node:timers/promises";
 
 const MiB = 1024 * 1024;
 /** The longest Retry-After we wait for; a longer one fails the pull (the worker retries later). */
@@ -237,16 +238,9 @@ function at(doc: unknown, path: string): unknown {
   return v;
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts (the caller checks the signal). */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /** A URL template or URL without user info or query values (which may hold tokens). */
