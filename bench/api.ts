@@ -22,7 +22,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { entry, type Entry } from "./lib/harness.js";
 import { EnvelopeSigner, type SignedFetch } from "./lib/fetcher.js";
-import { ROOT, treeRssMiB, TSX } from "./lib/proc.js";
+import { ROOT, treeCpuSeconds, treeRssMiB, TSX } from "./lib/proc.js";
 import type { Profile } from "./lib/profiles.js";
 
 export interface ApiTarget {
@@ -40,6 +40,8 @@ interface LoadResult {
   p99: number;
   errors: number;
   total: number;
+  /** CPU time the server's process tree spent per 2xx answer, ms (load-independent). */
+  cpuMs: number;
   /** e.g. "200×812, 401×3, socket errors×2" */
   breakdown: string;
 }
@@ -61,7 +63,8 @@ class Pool {
   }
 }
 
-async function load(url: string, connections: number, seconds: number, pool?: Pool, fixed?: SignedFetch): Promise<LoadResult> {
+async function load(url: string, pid: number, connections: number, seconds: number, pool?: Pool, fixed?: SignedFetch): Promise<LoadResult> {
+  const cpu0 = await treeCpuSeconds(pid);
   const result = await autocannon({
     url,
     connections,
@@ -79,15 +82,16 @@ async function load(url: string, connections: number, seconds: number, pool?: Po
       },
     ],
   });
+  const cpu = (await treeCpuSeconds(pid)) - cpu0;
   const ok = result["2xx"];
   const errors = result.non2xx + result.errors + result.timeouts;
   const parts = Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => `${code}×${s.count ?? 0}`);
   if (result.errors) parts.push(`socket errors×${result.errors}`);
   if (result.timeouts) parts.push(`timeouts×${result.timeouts}`);
-  return { rps: ok / result.duration, p99: result.latency.p99, errors, total: ok + errors, breakdown: parts.join(", ") || "none" };
+  return { rps: ok / result.duration, p99: result.latency.p99, errors, total: ok + errors, cpuMs: ok > 0 ? (cpu * 1000) / ok : 0, breakdown: parts.join(", ") || "none" };
 }
 
-async function startBare(envelope: unknown): Promise<{ url: string; stop(): Promise<void> }> {
+async function startBare(envelope: unknown): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(TSX, [join(ROOT, "bench", "bare-server.ts"), JSON.stringify(envelope)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], detached: true });
   let out = "";
   const url = await new Promise<string>((resolve, reject) => {
@@ -100,6 +104,7 @@ async function startBare(envelope: unknown): Promise<{ url: string; stop(): Prom
   });
   return {
     url,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");
@@ -127,14 +132,17 @@ export async function runApi(profile: Profile, target: ApiTarget, say: (line: st
       let ours: LoadResult;
       let base: LoadResult;
       if (k % 2 === 0) {
-        ours = await load(target.url, c, seconds, pool);
-        base = await load(bare.url, c, seconds, undefined, fixed);
+        ours = await load(target.url, target.pid, c, seconds, pool);
+        base = await load(bare.url, bare.pid, c, seconds, undefined, fixed);
       } else {
-        base = await load(bare.url, c, seconds, undefined, fixed);
-        ours = await load(target.url, c, seconds, pool);
+        base = await load(bare.url, bare.pid, c, seconds, undefined, fixed);
+        ours = await load(target.url, target.pid, c, seconds, pool);
       }
       runs.push({ c, ours, base });
-      say(`api: ${c} connections: custodian ${ours.rps.toFixed(1)} req/s (${ours.breakdown}), bare ${base.rps.toFixed(1)} req/s (${base.breakdown})`);
+      say(
+        `api: ${c} connections: custodian ${ours.rps.toFixed(1)} req/s (${ours.breakdown}; ${ours.cpuMs.toFixed(2)} CPU ms each), ` +
+          `bare ${base.rps.toFixed(1)} req/s (${base.breakdown}; ${base.cpuMs.toFixed(2)} CPU ms each)`,
+      );
     }
     const rssAfter = await treeRssMiB(target.pid);
 
@@ -167,7 +175,15 @@ export async function runApi(profile: Profile, target: ApiTarget, say: (line: st
         }),
       );
     }
+    const cpu = runs[0]!;
     out.push(
+      entry({
+        name: "api.fetch.cpu_ms",
+        unit: "ms",
+        samples: runs.map((r) => r.ours.cpuMs),
+        baseline: { name: "bare Express CPU ms per answer", samples: runs.map((r) => r.base.cpuMs) },
+        note: `CPU time of the server's process tree per 2xx answer (user + system, /proc), median over the ${runs.length} connection counts: what a fetch costs whatever else the machine runs; the 50-connection run: custodian ${cpu.ours.cpuMs.toFixed(2)} ms, bare ${cpu.base.cpuMs.toFixed(2)} ms`,
+      }),
       entry({
         name: "api.custodian.rss_mib",
         unit: "MiB",

@@ -15,7 +15,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { getAddress, type Provider, type Signer } from "ethers";
+import { getAddress, JsonRpcProvider, type Provider, type Signer } from "ethers";
 import { custodianDomain } from "../sdk/eip712.js";
 import { connectLedger, type Deployment } from "../sdk/contracts.js";
 import { keyPairFromPrivateKey } from "../sdk/crypto/ecies.js";
@@ -25,6 +25,7 @@ import type { Logger } from "./internal/logger.js";
 import { backoff, Bell, createShutdown, sleep } from "./internal/shutdown.js";
 import type { Store } from "./store/store.js";
 import { createFollower, type Follower } from "./sync/follower.js";
+import { createRawRpc, type RawRpc } from "./sync/rpc.js";
 import { createDepositor } from "./release/deposit.js";
 import { ensureIdentity, type CustodianIdentity } from "./release/identity.js";
 import { createReceipts, type ReceiptsMode } from "./release/receipts.js";
@@ -40,6 +41,7 @@ import type { EventRelay } from "./internal/bus-relay.js";
 import { createHealthMonitor, type HealthMonitor } from "./internal/health.js";
 import { createMetrics, type Metrics } from "./internal/metrics.js";
 import { observeStore } from "./internal/observe.js";
+import { BACKEND as SECP256K1 } from "./internal/secp256k1.js";
 
 export interface CustodianDeps {
   provider: Provider;
@@ -118,8 +120,15 @@ export function createCustodian(deps: CustodianDeps): Custodian {
   let identity: CustodianIdentity | undefined;
   const loops: Promise<void>[] = [];
 
+  // The follower reads over a lean transport to the provider's endpoint when it is http(s).
+  let rawRpc: RawRpc | undefined;
+  if (provider instanceof JsonRpcProvider) {
+    const conn = provider._getConnection();
+    rawRpc = createRawRpc(conn.url, conn.timeout, conn.headers);
+  }
   const follower = createFollower({
     provider,
+    rpc: rawRpc?.send,
     ledger: deployment.ledger,
     store,
     log: log.child({ stage: "sync" }),
@@ -291,8 +300,12 @@ export function createCustodian(deps: CustodianDeps): Custodian {
     loops.push(leaderLoop(shutdown.signal), health.run(shutdown.signal, api.readiness.probeEveryMs));
     shutdown.onShutdown("loops", async () => {
       await Promise.allSettled(loops);
+      rawRpc?.close();
     });
-    log.info({ address: identity.address, chainId: identity.chainId, ledger: identity.ledger, keyId: identity.keyId }, "custodian started");
+    log.info(
+      { address: identity.address, chainId: identity.chainId, ledger: identity.ledger, keyId: identity.keyId, secp256k1: SECP256K1.name },
+      "custodian started",
+    );
     return identity;
   }
 

@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     pollingInterval: config.pollMs,
     // No response cache: back-to-back receipts must each read a fresh pending nonce.
     cacheTimeout: -1,
+    // Calls made in the same tick still share one JSON-RPC batch, but none waits ethers' default
+    // 10 ms for company: each wait would sit on the release latency (head poll, logs, re-checks).
+    batchStallTime: 0,
   });
   const secrets = config.keystore
     ? await readKeystore(config.keystore.path, config.keystore.password)

@@ -30,7 +30,7 @@ export interface Profile {
     rssLargeMiB: number;
   };
   custodian: {
-    /** Grants created at once for the sustained release rate. */
+    /** Grants mined in one block for the sustained release rate. */
     releaseGrants: number;
     /** Grants created one by one for the latency percentiles. */
     latencySamples: number;
@@ -58,7 +58,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     gas: { reps: 1 },
     crypto: { reps: 1, msPerRep: 150, recipients: 300, checks: 3 },
     streams: { sizeMiB: 16, reps: 1, rssSmallMiB: 4, rssLargeMiB: 16 },
-    custodian: { releaseGrants: 10, latencySamples: 3, backlogGrants: 200, naiveReps: 1, rpcReps: 1, rpcMs: 200 },
+    custodian: { releaseGrants: 50, latencySamples: 3, backlogGrants: 200, naiveReps: 1, rpcReps: 1, rpcMs: 200 },
     api: { connections: [20, 50], seconds: 1, requestsPerRun: 150 },
   },
   quick: {
@@ -66,7 +66,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     gas: { reps: 3 },
     crypto: { reps: 5, msPerRep: 300, recipients: 600, checks: 10 },
     streams: { sizeMiB: 256, reps: 3, rssSmallMiB: 100, rssLargeMiB: 256 },
-    custodian: { releaseGrants: 150, latencySamples: 20, backlogGrants: 1500, naiveReps: 3, rpcReps: 3, rpcMs: 500 },
+    custodian: { releaseGrants: 1000, latencySamples: 20, backlogGrants: 1500, naiveReps: 3, rpcReps: 3, rpcMs: 500 },
     api: { connections: [50, 500], seconds: 4, requestsPerRun: 1000 },
   },
   full: {
@@ -74,7 +74,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     gas: { reps: 5 },
     crypto: { reps: 9, msPerRep: 1000, recipients: 1000, checks: 50 },
     streams: { sizeMiB: 1024, reps: 5, rssSmallMiB: 100, rssLargeMiB: 1024 },
-    custodian: { releaseGrants: 1000, latencySamples: 100, backlogGrants: 20_000, naiveReps: 5, rpcReps: 5, rpcMs: 1000 },
+    custodian: { releaseGrants: 5000, latencySamples: 100, backlogGrants: 20_000, naiveReps: 5, rpcReps: 5, rpcMs: 1000 },
     api: { connections: [50, 500], seconds: 10, requestsPerRun: 6000 },
   },
 };

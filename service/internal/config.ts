@@ -24,8 +24,8 @@
  * | SEALSHARE_BATCH_MAX_AGE_MS | … or when the oldest has waited this long                     | 5000           |
  * | SEALSHARE_TX_BUMP_AFTER_MS | replace an unmined custodian tx (+12.5% fees) after this long | 30000          |
  * | SEALSHARE_TX_BUMP_AFTER_BLOCKS | … or after this many blocks                               | 3              |
- * | SEALSHARE_RELEASE_BATCH   | releases per worker round                                      | 256            |
- * | SEALSHARE_RELEASE_CONCURRENCY | isGrantValid re-checks in flight                            | 64             |
+ * | SEALSHARE_RELEASE_BATCH   | releases per chunk (a worker round pipelines up to 4 chunks)   | 256            |
+ * | SEALSHARE_RELEASE_CONCURRENCY | grant re-checks per batched isGrantValid eth_call (≤ 200)  | 200            |
  * | SEALSHARE_SYNC_CONCURRENCY | backfill eth_getLogs ranges in flight                         | 4              |
  * | SEALSHARE_KEEP_HEADERS    | final block headers kept below the unfinalized window          | 64             |
  * | SEALSHARE_LEADER_POLL_MS  | how often a replica tries to take (or checks) leadership       | 1000           |
@@ -65,7 +65,7 @@ export const ConfigSchema = z.object({
   SEALSHARE_TX_BUMP_AFTER_MS: intFromEnv(100, 3_600_000).default(30_000),
   SEALSHARE_TX_BUMP_AFTER_BLOCKS: intFromEnv(1, 10_000).default(3),
   SEALSHARE_RELEASE_BATCH: intFromEnv(1, 10_000).default(256),
-  SEALSHARE_RELEASE_CONCURRENCY: intFromEnv(1, 1000).default(64),
+  SEALSHARE_RELEASE_CONCURRENCY: intFromEnv(1, 1000).default(200),
   SEALSHARE_SYNC_CONCURRENCY: intFromEnv(1, 32).default(4),
   SEALSHARE_KEEP_HEADERS: intFromEnv(1, 10_000).default(64),
   SEALSHARE_LEADER_POLL_MS: intFromEnv(50, 600_000).default(1000),

@@ -117,7 +117,8 @@ export function observeStore(inner: Store, deps: ObserveDeps): Store {
       if (!saved[i]) return;
       metrics.releases.inc({ kind: KIND_LABEL[rec.kind] ?? String(rec.kind) });
       later("release", async () => {
-        const r = await inner.request(rec.requestId);
+        // The worker hands requester and grant block along; otherwise they are looked up.
+        const r = rec.requester !== undefined && rec.grantBlock !== undefined ? { requester: rec.requester, grantBlock: rec.grantBlock } : await inner.request(rec.requestId);
         if (!r) return;
         publish({ type: "release", requestId: rec.requestId, requester: r.requester, kind: rec.kind, status: "released", reason: null });
         const t = r.grantBlock === null ? undefined : await blockTime(r.grantBlock);

@@ -20,13 +20,16 @@
  * and cached (subject: for good; provider: `partiesTtlSeconds`, as stewardship can move), and
  * only when the caller is not the requester.
  */
-import { concat, getAddress, keccak256, TypedDataEncoder, verifyTypedData, type TypedDataDomain, type TypedDataField } from "ethers";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { getAddress, type TypedDataDomain, type TypedDataField } from "ethers";
 import { ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/eip712.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { ProblemError } from "../internal/errors.js";
-import type { ReceiptState, ReleaseRow, RequestState, Store } from "../store/store.js";
+import { recoverSigner } from "../internal/secp256k1.js";
+import type { ReceiptState, ReleaseRow, RequestState, RequestView, Store } from "../store/store.js";
 import { revertName, upstreamProblem } from "./chain-errors.js";
+import { createRequestDigest } from "./signing.js";
 
 export type Credential =
   | { kind: "signature"; issuedAt: number; signature: string }
@@ -165,39 +168,55 @@ export function describe(req: RequestState, releases: ReleaseRow[], paused: bool
   }
 }
 
-/** Shared by both readers: authenticates, finds the request, checks the caller, consumes. */
+/**
+ * Shared by both readers: authenticates, finds the request, checks the caller, consumes.
+ *
+ * The signed-request check is the fetch hot path's main cost, so it is done directly: the
+ * EIP-712 digest from a precomputed domain separator and type hash (./signing.ts
+ * `createRequestDigest`), the signer recovered with libsecp256k1 (../internal/secp256k1.ts) —
+ * the same answers as ethers `verifyTypedData`, about ten times faster. Accounts are compared
+ * lower-case (no checksum hashing per request). The request's state, releases, pause flag and
+ * chain time are read together (`store.requestView`), then the digest is consumed: one write.
+ */
 function createAuthenticator(deps: ReaderDeps, types: Record<string, TypedDataField[]>, typeName: string, perSigner: boolean) {
-  const { store, domain } = deps;
+  const { store } = deps;
+  const digestOf = createRequestDigest(deps.domain, types);
   return async function authenticate(
     req: FetchRequest,
     allowed: (caller: string, state: RequestState) => Promise<GrantStatus["caller"] | undefined>,
     refuse: () => ProblemError,
-  ): Promise<{ state: RequestState; caller: GrantStatus["caller"]; wallNow: number }> {
+  ): Promise<{ view: RequestView & { state: RequestState }; caller: GrantStatus["caller"]; wallNow: number }> {
     const wallNow = deps.now();
     const c = req.credential;
-    let account: string;
+    let account: string; // lower-case 0x address
     let digest: string | undefined;
     if (c.kind === "session") {
-      account = getAddress(c.address);
+      account = getAddress(c.address).toLowerCase();
     } else {
       if (!Number.isSafeInteger(c.issuedAt) || Math.abs(wallNow - c.issuedAt) > deps.maxSkewSeconds) {
         throw new ProblemError("bad-signature", `issuedAt must be within ${deps.maxSkewSeconds} s of the custodian's clock`, {
           reason: "outside-window",
         });
       }
-      const message = { requestId: req.requestId, issuedAt: c.issuedAt };
+      let d: Uint8Array;
+      let signer: string | null;
       try {
-        account = getAddress(verifyTypedData(domain, types, message, c.signature));
+        d = digestOf({ requestId: req.requestId, issuedAt: c.issuedAt });
+        signer = recoverSigner(d, Buffer.from(c.signature.startsWith("0x") ? c.signature.slice(2) : c.signature, "hex"));
       } catch {
-        throw new ProblemError("bad-signature", `the ${typeName} signature is malformed`, { reason: "malformed" });
+        signer = null;
+        d = new Uint8Array(0);
       }
-      digest = TypedDataEncoder.hash(domain, types, message);
+      if (!signer) throw new ProblemError("bad-signature", `the ${typeName} signature is malformed`, { reason: "malformed" });
+      account = signer;
       // Several parties may sign the same (requestId, issuedAt): one's use must not burn the other's.
-      if (perSigner) digest = keccak256(concat([digest, account]));
+      const kept = perSigner ? keccak_256(Buffer.concat([d, Buffer.from(account.slice(2), "hex")])) : d;
+      digest = `0x${Buffer.from(kept).toString("hex")}`;
     }
     await req.gate?.(account);
     const requestId = req.requestId.toString();
-    const state = await store.request(requestId);
+    const view = await store.requestView(requestId);
+    const state = view.state;
     if (!state) throw new ProblemError("unknown-request", `no access request ${requestId} has been seen on the ledger`);
     const caller = await allowed(account, state);
     if (!caller) throw refuse();
@@ -207,42 +226,40 @@ function createAuthenticator(deps: ReaderDeps, types: Record<string, TypedDataFi
     if (digest && c.kind === "signature" && !(await store.consumeSignature(digest, c.issuedAt + deps.maxSkewSeconds, wallNow))) {
       throw new ProblemError("bad-signature", "this signed request was already used; sign a new one", { reason: "replayed" });
     }
-    return { state, caller, wallNow };
+    return { view: { ...view, state }, caller, wallNow };
   };
 }
 
 export function createEnvelopeReader(deps: ReaderDeps): EnvelopeReader {
-  const { store } = deps;
   const authenticate = createAuthenticator(deps, ENVELOPE_REQUEST_TYPES, "EnvelopeRequest", false);
   return async function read(req) {
-    const { state, wallNow } = await authenticate(
+    const { view, wallNow } = await authenticate(
       req,
-      async (caller, s) => (getAddress(s.requester) === caller ? "requester" : undefined),
+      async (caller, s) => (s.requester.toLowerCase() === caller ? "requester" : undefined),
       () => new ProblemError("not-requester", `request ${req.requestId} belongs to another account`),
     );
-    const now = Math.max(wallNow, await store.chainTime());
-    return decide(state, await store.releases(state.requestId), await store.paused(), now, deps.retryAfterSeconds);
+    const now = Math.max(wallNow, view.chainTime);
+    return decide(view.state, view.releases, view.paused, now, deps.retryAfterSeconds);
   };
 }
 
 export function createGrantStatusReader(deps: ReaderDeps): GrantStatusReader {
-  const { store } = deps;
   const authenticate = createAuthenticator(deps, GRANT_STATUS_REQUEST_TYPES, "GrantStatusRequest", true);
   return async function status(req) {
-    const { state, caller, wallNow } = await authenticate(
+    const { view, caller, wallNow } = await authenticate(
       req,
       async (account, s) => {
-        if (getAddress(s.requester) === account) return "requester";
+        if (s.requester.toLowerCase() === account) return "requester";
         if (!deps.parties) return undefined;
         const p = await deps.parties(s.datasetId);
-        if (p.subject === account) return "subject";
-        if (p.provider === account) return "provider";
+        if (p.subject.toLowerCase() === account) return "subject";
+        if (p.provider.toLowerCase() === account) return "provider";
         return undefined;
       },
       () => new ProblemError("not-party", `only request ${req.requestId}'s requester, subject or provider may read its status`),
     );
-    const now = Math.max(wallNow, await store.chainTime());
-    return describe(state, await store.releases(state.requestId), await store.paused(), now, caller);
+    const now = Math.max(wallNow, view.chainTime);
+    return describe(view.state, view.releases, view.paused, now, caller);
   };
 }
 

@@ -8,11 +8,11 @@
  *    — revocation, consent revoked, requester suspended, dataset retired, device key rotated —
  *    so delivery stops the moment the follower sees the event; once that event is final the
  *    chain re-check below refuses it with the chain's reason;
- *  - re-checks the grant on chain AT THE FINALIZED BLOCK (`isGrantValid`, blockTag = finalized),
- *    all of the round's checks in flight together (bounded; ethers batches them into JSON-RPC
- *    batch requests) — so what is released is what the final chain says, never a block that
- *    may still be orphaned;
- *  - and AT THE HEAD (blockTag = latest), in the same batch: the store's finalized block can lag
+ *  - re-checks the grant on chain AT THE FINALIZED BLOCK (`isGrantValid`, blockTag = finalized)
+ *    — so what is released is what the final chain says, never a block that may still be
+ *    orphaned. All of the round's checks at one block tag are ONE eth_call (./grant-reader.ts:
+ *    a deployless batch read of the ledger's own view), not one call per grant;
+ *  - and AT THE HEAD (blockTag = latest), in parallel: the store's finalized block can lag
  *    the chain (backfill after a restart, a gap fetched in several runs), and a revocation in a
  *    block the follower has not ingested yet is invisible to the stored-void rule above. A grant
  *    valid at the finalized block but not at the head is deferred, never refused (the voiding
@@ -23,26 +23,32 @@
  *    DatasetRetired, DeviceKeyChanged; `superseded` when a temporary grant was upgraded to formal
  *    before it was released — the formal one gets its own release), or releases it: checks the
  *    deposited key against the grant's keyCommitment, checks the device key is on the curve,
- *    wraps the DEK to it (ECIES in eciesjs's format, sdk/crypto/ecies-fast.ts), signs the
- *    envelope (EIP-712 digest computed directly, ./signing.ts).
+ *    wraps the DEK to it (ECIES in eciesjs's format, ./ecies.ts), signs the envelope (EIP-712
+ *    digest computed directly, ./signing.ts; both through libsecp256k1, ../internal/secp256k1.ts).
  * Each distinct data key is unsealed once per round and wiped after it. All envelopes of the
  * round are persisted in ONE transaction — exactly one per (request, kind) — and only then are
  * receipts recorded (./receipts.ts: batched Merkle roots, or one transaction each).
  *
- * It runs rounds back to back while there is work, then waits on the bell (rung by the follower
- * when grants become final and by deposits) or `pollMs`, whichever comes first.
+ * `run` keeps two loops: release rounds back to back while there is work, then waiting on the
+ * bell (rung by the follower when grants become final and by deposits) or `pollMs`; and the
+ * receipts (`receipts.reconcile()`: forming and sealing batches, sending single receipts, moving
+ * open transactions forward), woken after each round that released something, else every
+ * max(`pollMs`, 250 ms). Receipt transactions therefore never hold a release back (a burst's one-by-one
+ * receipts take a transaction each). Reconciliations never overlap (one lock), nor do rounds.
+ * `round()` is one round with a reconciliation before and after it (tests, tools).
  */
 import { getBytes, hexlify, type Signer, type TypedDataDomain } from "ethers";
 import type { Sealshare } from "../../sdk/contracts.js";
-import { assertValidPublicKey } from "../../sdk/crypto/ecies.js";
-import { wrapKeyFast } from "../../sdk/crypto/ecies-fast.js";
 import { keyCommitment } from "../../sdk/stream/commitment.js";
 import { GrantInvalidReason } from "../../sdk/vocabulary.js";
 import type { KeyBox } from "../internal/at-rest.js";
 import { isRetryable } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
-import { backoff, type Bell } from "../internal/shutdown.js";
+import { backoff, Bell } from "../internal/shutdown.js";
+import { Mutex } from "../store/sql.js";
 import type { EnvelopeRecord, ReleaseJob, ReleaseOutcome, Store } from "../store/store.js";
+import { isCompressedPoint, wrapReleaseKey } from "./ecies.js";
+import { createGrantReader, type GrantCheck, type GrantCheckResult, type GrantReader } from "./grant-reader.js";
 import { receiptLeaf } from "./merkle.js";
 import type { Receipts } from "./receipts.js";
 import { createEnvelopeSigner, type EnvelopeSigner } from "./signing.js";
@@ -64,12 +70,14 @@ export interface WorkerDeps {
   bell: Bell;
   pollMs: number;
   now: () => number;
-  /** Releases per round (default 256). */
+  /** Releases per chunk (default 256; a round takes up to 4 chunks, pipelined). */
   batchSize?: number;
-  /** isGrantValid calls in flight at once (default 64). */
+  /** Grant re-checks per batched eth_call (default 256; chunks of a round go in parallel). */
   concurrency?: number;
-  /** ECIES wrap (default sdk/crypto/ecies-fast.ts: eciesjs's format, native curve arithmetic). */
+  /** ECIES wrap (default ./ecies.ts: eciesjs's format, libsecp256k1). */
   wrap?: WrapFn;
+  /** The on-chain re-check (default ./grant-reader.ts over the ledger's provider). */
+  grants?: GrantReader;
   /** Observers (metrics, SSE): each envelope persisted, each release refused. */
   onReleased?: (r: EnvelopeRecord, grantBlock: number) => void;
   onRefused?: (o: ReleaseOutcome) => void;
@@ -82,8 +90,6 @@ export interface ReleaseWorker {
   round(): Promise<Outcome[]>;
   run(signal: AbortSignal): Promise<void>;
 }
-
-type GrantView = Awaited<ReturnType<Sealshare["isGrantValid"]>>;
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in order. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
@@ -103,33 +109,90 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   return out;
 }
 
+/** Chunks of `batchSize` per round, their chain re-checks overlapping the previous chunk's crypto. */
+export const PIPELINE = 4;
+
+/** Receipts are reconciled at least this often (and after every round that released something). */
+export const RECEIPTS_IDLE_MS = 250;
+
+const reasonName = (r: number) => GrantInvalidReason[r] ?? `reason#${r}`;
+
 export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
   const { ledger, store, keyBox, log } = deps;
-  const wrap: WrapFn = deps.wrap ?? wrapKeyFast;
+  const wrap: WrapFn = deps.wrap ?? wrapReleaseKey;
   const batchSize = deps.batchSize ?? 256;
-  const concurrency = deps.concurrency ?? 64;
   const retryAt = (attempts: number) => deps.now() + Math.ceil(backoff(attempts, 1000, 300_000) / 1000);
   let signerP: Promise<EnvelopeSigner> | undefined;
+  let readerP: Promise<GrantReader> | undefined;
+  const reader = () =>
+    (readerP ??= deps.grants
+      ? Promise.resolve(deps.grants)
+      : (async () => {
+          const provider = ledger.runner?.provider;
+          if (!provider) throw new Error("the ledger contract has no provider to read grants with");
+          return createGrantReader({ provider, ledger: await ledger.getAddress(), log, chunk: deps.concurrency });
+        })());
 
+  /**
+   * One round: up to `batchSize × PIPELINE` due releases, taken in chunks of `batchSize` whose
+   * chain re-checks overlap the previous chunk's wrapping, signing and saving (the node answers
+   * the reads while this process does the crypto).
+   */
   async function doRound(): Promise<Outcome[]> {
-    try {
-      await deps.receipts.reconcile();
-    } catch (err) {
-      log.warn({ err }, "receipt reconciliation failed; will retry");
-    }
-    const jobs = await store.dueReleases(deps.now(), batchSize);
+    const t0 = performance.now();
+    const jobs = await store.dueReleases(deps.now(), batchSize * PIPELINE);
     if (jobs.length === 0) return [];
     const envelopeSigner = await (signerP ??= createEnvelopeSigner(deps.signer, deps.domain));
-    const { finalized } = await store.syncState();
+    const { tip, finalized } = await store.syncState();
+    const chunks: ReleaseJob[][] = [];
+    for (let i = 0; i < jobs.length; i += batchSize) chunks.push(jobs.slice(i, i + batchSize));
     const outcomes: Outcome[] = [];
-    const settle: ReleaseOutcome[] = [];
+    const timing = { checkMs: 0, cryptoMs: 0, saveMs: 0 };
+    const deks = new Map<string, Uint8Array | null>(); // each distinct (dataset, version) unsealed once per round
+    try {
+      let next = check(chunks[0]!, finalized, tip.blockNumber);
+      for (let i = 0; i < chunks.length; i++) {
+        const checked = await next;
+        timing.checkMs += checked.ms;
+        if (i + 1 < chunks.length) next = check(chunks[i + 1]!, finalized, tip.blockNumber);
+        outcomes.push(...(await release(checked, envelopeSigner, deks, timing)));
+      }
+    } finally {
+      for (const d of deks.values()) d?.fill(0);
+    }
+    if (log.isLevelEnabled("debug")) {
+      const r = (x: number) => Math.round(x * 10) / 10;
+      log.debug(
+        { jobs: jobs.length, released: outcomes.filter((o) => o === "released").length, checkMs: r(timing.checkMs), cryptoMs: r(timing.cryptoMs), saveMs: r(timing.saveMs), totalMs: r(performance.now() - t0) },
+        "release round",
+      );
+    }
+    return outcomes;
+  }
+
+  interface Checked {
+    ready: { job: ReleaseJob; gv: GrantCheck }[];
+    settle: ReleaseOutcome[];
+    outcomes: Outcome[];
+    ms: number;
+  }
+
+  /** Steps 1–2 for a chunk: stored voids, then the chain re-check at the finalized block and the head. */
+  async function check(jobs: readonly ReleaseJob[], finalized: number, tip: number): Promise<Checked> {
+    const started = performance.now();
+    const out: Checked = { ready: [], settle: [], outcomes: [], ms: 0 };
     const defer = (job: ReleaseJob, status: "pending" | "waiting-key", reason: string, at: number, outcome: Outcome) => {
-      settle.push({ requestId: job.requestId, kind: job.kind, status, reason, nextAttemptAt: at });
-      outcomes.push(outcome);
+      out.settle.push({ requestId: job.requestId, kind: job.kind, status, reason, nextAttemptAt: at });
+      out.outcomes.push(outcome);
     };
     const close = (job: ReleaseJob, status: "refused" | "superseded", reason: string) => {
-      settle.push({ requestId: job.requestId, kind: job.kind, status, reason });
-      outcomes.push(status);
+      out.settle.push({ requestId: job.requestId, kind: job.kind, status, reason });
+      out.outcomes.push(status);
+    };
+    const failed = (job: ReleaseJob, err: unknown) => {
+      const retryable = isRetryable(err);
+      log[retryable ? "warn" : "error"]({ requestId: job.requestId, kind: job.kind, err }, "grant re-check failed; will retry");
+      defer(job, "pending", retryable ? "rpc-unavailable" : "error", retryAt(job.attempts), "deferred");
     };
 
     // 1. Held back by a stored void not final yet (no chain call). A final void goes on to the
@@ -140,105 +203,125 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
       else toCheck.push(job);
     }
 
-    // 2. Re-check at the finalized block and at the head, all in flight together.
-    const checks = await mapBounded(toCheck, concurrency, (job) =>
-      Promise.all([
-        ledger.isGrantValid(BigInt(job.requestId), { blockTag: finalized }),
-        ledger.isGrantValid(BigInt(job.requestId), { blockTag: "latest" }),
-      ]),
-    );
-    const ready: { job: ReleaseJob; gv: GrantView }[] = [];
-    toCheck.forEach((job, i) => {
-      const c = checks[i]!;
-      if (c.status === "rejected") {
-        const retryable = isRetryable(c.reason);
-        log[retryable ? "warn" : "error"]({ requestId: job.requestId, kind: job.kind, err: c.reason }, "grant re-check failed; will retry");
-        return defer(job, "pending", retryable ? "rpc-unavailable" : "error", retryAt(job.attempts), "deferred");
+    // 2. Re-check at the finalized block and at the head: one batched eth_call each. When the
+    //    store is at the head (confirmation depth 0, nothing new mined), the head read names the
+    //    finalized block itself, and is both.
+    let atFinal: GrantCheckResult[] = [];
+    let atHead: GrantCheckResult[] = [];
+    let readError: unknown;
+    if (toCheck.length > 0) {
+      const ids = toCheck.map((j) => BigInt(j.requestId));
+      try {
+        const grants = await reader();
+        if (finalized < tip) {
+          const [f, h] = await Promise.all([grants.read(ids, finalized), grants.read(ids, "latest")]);
+          atFinal = f.results;
+          atHead = h.results;
+        } else {
+          const h = await grants.read(ids, "latest");
+          atHead = h.results;
+          atFinal = h.block === finalized ? h.results : (await grants.read(ids, finalized)).results;
+        }
+      } catch (err) {
+        readError = err;
       }
-      const [gv, atHead] = c.value;
+    }
+    toCheck.forEach((job, i) => {
+      if (readError !== undefined) return failed(job, readError);
+      const f = atFinal[i]!;
+      const h = atHead[i]!;
+      if (!f.ok) return failed(job, f.error);
+      if (!h.ok) return failed(job, h.error);
+      const gv = f.view;
       if (!gv.valid) {
-        const reason = GrantInvalidReason[Number(gv.reason)] ?? `reason#${gv.reason}`;
+        const reason = reasonName(gv.reason);
         if (TRANSIENT_REASONS.has(reason)) return defer(job, "pending", reason, retryAt(job.attempts), "deferred");
         log.info({ requestId: job.requestId, kind: job.kind, reason }, "release refused: the grant is not valid on chain");
         return close(job, "refused", reason);
       }
-      if (!atHead.valid) {
+      if (!h.view.valid) {
         // Voided in a block after the finalized one that the follower may not have ingested yet.
-        const reason = GrantInvalidReason[Number(atHead.reason)] ?? `reason#${atHead.reason}`;
+        const reason = reasonName(h.view.reason);
         log.info({ requestId: job.requestId, kind: job.kind, reason }, "release held: the grant is voided at the head, not final yet");
         return defer(job, "pending", `voided-at-head:${reason}`, deps.now() + 1, "deferred");
       }
-      const kind = Number(gv.kind);
-      if (kind > job.kind) return close(job, "superseded", `upgraded to kind ${kind}`);
-      if (kind < job.kind) return defer(job, "pending", "kind-behind", retryAt(job.attempts), "deferred");
-      ready.push({ job, gv });
+      if (gv.kind > job.kind) return close(job, "superseded", `upgraded to kind ${gv.kind}`);
+      if (gv.kind < job.kind) return defer(job, "pending", "kind-behind", retryAt(job.attempts), "deferred");
+      out.ready.push({ job, gv });
     });
+    out.ms = performance.now() - started;
+    return out;
+  }
 
-    // 3. Keys: each distinct (dataset, version) unsealed once.
-    const deks = new Map<string, Uint8Array | null>();
+  /** Steps 3–4 for a checked chunk: keys, wrap, sign; envelopes in one transaction, the rest in another. */
+  async function release(c: Checked, envelopeSigner: EnvelopeSigner, deks: Map<string, Uint8Array | null>, timing: { cryptoMs: number; saveMs: number }): Promise<Outcome[]> {
+    const started = performance.now();
+    const { settle, outcomes } = c;
+    const defer = (job: ReleaseJob, status: "pending" | "waiting-key", reason: string, at: number, outcome: Outcome) => {
+      settle.push({ requestId: job.requestId, kind: job.kind, status, reason, nextAttemptAt: at });
+      outcomes.push(outcome);
+    };
+    const close = (job: ReleaseJob, status: "refused" | "superseded", reason: string) => {
+      settle.push({ requestId: job.requestId, kind: job.kind, status, reason });
+      outcomes.push(status);
+    };
     const records: EnvelopeRecord[] = [];
-    const grantBlocks = new Map<string, number>();
-    try {
-      for (const { job, gv } of ready) {
-        const datasetId = gv.datasetId;
-        const version = Number(gv.version);
-        const k = `${datasetId}:${version}`;
-        if (!deks.has(k)) {
-          const stored = await store.datasetKey(datasetId.toString(), version);
-          if (!stored) deks.set(k, null);
-          else {
-            const dek = keyBox.open(stored.sealed, datasetId, version);
-            if (keyCommitment(dek, stored.ciphertextSha256).toLowerCase() !== gv.keyCommitment.toLowerCase()) {
-              dek.fill(0);
-              log.error({ datasetId: datasetId.toString(), version }, "stored key does not match the grant's key commitment");
-              deks.set(k, new Uint8Array(0)); // marks a mismatch
-            } else deks.set(k, dek);
-          }
+    for (const { job, gv } of c.ready) {
+      const { datasetId, version } = gv;
+      const k = `${datasetId}:${version}`;
+      if (!deks.has(k)) {
+        const stored = await store.datasetKey(datasetId.toString(), version);
+        if (!stored) deks.set(k, null);
+        else {
+          const dek = keyBox.open(stored.sealed, datasetId, version);
+          if (keyCommitment(dek, stored.ciphertextSha256).toLowerCase() !== gv.keyCommitment.toLowerCase()) {
+            dek.fill(0);
+            log.error({ datasetId: datasetId.toString(), version }, "stored key does not match the grant's key commitment");
+            deks.set(k, new Uint8Array(0)); // marks a mismatch
+          } else deks.set(k, dek);
         }
-        const dek = deks.get(k);
-        if (dek === null) {
-          defer(job, "waiting-key", "key-not-deposited", deps.now(), "waiting-key");
-          log.info({ requestId: job.requestId, kind: job.kind, datasetId: datasetId.toString(), version }, "release waits for the data key");
-          continue;
-        }
-        if (!dek || dek.byteLength === 0) {
-          close(job, "refused", "key-commitment-mismatch");
-          continue;
-        }
-        const devicePublicKey = getBytes(gv.publicKey);
-        try {
-          assertValidPublicKey(devicePublicKey);
-        } catch {
-          log.warn({ requestId: job.requestId, kind: job.kind }, "release refused: the request's device key is not a valid secp256k1 point");
-          close(job, "refused", "invalid-device-key");
-          continue;
-        }
-        const { envelope, envelopeHash } = await envelopeSigner.sign({
-          requestId: job.requestId,
-          datasetId: datasetId.toString(),
-          version,
-          kind: job.kind,
-          expiresAt: Number(gv.expiresAt),
-          keyId: Number(gv.keyId),
-          wrappedKey: hexlify(wrap(devicePublicKey, dek)),
-        });
-        const releasedAt = deps.now();
-        records.push({
-          requestId: job.requestId,
-          kind: job.kind,
-          envelope,
-          envelopeHash,
-          releasedAt,
-          leaf: receiptLeaf({ requestId: job.requestId, kind: job.kind, envelopeHash, releasedAt }),
-          receiptMode: deps.receipts.mode,
-        });
-        grantBlocks.set(`${job.requestId}:${job.kind}`, job.grantBlock);
       }
-    } finally {
-      for (const d of deks.values()) d?.fill(0);
+      const dek = deks.get(k);
+      if (dek === null) {
+        defer(job, "waiting-key", "key-not-deposited", deps.now(), "waiting-key");
+        log.info({ requestId: job.requestId, kind: job.kind, datasetId: datasetId.toString(), version }, "release waits for the data key");
+        continue;
+      }
+      if (!dek || dek.byteLength === 0) {
+        close(job, "refused", "key-commitment-mismatch");
+        continue;
+      }
+      const devicePublicKey = getBytes(gv.publicKey);
+      if (!isCompressedPoint(devicePublicKey)) {
+        log.warn({ requestId: job.requestId, kind: job.kind }, "release refused: the request's device key is not a valid secp256k1 point");
+        close(job, "refused", "invalid-device-key");
+        continue;
+      }
+      const { envelope, envelopeHash } = await envelopeSigner.sign({
+        requestId: job.requestId,
+        datasetId: datasetId.toString(),
+        version,
+        kind: job.kind,
+        expiresAt: gv.expiresAt,
+        keyId: gv.keyId,
+        wrappedKey: hexlify(wrap(devicePublicKey, dek)),
+      });
+      const releasedAt = deps.now();
+      records.push({
+        requestId: job.requestId,
+        kind: job.kind,
+        envelope,
+        envelopeHash,
+        releasedAt,
+        leaf: receiptLeaf({ requestId: job.requestId, kind: job.kind, envelopeHash, releasedAt }),
+        receiptMode: deps.receipts.mode,
+        requester: job.requester,
+        grantBlock: job.grantBlock,
+      });
     }
+    const signed = performance.now();
+    timing.cryptoMs += signed - started;
 
-    // 4. Persist: envelopes in one transaction, the rest in another.
     const saved = await store.saveEnvelopes(records);
     records.forEach((r, i) => {
       if (!saved[i]) {
@@ -247,26 +330,30 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
       }
       outcomes.push("released");
       log.info({ requestId: r.requestId, kind: r.kind, datasetId: r.envelope.datasetId, version: r.envelope.version, envelopeHash: r.envelopeHash }, "key released");
-      deps.onReleased?.(r, grantBlocks.get(`${r.requestId}:${r.kind}`) ?? 0);
+      deps.onReleased?.(r, r.grantBlock ?? 0);
     });
     await store.settleReleases(settle);
     for (const o of settle) if (o.status === "refused") deps.onRefused?.(o);
+    timing.saveMs += performance.now() - signed;
+    return outcomes;
+  }
 
-    // 5. Receipts for what was just persisted (single mode sends; batch mode seals full batches).
-    if (records.length > 0) {
+  // Receipts (./receipts.ts) are reconciled under one lock: never by two callers at once.
+  const receiptLock = new Mutex();
+  const receiptBell = new Bell();
+  const reconcile = () =>
+    receiptLock.run(async () => {
       try {
         await deps.receipts.reconcile();
       } catch (err) {
         log.warn({ err }, "release receipts not recorded yet; will retry");
       }
-    }
-    return outcomes;
-  }
+    });
 
   let inFlight: Promise<Outcome[]> | undefined;
 
-  /** Rounds never overlap (a receipt must not be reconciled by two rounds at once). */
-  async function round(): Promise<Outcome[]> {
+  /** Release rounds never overlap. */
+  async function releaseRound(): Promise<Outcome[]> {
     while (inFlight) await inFlight.catch(() => undefined);
     const mine = doRound();
     inFlight = mine;
@@ -277,17 +364,33 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
     }
   }
 
+  async function round(): Promise<Outcome[]> {
+    await reconcile();
+    const outcomes = await releaseRound();
+    // Receipts for what was just persisted (single mode sends; batch mode seals full batches).
+    if (outcomes.includes("released")) await reconcile();
+    return outcomes;
+  }
+
   async function run(signal: AbortSignal): Promise<void> {
+    const receiptsLoop = (async () => {
+      while (!signal.aborted) {
+        await reconcile();
+        await receiptBell.wait(Math.max(deps.pollMs, RECEIPTS_IDLE_MS), signal);
+      }
+    })();
     while (!signal.aborted) {
       let outcomes: Outcome[] = [];
       try {
-        outcomes = await round();
+        outcomes = await releaseRound();
       } catch (err) {
         log.error({ err }, "release round failed");
       }
+      if (outcomes.includes("released")) receiptBell.ring();
       // Keep going at once while there was progress; otherwise wait for news.
       if (!outcomes.some((o) => o === "released" || o === "refused" || o === "superseded")) await deps.bell.wait(deps.pollMs, signal);
     }
+    await receiptsLoop;
   }
 
   return { round, run };

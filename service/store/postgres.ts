@@ -107,6 +107,10 @@ class PgDriver extends PgRunner implements SqlDriver {
     }
   }
 
+  read<T>(fn: (q: SqlRunner) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -30,6 +30,7 @@ import type {
   ReleaseStatus,
   RequestFilter,
   RequestState,
+  RequestView,
   RewindResult,
   SessionRow,
   Store,
@@ -95,15 +96,65 @@ export async function bind(db: SqlDriver, b: StoreBinding): Promise<void> {
 
 const FACT = ["block_number", "log_index", "block_hash"] as const;
 
+/** Store writes that can change a {@link RequestView} (see SqlStore's view cache). */
+const VIEW_WRITES = [
+  "setChainTime",
+  "ingest",
+  "finalize",
+  "rewind",
+  "putDatasetKey",
+  "rewrapDatasetKeys",
+  "settleReleases",
+  "saveEnvelopes",
+  "markReceiptSent",
+  "markReceiptConfirmed",
+  "markReceiptUnsent",
+  "createBatch",
+  "markBatchSent",
+] as const;
+const VIEW_CACHE_SIZE = 10_000;
+/** SQLite: used request digests are written within this many ms, or once this many wait. */
+const USED_FLUSH_MS = 50;
+const USED_FLUSH_SIZE = 256;
+
 type VoidScope = "request" | "consent" | "member" | "dataset" | "key";
 
 export class SqlStore implements Store {
   readonly #db: SqlDriver;
   readonly #leadership: Leadership;
+  #prunedAt = -Infinity; // when used_signatures was last pruned (unix seconds)
+  /**
+   * Request views cached for the fetch hot path (SQLite only: one process owns the file, so
+   * every write goes through this object). Any write that can change a view bumps `#generation`
+   * AFTER it completes, and a cached view counts only for the generation it was read in: a view
+   * is never served older than the last completed write (a revocation the follower has stored
+   * is seen by the next fetch). With PostgreSQL other replicas write too: no cache.
+   */
+  readonly #views: Map<string, { generation: number; view: RequestView }> | undefined;
+  #generation = 0;
+  /** SQLite: used request digests not written yet (digest → expiresAt), and those being checked. */
+  readonly #usedLater: Map<string, number> | undefined;
+  readonly #claims = new Set<string>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(db: SqlDriver, leadership: Leadership) {
     this.#db = db;
     this.#leadership = leadership;
+    this.#views = db.dialect === "sqlite" ? new Map() : undefined;
+    this.#usedLater = db.dialect === "sqlite" ? new Map() : undefined;
+    if (this.#views) {
+      const self = this as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      for (const name of VIEW_WRITES) {
+        const write = self[name]!.bind(this);
+        self[name] = async (...args: unknown[]) => {
+          try {
+            return await write(...args);
+          } finally {
+            this.#generation++;
+          }
+        };
+      }
+    }
   }
 
   get dialect() {
@@ -373,11 +424,15 @@ export class SqlStore implements Store {
   // ── requests and grants ───────────────────────────────────────────────────────────────
 
   async request(requestId: string): Promise<RequestState | undefined> {
-    const r = await this.#db.get("SELECT * FROM requests WHERE request_id = ?", [requestId]);
-    const g = await this.#db.get("SELECT * FROM grants WHERE request_id = ? ORDER BY kind DESC LIMIT 1", [requestId]);
+    return this.#requestIn(this.#db, requestId);
+  }
+
+  async #requestIn(q: SqlRunner, requestId: string): Promise<RequestState | undefined> {
+    const r = await q.get("SELECT * FROM requests WHERE request_id = ?", [requestId]);
+    const g = await q.get("SELECT * FROM grants WHERE request_id = ? ORDER BY kind DESC LIMIT 1", [requestId]);
     if (!r && !g) return undefined;
     const base = (r ?? g)!;
-    const voidRow = await this.#db.get(
+    const voidRow = await q.get(
       `SELECT reason FROM voids
        WHERE ((scope = 'request' AND subject = ?) OR (scope = 'consent' AND subject = ?) OR (scope = 'member' AND subject = ?)
               OR (scope = 'dataset' AND subject = ?) OR (scope = 'key' AND subject = ?))
@@ -414,8 +469,31 @@ export class SqlStore implements Store {
   }
 
   async paused(): Promise<boolean> {
-    const r = await this.#db.get("SELECT paused FROM pauses ORDER BY block_number DESC, log_index DESC LIMIT 1");
+    return this.#pausedIn(this.#db);
+  }
+
+  async #pausedIn(q: SqlRunner): Promise<boolean> {
+    const r = await q.get("SELECT paused FROM pauses ORDER BY block_number DESC, log_index DESC LIMIT 1");
     return r ? num(r.paused) === 1 : false;
+  }
+
+  async requestView(requestId: string): Promise<RequestView> {
+    const hit = this.#views?.get(requestId);
+    if (hit && hit.generation === this.#generation) return hit.view;
+    const generation = this.#generation;
+    const view = await this.#db.read(async (q) => {
+      const state = await this.#requestIn(q, requestId);
+      if (!state) return { state, releases: [], paused: false, chainTime: 0 };
+      const releases = (await q.all("SELECT * FROM releases WHERE request_id = ? ORDER BY kind", [requestId])).map(toReleaseRow);
+      const paused = await this.#pausedIn(q);
+      const chainTime = num((await q.get("SELECT chain_time FROM sync_state WHERE id = 1"))!.chain_time);
+      return { state, releases, paused, chainTime };
+    });
+    if (this.#views && view.state) {
+      if (this.#views.size >= VIEW_CACHE_SIZE) this.#views.clear();
+      this.#views.set(requestId, { generation, view });
+    }
+    return view;
   }
 
   // ── keys ─────────────────────────────────────────────────────────────────────────────
@@ -734,10 +812,74 @@ export class SqlStore implements Store {
   // ── request authentication ───────────────────────────────────────────────────────────
 
   async consumeSignature(digest: string, expiresAt: number, now: number): Promise<boolean> {
-    return this.#db.tx(async (q) => {
-      await q.run("DELETE FROM used_signatures WHERE expires_at < ?", [now]);
-      return (await q.run("INSERT INTO used_signatures (digest, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [digest, expiresAt])) === 1;
+    if (this.#usedLater) return this.#consumeBuffered(digest, expiresAt, now);
+    // PostgreSQL (replicas share the database): one statement, at once. An expired record of
+    // the same digest is replaced (so pruning can be lazy); a live one makes this a replay.
+    const fresh =
+      (await this.#db.run(
+        `INSERT INTO used_signatures (digest, expires_at) VALUES (?, ?)
+         ON CONFLICT (digest) DO UPDATE SET expires_at = excluded.expires_at WHERE used_signatures.expires_at < ?`,
+        [digest, expiresAt, now],
+      )) === 1;
+    await this.#pruneUsed(now);
+    return fresh;
+  }
+
+  async #pruneUsed(now: number): Promise<void> {
+    if (now - this.#prunedAt >= 60 || now < this.#prunedAt) {
+      this.#prunedAt = now;
+      await this.#db.run("DELETE FROM used_signatures WHERE expires_at < ?", [now]);
+    }
+  }
+
+  /**
+   * SQLite: the fetch hot path's one write, batched. A digest is claimed in memory at once (so a
+   * concurrent or later replay in this process is refused at once), checked against what is
+   * stored (a replay of an earlier use), and written with the others of the last
+   * {@link USED_FLUSH_MS} ms in one transaction. A process crash can forget the uses of those
+   * last milliseconds: such a signed request could then be used once more, only within its own
+   * ±skew window, and would get its own requester the same answer again (an envelope wrapped to
+   * the requester's device key, or the grant status) — a bounded loss of a defence in depth,
+   * for one WAL commit per request less.
+   */
+  async #consumeBuffered(digest: string, expiresAt: number, now: number): Promise<boolean> {
+    const pending = this.#usedLater!;
+    const mine = pending.get(digest);
+    if (this.#claims.has(digest) || (mine !== undefined && mine >= now)) return false;
+    this.#claims.add(digest);
+    try {
+      const stored = await this.#db.get("SELECT expires_at FROM used_signatures WHERE digest = ?", [digest]);
+      if (stored && num(stored.expires_at) >= now) return false;
+      pending.set(digest, expiresAt);
+    } finally {
+      this.#claims.delete(digest);
+    }
+    if (pending.size >= USED_FLUSH_SIZE) void this.#flushUsed(now).catch(() => undefined);
+    else this.#flushTimer ??= setTimeout(() => void this.#flushUsed(now).catch(() => undefined), USED_FLUSH_MS);
+    return true;
+  }
+
+  /**
+   * Writes the buffered digests in one transaction (what was added meanwhile stays for the
+   * next); then prunes expired ones as of `now`, the clock the callers judge expiry by.
+   */
+  async #flushUsed(now?: number): Promise<void> {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const pending = this.#usedLater;
+    if (!pending || pending.size === 0) return;
+    const batch = [...pending];
+    await this.#db.tx(async (q) => {
+      for (const [digest, expiresAt] of batch) {
+        await q.run(
+          `INSERT INTO used_signatures (digest, expires_at) VALUES (?, ?)
+           ON CONFLICT (digest) DO UPDATE SET expires_at = excluded.expires_at WHERE used_signatures.expires_at < excluded.expires_at`,
+          [digest, expiresAt],
+        );
+      }
     });
+    for (const [digest, expiresAt] of batch) if (pending.get(digest) === expiresAt) pending.delete(digest);
+    if (now !== undefined) await this.#pruneUsed(now);
   }
 
   // ── HTTP layer ───────────────────────────────────────────────────────────────────────
@@ -786,6 +928,7 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#flushUsed().catch(() => undefined);
     await this.#leadership.release().catch(() => undefined);
     await this.#db.close();
   }

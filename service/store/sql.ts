@@ -25,6 +25,12 @@ export interface SqlDriver extends SqlRunner {
   readonly dialect: "sqlite" | "postgres";
   /** Runs `fn` in a transaction; commits if it resolves, rolls back if it throws. Serialized. */
   tx<T>(fn: (q: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Runs several reads together, without a transaction: SQLite runs them in one turn of its
+   * lock (no write in between, one lock hand-off instead of one per statement); PostgreSQL on
+   * the pool, as separate statements.
+   */
+  read<T>(fn: (q: SqlRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,8 @@
  * Calls are synchronous underneath; the driver serializes transactions with a mutex and makes
  * statements outside a transaction wait for the one in progress, so an HTTP read can never land
  * inside (or see half of) an ingest. Transactions are `BEGIN IMMEDIATE … COMMIT`. WAL journal,
- * synchronous=NORMAL: a committed transaction survives a process crash (kill -9), which is the
+ * synchronous=NORMAL (no fsync per commit; SQLite's automatic checkpoint syncs every ~1,000
+ * pages): a committed transaction survives a process crash (kill -9), which is the
  * failure this service must tolerate; power loss may drop the last commits, which are then
  * replayed from the chain (envelopes are re-created identically only if not yet served, so put
  * the database on storage you trust, or use PostgreSQL).
@@ -94,6 +95,10 @@ class SqliteDriver implements SqlDriver {
   }
   insertMany(table: string, columns: readonly string[], rows: SqlValue[][], suffix?: string): Promise<number> {
     return this.tx((q) => q.insertMany(table, columns, rows, suffix));
+  }
+
+  read<T>(fn: (q: SqlRunner) => Promise<T>): Promise<T> {
+    return this.#mutex.run(() => fn(this.#runner));
   }
 
   tx<T>(fn: (q: SqlRunner) => Promise<T>): Promise<T> {

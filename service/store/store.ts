@@ -129,6 +129,14 @@ export interface RequestState {
   grantBlock: number | null;
 }
 
+/** {@link Store.requestView}: a request's state with what its answer depends on. */
+export interface RequestView {
+  state: RequestState | undefined;
+  releases: ReleaseRow[];
+  paused: boolean;
+  chainTime: number;
+}
+
 /**
  * A release's lifecycle, one row per (requestId, kind):
  *   pending → released                   (envelope stored; receipt to record)
@@ -191,6 +199,9 @@ export interface EnvelopeRecord {
   /** The receipt leaf (batch mode): receiptLeaf(requestId, kind, envelopeHash, releasedAt). */
   leaf: string;
   receiptMode: ReceiptMode;
+  /** Not stored (the release row has them): for observers, so they need not look them up. */
+  requester?: string;
+  grantBlock?: number;
 }
 
 /** A release closed or deferred without an envelope. */
@@ -333,6 +344,12 @@ export interface Store {
   request(requestId: string): Promise<RequestState | undefined>;
   releases(requestId: string): Promise<ReleaseRow[]>;
   paused(): Promise<boolean>;
+  /**
+   * What the fetch path needs about one request, read together (SQLite: in one turn of the
+   * store's lock, so no write lands between the reads): its state (undefined if never seen),
+   * its releases, the pause flag and chain time.
+   */
+  requestView(requestId: string): Promise<RequestView>;
 
   // ── keys ─────────────────────────────────────────────────────────────────────────────
   datasetKey(datasetId: string, version: number): Promise<StoredKey | undefined>;
@@ -386,7 +403,10 @@ export interface Store {
   // ── request authentication ───────────────────────────────────────────────────────────
   /**
    * Records a signed-request digest as used until `expiresAt`. False if it was already used
-   * (a replay). Digests past their expiry are pruned.
+   * and has not expired (a replay); an expired record is replaced. Expired records are pruned
+   * now and then (at most once a minute), not on every call. SQLite writes the records in
+   * batches (within 50 ms; a process crash may forget the last ones, see sql-store.ts);
+   * PostgreSQL at once.
    */
   consumeSignature(digest: string, expiresAt: number, now: number): Promise<boolean>;
 

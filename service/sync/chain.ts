@@ -1,7 +1,7 @@
 /**
- * The follower's reads from the chain, over raw JSON-RPC (`provider.send`): block headers and
- * logs come back as plain JSON, without ethers building a `Block` or `Log` object per item, and
- * concurrent calls share one HTTP request (ethers batches sends issued in the same tick).
+ * The follower's reads from the chain, over raw JSON-RPC (./rpc.ts when the endpoint is
+ * http(s), else `provider.send`): block headers and logs come back as plain JSON, without
+ * ethers building a `Block` or `Log` object per item.
  *
  * `logs()` halves its range and retries when the node refuses a range as too large (providers
  * answer "query returned more than 10000 results", "block range too large", …); network
@@ -19,7 +19,7 @@ interface RawBlock {
   timestamp: string;
 }
 
-type Send = (method: string, params: unknown[]) => Promise<unknown>;
+import type { Send } from "./rpc.js";
 
 export interface ChainReader {
   header(tag: number | "latest"): Promise<BlockHeader>;
@@ -31,6 +31,10 @@ export interface ChainReader {
   logs(from: number, to: number): Promise<RawLog[]>;
   /** Logs of one block by hash (EIP-234): exactly that block, whatever happens to its height. */
   logsAt(blockHash: string): Promise<RawLog[]>;
+  /** A new-block filter (eth_newBlockFilter); its id. */
+  newBlockFilter(): Promise<string>;
+  /** Hashes of blocks added since the filter was last polled (eth_getFilterChanges). */
+  filterChanges(id: string): Promise<string[]>;
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -41,10 +45,11 @@ function toHeader(b: RawBlock): BlockHeader {
 
 const TOO_LARGE = /range|too many|more than|limit|exceed|too large|response size/i;
 
-export function createChainReader(provider: Provider, address: string, topics: string[]): ChainReader {
+/** Reads through `rawSend` (./rpc.ts) when given, else through the provider's `send`. */
+export function createChainReader(provider: Provider, address: string, topics: string[], rawSend?: Send): ChainReader {
   const sendFn = (provider as { send?: Send }).send;
-  if (typeof sendFn !== "function") throw new TypeError("the follower needs a JSON-RPC provider (with send())");
-  const send: Send = (method, params) => sendFn.call(provider, method, params);
+  if (!rawSend && typeof sendFn !== "function") throw new TypeError("the follower needs a JSON-RPC provider (with send())");
+  const send: Send = rawSend ?? ((method, params) => sendFn!.call(provider, method, params));
 
   async function block(tag: string): Promise<BlockHeader | null> {
     const b = (await send("eth_getBlockByNumber", [tag, false])) as RawBlock | null;
@@ -86,6 +91,14 @@ export function createChainReader(provider: Provider, address: string, topics: s
     },
     async logsAt(blockHash) {
       return (await send("eth_getLogs", [{ address, blockHash, topics: [topics] }])) as RawLog[];
+    },
+    async newBlockFilter() {
+      return String(await send("eth_newBlockFilter", []));
+    },
+    async filterChanges(id) {
+      const out = await send("eth_getFilterChanges", [id]);
+      if (!Array.isArray(out)) throw new Error("eth_getFilterChanges did not answer a list");
+      return out as string[];
     },
   };
 }

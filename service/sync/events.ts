@@ -51,6 +51,21 @@ export interface RawLog {
 }
 
 type Args = Record<string, unknown>;
+
+/**
+ * Checksummed addresses, memoised: a backlog names the same few requesters thousands of times,
+ * and each checksum is a keccak. Bounded (cleared when full).
+ */
+const checksums = new Map<string, string>();
+export function checksumAddress(lowerOrMixed: string): string {
+  let c = checksums.get(lowerOrMixed);
+  if (c === undefined) {
+    c = getAddress(lowerOrMixed);
+    if (checksums.size >= 10_000) checksums.clear();
+    checksums.set(lowerOrMixed, c);
+  }
+  return c;
+}
 type WordReader = (word: string) => unknown; // word: 64 hex chars, no 0x
 
 function wordReader(p: ParamType): WordReader | null {
@@ -60,7 +75,7 @@ function wordReader(p: ParamType): WordReader | null {
     const bits = Number(m[1]);
     return bits <= 48 ? (w) => parseInt(w.slice(52), 16) : (w) => BigInt(`0x${w}`);
   }
-  if (t === "address") return (w) => getAddress(`0x${w.slice(24)}`);
+  if (t === "address") return (w) => checksumAddress(`0x${w.slice(24)}`);
   if (t === "bool") return (w) => w.charCodeAt(63) === 49; // "1"
   if ((m = /^bytes(\d+)$/.exec(t))) {
     const n = Number(m[1]);
@@ -128,7 +143,7 @@ export function toLedgerEvent(name: LedgerEventName, a: Args): LedgerEvent {
         name,
         requestId: dec(a.requestId),
         datasetId: dec(a.datasetId),
-        requester: getAddress(a.requester as string),
+        requester: checksumAddress(a.requester as string),
         consentId: (a.consentId as string).toLowerCase(),
         version: int(a.version),
         kind: int(a.kind),
@@ -139,7 +154,7 @@ export function toLedgerEvent(name: LedgerEventName, a: Args): LedgerEvent {
         name,
         requestId: dec(a.requestId),
         datasetId: dec(a.datasetId),
-        requester: getAddress(a.requester as string),
+        requester: checksumAddress(a.requester as string),
         kind: int(a.kind),
         expiresAt: int(a.expiresAt),
         version: int(a.version),
@@ -150,7 +165,7 @@ export function toLedgerEvent(name: LedgerEventName, a: Args): LedgerEvent {
     case "ConsentRevoked":
       return { name, consentId: (a.consentId as string).toLowerCase() };
     case "MemberSuspended":
-      return { name, member: getAddress(a.member as string) };
+      return { name, member: checksumAddress(a.member as string) };
     case "DatasetVersionPublished":
       return {
         name,
@@ -162,9 +177,9 @@ export function toLedgerEvent(name: LedgerEventName, a: Args): LedgerEvent {
     case "DatasetRetired":
       return { name, datasetId: dec(a.datasetId) };
     case "EncryptionKeyPublished":
-      return { name, owner: getAddress(a.owner as string), keyId: int(a.keyId), previousKeyId: int(a.previousKeyId) };
+      return { name, owner: checksumAddress(a.owner as string), keyId: int(a.keyId), previousKeyId: int(a.previousKeyId) };
     case "EncryptionKeyRevoked":
-      return { name, owner: getAddress(a.owner as string), keyId: int(a.keyId) };
+      return { name, owner: checksumAddress(a.owner as string), keyId: int(a.keyId) };
     case "KeyReleased":
       return { name, requestId: dec(a.requestId), kind: int(a.kind), envelopeHash: (a.envelopeHash as string).toLowerCase() };
     case "ReceiptBatchSealed":

@@ -28,11 +28,14 @@ import { backoff, sleep } from "../internal/shutdown.js";
 import { isRetryable, RetryableError } from "../internal/errors.js";
 import type { BlockHeader, Cursor, IngestResult, LoggedEvent, Store } from "../store/store.js";
 import { createChainReader, type ChainReader } from "./chain.js";
+import type { Send } from "./rpc.js";
 import { decodeRawLog, TRACKED_TOPICS, type RawLog } from "./events.js";
 import { commonAncestor, decide, firstBreak, type MachineConfig } from "./machine.js";
 
 export interface FollowerDeps {
-  provider: Provider; // a JSON-RPC provider (send() is used)
+  provider: Provider; // a JSON-RPC provider (send() is used unless `rpc` is given)
+  /** A lean JSON-RPC transport to the same endpoint (./rpc.ts), used instead of `provider.send`. */
+  rpc?: Send;
   ledger: string; // address
   store: Store;
   log: Logger;
@@ -67,15 +70,18 @@ export type Step =
 export interface Follower {
   /** Does one step of the state machine (see the file header). */
   step(): Promise<Step>;
-  /** Steps until `signal` aborts: at once while behind, every `pollMs` when caught up. */
+  /** Steps until `signal` aborts: at once while behind; when caught up, once a new block is seen (polled every `pollMs`). */
   run(signal: AbortSignal): Promise<void>;
 }
+
+/** When caught up, a full step (head, store) at least this often even if no block is reported. */
+export const FULL_STEP_EVERY_MS = 1000;
 
 const sortEvents = (a: LoggedEvent, b: LoggedEvent) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;
 
 export function createFollower(deps: FollowerDeps): Follower {
   const { store, log } = deps;
-  const chain: ChainReader = createChainReader(deps.provider, deps.ledger, TRACKED_TOPICS);
+  const chain: ChainReader = createChainReader(deps.provider, deps.ledger, TRACKED_TOPICS, deps.rpc);
   const keep = deps.keepHeaders ?? 64;
   const config: MachineConfig = { confirmations: deps.confirmations, keep, startBlock: deps.startBlock, maxRange: deps.maxBlockRange };
   const concurrency = Math.max(1, deps.concurrency ?? 4);
@@ -219,13 +225,45 @@ export function createFollower(deps: FollowerDeps): Follower {
     }
   }
 
+  /**
+   * Caught up: wait for a new block. With a new-block filter (eth_newBlockFilter, polled every
+   * `pollMs` with eth_getFilterChanges) an idle poll is one small RPC and no store read; the full
+   * step runs once the node reports a block, and at least every {@link FULL_STEP_EVERY_MS} as a
+   * safety net (a filter lost on a node restart or behind a load balancer). A node without
+   * filters (or one that loses them) is polled with full steps every `pollMs`, as before.
+   */
+  let filter: string | undefined;
+  let filterless = false;
+  async function waitForNews(signal: AbortSignal): Promise<void> {
+    const since = Date.now();
+    for (;;) {
+      await sleep(deps.pollMs, signal);
+      if (signal.aborted || filterless || Date.now() - since >= Math.max(FULL_STEP_EVERY_MS, deps.pollMs)) return;
+      try {
+        if (filter === undefined) {
+          filter = await chain.newBlockFilter();
+          return; // blocks may have come while there was no filter: look once
+        }
+        if ((await chain.filterChanges(filter)).length > 0) return;
+      } catch (err) {
+        const answered = typeof (err as { rpcCode?: unknown } | null)?.rpcCode === "number"; // a JSON-RPC error answer
+        if (filter === undefined && (answered || !isRetryable(err))) {
+          filterless = true; // the node refused eth_newBlockFilter (not a network failure)
+          log.info({ err }, "the RPC endpoint has no block filters; polling the head instead");
+        }
+        filter = undefined; // lost (node restarted, another backend): a new one next time
+        return;
+      }
+    }
+  }
+
   async function run(signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
       try {
         const s = await step();
         failures = 0;
-        if (s.kind === "caught-up") await sleep(deps.pollMs, signal);
+        if (s.kind === "caught-up") await waitForNews(signal);
       } catch (err) {
         const delay = backoff(failures++, deps.pollMs);
         if (isRetryable(err)) log.warn({ err, retryInMs: delay }, "event follower: RPC failure, backing off");

@@ -98,6 +98,19 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       expect(await store.consumeSignature(d, 2_000, 1_001)).to.equal(true);
     });
 
+    it("refuses concurrent uses of one digest but one, and remembers uses across a restart", async function () {
+      const d = hexlify(randomBytes(32));
+      const answers = await Promise.all(Array.from({ length: 8 }, () => store.consumeSignature(d, 5_000, 4_000)));
+      expect(answers.filter(Boolean)).to.have.length(1);
+      const e = hexlify(randomBytes(32));
+      expect(await store.consumeSignature(e, 5_000, 4_000)).to.equal(true);
+      await store.close(); // a clean stop writes what is buffered
+      store = await h.open();
+      expect(await store.consumeSignature(d, 5_000, 4_001)).to.equal(false);
+      expect(await store.consumeSignature(e, 5_000, 4_001)).to.equal(false);
+      expect(await store.consumeSignature(e, 6_000, 5_001)).to.equal(true); // expired: usable again
+    });
+
     it("ingests facts idempotently: a replayed range changes nothing", async function () {
       const events = [requested(100, "r1"), granted(100, "r1")];
       const first = await ingest(store, 100, events);
