@@ -48,7 +48,7 @@ export async function* decryptChunks(
       const segment = await reader.read(fullSegment);
       // Empty only at index 0: for later indices the previous atEnd() saw more bytes.
       if (segment.byteLength === 0) {
-        throw new StreamAuthError("TRUNCATED", "the stream ends after its header; even an empty plaintext has one chunk", { chunkIndex: 0 });
+        throw noChunkError();
       }
       // The segment is opened as final exactly when nothing follows it. Whether that guess was
       // right is what authentication decides; openChunk explains a wrong guess.
@@ -83,19 +83,35 @@ async function openChunk(cipher: ChunkCipher, index: number, last: boolean, segm
   return { segment, digest: await digest, plaintext };
 }
 
+/** A header with no segment after it: even the empty plaintext has one chunk (FORMAT.md §4). */
+export function noChunkError(): StreamAuthError {
+  return new StreamAuthError("TRUNCATED", "the stream ends after its header; even an empty plaintext has one chunk", { chunkIndex: 0 });
+}
+
 /**
  * Names the failure. Retrying with the opposite final flag is only a diagnosis — its plaintext is
  * discarded — but it turns "auth failed" into a provable "cut after chunk i" or "bytes after the
  * final chunk" when that is what happened.
  */
 async function explainFailure(cipher: ChunkCipher, index: number, last: boolean, segment: Uint8Array, cause: unknown): Promise<StreamAuthError> {
-  if (segment.byteLength < TAG_LENGTH) {
-    return new StreamAuthError("TRUNCATED", `chunk ${index} has ${segment.byteLength} bytes, fewer than its 16-byte tag`, { chunkIndex: index, cause });
+  const opensWithOtherFlag =
+    segment.byteLength >= TAG_LENGTH &&
+    (await cipher.open(index, !last, segment).then(
+      () => true,
+      () => false,
+    ));
+  return namedFailure(index, last, segment.byteLength, opensWithOtherFlag, cause);
+}
+
+/**
+ * The error for segment `index` (`length` bytes, opened as final if `last`) failing to open,
+ * given whether it authenticates with the opposite final flag. Shared with the file pass
+ * (file-pass.ts), so both report the same codes and messages.
+ */
+export function namedFailure(index: number, last: boolean, length: number, opensWithOtherFlag: boolean, cause: unknown): StreamAuthError {
+  if (length < TAG_LENGTH) {
+    return new StreamAuthError("TRUNCATED", `chunk ${index} has ${length} bytes, fewer than its 16-byte tag`, { chunkIndex: index, cause });
   }
-  const opensWithOtherFlag = await cipher.open(index, !last, segment).then(
-    () => true,
-    () => false,
-  );
   if (opensWithOtherFlag && last) {
     return new StreamAuthError("TRUNCATED", `chunk ${index} is authentic but not the final chunk: the stream was cut after it`, { chunkIndex: index, cause });
   }

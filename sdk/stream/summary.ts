@@ -68,10 +68,15 @@ export class StreamTally {
     this.#size += header.byteLength;
   }
 
-  addSegment(segment: Uint8Array, segmentDigest: Uint8Array, plaintextLength: number): void {
-    this.#sha256.update(segment);
+  /** Adds segment `i` (in order): its bytes, given whole or as consecutive parts, and its digest. */
+  addSegment(segment: Uint8Array | readonly Uint8Array[], segmentDigest: Uint8Array, plaintextLength: number): void {
+    let length = 0;
+    for (const part of isPartList(segment) ? segment : [segment]) {
+      this.#sha256.update(part);
+      length += part.byteLength;
+    }
     this.#merkle.push(segmentDigest);
-    this.#size += segment.byteLength;
+    this.#size += length;
     this.#plaintextSize += plaintextLength;
     this.#onProgress?.({ plaintextBytes: this.#plaintextSize, ciphertextBytes: this.#size });
   }
@@ -86,4 +91,8 @@ export class StreamTally {
       chunkSize: this.chunkSize,
     };
   }
+}
+
+function isPartList(segment: Uint8Array | readonly Uint8Array[]): segment is readonly Uint8Array[] {
+  return Array.isArray(segment);
 }
