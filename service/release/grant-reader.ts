@@ -25,7 +25,7 @@ import { AbiCoder, getAddress, type Provider } from "ethers";
 import { GrantValidityReader__factory } from "../../types/ethers-contracts/index.js";
 import { isRetryable } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
-import { ledgerInterface } from "../sync/events.js";
+import { checksumAddress, ledgerInterface } from "../sync/events.js";
 
 /** What `isGrantValid` answers (the ledger's GrantView), as plain values. */
 export interface GrantCheck {
@@ -86,7 +86,7 @@ export function decodeRecords(hex: string, n: number, ids: readonly bigint[]): G
         datasetId: BigInt(`0x${r.slice(16, 32)}`),
         version: uint(r, 16, 20),
         keyId: uint(r, 20, 25),
-        requester: checksum(`0x${r.slice(50, 90)}`),
+        requester: checksumAddress(`0x${r.slice(50, 90)}`),
         // A key longer than 33 bytes cannot be a compressed point: passed on as one byte, refused.
         publicKey: keyLength === 0xff ? "0x00" : `0x${r.slice(92, 92 + 2 * keyLength)}`,
         keyCommitment: `0x${r.slice(158, 222)}`,
@@ -94,17 +94,6 @@ export function decodeRecords(hex: string, n: number, ids: readonly bigint[]): G
     });
   }
   return { block, results: out };
-}
-
-const checksums = new Map<string, string>();
-function checksum(a: string): string {
-  let c = checksums.get(a);
-  if (c === undefined) {
-    c = getAddress(a);
-    if (checksums.size >= 10_000) checksums.clear();
-    checksums.set(a, c);
-  }
-  return c;
 }
 
 function fromView(v: {

@@ -91,24 +91,6 @@ export interface ReleaseWorker {
   run(signal: AbortSignal): Promise<void>;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results in order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const out: PromiseSettledResult<R>[] = new Array(items.length);
-  let i = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) {
-      const k = i++;
-      try {
-        out[k] = { status: "fulfilled", value: await fn(items[k]!) };
-      } catch (reason) {
-        out[k] = { status: "rejected", reason };
-      }
-    }
-  });
-  await Promise.all(lanes);
-  return out;
-}
-
 /** Chunks of `batchSize` per round, their chain re-checks overlapping the previous chunk's crypto. */
 export const PIPELINE = 4;
 
