@@ -7,10 +7,10 @@
  * released grants (signed fetches are single use per (requestId, issuedAt)), pre-signed before
  * the run (bench/lib/fetcher.ts) and handed out one per request by autocannon's `setupRequest`.
  * The run stops when the pre-signed requests are spent (autocannon `maxOverallRequests`) or after
- * `profile.api.seconds`, whichever comes first; rps = 2xx answers / elapsed seconds. A Sign-In
- * with Ethereum bearer session, once the API offers it, would measure the session path
- * instead (one signature check per session rather than per request); this measures the
- * per-request signature path, the one every client has.
+ * `profile.api.seconds`, whichever comes first; rps = 2xx answers / elapsed seconds. Enough are
+ * signed for runs to end on time. Before the runs, one warm-up run of each server is not counted.
+ * Then `api.fetch.rps.session`: the same requester signed in once with Sign-In with Ethereum,
+ * every fetch carrying its Bearer token (one signature check per session: the dapp's path).
  *
  * The custodian runs with its rate limits lifted (SEALSHARE_RATE_LIMIT_*: capacity, not the
  * limiter, is measured). Entries: rps and p99 latency vs the bare route, errors (non-2xx,
@@ -29,6 +29,8 @@ export interface ApiTarget {
   url: string;
   pid: number;
   signer: EnvelopeSigner;
+  /** A Sign-In with Ethereum session token of the same requester (Authorization: Bearer). */
+  session: string;
   /** Released grants the requester may fetch. */
   requestIds: bigint[];
   /** One real envelope, so the bare route answers the same bytes. */
@@ -63,20 +65,25 @@ class Pool {
   }
 }
 
-async function load(url: string, pid: number, connections: number, seconds: number, pool?: Pool, fixed?: SignedFetch): Promise<LoadResult> {
+/** Where each request of a run comes from: single-use pre-signed fetches, or made per request. */
+type Source = Pool | (() => SignedFetch);
+
+async function load(url: string, pid: number, connections: number, seconds: number, source: Source, cap?: number): Promise<LoadResult> {
+  const pool = source instanceof Pool ? source : undefined;
+  const next = pool ? () => pool.take() : (source as () => SignedFetch);
   const cpu0 = await treeCpuSeconds(pid);
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
     // Stop early when the pre-signed requests are spent (`amount` would ignore `duration`).
-    maxOverallRequests: pool?.left,
+    maxOverallRequests: cap ?? pool?.left,
     timeout: 10,
     requests: [
       {
         method: "GET",
         setupRequest: (req) => {
-          const f = pool ? pool.take() : fixed!;
+          const f = next();
           return { ...req, path: f.path, headers: { ...req.headers, accept: "application/json", ...f.headers } };
         },
       },
@@ -122,28 +129,52 @@ export async function runApi(profile: Profile, target: ApiTarget, say: (line: st
     const ids = target.requestIds;
     const rssBefore = await treeRssMiB(target.pid);
     const fixed = target.signer.sign(ids[0]!); // the bare route ignores authentication
+    const bareSource = () => fixed;
     const runs: { c: number; ours: LoadResult; base: LoadResult }[] = [];
     const pool = new Pool((i) => target.signer.sign(ids[i % ids.length]!));
+    /** Ours and the bare route back to back, in alternating order (k), so drift hits both. */
+    const pair = async (k: number, c: number, ours: Source): Promise<{ ours: LoadResult; base: LoadResult }> => {
+      if (k % 2 === 0) {
+        const o = await load(target.url, target.pid, c, seconds, ours);
+        return { ours: o, base: await load(bare.url, bare.pid, c, seconds, bareSource) };
+      }
+      const b = await load(bare.url, bare.pid, c, seconds, bareSource);
+      return { ours: await load(target.url, target.pid, c, seconds, ours), base: b };
+    };
+    const line = (what: string, ours: LoadResult, base: LoadResult) =>
+      say(
+        `api: ${what}: custodian ${ours.rps.toFixed(1)} req/s (${ours.breakdown}; ${ours.cpuMs.toFixed(2)} CPU ms each), ` +
+          `bare ${base.rps.toFixed(1)} req/s (${base.breakdown}; ${base.cpuMs.toFixed(2)} CPU ms each)`,
+      );
+    // Warm-up, not counted: both servers' JIT and connection pools settle before anything is
+    // timed (a cold first run would be charged to whichever server went first).
+    const warm = Math.min(requestsPerRun, 2_000);
+    say(`api: pre-signing ${warm + requestsPerRun} envelope fetches; warm-up of ${warm} requests each`);
+    pool.fill(warm);
+    await load(target.url, target.pid, connections[0]!, seconds, pool, warm);
+    await load(bare.url, bare.pid, connections[0]!, seconds, bareSource, warm);
     for (const [k, c] of connections.entries()) {
-      const size = Math.max(requestsPerRun, 2 * c); // at least a couple of requests per connection
+      // Enough for the whole run at well above the bare route's rate, so the run ends on its
+      // duration, not on spent signatures (a short run is mostly connection set-up).
+      const size = Math.max(requestsPerRun, 2 * c);
       if (pool.left < size) say(`api: pre-signing ${size - pool.left} envelope fetches`);
       pool.fill(size);
       say(`api: autocannon, ${c} connections, custodian and bare Express`);
-      let ours: LoadResult;
-      let base: LoadResult;
-      if (k % 2 === 0) {
-        ours = await load(target.url, target.pid, c, seconds, pool);
-        base = await load(bare.url, bare.pid, c, seconds, undefined, fixed);
-      } else {
-        base = await load(bare.url, bare.pid, c, seconds, undefined, fixed);
-        ours = await load(target.url, target.pid, c, seconds, pool);
-      }
+      const { ours, base } = await pair(k, c, pool);
       runs.push({ c, ours, base });
-      say(
-        `api: ${c} connections: custodian ${ours.rps.toFixed(1)} req/s (${ours.breakdown}; ${ours.cpuMs.toFixed(2)} CPU ms each), ` +
-          `bare ${base.rps.toFixed(1)} req/s (${base.breakdown}; ${base.cpuMs.toFixed(2)} CPU ms each)`,
-      );
+      line(`${c} connections`, ours, base);
     }
+    // The session path: the same requester signed in once (Sign-In with Ethereum), every fetch
+    // carrying its Bearer token, over the same released grants in turn.
+    const c0 = connections[0]!;
+    let turn = 0;
+    const bySession = (): SignedFetch => {
+      const requestId = ids[turn++ % ids.length]!;
+      return { requestId, path: `/v1/envelopes/${requestId}`, headers: { authorization: `Bearer ${target.session}` } };
+    };
+    say(`api: autocannon, ${c0} connections, session fetches and bare Express`);
+    const session = await pair(connections.length, c0, bySession);
+    line(`${c0} connections, session`, session.ours, session.base);
     const rssAfter = await treeRssMiB(target.pid);
 
     const out: Entry[] = [];
@@ -175,6 +206,24 @@ export async function runApi(profile: Profile, target: ApiTarget, say: (line: st
         }),
       );
     }
+    out.push(
+      entry({
+        name: "api.fetch.rps.session",
+        unit: "req/s",
+        samples: session.ours.rps,
+        baseline: { name: `bare Express route, ${c0} connections`, samples: session.base.rps },
+        target: { on: "ratio", min: 0.5, text: "≥ 0.5× bare Express" },
+        note: `${c0} connections; every request with the Bearer token of one Sign-In with Ethereum session (one signature check per session); 2xx answers per second; answers: ${session.ours.breakdown}; CPU ms per answer: custodian ${session.ours.cpuMs.toFixed(2)}, bare ${session.base.cpuMs.toFixed(2)}`,
+      }),
+      entry({
+        name: "api.fetch.errors.session",
+        unit: "requests",
+        samples: session.ours.errors,
+        baseline: { name: "requests sent", samples: session.ours.total },
+        target: { on: "value", max: 0, text: "0 errors" },
+        note: `non-2xx answers + socket errors + timeouts of the session run; answers: ${session.ours.breakdown}`,
+      }),
+    );
     const cpu = runs[0]!;
     out.push(
       entry({

@@ -20,7 +20,7 @@
  *
  * Releases (ledger 2, custodian 2), after one warm-up share checked end to end (envelope fetched,
  * verified and unwrapped with the device key), in this order — latency on a quiet custodian, then
- * the API load, then the release burst last, so nothing waits for its receipt transactions:
+ * the release burst, then (once its receipts are on chain) the API load over every released grant:
  *  - `custodian.release.ops`: `releaseGrants` requests queued with automine off and mined in ONE
  *    block (the block gas limit raised to fit them); from that block mined to the custodian's
  *    release counter (`sealshare_releases_total`, incremented once an envelope is committed,
@@ -33,7 +33,7 @@
  *    grant's eth_sendRawTransaction returned (the block is mined by then). Nearest-rank
  *    percentiles. One warm-up grant first is reported in the note and not counted. Baseline:
  *    the round trip of a signed fetch of a ready envelope (the floor).
- *  - then the API load (bench/api.ts) on the same custodian.
+ *  - then the API load (bench/api.ts) on the same custodian, after it has settled.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -50,6 +50,7 @@ import { custodianDomain, type ConsentTerms } from "../sdk/eip712.js";
 import type { Envelope } from "../sdk/envelope.js";
 import { keyCommitment } from "../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
+import { SiweMessage } from "siwe";
 import { runApi } from "./api.js";
 import { EnvelopeSigner, fetchEnvelope, type FetchOutcome } from "./lib/fetcher.js";
 import { entry, median, percentile, type Entry } from "./lib/harness.js";
@@ -124,6 +125,25 @@ async function world(c: Chain, l: Ledger, requester: string, members: string[]) 
   return { dek, ciphertextSha256, datasetId, terms, params };
 }
 
+const BENCH_ORIGIN = "http://bench.sealshare.test";
+
+/** A Sign-In with Ethereum session of `wallet` (the requester), as the dapp would get one. */
+async function signIn(client: CustodianClient, wallet: Wallet, chainId: number): Promise<string> {
+  const session = await client.signIn(wallet, (nonce) =>
+    new SiweMessage({
+      domain: new URL(BENCH_ORIGIN).host,
+      address: wallet.address,
+      statement: "Sealshare benchmark session.",
+      uri: BENCH_ORIGIN,
+      version: "1",
+      chainId,
+      nonce,
+      issuedAt: new Date().toISOString(),
+    }).prepareMessage(),
+  );
+  return session.token;
+}
+
 async function startCustodian(c: Chain, l: Ledger, tag: string): Promise<CustodianProcess> {
   return startCustodianProcess({
     rpcUrl: c.chain.url,
@@ -141,6 +161,8 @@ async function startCustodian(c: Chain, l: Ledger, tag: string): Promise<Custodi
     env: {
       SEALSHARE_RATE_LIMIT_IP_PER_MIN: "10000000",
       SEALSHARE_RATE_LIMIT_ACCOUNT_PER_MIN: "10000000",
+      // The origin a Sign-In with Ethereum message may name (the session fetch figure signs in).
+      SEALSHARE_PUBLIC_URL: BENCH_ORIGIN,
       // e.g. BENCH_CUSTODIAN_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the custodian alone
       ...(process.env.BENCH_CUSTODIAN_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CUSTODIAN_NODE_OPTIONS } : {}),
     },
@@ -388,10 +410,8 @@ async function measureReleases(c: Chain, profile: Profile, say: (line: string) =
 
     say(`custodian: latencies ${latencies.map((x) => x.toFixed(0)).join(", ")} ms (warm-up grant: ${first.toFixed(0)} ms)`);
     await settle(custodian.pid, c.provider, say);
-    const api = await runApi(profile, { url: custodian.url, pid: custodian.pid, signer, requestIds: ids, sampleEnvelope: envelope }, say);
-    await settle(custodian.pid, c.provider, say);
 
-    // Sustained releases, last (nothing after it waits for its receipts): N grants mined in ONE
+    // Sustained releases: N grants mined in ONE
     // block (automine off, the block gas limit raised to fit them), timed from that block being
     // mined to the custodian's release counter (sealshare_releases_total: incremented once an
     // envelope is committed, i.e. fetchable) reaching all N; then every burst envelope is fetched
@@ -435,6 +455,12 @@ async function measureReleases(c: Chain, profile: Profile, say: (line: string) =
         }
       }),
     );
+
+    // The API load last, once the burst's receipts are on chain (settle): every released grant
+    // (latency and burst) gives ~300 distinct signed fetches, enough for runs that end on time.
+    await settle(custodian.pid, c.provider, say);
+    const session = await signIn(client, c.wallet(4), Number(c.chainId));
+    const api = await runApi(profile, { url: custodian.url, pid: custodian.pid, signer, session, requestIds: [...ids, ...burstIds], sampleEnvelope: envelope }, say);
 
     const out: Entry[] = [
       entry({

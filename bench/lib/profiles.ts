@@ -47,7 +47,10 @@ export interface Profile {
     connections: number[];
     /** Upper bound of each autocannon run, seconds. */
     seconds: number;
-    /** Pre-signed single-use fetches per autocannon run (the run stops when they are spent). */
+    /**
+     * Pre-signed single-use fetches per autocannon run: more than `seconds` at twice the bare
+     * route's rate needs, so runs end on time (they stop early only if these are spent).
+     */
     requestsPerRun: number;
   };
 }
@@ -67,7 +70,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     crypto: { reps: 5, msPerRep: 300, recipients: 600, checks: 10 },
     streams: { sizeMiB: 256, reps: 3, rssSmallMiB: 100, rssLargeMiB: 256 },
     custodian: { releaseGrants: 1000, latencySamples: 20, backlogGrants: 1500, naiveReps: 3, rpcReps: 3, rpcMs: 500 },
-    api: { connections: [50, 500], seconds: 4, requestsPerRun: 1000 },
+    api: { connections: [50, 500], seconds: 4, requestsPerRun: 30_000 },
   },
   full: {
     name: "full",
@@ -75,6 +78,6 @@ export const PROFILES: Record<ProfileName, Profile> = {
     crypto: { reps: 9, msPerRep: 1000, recipients: 1000, checks: 50 },
     streams: { sizeMiB: 1024, reps: 5, rssSmallMiB: 100, rssLargeMiB: 1024 },
     custodian: { releaseGrants: 5000, latencySamples: 100, backlogGrants: 20_000, naiveReps: 5, rpcReps: 5, rpcMs: 1000 },
-    api: { connections: [50, 500], seconds: 10, requestsPerRun: 6000 },
+    api: { connections: [50, 500], seconds: 10, requestsPerRun: 80_000 },
   },
 };
