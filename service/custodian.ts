@@ -33,7 +33,7 @@ import { createReceiptReader, type ReceiptReader } from "./release/proofs.js";
 import { createTxSubmitter } from "./release/tx.js";
 import { createEnvelopeReader, createGrantStatusReader, createPartiesLookup } from "./release/serve.js";
 import { createReleaseWorker, type ReleaseWorker, type WrapFn } from "./release/worker.js";
-import { createHttpApp } from "./http/app.js";
+import { createHttpHandler } from "./http/app.js";
 import { apiOptions, type ApiOptions } from "./http/config.js";
 import { createSessionService, nonceSecretFrom } from "./http/siwe.js";
 import { createEventBus, type EventBus } from "./internal/bus.js";
@@ -82,7 +82,7 @@ export interface CustodianDeps {
 }
 
 export interface Custodian {
-  readonly app: ReturnType<typeof createHttpApp>;
+  readonly app: ReturnType<typeof createHttpHandler>["app"];
   readonly follower: Follower;
   readonly worker: ReleaseWorker;
   readonly bus: EventBus;
@@ -201,7 +201,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
     chainTimeoutMs: api.readiness.chainTimeoutMs,
   });
   metrics.setChainView(() => health.chainView());
-  const app = createHttpApp({
+  const { app, handler } = createHttpHandler({
     identity: () => identity,
     deposit,
     readEnvelope: createEnvelopeReader(readerDeps),
@@ -310,7 +310,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
   }
 
   async function listen(port: number, host = "127.0.0.1"): Promise<{ url: string; server: Server }> {
-    const server = createServer(app);
+    const server = createServer(handler); // the envelope fast path, else the Express app
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {

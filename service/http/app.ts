@@ -17,6 +17,7 @@
  * Access is logged (method, route template, status, duration) without headers, query or bodies:
  * failures and slow answers at info, every request at debug.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
@@ -25,6 +26,7 @@ import type { Logger } from "../internal/logger.js";
 import type { Metrics } from "../internal/metrics.js";
 import { createRateLimits } from "../internal/ratelimit.js";
 import { apiOptions, type ApiOptions } from "./config.js";
+import { createEnvelopeFastPath } from "./envelope-fast-path.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { problem, sendProblem } from "./problem.js";
 import { BODY_LIMIT, mountRoutes, type AnyRoute } from "./registry.js";
@@ -60,10 +62,24 @@ const CORS_EXPOSED = ["retry-after", "ratelimit", "ratelimit-policy", "www-authe
  * answer to one sample request is recorded and replayed — the same headers, set in one loop.
  */
 export function fixedHeaders(middleware: express.RequestHandler): express.RequestHandler {
-  const set: [string, string | number | readonly string[]][] = [];
+  const recorded = recordedHeaders(middleware);
+  if (!recorded) return middleware; // not synchronous after all: keep it as it is
+  const { set, removed } = recorded;
+  return (_req, res, next) => {
+    for (const [name, value] of set) res.setHeader(name, value);
+    for (const name of removed) res.removeHeader(name);
+    next();
+  };
+}
+
+type HeaderValue = string | number | readonly string[];
+
+/** What a synchronous header-setting middleware does to one sample request, or undefined. */
+export function recordedHeaders(middleware: express.RequestHandler): { set: [string, HeaderValue][]; removed: string[] } | undefined {
+  const set: [string, HeaderValue][] = [];
   const removed: string[] = [];
   const recorder = {
-    setHeader(name: string, value: string | number | readonly string[]) {
+    setHeader(name: string, value: HeaderValue) {
       set.push([name, value]);
       return recorder;
     },
@@ -76,15 +92,35 @@ export function fixedHeaders(middleware: express.RequestHandler): express.Reques
   middleware({ headers: {}, method: "GET", url: "/", secure: false } as express.Request, recorder as unknown as Response, () => {
     called = true;
   });
-  if (!called) return middleware; // not synchronous after all: keep it as it is
-  return (_req, res, next) => {
-    for (const [name, value] of set) res.setHeader(name, value);
-    for (const name of removed) res.removeHeader(name);
-    next();
+  return called ? { set, removed } : undefined;
+}
+
+/**
+ * The API as a node:http request listener: the envelope fetch's fast path
+ * (./envelope-fast-path.ts) for what it takes, the Express app for everything else.
+ */
+export function createHttpHandler(deps: HttpDeps): {
+  app: express.Express;
+  /** The fast path alone: true when it took the request. */
+  fast: (req: IncomingMessage, res: ServerResponse) => boolean;
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+} {
+  const { app, fast } = build(deps);
+  return {
+    app,
+    fast,
+    handler(req, res) {
+      if (!fast(req, res)) app(req, res);
+    },
   };
 }
 
+/** The Express app alone (every route; the OpenAPI test walks it). */
 export function createHttpApp(deps: HttpDeps): express.Express {
+  return build(deps).app;
+}
+
+function build(deps: HttpDeps): { app: express.Express; fast: ReturnType<typeof createEnvelopeFastPath> } {
   const { log } = deps;
   const options = apiOptions(deps.options);
   const metrics: Metrics = deps.metrics;
@@ -95,23 +131,19 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.set("trust proxy", options.trustProxy);
   app.set("query parser", "simple");
 
-  app.use(
-    fixedHeaders(
-      helmet({
-        contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-        crossOriginResourcePolicy: { policy: options.corsOrigins.length > 0 ? "cross-origin" : "same-origin" },
-      }),
-    ),
-  );
-  app.use(
-    cors({
-      origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
-      methods: ["GET", "POST"],
-      allowedHeaders: CORS_HEADERS,
-      exposedHeaders: CORS_EXPOSED,
-      maxAge: 600,
-    }),
-  );
+  const securityHeaders = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: options.corsOrigins.length > 0 ? "cross-origin" : "same-origin" },
+  });
+  app.use(fixedHeaders(securityHeaders));
+  const corsHeaders = cors({
+    origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
+    methods: ["GET", "POST"],
+    allowedHeaders: CORS_HEADERS,
+    exposedHeaders: CORS_EXPOSED,
+    maxAge: 600,
+  });
+  app.use(corsHeaders);
 
   // Access log: answers that went wrong (4xx, 5xx) or took a second or more at info, the rest
   // at debug (SEALSHARE_LOG_LEVEL=debug logs every request). Every request is counted and timed
@@ -171,5 +203,25 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     sendProblem(res, problem("internal", "the custodian failed to answer; this was logged", {}, instance));
   });
 
-  return app;
+  // What helmet and cors write on a request without an Origin header (the only kind the fast
+  // path takes), recorded once: the fast path writes the same.
+  const security = recordedHeaders(securityHeaders);
+  const cross = recordedHeaders(corsHeaders);
+  const fast =
+    security && cross && cross.removed.length === 0
+      ? createEnvelopeFastPath({
+          route: routes.find((r) => r.operationId === "fetchEnvelope")!,
+          sessions: deps.sessions,
+          readEnvelope: deps.readEnvelope,
+          limits,
+          metrics,
+          log,
+          fixedHeaders: [...security.set, ...cross.set],
+          removedHeaders: security.removed,
+          validateResponses: options.validateResponses,
+          trustProxy: options.trustProxy,
+        })
+      : () => false; // a middleware stopped being synchronous: everything through Express
+
+  return { app, fast };
 }

@@ -9,6 +9,7 @@
  * naming the headers; an unknown or expired token is a 401 `bad-session`. The session path also
  * hands back the account, so the per-account rate limit applies before any store read.
  */
+import type { ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import { z } from "zod";
 import { ProblemError } from "../internal/errors.js";
@@ -37,14 +38,14 @@ function missing(detail: string): ProblemError {
 export async function credentialFrom(
   h: AuthHeaders,
   sessions: SessionService,
-  res: Response,
+  res: ServerResponse,
 ): Promise<{ credential: Credential; account?: string }> {
   const token = bearerToken(h.authorization);
   const issuedAt = h["x-sealshare-issued-at"];
   const signature = h["x-sealshare-signature"];
   if (token !== undefined) {
     if (issuedAt !== undefined || signature !== undefined) throw missing("send either the signed-request headers or a Bearer session, not both");
-    res.set("WWW-Authenticate", WWW_AUTHENTICATE);
+    res.setHeader("WWW-Authenticate", WWW_AUTHENTICATE);
     const s = await sessions.resolve(token);
     return { credential: { kind: "session", address: s.address }, account: s.address };
   }

@@ -134,19 +134,20 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], opts: M
   }
 }
 
+/** Why a JSON answer `body` with `status` does not match `route`'s declared responses, if it does not. */
+export function answerMismatch(route: AnyRoute, status: number, body: unknown): string | undefined {
+  const spec = route.responses[status];
+  if (!spec) return `status ${status} is not declared`;
+  if (!spec.schema || (spec.contentType ?? JSON_TYPE) !== JSON_TYPE) return undefined;
+  const r = spec.schema.safeParse(body);
+  return r.success ? undefined : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+}
+
 /** Wraps res.json so an answer that does not match its declared schema becomes a 500. */
 function checkJsonAnswers(route: AnyRoute, res: Response): void {
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
-    const spec = route.responses[res.statusCode];
-    const problem = !spec
-      ? `status ${res.statusCode} is not declared`
-      : spec.schema && (spec.contentType ?? JSON_TYPE) === JSON_TYPE
-        ? (() => {
-            const r = spec.schema.safeParse(body);
-            return r.success ? undefined : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-          })()
-        : undefined;
+    const problem = answerMismatch(route, res.statusCode, body);
     if (problem) throw new Error(`response of ${route.operationId} does not match the API document: ${problem}`);
     return json(body);
   };

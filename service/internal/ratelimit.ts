@@ -18,6 +18,7 @@
  * process: with N replicas behind a balancer the effective limit is up to N× the configured
  * one; docs/OPERATIONS.md says how to share them.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { ProblemError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -25,8 +26,10 @@ import type { Logger } from "./logger.js";
 export interface RateLimits {
   /** Middleware: the per-IP limit. */
   ip: RequestHandler;
+  /** The per-IP limit outside Express (the envelope fast path): the 429 problem when over it. */
+  ipHit(res: ServerResponse, ip: string): ProblemError | undefined;
   /** Counts one request for `account`; throws the 429 problem when over its limit. */
-  account(req: Request, res: Response, account: string): Promise<void>;
+  account(req: IncomingMessage, res: ServerResponse, account: string): Promise<void>;
 }
 
 const WINDOW_MS = 60_000;
@@ -68,7 +71,7 @@ function limiter(name: string, limit: number, now: () => number) {
   const counter = new FixedWindowCounter(limit, WINDOW_MS, now);
   const policy = `"${name}"; q=${limit}; w=${WINDOW_MS / 1000}`;
   /** Counts `key`; sets the headers; returns the 429 problem when over the limit. */
-  return (res: Response, key: string): ProblemError | undefined => {
+  return (res: ServerResponse, key: string): ProblemError | undefined => {
     const { count, resetAt } = counter.hit(key);
     const seconds = Math.max(1, Math.ceil((resetAt - now()) / 1000));
     res.setHeader("RateLimit-Policy", policy);
@@ -88,6 +91,7 @@ export function createRateLimits(opts: { ipPerMinute: number; accountPerMinute: 
       // The client IP may be any string in fuzzed requests; an absent one is its own bucket.
       next(byIp(res, req.ip ?? "unknown"));
     },
+    ipHit: byIp,
     async account(_req, res, account) {
       const refused = byAccount(res, account.toLowerCase());
       if (refused) throw refused;

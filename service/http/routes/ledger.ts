@@ -17,6 +17,7 @@ import {
   RequestIdParamsSchema,
 } from "../schemas.js";
 import type { RouteDeps } from "./deps.js";
+import { envelopeReply } from "./envelope-reply.js";
 import { z } from "zod";
 
 const retryAfterHeader = { "Retry-After": { description: "seconds before asking again", schema: z.string() } };
@@ -77,16 +78,11 @@ export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
         202: { description: "not released yet; ask again after Retry-After", schema: PendingSchema, headers: retryAfterHeader },
       },
       problems: ["bad-signature", "bad-session", "not-requester", "unknown-request", "grant-revoked", "grant-expired", "ledger-paused"],
+      // Requests without an Origin header are answered by ../envelope-fast-path.ts with the same
+      // envelopeReply; this route answers browsers (CORS), HEAD, and whatever the fast path passes on.
       async handler({ params, headers }, req, res) {
-        const { credential } = await credentialFrom(headers, deps.sessions, res);
-        const answer = await deps.readEnvelope({
-          requestId: params.requestId,
-          credential,
-          gate: (account) => deps.limits.account(req, res, account),
-        });
-        res.set("Cache-Control", "no-store");
-        if (answer.status === "ready") res.status(200).json(answer.envelope);
-        else res.status(202).set("Retry-After", String(answer.retryAfter)).json(answer);
+        const reply = await envelopeReply(deps, { params, headers }, req, res);
+        res.set(reply.headers).status(reply.status).json(reply.body);
       },
     }),
     defineRoute({
