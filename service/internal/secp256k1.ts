@@ -169,8 +169,27 @@ export function recoverSigner(digest: Uint8Array, signature: Uint8Array, backend
   if (rs[32]! & 0x80 || !scalarInRange(rs.subarray(0, 32)) || !scalarInRange(rs.subarray(32, 64))) return null;
   const pub = backend.recover(digest, rs, parity as 0 | 1);
   if (!pub || pub.length !== 65) return null;
+  return addressOf(pub);
+}
+
+/**
+ * Recently seen public keys → their addresses. A client signs many requests with one key, and
+ * the keccak of the key was a sixth of a signed fetch's JavaScript work; bounded (cleared
+ * when full), so a stream of fresh keys costs one map insert each.
+ */
+const ADDRESS_CACHE_SIZE = 4096;
+const addresses = new Map<string, string>();
+
+/** The lower-case 0x address of a 65-byte uncompressed public key. */
+function addressOf(pub: Uint8Array): string {
+  const key = Buffer.from(pub.buffer, pub.byteOffset + 1, 64).toString("base64");
+  const hit = addresses.get(key);
+  if (hit !== undefined) return hit;
   const hash = keccak_256(pub.subarray(1));
-  return `0x${Buffer.from(hash.buffer, hash.byteOffset + 12, 20).toString("hex")}`;
+  const address = `0x${Buffer.from(hash.buffer, hash.byteOffset + 12, 20).toString("hex")}`;
+  if (addresses.size >= ADDRESS_CACHE_SIZE) addresses.clear();
+  addresses.set(key, address);
+  return address;
 }
 
 /** Signs a 32-byte digest; returns ethers' `Signature.serialized` (0x r ‖ s ‖ v, v = 27/28). */

@@ -191,7 +191,7 @@ function createAuthenticator(deps: ReaderDeps, types: Record<string, TypedDataFi
     let account: string; // lower-case 0x address
     let digest: string | undefined;
     if (c.kind === "session") {
-      account = getAddress(c.address).toLowerCase();
+      account = c.address.toLowerCase(); // from our own session store (checksummed at sign-in)
     } else {
       if (!Number.isSafeInteger(c.issuedAt) || Math.abs(wallNow - c.issuedAt) > deps.maxSkewSeconds) {
         throw new ProblemError("bad-signature", `issuedAt must be within ${deps.maxSkewSeconds} s of the custodian's clock`, {

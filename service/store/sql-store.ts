@@ -98,7 +98,6 @@ const FACT = ["block_number", "log_index", "block_hash"] as const;
 
 /** Store writes that can change a {@link RequestView} (see SqlStore's view cache). */
 const VIEW_WRITES = [
-  "setChainTime",
   "ingest",
   "finalize",
   "rewind",
@@ -186,7 +185,10 @@ export class SqlStore implements Store {
   }
 
   async setChainTime(chainTime: number): Promise<void> {
-    await this.#db.run("UPDATE sync_state SET chain_time = ? WHERE id = 1 AND chain_time < ?", [chainTime, chainTime]);
+    // Called on every poll; only an actual change may retire the cached views (it is not in
+    // VIEW_WRITES: a poll that saw no new block must not make every fetch read the database).
+    const changed = await this.#db.run("UPDATE sync_state SET chain_time = ? WHERE id = 1 AND chain_time < ?", [chainTime, chainTime]);
+    if (changed > 0) this.#generation++;
   }
 
   async blocks(): Promise<BlockHeader[]> {
