@@ -3,17 +3,16 @@
  * reports, a blob store view that reports download progress, and the facts (hash, Merkle root,
  * size) of a ciphertext file encrypted earlier. Not an action itself.
  *
- * The file helpers of sdk/stream take no progress callback, so these feed encryptStream /
- * decryptStream a counting source and keep the same guarantee as encryptFile/decryptFile: the
- * output appears under its name only once it is complete and authenticated.
+ * File to file goes through sdk/stream's encryptFile / decryptFile (the worker-thread path; the
+ * output appears under its name only once it is complete and authenticated), their progress
+ * reports turned into (done, total) bytes; into a blob store, encryptStream over a counting
+ * source.
  */
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { writeFileAtomically } from "../blob/atomic.js";
 import type { BlobStore } from "../blob/types.js";
-import { chunkDigestsOf, decryptStream, encryptStream, hashFile, merkleRootOfLeaves, DEFAULT_CHUNK_SIZE, type StreamSummary } from "../stream/index.js";
+import { chunkDigestsOf, decryptFile, encryptFile, encryptStream, hashFile, merkleRootOfLeaves, DEFAULT_CHUNK_SIZE, type StreamSummary } from "../stream/index.js";
 import type { Hex } from "../stream/hex.js";
 
 /** Called as bytes go by: `done` of `total` (total 0 when unknown). */
@@ -29,15 +28,11 @@ async function* countingRead(path: string, total: number, onProgress?: ProgressF
   }
 }
 
-/** encryptFile with progress over the plaintext bytes read. */
+/** encryptFile (the file-to-file path: chunks on a worker thread) with progress over the plaintext bytes read. */
 export async function encryptFileWithProgress(inPath: string, outPath: string, dek: Uint8Array, onProgress?: ProgressFn): Promise<StreamSummary> {
   const total = (await stat(inPath)).size;
   onProgress?.(0, total);
-  return writeFileAtomically(outPath, async (tmp) => {
-    const { ciphertext, result } = encryptStream(countingRead(inPath, total, onProgress), dek);
-    await pipeline(ciphertext, createWriteStream(tmp, { flags: "wx" }));
-    return result;
-  });
+  return encryptFile(inPath, outPath, dek, onProgress ? { onProgress: (p) => onProgress(p.plaintextBytes, total) } : {});
 }
 
 /**
@@ -57,15 +52,11 @@ export async function encryptToStore(inPath: string, store: BlobStore, dek: Uint
   return { ...summary, uri: stored.uri };
 }
 
-/** decryptFile with progress over the ciphertext bytes read. The plaintext is owner-readable only. */
+/** decryptFile (the file-to-file path) with progress over the ciphertext bytes read. The plaintext is owner-readable only. */
 export async function decryptFileWithProgress(inPath: string, outPath: string, dek: Uint8Array, onProgress?: ProgressFn): Promise<StreamSummary> {
   const total = (await stat(inPath)).size;
   onProgress?.(0, total);
-  return writeFileAtomically(outPath, async (tmp) => {
-    const { plaintext, result } = decryptStream(countingRead(inPath, total, onProgress), dek);
-    await pipeline(plaintext, createWriteStream(tmp, { flags: "wx", mode: 0o600 }));
-    return result;
-  });
+  return decryptFile(inPath, outPath, dek, onProgress ? { onProgress: (p) => onProgress(p.ciphertextBytes, total) } : {});
 }
 
 /** A view of `store` whose reads report progress against `total` bytes. */
