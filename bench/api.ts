@@ -202,7 +202,7 @@ export async function runApi(profile: Profile, target: ApiTarget, say: (line: st
           samples: ours.errors,
           baseline: { name: "requests sent", samples: ours.total },
           target: { on: "value", max: 0, text: "0 errors" },
-          note: `non-2xx answers + socket errors + timeouts; ratio = error rate; answers: ${ours.breakdown}`,
+          note: `non-2xx answers + socket errors + timeouts; ratio = error rate; answers: ${ours.breakdown}; the bare route in the same run: ${base.breakdown}`,
         }),
       );
     }
@@ -221,7 +221,7 @@ export async function runApi(profile: Profile, target: ApiTarget, say: (line: st
         samples: session.ours.errors,
         baseline: { name: "requests sent", samples: session.ours.total },
         target: { on: "value", max: 0, text: "0 errors" },
-        note: `non-2xx answers + socket errors + timeouts of the session run; answers: ${session.ours.breakdown}`,
+        note: `non-2xx answers + socket errors + timeouts of the session run; answers: ${session.ours.breakdown}; the bare route in the same run: ${session.base.breakdown}`,
       }),
     );
     const cpu = runs[0]!;

@@ -194,9 +194,24 @@ function findNumber(v: unknown, key: string): number | undefined {
   return undefined;
 }
 
+/**
+ * A GET that survives the keep-alive race: a pooled connection idle for ~5 s (Node's server
+ * keepAliveTimeout) can be closed by the server just as it is reused — the full profile's 5,000
+ * burst transactions take that long to send — and fetch then fails without retrying.
+ */
+async function getText(url: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof TypeError)) throw err;
+    }
+  }
+}
+
 /** The custodian's sealshare_releases_total (all kinds), from /metrics. */
 async function releasesTotal(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await getText(`${url}/metrics`);
   let n = 0;
   for (const m of text.matchAll(/^sealshare_releases_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)/gm)) n += Number(m[1]);
   return n;
@@ -205,13 +220,13 @@ async function releasesTotal(url: string): Promise<number> {
 /** The custodian's ingestion cursor: /healthz, else the Prometheus gauge. */
 async function ingestCursor(url: string): Promise<number | undefined> {
   try {
-    const h = findNumber(await (await fetch(`${url}/healthz`)).json(), "cursor");
+    const h = findNumber(JSON.parse(await getText(`${url}/healthz`)) as unknown, "cursor");
     if (h !== undefined) return h;
   } catch {
     /* fall through */
   }
   try {
-    const m = /^sealshare_ingest_cursor_block(?:\{[^}]*\})? (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text());
+    const m = /^sealshare_ingest_cursor_block(?:\{[^}]*\})? (\d+)/m.exec(await getText(`${url}/metrics`));
     if (m) return Number(m[1]);
   } catch {
     /* nothing */
