@@ -9,10 +9,9 @@
  * ```
  */
 import type { BlobStore } from "../blob/types.js";
-import type { Hex } from "../stream/hex.js";
 import { eventIn, sendTx, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
 import type { ProgressFn } from "./files.js";
-import { prepareVersion, type DatasetSource } from "./version-source.js";
+import { prepareVersion, versionFacts, type DatasetSource, type VersionFacts } from "./version-source.js";
 
 export interface PublishVersionParams {
   datasetId: bigint;
@@ -22,18 +21,9 @@ export interface PublishVersionParams {
   onProgress?: ProgressFn;
 }
 
-export interface PublishVersionResult extends TxResult {
+export interface PublishVersionResult extends TxResult, VersionFacts {
   datasetId: bigint;
   version: number;
-  uri: string;
-  ciphertextSha256: Hex;
-  merkleRoot: Hex;
-  keyCommitment: Hex;
-  size: number;
-  plaintextSize?: number;
-  format: string;
-  /** The new version's data key. Secret. */
-  dek: Uint8Array;
 }
 
 /** Errors: `DatasetsUnknown`, `DatasetsNotProvider`, `DatasetsRetired`. */
@@ -41,17 +31,5 @@ export async function publishVersion(ctx: SealshareContext, p: PublishVersionPar
   const prepared = await prepareVersion(p.source, p.blobStore, p.format, p.onProgress);
   const receipt = await sendTx(() => writer(ctx).publishVersion(p.datasetId, prepared.version));
   const e = eventIn(ctx, receipt, "DatasetVersionPublished");
-  return {
-    ...txResult(receipt),
-    datasetId: p.datasetId,
-    version: Number(e.version),
-    uri: prepared.version.storageURI,
-    ciphertextSha256: prepared.version.ciphertextSha256,
-    merkleRoot: prepared.version.merkleRoot,
-    keyCommitment: prepared.version.keyCommitment,
-    size: prepared.version.size,
-    plaintextSize: prepared.plaintextSize,
-    format: prepared.format,
-    dek: prepared.dek,
-  };
+  return { ...txResult(receipt), datasetId: p.datasetId, version: Number(e.version), ...versionFacts(prepared) };
 }

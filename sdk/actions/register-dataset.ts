@@ -19,10 +19,9 @@
  */
 import { ZeroHash } from "ethers";
 import type { BlobStore } from "../blob/types.js";
-import type { Hex } from "../stream/hex.js";
 import { eventIn, sendTx, toAddress, toBytes32, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
 import type { ProgressFn } from "./files.js";
-import { prepareVersion, type DatasetSource } from "./version-source.js";
+import { prepareVersion, versionFacts, type DatasetSource, type VersionFacts } from "./version-source.js";
 import { toCategory } from "./vocab.js";
 
 /** A dataset's access policy (contracts/common/Types.sol `Policy`). */
@@ -48,18 +47,9 @@ export interface RegisterDatasetParams {
   onProgress?: ProgressFn;
 }
 
-export interface RegisterDatasetResult extends TxResult {
+export interface RegisterDatasetResult extends TxResult, VersionFacts {
   datasetId: bigint;
   version: number;
-  uri: string;
-  ciphertextSha256: Hex;
-  merkleRoot: Hex;
-  keyCommitment: Hex;
-  size: number;
-  plaintextSize?: number;
-  format: string;
-  /** The data key to deposit with the custodian. Secret. */
-  dek: Uint8Array;
 }
 
 /** Errors: `MembersNotActive`, `DatasetsPolicyBelowMinimum`, `DatasetsInvalidCategory`, `KEY_COMMITMENT_MISMATCH`. */
@@ -70,17 +60,5 @@ export async function registerDataset(ctx: SealshareContext, p: RegisterDatasetP
   const sourceRef = p.sourceRef ? toBytes32(p.sourceRef) : ZeroHash;
   const receipt = await sendTx(() => writer(ctx).registerDataset(subject, category, p.policy, sourceRef, prepared.version));
   const e = eventIn(ctx, receipt, "DatasetRegistered");
-  return {
-    ...txResult(receipt),
-    datasetId: e.datasetId as bigint,
-    version: 1,
-    uri: prepared.version.storageURI,
-    ciphertextSha256: prepared.version.ciphertextSha256,
-    merkleRoot: prepared.version.merkleRoot,
-    keyCommitment: prepared.version.keyCommitment,
-    size: prepared.version.size,
-    plaintextSize: prepared.plaintextSize,
-    format: prepared.format,
-    dek: prepared.dek,
-  };
+  return { ...txResult(receipt), datasetId: e.datasetId as bigint, version: 1, ...versionFacts(prepared) };
 }

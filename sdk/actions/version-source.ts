@@ -33,6 +33,33 @@ export interface PreparedVersion {
   plaintextSize?: number;
 }
 
+/** What a registered or published version's result tells its provider (both actions return it). */
+export interface VersionFacts {
+  uri: string;
+  ciphertextSha256: Hex;
+  merkleRoot: Hex;
+  keyCommitment: Hex;
+  size: number;
+  plaintextSize?: number;
+  format: string;
+  /** The version's data key, to deposit with the custodian (`depositKey`). Secret. */
+  dek: Uint8Array;
+}
+
+export function versionFacts(prepared: PreparedVersion): VersionFacts {
+  const v = prepared.version;
+  return {
+    uri: v.storageURI,
+    ciphertextSha256: v.ciphertextSha256,
+    merkleRoot: v.merkleRoot,
+    keyCommitment: v.keyCommitment,
+    size: v.size,
+    plaintextSize: prepared.plaintextSize,
+    format: prepared.format,
+    dek: prepared.dek,
+  };
+}
+
 export async function prepareVersion(source: DatasetSource, store: BlobStore, format: string | undefined, onProgress?: ProgressFn): Promise<PreparedVersion> {
   if ("plaintext" in source) {
     const dek = generateDataKey();
