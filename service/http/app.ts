@@ -219,7 +219,7 @@ function build(deps: HttpDeps): { app: express.Express; fast: ReturnType<typeof 
           fixedHeaders: [...security.set, ...cross.set],
           removedHeaders: security.removed,
           validateResponses: options.validateResponses,
-          trustProxy: options.trustProxy,
+          trustProxy: app.get("trust proxy fn") as (addr: string, hop: number) => boolean,
         })
       : () => false; // a middleware stopped being synchronous: everything through Express
 

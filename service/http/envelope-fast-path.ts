@@ -10,17 +10,18 @@
  *  - path and header validation are the route's own zod schemas (its declaration is passed in);
  *  - helmet's and cors's headers are the ones the app records once for a request without an
  *    Origin (./app.ts `recordedHeaders`), and the per-IP and per-account limits are the app's
- *    counters;
+ *    counters, the client address worked out as Express does (proxy-addr with the app's
+ *    compiled `trust proxy`, so behind a balancer the client's address is counted);
  *  - refusals are the same RFC 9457 problems (./problem.ts), failures a logged 500 without
  *    internals; access metrics and log lines as ./app.ts writes them;
  *  - with `validateResponses` (tests) every answer is checked against the route's declared
  *    responses, as the router does.
  * What it does not take, Express does, unchanged: another method (HEAD, the 405s), any path
  * that is not exactly `/v1/envelopes/<decimal id>` (query strings, encodings, trailing slash),
- * requests with an Origin header (browsers: CORS), and every request when a proxy is trusted
- * (the client address is then Express's to work out).
+ * and requests with an Origin header (browsers: CORS).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import proxyaddr from "proxy-addr";
 import { ProblemError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import type { Metrics } from "../internal/metrics.js";
@@ -48,14 +49,13 @@ export interface EnvelopeFastPathDeps extends Pick<RouteDeps, "sessions" | "read
   /** Headers helmet removes (X-Powered-By): nothing here sets them, removed all the same. */
   removedHeaders: readonly string[];
   validateResponses: boolean;
-  /** Express's `trust proxy` setting: when set, the fast path steps aside. */
-  trustProxy: unknown;
+  /** Express's compiled `trust proxy` (`app.get("trust proxy fn")`): which hops to see through. */
+  trustProxy: (addr: string, hop: number) => boolean;
 }
 
 /** Returns a handler that answers the request and returns true, or returns false for Express. */
 export function createEnvelopeFastPath(deps: EnvelopeFastPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { route, metrics, log } = deps;
-  const off = deps.trustProxy !== false && deps.trustProxy !== undefined && deps.trustProxy !== 0;
   const accessDebug = log.isLevelEnabled("debug");
 
   function send(res: ServerResponse, status: number, type: string, body: unknown): void {
@@ -79,7 +79,8 @@ export function createEnvelopeFastPath(deps: EnvelopeFastPathDeps): (req: Incomi
     try {
       for (const [name, value] of deps.fixedHeaders) res.setHeader(name, value);
       for (const name of deps.removedHeaders) res.removeHeader(name);
-      const limited = deps.limits.ipHit(res, req.socket.remoteAddress ?? "unknown");
+      // Express's req.ip, the same way: the socket's address, or the first untrusted hop.
+      const limited = deps.limits.ipHit(res, proxyaddr(req, deps.trustProxy) ?? "unknown");
       if (limited) throw limited;
       const params = parseInput(RequestIdParamsSchema, { requestId }, "path");
       const headers = parseInput(AuthHeadersSchema, req.headers, "header");
@@ -108,7 +109,7 @@ export function createEnvelopeFastPath(deps: EnvelopeFastPathDeps): (req: Incomi
   }
 
   return (req, res) => {
-    if (off || req.method !== "GET" || req.headers.origin !== undefined) return false;
+    if (req.method !== "GET" || req.headers.origin !== undefined) return false;
     const url = req.url ?? "";
     if (!url.startsWith(PREFIX)) return false;
     const requestId = url.slice(PREFIX.length);

@@ -191,11 +191,21 @@ describe("envelope fetch fast path", function () {
     }
   });
 
-  it("steps aside when a proxy is trusted: the client address is then Express's to work out", async function () {
-    const proxied = await startStubApp({ readEnvelope: async () => ({ status: "ready", envelope: ENVELOPE }) }, { trustProxy: 1 });
+  it("behind a trusted proxy counts the client's address as Express does (X-Forwarded-For)", async function () {
+    const proxied = await startStubApp(
+      { readEnvelope: async () => ({ status: "ready", envelope: ENVELOPE }) },
+      { trustProxy: 1, rateLimit: { ipPerMinute: 2, accountPerMinute: 1000 } },
+    );
     try {
-      expect((await ask(`${proxied.url}/v1/envelopes/7`, SIGNED)).status).to.equal(200);
-      expect(proxied.viaExpress()).to.equal(1);
+      const from = (client: string, extra: Record<string, string> = {}) => ask(`${proxied.url}/v1/envelopes/7`, { ...SIGNED, "x-forwarded-for": client, ...extra });
+      expect((await from("203.0.113.7")).status).to.equal(200);
+      expect((await from("203.0.113.7")).status).to.equal(200);
+      expect((await from("203.0.113.7")).status, "the client's third request").to.equal(429);
+      expect((await from("198.51.100.9")).status, "another client behind the same proxy").to.equal(200);
+      expect(proxied.viaExpress(), "all of them on the fast path").to.equal(0);
+      expect((await from("198.51.100.9", { origin: ELSEWHERE })).status, "Express counts the same bucket").to.equal(200);
+      expect((await from("198.51.100.9", { origin: ELSEWHERE })).status).to.equal(429);
+      expect(proxied.viaExpress()).to.equal(2);
     } finally {
       await proxied.close();
     }
