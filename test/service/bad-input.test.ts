@@ -111,8 +111,10 @@ describe("bad input never breaks the custodian (property-based, real process)", 
     await fc.assert(
       fc.asyncProperty(fc.oneof(printable, hexish, fc.bigInt({ min: 0n, max: 1n << 300n }).map(String)), printable, fc.oneof(printable, hexish, bytes(0, 130)), async (seg, issuedAt, sig) => {
         const a = await hit("GET", `/v1/envelopes/${encodeURIComponent(seg)}`, { "x-sealshare-issued-at": issuedAt, "x-sealshare-signature": sig });
-        if (seg === "") {
-          expect(a.status).to.be.oneOf([404, 405]); // "/v1/envelopes/" is another path
+        // "/v1/envelopes/" is another path; "." and ".." are dot-segments, resolved by the client
+        // before sending (the URL standard), so they never reach the server as an id.
+        if (seg === "" || seg === "." || seg === "..") {
+          expect(a.status).to.be.oneOf([404, 405]);
           return;
         }
         expect4xx(a, "invalid-request", "bad-signature", "not-requester", "unknown-request", "not-found");
