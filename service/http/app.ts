@@ -22,7 +22,6 @@ import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import { ProblemError } from "../internal/errors.js";
-import type { Logger } from "../internal/logger.js";
 import type { Metrics } from "../internal/metrics.js";
 import { createRateLimits } from "../internal/ratelimit.js";
 import { apiOptions, type ApiOptions } from "./config.js";

@@ -185,8 +185,8 @@ export class SqlStore implements Store {
   }
 
   async setChainTime(chainTime: number): Promise<void> {
-    // Called on every poll; only an actual change may retire the cached views (it is not in
-    // VIEW_WRITES: a poll that saw no new block must not make every fetch read the database).
+    // Not in VIEW_WRITES: only a write that moved the chain time retires the cached views (the
+    // condition below can leave the row as it was).
     const changed = await this.#db.run("UPDATE sync_state SET chain_time = ? WHERE id = 1 AND chain_time < ?", [chainTime, chainTime]);
     if (changed > 0) this.#generation++;
   }
