@@ -160,3 +160,17 @@ export async function ledgerDomain(ledger: {
   const [, name, version, chainId, verifyingContract] = await ledger.eip712Domain();
   return { name, version, chainId, verifyingContract };
 }
+
+/**
+ * Proof of possession of an encryption key, signed with THAT key's private key (not the wallet's)
+ * in the ledger's domain, so it is bound to chain and ledger; the fields bind it to the owner
+ * publishing it and its device. `publishEncryptionKey` refuses a key without it: nobody can
+ * publish somebody else's public key (say, the custodian's) as their own device key.
+ */
+export const KEY_POSSESSION_TYPES: Types = {
+  KeyPossession: [
+    { name: "owner", type: "address" },
+    { name: "deviceId", type: "bytes32" },
+    { name: "publicKey", type: "bytes" }, // the 33-byte compressed point being published
+  ],
+};

@@ -6,7 +6,7 @@
  */
 export type { ByteSource } from "./byte-reader.js";
 export { chunkNonce, MAX_CHUNK_INDEX } from "./chunk.js";
-export { DEK_COMMITMENT_TAG, keyCommitment, verifyKeyCommitment } from "./commitment.js";
+export { DEK_COMMITMENT_TAG, keyCommitment, verifyKeyCommitment, type KeyBinding } from "./commitment.js";
 export { decryptStream, type DecryptedStream, type DecryptOptions } from "./decrypt.js";
 export { hashFile, sha256OfStream } from "./digest.js";
 export { encryptStream, type EncryptedStream, type EncryptOptions } from "./encrypt.js";

@@ -7,7 +7,7 @@
  */
 export type { ByteSource } from "../byte-reader.js";
 export { chunkNonce, MAX_CHUNK_INDEX } from "../chunk.js";
-export { DEK_COMMITMENT_TAG, keyCommitment, verifyKeyCommitment } from "../commitment.js";
+export { DEK_COMMITMENT_TAG, keyCommitment, verifyKeyCommitment, type KeyBinding } from "../commitment.js";
 export { decryptStream, type DecryptOptions, type WebDecryptedStream } from "./decrypt.js";
 export { encryptStream, type EncryptOptions, type WebEncryptedStream } from "./encrypt.js";
 export { StreamAuthError, StreamError, StreamFormatError, type StreamErrorCode } from "../errors.js";
