@@ -7,6 +7,8 @@ import { isError } from "ethers";
 import { decodeRevert } from "../../../sdk/revert.js";
 import type { CustodianError } from "../../../sdk/custodian-client.js";
 import { SealshareError } from "../../../sdk/errors.js";
+import { GrantInvalidReason } from "../../../sdk/vocabulary.js";
+import { invalidWords } from "./words.js";
 
 export interface Explained {
   /** One sentence. */
@@ -79,6 +81,11 @@ export function explain(err: unknown): Explained {
   if (err instanceof SealshareError && err.code === "CUSTODIAN_UNREACHABLE") {
     const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
     return { code: err.code, message: `${err.message}${cause}.`, hint: "The custodian may be down, or not allow this site's origin (its CORS list). Try again later." };
+  }
+  if (err instanceof SealshareError && err.code === "GRANT_NOT_VALID") {
+    // The SDK's fetchKey asked the chain first: say what it said, in words.
+    const reason = GrantInvalidReason.indexOf(String(err.details?.reason) as (typeof GrantInvalidReason)[number]);
+    return { code: "grant-invalid", message: `Not used: the ledger says this grant is ${reason >= 0 ? invalidWords(reason) : String(err.details?.reason)}.`, hint: err.hint };
   }
   if (err instanceof SealshareError) return { code: err.code, message: err.message, hint: err.hint };
   if (isError(err, "CALL_EXCEPTION")) {

@@ -32,10 +32,10 @@ export async function registerMembers(world: World, names: RoleName[]): Promise<
   for (const name of names) await registerMember(actAs(world, "supervisor"), { member: world.addresses[name], kycRef: `KYC-${name}`, metadataURI: "" });
 }
 
-/** `name` derives its device key from its wallet, as the dapp does, and registers it. */
+/** `name` derives its device key from its wallet, as the dapp does, and registers it (with its proof of possession). */
 export async function registerDeviceKey(world: World, name: RoleName, device: string): Promise<void> {
   const keys = await deriveEncryptionKey(world.wallet(name), { chainId: BigInt(world.deployment.chainId), deviceId: id(device) });
-  await publishEncryptionKey(actAs(world, name), { device, publicKey: keys.publicKey });
+  await publishEncryptionKey(actAs(world, name), { device, keyPair: keys });
 }
 
 export const POLICY: Policy = { requireProvider: true, supervisorQuorum: 1, maxTemporary: 3600, maxFormal: 30 * 86_400 };
