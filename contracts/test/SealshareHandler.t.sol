@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {vm} from "./Vm.t.sol";
-import {CategoryMinimum, ConsentTerms, Policy} from "../common/Types.sol";
+import {CategoryMinimum, ConsentTerms, Policy, TemporaryRule, VersionParams} from "../common/Types.sol";
 import {IAccess} from "../interfaces/IAccess.sol";
 import {SealshareHandlerInputs} from "./SealshareHandlerInputs.t.sol";
 
@@ -47,8 +47,9 @@ contract SealshareHandler is SealshareHandlerInputs {
         uint64 id = datasetIds[datasetSeed % datasetIds.length];
         address caller = callerSeed % 3 == 0 ? _anyone(callerSeed / 3) : datasets[id].provider;
         bool allowed = caller == datasets[id].provider && memberActive[caller];
+        VersionParams memory params = _versionParams(id, datasets[id].latestVersion + 1, callerSeed);
         vm.prank(caller);
-        try ledger.publishVersion(id, _versionParams(callerSeed)) returns (uint32 v) {
+        try ledger.publishVersion(id, params) returns (uint32 v) {
             if (!allowed) ++versionViolations;
             datasets[id].latestVersion = v;
         } catch {}
@@ -86,7 +87,17 @@ contract SealshareHandler is SealshareHandlerInputs {
 
     function setCategoryMinimum(uint8 category, uint256 minSeed, uint256 supSeed) external {
         category %= 7;
-        CategoryMinimum memory m = CategoryMinimum(minSeed % 2 == 0, uint8((minSeed / 2) % 3));
+        // Quorums 0-2, every temporary rule, sometimes a temporary cap; an inconsistent floor
+        // (early quorum above the full one, say) is refused by the ledger and leaves no trace.
+        uint8 quorum = uint8((minSeed / 2) % 3);
+        TemporaryRule rule = TemporaryRule((minSeed / 8) % 3);
+        CategoryMinimum memory m = CategoryMinimum({
+            requireProvider: minSeed % 2 == 0,
+            supervisorQuorum: quorum,
+            temporary: rule,
+            temporaryQuorum: rule == TemporaryRule.Early ? uint8((minSeed / 32) % (quorum + 1)) : 0,
+            maxTemporary: rule == TemporaryRule.Forbidden || (minSeed / 128) % 2 == 0 ? 0 : uint32(_bound(minSeed >> 8, 1, 2 * HOUR))
+        });
         vm.prank(_supervisor(supSeed));
         try ledger.setCategoryMinimum(category, m) {
             categoryMinimum[category] = m;
@@ -273,13 +284,15 @@ contract SealshareHandler is SealshareHandlerInputs {
 
     function rotateKey(uint256 memberSeed, bool revokeOnly) external {
         address m = _member(memberSeed);
-        vm.prank(m);
         if (revokeOnly) {
+            vm.prank(m);
             try ledger.revokeEncryptionKey(_device(m)) {
                 liveKey[m] = 0;
             } catch {}
         } else {
-            try ledger.publishEncryptionKey(_device(m), _publicKey(memberSeed)) returns (uint40 keyId) {
+            (bytes memory publicKey, bytes32 y, bytes memory sig) = _keyProof(ledger, memberSeed, m, _device(m));
+            vm.prank(m);
+            try ledger.publishEncryptionKey(_device(m), publicKey, y, sig) returns (uint40 keyId) {
                 liveKey[m] = keyId;
             } catch {}
         }
@@ -316,9 +329,9 @@ contract SealshareHandler is SealshareHandlerInputs {
     // ---------------------------------------------------------------- helpers
 
     function _registerAs(address provider, address subject, uint8 category, Policy memory p, bool onDemand) internal {
+        VersionParams memory v = onDemand ? _noVersion() : _firstVersion(ledger, category);
         vm.prank(provider);
-        try ledger.registerDataset(subject, category, p, bytes32(0), onDemand ? _noVersion() : _versionParams(category))
-        returns (uint64 id) {
+        try ledger.registerDataset(subject, category, p, bytes32(0), v) returns (uint64 id) {
             datasetIds.push(id);
             datasets[id] = GhostDataset(provider, subject, category, false, onDemand ? 0 : 1, p);
         } catch {}

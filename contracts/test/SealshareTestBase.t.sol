@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {vm} from "./Vm.t.sol";
+import {vm, Vm} from "./Vm.t.sol";
 import {ConsentTerms, Policy, VersionParams} from "../common/Types.sol";
 import {IAccess} from "../interfaces/IAccess.sol";
 import {IConsents} from "../interfaces/IConsents.sol";
@@ -37,6 +37,9 @@ abstract contract SealshareTestBase {
         "Consent(address subject,address requester,uint64 datasetId,uint8 category,uint32 purpose,uint8 maxKind,uint40 expiresAt,bytes32 receiptHash,bytes32 nonce,uint40 deadline)"
     );
     bytes32 internal constant REVOKE_CONSENT_TYPE = keccak256("RevokeConsent(bytes32 consentId,uint40 deadline)");
+    bytes32 internal constant KEY_POSSESSION_TYPE = keccak256("KeyPossession(address owner,bytes32 deviceId,bytes publicKey)");
+    /// @dev secp256k1 group order: private keys are taken below it.
+    uint256 internal constant SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
 
     bytes32 internal constant SUPERVISOR_ROLE = keccak256("SUPERVISOR_ROLE");
     bytes32 internal constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
@@ -97,8 +100,7 @@ abstract contract SealshareTestBase {
         for (uint256 i = 0; i < members.length; ++i) {
             vm.prank(sup0);
             ledger.registerMember(members[i], keccak256(abi.encode("kyc", members[i])), "https://member.example/");
-            vm.prank(members[i]);
-            ledger.publishEncryptionKey(_device(members[i]), _publicKey(uint256(uint160(members[i]))));
+            _publishKey(ledger, members[i], uint256(uint160(members[i])));
         }
     }
 
@@ -124,20 +126,52 @@ abstract contract SealshareTestBase {
         return keccak256(abi.encode("device", who));
     }
 
-    /// @dev A well-formed 33-byte compressed key (the ledger checks shape, not the curve).
-    function _publicKey(uint256 tag) internal pure returns (bytes memory) {
-        return abi.encodePacked(bytes1(tag % 2 == 0 ? 0x02 : 0x03), keccak256(abi.encode("key", tag)));
+    /// @dev The encryption key pair numbered `tag` (a private key below the group order).
+    function _encryptionKey(uint256 tag) internal returns (Vm.Wallet memory) {
+        return vm.createWallet(uint256(keccak256(abi.encode("encryption key", tag))) % (SECP256K1_ORDER - 1) + 1);
     }
 
-    /// @dev A plausible dataset version, distinct per `tag`. The "SHA-256" is a keccak256 on
-    ///      purpose: sha256 is a precompile CALL, which would consume a pending `vm.prank`
-    ///      when this is evaluated as an argument of the pranked call.
-    function _versionParams(uint256 tag) internal pure returns (VersionParams memory) {
+    /// @dev A key of `tag` and its proof of possession for `owner`'s `deviceId` on `ledger`,
+    ///      signed as sdk/crypto/key-possession.ts signs it (written from the EIP-712 spec).
+    function _keyProof(ISealshareLedger ledger, uint256 tag, address owner, bytes32 deviceId)
+        internal
+        returns (bytes memory publicKey, bytes32 y, bytes memory signature)
+    {
+        Vm.Wallet memory w = _encryptionKey(tag);
+        publicKey = abi.encodePacked(bytes1(w.publicKeyY % 2 == 0 ? 0x02 : 0x03), bytes32(w.publicKeyX));
+        y = bytes32(w.publicKeyY);
+        bytes32 structHash = keccak256(abi.encode(KEY_POSSESSION_TYPE, owner, deviceId, keccak256(publicKey)));
+        bytes32 digest = keccak256(
+            abi.encodePacked("\x19\x01", _domainSeparator(block.chainid, address(ledger)), structHash)
+        );
+        signature = _sign(w.privateKey, digest);
+    }
+
+    /// @dev `owner` publishes key `tag` for its own device, with a valid proof.
+    function _publishKey(ISealshareLedger ledger, address owner, uint256 tag) internal returns (uint40) {
+        (bytes memory publicKey, bytes32 y, bytes memory sig) = _keyProof(ledger, tag, owner, _device(owner));
+        vm.prank(owner);
+        return ledger.publishEncryptionKey(_device(owner), publicKey, y, sig);
+    }
+
+    /// @dev A plausible first version for the next dataset `ledger` registers, distinct per
+    ///      `tag`. Call it before `vm.prank`: it reads the ledger.
+    function _firstVersion(ISealshareLedger ledger, uint256 tag) internal view returns (VersionParams memory) {
+        return _versionParams(ledger.nextDatasetId(), 1, tag);
+    }
+
+    /// @dev A plausible dataset version for slot (`datasetId`, `version`), distinct per `tag`.
+    ///      The "SHA-256" is a keccak256 on purpose: sha256 is a precompile CALL, which would
+    ///      consume a pending `vm.prank` when this is evaluated as an argument of the pranked call.
+    ///      The commitment is v2-shaped (bound to the slot); the ledger never evaluates it.
+    function _versionParams(uint64 datasetId, uint32 version, uint256 tag) internal pure returns (VersionParams memory) {
         bytes32 sha = keccak256(abi.encode("ciphertext", tag));
         return VersionParams({
+            datasetId: datasetId,
+            version: version,
             ciphertextSha256: sha,
             merkleRoot: keccak256(abi.encode("chunks", tag)),
-            keyCommitment: keccak256(abi.encodePacked("sealshare/dek-commitment/v1", sha, keccak256(abi.encode(tag)))),
+            keyCommitment: keccak256(abi.encode(keccak256("sealshare/dek-commitment/v2"), datasetId, version, sha, tag)),
             size: 1_048_576 + uint64(tag % 1000),
             formatId: bytes32("sealshare-stream-v1/ndjson"),
             storageURI: "blob://sha256/test"
