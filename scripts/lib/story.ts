@@ -190,12 +190,19 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const nothingReleased = async (after: string) => {
     await new Promise((r) => setTimeout(r, CUSTODIAN_CATCH_UP_MS));
     const g = await ledger.isGrantValid(requestId);
-    const answer = await custodian.fetchEnvelope(insurer, requestId);
+    let answer: string;
+    try {
+      const a = await custodian.fetchEnvelope(insurer, requestId);
+      answer = a.status === "pending" ? `pending (${a.reason})` : "READY";
+    } catch (e) {
+      if (!(e instanceof CustodianError)) throw e;
+      answer = `${e.status} ${e.code}`; // refused outright: nothing fetchable either
+    }
     const releases = await ledger.queryFilter(ledger.filters.KeyReleased(requestId), deployment.deployBlock);
     check(
       `after ${after}: no grant, no envelope fetchable, no release`,
-      !g.valid && answer.status === "pending" && releases.length === 0,
-      `grant ${g.valid ? "VALID" : GrantInvalidReason[Number(g.reason)]}; custodian: ${answer.status === "pending" ? `pending (${answer.reason})` : "READY"}; ${releases.length} release(s)`,
+      !g.valid && answer !== "READY" && releases.length === 0,
+      `grant ${g.valid ? "VALID" : GrantInvalidReason[Number(g.reason)]}; custodian: ${answer}; ${releases.length} release(s)`,
     );
   };
   await (await as(bank).approveAsProvider(requestId)).wait();
