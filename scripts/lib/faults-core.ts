@@ -132,11 +132,15 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     async function dataset() {
       const dek = new Uint8Array(randomBytes(32));
       const ciphertextSha256 = hexlify(randomBytes(32));
+      const merkleRoot = hexlify(randomBytes(32));
+      const datasetId = await ledger.nextDatasetId();
       const receipt = await mined(
         as(bank!).registerDataset(ana!.address, Category.Deposit, policy, ZeroHash, {
+          datasetId,
+          version: 1,
           ciphertextSha256,
-          merkleRoot: hexlify(randomBytes(32)),
-          keyCommitment: keyCommitment(dek, ciphertextSha256),
+          merkleRoot,
+          keyCommitment: keyCommitment(dek, { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot }),
           size: 1n,
           formatId: id("sealshare-stream-v1/ndjson"),
           storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,

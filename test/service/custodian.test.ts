@@ -240,7 +240,8 @@ describe("key custodian service (HTTP, real chain)", function () {
       const dek = svc.client.openEnvelope(envelope, world.deviceKeys.insurer.privateKey, world.accounts.custodian.address);
       expect(hexlify(dek)).to.equal(hexlify(ds.dek));
       const [, , onChainCommitment] = await world.ledger.datasetVersion(ds.datasetId, 1);
-      expect(verifyKeyCommitment(dek, ds.ciphertextSha256, onChainCommitment)).to.equal(true);
+      const binding = { chainId: BigInt(world.deployment.chainId), ledger: world.deployment.ledger, datasetId: ds.datasetId, version: 1, merkleRoot: ds.merkleRoot };
+      expect(verifyKeyCommitment(dek, binding, onChainCommitment)).to.equal(true);
       // Only the named device key opens it.
       expect(() => svc.client.openEnvelope(envelope, world.deviceKeys.lender.privateKey, world.accounts.custodian.address)).to.throw(/unwrap/);
     });
