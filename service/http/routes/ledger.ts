@@ -77,7 +77,7 @@ export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
         200: { description: "the envelope", schema: EnvelopeSchema },
         202: { description: "not released yet; ask again after Retry-After", schema: PendingSchema, headers: retryAfterHeader },
       },
-      problems: ["bad-signature", "bad-session", "not-requester", "unknown-request", "grant-revoked", "grant-expired", "ledger-paused"],
+      problems: ["bad-signature", "bad-session", "not-requester", "unknown-request", "grant-revoked", "grant-expired", "ledger-paused", "chain-view-stale"],
       // Requests without an Origin header are answered by ../envelope-fast-path.ts with the same
       // envelopeReply; this route answers browsers (CORS), HEAD, and whatever the fast path passes on.
       async handler({ params, headers }, req, res) {
@@ -98,7 +98,7 @@ export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
       security: ["eip712Request", "siweSession"],
       request: { params: RequestIdParamsSchema, headers: AuthHeadersSchema },
       responses: { 200: { description: "the status", schema: GrantStatusSchema } },
-      problems: ["bad-signature", "bad-session", "not-party", "unknown-request", "unknown-dataset", "upstream-unavailable"],
+      problems: ["bad-signature", "bad-session", "not-party", "unknown-request", "unknown-dataset", "upstream-unavailable", "chain-view-stale"],
       async handler({ params, headers }, req, res) {
         const { credential } = await credentialFrom(headers, deps.sessions, res);
         const status = await deps.grantStatus({
