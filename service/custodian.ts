@@ -277,6 +277,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
       address: getAddress(await signer.getAddress()),
       chainId: deployment.chainId,
       encryptionPublicKey: keyPairFromPrivateKey(deps.eciesPrivateKey).publicKey,
+      encryptionPrivateKey: deps.eciesPrivateKey,
       log,
       pollMs,
       signal: shutdown.signal,

@@ -238,7 +238,9 @@ contract SealshareHandler is SealshareHandlerInputs {
         address caller = callerSeed % 2 == 0 ? datasets[requests[requestId].datasetId].provider : _supervisor(callerSeed);
         vm.prank(caller);
         try ledger.rejectRequest(requestId, reason) {
+            // Rejecting a live temporary grant revokes it.
             requests[requestId].rejected = true;
+            if (requests[requestId].everGranted) requests[requestId].grantRevoked = true;
         } catch {}
     }
 

@@ -34,6 +34,8 @@ import { join } from "node:path";
 import { getAddress, hexlify, id, randomBytes, Wallet, ZeroAddress, ZeroHash, type ContractTransactionResponse } from "ethers";
 import { deployLedger, type Sealshare } from "../../sdk/contracts.js";
 import { writeDeployment } from "../../sdk/deployment-file.js";
+import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
+import { ledgerDomain } from "../../sdk/eip712.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { keyCommitment } from "../../sdk/stream/commitment.js";
@@ -123,7 +125,9 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     const mined = async (tx: Promise<ContractTransactionResponse>) => (await (await tx).wait())!;
     for (const m of [bank!, insurer!]) await mined(as(sup!).registerMember(m.address, id(`kyc/${m.address}`), "https://example.org/m.json"));
     const device = id("faults/device");
-    await mined(as(insurer!).publishEncryptionKey(device, generateEncryptionKeyPair().publicKey));
+    const deviceKey = generateEncryptionKeyPair();
+    const proof = keyPossessionProof({ privateKey: deviceKey.privateKey, owner: insurer!.address, deviceId: device, domain: await ledgerDomain(ledger) });
+    await mined(as(insurer!).publishEncryptionKey(device, proof.publicKey, proof.publicKeyY, proof.signature));
     const deploymentPath = join(work, "deployment.json");
     await writeDeployment(deploymentPath, deployment);
 
@@ -132,11 +136,15 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     async function dataset() {
       const dek = new Uint8Array(randomBytes(32));
       const ciphertextSha256 = hexlify(randomBytes(32));
+      const merkleRoot = hexlify(randomBytes(32));
+      const datasetId = await ledger.nextDatasetId();
       const receipt = await mined(
         as(bank!).registerDataset(ana!.address, Category.Deposit, policy, ZeroHash, {
+          datasetId,
+          version: 1,
           ciphertextSha256,
-          merkleRoot: hexlify(randomBytes(32)),
-          keyCommitment: keyCommitment(dek, ciphertextSha256),
+          merkleRoot,
+          keyCommitment: keyCommitment(dek, { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot }),
           size: 1n,
           formatId: id("sealshare-stream-v1/ndjson"),
           storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,

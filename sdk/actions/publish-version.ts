@@ -31,7 +31,7 @@ export interface PublishVersionResult extends TxResult, VersionFacts {
  * sending (and again, recommitted, if another publication took that number first).
  *
  * Errors: `DatasetsUnknown`, `DatasetsNotProvider`, `DatasetsRetired`, `KEY_FILE_MISMATCH`,
- * `DatasetsVersionSlotMismatch`.
+ * `WRONG_DATA_KEY`, `DatasetsVersionSlotMismatch`.
  */
 export async function publishVersion(ctx: SealshareContext, p: PublishVersionParams): Promise<PublishVersionResult> {
   const prepared = await prepareVersion(p.source, p.blobStore, p.format, p.onProgress);

@@ -59,7 +59,7 @@ export interface RegisterDatasetResult extends TxResult, VersionFacts {
  * transaction resent (at most `SLOT_ATTEMPTS` times; the file is encrypted and stored once).
  *
  * Errors: `MembersNotActive`, `DatasetsPolicyBelowMinimum`, `DatasetsInvalidCategory`,
- * `KEY_FILE_MISMATCH`, `DatasetsVersionSlotMismatch` (lost the race for the id every time).
+ * `KEY_FILE_MISMATCH`, `WRONG_DATA_KEY`, `DatasetsVersionSlotMismatch` (lost the race for the id every time).
  */
 export async function registerDataset(ctx: SealshareContext, p: RegisterDatasetParams): Promise<RegisterDatasetResult> {
   const subject = toAddress(p.subject, "subject");

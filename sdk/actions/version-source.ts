@@ -12,7 +12,8 @@ import type { BlobStore } from "../blob/types.js";
 import { formatIdOf } from "../convert/records.js";
 import { sniffFormat } from "../convert/records-file.js";
 import { SealshareError } from "../errors.js";
-import { generateDataKey, keyCommitment, type Hex, type KeyBinding } from "../stream/index.js";
+import { createReadStream } from "node:fs";
+import { decryptStream, generateDataKey, keyCommitment, type Hex, type KeyBinding } from "../stream/index.js";
 import { readCall, sendTx, type SealshareContext } from "./context.js";
 import { ciphertextFacts, encryptToStore, type ProgressFn } from "./files.js";
 import { deploymentOf } from "./key-binding.js";
@@ -20,8 +21,9 @@ import type { ContractTransactionReceipt, ContractTransactionResponse } from "et
 
 /**
  * A plaintext file (encrypted here with a fresh key, straight into the blob store), or a
- * ciphertext with the key it was made with. `ciphertextSha256` (from the key file `dataset
- * encrypt` wrote) makes sure the key is the one written for this very file.
+ * ciphertext with the key it was made with (checked: the key must authenticate the file's first
+ * chunk). `ciphertextSha256` (from the key file `dataset encrypt` wrote) also makes sure the key
+ * file was written for this very file.
  */
 export type DatasetSource =
   | { plaintext: string }
@@ -120,6 +122,21 @@ export async function nextDatasetSlot(ctx: SealshareContext): Promise<{ datasetI
   return { datasetId: BigInt(await readCall(() => ctx.ledger.nextDatasetId())), version: 1 };
 }
 
+/** True when `dek` authenticates the ciphertext file's first chunk (or the whole of an empty one). */
+async function keyOpens(path: string, dek: Uint8Array): Promise<boolean> {
+  const { plaintext, result } = decryptStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), dek);
+  result.catch(() => undefined); // settled below, or abandoned once the first chunk authenticated
+  try {
+    for await (const _chunk of plaintext) return true; // emitted only after its tag verified
+    await result;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    plaintext.destroy();
+  }
+}
+
 export async function prepareVersion(source: DatasetSource, store: BlobStore, format: string | undefined, onProgress?: ProgressFn): Promise<PreparedVersion> {
   if ("plaintext" in source) {
     const dek = generateDataKey();
@@ -141,6 +158,11 @@ export async function prepareVersion(source: DatasetSource, store: BlobStore, fo
   const facts = await ciphertextFacts(source.ciphertext);
   if (source.ciphertextSha256 && source.ciphertextSha256.toLowerCase() !== facts.ciphertextSha256.toLowerCase()) {
     throw new SealshareError("KEY_FILE_MISMATCH", "the data key file was written for another ciphertext file", {
+      hint: "use the key file written when this ciphertext was encrypted",
+    });
+  }
+  if (!(await keyOpens(source.ciphertext, source.dek))) {
+    throw new SealshareError("WRONG_DATA_KEY", "the data key does not open this ciphertext file (its first chunk does not authenticate)", {
       hint: "use the key file written when this ciphertext was encrypted",
     });
   }

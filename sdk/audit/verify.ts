@@ -20,6 +20,10 @@
  *       `MemberSuspended` of its requester or `DatasetRetired` in between, and before the
  *       grant expired.
  *
+ * (d) **Consents** — every `ConsentGiven` that names a dataset was given by that dataset's
+ *     subject (`CONSENT_NOT_DATASET_SUBJECT`; the ledger refuses any other since issue 11, so
+ *     this flags history recorded by an older deployment).
+ *
  * The dapp and the CLI (`sealshare audit verify`) both call {@link verifyLedger}.
  */
 import { sha256OfStream, chunkDigestsOf, merkleRootOfLeaves } from "../stream/index.js";
@@ -28,7 +32,7 @@ import { SUPERVISOR_ROLE, type Sealshare } from "../contracts.js";
 import { readTimeline, addTimestamps, type TimelineEntry } from "./timeline.js";
 import type { Provider } from "ethers";
 
-export type CheckName = "ciphertext" | "receipt" | "grant";
+export type CheckName = "ciphertext" | "receipt" | "grant" | "consent";
 
 export interface Violation {
   check: CheckName;
@@ -228,7 +232,7 @@ interface RequestState {
 
 function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r: VerifyReport): void {
   const supervisors = new Set<string>();
-  const datasets = new Map<bigint, { category: number; policy: PolicyState }>();
+  const datasets = new Map<bigint, { category: number; policy: PolicyState; subject: string }>();
   const minimums = new Map<number, { requireProvider: boolean; supervisorQuorum: number }>();
   const consents = new Map<string, { expiresAt: number; revoked?: Invalidation }>();
   const requests = new Map<bigint, RequestState>();
@@ -248,7 +252,7 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
         if (a.role === SUPERVISOR_ROLE) supervisors.delete(lc(a.account));
         break;
       case "DatasetRegistered":
-        datasets.set(big(a.datasetId), { category: Number(a.category), policy: policyOf(a.policy) });
+        datasets.set(big(a.datasetId), { category: Number(a.category), policy: policyOf(a.policy), subject: lc(a.subject) });
         break;
       case "DatasetPolicyChanged": {
         const d = datasets.get(big(a.datasetId));
@@ -260,9 +264,22 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
         minimums.set(Number(a.category), { requireProvider: Boolean(m.requireProvider), supervisorQuorum: Number(m.supervisorQuorum) });
         break;
       }
-      case "ConsentGiven":
+      case "ConsentGiven": {
         consents.set(lc(a.consentId), { expiresAt: Number(a.expiresAt) });
+        const datasetId = big(a.datasetId ?? 0n);
+        const d = datasetId === 0n ? undefined : datasets.get(datasetId);
+        if (d && d.subject !== lc(a.subject)) {
+          r.violations.push({
+            check: "consent",
+            code: "CONSENT_NOT_DATASET_SUBJECT",
+            message: `consent ${String(a.consentId).slice(0, 10)}… for dataset #${datasetId} was given by ${a.subject}, but the dataset is about ${d.subject}`,
+            txHash: e.txHash,
+            blockNumber: e.blockNumber,
+            datasetId: String(datasetId),
+          });
+        }
         break;
+      }
       case "ConsentRevoked": {
         const c = consents.get(lc(a.consentId));
         const inv = mark(`consent ${String(a.consentId).slice(0, 10)}… revoked`);
