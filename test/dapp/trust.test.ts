@@ -138,6 +138,7 @@ describe("dapp: the trust rules of the browser paths, in Chromium", function () 
       const result = bank.page.getByTestId("publish-result").locator(".notice");
       const text = await waitForText(result, /is registered|custodian|refused|error/i, 60_000);
       expect(await result.getAttribute("class")).to.match(/\berror\b/);
+      expect(await result.getAttribute("data-code")).to.equal("CUSTODIAN_KEY_NOT_ON_CHAIN");
       expect(text).not.to.match(/its key is with the custodian/);
       expect(text).to.match(/custodian/i);
       // The dataset was registered before the deposit was attempted; its key went nowhere.
