@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { ZeroAddress, id } from "ethers";
-import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { RequestStatus } from "../../sdk/vocabulary.js";
 import {
   CONSENT_PATHS,
@@ -15,8 +14,10 @@ import {
   POLICY,
   Purpose,
   SUPERVISOR_ROLE,
+  TemporaryRule,
   deploySealshare,
-  versionParams,
+  minimum,
+  minimumTuple,
   type ConsentTerms,
   type RequestParams,
   type World,
@@ -226,7 +227,7 @@ describe("Access requests, approvals and grants", function () {
 
     it("grants the version the request named, or the latest when it was asked", async function () {
       const w = await load();
-      const v2 = versionParams("deposits v2");
+      const v2 = await w.version("deposits v2", w.datasetId);
       await w.ledger.connect(w.bank).publishVersion(w.datasetId, v2);
       const { terms } = await w.consent({ requester: ZeroAddress });
       const pinned = await w.request(terms, { version: 1 });
@@ -245,7 +246,7 @@ describe("Access requests, approvals and grants", function () {
       const w = await load();
       const { requestId, consentId } = await pending(w, {}, { version: 0 });
       expect((await w.ledger.requestOf(requestId))[2]).to.equal(1n);
-      const v2 = versionParams("deposits v2");
+      const v2 = await w.version("deposits v2", w.datasetId);
       await w.ledger.connect(w.bank).publishVersion(w.datasetId, v2);
       // A request filed now for "latest" names version 2.
       const { terms } = await w.consent({ requester: ZeroAddress });
@@ -267,7 +268,7 @@ describe("Access requests, approvals and grants", function () {
       const w = await load();
       const { requestId } = await pending(w);
       await w.ledger.connect(w.bank).approveAsProvider(requestId);
-      await w.ledger.connect(w.bank).publishVersion(w.datasetId, versionParams("v2"));
+      await w.ledger.connect(w.bank).publishVersion(w.datasetId, await w.version("v2", w.datasetId));
       const grantedAt = await w.nextBlockAt();
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
         .to.emit(w.ledger, "AccessGranted")
@@ -360,7 +361,7 @@ describe("Access requests, approvals and grants", function () {
     it("when Insurer rotates the device key the request named (DeviceKeyChanged)", async function () {
       const w = await load();
       const { requestId } = await w.share();
-      await w.ledger.connect(w.insurer).publishEncryptionKey(DEVICE.insurer, generateEncryptionKeyPair().publicKey);
+      await w.publishKey(w.insurer, DEVICE.insurer);
       const g = await w.expectInvalid(requestId, "DeviceKeyChanged");
       expect(g.keyId).to.equal(w.keys.insurer.keyId);
     });
@@ -375,7 +376,7 @@ describe("Access requests, approvals and grants", function () {
     it("not when Insurer publishes a key for another device", async function () {
       const w = await load();
       const { requestId } = await w.share();
-      await w.ledger.connect(w.insurer).publishEncryptionKey(id("insurer/phone"), generateEncryptionKeyPair().publicKey);
+      await w.publishKey(w.insurer, id("insurer/phone"));
       expect((await w.expectValid(requestId)).publicKey).to.equal(w.keys.insurer.hex);
     });
 
@@ -1020,7 +1021,7 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.advanceRequest(99)).to.be.revertedWithCustomError(w.ledger, "AccessUnknownRequest").withArgs(99);
       const { requestId, consentId } = await pending(w);
       await w.ledger.connect(w.sup1).approveAsSupervisor(requestId); // waits for the provider
-      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: false, supervisorQuorum: 0 });
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: false, supervisorQuorum: 0 }));
       // The provider is no longer required by the category, but the dataset's own policy still asks for it.
       await expect(w.ledger.advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
       await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, requireProvider: false });
@@ -1032,11 +1033,11 @@ describe("Access requests, approvals and grants", function () {
 
     it("a category minimum above 32 supervisors is refused (no policy could meet it)", async function () {
       const w = await load();
-      const minimum = { requireProvider: false, supervisorQuorum: 33 };
-      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum))
+      const tooMany = minimum({ requireProvider: false, supervisorQuorum: 33 });
+      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, tooMany))
         .to.be.revertedWithCustomError(w.ledger, "DatasetsInvalidMinimum")
-        .withArgs(Category.Deposit, [false, 33n]);
-      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: false, supervisorQuorum: 32 })).to.emit(
+        .withArgs(Category.Deposit, minimumTuple({ supervisorQuorum: 33 }));
+      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: false, supervisorQuorum: 32 }))).to.emit(
         w.ledger,
         "CategoryMinimumChanged",
       );
@@ -1052,7 +1053,7 @@ describe("Access requests, approvals and grants", function () {
 
     it("a minimum raised after registration applies to the existing dataset's quorum", async function () {
       const w = await load();
-      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 2 });
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: true, supervisorQuorum: 2 }));
       const { requestId } = await pending(w);
       await w.ledger.connect(w.bank).approveAsProvider(requestId);
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
@@ -1068,7 +1069,7 @@ describe("Access requests, approvals and grants", function () {
     it("a minimum requiring the provider applies to a dataset whose policy did not", async function () {
       const w = await load();
       await w.ledger.connect(w.bank).setPolicy(w.datasetId, { requireProvider: false, supervisorQuorum: 1, maxTemporary: 0, maxFormal: DAY });
-      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 0 });
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: true, supervisorQuorum: 0 }));
       const { requestId } = await pending(w);
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
         .to.emit(w.ledger, "AccessApproved")
@@ -1103,7 +1104,7 @@ describe("Access requests, approvals and grants", function () {
         .to.emit(w.ledger, "AccessApproved")
         .withArgs(requestId, w.sup1.address, true, 1)
         .and.not.to.emit(w.ledger, "AccessGranted");
-      const v = versionParams("extracted on demand");
+      const v = await w.version("extracted on demand", ds);
       await w.ledger.connect(w.bank).publishVersion(ds, v);
       const grantedAt = await w.nextBlockAt();
       await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
@@ -1121,8 +1122,8 @@ describe("Access requests, approvals and grants", function () {
       const requestId = await w.request(terms, { datasetId: ds });
       await w.expectInvalid(requestId, "NotGranted");
       expect((await w.ledger.isGrantValid(requestId)).version).to.equal(0n);
-      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted 1"));
-      const v2 = versionParams("extracted 2");
+      await w.ledger.connect(w.bank).publishVersion(ds, await w.version("extracted 1", ds));
+      const v2 = await w.version("extracted 2", ds);
       await w.ledger.connect(w.bank).publishVersion(ds, v2);
       const t = await w.nextBlockAt();
       await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
@@ -1142,7 +1143,7 @@ describe("Access requests, approvals and grants", function () {
         .to.emit(w.ledger, "AccessRequested")
         .withArgs(1, ds, w.insurer.address, w.consentIdOf(terms), 0, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.insurer.keyId)
         .and.not.to.emit(w.ledger, "AccessGranted");
-      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted"));
+      await w.ledger.connect(w.bank).publishVersion(ds, await w.version("extracted", ds));
       const t = await w.nextBlockAt();
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(1))
         .to.emit(w.ledger, "AccessGranted")
@@ -1158,7 +1159,7 @@ describe("Access requests, approvals and grants", function () {
       const requestId = await w.request(terms, { datasetId: ds });
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId)).to.not.emit(w.ledger, "AccessGranted"); // no version yet
       await expect(w.ledger.connect(w.insurer).advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
-      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted on demand"));
+      await w.ledger.connect(w.bank).publishVersion(ds, await w.version("extracted on demand", ds));
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved");
       const t = await w.nextBlockAt();
       await expect(w.ledger.connect(w.insurer).advanceRequest(requestId))

@@ -11,7 +11,6 @@ import {
   POLICY,
   Purpose,
   deploySealshare,
-  versionParams,
   type World,
 } from "./fixture.js";
 
@@ -349,7 +348,7 @@ describe("Consents", function () {
     async function smartAccount(w: World) {
       const wallet = await w.ethers.deployContract("MockERC1271Wallet", [w.ana.address]);
       const subject = await wallet.getAddress();
-      await w.ledger.connect(w.bank).registerDataset(subject, Category.Insurance, POLICY, ZeroHash, versionParams("smart account"));
+      await w.ledger.connect(w.bank).registerDataset(subject, Category.Insurance, POLICY, ZeroHash, await w.version("smart account"));
       const datasetId = 3n;
       const terms = await w.consentTerms({ subject, datasetId, category: Category.Insurance });
       return { wallet, subject, datasetId, terms, cid: w.consentIdOf(terms) };
