@@ -9,7 +9,9 @@
  *  - fetch-and-decrypt refuses a validly signed envelope of another request (the SDK's fetchKey
  *    checks request, dataset, version, key id and kind), decrypting and saving nothing;
  *  - a device key is registered from the browser with a proof of possession signed by the
- *    derived key itself, not by the wallet.
+ *    derived key itself, not by the wallet;
+ *  - a category floor raised after a dataset was registered binds its requests, and the pages
+ *    offer the approvals it asks for (dapp/src/lib/grant-rules.ts).
  *
  * Members, device keys, the dataset and requests are seeded through the SDK (lib/seed.ts).
  */
@@ -19,14 +21,16 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { hexlify, id, randomBytes, Wallet } from "ethers";
 import type { Download, Request } from "playwright-core";
+import { approveRequest } from "../../sdk/actions/approve-request.js";
 import { connectLedger, type Sealshare } from "../../sdk/contracts.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { deriveEncryptionKey } from "../../sdk/crypto/wallet-key.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import type { Envelope } from "../../sdk/envelope.js";
+import { Category, RequestStatus } from "../../sdk/vocabulary.js";
 import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
 import { waitForText } from "./lib/page-checks.js";
-import { publishDataset, registerDeviceKey, registerMembers, request } from "./lib/seed.js";
+import { actAs, publishDataset, registerDeviceKey, registerMembers, request } from "./lib/seed.js";
 import { startWorld, type Role, type World } from "./lib/world.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -199,5 +203,27 @@ describe("dapp: the trust rules of the browser paths, in Chromium", function () 
     // The wallet signed the key derivation only; the possession proof came from the derived key.
     expect(lender.wallet.typedData.map((t) => t.primaryType)).to.deep.equal(["EncryptionKeyDerivation"]);
     expect(lender.errors).to.deep.equal([]);
+  });
+  it("offers the approvals a category floor raised after registration asks for: the provider's, though the dataset's policy did not", async function () {
+    const file = join(world.workDir, "ana-insurance.ndjson");
+    await writeSampleRecords(file, { subject: world.addresses.ana, bytes: 20_000 });
+    const policy = { requireProvider: false, supervisorQuorum: 1, maxTemporary: 3600, maxFormal: 30 * 86_400 };
+    const insuranceId = await publishDataset(world, { provider: "bank", subject: "ana", file, policy, category: "insurance" });
+    // The supervisors raise the floor for insurance data afterwards: provider approval, and no temporary key before the quorum.
+    const floor = { requireProvider: true, supervisorQuorum: 1, temporary: 0, temporaryQuorum: 0, maxTemporary: 0 };
+    await (await actAs(world, "supervisor").ledger.setCategoryMinimum(Category.Insurance, floor)).wait();
+    const requestId = await request(world, { requester: "insurer", subject: "ana", datasetId: insuranceId, device: "underwriting-laptop", approvals: ["supervisor"] });
+    expect(Number((await ledger.requestOf(requestId)).status)).to.equal(RequestStatus.Pending, "the floor holds the grant for the provider");
+
+    await bank.go("/provider");
+    const row = bank.request(requestId);
+    await waitForText(row, /waiting for the provider's approval/);
+    expect(await waitForText(bank.page.getByTestId("my-datasets"), /category's floor/)).to.match(
+      new RegExp(`Dataset #${insuranceId}[^]*Policy \\(with the insurance category's floor\\): your approval,\\s+1 supervisor approval\\(s\\), temporary up to 1 hour \\(only after 1 supervisor approval\\)`),
+    );
+    await row.getByRole("button", { name: `Approve request ${requestId}` }).click();
+    await waitForText(bank.page.getByTestId("decision-result"), new RegExp(`You approved request #${requestId}`));
+    expect(Number((await ledger.requestOf(requestId)).status)).to.equal(RequestStatus.Formal);
+    expect(bank.errors).to.deep.equal([]);
   });
 });

@@ -13,10 +13,11 @@ import { SiweMessage } from "siwe";
 import { consentFromJson } from "../../sdk/actions/consent-terms.js";
 import { blobRequestInit, BlobHttpError, fetchVerifiedBlob } from "../../dapp/src/lib/blob-http.js";
 import { parseConfig, ConfigError, blobHttpUrl, txUrl } from "../../dapp/src/lib/config.js";
+import { grantRules, temporaryWords, TemporaryRule } from "../../dapp/src/lib/grant-rules.js";
 import { askLink, consentLink, parseAsk, parseSignedConsent, toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
 import { siweMessage } from "../../dapp/src/lib/custodian-session.js";
 import { LEGACY_RDNS, legacyWallet, rankWallets, type WalletDetail } from "../../dapp/src/lib/discovery.js";
-import { reasonWords } from "../../dapp/src/lib/words.js";
+import { duration, reasonWords } from "../../dapp/src/lib/words.js";
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const provider = () => ({ request: async () => null });
@@ -190,6 +191,29 @@ describe("dapp units", function () {
       expect(foreign).to.deep.include({ credentials: "omit", referrerPolicy: "no-referrer" });
       // Same host, another port: another origin.
       expect(blobRequestInit(c, `${origin.replace(/:\d+$/, ":1")}/blobs/x`).credentials).to.equal("omit");
+    });
+  });
+
+  describe("what a grant needs: the dataset's policy with its category's floor (dapp/src/lib/grant-rules.ts)", function () {
+    const policy = { requireProvider: false, supervisorQuorum: 1, maxTemporary: 3600, maxFormal: 30 * 86_400 };
+
+    it("without a floor, is the policy (a temporary grant needs no supervisor)", function () {
+      const r = grantRules(policy);
+      expect(r).to.deep.include({ requireProvider: false, supervisorQuorum: 1, temporaryQuorum: 0, maxTemporary: 3600, raisedByFloor: false });
+      expect(temporaryWords(r, duration)).to.equal("temporary up to 1 hour");
+    });
+
+    it("takes the stricter of policy and floor, and holds temporary grants for the floor's quorum (AfterQuorum)", function () {
+      const r = grantRules(policy, { requireProvider: true, supervisorQuorum: 2, temporary: TemporaryRule.AfterQuorum, temporaryQuorum: 0, maxTemporary: 1800 });
+      expect(r).to.deep.include({ requireProvider: true, supervisorQuorum: 2, temporaryQuorum: 2, maxTemporary: 1800, raisedByFloor: true });
+      expect(temporaryWords(r, duration)).to.equal("temporary up to 30 minutes (only after 2 supervisor approvals)");
+    });
+
+    it("follows the Early and Forbidden rules", function () {
+      expect(grantRules(policy, { requireProvider: false, supervisorQuorum: 2, temporary: TemporaryRule.Early, temporaryQuorum: 1, maxTemporary: 0 }).temporaryQuorum).to.equal(1);
+      const forbidden = grantRules(policy, { requireProvider: false, supervisorQuorum: 0, temporary: TemporaryRule.Forbidden, temporaryQuorum: 0, maxTemporary: 0 });
+      expect(forbidden).to.deep.include({ temporaryQuorum: undefined, maxTemporary: 0, raisedByFloor: true });
+      expect(temporaryWords(forbidden, duration)).to.equal("temporary: never");
     });
   });
 

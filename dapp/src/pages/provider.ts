@@ -17,6 +17,7 @@ import { encryptStream, generateDataKey, keyCommitment } from "../../../sdk/stre
 import { blobHttpUrl } from "../lib/config.js";
 import { putBlob } from "../lib/blob-http.js";
 import { custodianFor } from "../lib/custodian.js";
+import { temporaryWords } from "../lib/grant-rules.js";
 import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
 import { bytes, CATEGORIES, categoryWords, duration, who } from "../lib/words.js";
 import { follow, type LiveHandle } from "../lib/live.js";
@@ -267,8 +268,8 @@ function datasetsSection(app: App): TemplateResult {
             (d) => html`<li>
               Dataset #${d.datasetId}: ${categoryWords(d.category)} data about ${who(d.subject, app.config.names)}, ${d.latestVersion} version${d.latestVersion === 1 ? "" : "s"}.
               <div class="meta">
-                Policy: ${d.policy.requireProvider ? "your approval" : "no provider approval"}, ${d.policy.supervisorQuorum} supervisor approval(s),
-                temporary up to ${d.policy.maxTemporary ? duration(d.policy.maxTemporary) : "never"}, formal up to ${duration(d.policy.maxFormal)} · ${txLink(app.config, d.txHash)}
+                Policy${d.rules.raisedByFloor ? ` (with the ${categoryWords(d.category)} category's floor)` : ""}: ${d.rules.requireProvider ? "your approval" : "no provider approval"},
+                ${d.rules.supervisorQuorum} supervisor approval(s), ${temporaryWords(d.rules, duration)}, formal up to ${duration(d.rules.maxFormal)} · ${txLink(app.config, d.txHash)}
               </div>
             </li>`,
           )}
@@ -286,7 +287,7 @@ function requestsSection(app: App): TemplateResult {
       : html`<ul class="items" data-testid="provider-requests">
           ${s.requests.map((r) => {
             const d = s.datasets.find((x) => x.datasetId === r.datasetId);
-            const canDecide = r.status === 1 && !!d?.policy.requireProvider && !r.providerApproved;
+            const canDecide = r.status === 1 && !!d?.rules.requireProvider && !r.providerApproved;
             return requestRow(app, r, d, {
               decisions: canDecide
                 ? { approve: () => void decide(app, r, "approve"), reject: (reason) => void decide(app, r, "reject", reason), disabled: !!s.busy }

@@ -112,10 +112,10 @@ async function loadRequests(app: App): Promise<void> {
   try {
     const reads = app.reads();
     const requests = await reads.requests({ requester: me });
-    for (const r of requests) {
-      if (!s.datasets.has(r.datasetId.toString())) s.datasets.set(r.datasetId.toString(), await reads.dataset(r.datasetId));
-    }
+    // Read again on every refresh: a policy or its category's floor may have changed since.
+    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((id) => reads.dataset(id)));
     if (!run.current()) return;
+    s.datasets = new Map(datasets.map((d) => [d.datasetId.toString(), d]));
     s.requests = requests;
     s.listNotice = undefined;
   } catch (err) {

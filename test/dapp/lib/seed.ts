@@ -41,11 +41,11 @@ export async function registerDeviceKey(world: World, name: RoleName, device: st
 export const POLICY: Policy = { requireProvider: true, supervisorQuorum: 1, maxTemporary: 3600, maxFormal: 30 * 86_400 };
 
 /** `provider` encrypts the file, stores it where the dapp fetches blobs, registers it and deposits the key. */
-export async function publishDataset(world: World, p: { provider: RoleName; subject: RoleName; file: string; policy?: Policy }): Promise<bigint> {
+export async function publishDataset(world: World, p: { provider: RoleName; subject: RoleName; file: string; policy?: Policy; category?: string }): Promise<bigint> {
   const ctx = actAs(world, p.provider);
   const ds = await registerDataset(ctx, {
     subject: world.addresses[p.subject],
-    category: "deposit",
+    category: p.category ?? "deposit",
     policy: p.policy ?? POLICY,
     source: { plaintext: p.file },
     blobStore: world.server.blobs,
