@@ -605,7 +605,8 @@ describe("Access requests, approvals and grants", function () {
 
       it("reverts when the dataset does not exist (DatasetsUnknown)", async function () {
         const w = await load();
-        const terms = await w.consentTerms({ datasetId: 99n });
+        // A category consent: a consent naming dataset 99 could not be recorded (no such subject).
+        const terms = await w.consentTerms({ datasetId: 0n });
         await expect(path.request(w, terms, w.requestParams({ datasetId: 99 })))
           .to.be.revertedWithCustomError(w.ledger, "DatasetsUnknown")
           .withArgs(99);
@@ -719,39 +720,45 @@ describe("Access requests, approvals and grants", function () {
         .withArgs(consentId);
     });
 
-    describe("liveness is checked only by the approval that would grant", function () {
+    describe("no approval of a dead request (spec item 6): every approval checks the consent", function () {
       /** No temporary stage: the provider's approval grants nothing, the supervisor's grants Formal. */
       async function pendingWithoutTemporary(w: World, consent: Partial<ConsentTerms> = {}) {
         await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, maxTemporary: 0 });
         return pending(w, consent);
       }
 
-      it("the consent expired: an approval that grants nothing is recorded, the granting one reverts (ConsentsExpired)", async function () {
+      it("reverts an approval that would grant nothing, and advanceRequest, when the consent expired (ConsentsExpired)", async function () {
         const w = await load();
         const now = BigInt(await w.time.latest());
         const { requestId, consentId, terms } = await pendingWithoutTemporary(w, { expiresAt: now + BigInt(DAY) });
         await w.time.increaseTo(terms.expiresAt);
         await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
-          .to.emit(w.ledger, "AccessApproved")
-          .withArgs(requestId, w.bank.address, false, 0)
-          .and.not.to.emit(w.ledger, "AccessGranted");
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+          .withArgs(consentId, terms.expiresAt);
         await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
           .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
           .withArgs(consentId, terms.expiresAt);
+        await expect(w.ledger.connect(w.mallory).advanceRequest(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+          .withArgs(consentId, terms.expiresAt);
+        expect((await w.ledger.requestOf(requestId)).slice(6, 8)).to.deep.equal([false, 0n]);
         await w.expectInvalid(requestId, "NotGranted");
       });
 
-      it("Ana revoked: an approval that grants nothing is recorded, the granting one reverts (ConsentsRevoked)", async function () {
+      it("reverts an approval that would grant nothing, and advanceRequest, when Ana revoked (ConsentsRevoked)", async function () {
         const w = await load();
         const { requestId, consentId } = await pendingWithoutTemporary(w);
         await w.ledger.connect(w.ana).revokeConsent(consentId);
         await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
-          .to.emit(w.ledger, "AccessApproved")
-          .withArgs(requestId, w.sup1.address, true, 1)
-          .and.not.to.emit(w.ledger, "AccessGranted");
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
+          .withArgs(consentId);
         await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
           .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
           .withArgs(consentId);
+        await expect(w.ledger.connect(w.mallory).advanceRequest(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
+          .withArgs(consentId);
+        expect((await w.ledger.requestOf(requestId)).slice(6, 8)).to.deep.equal([false, 0n]);
       });
 
       it("the requester was suspended: an approval that grants nothing is recorded, the granting one reverts (MembersNotActive)", async function () {
@@ -1202,16 +1209,47 @@ describe("Access requests, approvals and grants", function () {
       }
     });
 
-    it("reverts when the request is not pending (AccessWrongStatus)", async function () {
+    it("reverts when the request is neither pending nor a live temporary grant (AccessWrongStatus)", async function () {
       const w = await load();
       await expect(w.ledger.connect(w.bank).rejectRequest(99, 1))
         .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
         .withArgs(99, RequestStatus.None);
-      const { requestId } = await pending(w);
-      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      const { requestId } = await w.share();
       await expect(w.ledger.connect(w.sup1).rejectRequest(requestId, 1))
         .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
-        .withArgs(requestId, RequestStatus.Temporary);
+        .withArgs(requestId, RequestStatus.Formal);
+      const { requestId: rejected } = await pending(w);
+      await w.ledger.connect(w.sup1).rejectRequest(rejected, 1);
+      await expect(w.ledger.connect(w.sup2).rejectRequest(rejected, 1))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(rejected, RequestStatus.Rejected);
+    });
+
+    it("a supervisor's reject of a live temporary grant revokes it: AccessRejected and GrantRevoked, same reason (spec item 3)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.expectValid(requestId);
+      const tx = w.ledger.connect(w.sup2).rejectRequest(requestId, 12);
+      await expect(tx).to.emit(w.ledger, "AccessRejected").withArgs(requestId, w.sup2.address, 12);
+      await expect(tx).to.emit(w.ledger, "GrantRevoked").withArgs(requestId, w.sup2.address, 12);
+      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Revoked));
+      const g = await w.expectInvalid(requestId, "Revoked");
+      expect(g.kind).to.equal(BigInt(GrantKind.Temporary));
+      // Revoked is final: no approval brings it back.
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Revoked);
+    });
+
+    it("the provider's reject of a live temporary grant revokes it too", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      const tx = w.ledger.connect(w.bank).rejectRequest(requestId, 2);
+      await expect(tx).to.emit(w.ledger, "AccessRejected").withArgs(requestId, w.bank.address, 2);
+      await expect(tx).to.emit(w.ledger, "GrantRevoked").withArgs(requestId, w.bank.address, 2);
+      await w.expectInvalid(requestId, "Revoked");
     });
   });
 
@@ -1280,7 +1318,7 @@ describe("Access requests, approvals and grants", function () {
   });
 
   describe("pause", function () {
-    it("blocks requests, approvals, rejections, revocations and usage", async function () {
+    it("blocks requests, approvals and usage", async function () {
       const w = await load();
       const { terms, requestId } = await pending(w);
       const { requestId: granted } = await w.share();
@@ -1293,8 +1331,6 @@ describe("Access requests, approvals and grants", function () {
         () => w.ledger.connect(w.bank).approveAsProvider(requestId),
         () => w.ledger.connect(w.sup1).approveAsSupervisor(requestId),
         () => w.ledger.connect(w.insurer).advanceRequest(requestId),
-        () => w.ledger.connect(w.bank).rejectRequest(requestId, 1),
-        () => w.ledger.connect(w.bank).revokeGrant(granted, 1),
         () => w.ledger.connect(w.insurer).recordUsage(granted, 1, id("x")),
       ];
       for (const call of calls) await expect(call()).to.be.revertedWithCustomError(w.ledger, "SealsharePaused").withArgs();
@@ -1303,6 +1339,22 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.connect(w.insurer).requestAccessWithConsent(w.requestParams(), fresh, signature))
         .to.emit(w.ledger, "AccessRequested")
         .withArgs(3, w.datasetId, w.insurer.address, w.consentIdOf(fresh), 1, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.insurer.keyId);
+    });
+
+    it("does not block rejections and revocations: they only reduce access (spec item 5)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      const { requestId: granted } = await w.share();
+      await w.ledger.connect(w.admin).pause();
+      await expect(w.ledger.connect(w.bank).rejectRequest(requestId, 1))
+        .to.emit(w.ledger, "AccessRejected")
+        .withArgs(requestId, w.bank.address, 1);
+      await expect(w.ledger.connect(w.sup2).revokeGrant(granted, 2))
+        .to.emit(w.ledger, "GrantRevoked")
+        .withArgs(granted, w.sup2.address, 2);
+      await w.ledger.connect(w.admin).unpause();
+      await w.expectInvalid(granted, "Revoked");
+      await w.expectInvalid(requestId, "NotGranted");
     });
 
     it("does not block the custodian's release receipts: they record what already happened", async function () {
