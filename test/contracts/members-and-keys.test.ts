@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { ZeroAddress, ZeroHash, id, hexlify } from "ethers";
+import { TypedDataEncoder, ZeroAddress, ZeroHash, hexlify, id, keccak256, toBeHex, toUtf8Bytes } from "ethers";
+import { KEY_POSSESSION_TYPES } from "../../sdk/eip712.js";
+import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import {
   ADMIN_ROLE,
@@ -304,6 +306,95 @@ describe("Members and encryption keys", function () {
           .withArgs(length, prefix);
       });
     }
+
+    describe("proof of possession (spec item 4)", function () {
+      const SECP256K1_P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
+
+      it("exposes the KeyPossession type hash the SDK signs (EIP-712, `bytes publicKey` hashed)", async function () {
+        const { ledger } = await load();
+        expect(await ledger.KEY_POSSESSION_TYPEHASH()).to.equal(
+          keccak256(toUtf8Bytes("KeyPossession(address owner,bytes32 deviceId,bytes publicKey)")),
+        );
+        expect(TypedDataEncoder.from(KEY_POSSESSION_TYPES).encodeType("KeyPossession")).to.equal(
+          "KeyPossession(address owner,bytes32 deviceId,bytes publicKey)",
+        );
+      });
+
+      it("reverts when the key comes without a proof (KeysNoProofOfPossession)", async function () {
+        const { ledger, lender } = await load();
+        const pair = generateEncryptionKeyPair();
+        const device = id("lender/no-proof");
+        for (const signature of ["0x", hexlify(new Uint8Array(65))]) {
+          await expect(ledger.connect(lender).publishEncryptionKey(device, pair.publicKey, ZeroHash, signature))
+            .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+            .withArgs(lender.address, device);
+        }
+      });
+
+      it("reverts when the proof is signed by another key than the one published (KeysNoProofOfPossession)", async function () {
+        const { ledger, lender, keyArgs } = await load();
+        const device = id("lender/wrong-signer");
+        const published = generateEncryptionKeyPair();
+        const [, , y] = keyArgs(lender, device, published);
+        const [, , , otherKeysSignature] = keyArgs(lender, device, generateEncryptionKeyPair());
+        await expect(ledger.connect(lender).publishEncryptionKey(device, published.publicKey, y, otherKeysSignature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(lender.address, device);
+      });
+
+      it("reverts when someone publishes the custodian's key as its own, even with the custodian's own proof (KeysNoProofOfPossession)", async function () {
+        const { ledger, custodian, mallory, keyArgs } = await load();
+        // The custodian proved its key for its own device; Mallory copies key, y and proof.
+        const custodianKey = generateEncryptionKeyPair();
+        const device = id("custodian/hsm");
+        const copied = keyArgs(custodian, device, custodianKey);
+        await expect(ledger.connect(custodian).publishEncryptionKey(...copied)).to.emit(ledger, "EncryptionKeyPublished");
+        await expect(ledger.connect(mallory).publishEncryptionKey(...copied))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(mallory.address, device);
+        // Signing the proof herself, with her own key, does not help either.
+        const [, , , ownSignature] = keyArgs(mallory, device, generateEncryptionKeyPair());
+        await expect(ledger.connect(mallory).publishEncryptionKey(device, copied[1], copied[2], ownSignature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(mallory.address, device);
+      });
+
+      it("reverts when a proof made for another device or another deployment is replayed (KeysNoProofOfPossession)", async function () {
+        const { ledger, ethers, admin, lender, domain, keyArgs } = await load();
+        const pair = generateEncryptionKeyPair();
+        const [, publicKey, y, signature] = keyArgs(lender, id("lender/device-a"), pair);
+        await expect(ledger.connect(lender).publishEncryptionKey(id("lender/device-b"), publicKey, y, signature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(lender.address, id("lender/device-b"));
+        const other = await ethers.deployContract("Sealshare", [admin.address, [], ZeroAddress]);
+        const otherProof = keyPossessionProof({
+          privateKey: pair.privateKey,
+          owner: lender.address,
+          deviceId: id("lender/device-a"),
+          domain: { ...domain, verifyingContract: await other.getAddress() },
+        });
+        await expect(ledger.connect(lender).publishEncryptionKey(id("lender/device-a"), otherProof.publicKey, otherProof.publicKeyY, otherProof.signature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(lender.address, id("lender/device-a"));
+      });
+
+      it("reverts when y is not the point's (off the curve, or the other parity) (KeysNoProofOfPossession)", async function () {
+        const { ledger, lender, keyArgs } = await load();
+        const device = id("lender/bad-y");
+        const [, publicKey, y, signature] = keyArgs(lender, device);
+        const negated = toBeHex(SECP256K1_P - BigInt(y), 32); // (x, p - y): on the curve, wrong parity
+        const offCurve = toBeHex((BigInt(y) + 1n) % SECP256K1_P, 32);
+        const outOfField = toBeHex(BigInt(y) + SECP256K1_P < 2n ** 256n ? BigInt(y) + SECP256K1_P : BigInt(y), 32);
+        for (const badY of [negated, offCurve, outOfField]) {
+          if (badY === y) continue;
+          await expect(ledger.connect(lender).publishEncryptionKey(device, publicKey, badY, signature))
+            .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+            .withArgs(lender.address, device);
+        }
+        // With its own y it is accepted.
+        await expect(ledger.connect(lender).publishEncryptionKey(device, publicKey, y, signature)).to.emit(ledger, "EncryptionKeyPublished");
+      });
+    });
 
     it("reverts when publishing while paused", async function () {
       const { ledger, admin, lender, keyArgs } = await load();
