@@ -131,7 +131,15 @@ async function checkCiphertexts(o: VerifyOptions, timeline: TimelineEntry[], r: 
       else r.notes.push(`${label}: ${uri} is not in the blob store (not checked)`);
       continue;
     }
-    const sha = await sha256OfStream(o.blobStore.get(uri));
+    const registeredSize = Number(a.size);
+    let sha: string;
+    try {
+      sha = await sha256OfStream(o.blobStore.get(uri, { maxBytes: registeredSize }));
+    } catch (err) {
+      if ((err as Error).name !== "BlobSizeError") throw err;
+      r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_SIZE_MISMATCH", message: `${label}: the stored ciphertext is longer than the registered ${registeredSize} bytes`, ...where });
+      continue;
+    }
     if (sha !== lc(a.ciphertextSha256)) {
       r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_HASH_MISMATCH", message: `${label}: the stored ciphertext hashes to ${sha}, the chain registered ${a.ciphertextSha256}`, ...where });
       continue;
