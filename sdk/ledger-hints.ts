@@ -5,7 +5,7 @@
  */
 export const LEDGER_ERROR_HINTS: Readonly<Record<string, string>> = {
   AccessControlUnauthorizedAccount: "this account lacks the role the call needs (supervisor, custodian or admin); act with the right account (--as / --keystore)",
-  SealsharePaused: "the admin paused the ledger; only consent revocation works until it is unpaused",
+  SealsharePaused: "the admin paused the ledger; until it is unpaused only actions that reduce access work (revoking consents, grants and keys, rejecting requests, suspending members, retiring datasets)",
   MembersAlreadyRegistered: "that institution is registered already; nothing to do",
   MembersNotActive: "the account is not an active member: a supervisor must register (or reinstate) it first",
   MembersNotSuspended: "only a suspended member can be reinstated",
