@@ -41,7 +41,7 @@ contract SealshareInvariantsTest {
     ///         request, approvals) and what can void a grant come often; the rest now and then.
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
         SealshareHandler h = handler;
-        bytes4[41] memory weighted = [
+        bytes4[42] memory weighted = [
             h.requestAccessWithConsent.selector,
             h.requestAccessWithConsent.selector,
             h.requestAccessWithConsent.selector,
@@ -81,6 +81,7 @@ contract SealshareInvariantsTest {
             h.setPolicy.selector,
             h.transferDataset.selector,
             h.retireDataset.selector,
+            h.setCategoryMinimum.selector,
             h.setCategoryMinimum.selector,
             h.recordRelease.selector
         ];
