@@ -47,8 +47,9 @@ contract GrantsAndReceiptsTest is SealshareTestBase {
         ExpiryCase memory c;
         c.duration = uint32(_bound(duration, 1, 400 * DAY));
         c.consentTtl = uint32(_bound(consentTtl, 1, 400 * DAY));
-        c.maxTemporary = uint32(_bound(maxTemporary, 0, 30 * DAY));
         c.maxFormal = uint32(_bound(maxFormal, 1, 400 * DAY));
+        // A policy's temporary cap is at most its formal one and the 1-day ceiling.
+        c.maxTemporary = uint32(_bound(maxTemporary, 0, c.maxFormal < DAY ? c.maxFormal : DAY));
         c.waitBeforeFormal = uint32(_bound(waitBeforeFormal, 0, c.consentTtl - 1));
         c.requireProvider = requireProvider;
         c.wantFormal = wantFormal;

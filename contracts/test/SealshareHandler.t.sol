@@ -32,6 +32,17 @@ contract SealshareHandler is SealshareHandlerInputs {
         _registerAs(insurer, ben, 1, _policy(false, 0, 2 * HOUR, 7 * DAY), false); // funds: open
         _registerAs(bank, ana, 4, _policy(true, 2, 0, 60 * DAY), false); // insurance: 2 sups, no temporary
         _registerAs(lender, ben, 3, _policy(false, 1, HOUR, 10 * DAY), true); // bonds: on demand
+        // Floors raised after registration, so grants must apply them at grant time: deposits
+        // release nothing before one supervisor (AfterQuorum), funds need one supervisor for a
+        // 30-minute temporary grant and two for a formal one (Early).
+        _setFloor(0, CategoryMinimum(false, 1, TemporaryRule.AfterQuorum, 0, 0));
+        _setFloor(1, CategoryMinimum(false, 2, TemporaryRule.Early, 1, 30 minutes));
+    }
+
+    function _setFloor(uint8 category, CategoryMinimum memory m) internal {
+        vm.prank(sup0);
+        ledger.setCategoryMinimum(category, m);
+        categoryMinimum[category] = m;
     }
 
     // ---------------------------------------------------------------- datasets
@@ -238,7 +249,9 @@ contract SealshareHandler is SealshareHandlerInputs {
         address caller = callerSeed % 2 == 0 ? datasets[requests[requestId].datasetId].provider : _supervisor(callerSeed);
         vm.prank(caller);
         try ledger.rejectRequest(requestId, reason) {
+            // Rejecting a live temporary grant revokes it.
             requests[requestId].rejected = true;
+            if (requests[requestId].everGranted) requests[requestId].grantRevoked = true;
         } catch {}
     }
 

@@ -20,16 +20,6 @@ interface Vm {
         address emitter;
     }
 
-    /// @notice A key pair made by {createWallet}.
-    struct Wallet {
-        address addr;
-        uint256 publicKeyX;
-        uint256 publicKeyY;
-        uint256 privateKey;
-    }
-
-    /// @notice The secp256k1 key pair of `privateKey` (its public point and address).
-    function createWallet(uint256 privateKey) external returns (Wallet memory wallet);
     /// @notice Sets block.timestamp.
     function warp(uint256 newTimestamp) external;
     /// @notice Sets block.chainid.
