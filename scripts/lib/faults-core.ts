@@ -26,7 +26,10 @@
  *                  dataset and expiry (orphaned-branch grants) or for grants revoked before they
  *                  were final;
  *  - duplicated:   a release recorded on chain more than once (in two sealed batches, twice by
- *                  KeyReleased, a batch sealed twice) or sealed batches the store does not know.
+ *                  KeyReleased, a batch sealed twice) or sealed batches the store does not know;
+ *  - auditViolations: what `sealshare audit verify --custodian-proofs` (sdk/audit/verify.ts) finds
+ *                  on the final chain with the custodian's inclusion proofs — e.g. a release
+ *                  dated before its grant; each one is also a problem, so the run fails.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -38,6 +41,8 @@ import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
 import { ledgerDomain } from "../../sdk/eip712.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
+import { parseReceiptProofs } from "../../sdk/audit/proofs.js";
+import { verifyLedger } from "../../sdk/audit/verify.js";
 import { keyCommitment } from "../../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
 import { verifyReceiptProof } from "../../service/release/merkle.js";
@@ -78,6 +83,8 @@ export interface FaultReport {
   lost: number;
   duplicated: number;
   batches: number;
+  /** Violations `sealshare audit verify --custodian-proofs` finds on the final chain (must be 0). */
+  auditViolations: number;
   durationMs: number;
   problems: string[];
 }
@@ -109,6 +116,7 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     lost: 0,
     duplicated: 0,
     batches: 0,
+    auditViolations: 0,
     durationMs: 0,
     problems: [],
   };
@@ -366,6 +374,17 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
       }
       report.batches = sealedIds.size;
       if (!settled) report.problems.push("did not settle before the timeout");
+
+      // The auditor's view, as `sealshare audit verify --custodian-proofs` takes it: the ledger's
+      // timeline and the custodian's inclusion proofs (what GET /v1/receipts/:id serves). Every
+      // release must come after its grant (the custodian dates releases with the chain's time)
+      // and before any invalidation or expiry.
+      const proofs = [];
+      for (let r = 1; r <= last; r++) proofs.push(...parseReceiptProofs(await store.receiptProofs(String(r)), `receipts of request ${r}`));
+      const audit = await verifyLedger({ ledger, provider, fromBlock: deployment.deployBlock, proofs });
+      report.auditViolations = audit.violations.length;
+      for (const v of audit.violations.slice(0, 20)) report.problems.push(`audit verify: [${v.check}] ${v.code}: ${v.message}`);
+      log(`  audit verify: ${audit.checked.releases} release(s), ${audit.checked.proofsVerified} proof(s), ${audit.violations.length} violation(s)`);
     } finally {
       await store.close();
     }

@@ -269,6 +269,46 @@ describe("trust holes: the HTTP layer and start-up (no ledger)", function () {
     });
   });
 
+  describe("serve freshness (revocation must not fail open)", function () {
+    it("is fresh only while the last head read is recent and the store is close to that head", async function () {
+      let up = true;
+      let head = 10;
+      let cursor = 10;
+      const health = createHealthMonitor({
+        provider: {
+          getBlockNumber: async () => {
+            if (!up) throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+            return head;
+          },
+        } as unknown as Provider,
+        store: { cursor: async () => ({ blockNumber: cursor, blockHash: null }) } as unknown as Store,
+        confirmations: 0,
+        started: () => true,
+        maxLagBlocks: 20,
+        chainTimeoutMs: 500,
+        minIntervalMs: 0,
+      });
+      const bound = { maxStaleSeconds: 1, maxBehindBlocks: 2 };
+      // staleness() may leave a background probe in flight (started before the change below): wait it out, then probe anew.
+      const reprobe = async () => {
+        await health.probe();
+        await health.probe();
+      };
+      expect(await health.staleness(bound)).to.equal(undefined); // the first call waits for a probe
+      head = 15; // the follower is 5 blocks behind the head it read
+      await reprobe();
+      expect(await health.staleness(bound)).to.deep.include({ reason: "ingestion-behind", behindBlocks: 5 });
+      cursor = 15;
+      await reprobe();
+      expect(await health.staleness(bound)).to.equal(undefined);
+      up = false; // the chain is out of sight: fresh for the bound, then not
+      await reprobe();
+      expect(await health.staleness(bound)).to.equal(undefined);
+      await new Promise((r) => setTimeout(r, 2100));
+      expect(await health.staleness(bound)).to.deep.include({ reason: "head-read-too-old" });
+    });
+  });
+
   describe("start-up against the wrong chain", function () {
     let server: Server | undefined;
     let tmp: string | undefined;

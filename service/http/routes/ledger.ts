@@ -69,7 +69,8 @@ export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
       description:
         "Authenticate with an EIP-712 `EnvelopeRequest { requestId, issuedAt }` (headers x-sealshare-issued-at, " +
         "x-sealshare-signature; single use, ±300 s) or a session (Authorization: Bearer). Answered from stored state only: " +
-        "no chain call. 202 while the grant is not released yet.",
+        "no chain call — and only while the custodian's chain view is fresh (503 chain-view-stale otherwise: " +
+        "SEALSHARE_SERVE_MAX_STALE_SECONDS / SEALSHARE_SERVE_MAX_BEHIND_BLOCKS). 202 while the grant is not released yet.",
       tags: ["envelopes"],
       security: ["eip712Request", "siweSession"],
       request: { params: RequestIdParamsSchema, headers: AuthHeadersSchema },
