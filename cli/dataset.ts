@@ -315,7 +315,7 @@ export function datasetCommand(): Command {
               dek,
               output: resolve(o.out),
               format: o.format,
-              ...(o.input ? { ciphertextPath: resolve(o.input) } : { blobStore: await s.blobStore() }),
+              ...(o.input ? { ciphertextPath: resolve(o.input) } : { blobStore: await s.readBlobStore() }),
               onProgress: (phase, d, t) => progress.update(phase, d, t),
             });
           } finally {

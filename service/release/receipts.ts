@@ -119,7 +119,9 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
     for (;;) {
       const waiting = await store.unbatchedReleases(batchSize);
       if (waiting.length === 0) break;
-      const oldest = waiting[0]!.releasedAt;
+      // Waited since it was persisted, by the wall clock: `releasedAt` follows chain time, which
+      // may run ahead of the wall clock (releases are never dated before their grant's block).
+      const oldest = Math.min(...waiting.map((w) => w.persistedAt));
       if (waiting.length < batchSize && deps.now() - oldest < maxAgeSeconds) break;
       const { root, leaves, proofs } = buildBatch(waiting);
       waiting.forEach((w, i) => {

@@ -703,7 +703,7 @@ export class SqlStore implements Store {
 
   async unbatchedReleases(limit: number): Promise<UnbatchedRelease[]> {
     const rows = await this.#db.all(
-      `SELECT request_id, kind, envelope_hash, released_at, leaf FROM releases
+      `SELECT request_id, kind, envelope_hash, released_at, leaf, updated_at FROM releases
        WHERE receipt_state = 'unsent' AND receipt_mode = 'batch' ORDER BY released_at, request_id, kind LIMIT ?`,
       [limit],
     );
@@ -713,6 +713,7 @@ export class SqlStore implements Store {
       envelopeHash: String(r.envelope_hash),
       releasedAt: num(r.released_at),
       leaf: String(r.leaf),
+      persistedAt: num(r.updated_at),
     }));
   }
 

@@ -239,6 +239,8 @@ export interface UnbatchedRelease {
   envelopeHash: string;
   releasedAt: number;
   leaf: string;
+  /** When the envelope was persisted (wall clock, unix seconds): how long it has waited. */
+  persistedAt: number;
 }
 
 export type BatchState = "formed" | "sent" | "sealed";

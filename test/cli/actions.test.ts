@@ -137,7 +137,7 @@ describe("SDK actions and audit tools", function () {
       );
       const v2 = await publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek, format: sealed.format }, blobStore: store });
       // The commitment is v2: bound to this chain, ledger, dataset and version 2.
-      const binding = { chainId: w.deployment.chainId, ledger: w.deployment.ledger, datasetId, version: 2, merkleRoot: sealed.merkleRoot };
+      const binding = { chainId: BigInt(w.deployment.chainId), ledger: w.deployment.ledger, datasetId, version: 2, merkleRoot: sealed.merkleRoot };
       expect(v2).to.include({ version: 2, ciphertextSha256: sealed.ciphertextSha256, merkleRoot: sealed.merkleRoot, keyCommitment: keyCommitment(sealed.dek, binding) });
       expect((await w.ledger.datasetVersion(datasetId, 2)).keyCommitment).to.equal(v2.keyCommitment);
       await rejects(publishVersion(as("insurer"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek }, blobStore: store }), "DatasetsNotProvider");

@@ -352,6 +352,41 @@ describe("audit verify: consent by someone other than the dataset's subject", ()
   });
 });
 
+describe("audit verify: the category floor covers temporary grants", () => {
+  const entry = (event: string, args: Record<string, unknown>, n: number): TimelineEntry => ({ blockNumber: n, logIndex: 0, txHash: `0x${n.toString(16).padStart(64, "0")}`, event, args, summary: event, timestamp: 1_700_000_000 + n });
+  const ana = "0x00000000000000000000000000000000000000a1";
+  const insurer = "0x00000000000000000000000000000000000000b2";
+  const bank = "0x00000000000000000000000000000000000000c3";
+  const cid = `0x${"ee".repeat(32)}`;
+  /** Policy: provider approval, no supervisor quorum, 1 h temporary grants; the category's floor varies. */
+  const history = (minimum: Record<string, bigint | boolean>, temporaryFor: number): TimelineEntry[] => [
+    entry("CategoryMinimumChanged", { category: 0n, oldMinimum: {}, newMinimum: minimum }, 1),
+    entry("DatasetRegistered", { datasetId: 1n, provider: bank, subject: ana, category: 0n, policy: { requireProvider: true, supervisorQuorum: 0n, maxTemporary: 3600n, maxFormal: 86_400n }, sourceRef: ZeroHash }, 2),
+    entry("ConsentGiven", { consentId: cid, subject: ana, requester: insurer, datasetId: 1n, category: 0n, purpose: 1n, maxKind: 2n, expiresAt: 1_800_000_000n, receiptHash: ZeroHash, relayer: ana }, 3),
+    entry("AccessRequested", { requestId: 1n, datasetId: 1n, requester: insurer, consentId: cid }, 4),
+    entry("AccessApproved", { requestId: 1n, approver: bank, asSupervisor: false }, 5),
+    entry("AccessGranted", { requestId: 1n, datasetId: 1n, requester: insurer, kind: 1n, expiresAt: BigInt(1_700_000_006 + temporaryFor), version: 1n, keyId: 1n }, 6),
+  ];
+  const codes = async (timeline: TimelineEntry[]) => (await verifyLedger({ ledger: {} as Sealshare, provider: {} as never, fromBlock: 0, timeline })).violations.map((v) => v.code);
+  const floor = (temporary: bigint, extra: Record<string, bigint> = {}) => ({ requireProvider: false, supervisorQuorum: 1n, temporary, temporaryQuorum: 0n, maxTemporary: 0n, ...extra });
+
+  it("a temporary grant without the category's quorum (AfterQuorum, the default) is GRANT_WITHOUT_QUORUM", async () => {
+    expect(await codes(history(floor(0n), 600))).to.deep.equal(["GRANT_WITHOUT_QUORUM"]);
+  });
+
+  it("under Early it needs only the early quorum (0 here)", async () => {
+    expect(await codes(history(floor(1n), 600))).to.deep.equal([]);
+  });
+
+  it("under Forbidden any temporary grant is GRANT_TEMPORARY_FORBIDDEN", async () => {
+    expect(await codes(history(floor(2n, { supervisorQuorum: 0n }), 600))).to.deep.equal(["GRANT_TEMPORARY_FORBIDDEN"]);
+  });
+
+  it("a temporary grant longer than the category's cap is GRANT_BEYOND_POLICY_MAX", async () => {
+    expect(await codes(history(floor(1n, { maxTemporary: 300n }), 600))).to.deep.equal(["GRANT_BEYOND_POLICY_MAX"]);
+  });
+});
+
 describe("access status after expiry on an idle chain", function () {
   this.timeout(180_000);
   let w: CliWorld;
