@@ -64,6 +64,8 @@ enum TemporaryRule {
     Forbidden // 2: no temporary grants in the category
 }
 
+// CategoryMinimum is 8 bytes, one slot; solhint sizes the enum field as a whole word.
+// solhint-disable gas-struct-packing
 /// @notice A floor the supervisors set per category that no dataset policy may go under. It is
 ///         applied when a policy is set and again at every grant (the floor may rise later).
 struct CategoryMinimum {
@@ -73,6 +75,7 @@ struct CategoryMinimum {
     uint8 temporaryQuorum; // supervisors a temporary grant needs under Early; 0 otherwise
     uint32 maxTemporary; // seconds; caps the category's temporary grants; 0 = the global ceiling only
 }
+// solhint-enable gas-struct-packing
 
 // ConsentTerms and GrantView are never stored: ConsentTerms is calldata whose field order is the
 // signed EIP-712 type, GrantView a view's return value. Slot packing does not apply to them.
@@ -94,6 +97,8 @@ struct ConsentTerms {
 }
 // solhint-enable gas-struct-packing
 
+// VersionParams is calldata, never stored (the ledger keeps a VersionRecord): packing does not apply.
+// solhint-disable gas-struct-packing
 /// @notice A new version of a dataset's ciphertext.
 /// @dev `datasetId` and `version` name the slot the key commitment was made for; the ledger
 ///      accepts them only if they are the id and number it assigns (DatasetsVersionSlotMismatch),
@@ -108,6 +113,7 @@ struct VersionParams {
     bytes32 formatId; // stream format + schema, e.g. "sealshare-stream-v1/ndjson"
     string storageURI; // where the ciphertext lives (blob store URI)
 }
+// solhint-enable gas-struct-packing
 
 // solhint-disable gas-struct-packing
 /// @notice What the custodian needs to release a key, and why not when it must not.

@@ -28,6 +28,8 @@ import {
 ///        the role, and never for a later holder of its bit (`supervisorEra`);
 ///      - no supervisor approves a request it is party to (requester, provider, affiliated).
 abstract contract Access is Datasets, Consents, IAccess {
+    // Three full slots (32 + 32 + 30 bytes); solhint sizes the enum fields as whole words.
+    // solhint-disable gas-struct-packing
     /// @dev Three slots; a share writes each once. Slot 1: requester, datasetId, version.
     ///      Slot 2: consentId. Slot 3: everything that changes during approval.
     struct RequestRecord {
@@ -46,6 +48,7 @@ abstract contract Access is Datasets, Consents, IAccess {
         GrantKind grantedKind; // kind of the last grant, kept after revocation for auditors
         uint32 supervisorEra; // the Globals.supervisorEra `supervisorBits` is valid for
     }
+    // solhint-enable gas-struct-packing
 
     mapping(uint256 requestId => RequestRecord) internal _requests;
 
@@ -262,8 +265,10 @@ abstract contract Access is Datasets, Consents, IAccess {
     ///      have granted fails loudly instead of granting on a void basis. The category floor is
     ///      read here, at grant time, because supervisors may raise it after registration.
     function _advance(uint256 requestId, RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd) private {
+        // Cheapest test first: a request waiting for its provider costs no read of the floor.
+        if (!r.providerApproved && d.requireProvider) return;
         CategoryMinimum memory min = _categoryMinimum[d.category];
-        if (!r.providerApproved && (d.requireProvider || min.requireProvider)) return;
+        if (!r.providerApproved && min.requireProvider) return;
         uint32 version = r.version == 0 ? d.latestVersion : r.version;
         if (version == 0) return; // on-demand dataset: waits for its first version
 
