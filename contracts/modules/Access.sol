@@ -262,8 +262,10 @@ abstract contract Access is Datasets, Consents, IAccess {
     ///      have granted fails loudly instead of granting on a void basis. The category floor is
     ///      read here, at grant time, because supervisors may raise it after registration.
     function _advance(uint256 requestId, RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd) private {
+        // Cheapest test first: a request waiting for its provider costs no read of the floor.
+        if (!r.providerApproved && d.requireProvider) return;
         CategoryMinimum memory min = _categoryMinimum[d.category];
-        if (!r.providerApproved && (d.requireProvider || min.requireProvider)) return;
+        if (!r.providerApproved && min.requireProvider) return;
         uint32 version = r.version == 0 ? d.latestVersion : r.version;
         if (version == 0) return; // on-demand dataset: waits for its first version
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { ZeroHash, id } from "ethers";
+import { verifyKeyCommitment } from "../../sdk/stream/commitment.js";
 import {
   Category,
   DAY,
@@ -10,6 +11,7 @@ import {
   SUPERVISOR_ROLE,
   TemporaryRule,
   deploySealshare,
+  dekOf,
   minimum,
   minimumTuple,
   policyTuple,
@@ -137,6 +139,87 @@ describe("Datasets", function () {
     });
   });
 
+  describe("a version binds its slot (spec item 1)", function () {
+    it("nextDatasetId() is the id the next registration gets", async function () {
+      const { ledger, version, bank, ana } = await load();
+      expect(await ledger.nextDatasetId()).to.equal(3n);
+      await ledger.connect(bank).registerDataset(ana.address, Category.Stock, POLICY, ZeroHash, await version("stocks"));
+      expect(await ledger.nextDatasetId()).to.equal(4n);
+    });
+
+    it("reverts a registration that copies another dataset's version, slot and all (DatasetsVersionSlotMismatch)", async function () {
+      const { ledger, lender, ana, v1 } = await load();
+      // Lender copies Ana's deposits' version 1 (commitment, root, hashes) to register its own.
+      await expect(ledger.connect(lender).registerDataset(ana.address, Category.Deposit, POLICY, ZeroHash, v1))
+        .to.be.revertedWithCustomError(ledger, "DatasetsVersionSlotMismatch")
+        .withArgs(3, 1, 1, 1);
+    });
+
+    it("a copied commitment declared for the copier's own slot is accepted on chain, but does not verify for that slot", async function () {
+      const { ledger, lender, ana, v1, chainId, ledgerAddress } = await load();
+      const copy = { ...v1, datasetId: 3n, version: 1 };
+      await expect(ledger.connect(lender).registerDataset(ana.address, Category.Deposit, POLICY, ZeroHash, copy))
+        .to.emit(ledger, "DatasetVersionPublished")
+        .withArgs(3, 1, lender.address, copy.ciphertextSha256, copy.merkleRoot, copy.keyCommitment, copy.size, copy.formatId, copy.storageURI);
+      // The commitment binds (chain, ledger, dataset 1, version 1): for dataset 3 it matches no key,
+      // not even the victim's own (what the custodian checks before releasing anything).
+      const dek = dekOf("deposits v1");
+      const binding = { chainId, ledger: ledgerAddress, datasetId: 3n, version: 1, merkleRoot: copy.merkleRoot };
+      expect(verifyKeyCommitment(dek, binding, copy.keyCommitment)).to.equal(false);
+      expect(verifyKeyCommitment(dek, { ...binding, datasetId: 1n }, copy.keyCommitment)).to.equal(true);
+    });
+
+    it("reverts a registration that lost the race for its id; recomputed, it goes through (DatasetsVersionSlotMismatch)", async function () {
+      const { ledger, version, bank, lender, ana } = await load();
+      const mine = await version("mine");
+      const theirs = await version("theirs"); // computed for the same id, 3
+      await ledger.connect(lender).registerDataset(ana.address, Category.Bond, POLICY, ZeroHash, theirs);
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, POLICY, ZeroHash, mine))
+        .to.be.revertedWithCustomError(ledger, "DatasetsVersionSlotMismatch")
+        .withArgs(4, 1, 3, 1);
+      const retried = await version("mine");
+      expect(retried.datasetId).to.equal(4n);
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, POLICY, ZeroHash, retried))
+        .to.emit(ledger, "DatasetRegistered")
+        .withArgs(4, bank.address, ana.address, Category.Bond, policyTuple(POLICY), ZeroHash);
+    });
+
+    it("reverts a first version numbered other than 1 (DatasetsVersionSlotMismatch)", async function () {
+      const { ledger, version, bank, ana } = await load();
+      const v = { ...(await version("v")), version: 2 };
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, POLICY, ZeroHash, v))
+        .to.be.revertedWithCustomError(ledger, "DatasetsVersionSlotMismatch")
+        .withArgs(3, 1, 3, 2);
+    });
+
+    it("reverts a published version declared for another dataset or number (DatasetsVersionSlotMismatch)", async function () {
+      const { ledger, version, bank, datasetId, fundsDatasetId } = await load();
+      const forFunds = await version("v2", fundsDatasetId);
+      await expect(ledger.connect(bank).publishVersion(datasetId, forFunds))
+        .to.be.revertedWithCustomError(ledger, "DatasetsVersionSlotMismatch")
+        .withArgs(datasetId, 2, fundsDatasetId, 2);
+      const skipping = { ...(await version("v3", datasetId)), version: 3 };
+      await expect(ledger.connect(bank).publishVersion(datasetId, skipping))
+        .to.be.revertedWithCustomError(ledger, "DatasetsVersionSlotMismatch")
+        .withArgs(datasetId, 2, datasetId, 3);
+      const replayed = await version("v1 again", datasetId);
+      await ledger.connect(bank).publishVersion(datasetId, replayed);
+      await expect(ledger.connect(bank).publishVersion(datasetId, replayed))
+        .to.be.revertedWithCustomError(ledger, "DatasetsVersionSlotMismatch")
+        .withArgs(datasetId, 3, datasetId, 2);
+    });
+
+    it("reverts a version without a Merkle root, which the commitment binds (DatasetsInvalidVersion)", async function () {
+      const { ledger, version, bank, ana, datasetId } = await load();
+      await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, POLICY, ZeroHash, { ...(await version()), merkleRoot: ZeroHash }))
+        .to.be.revertedWithCustomError(ledger, "DatasetsInvalidVersion")
+        .withArgs(3);
+      await expect(ledger.connect(bank).publishVersion(datasetId, { ...(await version("v2", datasetId)), merkleRoot: ZeroHash }))
+        .to.be.revertedWithCustomError(ledger, "DatasetsInvalidVersion")
+        .withArgs(datasetId);
+    });
+  });
+
   describe("versions", function () {
     it("the provider appends a version (append-only history)", async function () {
       const { ledger, version, bank, datasetId, v1 } = await load();
@@ -250,6 +333,73 @@ describe("Datasets", function () {
       await expect(ledger.connect(bank).setPolicy(datasetId, policy))
         .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
         .withArgs(Category.Deposit, policyTuple(policy), minimumTuple({ requireProvider: true, supervisorQuorum: 2 }));
+    });
+
+    describe("temporary grants in policies and floors (spec item 2)", function () {
+      const badPolicies: [string, object][] = [
+        ["a temporary maximum above the formal one", { maxTemporary: 2 * HOUR, maxFormal: HOUR }],
+        ["a temporary maximum above the one-day ceiling", { maxTemporary: DAY + 1 }],
+      ];
+      for (const [what, patch] of badPolicies) {
+        it(`reverts a policy with ${what} (DatasetsPolicyBelowMinimum)`, async function () {
+          const { ledger, version, bank, ana, datasetId } = await load();
+          const policy = { ...POLICY, ...patch };
+          await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, policy, ZeroHash, await version()))
+            .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+            .withArgs(Category.Bond, policyTuple(policy), NO_MINIMUM);
+          await expect(ledger.connect(bank).setPolicy(datasetId, policy))
+            .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+            .withArgs(Category.Deposit, policyTuple(policy), NO_MINIMUM);
+        });
+      }
+
+      it("accepts a temporary maximum of exactly one day (MAX_TEMPORARY_SECONDS)", async function () {
+        const { ledger, version, bank, ana } = await load();
+        expect(await ledger.MAX_TEMPORARY_SECONDS()).to.equal(BigInt(DAY));
+        const policy = { ...POLICY, maxTemporary: DAY };
+        await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, policy, ZeroHash, await version()))
+          .to.emit(ledger, "DatasetRegistered")
+          .withArgs(3, bank.address, ana.address, Category.Bond, policyTuple(policy), ZeroHash);
+      });
+
+      it("reverts a policy above the category's temporary cap, or offering temporary grants where the category forbids them", async function () {
+        const { ledger, version, bank, sup1, ana } = await load();
+        const capped = minimum({ maxTemporary: 30 * 60 });
+        await ledger.connect(sup1).setCategoryMinimum(Category.Bond, capped);
+        await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, POLICY, ZeroHash, await version()))
+          .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+          .withArgs(Category.Bond, policyTuple(POLICY), minimumTuple(capped));
+        const forbidden = minimum({ temporary: TemporaryRule.Forbidden });
+        await ledger.connect(sup1).setCategoryMinimum(Category.Trust, forbidden);
+        await expect(ledger.connect(bank).registerDataset(ana.address, Category.Trust, POLICY, ZeroHash, await version()))
+          .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
+          .withArgs(Category.Trust, policyTuple(POLICY), minimumTuple(forbidden));
+        const noTemporary = { ...POLICY, maxTemporary: 0 };
+        await expect(ledger.connect(bank).registerDataset(ana.address, Category.Trust, noTemporary, ZeroHash, await version()))
+          .to.emit(ledger, "DatasetRegistered");
+      });
+
+      const badMinimums: [string, Parameters<typeof minimum>[0]][] = [
+        ["an early quorum above the full one", { supervisorQuorum: 1, temporary: TemporaryRule.Early, temporaryQuorum: 2 }],
+        ["an early quorum without the Early rule", { supervisorQuorum: 2, temporaryQuorum: 1 }],
+        ["an early quorum under Forbidden", { supervisorQuorum: 2, temporary: TemporaryRule.Forbidden, temporaryQuorum: 1 }],
+        ["a temporary cap above the one-day ceiling", { maxTemporary: DAY + 1 }],
+        ["a temporary cap under Forbidden", { temporary: TemporaryRule.Forbidden, maxTemporary: HOUR }],
+      ];
+      for (const [what, m] of badMinimums) {
+        it(`reverts a category minimum with ${what} (DatasetsInvalidMinimum)`, async function () {
+          const { ledger, sup1 } = await load();
+          await expect(ledger.connect(sup1).setCategoryMinimum(Category.Bond, minimum(m)))
+            .to.be.revertedWithCustomError(ledger, "DatasetsInvalidMinimum")
+            .withArgs(Category.Bond, minimumTuple(m));
+        });
+      }
+
+      it("reverts a category minimum with an unknown temporary rule", async function () {
+        const { ledger, ethers, sup1 } = await load();
+        // The ABI decoder refuses an enum value out of range before any code runs.
+        await expect(ledger.connect(sup1).setCategoryMinimum(Category.Bond, minimum({ temporary: 3 }))).to.revert(ethers);
+      });
     });
 
     it("accepts a policy exactly at the minimum", async function () {
