@@ -392,6 +392,20 @@ export class SqlStore implements Store {
          FROM releases WHERE status = 'released' AND grant_block > ?`,
         [now, b],
       );
+      // A receipt batch formed but not sent yet that holds an orphaned release is dissolved: its
+      // other members wait for the next batch, so the orphan's leaf is never sealed on chain. (A
+      // batch whose seal transaction exists — sent, or stored before broadcast — cannot be
+      // taken back; neither can a single receipt already sent.)
+      const doomed = await q.all(
+        `SELECT DISTINCT b.batch_id FROM receipt_batches b JOIN releases r ON r.batch_id = b.batch_id
+         WHERE r.status = 'released' AND r.grant_block > ? AND b.state = 'formed'
+           AND NOT EXISTS (SELECT 1 FROM chain_txs t WHERE t.tx_key = 'seal:' || b.batch_id)`,
+        [b],
+      );
+      for (const d of doomed) {
+        await q.run("UPDATE releases SET receipt_state = 'unsent', batch_id = NULL, proof = NULL WHERE batch_id = ?", [d.batch_id as string]);
+        await q.run("DELETE FROM receipt_batches WHERE batch_id = ?", [d.batch_id as string]);
+      }
       // Releases of orphaned grants (released or not) are removed; they come back if the grant does.
       await q.run("DELETE FROM releases WHERE grant_block > ?", [b]);
       // Confirmations that came from orphaned blocks (a reorg deeper than the confirmation depth).

@@ -369,6 +369,38 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       const due = (await store.dueReleases(0, 1000)).map((j) => j.requestId).filter((r) => r.startsWith("k"));
       expect(due.sort()).to.deep.equal(["k1", "k2"]);
     });
+
+    it("dissolves a receipt batch formed (not sent) with an orphaned release: the orphan's leaf is never sealed", async function () {
+      const hashA = id("block 180 / branch A");
+      const ev = (logIndex: number, event: LedgerEvent): LoggedEvent => ({ blockNumber: 180, blockHash: hashA, logIndex, txIndex: 0, txHash: id(`b180/${logIndex}`), event });
+      await ingest(store, 179, [requested(179, "8801"), granted(179, "8801")]);
+      await store.ingest({
+        events: [
+          ev(0, { name: "AccessRequested", requestId: "8802", datasetId: "1", requester: A, consentId: id("c/8802"), version: 1, kind: 2, keyId: 1 }),
+          ev(1, { name: "AccessGranted", requestId: "8802", datasetId: "1", requester: A, kind: 2, expiresAt: 9_999_999_999, version: 1, keyId: 1 }),
+        ],
+        cursor: { blockNumber: 180, blockHash: hashA },
+        finalized: 180,
+        chainTime: 1_180,
+      });
+      const members = ["8801", "8802"].map((r, i) => ({ requestId: r, kind: 2, envelopeHash: id(`env ${r}`), releasedAt: 2000 + i }));
+      const tree = buildBatch(members);
+      await store.saveEnvelopes(
+        members.map((m, i) => ({
+          ...m,
+          envelope: { requestId: m.requestId, datasetId: "1", version: 1, kind: 2, expiresAt: 1, keyId: 1, wrappedKey: "0x", custodian: A, signature: "0x" },
+          leaf: tree.leaves[i]!,
+          receiptMode: "batch" as const,
+        })),
+      );
+      const batchId = `0x${"ef".repeat(16)}`;
+      await store.createBatch({ batchId, root: tree.root, members: members.map((m, i) => ({ requestId: m.requestId, kind: 2, proof: tree.proofs[i]! })) });
+      await store.rewind({ blockNumber: 179, blockHash: hash(179) });
+      expect((await store.openBatches()).map((x) => x.batchId)).to.not.include(batchId);
+      expect(await store.releases("8802")).to.deep.equal([]);
+      expect((await store.unbatchedReleases(10)).map((u) => u.requestId)).to.deep.equal(["8801"]);
+      expect((await store.releases("8801"))[0]).to.deep.include({ receiptState: "unsent", batchId: null });
+    });
   });
 }
 
