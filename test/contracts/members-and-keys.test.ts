@@ -383,7 +383,7 @@ describe("Members and encryption keys", function () {
         const device = id("lender/bad-y");
         const [, publicKey, y, signature] = keyArgs(lender, device);
         const negated = toBeHex(SECP256K1_P - BigInt(y), 32); // (x, p - y): on the curve, wrong parity
-        const offCurve = toBeHex((BigInt(y) + 1n) % SECP256K1_P, 32);
+        const offCurve = toBeHex((BigInt(y) + 2n) % SECP256K1_P, 32); // right parity, off the curve
         const outOfField = toBeHex(BigInt(y) + SECP256K1_P < 2n ** 256n ? BigInt(y) + SECP256K1_P : BigInt(y), 32);
         for (const badY of [negated, offCurve, outOfField]) {
           if (badY === y) continue;
