@@ -1250,13 +1250,14 @@ describe("Access requests, approvals and grants", function () {
 
     it("a new supervisor on a recycled bit does not inherit the approval its former holder gave", async function () {
       const w = await load();
-      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 2 });
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 3 });
       const supervisors = await fillSupervisors(w);
       const former = supervisors[29]!; // holds the last bit
       const { requestId } = await pending(w);
       await w.ledger.connect(w.bank).approveAsProvider(requestId); // temporary
       await w.ledger.connect(former).approveAsSupervisor(requestId);
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(1n);
+      await w.ledger.connect(w.sup2).approveAsSupervisor(requestId);
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(2n);
       await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, former.address);
       // The 33rd supervisor ever takes the only free bit: the former holder's.
       const successor = w.ethers.Wallet.createRandom().connect(w.ethers.provider);
@@ -1264,13 +1265,14 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, successor.address))
         .to.emit(w.ledger, "RoleGranted")
         .withArgs(SUPERVISOR_ROLE, successor.address, w.admin.address);
-      // The approval recorded under that bit is the former holder's: it counts for nobody.
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+      // The approval recorded under that bit is the former holder's: it counts for nobody;
+      // sup2's, under a bit nobody recycled, still counts.
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(1n);
       await expect(w.ledger.advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
       // The successor approves in its own right (not AccessAlreadyApproved) and counts once.
       await expect(w.ledger.connect(successor).approveAsSupervisor(requestId))
         .to.emit(w.ledger, "AccessApproved")
-        .withArgs(requestId, successor.address, true, 1)
+        .withArgs(requestId, successor.address, true, 2)
         .and.not.to.emit(w.ledger, "AccessGranted");
       const t = await w.nextBlockAt();
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
