@@ -278,11 +278,11 @@ abstract contract Access is Datasets, Consents, IAccess {
         if (r.wantKind == GrantKind.Formal && count >= d.supervisorQuorum && count >= min.supervisorQuorum) {
             (kind, cap) = (GrantKind.Formal, d.maxFormal);
         } else if (r.status == RequestStatus.Pending && _temporaryAllowed(min, count)) {
-            // The least of the dataset's cap, the category's (when set) and the ceiling.
+            // The least of the dataset's cap, the category's (when set) and the ceiling. The
+            // dataset's is within the ceiling already: every policy is checked against it.
             cap = d.maxTemporary;
             if (cap == 0) return;
             if (min.maxTemporary != 0 && min.maxTemporary < cap) cap = min.maxTemporary;
-            if (cap > MAX_TEMPORARY_SECONDS) cap = MAX_TEMPORARY_SECONDS;
             kind = GrantKind.Temporary;
         } else {
             return;

@@ -102,6 +102,10 @@ abstract contract SealshareGhost is SealshareTestBase {
     uint256 public duplicateApprovalViolations; // the same supervisor approved the same request twice
     uint256 public releaseViolations; // recordRelease by a non-custodian or for a never-granted request
     uint256 public replayViolations; // an already-accepted consent signature accepted again
+    uint256 public conflictViolations; // approveAsSupervisor accepted from a party to the request
+
+    /// @notice The institution the admin declared each supervisor affiliated with.
+    mapping(address supervisor => address institution) public affiliation;
 
     // ---------------------------------------------------------------- reads for the invariants
 

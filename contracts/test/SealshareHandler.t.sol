@@ -233,9 +233,13 @@ contract SealshareHandler is SealshareHandlerInputs {
         address caller = callerSeed % 5 == 0 ? _anyone(callerSeed / 5) : _supervisor(callerSeed);
         bool allowed = isSupervisor[caller];
         bool again = supervisorApproved[requestId][caller];
+        address party = affiliation[caller];
+        bool conflicted = party != address(0)
+            && (party == requests[requestId].requester || party == datasets[requests[requestId].datasetId].provider);
         vm.recordLogs();
         vm.prank(caller);
         try ledger.approveAsSupervisor(requestId) {
+            if (conflicted) ++conflictViolations;
             if (!allowed) ++supervisorApprovalViolations;
             else if (again) ++duplicateApprovalViolations;
             else supervisorApproved[requestId][caller] = true;
@@ -309,6 +313,15 @@ contract SealshareHandler is SealshareHandlerInputs {
                 liveKey[m] = keyId;
             } catch {}
         }
+    }
+
+    /// @dev The admin declares a supervisor affiliated with a member institution, or clears it.
+    function setAffiliation(uint256 supSeed, uint256 memberSeed) external {
+        address s = _supervisor(supSeed);
+        address institution = memberSeed % 4 == 0 ? address(0) : _member(memberSeed);
+        vm.prank(admin);
+        ledger.setSupervisorAffiliation(s, institution);
+        affiliation[s] = institution;
     }
 
     function toggleSupervisor(uint256 supSeed) external {

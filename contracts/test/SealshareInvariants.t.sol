@@ -41,7 +41,7 @@ contract SealshareInvariantsTest {
     ///         request, approvals) and what can void a grant come often; the rest now and then.
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
         SealshareHandler h = handler;
-        bytes4[42] memory weighted = [
+        bytes4[43] memory weighted = [
             h.requestAccessWithConsent.selector,
             h.requestAccessWithConsent.selector,
             h.requestAccessWithConsent.selector,
@@ -83,6 +83,7 @@ contract SealshareInvariantsTest {
             h.retireDataset.selector,
             h.setCategoryMinimum.selector,
             h.setCategoryMinimum.selector,
+            h.setAffiliation.selector,
             h.recordRelease.selector
         ];
         bytes4[] memory selectors = new bytes4[](weighted.length);
@@ -261,6 +262,12 @@ contract SealshareInvariantsTest {
             vm.assertLe(approvals, supervisors, "more approvals than distinct current supervisors");
             vm.assertLe(approvals, handler.currentApprovals(id), "approvals counted more than once");
         }
+    }
+
+    /// @notice No supervisor approves a request it is party to: none is accepted from a supervisor
+    ///         affiliated with the request's requester or the dataset's provider.
+    function invariant_noSupervisorApprovesARequestItIsPartyTo() public view {
+        vm.assertEq(handler.conflictViolations(), 0, "a supervisor approved a request of its own institution");
     }
 
     /// @notice A consent signature that was accepted once is never accepted again, alone or

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { TypedDataEncoder, ZeroAddress, ZeroHash, hexlify, id, keccak256, toBeHex, toUtf8Bytes } from "ethers";
+import { TypedDataEncoder, ZeroAddress, ZeroHash, getBytes, hexlify, id, keccak256, toBeHex, toUtf8Bytes } from "ethers";
 import { KEY_POSSESSION_TYPES } from "../../sdk/eip712.js";
 import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
@@ -391,6 +391,11 @@ describe("Members and encryption keys", function () {
             .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
             .withArgs(lender.address, device);
         }
+        // An x outside the field names no point, whatever y and signature come with it.
+        const xOutOfField = new Uint8Array([0x02, ...getBytes(toBeHex(SECP256K1_P + 1n, 32))]);
+        await expect(ledger.connect(lender).publishEncryptionKey(device, xOutOfField, y, signature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(lender.address, device);
         // With its own y it is accepted.
         await expect(ledger.connect(lender).publishEncryptionKey(device, publicKey, y, signature)).to.emit(ledger, "EncryptionKeyPublished");
       });
