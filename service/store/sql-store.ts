@@ -640,14 +640,6 @@ export class SqlStore implements Store {
     });
   }
 
-  async deferRelease(requestId: string, kind: number, status: "pending" | "waiting-key", reason: string, nextAttemptAt: number): Promise<void> {
-    await this.settleReleases([{ requestId, kind, status, reason, nextAttemptAt }]);
-  }
-
-  async closeRelease(requestId: string, kind: number, status: "refused" | "superseded", reason: string): Promise<void> {
-    await this.settleReleases([{ requestId, kind, status, reason }]);
-  }
-
   async saveEnvelopes(records: EnvelopeRecord[]): Promise<boolean[]> {
     if (records.length === 0) return [];
     return this.#db.tx(async (q) => {

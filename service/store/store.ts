@@ -394,10 +394,6 @@ export interface Store {
   dueReleases(now: number, limit: number): Promise<ReleaseJob[]>;
   /** Defers or closes releases without an envelope (one transaction). */
   settleReleases(outcomes: ReleaseOutcome[]): Promise<void>;
-  /** Keeps a release for later (see settleReleases). */
-  deferRelease(requestId: string, kind: number, status: "pending" | "waiting-key", reason: string, nextAttemptAt: number): Promise<void>;
-  /** Ends a release without an envelope. */
-  closeRelease(requestId: string, kind: number, status: "refused" | "superseded", reason: string): Promise<void>;
   /**
    * Persists envelopes (one transaction), each unless one exists: exactly one envelope per
    * (request, kind). Returns, per record, whether it was stored.

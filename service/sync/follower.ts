@@ -52,8 +52,6 @@ export interface FollowerDeps {
   maxHeaderRun?: number;
   /** Told about every transition (the worker's bell, metrics, SSE). */
   onEvent?: (e: SyncEvent) => void;
-  /** @deprecated use onEvent; called after each applied range. */
-  onIngested?: (result: IngestResult) => void;
 }
 
 /** What happened, as typed events. */
@@ -89,7 +87,6 @@ export function createFollower(deps: FollowerDeps): Follower {
   const emit = (e: SyncEvent) => {
     try {
       deps.onEvent?.(e);
-      if (e.type !== "reorg") deps.onIngested?.(e.result);
     } catch (err) {
       log.warn({ err }, "sync event listener failed");
     }
