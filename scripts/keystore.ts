@@ -10,7 +10,7 @@
  */
 import { hexlify, randomBytes } from "ethers";
 import { FatalError } from "../service/internal/errors.js";
-import { writeKeystore } from "../service/internal/keystore.js";
+import { writeKeystore } from "../service/keys/keystore.js";
 
 const [cmd, path] = process.argv.slice(2);
 try {

@@ -14,7 +14,7 @@
  */
 import { computeAddress, getBytes, verifyTypedData, type TypedDataDomain } from "ethers";
 import { ENVELOPE_REQUEST_TYPES } from "../../sdk/eip712.js";
-import { signDigest } from "../../service/internal/secp256k1.js";
+import { signDigest } from "../../service/keys/secp256k1.js";
 import { createRequestDigest } from "../../service/release/signing.js";
 
 /** issuedAt runs from now − PAST up to now + FUTURE (the custodian accepts ±300 s). */

@@ -18,8 +18,8 @@
  */
 import type { Provider } from "ethers";
 import type { CustodianEvent, EventBus } from "./bus.js";
-import type { Logger } from "./logger.js";
-import { KIND_LABEL, type Metrics } from "./metrics.js";
+import type { Logger } from "../internal/logger.js";
+import { KIND_LABEL, type Metrics } from "../internal/metrics.js";
 import type { EnvelopeRecord, IngestBatch, RequestFilter, Store, VoidReason } from "../store/store.js";
 
 export interface ObserveDeps {

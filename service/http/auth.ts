@@ -13,7 +13,7 @@ import type { ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import { z } from "zod";
 import { ProblemError } from "../internal/errors.js";
-import type { Credential } from "../release/serve.js";
+import type { Credential } from "./serve.js";
 import type { AuthHeadersSchema } from "./schemas.js";
 import type { SessionService } from "./siwe.js";
 

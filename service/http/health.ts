@@ -23,10 +23,10 @@
  */
 import type { Provider } from "ethers";
 import type { Store } from "../store/store.js";
-import { messageOf } from "./errors.js";
-import type { Logger } from "./logger.js";
-import { sleep } from "./shutdown.js";
-import type { ChainView } from "./metrics.js";
+import { messageOf } from "../internal/errors.js";
+import type { Logger } from "../internal/logger.js";
+import { sleep } from "../internal/shutdown.js";
+import type { ChainView } from "../internal/metrics.js";
 
 export interface Check {
   ok: boolean;

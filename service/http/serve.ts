@@ -28,10 +28,10 @@ import { ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/ei
 import type { Envelope } from "../../sdk/envelope.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { ProblemError } from "../internal/errors.js";
-import { recoverSigner } from "../internal/secp256k1.js";
+import { recoverSigner } from "../keys/secp256k1.js";
 import type { ReceiptState, ReleaseRow, RequestState, RequestView, Store } from "../store/store.js";
 import { revertName, upstreamProblem } from "./chain-errors.js";
-import { createRequestDigest } from "./signing.js";
+import { createRequestDigest } from "../release/signing.js";
 
 export type Credential =
   | { kind: "signature"; issuedAt: number; signature: string }

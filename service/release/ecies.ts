@@ -13,7 +13,7 @@
  */
 import { createCipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { SealshareError } from "../../sdk/errors.js";
-import { BACKEND, ecdhPoint, isPoint, isPrivate, publicFromScalar, type Secp256k1Backend } from "../internal/secp256k1.js";
+import { BACKEND, ecdhPoint, isPoint, isPrivate, publicFromScalar, type Secp256k1Backend } from "../keys/secp256k1.js";
 
 const EMPTY = Buffer.alloc(0);
 

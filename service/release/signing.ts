@@ -9,7 +9,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getBytes, hexlify, id, SigningKey, TypedDataEncoder, type Signer, type TypedDataDomain } from "ethers";
 import { signEnvelope, type Envelope } from "../../sdk/envelope.js";
-import { signDigest } from "../internal/secp256k1.js";
+import { signDigest } from "../keys/secp256k1.js";
 
 const TYPE_HASH = getBytes(
   id("KeyEnvelope(uint256 requestId,uint64 datasetId,uint32 version,uint8 kind,uint40 expiresAt,uint40 keyId,bytes32 wrappedKeyHash)"),

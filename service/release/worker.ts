@@ -48,7 +48,7 @@
 import { getBytes, hexlify, type Signer, type TypedDataDomain } from "ethers";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { verifyKeyCommitment } from "../../sdk/stream/commitment.js";
-import type { KeyBox } from "../internal/at-rest.js";
+import type { KeyBox } from "../keys/at-rest.js";
 import type { Logger } from "../internal/logger.js";
 import { backoff, Bell } from "../internal/shutdown.js";
 import { Mutex } from "../store/sql.js";
@@ -56,8 +56,8 @@ import type { EnvelopeRecord, ReleaseJob, ReleaseOutcome, Store } from "../store
 import { decideKey, decideRelease, holdForStoredVoid, reasonText, type KeyDecision, type ReleaseDecision } from "./decision.js";
 import { isCompressedPoint, wrapReleaseKey } from "./ecies.js";
 import { createGrantReader, type GrantCheck, type GrantCheckResult, type GrantReader } from "./grant-reader.js";
-import { receiptLeaf } from "./merkle.js";
-import type { Receipts } from "./receipts.js";
+import { receiptLeaf } from "../receipts/merkle.js";
+import type { Receipts } from "../receipts/receipts.js";
 import { createEnvelopeSigner, type EnvelopeSigner } from "./signing.js";
 
 /** Wraps a data key to a device public key; must produce eciesjs's format. */

@@ -12,12 +12,12 @@ import { DatabaseSync } from "node:sqlite";
 import pg from "pg";
 import { hexlify, id, randomBytes } from "ethers";
 import { FatalError } from "../../service/internal/errors.js";
-import { createKeyBox } from "../../service/internal/at-rest.js";
+import { createKeyBox } from "../../service/keys/at-rest.js";
 import { MIGRATIONS, PG_MIGRATIONS } from "../../service/store/migrations.js";
 import { openPostgresStore } from "../../service/store/postgres.js";
 import { openSqliteStore } from "../../service/store/sqlite.js";
 import type { ChainTx, LedgerEvent, LoggedEvent, Store, StoreBinding } from "../../service/store/store.js";
-import { buildBatch } from "../../service/release/merkle.js";
+import { buildBatch } from "../../service/receipts/merkle.js";
 import { createTestDatabase, pgOrSkip, type TestDatabase } from "../helpers/pg.js";
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";

@@ -8,10 +8,10 @@
  *   404 unknown-request                          never seen on the ledger
  */
 import { z } from "zod";
-import { ProblemError } from "../internal/errors.js";
-import type { ReceiptReader } from "../release/proofs.js";
-import { defineRoute, type AnyRoute } from "./registry.js";
-import { RequestIdParamsSchema } from "./schemas.js";
+import { ProblemError } from "../../internal/errors.js";
+import type { ReceiptReader } from "../../receipts/proofs.js";
+import { defineRoute, type AnyRoute } from "../registry.js";
+import { RequestIdParamsSchema } from "../schemas.js";
 
 const hash32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 
