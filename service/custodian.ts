@@ -5,7 +5,7 @@
  *                                 ▲  ▲
  *               http: POST /v1/keys   GET /v1/envelopes/:id (answered from the store alone)
  *
- * The store handed to the stages is wrapped by internal/observe.ts, which publishes grants,
+ * The store handed to the stages is wrapped by events/observe.ts, which publishes grants,
  * releases and revocations to the event bus (server-sent events) and counts releases for the
  * metrics once each write has committed.
  *
@@ -79,7 +79,7 @@ export interface CustodianDeps {
   sync?: { concurrency?: number; keepHeaders?: number };
   /** How often a replica tries to take leadership (default 1000 ms; PostgreSQL stores only). */
   leaderPollMs?: number;
-  /** Carries server-sent events between replicas (PostgreSQL LISTEN/NOTIFY; ./internal/bus-relay.ts). */
+  /** Carries server-sent events between replicas (PostgreSQL LISTEN/NOTIFY; ./events/bus-relay.ts). */
   eventRelay?: EventRelay;
 }
 

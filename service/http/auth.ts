@@ -1,6 +1,6 @@
 /**
  * Request authentication for the per-request routes: turns the parsed headers into one
- * {@link Credential} (service/release/serve.ts checks it against the request):
+ * {@link Credential} (service/http/serve.ts checks it against the request):
  *
  *   x-sealshare-issued-at + x-sealshare-signature   an EIP-712 signed request (single use)
  *   Authorization: Bearer <token>                    a Sign-In with Ethereum session

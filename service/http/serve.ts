@@ -90,7 +90,7 @@ export interface ReaderDeps {
   parties?: (datasetId: string) => Promise<DatasetParties>;
   /**
    * Throws (503 chain-view-stale) while the custodian's view of the chain is too old to judge
-   * revocations (service/internal/health.ts `staleness`); asked before any answer.
+   * revocations (service/http/health.ts `staleness`); asked before any answer.
    */
   freshness?: () => Promise<void>;
 }
@@ -193,7 +193,7 @@ export function describe(req: RequestState, releases: ReleaseRow[], paused: bool
  *
  * The signed-request check is the fetch hot path's main cost, so it is done directly: the
  * EIP-712 digest from a precomputed domain separator and type hash (./signing.ts
- * `createRequestDigest`), the signer recovered with libsecp256k1 (../internal/secp256k1.ts) —
+ * `createRequestDigest`), the signer recovered with libsecp256k1 (../keys/secp256k1.ts) —
  * the same answers as ethers `verifyTypedData`, about ten times faster. Accounts are compared
  * lower-case (no checksum hashing per request). The request's state, releases, pause flag and
  * chain time are read together (`store.requestView`), then the digest is consumed: one write.

@@ -1,7 +1,7 @@
 /**
  * The release hot path's envelope signing: the EIP-712 digest of a `KeyEnvelope` computed
  * directly (domain separator and type hash precomputed, the struct's eight words hashed with
- * keccak) and signed with the custodian's key through libsecp256k1 (../internal/secp256k1.ts),
+ * keccak) and signed with the custodian's key through libsecp256k1 (../keys/secp256k1.ts),
  * instead of ethers' TypedDataEncoder walking the types and @noble's BigInt signing for every
  * envelope. The result is byte-identical to `signEnvelope` / `envelopeHash` in
  * sdk/envelope.ts (test/service/release.test.ts checks it), so requesters verify it unchanged.

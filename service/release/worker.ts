@@ -24,7 +24,7 @@
  *    before it was released — the formal one gets its own release), or releases it: checks the
  *    deposited key against the grant's keyCommitment, checks the device key is on the curve,
  *    wraps the DEK to it (ECIES in eciesjs's format, ./ecies.ts), signs the envelope (EIP-712
- *    digest computed directly, ./signing.ts; both through libsecp256k1, ../internal/secp256k1.ts).
+ *    digest computed directly, ./signing.ts; both through libsecp256k1, ../keys/secp256k1.ts).
  * The key check is the v2 commitment (sdk/stream/commitment.ts: chain id, ledger, dataset, version,
  * Merkle root); a stored key that fails it holds the release (`pending`, reason
  * key-commitment-mismatch, retried with back-off) until the right key is deposited, which

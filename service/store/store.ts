@@ -25,7 +25,7 @@
  *  - **Receipts**: single (`recordRelease`, one tx per release) or batched (a Merkle root per
  *    batch, `sealReceiptBatch`); receipts are confirmed when the chain's event for them is final.
  *  - **Chain transactions** sent by the custodian (nonce, every hash it was broadcast under,
- *    the signed bytes), persisted BEFORE broadcast (see service/release/tx.ts).
+ *    the signed bytes), persisted BEFORE broadcast (see service/receipts/tx.ts).
  *  - Deposited data keys (sealed under the master key) and used request signatures.
  *
  * Ids that are uint256/uint64 on chain travel as decimal strings; addresses are checksummed;
@@ -273,7 +273,7 @@ export interface ReceiptProof {
   sealBlock: number | null;
 }
 
-/** A transaction the custodian sends (service/release/tx.ts), persisted before broadcast. */
+/** A transaction the custodian sends (service/receipts/tx.ts), persisted before broadcast. */
 export interface ChainTx {
   key: string; // what it does, unique: "seal:<batchId>" | "release:<requestId>:<kind>"
   nonce: number;
@@ -293,7 +293,7 @@ export interface ChainTx {
   resends: number;
 }
 
-/** A deposited data key, sealed under the master key (service/internal/at-rest.ts). */
+/** A deposited data key, sealed under the master key (service/keys/at-rest.ts). */
 export interface StoredKey {
   datasetId: string;
   version: number;

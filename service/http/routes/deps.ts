@@ -22,13 +22,13 @@ export interface RouteDeps {
   deposit: Depositor;
   readEnvelope: EnvelopeReader;
   grantStatus: GrantStatusReader;
-  /** Receipt inclusion proofs (service/release/proofs.ts). */
+  /** Receipt inclusion proofs (service/receipts/proofs.ts). */
   receipts: ReceiptReader;
   sessions: SessionService;
   bus: EventBus;
   /** Liveness facts (no chain call). */
   health: () => Promise<HealthReport>;
-  /** Readiness (./internal/health.ts): database, chain, ingestion lag. */
+  /** Readiness (../health.ts): database, chain, ingestion lag. */
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
   limits: RateLimits;

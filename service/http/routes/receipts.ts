@@ -1,5 +1,5 @@
 /**
- * GET /v1/receipts/:requestId — receipt inclusion proofs (service/release/proofs.ts). Public:
+ * GET /v1/receipts/:requestId — receipt inclusion proofs (service/receipts/proofs.ts). Public:
  * receipts are facts the ledger publishes anyway. Mount with `...receiptRoutes({ receipts })`
  * in the route list (service/http/app.ts `allRoutes`).
  *
