@@ -1,8 +1,12 @@
 /**
- * The custodian's storage, as one interface with two implementations that run the same test
- * suite (test/service/store.test.ts): SQLite (embedded, the default; ./sqlite.ts) and PostgreSQL
- * (several replicas on one database; ./postgres.ts). Both are thin drivers under one SQL core
- * (./sql-store.ts), so the two cannot drift apart in behaviour.
+ * The custodian's storage: five aggregates, each behind its own small interface in its own file
+ * (sync, release, receipts, transaction outbox, auth/replay; {@link Store} is all of them), with
+ * two implementations that run the same test suite (test/service/store.test.ts): SQLite
+ * (embedded, the default; ./sqlite.ts) and PostgreSQL (several replicas on one database;
+ * ./postgres.ts). Both are thin drivers under one SQL core — one file per aggregate
+ * (./sql-sync.ts, ./sql-release.ts, ./sql-receipts.ts, ./sql-outbox.ts, ./sql-auth.ts) sharing
+ * ./sql.ts and ./sql-rows.ts, composed by ./sql-store.ts — so the two cannot drift apart.
+ * This file holds the vocabulary the aggregates share.
  *
  * What is stored, and why it can be rolled back:
  *  - **Facts** (requests, grants, voids, dataset versions, pauses, release and batch logs): one
@@ -32,6 +36,13 @@
  * hashes are lower-case 0x hex; times are unix seconds unless named `…Ms`.
  */
 import type { Envelope } from "../../sdk/envelope.js";
+import type { AuthStore } from "./auth-store.js";
+import type { ReceiptStore } from "./receipts-store.js";
+import type { ReleaseStore } from "./release-store.js";
+import type { SyncStore } from "./sync-store.js";
+import type { TxOutbox } from "./tx-outbox.js";
+
+export type { AuthStore, ReceiptStore, ReleaseStore, SyncStore, TxOutbox };
 
 /** The last block whose events are fully applied. `blockHash` null = before the first block. */
 export interface Cursor {
@@ -334,118 +345,15 @@ export interface Leadership {
   release(): Promise<void>;
 }
 
-export interface Store {
+/**
+ * The whole store: one database, five aggregates, each behind its own interface (callers take
+ * only the one they use): {@link SyncStore} (./sync-store.ts), {@link ReleaseStore}
+ * (./release-store.ts), {@link ReceiptStore} (./receipts-store.ts), {@link TxOutbox}
+ * (./tx-outbox.ts), {@link AuthStore} (./auth-store.ts).
+ */
+export interface Store extends SyncStore, ReleaseStore, ReceiptStore, TxOutbox, AuthStore {
   readonly dialect: "sqlite" | "postgres";
-
-  // ── sync ──────────────────────────────────────────────────────────────────────────────
-  /** The tip: the last block whose events are applied. */
-  cursor(): Promise<Cursor>;
-  syncState(): Promise<SyncState>;
-  /** The latest chain-head timestamp seen (0 before the first poll). */
-  chainTime(): Promise<number>;
-  /** Records a newer chain-head time (never moves it back). */
-  setChainTime(chainTime: number): Promise<void>;
-  /** Stored block headers (the unfinalized window and a few final ones), ascending. */
-  blocks(): Promise<BlockHeader[]>;
-  /** Applies a block range atomically: facts, headers, tip, finalized block, checkpoint. */
-  ingest(batch: IngestBatch): Promise<IngestResult>;
-  /**
-   * Moves the finalized block to `finalized` (≤ tip) and creates the releases of grants that
-   * became final; same effect as an ingest with no events.
-   */
-  finalize(finalized: number, chainTime: number): Promise<IngestResult>;
-  /**
-   * Undoes everything derived from blocks after `keep` (orphaned by a reorg): facts, headers,
-   * releases not yet released, receipt confirmations; moves the tip to `keep`.
-   */
-  rewind(keep: Cursor): Promise<RewindResult>;
-  /** Distinct (block, hash) of stored facts, newest first (deep-reorg fork point search). */
-  recentEventBlocks(limit: number): Promise<{ blockNumber: number; blockHash: string }[]>;
-
-  // ── requests and grants (the fetch hot path reads only these) ─────────────────────────
-  request(requestId: string): Promise<RequestState | undefined>;
-  releases(requestId: string): Promise<ReleaseRow[]>;
-  paused(): Promise<boolean>;
-  /**
-   * What the fetch path needs about one request, read together (SQLite: in one turn of the
-   * store's lock, so no write lands between the reads): its state (undefined if never seen),
-   * its releases, the pause flag and chain time.
-   */
-  requestView(requestId: string): Promise<RequestView>;
-
-  // ── keys ─────────────────────────────────────────────────────────────────────────────
-  datasetKey(datasetId: string, version: number): Promise<StoredKey | undefined>;
-  /**
-   * Stores a key unless one exists for (dataset, version), and wakes the releases waiting for
-   * it. `created` is false when a key was already there (the caller compares them).
-   */
-  putDatasetKey(key: StoredKey): Promise<{ created: boolean; woken: number }>;
-  /**
-   * Replaces the stored key of (dataset, version) — only when its sealed bytes are still
-   * `previousSealed` (false otherwise: another deposit changed it) — and wakes the releases that
-   * waited for a key or were held or refused for a key-commitment mismatch.
-   */
-  replaceDatasetKey(key: StoredKey, previousSealed: Uint8Array): Promise<{ replaced: boolean; woken: number }>;
-  /** Re-seals every stored key with `rewrap` in ONE transaction (master key rotation). */
-  rewrapDatasetKeys(rewrap: (key: StoredKey) => Uint8Array): Promise<number>;
-
-  // ── releases ──────────────────────────────────────────────────────────────────────────
-  /** Releases with status pending whose next attempt is due, oldest first. */
-  dueReleases(now: number, limit: number): Promise<ReleaseJob[]>;
-  /** Defers or closes releases without an envelope (one transaction). */
-  settleReleases(outcomes: ReleaseOutcome[]): Promise<void>;
-  /**
-   * Persists envelopes (one transaction), each unless one exists: exactly one envelope per
-   * (request, kind). Returns, per record, whether it was stored.
-   */
-  saveEnvelopes(records: EnvelopeRecord[]): Promise<boolean[]>;
-
-  // ── receipts ─────────────────────────────────────────────────────────────────────────
-  /** Single-mode receipts not confirmed yet (unsent or sent). */
-  openReceipts(limit?: number): Promise<ReleaseRow[]>;
-  markReceiptSent(requestId: string, kind: number, txHash: string): Promise<void>;
-  markReceiptConfirmed(requestId: string, kind: number, txHash: string, blockNumber: number): Promise<void>;
-  /** The receipt tx was dropped or reverted: send again. */
-  markReceiptUnsent(requestId: string, kind: number): Promise<void>;
-  /** Batch-mode releases waiting for a batch, oldest first. */
-  unbatchedReleases(limit: number): Promise<UnbatchedRelease[]>;
-  /** Creates a batch and assigns its members and their proofs, in one transaction. */
-  createBatch(batch: { batchId: string; root: string; members: { requestId: string; kind: number; proof: string[] }[] }): Promise<void>;
-  /** Batches not sealed (final) yet. */
-  openBatches(): Promise<ReceiptBatch[]>;
-  markBatchSent(batchId: string): Promise<void>;
-  receiptProofs(requestId: string): Promise<ReceiptProof[]>;
-
-  // ── chain transactions ───────────────────────────────────────────────────────────────
-  /** Stores a new transaction; if one exists for `tx.key`, returns it and stores nothing. */
-  putTx(tx: ChainTx): Promise<ChainTx>;
-  tx(key: string): Promise<ChainTx | undefined>;
-  /** Transactions in state sent or mined, by nonce. */
-  openTxs(): Promise<ChainTx[]>;
-  updateTx(key: string, patch: Partial<Omit<ChainTx, "key">>): Promise<void>;
-
-  // ── request authentication ───────────────────────────────────────────────────────────
-  /**
-   * Records a signed-request digest as used until `expiresAt`. False if it was already used
-   * and has not expired (a replay); an expired record is replaced. Expired records are pruned
-   * now and then (at most once a minute), not on every call. SQLite writes the records in
-   * batches (within 50 ms; a process crash may forget the last ones, see sql-store.ts);
-   * PostgreSQL at once.
-   */
-  consumeSignature(digest: string, expiresAt: number, now: number): Promise<boolean>;
-
-  // ── HTTP layer (server-sent events, Sign-In with Ethereum sessions) ──────────────────
-  /** Requests matching one column, at most `limit` (which requests a voiding event reached). */
-  requestsWhere(where: RequestFilter, limit: number): Promise<RequestState[]>;
-  /** Stores a session by the SHA-256 of its token; prunes expired ones. */
-  createSession(session: SessionRow, now: number): Promise<void>;
-  /** The live session with this token hash (expired ones are not returned). */
-  session(tokenHash: string, now: number): Promise<SessionRow | undefined>;
-  /** Ends a session (logout). False if there was none. */
-  deleteSession(tokenHash: string): Promise<boolean>;
-
-  // ── replicas ─────────────────────────────────────────────────────────────────────────
+  /** Leadership among replicas sharing the database. */
   leadership(): Leadership;
-
   close(): Promise<void>;
 }
