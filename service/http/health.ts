@@ -22,7 +22,7 @@
  * The error itself goes to the log (redacted there, service/internal/logger.ts).
  */
 import type { Provider } from "ethers";
-import type { Store } from "../store/store.js";
+import type { SyncStore } from "../store/store.js";
 import { messageOf } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { sleep } from "../internal/shutdown.js";
@@ -42,7 +42,7 @@ export interface Readiness {
 
 export interface HealthDeps {
   provider: Provider;
-  store: Store;
+  store: Pick<SyncStore, "cursor">;
   confirmations: number;
   started: () => boolean;
   maxLagBlocks: number;

@@ -29,7 +29,7 @@ import type { Envelope } from "../../sdk/envelope.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { ProblemError } from "../internal/errors.js";
 import { recoverSigner } from "../keys/secp256k1.js";
-import type { ReceiptState, ReleaseRow, RequestState, RequestView, Store } from "../store/store.js";
+import type { AuthStore, ReceiptState, ReleaseRow, ReleaseStore, RequestState, RequestView } from "../store/store.js";
 import { revertName, upstreamProblem } from "./chain-errors.js";
 import { createRequestDigest } from "../release/signing.js";
 
@@ -80,7 +80,7 @@ export interface DatasetParties {
 }
 
 export interface ReaderDeps {
-  store: Store;
+  store: Pick<ReleaseStore, "requestView"> & Pick<AuthStore, "consumeSignature">;
   domain: TypedDataDomain;
   /** Wall-clock unix seconds. */
   now: () => number;

@@ -25,7 +25,7 @@
 import { toBeHex, zeroPadValue, type Provider } from "ethers";
 import type { Sealshare } from "../../sdk/contracts.js";
 import type { Logger } from "../internal/logger.js";
-import type { ChainTx, ReleaseRow, Store } from "../store/store.js";
+import type { ChainTx, ReceiptStore, ReleaseRow, ReleaseStore, SyncStore, TxOutbox } from "../store/store.js";
 import { ledgerInterface } from "../sync/events.js";
 import { buildBatch, newBatchId } from "./merkle.js";
 import type { TxSubmitter } from "./tx.js";
@@ -35,7 +35,7 @@ export type ReceiptsMode = "single" | "batch";
 export interface ReceiptDeps {
   ledger: Sealshare;
   provider: Provider;
-  store: Store;
+  store: ReceiptStore & Pick<ReleaseStore, "releases"> & Pick<SyncStore, "syncState"> & Pick<TxOutbox, "tx">;
   log: Logger;
   submitter: TxSubmitter;
   mode: ReceiptsMode;

@@ -52,7 +52,7 @@ import type { KeyBox } from "../keys/at-rest.js";
 import type { Logger } from "../internal/logger.js";
 import { backoff, Bell } from "../internal/shutdown.js";
 import { Mutex } from "../store/sql.js";
-import type { EnvelopeRecord, ReleaseJob, ReleaseOutcome, Store } from "../store/store.js";
+import type { EnvelopeRecord, ReleaseJob, ReleaseOutcome, ReleaseStore, SyncStore } from "../store/store.js";
 import { decideKey, decideRelease, holdForStoredVoid, reasonText, type KeyDecision, type ReleaseDecision } from "./decision.js";
 import { isCompressedPoint, wrapReleaseKey } from "./ecies.js";
 import { createGrantReader, type GrantCheck, type GrantCheckResult, type GrantReader } from "./grant-reader.js";
@@ -65,7 +65,8 @@ export type WrapFn = (publicKey: Uint8Array, dataKey: Uint8Array) => Uint8Array;
 
 export interface WorkerDeps {
   ledger: Sealshare;
-  store: Store;
+  /** Release rows and keys; the sync state for the block tags to re-check at. */
+  store: ReleaseStore & Pick<SyncStore, "syncState">;
   keyBox: KeyBox;
   signer: Signer; // the custodian's account: signs envelopes
   domain: TypedDataDomain; // custodian domain
