@@ -17,14 +17,13 @@
  *    block the follower has not ingested yet is invisible to the stored-void rule above. A grant
  *    valid at the finalized block but not at the head is deferred, never refused (the voiding
  *    block may still be orphaned): once the void is final, the finalized check refuses it;
- *  - then either defers it (paused / not granted yet / RPC failure: retry with back-off; no key
- *    deposited yet: `waiting-key`, a deposit wakes it), closes it (`refused` with the
- *    GrantInvalidReason: Expired, Revoked, ConsentRevoked, ConsentExpired, RequesterSuspended,
- *    DatasetRetired, DeviceKeyChanged; `superseded` when a temporary grant was upgraded to formal
- *    before it was released — the formal one gets its own release), or releases it: checks the
- *    deposited key against the grant's keyCommitment, checks the device key is on the curve,
- *    wraps the DEK to it (ECIES in eciesjs's format, ./ecies.ts), signs the envelope (EIP-712
- *    digest computed directly, ./signing.ts; both through libsecp256k1, ../keys/secp256k1.ts).
+ *  - then does what the pure decision says (./decision.ts, whose header lists every case:
+ *    `decideRelease` on the job and both reads, then `decideKey` on the stored key and the
+ *    device key): defer (with back-off, or in a second for a void not final yet), `waiting-key`
+ *    (a deposit wakes it), `refused` with the typed reason, `superseded`, or release: unseal the
+ *    data key, wrap the DEK to the device key (ECIES in eciesjs's format, ./ecies.ts), sign the
+ *    envelope (EIP-712 digest computed directly, ./signing.ts; both through libsecp256k1,
+ *    ../keys/secp256k1.ts).
  * The key check is the v2 commitment (sdk/stream/commitment.ts: chain id, ledger, dataset, version,
  * Merkle root); a stored key that fails it holds the release (`pending`, reason
  * key-commitment-mismatch, retried with back-off) until the right key is deposited, which
