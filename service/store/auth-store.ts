@@ -1,5 +1,12 @@
 /** Authentication and replay: single-use request signatures and Sign-In with Ethereum sessions (service/http/). */
-import type { SessionRow } from "./store.js";
+
+/** A Sign-In with Ethereum session of the HTTP API; only the token's SHA-256 is stored. */
+export interface SessionRow {
+  tokenHash: string; // 0x hex SHA-256 of the bearer token
+  address: string; // checksummed; the account that signed in
+  expiresAt: number; // unix seconds
+  createdAt: number;
+}
 
 export interface AuthStore {
   /**
