@@ -6,7 +6,8 @@
  * ./postgres.ts). Both are thin drivers under one SQL core — one file per aggregate
  * (./sql-sync.ts, ./sql-release.ts, ./sql-receipts.ts, ./sql-outbox.ts, ./sql-auth.ts) sharing
  * ./sql.ts and ./sql-rows.ts, composed by ./sql-store.ts — so the two cannot drift apart.
- * This file holds the vocabulary the aggregates share.
+ * Each aggregate's types live with its interface; this file re-exports them, with what every
+ * aggregate shares (the deployment binding, replica leadership) and the whole {@link Store}.
  *
  * What is stored, and why it can be rolled back:
  *  - **Facts** (requests, grants, voids, dataset versions, pauses, release and batch logs): one
