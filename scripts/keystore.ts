@@ -1,5 +1,5 @@
 /**
- * Creates the custodian's encrypted keystore (service/internal/keystore.ts) from the secrets in
+ * Creates the custodian's encrypted keystore (service/keys/keystore.ts) from the secrets in
  * the environment — SEALSHARE_CUSTODIAN_KEY, and SEALSHARE_ECIES_KEY / SEALSHARE_MASTER_KEY
  * (each generated at random when absent) — encrypted under SEALSHARE_KEYSTORE_PASSWORD:
  *
