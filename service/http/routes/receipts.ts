@@ -1,5 +1,5 @@
 /**
- * GET /v1/receipts/:requestId — receipt inclusion proofs (service/release/proofs.ts). Public:
+ * GET /v1/receipts/:requestId — receipt inclusion proofs (service/receipts/proofs.ts). Public:
  * receipts are facts the ledger publishes anyway. Mount with `...receiptRoutes({ receipts })`
  * in the route list (service/http/app.ts `allRoutes`).
  *
@@ -8,10 +8,10 @@
  *   404 unknown-request                          never seen on the ledger
  */
 import { z } from "zod";
-import { ProblemError } from "../internal/errors.js";
-import type { ReceiptReader } from "../release/proofs.js";
-import { defineRoute, type AnyRoute } from "./registry.js";
-import { RequestIdParamsSchema } from "./schemas.js";
+import { ProblemError } from "../../internal/errors.js";
+import type { ReceiptReader } from "../../receipts/proofs.js";
+import { defineRoute, type AnyRoute } from "../registry.js";
+import { RequestIdParamsSchema } from "../schemas.js";
 
 const hash32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 
