@@ -1,6 +1,7 @@
 /**
  * The ledger's vocabulary, written once: every code the contracts store (categories, grant
- * kinds, request statuses, why a grant is not valid — the enums of contracts/common/Types.sol —
+ * kinds, request statuses, why a grant is not valid, temporary rules, member statuses — the
+ * enums of contracts/common/Types.sol and IMembers.sol —
  * and the open uint codes: purposes, reasons for a rejection, revocation or suspension, usage
  * codes) with
  *  - `code`: the number on chain;
@@ -80,6 +81,19 @@ export const GRANT_INVALID_REASONS = vocabulary("grant-invalid reason", "enum Gr
   t(9, "paused", "on hold: the ledger is paused", "the ledger is paused by the admin", "Paused"),
 ]);
 
+export const TEMPORARY_RULES = vocabulary("temporary rule", "enum TemporaryRule", false, [
+  t(0, "after-quorum", "after the full quorum", "a temporary grant needs the category's full supervisor quorum", "AfterQuorum"),
+  t(1, "early", "early", "a temporary grant needs the category's temporaryQuorum supervisors (at most the full quorum)", "Early"),
+  t(2, "forbidden", "never", "no temporary grants in the category", "Forbidden"),
+]);
+
+/** contracts/interfaces/IMembers.sol `MemberStatus`. */
+export const MEMBER_STATUSES = vocabulary("member status", "enum IMembers.MemberStatus", false, [
+  t(0, "none", "not a member", "never registered", "None"),
+  t(1, "active", "active", "a registered member in good standing", "Active"),
+  t(2, "suspended", "suspended", "suspended by a supervisor; its grants are void", "Suspended"),
+]);
+
 // ── open codes (uint on chain; these are the ones Sealshare names) ───────────────────────────
 
 /** Purpose codes carried by consents and requests (`uint32 purpose`). */
@@ -125,6 +139,8 @@ export const VOCABULARIES = {
   grantKind: GRANT_KINDS,
   requestStatus: REQUEST_STATUSES,
   grantInvalidReason: GRANT_INVALID_REASONS,
+  temporaryRule: TEMPORARY_RULES,
+  memberStatus: MEMBER_STATUSES,
   purpose: PURPOSES,
   reason: REASONS,
   suspensionReason: SUSPENSION_REASONS,
@@ -187,6 +203,10 @@ export type CategoryName = keyof typeof Category;
 export const GrantKind = byId<"None" | "Temporary" | "Formal">(GRANT_KINDS);
 
 export const RequestStatus = byId<"None" | "Pending" | "Temporary" | "Formal" | "Rejected" | "Revoked">(REQUEST_STATUSES);
+
+export const TemporaryRule = byId<"AfterQuorum" | "Early" | "Forbidden">(TEMPORARY_RULES);
+
+export const MemberStatus = byId<"None" | "Active" | "Suspended">(MEMBER_STATUSES);
 
 /** Why `isGrantValid` says no: the Solidity member names, by code (`GrantInvalidReason[4]` is "ConsentRevoked"). */
 export const GrantInvalidReason = GRANT_INVALID_REASONS.map((x) => x.id!) as unknown as readonly [
