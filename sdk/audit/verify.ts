@@ -34,6 +34,7 @@ import type { BlobStore } from "../blob/types.js";
 import { SUPERVISOR_ROLE, type Sealshare } from "../contracts.js";
 import { readTimeline, addTimestamps, type TimelineEntry } from "./timeline.js";
 import type { Provider } from "ethers";
+import { GRANT_KINDS, nameOf } from "../vocabulary.js";
 
 export type CheckName = "ciphertext" | "receipt" | "grant" | "consent";
 
@@ -345,7 +346,7 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
         const id = big(a.requestId);
         const kind = Number(a.kind);
         const expiresAt = Number(a.expiresAt);
-        const label = `grant of request #${id} (${kind === 2 ? "formal" : "temporary"})`;
+        const label = `grant of request #${id} (${nameOf(GRANT_KINDS, kind)})`;
         const q = requests.get(id);
         if (!q) {
           violate("GRANT_WITHOUT_REQUEST", `${label}: no AccessRequested before it`, e, id);
@@ -405,7 +406,7 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
 
 /** A release at `at` (a position in the timeline, or only a time for batched ones). */
 function checkRelease(q: RequestState | undefined, id: bigint, kind: number, at: { seq?: number; timestamp: number }, violate: (code: string, message: string) => void): void {
-  const label = `release of request #${id} (${kind === 2 ? "formal" : "temporary"})`;
+  const label = `release of request #${id} (${nameOf(GRANT_KINDS, kind)})`;
   const before = (x: { seq: number; timestamp: number }) => (at.seq !== undefined ? x.seq < at.seq : x.timestamp <= at.timestamp);
   const grant = q?.grants.filter((g) => g.kind === kind && before(g)).pop();
   if (!q || !grant) {
