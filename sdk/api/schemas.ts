@@ -210,6 +210,28 @@ export const EventStreamSchema = z
       "`resync` (missed events cannot be replayed: re-read grant status), `end` (session over). Comments are heartbeats.",
   );
 
+const hash32Hex = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
+
+/** GET /v1/receipts/:requestId: one release's receipt and, once sealed in a batch, its inclusion proof. */
+export const ReceiptProofSchema = z
+  .object({
+    requestId: z.string().regex(/^\d+$/),
+    kind: z.number().int().describe("GrantKind: 1 temporary, 2 formal"),
+    mode: z.enum(["batch", "single"]),
+    status: z.enum(["pending", "submitted", "confirmed"]).describe("confirmed: the chain event recording it is final"),
+    envelopeHash: hash32Hex.describe("EIP-712 digest of the envelope the requester received"),
+    releasedAt: z.number().int().describe("unix seconds; part of the leaf"),
+    batchId: z.string().regex(/^0x[0-9a-fA-F]{32}$/).nullable().describe("UUID v4 as bytes16 (batch mode)"),
+    root: hash32Hex.nullable(),
+    leaf: hash32Hex.nullable().describe("receiptLeaf(requestId, kind, envelopeHash, releasedAt)"),
+    proof: z.array(hash32Hex).nullable().describe("OpenZeppelin StandardMerkleTree proof: verifyReceipt(batchId, leaf, proof)"),
+    sealTx: hash32Hex.nullable().describe("the sealReceiptBatch (batch) or recordRelease (single) transaction, once final"),
+    sealBlock: z.number().int().nullable(),
+  })
+  .meta({ id: "ReceiptProof" });
+
+export const ReceiptsSchema = z.object({ requestId: z.string(), receipts: z.array(ReceiptProofSchema) }).meta({ id: "Receipts" });
+
 // ── types, inferred (what a client receives after validation) ────────────────────────────────
 
 export type Problem = z.output<typeof ProblemSchema>;
@@ -234,3 +256,5 @@ export type SiweNonce = z.output<typeof NonceSchema>;
 /** POST /v1/auth/siwe: a Sign-In with Ethereum session. */
 export type Session = z.output<typeof SessionSchema>;
 export type SessionInfo = z.output<typeof SessionInfoSchema>;
+/** GET /v1/receipts/:requestId */
+export type Receipts = z.output<typeof ReceiptsSchema>;
