@@ -37,8 +37,10 @@ import {
   type Session,
 } from "./api/schemas.js";
 import { z } from "zod";
+import { CustodianAnswerError, parseAnswer } from "./api/answer.js";
 
 export type { CustodianInfo, GrantStatus, PendingReason };
+export { CustodianAnswerError };
 
 export interface DepositKeyParams {
   datasetId: bigint;
@@ -83,24 +85,6 @@ export class CustodianError extends SealshareError {
     });
     this.status = status;
     this.problem = problem;
-  }
-}
-
-/**
- * Thrown when a success answer is not what the API's schema (sdk/api/schemas.ts) says: not JSON,
- * a missing or mistyped field. The answer is never used; `details.issues` says what was wrong.
- * Usually a custodian of another version, or something between you and it rewriting answers.
- */
-export class CustodianAnswerError extends SealshareError {
-  override name = "CustodianAnswerError";
-  readonly path: string;
-
-  constructor(path: string, status: number, issues: { path: string; message: string }[]) {
-    super("CUSTODIAN_BAD_ANSWER", `the custodian's answer to ${path} (HTTP ${status}) does not match the API schema`, {
-      details: { path, status, issues },
-      hint: "check that the custodian URL is a Sealshare custodian of a matching version",
-    });
-    this.path = path;
   }
 }
 
@@ -286,26 +270,19 @@ export class CustodianClient {
       throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${this.baseUrl}`, { cause });
     }
     const text = await res.text();
-    let parsed: unknown;
-    let json = true;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = false;
-    }
     if (!res.ok) {
-      const problem = json ? ProblemSchema.safeParse(parsed) : undefined;
-      throw new CustodianError(res.status, problem?.success ? problem.data : undefined, `the custodian answered HTTP ${res.status}`);
+      let problem: CustodianProblem | undefined;
+      try {
+        const parsed = ProblemSchema.safeParse(JSON.parse(text));
+        problem = parsed.success ? parsed.data : undefined;
+      } catch {
+        problem = undefined; // not JSON: a proxy's error page
+      }
+      throw new CustodianError(res.status, problem, `the custodian answered HTTP ${res.status}`);
     }
     const schema = answer instanceof Object && "safeParse" in answer ? (answer as z.ZodType) : (answer as Record<number, z.ZodType>)[res.status];
     if (!schema) throw new CustodianAnswerError(path, res.status, [{ path: "", message: `unexpected status ${res.status}` }]);
-    if (!json) throw new CustodianAnswerError(path, res.status, [{ path: "", message: "not JSON" }]);
-    const result = schema.safeParse(parsed);
-    if (!result.success) {
-      const issues = result.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-      throw new CustodianAnswerError(path, res.status, issues);
-    }
-    return { status: res.status, body: result.data as z.output<S> };
+    return { status: res.status, body: parseAnswer(schema, path, res.status, text) as z.output<S> };
   }
 }
 

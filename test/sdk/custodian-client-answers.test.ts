@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { Wallet } from "ethers";
 import { CustodianAnswerError, CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
 import { SealshareError } from "../../sdk/errors.js";
+import { fetchReceiptProofs } from "../../sdk/audit/proofs.js";
 
 type Answer = { status: number; body?: unknown; raw?: string };
 
@@ -141,5 +142,28 @@ describe("custodian client: every answer is validated", function () {
       expect(err).to.include({ code: "custodian-error", status: 502 });
       expect((err as CustodianError).problem).to.equal(undefined);
     }
+  });
+
+  it("checks the receipts an auditor fetches too (GET /v1/receipts/:requestId)", async function () {
+    const base = client.baseUrl;
+    const receipt = {
+      requestId: "7",
+      kind: 2,
+      mode: "batch",
+      status: "confirmed",
+      envelopeHash: "0x" + "ee".repeat(32),
+      releasedAt: 1_800_000_000,
+      batchId: "0x" + "12".repeat(16),
+      root: "0x" + "aa".repeat(32),
+      leaf: "0x" + "bb".repeat(32),
+      proof: ["0x" + "cc".repeat(32)],
+      sealTx: "0x" + "dd".repeat(32),
+      sealBlock: 9,
+    };
+    answers["GET /v1/receipts/7"] = { status: 200, body: { requestId: "7", receipts: [receipt] } };
+    const proofs = await fetchReceiptProofs(base, [7n]);
+    expect(proofs).to.deep.equal([{ batchId: receipt.batchId, requestId: "7", kind: 2, envelopeHash: receipt.envelopeHash, releasedAt: receipt.releasedAt, proof: receipt.proof, leaf: receipt.leaf }]);
+    answers["GET /v1/receipts/7"] = { status: 200, body: { requestId: "7", receipts: [{ ...receipt, proof: ["0x12"] }] } };
+    expect((await badAnswer(fetchReceiptProofs(base, [7n]))).details?.issues).to.have.nested.property("[0].path", "receipts.0.proof.0");
   });
 });
