@@ -34,7 +34,7 @@ import type { BlobStore } from "../blob/types.js";
 import { SUPERVISOR_ROLE, type Sealshare } from "../contracts.js";
 import { readTimeline, addTimestamps, type TimelineEntry } from "./timeline.js";
 import type { Provider } from "ethers";
-import { GRANT_KINDS, nameOf } from "../vocabulary.js";
+import { GRANT_KINDS, nameOf, TemporaryRule } from "../vocabulary.js";
 
 export type CheckName = "ciphertext" | "receipt" | "grant" | "consent";
 
@@ -421,15 +421,15 @@ function checkRelease(q: RequestState | undefined, id: bigint, kind: number, at:
 interface MinimumState {
   requireProvider: boolean;
   supervisorQuorum: number;
-  /** TemporaryRule: 0 AfterQuorum, 1 Early, 2 Forbidden. */
+  /** TemporaryRule (sdk/vocabulary.ts). */
   temporary: number;
   temporaryQuorum: number;
   maxTemporary: number;
 }
 
 const NO_MINIMUM: MinimumState = { requireProvider: false, supervisorQuorum: 0, temporary: 0, temporaryQuorum: 0, maxTemporary: 0 };
-const TEMPORARY_EARLY = 1;
-const TEMPORARY_FORBIDDEN = 2;
+const TEMPORARY_EARLY = TemporaryRule.Early;
+const TEMPORARY_FORBIDDEN = TemporaryRule.Forbidden;
 /** The ledger's ceiling on any temporary grant (MAX_TEMPORARY_SECONDS). */
 export const MAX_TEMPORARY_SECONDS = 86_400;
 
