@@ -27,6 +27,7 @@ import { getAddress, type TypedDataDomain, type TypedDataField } from "ethers";
 import { ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/eip712.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import type { GrantStatus, GrantStatusName, KindName, PendingReason } from "../../sdk/api/schemas.js";
+import { GRANT_KINDS, termOf } from "../../sdk/vocabulary.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { ProblemError } from "../internal/errors.js";
 import { recoverSigner } from "../internal/secp256k1.js";
@@ -79,8 +80,7 @@ export type EnvelopeReader = (req: FetchRequest) => Promise<FetchAnswer>;
 export type GrantStatusReader = (req: FetchRequest) => Promise<GrantStatus>;
 
 const EXPIRY_REASONS = new Set(["Expired", "ConsentExpired"]);
-const KIND_NAMES: Record<number, KindName> = { 0: "none", 1: "temporary", 2: "formal" };
-const kindName = (k: number): KindName => KIND_NAMES[k] ?? "none";
+const kindName = (k: number): KindName => (termOf(GRANT_KINDS, k)?.name ?? "none") as KindName;
 
 /**
  * The release row of the request's current grant: same kind, and made from the same
