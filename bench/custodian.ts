@@ -248,7 +248,10 @@ async function measureIngestion(c: Chain, profile: Profile, say: (line: string) 
   await helper.waitForDeployment();
   const helperAddress = await helper.getAddress();
   const w = await world(c, l, helperAddress, [c.wallet(3).address, helperAddress]);
-  await mined(helper.publishKey(l.deployment.ledger, DEVICE, generateEncryptionKeyPair().publicKey));
+  // The helper contract is the requester, so the proof names it as the key's owner.
+  const helperKey = generateEncryptionKeyPair();
+  const helperProof = keyPossessionProof({ privateKey: helperKey.privateKey, owner: helperAddress, deviceId: DEVICE, domain: await ledgerDomain(l.ledger) });
+  await mined(helper.publishKey(l.deployment.ledger, DEVICE, helperProof.publicKey, helperProof.publicKeyY, helperProof.signature));
 
   // As many requests per transaction as fit under the per-transaction gas cap (2^24 since Osaka).
   const block = await c.provider.getBlock("latest");
