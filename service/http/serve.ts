@@ -26,6 +26,8 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getAddress, type TypedDataDomain, type TypedDataField } from "ethers";
 import { ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/eip712.js";
 import type { Envelope } from "../../sdk/envelope.js";
+import type { GrantStatus, GrantStatusName, KindName, PendingReason } from "../../sdk/api/schemas.js";
+import { GRANT_KINDS, termOf } from "../../sdk/vocabulary.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { ProblemError } from "../internal/errors.js";
 import { recoverSigner } from "../keys/secp256k1.js";
@@ -47,32 +49,11 @@ export interface FetchRequest {
   gate?: (account: string) => Promise<void>;
 }
 
-/** Why an envelope is not there yet. */
-export type PendingReason = "not-granted" | "releasing" | "waiting-for-key" | "upgrading";
+export type { GrantStatus, GrantStatusName, KindName, PendingReason };
 
 export type FetchAnswer =
   | { status: "ready"; envelope: Envelope }
   | { status: "pending"; requestId: string; reason: PendingReason; retryAfter: number };
-
-export type KindName = "none" | "temporary" | "formal";
-export type GrantStatusName = "requested" | "granted" | "released" | "revoked" | "expired";
-
-/** GET /v1/grants/:requestId */
-export interface GrantStatus {
-  requestId: string;
-  datasetId: string;
-  requester: string;
-  status: GrantStatusName;
-  kind: KindName; // of the latest grant
-  version: number | null;
-  expiresAt: number | null; // unix seconds
-  released: { kind: KindName; envelopeHash: string; receipt: ReceiptState; receiptTx: string | null }[];
-  /** Why revoked, expired or not released yet (a GrantInvalidReason name or a pending reason). */
-  reason: string | null;
-  paused: boolean;
-  /** How the caller relates to the request. */
-  caller: "requester" | "subject" | "provider";
-}
 
 export interface DatasetParties {
   subject: string;
@@ -99,8 +80,7 @@ export type EnvelopeReader = (req: FetchRequest) => Promise<FetchAnswer>;
 export type GrantStatusReader = (req: FetchRequest) => Promise<GrantStatus>;
 
 const EXPIRY_REASONS = new Set(["Expired", "ConsentExpired"]);
-const KIND_NAMES: Record<number, KindName> = { 0: "none", 1: "temporary", 2: "formal" };
-const kindName = (k: number): KindName => KIND_NAMES[k] ?? "none";
+const kindName = (k: number): KindName => (termOf(GRANT_KINDS, k)?.name ?? "none") as KindName;
 
 /**
  * The release row of the request's current grant: same kind, and made from the same
