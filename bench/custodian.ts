@@ -9,7 +9,7 @@
  * deployments on the one chain keep the figures apart:
  *
  * Ingestion (ledger 1, custodian 1): a backlog of `backlogGrants` grants is put on chain before
- * the custodian starts (a helper member, contracts/bench/BenchRequester.sol, files ~100 requests
+ * the custodian starts (a helper member, contracts/test/bench/BenchRequester.sol, files ~100 requests
  * per transaction; each request is granted at once by a policy needing no approval, so each
  * grant is an AccessRequested + AccessGranted pair). `custodian.ingest.events_per_s` = ledger
  * events in the backlog range / (time from the custodian's "custodian started" log line to its

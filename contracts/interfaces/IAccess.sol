@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ConsentTerms, GrantView} from "../common/Types.sol";
+import {ConsentTerms, GrantView, RequestView} from "../common/Types.sol";
 
 /// @title Access requests, approvals and grants
 /// @notice A requester member asks for a dataset under a consent; the provider and supervisors
@@ -22,8 +22,10 @@ interface IAccess {
     error AccessUnknownRequest(uint256 requestId);
     /// @notice The consent does not cover this request; `what` names the mismatch.
     error AccessConsentMismatch(bytes32 consentId, string what);
-    /// @notice The requested kind or duration is out of bounds.
-    error AccessInvalidParams();
+    /// @notice The requested `kind` is not a grant kind (1 Temporary or 2 Formal).
+    error AccessInvalidKind(uint8 kind);
+    /// @notice The requested duration is 0 seconds.
+    error AccessZeroDuration();
     /// @notice The request is not in a state that allows this action.
     error AccessWrongStatus(uint256 requestId, uint8 status);
     /// @notice `approver` already approved this request in this role.
@@ -186,27 +188,7 @@ interface IAccess {
 
     /// @notice A request's stored record.
     /// @param requestId An existing request.
-    /// @return requester The member that asked.
-    /// @return datasetId The dataset asked for.
-    /// @return version The version asked for or granted (0: latest, none published yet).
-    /// @return consentId The consent the request relies on.
-    /// @return status The RequestStatus.
-    /// @return wantKind The GrantKind asked for.
-    /// @return providerApproved Whether the provider approved.
-    /// @return supervisorApprovals Distinct approvers that still hold SUPERVISOR_ROLE.
-    /// @return expiresAt Unix seconds; the live (or last) grant's expiry, 0 if never granted.
-    function requestOf(uint256 requestId)
-        external
-        view
-        returns (
-            address requester,
-            uint64 datasetId,
-            uint32 version,
-            bytes32 consentId,
-            uint8 status,
-            uint8 wantKind,
-            bool providerApproved,
-            uint8 supervisorApprovals,
-            uint40 expiresAt
-        );
+    /// @return The requester, dataset, version, consent, status, kind wanted, approvals and
+    ///         grant expiry (see {RequestView}).
+    function requestOf(uint256 requestId) external view returns (RequestView memory);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {KeyView} from "../common/Types.sol";
+
 /// @title Members and encryption keys
 /// @notice Supervisors register, suspend and reinstate member institutions. Any account
 ///         publishes, rotates and revokes an encryption public key per device id.
@@ -122,12 +124,6 @@ interface IMembers {
 
     /// @notice A key by id: its owner, device, bytes and whether it is still the device's live key.
     /// @param keyId A key id.
-    /// @return owner The key's owner (address(0) for an unknown id).
-    /// @return deviceId The device it belongs to.
-    /// @return publicKey The 33-byte compressed key (empty for an unknown id).
-    /// @return live Whether it is still the device's current key.
-    function encryptionKey(uint40 keyId)
-        external
-        view
-        returns (address owner, bytes32 deviceId, bytes memory publicKey, bool live);
+    /// @return The owner (address(0) for an unknown id), device, 33-byte key and live flag (see {KeyView}).
+    function encryptionKey(uint40 keyId) external view returns (KeyView memory);
 }

@@ -88,7 +88,7 @@ export async function verifyReceiptOnChain(params: VerifyReceiptParams): Promise
       details: { consentId, termsId },
     });
   }
-  const [, , , revoked] = await ledger.consentOf(consentId);
+  const { revoked } = await ledger.consentOf(consentId);
   return { consentId, receiptHash: hash, blockNumber: given.blockNumber, transactionHash: given.transactionHash, relayer: given.args.relayer, revoked };
 }
 

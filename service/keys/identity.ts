@@ -51,7 +51,7 @@ export async function ensureIdentity(deps: {
   const liveKeyId = async () => {
     const id = Number(await ledger.currentKeyId(address, CUSTODIAN_DEVICE_ID));
     if (id === 0) return 0;
-    const [, , publicKey, live] = await ledger.encryptionKey(id);
+    const { publicKey, live } = await ledger.encryptionKey(id);
     return !live || hexlify(getBytes(publicKey)) !== wanted ? 0 : id;
   };
   let keyId = await liveKeyId();

@@ -75,7 +75,7 @@ describe("trust holes: the custodian against a real chain", function () {
 
       // The copier (a member) registers a dataset of its own with the victim's public commitment
       // and Merkle root, then deposits the victim's wrapped key (seen in the deposit body) for it.
-      const [, merkleRoot, commitment] = await world.ledger.datasetVersion(victim.datasetId, 1);
+      const { merkleRoot, keyCommitment: commitment } = await world.ledger.datasetVersion(victim.datasetId, 1);
       const copyId = await world.ledger.nextDatasetId();
       await (
         await world.as(lender).registerDataset(world.accounts.ana.address, Category.Deposit, FORMAL_ONLY, ZeroHash, {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IAccess} from "../interfaces/IAccess.sol";
-import {IMembers} from "../interfaces/IMembers.sol";
-import {ConsentTerms} from "../common/Types.sol";
+import {IAccess} from "../../interfaces/IAccess.sol";
+import {IMembers} from "../../interfaces/IMembers.sol";
+import {ConsentTerms} from "../../common/Types.sol";
 
 /// @title Benchmark helper: a member institution that files many access requests per transaction
 /// @notice Not part of Sealshare. `npm run bench` uses it to put a backlog of thousands of grants
