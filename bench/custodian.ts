@@ -1,7 +1,7 @@
 /**
  * The key custodian, measured as it runs in production: the real service (`tsx service/main.ts`,
- * scripts/lib/custodian-process.ts) as its own process, against a real `hardhat node`
- * (scripts/lib/local-chain.ts), confirmation depth 0, poll interval {@link POLL_MS} ms, rate
+ * devkit/custodian-process.ts) as its own process, against a real `hardhat node`
+ * (devkit/local-chain.ts), confirmation depth 0, poll interval {@link POLL_MS} ms, rate
  * limits lifted, every other setting at its default (receipts in batch mode; SEALSHARE_* variables
  * in the bench's own environment reach the custodian, e.g. `SEALSHARE_RECEIPTS=single npm run
  * bench -- --only=custodian`; `BENCH_KEEP=1` keeps its logs and databases;
@@ -41,8 +41,8 @@ import { join } from "node:path";
 import { getAddress, hexlify, id, Interface, JsonRpcProvider, Network, randomBytes, sha256, Wallet, ZeroHash, type Log } from "ethers";
 import { SiweMessage } from "siwe";
 import { BenchRequester__factory, type BenchRequester } from "../types/ethers-contracts/index.js";
-import { startCustodianProcess, type CustodianProcess } from "../scripts/lib/custodian-process.js";
-import { startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
+import { startLocalChain, type LocalChain } from "../devkit/local-chain.js";
 import { deployLedger, type Deployment, type Sealshare } from "../sdk/contracts.js";
 import { writeDeployment } from "../sdk/deployment-file.js";
 import { generateEncryptionKeyPair } from "../sdk/crypto/ecies.js";

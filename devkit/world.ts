@@ -1,5 +1,5 @@
 /**
- * A Sealshare world on a real local chain (test/helpers/local-chain.ts) with the key custodian
+ * A Sealshare world on a real local chain (devkit/local-chain.ts) with the key custodian
  * running in-process: deployed ledger, a supervisor, Bank (provider), Insurer and Lender
  * (requesters) with device keys, Ana (subject), and helpers to register datasets, consent,
  * request and approve. Used by the service tests; the end-to-end test and the demo can reuse it.
@@ -9,17 +9,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { getAddress, hexlify, id, JsonRpcProvider, Network, randomBytes, Wallet, ZeroHash, type ContractTransactionResponse } from "ethers";
-import { deployLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
-import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto/ecies.js";
-import { keyCommitment } from "../../sdk/stream/commitment.js";
-import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
-import { ledgerDomain, type ConsentTerms } from "../../sdk/eip712.js";
-import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
-import { CustodianClient } from "../../sdk/custodian-client.js";
-import { createCustodian, type Custodian, type CustodianDeps } from "../../service/custodian.js";
-import { createLogger } from "../../service/internal/logger.js";
-import { openStore } from "../../service/store/open.js";
-import type { Store } from "../../service/store/store.js";
+import { deployLedger, type Deployment, type Sealshare } from "../sdk/contracts.js";
+import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../sdk/crypto/ecies.js";
+import { keyCommitment } from "../sdk/stream/commitment.js";
+import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
+import { ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
+import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
+import { CustodianClient } from "../sdk/custodian-client.js";
+import { createCustodian, type Custodian, type CustodianDeps } from "../service/custodian.js";
+import { createLogger } from "../service/internal/logger.js";
+import { openStore } from "../service/store/open.js";
+import type { Store } from "../service/store/store.js";
 import { startLocalChain, type LocalChain } from "./local-chain.js";
 
 export const DAY = 86_400;

@@ -47,8 +47,8 @@ import { keyCommitment } from "../../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
 import { verifyReceiptProof } from "../../service/release/merkle.js";
 import { openStore } from "../../service/store/open.js";
-import { startCustodianProcess, type CustodianProcess } from "./custodian-process.js";
-import { startLocalChain } from "./local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import { startLocalChain } from "../../devkit/local-chain.js";
 import { JsonRpcProvider, Network } from "ethers";
 
 export interface FaultOptions {
