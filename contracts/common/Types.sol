@@ -88,7 +88,7 @@ struct ConsentTerms {
     address requester; // the member allowed to ask; address(0) = any registered member
     uint64 datasetId; // one dataset; 0 = every dataset of `category` about the subject
     uint8 category; // the category, used when datasetId == 0
-    uint32 purpose; // purpose code (see docs/ARCHITECTURE.md for the code list)
+    uint32 purpose; // purpose code (names and meanings: docs/CODES.md, from sdk/vocabulary.ts)
     uint8 maxKind; // highest GrantKind allowed
     uint40 expiresAt; // unix seconds; the consent is void from this second on
     bytes32 receiptHash; // hash of the off-chain consent receipt (ISO/IEC TS 27560 fields)

@@ -48,7 +48,7 @@ interface IAccess {
     /// @param requester The member asking.
     /// @param consentId The consent the request relies on.
     /// @param version The version approvers approve (0: on-demand dataset with no version yet).
-    /// @param purpose Purpose code; equal to the consent's.
+    /// @param purpose Purpose code (docs/CODES.md); equal to the consent's.
     /// @param kind The GrantKind wanted.
     /// @param duration Seconds wanted.
     /// @param keyId The requester's encryption key the data key will be wrapped to.
@@ -74,7 +74,7 @@ interface IAccess {
     /// @notice A required approver refused the request.
     /// @param requestId The request refused.
     /// @param by The provider or supervisor refusing.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     event AccessRejected(uint256 indexed requestId, address indexed by, uint16 reasonCode);
     /// @notice A grant of `kind` until `expiresAt` for the named version and key.
     /// @param requestId The request granted.
@@ -96,7 +96,7 @@ interface IAccess {
     /// @notice The provider or a supervisor revoked a grant.
     /// @param requestId The request whose grant was revoked.
     /// @param by The provider or supervisor revoking.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     event GrantRevoked(uint256 indexed requestId, address indexed by, uint16 reasonCode);
     /// @notice The admin declared `supervisor` affiliated with member `institution` (zero: none);
     ///         from now on it may not approve requests that institution makes or provides for.
@@ -106,7 +106,7 @@ interface IAccess {
     /// @notice The requester recorded what it did with the data.
     /// @param requestId The request under which the data was used.
     /// @param requester The member that used it.
-    /// @param usageCode What was done (see docs/ARCHITECTURE.md for the code list).
+    /// @param usageCode What was done (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     /// @param detailsHash Hash of an off-chain usage record.
     event UsageRecorded(uint256 indexed requestId, address indexed requester, uint16 usageCode, bytes32 detailsHash);
 
@@ -157,12 +157,12 @@ interface IAccess {
     ///         Revoked (emits {AccessRejected} then {GrantRevoked}, same reason code). Works while
     ///         paused (it only reduces access).
     /// @param requestId A pending request or a live temporary grant.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     function rejectRequest(uint256 requestId, uint16 reasonCode) external;
     /// @notice The provider or a supervisor revokes a live grant. Works while paused (it only
     ///         reduces access). Emits {GrantRevoked}.
     /// @param requestId A request with a temporary or formal grant.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     function revokeGrant(uint256 requestId, uint16 reasonCode) external;
     /// @notice Declares `supervisor` affiliated with member `institution` (address(0) clears it),
     ///         for separation of duties: an affiliated supervisor may not approve requests made
@@ -176,7 +176,7 @@ interface IAccess {
     function supervisorAffiliation(address supervisor) external view returns (address);
     /// @notice The requester records a use of the data. Emits {UsageRecorded}.
     /// @param requestId A request that was granted (even if revoked or expired since).
-    /// @param usageCode What was done (see docs/ARCHITECTURE.md for the code list).
+    /// @param usageCode What was done (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     /// @param detailsHash Hash of an off-chain usage record.
     function recordUsage(uint256 requestId, uint16 usageCode, bytes32 detailsHash) external;
 

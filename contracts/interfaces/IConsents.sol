@@ -41,7 +41,7 @@ interface IConsents {
     /// @param requester The member allowed to ask; address(0) = any registered member.
     /// @param datasetId One dataset; 0 = every dataset of `category` about the subject.
     /// @param category The category covered when `datasetId` is 0.
-    /// @param purpose Purpose code a request must name.
+    /// @param purpose Purpose code a request must name (docs/CODES.md).
     /// @param maxKind Highest GrantKind allowed.
     /// @param expiresAt Unix seconds; the consent is void from this second on.
     /// @param receiptHash Hash of the off-chain consent receipt.

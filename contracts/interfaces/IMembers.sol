@@ -40,7 +40,7 @@ interface IMembers {
     /// @notice A supervisor suspended `member`; its pending requests and live grants stop counting.
     /// @param member The institution suspended.
     /// @param supervisor The supervisor that suspended it.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     /// @param epoch The member's new suspension epoch; requests from earlier epochs stay void.
     event MemberSuspended(address indexed member, address indexed supervisor, uint16 reasonCode, uint32 epoch);
     /// @notice A supervisor reinstated `member`; grants from before the suspension stay void.
@@ -74,7 +74,7 @@ interface IMembers {
     /// @dev Requires SUPERVISOR_ROLE and an active member. Works while paused (it only reduces
     ///      access). Emits {MemberSuspended}.
     /// @param member An active member.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     function suspendMember(address member, uint16 reasonCode) external;
 
     /// @notice Reinstates a suspended member. Grants issued before the suspension stay invalid.

@@ -8,7 +8,7 @@ import { html, nothing, render } from "lit-html";
 import { loadConfig, type DappConfig } from "./lib/config.js";
 import { LedgerReads } from "./lib/ledger-reads.js";
 import { Session } from "./lib/session.js";
-import { shortAddress } from "./lib/words.js";
+import { shortAddress } from "../../sdk/format.js";
 import type { App, Page } from "./ui/parts.js";
 import { homePage } from "./pages/home.js";
 

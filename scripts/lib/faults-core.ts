@@ -42,7 +42,7 @@ import { CustodianClient } from "../../sdk/custodian-client.js";
 import { parseReceiptProofs } from "../../sdk/audit/proofs.js";
 import { verifyLedger } from "../../sdk/audit/verify.js";
 import { GrantKind, Purpose } from "../../sdk/vocabulary.js";
-import { verifyReceiptProof } from "../../service/release/merkle.js";
+import { verifyReceiptProof } from "../../service/receipts/merkle.js";
 import { openStore } from "../../service/store/open.js";
 import { consentTerms, giveConsent, publishDeviceKey, registerMembers, registerPlaceholderDataset } from "../../devkit/build.js";
 import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";

@@ -17,7 +17,8 @@ import { grantRules, temporaryWords, TemporaryRule } from "../../dapp/src/lib/gr
 import { askLink, consentLink, parseAsk, parseSignedConsent, toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
 import { siweMessage } from "../../dapp/src/lib/custodian-session.js";
 import { LEGACY_RDNS, legacyWallet, rankWallets, type WalletDetail } from "../../dapp/src/lib/discovery.js";
-import { duration, reasonWords } from "../../dapp/src/lib/words.js";
+import { duration } from "../../sdk/format.js";
+import { reasonLabel as reasonWords } from "../../sdk/vocabulary.js";
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const provider = () => ({ request: async () => null });

@@ -6,12 +6,9 @@
  * The token lives in memory only (never in storage): a reload means signing in again.
  */
 import { getAddress, type Signer } from "ethers";
+import { NonceSchema, SessionSchema, type Session as CustodianSession } from "../../../sdk/api/schemas.js";
 
-export interface CustodianSession {
-  token: string;
-  address: string;
-  expiresAt: number; // unix seconds
-}
+export type { CustodianSession };
 
 async function postJson(url: string, body?: unknown): Promise<unknown> {
   const res = await fetch(url, {
@@ -42,7 +39,7 @@ export function siweMessage(p: { domain: string; address: string; statement: str
 }
 
 export async function signInToCustodian(baseUrl: string, signer: Signer, chainId: number, origin = location.origin): Promise<CustodianSession> {
-  const nonce = (await postJson(`${baseUrl}/v1/auth/nonce`)) as { nonce: string };
+  const nonce = NonceSchema.parse(await postJson(`${baseUrl}/v1/auth/nonce`));
   const issuedAt = new Date();
   const message = siweMessage({
     domain: new URL(origin).host,
@@ -55,5 +52,5 @@ export async function signInToCustodian(baseUrl: string, signer: Signer, chainId
     expiresAt: new Date(issuedAt.getTime() + 15 * 60_000),
   });
   const signature = await signer.signMessage(message);
-  return (await postJson(`${baseUrl}/v1/auth/siwe`, { message, signature })) as CustodianSession;
+  return SessionSchema.parse(await postJson(`${baseUrl}/v1/auth/siwe`, { message, signature }));
 }

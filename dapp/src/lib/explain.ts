@@ -7,8 +7,7 @@ import { isError } from "ethers";
 import { decodeRevert } from "../../../sdk/revert.js";
 import type { CustodianError } from "../../../sdk/custodian-client.js";
 import { SealshareError } from "../../../sdk/errors.js";
-import { GrantInvalidReason } from "../../../sdk/vocabulary.js";
-import { invalidWords } from "./words.js";
+import { grantInvalidLabel as invalidWords, GrantInvalidReason } from "../../../sdk/vocabulary.js";
 
 export interface Explained {
   /** One sentence. */

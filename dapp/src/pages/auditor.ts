@@ -10,7 +10,8 @@ import { filterTimeline, type TimelineScope } from "../../../sdk/audit/filter.js
 import { readTimeline, type TimelineEntry } from "../../../sdk/audit/timeline.js";
 import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
 import { releasesOf, type ReleaseRecord } from "../lib/receipts.js";
-import { bytes, invalidWords, kindWords, when } from "../lib/words.js";
+import { bytes, when } from "../../../sdk/format.js";
+import { grantInvalidLabel as invalidWords, kindLabel as kindWords } from "../../../sdk/vocabulary.js";
 import { failure, formValues, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 
 type Scope = TimelineScope["kind"];

@@ -15,7 +15,6 @@ import { convertBlob, formatOfId, type RecordFormat } from "../../../sdk/convert
 import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/ecies.js";
 import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import { SealshareError } from "../../../sdk/errors.js";
-import { RequestStatus } from "../../../sdk/vocabulary.js";
 import { decryptStream } from "../../../sdk/stream/web/index.js";
 import { custodianFor } from "../lib/custodian.js";
 import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
@@ -25,7 +24,8 @@ import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
 import { signInToCustodian, type CustodianSession } from "../lib/custodian-session.js";
 import { follow, type LiveHandle, type LiveMode } from "../lib/live.js";
 import { saveAs } from "../lib/save-file.js";
-import { bytes, PURPOSES, purposeWords } from "../lib/words.js";
+import { bytes } from "../../../sdk/format.js";
+import { purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, progress, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
 import { act, busyText, latestOnly } from "./common.js";

@@ -7,7 +7,7 @@ import { txUrl } from "../lib/config.js";
 import { explain } from "../lib/explain.js";
 import type { LedgerReads } from "../lib/ledger-reads.js";
 import type { Session } from "../lib/session.js";
-import { shortAddress, who } from "../lib/words.js";
+import { shortAddress, who } from "../../../sdk/format.js";
 
 export interface App {
   session: Session;

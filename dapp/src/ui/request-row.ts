@@ -5,9 +5,9 @@
  * supervisor's queues, the requester's list and the person's list all use {@link requestRow}.
  */
 import { html, nothing, type TemplateResult } from "lit-html";
-import { RequestStatus } from "../../../sdk/vocabulary.js";
 import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
-import { categoryWords, duration, invalidWords, kindWords, purposeWords, REASONS, reasonWords, STATUS_WORDS, when, who } from "../lib/words.js";
+import { duration, when, who } from "../../../sdk/format.js";
+import { categoryLabel as categoryWords, grantInvalidLabel as invalidWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, REASONS, RequestStatus, statusLabel } from "../../../sdk/vocabulary.js";
 import { txLink, type App } from "./parts.js";
 
 /** "Insurer (0x…) asked for dataset #1 (deposit data) for underwriting — formal access for 7 days." */
@@ -36,7 +36,7 @@ export function requestState(app: App, r: RequestInfo, d?: DatasetInfo): Templat
     return html`<span class="badge bad" data-testid="request-status">${decided.what} by ${who(decided.by, app.config.names)}</span>
       <span class="meta" data-testid="request-reason">reason: ${reasonWords(decided.reasonCode)} · ${txLink(app.config, decided.txHash, `${decided.what} in`)} ·</span>`;
   }
-  const word = r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal ? invalidWords(g.reason) : STATUS_WORDS[r.status] ?? "unknown";
+  const word = r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal ? invalidWords(g.reason) : statusLabel(r.status);
   return html`<span class="badge bad" data-testid="request-status">${word}</span>`;
 }
 

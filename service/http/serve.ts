@@ -26,12 +26,14 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getAddress, type TypedDataDomain, type TypedDataField } from "ethers";
 import { ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/eip712.js";
 import type { Envelope } from "../../sdk/envelope.js";
+import type { GrantStatus, GrantStatusName, KindName, PendingReason } from "../../sdk/api/schemas.js";
+import { GRANT_KINDS, termOf } from "../../sdk/vocabulary.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { ProblemError } from "../internal/errors.js";
-import { recoverSigner } from "../internal/secp256k1.js";
-import type { ReceiptState, ReleaseRow, RequestState, RequestView, Store } from "../store/store.js";
+import { recoverSigner } from "../keys/secp256k1.js";
+import type { AuthStore, ReceiptState, ReleaseRow, ReleaseStore, RequestState, RequestView } from "../store/store.js";
 import { revertName, upstreamProblem } from "./chain-errors.js";
-import { createRequestDigest } from "./signing.js";
+import { createRequestDigest } from "../release/signing.js";
 
 export type Credential =
   | { kind: "signature"; issuedAt: number; signature: string }
@@ -47,32 +49,11 @@ export interface FetchRequest {
   gate?: (account: string) => Promise<void>;
 }
 
-/** Why an envelope is not there yet. */
-export type PendingReason = "not-granted" | "releasing" | "waiting-for-key" | "upgrading";
+export type { GrantStatus, GrantStatusName, KindName, PendingReason };
 
 export type FetchAnswer =
   | { status: "ready"; envelope: Envelope }
   | { status: "pending"; requestId: string; reason: PendingReason; retryAfter: number };
-
-export type KindName = "none" | "temporary" | "formal";
-export type GrantStatusName = "requested" | "granted" | "released" | "revoked" | "expired";
-
-/** GET /v1/grants/:requestId */
-export interface GrantStatus {
-  requestId: string;
-  datasetId: string;
-  requester: string;
-  status: GrantStatusName;
-  kind: KindName; // of the latest grant
-  version: number | null;
-  expiresAt: number | null; // unix seconds
-  released: { kind: KindName; envelopeHash: string; receipt: ReceiptState; receiptTx: string | null }[];
-  /** Why revoked, expired or not released yet (a GrantInvalidReason name or a pending reason). */
-  reason: string | null;
-  paused: boolean;
-  /** How the caller relates to the request. */
-  caller: "requester" | "subject" | "provider";
-}
 
 export interface DatasetParties {
   subject: string;
@@ -80,7 +61,7 @@ export interface DatasetParties {
 }
 
 export interface ReaderDeps {
-  store: Store;
+  store: Pick<ReleaseStore, "requestView"> & Pick<AuthStore, "consumeSignature">;
   domain: TypedDataDomain;
   /** Wall-clock unix seconds. */
   now: () => number;
@@ -90,7 +71,7 @@ export interface ReaderDeps {
   parties?: (datasetId: string) => Promise<DatasetParties>;
   /**
    * Throws (503 chain-view-stale) while the custodian's view of the chain is too old to judge
-   * revocations (service/internal/health.ts `staleness`); asked before any answer.
+   * revocations (service/http/health.ts `staleness`); asked before any answer.
    */
   freshness?: () => Promise<void>;
 }
@@ -99,8 +80,7 @@ export type EnvelopeReader = (req: FetchRequest) => Promise<FetchAnswer>;
 export type GrantStatusReader = (req: FetchRequest) => Promise<GrantStatus>;
 
 const EXPIRY_REASONS = new Set(["Expired", "ConsentExpired"]);
-const KIND_NAMES: Record<number, KindName> = { 0: "none", 1: "temporary", 2: "formal" };
-const kindName = (k: number): KindName => KIND_NAMES[k] ?? "none";
+const kindName = (k: number): KindName => (termOf(GRANT_KINDS, k)?.name ?? "none") as KindName;
 
 /**
  * The release row of the request's current grant: same kind, and made from the same
@@ -193,7 +173,7 @@ export function describe(req: RequestState, releases: ReleaseRow[], paused: bool
  *
  * The signed-request check is the fetch hot path's main cost, so it is done directly: the
  * EIP-712 digest from a precomputed domain separator and type hash (./signing.ts
- * `createRequestDigest`), the signer recovered with libsecp256k1 (../internal/secp256k1.ts) —
+ * `createRequestDigest`), the signer recovered with libsecp256k1 (../keys/secp256k1.ts) —
  * the same answers as ethers `verifyTypedData`, about ten times faster. Accounts are compared
  * lower-case (no checksum hashing per request). The request's state, releases, pause flag and
  * chain time are read together (`store.requestView`), then the digest is consumed: one write.
