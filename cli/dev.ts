@@ -16,8 +16,8 @@ import { encryptKeystoreJson, hexlify, JsonRpcProvider, randomBytes, Wallet } fr
 import { deployLedger } from "../sdk/contracts.js";
 import { writeDeployment } from "../sdk/deployment-file.js";
 import { SealshareError } from "../sdk/errors.js";
-import { startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "../scripts/lib/custodian-process.js";
+import { startLocalChain, type LocalChain } from "../devkit/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
 import { action } from "./lib/command.js";
 import type { ConfigFile } from "./lib/config.js";
 

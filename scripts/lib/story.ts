@@ -43,7 +43,7 @@ import { Category, GrantInvalidReason, GrantKind, Purpose } from "../../sdk/voca
 import { decryptFile, hashFile, verifyKeyCommitment } from "../../sdk/stream/index.js";
 import { LocalBlobStore, fetchVerified } from "../../sdk/blob/index.js";
 import type { Envelope } from "../../sdk/envelope.js";
-import { writeSampleRecords, ndjsonToCsv } from "./sample-records.js";
+import { writeSampleRecords, ndjsonToCsv } from "../../devkit/sample-records.js";
 
 export interface StoryEnvironment {
   provider: JsonRpcProvider;

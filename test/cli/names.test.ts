@@ -9,7 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet } from "ethers";
-import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { LocalBlobStore } from "../../sdk/blob/index.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { consentToJson, giveConsent, publishEncryptionKey, registerDataset, registerMember, requestAccess, type SealshareContext } from "../../sdk/actions/index.js";

@@ -28,7 +28,7 @@ import { deriveEncryptionKey } from "../../sdk/crypto/wallet-key.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { Category, RequestStatus } from "../../sdk/vocabulary.js";
-import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { waitForText } from "./lib/page-checks.js";
 import { actAs, publishDataset, registerDeviceKey, registerMembers, request } from "./lib/seed.js";
 import { startWorld, type Role, type World } from "./lib/world.js";

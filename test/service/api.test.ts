@@ -11,7 +11,7 @@ import { loadConfig } from "../../service/internal/config.js";
 import { FatalError, ProblemError } from "../../service/internal/errors.js";
 import type { GrantStatus } from "../../service/http/serve.js";
 import { startStubApp } from "../helpers/http-app.js";
-import { createWorld, eventually, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, eventually, type RunningCustodian, type World } from "../../devkit/world.js";
 
 const DAPP = "https://dapp.example.org";
 type Answer = { status: number; headers: Headers; body: any; text: string };

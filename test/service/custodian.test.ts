@@ -12,7 +12,7 @@ import { wrapKey, keyPairFromPrivateKey } from "../../sdk/crypto/ecies.js";
 import { verifyKeyCommitment } from "../../sdk/stream/commitment.js";
 import { CustodianError, type FetchEnvelopeResult } from "../../sdk/custodian-client.js";
 import { GrantKind } from "../../sdk/vocabulary.js";
-import { createWorld, DEVICE, eventually, WITH_TEMPORARY, type Dataset, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, DEVICE, eventually, WITH_TEMPORARY, type Dataset, type RunningCustodian, type World } from "../../devkit/world.js";
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 

@@ -20,7 +20,7 @@ import { createEnvelopeSigner } from "../../service/release/signing.js";
 import { createTxSubmitter } from "../../service/receipts/tx.js";
 import { openSqliteStore } from "../../service/store/sqlite.js";
 import type { ReceiptProof } from "../../service/store/store.js";
-import { createWorld, eventually, type Dataset, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, eventually, type Dataset, type RunningCustodian, type World } from "../../devkit/world.js";
 
 describe("release and batched receipts (real chain)", function () {
   this.timeout(60_000);

@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { hexlify } from "ethers";
 import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
-import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
-import { createWorld, eventually, type World } from "../helpers/custodian-world.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import { createWorld, eventually, type World } from "../../devkit/world.js";
 import { createTestDatabase, pgOrSkip, type TestDatabase } from "../helpers/pg.js";
 import { openStream, siweSession, type SseEvent } from "../helpers/sse-client.js";
 

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { FetchRequest, getAddress, hexlify, JsonRpcProvider, Network, randomBytes, Wallet, type Provider } from "ethers";
 import { SiweMessage } from "siwe";
-import { startCustodianProcess } from "../../scripts/lib/custodian-process.js";
+import { startCustodianProcess } from "../../devkit/custodian-process.js";
 import { createCustodian } from "../../service/custodian.js";
 import { createSessionService } from "../../service/http/siwe.js";
 import { createHealthMonitor } from "../../service/http/health.js";

@@ -1,6 +1,6 @@
 /**
  * Issue 11 ("close the trust holes"), the custodian's parts, against a real `hardhat node` and
- * the custodian in-process (test/helpers/custodian-world.ts):
+ * the custodian in-process (devkit/world.ts):
  *  - a wrapped key copied from another dataset is refused (v2 commitment binding), even when the
  *    copier registered the same public commitment;
  *  - deposit signatures are single use;
@@ -22,7 +22,7 @@ import { custodianDomain, KEY_DEPOSIT_TYPES } from "../../sdk/eip712.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { Category } from "../../sdk/vocabulary.js";
 import { createKeyBox } from "../../service/keys/at-rest.js";
-import { createWorld, DEVICE, eventually, FORMAL_ONLY, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, DEVICE, eventually, FORMAL_ONLY, type RunningCustodian, type World } from "../../devkit/world.js";
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 

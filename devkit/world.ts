@@ -1,5 +1,5 @@
 /**
- * A Sealshare world on a real local chain (test/helpers/local-chain.ts) with the key custodian
+ * A Sealshare world on a real local chain (devkit/local-chain.ts) with the key custodian
  * running in-process: deployed ledger, a supervisor, Bank (provider), Insurer and Lender
  * (requesters) with device keys, Ana (subject), and helpers to register datasets, consent,
  * request and approve. Used by the service tests; the end-to-end test and the demo can reuse it.
@@ -8,22 +8,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { getAddress, hexlify, id, JsonRpcProvider, Network, randomBytes, Wallet, ZeroHash, type ContractTransactionResponse } from "ethers";
-import { deployLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
-import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto/ecies.js";
-import { keyCommitment } from "../../sdk/stream/commitment.js";
-import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
-import { ledgerDomain, type ConsentTerms } from "../../sdk/eip712.js";
-import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
-import { CustodianClient } from "../../sdk/custodian-client.js";
-import { createCustodian, type Custodian, type CustodianDeps } from "../../service/custodian.js";
-import { createLogger } from "../../service/internal/logger.js";
-import { openStore } from "../../service/store/open.js";
-import type { Store } from "../../service/store/store.js";
+import { getAddress, id, JsonRpcProvider, Network, randomBytes, Wallet } from "ethers";
+import { deployLedger, type Deployment, type Sealshare } from "../sdk/contracts.js";
+import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../sdk/crypto/ecies.js";
+import { GrantKind, Purpose } from "../sdk/vocabulary.js";
+import type { ConsentTerms } from "../sdk/eip712.js";
+import { CustodianClient } from "../sdk/custodian-client.js";
+import { createCustodian, type Custodian, type CustodianDeps } from "../service/custodian.js";
+import { createLogger } from "../service/internal/logger.js";
+import { openStore } from "../service/store/open.js";
+import type { Store } from "../service/store/store.js";
+import { consentTerms, DAY, giveConsent, HOUR, mined, publishDeviceKey, registerMembers, registerPlaceholderDataset, type Dataset } from "./build.js";
 import { startLocalChain, type LocalChain } from "./local-chain.js";
 
-export const DAY = 86_400;
-export const HOUR = 3_600;
+export { DAY, HOUR };
 
 export const DEVICE = { insurer: id("insurer/laptop-1"), lender: id("lender/server-1") } as const;
 
@@ -41,22 +39,10 @@ export interface RunningCustodian {
   stop(): Promise<void>;
 }
 
-export interface Dataset {
-  datasetId: bigint;
-  version: number;
-  dek: Uint8Array;
-  ciphertextSha256: string;
-  merkleRoot: string;
-}
+export type { Dataset };
 
 export function fastProvider(url: string, chainId = 31337n): JsonRpcProvider {
   return new JsonRpcProvider(url, Network.from(chainId), { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
-}
-
-async function mined(tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionResponse> {
-  const t = await tx;
-  await t.wait();
-  return t;
 }
 
 export async function createWorld() {
@@ -70,17 +56,13 @@ export async function createWorld() {
   const ledger = deployed as Sealshare;
   const as = (x: Wallet) => ledger.connect(x) as Sealshare;
 
-  for (const m of [bank, insurer, lender]) await mined(as(sup).registerMember(m.address, id(`kyc/${m.address}`), "https://example.org/m.json"));
+  await registerMembers(ledger, sup, [bank.address, insurer.address, lender.address]);
   const deviceKeys: Record<"insurer" | "lender", EncryptionKeyPair> = {
     insurer: generateEncryptionKeyPair(),
     lender: generateEncryptionKeyPair(),
   };
-  const domain = await ledgerDomain(ledger);
   /** Publishes `key` as `owner`'s `deviceId`, with the proof of possession the ledger requires. */
-  async function publishKey(owner: Wallet, deviceId: string, key: EncryptionKeyPair) {
-    const p = keyPossessionProof({ privateKey: key.privateKey, owner: owner.address, deviceId, domain });
-    return mined(as(owner).publishEncryptionKey(deviceId, p.publicKey, p.publicKeyY, p.signature));
-  }
+  const publishKey = (owner: Wallet, deviceId: string, key: EncryptionKeyPair) => publishDeviceKey(ledger, owner, deviceId, key);
   await publishKey(insurer, DEVICE.insurer, deviceKeys.insurer);
   await publishKey(lender, DEVICE.lender, deviceKeys.lender);
 
@@ -154,49 +136,15 @@ export async function createWorld() {
    */
   const deks: Uint8Array[] = [];
   async function registerDataset(policy = FORMAL_ONLY, opts: { commitment?: string; merkleRoot?: string } = {}): Promise<Dataset> {
-    const dek = new Uint8Array(randomBytes(32));
-    deks.push(dek);
-    const ciphertextSha256 = hexlify(randomBytes(32));
-    const merkleRoot = opts.merkleRoot ?? hexlify(randomBytes(32));
-    const datasetId = await ledger.nextDatasetId();
-    const binding = { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot };
-    const tx = await mined(
-      as(bank).registerDataset(ana.address, Category.Deposit, policy, ZeroHash, {
-        datasetId,
-        version: 1,
-        ciphertextSha256,
-        merkleRoot,
-        keyCommitment: opts.commitment ?? keyCommitment(dek, binding),
-        size: 1234n,
-        formatId: id("sealshare-stream-v1/ndjson"),
-        storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
-      }),
-    );
-    const receipt = await tx.wait();
-    for (const l of receipt!.logs) {
-      const p = ledger.interface.parseLog(l);
-      if (p?.name === "DatasetRegistered") return { datasetId: p.args.datasetId as bigint, version: 1, dek, ciphertextSha256, merkleRoot };
-    }
-    throw new Error("no DatasetRegistered log");
+    const ds = await registerPlaceholderDataset(ledger, deployment, bank, ana.address, policy, opts);
+    deks.push(ds.dek);
+    return ds;
   }
 
   /** Ana consents (by transaction) to `requester` for `datasetId`, underwriting, 30 days. */
   async function consent(datasetId: bigint, requester: Wallet = insurer): Promise<{ terms: ConsentTerms; consentId: string }> {
-    const now = BigInt(await chainNow());
-    const terms: ConsentTerms = {
-      subject: ana.address,
-      requester: requester.address,
-      datasetId,
-      category: Category.Deposit,
-      purpose: Purpose.underwriting,
-      maxKind: GrantKind.Formal,
-      expiresAt: now + BigInt(30 * DAY),
-      receiptHash: id("consent receipt"),
-      nonce: hexlify(randomBytes(32)),
-      deadline: now + BigInt(HOUR),
-    };
-    await mined(as(ana).giveConsent(terms));
-    return { terms, consentId: await ledger.consentId(terms) };
+    const terms = consentTerms({ subject: ana.address, requester: requester.address, datasetId, now: BigInt(await chainNow()) });
+    return { terms, consentId: await giveConsent(ledger, ana, terms) };
   }
 
   /** `requester` asks for `datasetId` under `terms`; returns the request id. */

@@ -37,7 +37,7 @@ export interface StartLocalChainOptions {
   cwd?: string;
 }
 
-const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** A port that was free a moment ago (bind port 0, read it, release it). */
 export function freePort(): Promise<number> {
