@@ -13,7 +13,7 @@ import { SiweMessage } from "siwe";
 import { consentFromJson } from "../../sdk/actions/consent-terms.js";
 import { blobRequestInit, BlobHttpError, fetchVerifiedBlob } from "../../dapp/src/lib/blob-http.js";
 import { parseConfig, ConfigError, blobHttpUrl, txUrl } from "../../dapp/src/lib/config.js";
-import { grantRules, temporaryWords, TemporaryRule } from "../../dapp/src/lib/grant-rules.js";
+import { grantRules, temporaryWords, TemporaryRule } from "../../sdk/reads/grant-rules.js";
 import { askLink, consentLink, parseAsk, parseSignedConsent, toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
 import { siweMessage } from "../../dapp/src/lib/custodian-session.js";
 import { LEGACY_RDNS, legacyWallet, rankWallets, type WalletDetail } from "../../dapp/src/lib/discovery.js";
@@ -195,7 +195,7 @@ describe("dapp units", function () {
     });
   });
 
-  describe("what a grant needs: the dataset's policy with its category's floor (dapp/src/lib/grant-rules.ts)", function () {
+  describe("what a grant needs: the dataset's policy with its category's floor (sdk/reads/grant-rules.ts)", function () {
     const policy = { requireProvider: false, supervisorQuorum: 1, maxTemporary: 3600, maxFormal: 30 * 86_400 };
 
     it("without a floor, is the policy (a temporary grant needs no supervisor)", function () {

@@ -6,7 +6,7 @@
  */
 import { getAddress, type Provider } from "ethers";
 import type { Sealshare } from "../../../sdk/contracts.js";
-import { grantRules, NO_FLOOR, type CategoryFloor, type GrantRules } from "./grant-rules.js";
+import { grantRules, NO_FLOOR, type CategoryFloor, type GrantRules } from "../../../sdk/reads/grant-rules.js";
 
 export interface Policy {
   requireProvider: boolean;

@@ -17,7 +17,7 @@ import { encryptStream, generateDataKey, keyCommitment } from "../../../sdk/stre
 import { blobHttpUrl } from "../lib/config.js";
 import { putBlob } from "../lib/blob-http.js";
 import { custodianFor } from "../lib/custodian.js";
-import { temporaryWords } from "../lib/grant-rules.js";
+import { temporaryWords } from "../../../sdk/reads/grant-rules.js";
 import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
 import { bytes, duration, who } from "../../../sdk/format.js";
 import { CATEGORIES, categoryLabel as categoryWords } from "../../../sdk/vocabulary.js";

@@ -12,7 +12,7 @@ import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { suspendMember } from "../../../sdk/actions/suspend-member.js";
 import type { ConsentInfo, DatasetInfo, MemberInfo, RequestInfo } from "../lib/ledger-reads.js";
-import { temporaryWords } from "../lib/grant-rules.js";
+import { temporaryWords } from "../../../sdk/reads/grant-rules.js";
 import { duration, when, who } from "../../../sdk/format.js";
 import { categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, RequestStatus, SUSPENSION_REASONS } from "../../../sdk/vocabulary.js";
 import { follow, type LiveHandle } from "../lib/live.js";

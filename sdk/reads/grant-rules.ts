@@ -11,7 +11,7 @@
  *                          Early — floor.temporaryQuorum; Forbidden — never. At most the least of
  *                          policy.maxTemporary, floor.maxTemporary (when set) and one day.
  */
-import type { Policy } from "./ledger-reads.js";
+import type { Policy } from "../actions/register-dataset.js";
 
 /** contracts/common/Types.sol `TemporaryRule`. */
 export const TemporaryRule = { AfterQuorum: 0, Early: 1, Forbidden: 2 } as const;
@@ -64,3 +64,4 @@ export function temporaryWords(r: GrantRules, duration: (s: number) => string): 
   const after = r.temporaryQuorum > 0 ? ` (only after ${r.temporaryQuorum} supervisor approval${r.temporaryQuorum > 1 ? "s" : ""})` : "";
   return `temporary up to ${duration(r.maxTemporary)}${after}`;
 }
+
