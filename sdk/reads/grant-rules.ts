@@ -13,8 +13,9 @@
  */
 import type { Policy } from "../actions/register-dataset.js";
 
-/** contracts/common/Types.sol `TemporaryRule`. */
-export const TemporaryRule = { AfterQuorum: 0, Early: 1, Forbidden: 2 } as const;
+import { TemporaryRule } from "../vocabulary.js";
+
+export { TemporaryRule };
 
 /** contracts/common/Types.sol `CategoryMinimum`. */
 export interface CategoryFloor {
