@@ -18,7 +18,8 @@ import { blobHttpUrl } from "../lib/config.js";
 import { putBlob } from "../lib/blob-http.js";
 import { custodianFor } from "../lib/custodian.js";
 import { temporaryWords } from "../../../sdk/reads/grant-rules.js";
-import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { listDatasets, type DatasetListing as DatasetInfo } from "../../../sdk/actions/list-datasets.js";
+import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { bytes, duration, who } from "../../../sdk/format.js";
 import { CATEGORIES, categoryLabel as categoryWords } from "../../../sdk/vocabulary.js";
 import { follow, type LiveHandle } from "../lib/live.js";
@@ -50,8 +51,8 @@ async function load(app: App): Promise<void> {
   const run = startLoad();
   try {
     const reads = app.reads();
-    const datasets = await reads.datasets({ provider: me });
-    const requests = datasets.length ? await reads.requests({ datasetIds: datasets.map((d) => d.datasetId) }) : [];
+    const datasets = await listDatasets(reads, { provider: me });
+    const requests = datasets.length ? await listRequests(reads, { datasetIds: datasets.map((d) => d.datasetId) }) : [];
     if (!run.current()) return;
     [s.datasets, s.requests] = [datasets, requests];
     s.listNotice = undefined;
