@@ -21,6 +21,8 @@ export * from "./revoke-encryption-key.js";
 export * from "./encrypt-dataset.js";
 export * from "./register-dataset.js";
 export * from "./register-on-demand-dataset.js";
+export * from "./register-encrypted-dataset.js";
+export * from "./publish-encrypted-version.js";
 export * from "./publish-version.js";
 export * from "./transfer-dataset.js";
 export * from "./retire-dataset.js";
