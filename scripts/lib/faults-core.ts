@@ -45,7 +45,7 @@ import { parseReceiptProofs } from "../../sdk/audit/proofs.js";
 import { verifyLedger } from "../../sdk/audit/verify.js";
 import { keyCommitment } from "../../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
-import { verifyReceiptProof } from "../../service/release/merkle.js";
+import { verifyReceiptProof } from "../../service/receipts/merkle.js";
 import { openStore } from "../../service/store/open.js";
 import { startCustodianProcess, type CustodianProcess } from "./custodian-process.js";
 import { startLocalChain } from "./local-chain.js";

@@ -119,7 +119,7 @@ export async function chainNow(ctx: SealshareContext): Promise<number> {
  * "Now" for judging an expiry: the later of the wall clock and the latest block's time. On an
  * idle chain no block is mined for a while, so the latest block's time lags behind and a view
  * call (`isGrantValid`) still sees a grant that ran out as live; the custodian judges expiry the
- * same way (service/release/serve.ts).
+ * same way (service/http/serve.ts).
  */
 export async function expiryNow(ctx: SealshareContext): Promise<number> {
   return Math.max(Math.floor(Date.now() / 1000), await chainNow(ctx));

@@ -9,7 +9,7 @@ import { hexlify, randomBytes, type TypedDataDomain, type Wallet } from "ethers"
 import { custodianDomain, ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/eip712.js";
 import { loadConfig } from "../../service/internal/config.js";
 import { FatalError, ProblemError } from "../../service/internal/errors.js";
-import type { GrantStatus } from "../../service/release/serve.js";
+import type { GrantStatus } from "../../service/http/serve.js";
 import { startStubApp } from "../helpers/http-app.js";
 import { createWorld, eventually, type RunningCustodian, type World } from "../helpers/custodian-world.js";
 

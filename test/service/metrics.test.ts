@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import type { Provider } from "ethers";
-import { createHealthMonitor } from "../../service/internal/health.js";
+import { createHealthMonitor } from "../../service/http/health.js";
 import type { Store } from "../../service/store/store.js";
 import { createWorld, eventually, type RunningCustodian, type World } from "../helpers/custodian-world.js";
 

@@ -75,7 +75,7 @@ describe("replicas on PostgreSQL (real processes)", function () {
     const leaderIndex = leaders.indexOf(true);
 
     // The insurer follows its requests on a replica that does not lead: events reach it from
-    // the leader over PostgreSQL LISTEN/NOTIFY (service/internal/bus-relay.ts).
+    // the leader over PostgreSQL LISTEN/NOTIFY (service/events/bus-relay.ts).
     const follower = procs[(leaderIndex + 2) % 3]!;
     const events = openStream(`${follower.url}/v1/events`, { authorization: `Bearer ${await siweSession(follower.url, w.accounts.insurer)}` });
     streams.push(events);

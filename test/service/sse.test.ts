@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import type { Wallet } from "ethers";
-import type { CustodianEvent } from "../../service/internal/bus.js";
+import type { CustodianEvent } from "../../service/events/bus.js";
 import { createWorld, type RunningCustodian, type World } from "../helpers/custodian-world.js";
 import { openStream, siweSession, type SseEvent } from "../helpers/sse-client.js";
 

@@ -20,7 +20,7 @@ import { SiweMessage } from "siwe";
 import { startCustodianProcess } from "../../scripts/lib/custodian-process.js";
 import { createCustodian } from "../../service/custodian.js";
 import { createSessionService } from "../../service/http/siwe.js";
-import { createHealthMonitor } from "../../service/internal/health.js";
+import { createHealthMonitor } from "../../service/http/health.js";
 import { createLogger, redactUrls } from "../../service/internal/logger.js";
 import { createRateLimits, ipBucket } from "../../service/internal/ratelimit.js";
 import { openStore } from "../../service/store/open.js";

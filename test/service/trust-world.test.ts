@@ -21,7 +21,7 @@ import { CustodianError } from "../../sdk/custodian-client.js";
 import { custodianDomain, KEY_DEPOSIT_TYPES } from "../../sdk/eip712.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { Category } from "../../sdk/vocabulary.js";
-import { createKeyBox } from "../../service/internal/at-rest.js";
+import { createKeyBox } from "../../service/keys/at-rest.js";
 import { createWorld, DEVICE, eventually, FORMAL_ONLY, type RunningCustodian, type World } from "../helpers/custodian-world.js";
 
 const nowSec = () => Math.floor(Date.now() / 1000);

@@ -26,7 +26,7 @@ export interface ReleaseRecord {
   batchId?: string;
 }
 
-/** One receipt as the custodian serves it (service/http/routes-receipts.ts). */
+/** One receipt as the custodian serves it (service/http/routes/receipts.ts). */
 interface ServedReceipt {
   kind: number;
   mode: "batch" | "single";

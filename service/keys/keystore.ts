@@ -17,7 +17,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { getBytes, hexlify } from "ethers";
-import { FatalError } from "./errors.js";
+import { FatalError } from "../internal/errors.js";
 
 export interface CustodianSecrets {
   custodianKey: string; // 0x hex, 32 bytes

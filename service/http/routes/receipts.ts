@@ -1,5 +1,5 @@
 /**
- * GET /v1/receipts/:requestId — receipt inclusion proofs (service/release/proofs.ts). Public:
+ * GET /v1/receipts/:requestId — receipt inclusion proofs (service/receipts/proofs.ts). Public:
  * receipts are facts the ledger publishes anyway. Mount with `...receiptRoutes({ receipts })`
  * in the route list (service/http/app.ts `allRoutes`).
  *
@@ -7,10 +7,10 @@
  *         leaf, proof, sealTx, sealBlock }] }    (empty list: seen, nothing released yet)
  *   404 unknown-request                          never seen on the ledger
  */
-import { ProblemError } from "../internal/errors.js";
-import type { ReceiptReader } from "../release/proofs.js";
-import { defineRoute, type AnyRoute } from "./registry.js";
-import { ReceiptsSchema, RequestIdParamsSchema } from "./schemas.js";
+import { ProblemError } from "../../internal/errors.js";
+import type { ReceiptReader } from "../../receipts/proofs.js";
+import { defineRoute, type AnyRoute } from "../registry.js";
+import { ReceiptsSchema, RequestIdParamsSchema } from "../schemas.js";
 
 export function receiptRoutes(deps: { receipts: ReceiptReader }): AnyRoute[] {
   return [

@@ -8,7 +8,7 @@
  *   saveEnvelopes(…)   → a `release` event (released) per envelope stored;
  *                        sealshare_releases_total{kind}; the release latency (the grant block's
  *                        timestamp → the commit)
- *   settleReleases(…), closeRelease(…) with status refused
+ *   settleReleases(…) with status refused
  *                      → a `release` event (refused); sealshare_release_refusals_total{reason}
  *
  * Publishing runs after the write on one serial queue (so events keep their order) and never
@@ -18,8 +18,8 @@
  */
 import type { Provider } from "ethers";
 import type { CustodianEvent, EventBus } from "./bus.js";
-import type { Logger } from "./logger.js";
-import { KIND_LABEL, type Metrics } from "./metrics.js";
+import type { Logger } from "../internal/logger.js";
+import { KIND_LABEL, type Metrics } from "../internal/metrics.js";
 import type { EnvelopeRecord, IngestBatch, RequestFilter, Store, VoidReason } from "../store/store.js";
 
 export interface ObserveDeps {
@@ -149,10 +149,6 @@ export function observeStore(inner: Store, deps: ObserveDeps): Store {
     async settleReleases(outcomes) {
       await inner.settleReleases(outcomes);
       for (const o of outcomes) if (o.status === "refused") refused(o.requestId, o.kind, o.reason);
-    },
-    async closeRelease(requestId, kind, status, reason) {
-      await inner.closeRelease(requestId, kind, status, reason);
-      if (status === "refused") refused(requestId, kind, reason);
     },
   };
 

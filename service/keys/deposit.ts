@@ -29,12 +29,12 @@ import { KEY_DEPOSIT_TYPES } from "../../sdk/eip712.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { unwrapKey } from "../../sdk/crypto/ecies.js";
 import { verifyKeyCommitment } from "../../sdk/stream/commitment.js";
-import { bytesEqual, type KeyBox } from "../internal/at-rest.js";
+import { bytesEqual, type KeyBox } from "./at-rest.js";
 import { ProblemError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import type { Bell } from "../internal/shutdown.js";
-import type { Store } from "../store/store.js";
-import { revertName, upstreamProblem } from "./chain-errors.js";
+import type { AuthStore, ReleaseStore, SyncStore } from "../store/store.js";
+import { revertName, upstreamProblem } from "../http/chain-errors.js";
 
 export interface DepositRequest {
   datasetId: bigint;
@@ -53,7 +53,7 @@ export interface DepositResult {
 
 export interface DepositDeps {
   ledger: Sealshare;
-  store: Store;
+  store: Pick<ReleaseStore, "datasetKey" | "putDatasetKey" | "replaceDatasetKey"> & Pick<AuthStore, "consumeSignature"> & Pick<SyncStore, "syncState">;
   keyBox: KeyBox;
   eciesPrivateKey: Uint8Array;
   domain: TypedDataDomain;

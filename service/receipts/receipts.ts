@@ -17,15 +17,15 @@
  * in the same transaction that moves the finalized block); an orphaned seal is sent again.
  *
  * Crash safety, single mode. The transaction is persisted before broadcast under
- * "release:<requestId>:<kind>". A receipt with no transaction on record (e.g. a database
- * migrated from the first cut) is first searched on chain (KeyReleased with that request and
- * envelope hash, from the block the tip was at when the envelope was persisted) and only sent if
- * absent; a receipt is confirmed once its KeyReleased is final.
+ * "release:<requestId>:<kind>", so a crash finds it on record and resumes it; whether a
+ * transaction on record already landed is asked of the chain (KeyReleased with that request and
+ * envelope hash, from the block the tip was at when the envelope was persisted); a receipt is
+ * confirmed once its KeyReleased is final.
  */
 import { toBeHex, zeroPadValue, type Provider } from "ethers";
 import type { Sealshare } from "../../sdk/contracts.js";
 import type { Logger } from "../internal/logger.js";
-import type { ChainTx, ReleaseRow, Store } from "../store/store.js";
+import type { ChainTx, ReceiptStore, ReleaseRow, ReleaseStore, SyncStore, TxOutbox } from "../store/store.js";
 import { ledgerInterface } from "../sync/events.js";
 import { buildBatch, newBatchId } from "./merkle.js";
 import type { TxSubmitter } from "./tx.js";
@@ -35,7 +35,7 @@ export type ReceiptsMode = "single" | "batch";
 export interface ReceiptDeps {
   ledger: Sealshare;
   provider: Provider;
-  store: Store;
+  store: ReceiptStore & Pick<ReleaseStore, "releases"> & Pick<SyncStore, "syncState"> & Pick<TxOutbox, "tx">;
   log: Logger;
   submitter: TxSubmitter;
   mode: ReceiptsMode;
@@ -177,12 +177,6 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
         continue;
       }
       if (row.receiptState !== "unsent") continue;
-      const found = await findOnChain(row);
-      if (found) {
-        await store.markReceiptConfirmed(row.requestId, row.kind, found.txHash, found.blockNumber);
-        log.info({ requestId: row.requestId, kind: row.kind, tx: found.txHash }, "release receipt already on chain; not sent again");
-        continue;
-      }
       const tx = await submitter.send({ key, to, data });
       await store.markReceiptSent(row.requestId, row.kind, tx.hashes.at(-1)!);
       log.info({ requestId: row.requestId, kind: row.kind, tx: tx.hashes.at(-1) }, "release receipt sent");

@@ -18,8 +18,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import type { CustodianEvent, EventBus } from "./bus.js";
-import type { Logger } from "./logger.js";
-import { backoff, sleep } from "./shutdown.js";
+import type { Logger } from "../internal/logger.js";
+import { backoff, sleep } from "../internal/shutdown.js";
 
 export interface EventRelay {
   /** Starts relaying `bus` both ways; resolves once listening (or after the first failure, retrying). */

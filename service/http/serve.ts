@@ -30,10 +30,10 @@ import type { GrantStatus, GrantStatusName, KindName, PendingReason } from "../.
 import { GRANT_KINDS, termOf } from "../../sdk/vocabulary.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { ProblemError } from "../internal/errors.js";
-import { recoverSigner } from "../internal/secp256k1.js";
-import type { ReceiptState, ReleaseRow, RequestState, RequestView, Store } from "../store/store.js";
+import { recoverSigner } from "../keys/secp256k1.js";
+import type { AuthStore, ReceiptState, ReleaseRow, ReleaseStore, RequestState, RequestView } from "../store/store.js";
 import { revertName, upstreamProblem } from "./chain-errors.js";
-import { createRequestDigest } from "./signing.js";
+import { createRequestDigest } from "../release/signing.js";
 
 export type Credential =
   | { kind: "signature"; issuedAt: number; signature: string }
@@ -61,7 +61,7 @@ export interface DatasetParties {
 }
 
 export interface ReaderDeps {
-  store: Store;
+  store: Pick<ReleaseStore, "requestView"> & Pick<AuthStore, "consumeSignature">;
   domain: TypedDataDomain;
   /** Wall-clock unix seconds. */
   now: () => number;
@@ -71,7 +71,7 @@ export interface ReaderDeps {
   parties?: (datasetId: string) => Promise<DatasetParties>;
   /**
    * Throws (503 chain-view-stale) while the custodian's view of the chain is too old to judge
-   * revocations (service/internal/health.ts `staleness`); asked before any answer.
+   * revocations (service/http/health.ts `staleness`); asked before any answer.
    */
   freshness?: () => Promise<void>;
 }
@@ -173,7 +173,7 @@ export function describe(req: RequestState, releases: ReleaseRow[], paused: bool
  *
  * The signed-request check is the fetch hot path's main cost, so it is done directly: the
  * EIP-712 digest from a precomputed domain separator and type hash (./signing.ts
- * `createRequestDigest`), the signer recovered with libsecp256k1 (../internal/secp256k1.ts) —
+ * `createRequestDigest`), the signer recovered with libsecp256k1 (../keys/secp256k1.ts) —
  * the same answers as ethers `verifyTypedData`, about ten times faster. Accounts are compared
  * lower-case (no checksum hashing per request). The request's state, releases, pause flag and
  * chain time are read together (`store.requestView`), then the digest is consumed: one write.

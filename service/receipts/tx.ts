@@ -29,7 +29,7 @@ import { keccak256, type Provider, type Signer, type TransactionReceipt } from "
 import { RetryableError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { sleep } from "../internal/shutdown.js";
-import type { ChainTx, Store } from "../store/store.js";
+import type { ChainTx, TxOutbox } from "../store/store.js";
 
 /** Polls for the receipt of `hash` every `pollMs`; throws if it reverted or `signal` aborts. */
 export async function waitMined(provider: Provider, hash: string, pollMs: number, signal?: AbortSignal, timeoutMs = 120_000): Promise<TransactionReceipt> {
@@ -82,7 +82,7 @@ export interface SubmitterDeps {
   /** The custodian's account; must be able to sign transactions locally (a Wallet). */
   signer: Signer;
   chainId: bigint;
-  store: Store;
+  store: TxOutbox;
   log: Logger;
   /** Replace a transaction not mined after this long (default 30 s)… */
   bumpAfterMs?: number;

@@ -11,7 +11,7 @@
  * Receipts are public facts (the single-mode KeyReleased event carries the same data), so the
  * route needs no authentication.
  */
-import type { ReceiptProof, Store } from "../store/store.js";
+import type { ReceiptProof, ReceiptStore, ReleaseStore } from "../store/store.js";
 
 export interface ReceiptReader {
   /** Every recorded release of the request (one per kind); undefined if the request was never seen. */
@@ -20,7 +20,7 @@ export interface ReceiptReader {
   proofForRelease(requestId: string, kind: number): Promise<ReceiptProof | undefined>;
 }
 
-export function createReceiptReader(store: Store): ReceiptReader {
+export function createReceiptReader(store: ReceiptStore & Pick<ReleaseStore, "request">): ReceiptReader {
   return {
     async receiptsOf(requestId) {
       const proofs = await store.receiptProofs(requestId);

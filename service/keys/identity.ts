@@ -13,7 +13,7 @@ import { ledgerDomain } from "../../sdk/eip712.js";
 import { FatalError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { sleep } from "../internal/shutdown.js";
-import { waitMined } from "./tx.js";
+import { waitMined } from "../receipts/tx.js";
 
 /** keccak256("sealshare-custodian"): the device id of the custodian's encryption key. */
 export const CUSTODIAN_DEVICE_ID = id("sealshare-custodian");

@@ -22,11 +22,11 @@
  * The error itself goes to the log (redacted there, service/internal/logger.ts).
  */
 import type { Provider } from "ethers";
-import type { Store } from "../store/store.js";
-import { messageOf } from "./errors.js";
-import type { Logger } from "./logger.js";
-import { sleep } from "./shutdown.js";
-import type { ChainView } from "./metrics.js";
+import type { SyncStore } from "../store/store.js";
+import { messageOf } from "../internal/errors.js";
+import type { Logger } from "../internal/logger.js";
+import { sleep } from "../internal/shutdown.js";
+import type { ChainView } from "../internal/metrics.js";
 
 export interface Check {
   ok: boolean;
@@ -42,7 +42,7 @@ export interface Readiness {
 
 export interface HealthDeps {
   provider: Provider;
-  store: Store;
+  store: Pick<SyncStore, "cursor">;
   confirmations: number;
   started: () => boolean;
   maxLagBlocks: number;
