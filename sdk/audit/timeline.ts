@@ -3,12 +3,10 @@
  * deployment, decoded against the ledger's ABI, in chain order, with a one-line description an
  * auditor can read next to a block explorer.
  */
-import { id, ZeroHash, type Interface, type Provider, type Log } from "ethers";
-import { Sealshare__factory } from "../../types/ethers-contracts/index.js";
+import { id, ZeroHash, type Provider } from "ethers";
+import { readEvents, type LedgerLog } from "../reads/events.js";
 import { duration as span, when } from "../format.js";
 import { CATEGORIES, GRANT_KINDS, nameOf, PURPOSES, REASONS, SUSPENSION_REASONS, USAGE_CODES } from "../vocabulary.js";
-
-const iface = Sealshare__factory.createInterface() as unknown as Interface;
 
 export interface TimelineEntry {
   blockNumber: number;
@@ -26,7 +24,7 @@ export interface TimelineQuery {
   ledger: string;
   fromBlock: number;
   toBlock?: number;
-  /** Largest block range per eth_getLogs call. */
+  /** Largest block range per eth_getLogs call (the reader halves it when the node refuses). */
   step?: number;
   /** Display names for known addresses (e.g. "Bank"), used in the summaries. */
   names?: Record<string, string>;
@@ -35,16 +33,8 @@ export interface TimelineQuery {
 }
 
 export async function readTimeline(q: TimelineQuery): Promise<TimelineEntry[]> {
-  const to = q.toBlock ?? (await q.provider.getBlockNumber());
-  const step = q.step ?? 5_000;
-  const entries: TimelineEntry[] = [];
-  for (let from = q.fromBlock; from <= to; from += step) {
-    const logs = await q.provider.getLogs({ address: q.ledger, fromBlock: from, toBlock: Math.min(to, from + step - 1) });
-    for (const log of logs) {
-      const e = decode(log, q.names ?? {});
-      if (e) entries.push(e);
-    }
-  }
+  const logs = await readEvents({ provider: q.provider, ledger: q.ledger, fromBlock: q.fromBlock }, { toBlock: q.toBlock }, q.step ? { maxRange: q.step } : {});
+  const entries = logs.map((log) => entry(log, q.names ?? {}));
   if (q.withTimestamps) await addTimestamps(q.provider, entries);
   return entries;
 }
@@ -64,19 +54,8 @@ export async function addTimestamps(provider: Provider, entries: TimelineEntry[]
   for (const e of entries) if (e.timestamp === undefined) e.timestamp = times.get(e.blockNumber);
 }
 
-function decode(log: Log, names: Record<string, string>): TimelineEntry | undefined {
-  const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
-  if (!parsed) return undefined;
-  const args: Record<string, unknown> = {};
-  parsed.fragment.inputs.forEach((input, i) => (args[input.name] = parsed.args[i]));
-  return {
-    blockNumber: log.blockNumber,
-    logIndex: log.index,
-    txHash: log.transactionHash,
-    event: parsed.name,
-    args,
-    summary: describe(parsed.name, args, names),
-  };
+function entry(log: LedgerLog, names: Record<string, string>): TimelineEntry {
+  return { blockNumber: log.blockNumber, logIndex: log.logIndex, txHash: log.txHash, event: log.event, args: log.args, summary: describe(log.event, log.args, names) };
 }
 
 const ROLE_NAMES: Record<string, string> = {

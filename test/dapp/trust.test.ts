@@ -11,7 +11,7 @@
  *  - a device key is registered from the browser with a proof of possession signed by the
  *    derived key itself, not by the wallet;
  *  - a category floor raised after a dataset was registered binds its requests, and the pages
- *    offer the approvals it asks for (dapp/src/lib/grant-rules.ts).
+ *    offer the approvals it asks for (sdk/reads/grant-rules.ts).
  *
  * Members, device keys, the dataset and requests are seeded through the SDK (lib/seed.ts).
  */

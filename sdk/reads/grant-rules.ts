@@ -3,7 +3,7 @@
  * ledger applies them at every grant (contracts/modules/Access.sol). The floor is the
  * supervisors' per-category minimum (`setCategoryMinimum`, event `CategoryMinimumChanged`); it
  * may rise after a dataset was registered, and then binds that dataset's requests too — so the
- * pages offer the approvals the ledger will ask for, not only those the dataset's policy names.
+ * readers show the approvals the ledger will ask for, not only those the dataset's policy names.
  *
  *   provider approval      policy.requireProvider OR floor.requireProvider (both kinds)
  *   formal grant           max(policy.supervisorQuorum, floor.supervisorQuorum) supervisors
@@ -11,10 +11,11 @@
  *                          Early — floor.temporaryQuorum; Forbidden — never. At most the least of
  *                          policy.maxTemporary, floor.maxTemporary (when set) and one day.
  */
-import type { Policy } from "./ledger-reads.js";
+import type { Policy } from "../actions/register-dataset.js";
 
-/** contracts/common/Types.sol `TemporaryRule`. */
-export const TemporaryRule = { AfterQuorum: 0, Early: 1, Forbidden: 2 } as const;
+import { TemporaryRule } from "../vocabulary.js";
+
+export { TemporaryRule };
 
 /** contracts/common/Types.sol `CategoryMinimum`. */
 export interface CategoryFloor {
@@ -63,4 +64,28 @@ export function temporaryWords(r: GrantRules, duration: (s: number) => string): 
   if (r.temporaryQuorum === undefined || r.maxTemporary === 0) return "temporary: never";
   const after = r.temporaryQuorum > 0 ? ` (only after ${r.temporaryQuorum} supervisor approval${r.temporaryQuorum > 1 ? "s" : ""})` : "";
   return `temporary up to ${duration(r.maxTemporary)}${after}`;
+}
+
+/** What a pending request still waits for before it can be granted (the floor included). */
+export interface WaitingFor {
+  /** The provider's approval is needed and not given yet. */
+  provider: boolean;
+  /** Supervisor approvals still missing for the kind asked. */
+  supervisors: number;
+  /** The kind asked can never be granted under the rules now (temporary: Forbidden, or 0 s). */
+  impossible: boolean;
+  /** Nothing left: the request waits only for someone to advance or grant it. */
+  nothing: boolean;
+}
+
+/**
+ * What a request for `kind` (GrantKind: 1 temporary, 2 formal) still waits for, given the rules
+ * in force and the approvals it has.
+ */
+export function waitingFor(rules: GrantRules, kind: number, approvals: { providerApproved: boolean; supervisorApprovals: number }): WaitingFor {
+  const quorum = kind === 1 ? rules.temporaryQuorum : rules.supervisorQuorum;
+  const impossible = quorum === undefined;
+  const provider = rules.requireProvider && !approvals.providerApproved;
+  const supervisors = impossible ? 0 : Math.max(0, quorum - approvals.supervisorApprovals);
+  return { provider, supervisors, impossible, nothing: !impossible && !provider && supervisors === 0 };
 }
