@@ -19,7 +19,7 @@ import { createCustodian, type Custodian, type CustodianDeps } from "../../servi
 import { createLogger } from "../../service/internal/logger.js";
 import { openStore } from "../../service/store/open.js";
 import type { Store } from "../../service/store/store.js";
-import { startLocalChain, type LocalChain } from "./local-chain.js";
+import { startLocalChain, type LocalChain, type NodeKind } from "./local-chain.js";
 
 export const DAY = 86_400;
 export const HOUR = 3_600;
@@ -57,8 +57,8 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<Contract
   return t;
 }
 
-export async function createWorld() {
-  const chain: LocalChain = await startLocalChain();
+export async function createWorld(opts: { node?: NodeKind } = {}) {
+  const chain: LocalChain = await startLocalChain({ node: opts.node });
   const provider = fastProvider(chain.url);
   const w = (i: number) => new Wallet(chain.accounts[i]!, provider);
   const [admin, sup, custodianAccount, bank, insurer, lender, ana, mallory] = [0, 1, 2, 3, 4, 5, 6, 7].map(w) as [
