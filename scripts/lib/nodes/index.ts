@@ -53,8 +53,8 @@ export interface Fork {
    * Replaces the blocks above `base` by as many new blocks holding exactly `txs` (a block index
    * is relative to `base + 1`; the orphaned transactions are dropped unless given again), then
    * mines `extra` more blocks. Anvil: one `anvil_reorg`, a real reorg. Hardhat: `evm_revert` to
-   * the fork's snapshot and the branch rebuilt block by block (a simulation: the follower sees
-   * the same heights with other hashes, as in a real reorg). Automine is left off on return
+   * the fork's snapshot and the branch rebuilt block by block, a second later (a simulation: the
+   * follower sees the same heights with other hashes, as in a real reorg). Automine is left off on return
    * if it was off.
    */
   replace(txs?: ReorgTx[], extra?: number): Promise<{ depth: number; head: number }>;
@@ -129,7 +129,11 @@ export function nodeControl(kind: NodeKind, provider: Pick<JsonRpcApiProvider, "
           if (kind === "anvil") {
             await control.reorg(depth, txs);
           } else {
+            // Rebuilt from the same transactions with the same timestamp, a Hardhat block would be
+            // the very same block (no reorg at all): the new branch starts a second later.
+            const orphan = (await send("eth_getBlockByNumber", [hex(base + 1), false])) as { timestamp: string };
             if (!(await control.revert(snapshot!))) throw new Error("evm_revert refused the fork's snapshot");
+            await send("evm_setNextBlockTimestamp", [hex(parseInt(orphan.timestamp, 16) + 1)]);
             const automine = Boolean(await send("hardhat_getAutomine", []));
             await control.setAutomine(false);
             try {
