@@ -154,6 +154,6 @@ describe("faults (b): SIGKILL at random points, with reorgs", function () {
     expect(report.reorgs).to.be.greaterThan(0);
     expect(report.orphaned).to.be.greaterThan(0);
     expect(report.revoked).to.be.greaterThan(0);
-    expect(line).to.match(/^faults: cycles=\d+ reorgs=\d+ grants=\d+ released=\d+ unauthorized=0 lost=0 duplicated=0$/);
+    expect(line).to.match(/^faults: node=hardhat cycles=\d+ reorgs=\d+ grants=\d+ released=\d+ unauthorized=0 lost=0 duplicated=0$/);
   });
 });
