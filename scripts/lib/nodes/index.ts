@@ -54,7 +54,8 @@ export interface Fork {
    * is relative to `base + 1`; the orphaned transactions are dropped unless given again), then
    * mines `extra` more blocks. Anvil: one `anvil_reorg`, a real reorg. Hardhat: `evm_revert` to
    * the fork's snapshot and the branch rebuilt block by block, a second later (a simulation: the
-   * follower sees the same heights with other hashes, as in a real reorg). Automine is left off on return
+   * follower sees the same heights with other hashes, as in a real reorg; transactions waiting in
+   * Hardhat's pool ride along, where Anvil's new blocks hold only `txs`). Automine is left off on return
    * if it was off.
    */
   replace(txs?: ReorgTx[], extra?: number): Promise<{ depth: number; head: number }>;
