@@ -15,7 +15,8 @@
  *  - `reorgs` times: a few grants on a throw-away branch (a dataset of its own, fewer blocks than
  *    the confirmation depth, mined by hand so that the custodian's own transactions cannot
  *    lengthen it), then another branch. On Hardhat: evm_snapshot, evm_revert and a longer branch
- *    (simulated). On Anvil the reorgs are real and their kind rotates (scripts/lib/nodes):
+ *    (simulated). On Anvil the reorgs are real, of every kind at every depth below the
+ *    confirmation depth in turn (scripts/lib/nodes):
  *      dropped  — anvil_reorg to a branch of the same height without the grants;
  *      moved    — the first grant's very transaction re-included in the new branch's last block
  *                 (a valid grant on the final chain: it must be released, from its new block);
@@ -240,8 +241,10 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     const KINDS = ["dropped", "moved", "replaced", "rolled back"] as const;
     /** Anvil: a real reorg under the custodian (see the file header). */
     async function realReorg(): Promise<void> {
+      // Every kind at every depth below the confirmation depth, in turn: 4 kinds at depth 1, then
+      // at depth 2, …
       const kind = KINDS[report.reorgs % KINDS.length]!;
-      const depth = Math.max(1, confirmations - 1);
+      const depth = 1 + (Math.floor(report.reorgs / KINDS.length) % Math.max(1, confirmations - 1));
       const fork = await ctl.fork();
       const raws: string[] = [];
       await ctl.setAutomine(false);
