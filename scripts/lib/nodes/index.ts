@@ -14,6 +14,12 @@
  *    block), at the same height: the reorg a real network makes, with the orphaned branch's
  *    transactions dropped, re-included in another block, or replaced by conflicting ones.
  *    `anvil_rollback(depth)` removes the last `depth` blocks (the chain gets shorter).
+ *    Both also set Anvil's clock back: the new blocks copy the replaced ones' timestamps, and
+ *    every block after them would lag the wall clock by the time the replaced branch took — for
+ *    good, and more with each reorg (a real chain's timestamps keep following its slots). So
+ *    after each one the clock is set to the wall clock again (`evm_setTime`), or block
+ *    timestamps would drift behind the custodian's wall-clock dates (a receipt sealed "before"
+ *    the release it records).
  */
 import type { JsonRpcApiProvider } from "ethers";
 
@@ -88,6 +94,11 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 export function nodeControl(kind: NodeKind, provider: Pick<JsonRpcApiProvider, "send">): NodeControl {
   const send = (m: string, p: unknown[]) => provider.send(m, p);
   const height = async () => parseInt(String(await send("eth_blockNumber", [])), 16);
+  /** Anvil after anvil_reorg / anvil_rollback: the next blocks follow the wall clock again (above). */
+  const resyncClock = async () => {
+    const head = (await send("eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
+    await send("evm_setTime", [Math.max(Math.floor(Date.now() / 1000), parseInt(head.timestamp, 16))]);
+  };
   const anvilOnly = (what: string) => {
     throw new Error(`${what} needs a node that makes real reorgs (anvil); ${kind} can only simulate them with snapshots`);
   };
@@ -111,10 +122,12 @@ export function nodeControl(kind: NodeKind, provider: Pick<JsonRpcApiProvider, "
     async reorg(depth, txs = []) {
       if (kind !== "anvil") return anvilOnly("anvil_reorg");
       await send("anvil_reorg", [depth, txs.map((t) => [t.tx, t.block])]);
+      await resyncClock();
     },
     async rollback(depth) {
       if (kind !== "anvil") return anvilOnly("anvil_rollback");
       await send("anvil_rollback", [depth]);
+      await resyncClock();
     },
     async fork() {
       const base = await height();
