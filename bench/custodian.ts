@@ -47,7 +47,8 @@ import { deployLedger, type Deployment, type Sealshare } from "../sdk/contracts.
 import { writeDeployment } from "../sdk/deployment-file.js";
 import { generateEncryptionKeyPair } from "../sdk/crypto/ecies.js";
 import { CustodianClient } from "../sdk/custodian-client.js";
-import { custodianDomain, type ConsentTerms } from "../sdk/eip712.js";
+import { custodianDomain, ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
+import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
 import type { Envelope } from "../sdk/envelope.js";
 import { keyCommitment } from "../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
@@ -96,11 +97,15 @@ async function world(c: Chain, l: Ledger, requester: string, members: string[]) 
   for (const m of members) await mined(as(1).registerMember(m, id(`kyc/${m}`), "https://example.org/member.json"));
   const dek = new Uint8Array(randomBytes(32));
   const ciphertextSha256 = sha256(randomBytes(64));
+  const merkleRoot = sha256(randomBytes(32));
+  const nextId = await l.ledger.nextDatasetId();
   await mined(
     as(3).registerDataset(c.wallet(5).address, Category.Deposit, INSTANT, ZeroHash, {
+      datasetId: nextId,
+      version: 1,
       ciphertextSha256,
-      merkleRoot: sha256(randomBytes(32)),
-      keyCommitment: keyCommitment(dek, ciphertextSha256),
+      merkleRoot,
+      keyCommitment: keyCommitment(dek, { chainId: BigInt(l.deployment.chainId), ledger: l.deployment.ledger, datasetId: nextId, version: 1, merkleRoot }),
       size: 1_048_576n,
       formatId: id("sealshare-stream-v1/ndjson"),
       storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
@@ -243,7 +248,10 @@ async function measureIngestion(c: Chain, profile: Profile, say: (line: string) 
   await helper.waitForDeployment();
   const helperAddress = await helper.getAddress();
   const w = await world(c, l, helperAddress, [c.wallet(3).address, helperAddress]);
-  await mined(helper.publishKey(l.deployment.ledger, DEVICE, generateEncryptionKeyPair().publicKey));
+  // The helper contract is the requester, so the proof names it as the key's owner.
+  const helperKey = generateEncryptionKeyPair();
+  const helperProof = keyPossessionProof({ privateKey: helperKey.privateKey, owner: helperAddress, deviceId: DEVICE, domain: await ledgerDomain(l.ledger) });
+  await mined(helper.publishKey(l.deployment.ledger, DEVICE, helperProof.publicKey, helperProof.publicKeyY, helperProof.signature));
 
   // As many requests per transaction as fit under the per-transaction gas cap (2^24 since Osaka).
   const block = await c.provider.getBlock("latest");
@@ -359,7 +367,8 @@ async function measureReleases(c: Chain, profile: Profile, say: (line: string) =
   const insurer = c.wallet(4);
   const device = generateEncryptionKeyPair();
   const w = await world(c, l, insurer.address, [c.wallet(3).address, insurer.address]);
-  await mined((l.ledger.connect(insurer) as Sealshare).publishEncryptionKey(DEVICE, device.publicKey));
+  const proof = keyPossessionProof({ privateKey: device.privateKey, owner: insurer.address, deviceId: DEVICE, domain: await ledgerDomain(l.ledger) });
+  await mined((l.ledger.connect(insurer) as Sealshare).publishEncryptionKey(DEVICE, proof.publicKey, proof.publicKeyY, proof.signature));
 
   say("custodian: starting the custodian for releases");
   const custodian = await startCustodian(c, l, "release");

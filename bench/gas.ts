@@ -22,6 +22,7 @@ import {
   AbiCoder,
   ContractFactory,
   encodeBytes32String,
+  getBytes,
   hexlify,
   id,
   keccak256,
@@ -31,7 +32,6 @@ import {
   Wallet,
   ZeroAddress,
   ZeroHash,
-  concat,
   type BaseContract,
   type ContractTransactionResponse,
   type Signer,
@@ -39,6 +39,8 @@ import {
 import type { Sealshare } from "../types/ethers-contracts/index.js";
 import type { BenchERC721 } from "../types/ethers-contracts/index.js";
 import { CONSENT_TYPES, ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
+import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
+import { keyCommitment } from "../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
 import { entry, type Entry } from "./lib/harness.js";
 import type { Profile } from "./lib/profiles.js";
@@ -61,12 +63,16 @@ const DAY = 86_400;
 const POLICY = { requireProvider: true, supervisorQuorum: 1, maxTemporary: HOUR, maxFormal: 30 * DAY };
 const FORMAT_ID = encodeBytes32String("sealshare-stream-v1/ndjson");
 
-function versionParams(tag: string) {
+/** A version for the slot (datasetId, version) of `ledger` on `chainId`, with its v2 key commitment. */
+function versionParams(tag: string, slot: { chainId: bigint; ledger: string; datasetId: bigint; version: number }) {
   const ciphertextSha256 = sha256(toUtf8Bytes(`ciphertext ${tag}`));
+  const merkleRoot = keccak256(toUtf8Bytes(`chunks ${tag}`));
   return {
+    datasetId: slot.datasetId,
+    version: slot.version,
     ciphertextSha256,
-    merkleRoot: keccak256(toUtf8Bytes(`chunks ${tag}`)),
-    keyCommitment: keccak256(concat([toUtf8Bytes("sealshare/dek-commitment/v1"), ciphertextSha256, id(`dek ${tag}`)])),
+    merkleRoot,
+    keyCommitment: keyCommitment(getBytes(id(`dek ${tag}`)), { ...slot, merkleRoot }),
     size: 3n * 1_048_576n + 17n,
     formatId: FORMAT_ID,
     storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
@@ -109,12 +115,27 @@ export async function runGas(profile: Profile, say: (line: string) => void): Pro
     const as = (s: Signer) => ledger.connect(s) as Sealshare;
     for (const m of [bank, insurer]) await gasOf(as(sup1).registerMember(await addr(m), id(`kyc/${await addr(m)}`), "https://example.org/member.json"));
     const device = { bank: id("bank/hsm-1"), insurer: id("insurer/laptop-1") };
-    const deviceKey = () => new Wallet(hexlify(randomBytes(32))).signingKey.compressedPublicKey;
-    await gasOf(as(bank).publishEncryptionKey(device.bank, deviceKey()));
-    await gasOf(as(insurer).publishEncryptionKey(device.insurer, deviceKey()));
-    await gasOf(as(bank).registerDataset(await addr(ana), Category.Deposit, POLICY, ZeroHash, versionParams("deposits v1")));
-    const datasetId = 1n;
     const domain = await ledgerDomain(ledger);
+    const chainId = (await ethers.provider.getNetwork()).chainId;
+    const ledgerAddress = await ledger.getAddress();
+    /** A fresh device key for `owner`'s `deviceId`, with its proof of possession (publishEncryptionKey's arguments). */
+    const deviceKey = async (owner: Signer, deviceId: string) => {
+      const proof = keyPossessionProof({ privateKey: randomBytes(32), owner: await addr(owner), deviceId, domain });
+      return [deviceId, proof.publicKey, proof.publicKeyY, proof.signature] as const;
+    };
+    /** A version for the next dataset id, or for `datasetId`'s next version number. */
+    const version = async (tag: string, datasetId?: bigint) =>
+      versionParams(tag, {
+        chainId,
+        ledger: ledgerAddress,
+        ...(datasetId === undefined
+          ? { datasetId: await ledger.nextDatasetId(), version: 1 }
+          : { datasetId, version: Number((await ledger.dataset(datasetId)).latestVersion) + 1 }),
+      });
+    await gasOf(as(bank).publishEncryptionKey(...(await deviceKey(bank, device.bank))));
+    await gasOf(as(insurer).publishEncryptionKey(...(await deviceKey(insurer, device.insurer))));
+    await gasOf(as(bank).registerDataset(await addr(ana), Category.Deposit, POLICY, ZeroHash, await version("deposits v1")));
+    const datasetId = 1n;
     const latest = async () => BigInt((await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] }) as { timestamp: string }).timestamp);
 
     let nonceSeq = 0;
@@ -164,9 +185,10 @@ export async function runGas(profile: Profile, say: (line: string) => void): Pro
     for (let r = 0; r < reps; r++) {
       const member = spare[2 * r]!;
       put("register_member", await gasOf(as(sup1).registerMember(await addr(member), id(`kyc/spare ${r}`), "https://example.org/member.json")));
-      put("publish_key", await gasOf(as(spare[2 * r + 1]!).publishEncryptionKey(id(`device ${r}`), deviceKey())));
-      put("register_dataset", await gasOf(as(bank).registerDataset(await addr(ana), Category.Bond, POLICY, id(`src ${r}`), versionParams(`bonds ${r}`))));
-      put("publish_version", await gasOf(as(bank).publishVersion(datasetId, versionParams(`deposits v${r + 2}`))));
+      const keyOwner = spare[2 * r + 1]!;
+      put("publish_key", await gasOf(as(keyOwner).publishEncryptionKey(...(await deviceKey(keyOwner, id(`device ${r}`))))));
+      put("register_dataset", await gasOf(as(bank).registerDataset(await addr(ana), Category.Bond, POLICY, id(`src ${r}`), await version(`bonds ${r}`))));
+      put("publish_version", await gasOf(as(bank).publishVersion(datasetId, await version(`deposits v${r + 2}`, datasetId))));
 
       const byTx = await terms();
       put("consent_tx", await gasOf(as(ana).giveConsent(byTx)));

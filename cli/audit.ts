@@ -103,7 +103,7 @@ export function auditCommand(): Command {
       action<{ proofs?: string; custodianProofs?: boolean; blobs: boolean; requireBlobs?: boolean }>(async (s, o) => {
         const { provider, deployment, ledger } = await s.chain();
         const c = await s.config();
-        const blobStore = o.blobs && c.blobDir ? await s.blobStore() : undefined;
+        const blobStore = o.blobs && (c.blobUrl || c.blobDir) ? await s.readBlobStore() : undefined;
         const timeline = await readTimeline({ provider, ledger: deployment.ledger, fromBlock: deployment.deployBlock, withTimestamps: true });
         const proofs = o.proofs ? parseReceiptProofs(await readJsonFile(o.proofs, "proofs file"), o.proofs) : [];
         if (o.custodianProofs) {

@@ -39,7 +39,7 @@ async function sourceOf(file: string | undefined, o: VersionOpts): Promise<Datas
   if (o.sealed) {
     if (!o.keyFile) throw new UsageError("--sealed needs --key-file (the data key file written by `dataset encrypt`)");
     const k = await readDataKey(o.keyFile);
-    return { ciphertext: resolve(o.sealed), dek: k.dek, format: k.format, keyCommitment: k.keyCommitment };
+    return { ciphertext: resolve(o.sealed), dek: k.dek, format: k.format, ciphertextSha256: k.ciphertextSha256 };
   }
   if (!file) throw new UsageError("name the file to encrypt and register (or --sealed <ciphertext> --key-file <file>)", "for a dataset whose data is pulled from its source when a request arrives, use `dataset register-on-demand`");
   return { plaintext: resolve(file) };
@@ -129,7 +129,7 @@ export function datasetCommand(): Command {
         } finally {
           progress.stop();
         }
-        await writeDataKey(o.keyOut, { dek: r.dek, ciphertextSha256: r.ciphertextSha256, keyCommitment: r.keyCommitment, format: r.format, ciphertext: resolve(o.out) }, o.force);
+        await writeDataKey(o.keyOut, { dek: r.dek, ciphertextSha256: r.ciphertextSha256, format: r.format, ciphertext: resolve(o.out) }, o.force);
         r.dek.fill(0);
         s.out.result({ ...r, keyFile: resolve(o.keyOut) }, [
           `encrypted ${file} (${bytes(r.plaintextSize)}) → ${o.out} (${bytes(r.size)}, ${r.chunkCount} chunk(s))`,
@@ -315,7 +315,7 @@ export function datasetCommand(): Command {
               dek,
               output: resolve(o.out),
               format: o.format,
-              ...(o.input ? { ciphertextPath: resolve(o.input) } : { blobStore: await s.blobStore() }),
+              ...(o.input ? { ciphertextPath: resolve(o.input) } : { blobStore: await s.readBlobStore() }),
               onProgress: (phase, d, t) => progress.update(phase, d, t),
             });
           } finally {

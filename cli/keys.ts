@@ -36,7 +36,8 @@ export function keysCommand(): Command {
     .action(
       action<{ deviceKey: string }>(async (s, o) => {
         const k = await readDeviceKey(o.deviceKey);
-        const r = await publishEncryptionKey(await s.ctx(true), { device: k.deviceId, publicKey: k.publicKey });
+        // The device key file holds the private key: it signs the proof of possession the ledger requires.
+        const r = await publishEncryptionKey(await s.ctx(true), { device: k.deviceId, keyPair: { publicKey: k.publicKey, privateKey: k.privateKey } });
         s.out.result({ ...r, device: k.device }, [
           `published encryption key #${r.keyId} for device ${k.device}${r.previousKeyId ? ` (replaces key #${r.previousKeyId})` : ""}`,
           `  tx ${r.txHash}`,

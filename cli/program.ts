@@ -28,6 +28,8 @@ export function buildProgram(): Command {
     .option("--deployment <file>", "deployment file ({ chainId, ledger, deployBlock }) [env SEALSHARE_DEPLOYMENT]")
     .option("--custodian-url <url>", "the key custodian's URL [env SEALSHARE_CUSTODIAN_URL]")
     .option("--blob-dir <dir>", "local blob folder holding ciphertexts [env SEALSHARE_BLOB_DIR]")
+    .option("--blob-url <url>", "read ciphertexts from this blob server instead of --blob-dir; its credential comes from SEALSHARE_BLOB_AUTHORIZATION and goes to it only [env SEALSHARE_BLOB_URL]")
+    .option("--blob-allow-origin <origin...>", "also read storage URIs that point at these origins, without credentials (default: none) [env SEALSHARE_BLOB_ALLOW_ORIGINS]")
     .option("--keystore <file>", "act as the account in this encrypted JSON keystore [env SEALSHARE_KEYSTORE]")
     .option("--as <name>", "act as a named account of the config file [env SEALSHARE_ACCOUNT]")
     .option("--json", "print one machine-readable JSON document on stdout (errors too)")

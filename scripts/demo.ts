@@ -3,8 +3,10 @@
  *
  * Starts a local node (`hardhat node`, or Anvil with `--node anvil`), deploys the ledger, starts the key custodian as its own process
  * (SQLite, local blob folder), and plays ../shared/SCENARIOS.md's story with named actors (see
- * scripts/lib/story.ts), then prints the on-chain timeline rebuilt from events. Exits non-zero
- * if any check fails, and always stops what it started.
+ * scripts/lib/story.ts), then prints the on-chain timeline rebuilt from events and the auditor's
+ * verdict over the whole ledger. Exits non-zero if any check fails — among them: an envelope
+ * fetchable before both supervisors approved (the category floor), or any `audit verify`
+ * violation — and always stops what it started.
  *
  *   npm run demo                    # ~10 MB of records
  *   npm run demo -- --mb 100        # bigger
@@ -44,7 +46,7 @@ async function main(): Promise<number> {
   // No response cache: back-to-back transactions from one account must each read a fresh nonce.
   const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
   cleanups.push(async () => provider.destroy());
-  const [deployerKey, supKey, bankKey, insurerKey, lenderKey, anaKey, custodianKey] = chain.accounts as [string, string, string, string, string, string, string];
+  const [deployerKey, supKey, bankKey, insurerKey, lenderKey, anaKey, custodianKey, sup2Key] = chain.accounts as [string, string, string, string, string, string, string, string];
   say(`  node at ${chain.url}`);
 
   say("▶ Deploying the Sealshare ledger and wiring roles (admin, supervisor, custodian)");
@@ -76,7 +78,7 @@ async function main(): Promise<number> {
     provider,
     deployment,
     custodianUrl: custodian.url,
-    keys: [deployerKey, supKey, bankKey, insurerKey, lenderKey, anaKey],
+    keys: [deployerKey, supKey, bankKey, insurerKey, lenderKey, anaKey, sup2Key],
     workDir,
     recordBytes: mb * 1_000_000,
     say,
@@ -85,6 +87,7 @@ async function main(): Promise<number> {
   say("▶ Timeline rebuilt from on-chain events alone");
   for (const e of result.timeline) say(`  #${String(e.blockNumber).padStart(3)}  ${e.summary}`);
 
+  say(`▶ audit verify (with the custodian's receipt proofs): ${result.audit.violations.length} violation(s)`);
   const failed = result.checks.filter((c) => !c.ok);
   say(`\n${result.checks.length - failed.length} of ${result.checks.length} checks passed${failed.length ? `; FAILED: ${failed.map((c) => c.name).join("; ")}` : ""}`);
   if (keep) say(`files kept in ${workDir}`);

@@ -4,7 +4,8 @@
  *
  *  - crash and reorg loops (scripts/lib/faults-core.ts): SIGKILL and restart the custodian while
  *    grants pour in, reorganize the chain under it, then check that every valid grant has exactly
- *    one envelope and one receipt and nothing else was released;
+ *    one envelope and one receipt and nothing else was released, and `audit verify` with the
+ *    custodian's proofs finds zero violations (a violation is a problem: exit 1);
  *  - RPC outage loop (scripts/lib/faults-outage.ts): drop and stall the custodian's link to the
  *    chain through a TCP proxy; not ready during, recovers alone, every grant of the outage
  *    released after, nothing to the wrong party.
@@ -60,7 +61,10 @@ if ((core.cycles ?? 0) > 0 || (core.reorgs ?? 0) > 0) {
   const r = await runFaults(core);
   Object.assign(total, { cycles: r.cycles, reorgs: r.reorgs, grants: r.valid, released: r.released, unauthorized: r.unauthorized, lost: r.lost, duplicated: r.duplicated });
   problems.push(...r.problems);
-  say(`  (${r.kills} kills, ${r.orphaned} grants on orphaned branches, ${r.revoked} revoked, ${r.batches} batches, ${Math.round(r.durationMs / 1000)} s)`);
+  say(
+    `  (${r.kills} kills, ${r.orphaned} grants on orphaned branches, ${r.revoked} revoked, ${r.batches} batches, ` +
+      `${r.auditViolations} audit violations, ${Math.round(r.durationMs / 1000)} s)`,
+  );
 }
 
 if (outages > 0) {

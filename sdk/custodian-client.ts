@@ -5,8 +5,9 @@
  * ```ts
  * const custodian = new CustodianClient("http://127.0.0.1:8787", { chainId: 31337n, ledger });
  * const info = await custodian.info();
- * // provider side
- * await custodian.depositKey(bank, { datasetId, version: 1, dek, custodianKey: info.encryptionKey });
+ * // provider side: the key checked on chain first (or use the depositKey action, which does)
+ * const { encryptionKey } = await verifiedCustodianKey(bankCtx, custodian);
+ * await custodian.depositKey(bank, { datasetId, version: 1, dek, custodianKey: encryptionKey });
  * // requester side
  * const answer = await custodian.fetchEnvelope(insurer, requestId);
  * if (answer.status === "ready") {
@@ -34,7 +35,11 @@ export interface DepositKeyParams {
   version: number;
   /** The 32-byte data key. Wrapped before it leaves this process; never sent in clear. */
   dek: Uint8Array;
-  /** The custodian's encryption key, as published on chain (or {@link CustodianInfo.encryptionKey}). */
+  /**
+   * The custodian's encryption key, as published on chain. Do not take {@link CustodianInfo.encryptionKey}
+   * on the service's word: check it first with `verifiedCustodianKey` (sdk/actions/deposit-key.ts:
+   * CUSTODIAN_ROLE + the account's live published key), as `depositKey` does.
+   */
   custodianKey: BytesLike;
 }
 

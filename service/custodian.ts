@@ -15,12 +15,13 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { getAddress, JsonRpcProvider, type Provider, type Signer } from "ethers";
+import { getAddress, JsonRpcApiProvider, JsonRpcProvider, type Provider, type Signer } from "ethers";
 import { custodianDomain } from "../sdk/eip712.js";
 import { connectLedger, type Deployment } from "../sdk/contracts.js";
 import { keyPairFromPrivateKey } from "../sdk/crypto/ecies.js";
 import { createKeyBox } from "./internal/at-rest.js";
-import { FatalError, isRetryable } from "./internal/errors.js";
+import { defaultConfirmations } from "./internal/config.js";
+import { FatalError, isRetryable, ProblemError } from "./internal/errors.js";
 import type { Logger } from "./internal/logger.js";
 import { backoff, Bell, createShutdown, sleep } from "./internal/shutdown.js";
 import type { Store } from "./store/store.js";
@@ -56,7 +57,8 @@ export interface CustodianDeps {
   previousMasterKeys?: Uint8Array[];
   store: Store;
   log: Logger;
-  confirmations?: number; // default 0
+  /** Blocks behind the head before a grant is released (default: service/internal/config.ts `defaultConfirmations`). */
+  confirmations?: number;
   pollMs?: number; // default 1000
   maxBlockRange?: number; // default 2000
   /** Accepted clock skew of signed requests, seconds (default 300). */
@@ -109,6 +111,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
   const metrics = createMetrics();
   const store = observeStore(deps.store, { bus, metrics, provider, log: log.child({ stage: "events" }) });
   const pollMs = deps.pollMs ?? 1000;
+  const confirmations = deps.confirmations ?? defaultConfirmations(deployment.chainId);
   const maxBlockRange = deps.maxBlockRange ?? 2000;
   const maxSkewSeconds = deps.maxSkewSeconds ?? 300;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -132,7 +135,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
     ledger: deployment.ledger,
     store,
     log: log.child({ stage: "sync" }),
-    confirmations: deps.confirmations ?? 0,
+    confirmations,
     pollMs,
     maxBlockRange,
     startBlock: deployment.deployBlock,
@@ -191,16 +194,31 @@ export function createCustodian(deps: CustodianDeps): Custodian {
     maxSkewSeconds,
   });
   const receiptReader = createReceiptReader(store);
-  const readerDeps = { store, domain, now, maxSkewSeconds, parties: createPartiesLookup(ledger, now) };
   const health = createHealthMonitor({
     provider,
     store,
-    confirmations: deps.confirmations ?? 0,
+    confirmations,
     started: () => identity !== undefined,
     maxLagBlocks: api.readiness.maxLagBlocks,
     chainTimeoutMs: api.readiness.chainTimeoutMs,
+    log: log.child({ stage: "health" }),
   });
   metrics.setChainView(() => health.chainView());
+  const freshness = async () => {
+    const stale = await health.staleness(api.freshness);
+    if (!stale) return;
+    const why =
+      stale.reason === "no-head-read"
+        ? "the custodian has not read the chain head yet"
+        : stale.reason === "head-read-too-old"
+          ? `the custodian last read the chain head ${stale.staleSeconds} s ago (bound ${api.freshness.maxStaleSeconds} s)`
+          : `the custodian's stored state is ${stale.behindBlocks ?? "?"} blocks behind the chain head (bound ${api.freshness.maxBehindBlocks})`;
+    throw new ProblemError("chain-view-stale", `${why}; revocations may be unseen, so nothing is served meanwhile`, {
+      reason: stale.reason,
+      retryAfter: 5,
+    });
+  };
+  const readerDeps = { store, domain, now, maxSkewSeconds, parties: createPartiesLookup(ledger, now), freshness };
   const { app, handler } = createHttpHandler({
     identity: () => identity,
     deposit,
@@ -227,10 +245,28 @@ export function createCustodian(deps: CustodianDeps): Custodian {
   /** The listening URL's origin, accepted as a SIWE origin when no public URL is configured. */
   let publicOrigin: string | undefined;
 
+  /**
+   * The chain id the node itself reports (eth_chainId). Not `provider.getNetwork()`: the
+   * provider is built with a static network taken from the deployment file, so that would
+   * compare the file with itself.
+   */
+  async function nodeChainId(): Promise<bigint> {
+    const send = rawRpc?.send ?? (provider instanceof JsonRpcApiProvider ? (m: string, p: unknown[]) => provider.send(m, p) : undefined);
+    if (!send) return (await provider.getNetwork()).chainId;
+    const answer = await send("eth_chainId", []);
+    if (typeof answer !== "string" || !/^0x[0-9a-fA-F]+$/.test(answer)) throw new FatalError("the RPC endpoint answered eth_chainId with something that is not a chain id");
+    return BigInt(answer);
+  }
+
   async function checkChain(): Promise<CustodianIdentity> {
-    const network = await provider.getNetwork();
-    if (network.chainId.toString() !== deployment.chainId) {
-      throw new FatalError(`the RPC endpoint serves chain ${network.chainId}, but the deployment is on chain ${deployment.chainId}`);
+    // Before anything is signed or sent: the node must serve the deployment's chain (the store
+    // was bound to that deployment when it was opened, so the database agrees too).
+    const nodeChain = await nodeChainId();
+    if (nodeChain.toString() !== deployment.chainId) {
+      throw new FatalError(
+        `the RPC endpoint serves chain ${nodeChain}, but the deployment (and the database bound to it) is on chain ${deployment.chainId}; ` +
+          "point SEALSHARE_RPC_URL at a node of that chain or use the deployment file of this one",
+      );
     }
     if ((await provider.getCode(deployment.ledger)) === "0x") {
       throw new FatalError(`no contract at ${deployment.ledger} on chain ${deployment.chainId}; check SEALSHARE_DEPLOYMENT`);
@@ -241,6 +277,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
       address: getAddress(await signer.getAddress()),
       chainId: deployment.chainId,
       encryptionPublicKey: keyPairFromPrivateKey(deps.eciesPrivateKey).publicKey,
+      encryptionPrivateKey: deps.eciesPrivateKey,
       log,
       pollMs,
       signal: shutdown.signal,

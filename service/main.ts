@@ -17,7 +17,7 @@ import { readDeployment } from "../sdk/deployment-file.js";
 import { createCustodian } from "./custodian.js";
 import { loadConfig } from "./internal/config.js";
 import { FatalError } from "./internal/errors.js";
-import { createLogger, serializeError } from "./internal/logger.js";
+import { createLogger, scrubText, serializeError } from "./internal/logger.js";
 import { readKeystore } from "./internal/keystore.js";
 import { isPostgresUrl, openStore } from "./store/open.js";
 import { createPgEventRelay } from "./internal/bus-relay.js";
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Configuration and setup problems are written for a person; anything else as a JSON line.
-  const text = err instanceof FatalError ? err.message : JSON.stringify(serializeError(err));
+  const text = err instanceof FatalError ? scrubText(err.message) : JSON.stringify(serializeError(err));
   process.stderr.write(`sealshare custodian failed to start: ${text}\n`);
   process.exit(1);
 });

@@ -9,6 +9,9 @@
  * | deployment     | `--deployment`     | `SEALSHARE_DEPLOYMENT`      | `deployment`    |
  * | custodian URL  | `--custodian-url`  | `SEALSHARE_CUSTODIAN_URL`   | `custodianUrl`  |
  * | blob folder    | `--blob-dir`       | `SEALSHARE_BLOB_DIR`        | `blobDir`       |
+ * | blob server    | `--blob-url`       | `SEALSHARE_BLOB_URL`        | `blobUrl`       |
+ * | other blob origins | `--blob-allow-origin` | `SEALSHARE_BLOB_ALLOW_ORIGINS` (comma-separated) | `blobAllowOrigins` |
+ * | blob server credential | —          | `SEALSHARE_BLOB_AUTHORIZATION` (an `Authorization` header value) | — |
  * | keystore       | `--keystore`       | `SEALSHARE_KEYSTORE`        | `keystore`      |
  * | named account  | `--as <name>`      | `SEALSHARE_ACCOUNT`         | `account`, picked from `accounts` |
  * | private key    | —                  | `SEALSHARE_PRIVATE_KEY`     | —               |
@@ -16,7 +19,9 @@
  *
  * Paths in the file are relative to the file. A private key is only ever read from the
  * environment or an encrypted keystore (ethers JSON keystore), never from a flag (it would show
- * in `ps`) or the config file, and is never printed.
+ * in `ps`) or the config file, and is never printed. The blob server's credential likewise comes
+ * from the environment only, and is sent to the `--blob-url` origin only (never to an origin a
+ * registered storage URI names).
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -28,6 +33,10 @@ export interface ConfigFile {
   deployment?: string;
   custodianUrl?: string;
   blobDir?: string;
+  /** Blob server to read ciphertexts from (HTTP(S)); `blob://` URIs resolve against it. */
+  blobUrl?: string;
+  /** Further origins registered storage URIs may point at (read without credentials). */
+  blobAllowOrigins?: string[];
   keystore?: string;
   /** Default account name (a key of `accounts`). */
   account?: string;
@@ -43,6 +52,8 @@ export interface GlobalFlags {
   deployment?: string;
   custodianUrl?: string;
   blobDir?: string;
+  blobUrl?: string;
+  blobAllowOrigin?: string[];
   keystore?: string;
   as?: string;
   json?: boolean;
@@ -62,6 +73,9 @@ export interface ResolvedConfig {
   deployment?: Setting;
   custodianUrl?: Setting;
   blobDir?: Setting;
+  blobUrl?: Setting;
+  /** Origins besides `blobUrl`'s that storage URIs may name; empty unless allowed explicitly. */
+  blobAllowOrigins: string[];
   /** How the signing account is found (never the key itself). */
   account?: { kind: "private-key-env" } | { kind: "keystore"; path: string; name?: string; source: Source };
   accounts: Record<string, string>;
@@ -128,6 +142,14 @@ export async function loadConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     deployment: pick(flags.deployment, "SEALSHARE_DEPLOYMENT", filePath(file.deployment), true),
     custodianUrl: pick(flags.custodianUrl, "SEALSHARE_CUSTODIAN_URL", file.custodianUrl),
     blobDir: pick(flags.blobDir, "SEALSHARE_BLOB_DIR", filePath(file.blobDir), true),
+    blobUrl: pick(flags.blobUrl, "SEALSHARE_BLOB_URL", file.blobUrl),
+    blobAllowOrigins:
+      flags.blobAllowOrigin ??
+      (env.SEALSHARE_BLOB_ALLOW_ORIGINS
+        ? env.SEALSHARE_BLOB_ALLOW_ORIGINS.split(",")
+            .map((o) => o.trim())
+            .filter(Boolean)
+        : (file.blobAllowOrigins ?? [])),
     account,
     accounts,
     names: file.names ?? {},

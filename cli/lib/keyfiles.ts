@@ -80,7 +80,8 @@ export interface DataKeyFile {
   version?: number;
   dek: string; // 32 bytes, 0x hex — secret
   ciphertextSha256: string;
-  keyCommitment: string;
+  /** The version's v2 key commitment (absent before registration: it names the dataset id and version). */
+  keyCommitment?: string;
   format?: string;
   ciphertext?: string; // path of the ciphertext file, when written by `dataset encrypt`
 }

@@ -10,7 +10,7 @@ import { connectLedger, type Deployment, type Sealshare } from "../../sdk/contra
 import { readDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { SealshareError } from "../../sdk/errors.js";
-import { LocalBlobStore } from "../../sdk/blob/index.js";
+import { HttpBlobStore, LocalBlobStore, type BlobStore } from "../../sdk/blob/index.js";
 import type { SealshareContext } from "../../sdk/actions/context.js";
 import { loadConfig, required, type GlobalFlags, type ResolvedConfig } from "./config.js";
 import { Output } from "./output.js";
@@ -113,6 +113,18 @@ export class Session {
   async blobStore(): Promise<LocalBlobStore> {
     const c = await this.config();
     return new LocalBlobStore(required(c.blobDir, "blob folder", "--blob-dir", "SEALSHARE_BLOB_DIR", "blobDir"));
+  }
+
+  /**
+   * Where ciphertexts are read from: the blob server (`--blob-url`) when one is configured —
+   * storage URIs on other origins only if allowed (`--blob-allow-origin`), its credential
+   * (SEALSHARE_BLOB_AUTHORIZATION) to its own origin only — else the local blob folder.
+   */
+  async readBlobStore(): Promise<BlobStore> {
+    const c = await this.config();
+    if (!c.blobUrl) return this.blobStore();
+    const auth = this.env.SEALSHARE_BLOB_AUTHORIZATION;
+    return new HttpBlobStore({ baseUrl: c.blobUrl.value, allowOrigins: c.blobAllowOrigins, ...(auth ? { headers: { authorization: auth } } : {}) });
   }
 
   async close(): Promise<void> {

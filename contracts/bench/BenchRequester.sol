@@ -15,9 +15,17 @@ contract BenchRequester {
     /// @param ledger The Sealshare ledger.
     /// @param deviceId This contract's device id.
     /// @param publicKey A 33-byte compressed secp256k1 key.
+    /// @param publicKeyY The key's y coordinate.
+    /// @param possessionSignature The key's KeyPossession proof with this contract as owner.
     /// @return The new key's id.
-    function publishKey(IMembers ledger, bytes32 deviceId, bytes calldata publicKey) external returns (uint40) {
-        return ledger.publishEncryptionKey(deviceId, publicKey);
+    function publishKey(
+        IMembers ledger,
+        bytes32 deviceId,
+        bytes calldata publicKey,
+        bytes32 publicKeyY,
+        bytes calldata possessionSignature
+    ) external returns (uint40) {
+        return ledger.publishEncryptionKey(deviceId, publicKey, publicKeyY, possessionSignature);
     }
 
     /// @notice Files `count` identical requests under `consent`; returns the last request id.

@@ -57,11 +57,25 @@ struct Policy {
     uint32 maxFormal; // seconds; the longest formal grant
 }
 
-/// @notice A floor the supervisors set per category that no dataset policy may go under.
-struct CategoryMinimum {
-    bool requireProvider; // every dataset of the category needs provider approval
-    uint8 supervisorQuorum; // at least this many supervisors for a formal grant
+/// @notice When a category lets a temporary grant (released before the formal one) happen.
+enum TemporaryRule {
+    AfterQuorum, // 0 (default): a temporary grant needs the category's full supervisor quorum
+    Early, // 1: a temporary grant needs `temporaryQuorum` supervisors (at most the full quorum)
+    Forbidden // 2: no temporary grants in the category
 }
+
+// CategoryMinimum is 8 bytes, one slot; solhint sizes the enum field as a whole word.
+// solhint-disable gas-struct-packing
+/// @notice A floor the supervisors set per category that no dataset policy may go under. It is
+///         applied when a policy is set and again at every grant (the floor may rise later).
+struct CategoryMinimum {
+    bool requireProvider; // every dataset of the category needs provider approval (both kinds)
+    uint8 supervisorQuorum; // at least this many supervisors for a formal grant
+    TemporaryRule temporary; // what a temporary grant needs (see TemporaryRule)
+    uint8 temporaryQuorum; // supervisors a temporary grant needs under Early; 0 otherwise
+    uint32 maxTemporary; // seconds; caps the category's temporary grants; 0 = the global ceiling only
+}
+// solhint-enable gas-struct-packing
 
 // ConsentTerms and GrantView are never stored: ConsentTerms is calldata whose field order is the
 // signed EIP-712 type, GrantView a view's return value. Slot packing does not apply to them.
@@ -83,15 +97,23 @@ struct ConsentTerms {
 }
 // solhint-enable gas-struct-packing
 
+// VersionParams is calldata, never stored (the ledger keeps a VersionRecord): packing does not apply.
+// solhint-disable gas-struct-packing
 /// @notice A new version of a dataset's ciphertext.
+/// @dev `datasetId` and `version` name the slot the key commitment was made for; the ledger
+///      accepts them only if they are the id and number it assigns (DatasetsVersionSlotMismatch),
+///      so a commitment copied from another dataset can never be registered under its own slot.
 struct VersionParams {
+    uint64 datasetId; // the id the ledger assigns: nextDatasetId() at registration
+    uint32 version; // the number the ledger assigns: latestVersion + 1
     bytes32 ciphertextSha256; // SHA-256 of the whole encrypted stream
-    bytes32 merkleRoot; // Merkle root of the stream's chunk hashes (docs/FORMAT.md)
-    bytes32 keyCommitment; // keccak256("sealshare/dek-commitment/v1", ciphertextSha256, dek)
+    bytes32 merkleRoot; // Merkle root of the stream's chunk hashes (docs/FORMAT.md); non-zero
+    bytes32 keyCommitment; // data-key commitment v2 (docs/FORMAT.md): bound to chain, ledger, datasetId, version, merkleRoot
     uint64 size; // ciphertext size in bytes
     bytes32 formatId; // stream format + schema, e.g. "sealshare-stream-v1/ndjson"
     string storageURI; // where the ciphertext lives (blob store URI)
 }
+// solhint-enable gas-struct-packing
 
 // solhint-disable gas-struct-packing
 /// @notice What the custodian needs to release a key, and why not when it must not.

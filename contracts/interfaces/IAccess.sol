@@ -36,6 +36,9 @@ interface IAccess {
     error AccessNotRequester(uint256 requestId, address caller);
     /// @notice The dataset has no version to grant yet (on-demand dataset not extracted yet).
     error AccessNoVersion(uint64 datasetId);
+    /// @notice `supervisor` may not approve request `requestId`: it is the requester, the
+    ///         dataset's provider, or affiliated (see {setSupervisorAffiliation}) with either.
+    error AccessConflictOfInterest(uint256 requestId, address supervisor);
 
     /// @notice `requester` asked for `datasetId` under `consentId`. For on-demand datasets this
     ///         is the provider's signal to extract and publish a version. `version` is the one
@@ -95,6 +98,11 @@ interface IAccess {
     /// @param by The provider or supervisor revoking.
     /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
     event GrantRevoked(uint256 indexed requestId, address indexed by, uint16 reasonCode);
+    /// @notice The admin declared `supervisor` affiliated with member `institution` (zero: none);
+    ///         from now on it may not approve requests that institution makes or provides for.
+    /// @param supervisor The supervisor's account.
+    /// @param institution The member institution it is affiliated with, or address(0).
+    event SupervisorAffiliationSet(address indexed supervisor, address indexed institution);
     /// @notice The requester recorded what it did with the data.
     /// @param requestId The request under which the data was used.
     /// @param requester The member that used it.
@@ -126,31 +134,46 @@ interface IAccess {
         returns (uint256 requestId);
 
     /// @notice The dataset's current provider approves. May emit {AccessGranted}.
+    /// @dev Reverts {ConsentsRevoked} / {ConsentsExpired} when the request's consent is dead.
     /// @param requestId A pending request, or a temporary grant waiting to become formal.
     function approveAsProvider(uint256 requestId) external;
-
     /// @notice A supervisor approves; each supervisor counts once. May emit {AccessGranted}.
+    /// @dev Reverts {AccessConflictOfInterest} when the supervisor is the requester, the
+    ///      dataset's provider, or affiliated with either; {ConsentsRevoked} / {ConsentsExpired}
+    ///      when the request's consent is dead. An approval counts only while its giver holds
+    ///      the role, and never for a later holder of the same approval bit.
     /// @param requestId A pending request, or a temporary grant waiting to become formal.
     function approveAsSupervisor(uint256 requestId) external;
-
     /// @notice Anyone re-applies the grant rules to an open request. Emits {AccessGranted} or reverts
     ///         {AccessNothingToAdvance}. A grant is otherwise decided only inside an approval, so
     ///         this is for what changed without one: the first version of an on-demand dataset
     ///         was published after the approvals, a supervisor whose earlier approval counts again
     ///         was re-granted the role, or a category minimum was lowered.
+    /// @dev Reverts {ConsentsRevoked} / {ConsentsExpired} when the request's consent is dead.
     /// @param requestId A pending request, or a temporary grant waiting to become formal.
     function advanceRequest(uint256 requestId) external;
-
-    /// @notice The provider or a supervisor refuses a pending request. Emits {AccessRejected}.
-    /// @param requestId A pending request.
+    /// @notice The provider or a supervisor refuses a request. On a pending request the status
+    ///         becomes Rejected (emits {AccessRejected}); on a live temporary grant it becomes
+    ///         Revoked (emits {AccessRejected} then {GrantRevoked}, same reason code). Works while
+    ///         paused (it only reduces access).
+    /// @param requestId A pending request or a live temporary grant.
     /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
     function rejectRequest(uint256 requestId, uint16 reasonCode) external;
-
-    /// @notice The provider or a supervisor revokes a live grant. Emits {GrantRevoked}.
+    /// @notice The provider or a supervisor revokes a live grant. Works while paused (it only
+    ///         reduces access). Emits {GrantRevoked}.
     /// @param requestId A request with a temporary or formal grant.
     /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
     function revokeGrant(uint256 requestId, uint16 reasonCode) external;
-
+    /// @notice Declares `supervisor` affiliated with member `institution` (address(0) clears it),
+    ///         for separation of duties: an affiliated supervisor may not approve requests made
+    ///         by, or for datasets provided by, that institution. Requires DEFAULT_ADMIN_ROLE.
+    ///         Emits {SupervisorAffiliationSet}.
+    /// @param supervisor Any account (the affiliation applies whenever it holds SUPERVISOR_ROLE).
+    /// @param institution The member institution, or address(0) for none.
+    function setSupervisorAffiliation(address supervisor, address institution) external;
+    /// @notice The institution `supervisor` is affiliated with, address(0) if none.
+    /// @param supervisor Any account.
+    function supervisorAffiliation(address supervisor) external view returns (address);
     /// @notice The requester records a use of the data. Emits {UsageRecorded}.
     /// @param requestId A request that was granted (even if revoked or expired since).
     /// @param usageCode What was done (see docs/ARCHITECTURE.md for the code list).

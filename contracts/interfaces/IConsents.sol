@@ -25,6 +25,9 @@ interface IConsents {
     error ConsentsNotSubject(bytes32 consentId, address caller);
     /// @notice The terms are malformed: expiry already passed, no kind, or bad scope.
     error ConsentsInvalidTerms();
+    /// @notice The consent names dataset `datasetId`, whose subject is not `subject` (or which
+    ///         does not exist): nobody can consent to another person's dataset.
+    error ConsentsNotDatasetSubject(uint64 datasetId, address subject);
     /// @notice No consent is recorded under `consentId`.
     error ConsentsUnknown(bytes32 consentId);
     /// @notice The consent was revoked.
@@ -66,6 +69,8 @@ interface IConsents {
     event ConsentSignatureCancelled(bytes32 indexed consentId, address indexed canceller);
 
     /// @notice Records a consent sent by its subject. Emits {ConsentGiven}.
+    /// @dev With `terms.datasetId != 0` the subject must be that dataset's subject, on every
+    ///      recording path (else {ConsentsNotDatasetSubject}).
     /// @param terms The consent's terms; `terms.subject` must be the caller.
     /// @return consentId The EIP-712 digest of `terms`.
     function giveConsent(ConsentTerms calldata terms) external returns (bytes32 consentId);

@@ -13,16 +13,27 @@ interface IDatasets {
     error DatasetsNotProvider(uint64 datasetId, address caller);
     /// @notice The dataset was retired; nothing more can be requested or published.
     error DatasetsRetired(uint64 datasetId);
-    /// @notice The policy is below the category minimum or malformed.
+    /// @notice The policy is below the category minimum or malformed: provider approval or
+    ///         supervisor quorum under the floor, quorum above 32, no formal maximum, or a
+    ///         temporary maximum above the formal one, above MAX_TEMPORARY_SECONDS (1 day), above
+    ///         the category's `maxTemporary` when set, or non-zero in a category that forbids
+    ///         temporary grants.
     error DatasetsPolicyBelowMinimum(uint8 category, Policy policy, CategoryMinimum minimum);
     /// @notice `category` is not a known Category.
     error DatasetsInvalidCategory(uint8 category);
-    /// @notice A category minimum asks for more supervisors than can exist (32).
+    /// @notice A category minimum is inconsistent: a quorum above 32, a `temporaryQuorum` above
+    ///         `supervisorQuorum` or set without `TemporaryRule.Early`, or a `maxTemporary` above
+    ///         MAX_TEMPORARY_SECONDS (1 day) or set with `TemporaryRule.Forbidden`.
     error DatasetsInvalidMinimum(uint8 category, CategoryMinimum minimum);
     /// @notice `version` does not exist for `datasetId`.
     error DatasetsUnknownVersion(uint64 datasetId, uint32 version);
-    /// @notice A version must carry a ciphertext hash, a key commitment and a non-zero size.
+    /// @notice A version must carry a ciphertext hash, a non-zero Merkle root (the key commitment
+    ///         binds it), a key commitment and a non-zero size.
     error DatasetsInvalidVersion(uint64 datasetId);
+    /// @notice The version declares (`givenDatasetId`, `givenVersion`) but the ledger assigns
+    ///         (`datasetId`, `version`): its key commitment was made for another slot (a lost race
+    ///         for the id: recompute with nextDatasetId() and resend; or a copied commitment).
+    error DatasetsVersionSlotMismatch(uint64 datasetId, uint32 version, uint64 givenDatasetId, uint32 givenVersion);
     /// @notice The subject must be a non-zero address.
     error DatasetsInvalidSubject();
 
@@ -91,7 +102,10 @@ interface IDatasets {
     /// @param category A Category.
     /// @param policy The access policy, at or above the category minimum.
     /// @param sourceRef Reference of the data source for an on-demand dataset (or zero).
-    /// @param first The first version, or all zero for an on-demand dataset.
+    /// @param first The first version, or all zero for an on-demand dataset. Its `datasetId` must
+    ///        be nextDatasetId() and its `version` 1, the slot its key commitment binds
+    ///        (else {DatasetsVersionSlotMismatch}); the SDK retries with a fresh id if another
+    ///        registration took it first.
     /// @return datasetId The new dataset's id.
     function registerDataset(
         address subject,
@@ -102,12 +116,16 @@ interface IDatasets {
     ) external returns (uint64 datasetId);
 
     /// @notice Appends a version. Only the current provider. Emits {DatasetVersionPublished}.
+    /// @dev `version.datasetId` must be `datasetId` and `version.version` latestVersion + 1, the
+    ///      slot its key commitment binds (else {DatasetsVersionSlotMismatch}).
     /// @param datasetId The dataset.
-    /// @param version The new ciphertext's hashes, size, format and URI.
+    /// @param version The new ciphertext's slot, hashes, size, format and URI.
     /// @return The new version number.
     function publishVersion(uint64 datasetId, VersionParams calldata version) external returns (uint32);
 
-    /// @notice Replaces the policy (never below the category minimum). Emits {DatasetPolicyChanged}.
+    /// @notice Replaces the policy (never below the category minimum; temporary cap ≤ formal cap,
+    ///         ≤ 1 day, ≤ the category's cap, 0 where the category forbids temporary grants).
+    ///         Emits {DatasetPolicyChanged}.
     /// @param datasetId The dataset.
     /// @param policy The new policy.
     function setPolicy(uint64 datasetId, Policy calldata policy) external;
@@ -117,11 +135,17 @@ interface IDatasets {
     /// @param newProvider An active member.
     function transferDataset(uint64 datasetId, address newProvider) external;
 
-    /// @notice Retires the dataset: no new requests or versions; live grants stop. Emits {DatasetRetired}.
+    /// @notice Retires the dataset: no new requests or versions; live grants stop. Works while
+    ///         paused (it only reduces access). Emits {DatasetRetired}.
     /// @param datasetId The dataset.
     function retireDataset(uint64 datasetId) external;
 
     /// @notice Sets the floor for a category. Requires SUPERVISOR_ROLE. Emits {CategoryMinimumChanged}.
+    /// @dev The floor applies to grants at once, including requests made and datasets registered
+    ///      before: provider approval (both kinds), the formal quorum, and for temporary grants the
+    ///      rule (AfterQuorum: the full quorum; Early: `temporaryQuorum`; Forbidden: none) and the
+    ///      cap. Reverts {DatasetsInvalidMinimum} unless temporaryQuorum ≤ supervisorQuorum ≤ 32,
+    ///      temporaryQuorum is 0 unless Early, maxTemporary ≤ 1 day and 0 under Forbidden.
     /// @param category A Category.
     /// @param minimum The floor every dataset of the category must meet from now on.
     function setCategoryMinimum(uint8 category, CategoryMinimum calldata minimum) external;
@@ -146,6 +170,9 @@ interface IDatasets {
             Policy memory policy
         );
 
+    /// @notice The id the next registered dataset will get: what a provider binds its first
+    ///         version's key commitment to (`VersionParams.datasetId`).
+    function nextDatasetId() external view returns (uint64);
     /// @notice A version's hashes and size.
     /// @param datasetId The dataset.
     /// @param version A published version.

@@ -22,6 +22,12 @@ interface IMembers {
     error MembersNotSuspended(address member);
     /// @notice The key is not a 33-byte compressed secp256k1 point (prefix 0x02 or 0x03).
     error KeysInvalidPublicKey(uint256 length, bytes1 prefix);
+    /// @notice The key-possession proof does not hold: the point (x, publicKeyY) is not on
+    ///         secp256k1, y's parity does not match the 02/03 prefix, or the EIP-712
+    ///         `KeyPossession(owner, deviceId, publicKey)` signature in the ledger's domain does not
+    ///         recover to the key's own address. `owner` (the caller) cannot be shown to hold the
+    ///         private key of what it publishes as `deviceId`'s key.
+    error KeysNoProofOfPossession(address owner, bytes32 deviceId);
     /// @notice `owner` has no live key for `deviceId`.
     error KeysUnknownDevice(address owner, bytes32 deviceId);
 
@@ -65,7 +71,8 @@ interface IMembers {
     function registerMember(address member, bytes32 kycRefHash, string calldata metadataURI) external;
 
     /// @notice Suspends a member: its pending requests and live grants become invalid at once.
-    /// @dev Requires SUPERVISOR_ROLE and an active member. Emits {MemberSuspended}.
+    /// @dev Requires SUPERVISOR_ROLE and an active member. Works while paused (it only reduces
+    ///      access). Emits {MemberSuspended}.
     /// @param member An active member.
     /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
     function suspendMember(address member, uint16 reasonCode) external;
@@ -75,16 +82,30 @@ interface IMembers {
     /// @param member A suspended member.
     function reinstateMember(address member) external;
 
-    /// @notice Publishes (or rotates) the caller's encryption key for `deviceId`.
-    /// @dev The key must be 33 bytes with prefix 0x02 or 0x03; whether it is on the curve is
-    ///      checked off chain by the custodian before it wraps anything to it.
-    ///      Emits {EncryptionKeyPublished}.
+    /// @notice Publishes (or rotates) the caller's encryption key for `deviceId`, with proof that
+    ///         the caller holds its private key.
+    /// @dev The key must be 33 bytes with prefix 0x02 or 0x03 (else {KeysInvalidPublicKey}). The
+    ///      proof: (x, `publicKeyY`) is on secp256k1 with the parity the prefix names, and
+    ///      `possessionSignature` is the key's own signature over the EIP-712
+    ///      `KeyPossession(address owner,bytes32 deviceId,bytes publicKey)` digest in this ledger's
+    ///      domain with owner = the caller (sdk/crypto/key-possession.ts makes it); it must recover
+    ///      to address(keccak256(x ‖ y)). Else {KeysNoProofOfPossession}. So nobody can publish a
+    ///      key it does not hold (e.g. the custodian's, to have data wrapped to it), and a proof
+    ///      cannot be replayed for another owner, device, chain or deployment.
+    ///      Emits {EncryptionKeyPublished}. Refused while paused.
     /// @param deviceId The caller's device the key belongs to.
     /// @param publicKey The 33-byte compressed secp256k1 public key.
+    /// @param publicKeyY The point's y coordinate (32 bytes, big-endian).
+    /// @param possessionSignature 65-byte signature (r ‖ s ‖ v) by the key's private key.
     /// @return keyId The new key's id; requests name keys by this id.
-    function publishEncryptionKey(bytes32 deviceId, bytes calldata publicKey) external returns (uint40 keyId);
-
-    /// @notice Revokes the caller's live key for `deviceId`. Emits {EncryptionKeyRevoked}.
+    function publishEncryptionKey(
+        bytes32 deviceId,
+        bytes calldata publicKey,
+        bytes32 publicKeyY,
+        bytes calldata possessionSignature
+    ) external returns (uint40 keyId);
+    /// @notice Revokes the caller's live key for `deviceId`. Works while paused (it only reduces
+    ///         access). Emits {EncryptionKeyRevoked}.
     /// @param deviceId A device of the caller's with a live key.
     function revokeEncryptionKey(bytes32 deviceId) external;
 

@@ -4,19 +4,32 @@ pragma solidity ^0.8.28;
 import {Datasets} from "./Datasets.sol";
 import {Consents} from "./Consents.sol";
 import {IAccess} from "../interfaces/IAccess.sol";
-import {ConsentTerms, GrantKind, GrantInvalidReason, GrantView, RequestStatus} from "../common/Types.sol";
+import {
+    CategoryMinimum,
+    ConsentTerms,
+    GrantKind,
+    GrantInvalidReason,
+    GrantView,
+    RequestStatus,
+    TemporaryRule
+} from "../common/Types.sol";
 
 /// @title Access requests, approvals and grants (see {IAccess}).
 /// @notice Requests under a consent, approvals by provider and supervisors, temporary and formal
 ///         grants, revocation, usage records, and the custodian's `isGrantValid` view.
 /// @dev Invariants (each pinned by a test named after it):
-///      - no AccessGranted without a live matching consent and every approval the policy
-///        requires for that kind (temporary: provider if required; formal: provider if required
-///        and the supervisor quorum);
+///      - no AccessGranted without a live matching consent and every approval the policy and
+///        the category floor in force require for that kind (formal: provider if required and
+///        both quorums; temporary: provider if required and the category's temporary quorum:
+///        the full one under AfterQuorum, `temporaryQuorum` under Early, never under Forbidden);
 ///      - a grant's expiresAt never exceeds the consent's expiry nor now + the policy maximum;
 ///      - after consent revocation, requester suspension or grant revocation, isGrantValid is false;
-///      - each supervisor counts once (one bit each in `supervisorBits`).
+///      - each supervisor counts once (one bit each in `supervisorBits`), only while it holds
+///        the role, and never for a later holder of its bit (`supervisorEra`);
+///      - no supervisor approves a request it is party to (requester, provider, affiliated).
 abstract contract Access is Datasets, Consents, IAccess {
+    // Three full slots (32 + 32 + 30 bytes); solhint sizes the enum fields as whole words.
+    // solhint-disable gas-struct-packing
     /// @dev Three slots; a share writes each once. Slot 1: requester, datasetId, version.
     ///      Slot 2: consentId. Slot 3: everything that changes during approval.
     struct RequestRecord {
@@ -33,7 +46,9 @@ abstract contract Access is Datasets, Consents, IAccess {
         uint32 memberEpoch; // requester's suspension epoch at request time
         uint32 supervisorBits; // one bit per distinct approving supervisor
         GrantKind grantedKind; // kind of the last grant, kept after revocation for auditors
+        uint32 supervisorEra; // the Globals.supervisorEra `supervisorBits` is valid for
     }
+    // solhint-enable gas-struct-packing
 
     mapping(uint256 requestId => RequestRecord) internal _requests;
 
@@ -73,7 +88,7 @@ abstract contract Access is Datasets, Consents, IAccess {
             revert DatasetsUnknownVersion(p.datasetId, p.version);
         }
         uint40 keyId = _requireLiveKey(msg.sender, p.deviceId);
-        _checkConsentCovers(cid, consent, d, p);
+        uint40 consentEnd = _checkConsentCovers(cid, consent, d, p);
 
         requestId = ++_globals.lastRequestId;
         RequestRecord storage r = _requests[requestId];
@@ -86,8 +101,9 @@ abstract contract Access is Datasets, Consents, IAccess {
         r.duration = p.duration;
         r.keyId = keyId;
         r.memberEpoch = epoch;
+        r.supervisorEra = _globals.supervisorEra;
         emit AccessRequested(requestId, p.datasetId, msg.sender, cid, version, p.purpose, p.kind, p.duration, keyId);
-        _advance(requestId, r, d);
+        _advance(requestId, r, d, consentEnd);
     }
 
     /// @inheritdoc IAccess
@@ -96,23 +112,38 @@ abstract contract Access is Datasets, Consents, IAccess {
         DatasetRecord storage d = _requireProviderOf(r.datasetId);
         if (r.providerApproved) revert AccessAlreadyApproved(requestId, msg.sender);
         if (r.version == 0 && d.latestVersion == 0) revert AccessNoVersion(r.datasetId);
+        uint40 consentEnd = _requireLiveConsent(r.consentId);
         r.providerApproved = true;
-        emit AccessApproved(requestId, msg.sender, false, _supervisorCount(r.supervisorBits));
-        _advance(requestId, r, d);
+        emit AccessApproved(requestId, msg.sender, false, _popcount(_approvalBits(r)));
+        _advance(requestId, r, d, consentEnd);
     }
 
     /// @inheritdoc IAccess
     function approveAsSupervisor(uint256 requestId) external whenNotPaused {
-        uint32 mask = _supervisorMask(msg.sender);
+        (uint32 mask, address affiliation) = _supervisorBit(msg.sender);
         RequestRecord storage r = _requireOpen(requestId);
         DatasetRecord storage d = _requireDataset(r.datasetId);
         if (d.retired) revert DatasetsRetired(r.datasetId);
+        address requester = r.requester;
+        address provider = d.provider;
+        if (
+            msg.sender == requester || msg.sender == provider
+                || (affiliation != address(0) && (affiliation == requester || affiliation == provider))
+        ) revert AccessConflictOfInterest(requestId, msg.sender);
+        uint40 consentEnd = _requireLiveConsent(r.consentId);
         uint32 bits = r.supervisorBits;
+        uint32 era = _globals.supervisorEra;
+        if (r.supervisorEra != era) {
+            // Bits were recycled since this bitmap was written: drop approvals their former
+            // holders gave, then the bitmap is valid for the current era.
+            bits &= ~_recycledSince(r.supervisorEra, bits);
+            r.supervisorEra = era;
+        }
         if (bits & mask != 0) revert AccessAlreadyApproved(requestId, msg.sender);
         bits |= mask;
         r.supervisorBits = bits;
-        emit AccessApproved(requestId, msg.sender, true, _supervisorCount(bits));
-        _advance(requestId, r, d);
+        emit AccessApproved(requestId, msg.sender, true, _popcount(bits & ~_globals.revokedSupervisors));
+        _advance(requestId, r, d, consentEnd);
     }
 
     /// @inheritdoc IAccess
@@ -120,22 +151,35 @@ abstract contract Access is Datasets, Consents, IAccess {
         RequestRecord storage r = _requireOpen(requestId);
         DatasetRecord storage d = _requireDataset(r.datasetId);
         if (d.retired) revert DatasetsRetired(r.datasetId);
+        uint40 consentEnd = _requireLiveConsent(r.consentId);
         RequestStatus before = r.status;
-        _advance(requestId, r, d);
+        _advance(requestId, r, d, consentEnd);
         if (r.status == before) revert AccessNothingToAdvance(requestId);
     }
 
     /// @inheritdoc IAccess
-    function rejectRequest(uint256 requestId, uint16 reasonCode) external whenNotPaused {
+    /// @dev Not `whenNotPaused`: it only reduces access, which must stay possible in an emergency.
+    function rejectRequest(uint256 requestId, uint16 reasonCode) external {
         RequestRecord storage r = _requests[requestId];
-        if (r.status != RequestStatus.Pending) revert AccessWrongStatus(requestId, uint8(r.status));
+        RequestStatus status = r.status;
+        if (status != RequestStatus.Pending && status != RequestStatus.Temporary) {
+            revert AccessWrongStatus(requestId, uint8(status));
+        }
         _requireProviderOrSupervisor(requestId, r);
-        r.status = RequestStatus.Rejected;
-        emit AccessRejected(requestId, msg.sender, reasonCode);
+        if (status == RequestStatus.Temporary) {
+            // A refusal ends the early release too: the temporary grant is revoked with it.
+            r.status = RequestStatus.Revoked;
+            emit AccessRejected(requestId, msg.sender, reasonCode);
+            emit GrantRevoked(requestId, msg.sender, reasonCode);
+        } else {
+            r.status = RequestStatus.Rejected;
+            emit AccessRejected(requestId, msg.sender, reasonCode);
+        }
     }
 
     /// @inheritdoc IAccess
-    function revokeGrant(uint256 requestId, uint16 reasonCode) external whenNotPaused {
+    /// @dev Not `whenNotPaused`: it only reduces access, which must stay possible in an emergency.
+    function revokeGrant(uint256 requestId, uint16 reasonCode) external {
         RequestRecord storage r = _requests[requestId];
         if (r.status != RequestStatus.Temporary && r.status != RequestStatus.Formal) {
             revert AccessWrongStatus(requestId, uint8(r.status));
@@ -143,6 +187,17 @@ abstract contract Access is Datasets, Consents, IAccess {
         _requireProviderOrSupervisor(requestId, r);
         r.status = RequestStatus.Revoked;
         emit GrantRevoked(requestId, msg.sender, reasonCode);
+    }
+
+    /// @inheritdoc IAccess
+    function setSupervisorAffiliation(address supervisor, address institution) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _supervisors[supervisor].affiliation = institution;
+        emit SupervisorAffiliationSet(supervisor, institution);
+    }
+
+    /// @inheritdoc IAccess
+    function supervisorAffiliation(address supervisor) external view returns (address) {
+        return _supervisors[supervisor].affiliation;
     }
 
     /// @inheritdoc IAccess
@@ -199,38 +254,43 @@ abstract contract Access is Datasets, Consents, IAccess {
             uint8(r.status),
             uint8(r.wantKind),
             r.providerApproved,
-            _supervisorCount(r.supervisorBits),
+            _popcount(_approvalBits(r)),
             r.expiresAt
         );
     }
 
     /// @dev Moves a request to the highest stage its approvals allow, emitting AccessGranted.
-    ///      Reverts if the consent or the requester's membership is no longer live, so the
-    ///      approval that would have granted fails loudly instead of granting on a void basis.
-    ///      Storage is read lazily, cheapest test first, because every cold read costs 2,100 gas
-    ///      in the approvals of every share.
-    function _advance(uint256 requestId, RequestRecord storage r, DatasetRecord storage d) private {
-        if (!r.providerApproved && _providerRequired(d)) return;
+    ///      The caller has checked that the consent is live (it ends at `consentEnd`); this
+    ///      reverts if the requester's membership is no longer live, so the approval that would
+    ///      have granted fails loudly instead of granting on a void basis. The category floor is
+    ///      read here, at grant time, because supervisors may raise it after registration.
+    function _advance(uint256 requestId, RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd) private {
+        // Cheapest test first: a request waiting for its provider costs no read of the floor.
+        if (!r.providerApproved && d.requireProvider) return;
+        CategoryMinimum memory min = _categoryMinimum[d.category];
+        if (!r.providerApproved && min.requireProvider) return;
         uint32 version = r.version == 0 ? d.latestVersion : r.version;
         if (version == 0) return; // on-demand dataset: waits for its first version
 
+        uint8 count = _popcount(_approvalBits(r));
         GrantKind kind;
         uint32 cap;
-        if (r.wantKind == GrantKind.Formal && _quorumReached(d, r.supervisorBits)) {
+        if (r.wantKind == GrantKind.Formal && count >= d.supervisorQuorum && count >= min.supervisorQuorum) {
             (kind, cap) = (GrantKind.Formal, d.maxFormal);
-        } else if (r.status == RequestStatus.Pending && d.maxTemporary != 0) {
-            (kind, cap) = (GrantKind.Temporary, d.maxTemporary);
+        } else if (r.status == RequestStatus.Pending && _temporaryAllowed(min, count)) {
+            // The least of the dataset's cap, the category's (when set) and the ceiling. The
+            // dataset's is within the ceiling already: every policy is checked against it.
+            cap = d.maxTemporary;
+            if (cap == 0) return;
+            if (min.maxTemporary != 0 && min.maxTemporary < cap) cap = min.maxTemporary;
+            kind = GrantKind.Temporary;
         } else {
             return;
         }
 
-        ConsentRecord storage c = _consents[r.consentId];
-        uint40 now_ = _now();
-        if (c.revoked) revert ConsentsRevoked(r.consentId);
-        if (c.expiresAt <= now_) revert ConsentsExpired(r.consentId, c.expiresAt);
         if (!_isMemberInEpoch(r.requester, r.memberEpoch)) revert MembersNotActive(r.requester);
-
-        uint40 expiresAt = _min(_min(now_ + uint40(r.duration), now_ + uint40(cap)), c.expiresAt);
+        uint40 now_ = _now();
+        uint40 expiresAt = _min(_min(now_ + uint40(r.duration), now_ + uint40(cap)), consentEnd);
         r.status = kind == GrantKind.Formal ? RequestStatus.Formal : RequestStatus.Temporary;
         r.grantedKind = kind;
         r.expiresAt = expiresAt;
@@ -238,20 +298,32 @@ abstract contract Access is Datasets, Consents, IAccess {
         emit AccessGranted(requestId, r.datasetId, r.requester, uint8(kind), expiresAt, version, r.keyId);
     }
 
-    /// @dev Provider approval is required by the dataset's policy or by its category's minimum.
-    function _providerRequired(DatasetRecord storage d) private view returns (bool) {
-        return d.requireProvider || _categoryMinimum[d.category].requireProvider;
+    /// @dev The category's temporary rule admits a temporary grant with `count` supervisors.
+    function _temporaryAllowed(CategoryMinimum memory min, uint8 count) private pure returns (bool) {
+        if (min.temporary == TemporaryRule.Forbidden) return false;
+        return count >= (min.temporary == TemporaryRule.Early ? min.temporaryQuorum : min.supervisorQuorum);
     }
 
-    /// @dev Enough current supervisors approved: the dataset's quorum and the category minimum in
-    ///      force now. Approvals of supervisors whose role was revoked since do not count.
-    function _quorumReached(DatasetRecord storage d, uint32 bits) private view returns (bool) {
-        uint8 count = _supervisorCount(bits);
-        return count >= d.supervisorQuorum && count >= _categoryMinimum[d.category].supervisorQuorum;
+    /// @dev The request's approval bits that count now: holders that still have the role, and
+    ///      not bits handed to a new holder after the bitmap was written (free unless a bit was
+    ///      recycled since: then the stale bits are looked up).
+    function _approvalBits(RequestRecord storage r) private view returns (uint32 bits) {
+        bits = r.supervisorBits & ~_globals.revokedSupervisors;
+        uint32 era = r.supervisorEra;
+        if (bits != 0 && era != _globals.supervisorEra) bits &= ~_recycledSince(era, bits);
     }
 
-    function _supervisorCount(uint32 bits) private view returns (uint8) {
-        return _popcount(bits & ~_globals.revokedSupervisors);
+    /// @dev The consent's end, if it is live: not revoked, not expired.
+    function _requireLiveConsent(bytes32 cid) private view returns (uint40) {
+        ConsentRecord storage c = _consents[cid];
+        if (c.revoked) revert ConsentsRevoked(cid);
+        if (c.expiresAt <= _now()) revert ConsentsExpired(cid, c.expiresAt);
+        return c.expiresAt;
+    }
+
+    /// @dev See Consents._datasetSubject.
+    function _datasetSubject(uint64 datasetId) internal view override returns (address) {
+        return _datasets[datasetId].subject;
     }
 
     /// @dev The most specific reason first: a consent withdrawn or run out is reported as such
@@ -273,16 +345,15 @@ abstract contract Access is Datasets, Consents, IAccess {
     }
 
     /// @dev The consent with id `cid` (whose terms are `t`) must be live and cover this request.
+    ///      Returns the consent's end.
     function _checkConsentCovers(
         bytes32 cid,
         ConsentTerms calldata t,
         DatasetRecord storage d,
         RequestParams calldata p
-    ) private view {
-        ConsentRecord storage c = _consents[cid];
-        if (c.subject == address(0)) revert ConsentsUnknown(cid);
-        if (c.revoked) revert ConsentsRevoked(cid);
-        if (c.expiresAt <= _now()) revert ConsentsExpired(cid, c.expiresAt);
+    ) private view returns (uint40 consentEnd) {
+        if (_consents[cid].subject == address(0)) revert ConsentsUnknown(cid);
+        consentEnd = _requireLiveConsent(cid);
         if (t.subject != d.subject) revert AccessConsentMismatch(cid, "subject");
         if (t.requester != address(0) && t.requester != msg.sender) revert AccessConsentMismatch(cid, "requester");
         if (t.datasetId != 0 ? t.datasetId != p.datasetId : t.category != d.category) {

@@ -120,6 +120,11 @@ abstract contract Consents is SealshareBase, IConsents {
             t.subject == address(0) || t.expiresAt <= now_ || t.maxKind == uint8(GrantKind.None)
                 || t.maxKind > uint8(GrantKind.Formal) || (t.datasetId == 0 && t.category > uint8(type(Category).max))
         ) revert ConsentsInvalidTerms();
+        // A consent to one dataset is only its subject's to give (a category consent names no
+        // dataset, and a request checks the dataset's subject against it).
+        if (t.datasetId != 0 && _datasetSubject(t.datasetId) != t.subject) {
+            revert ConsentsNotDatasetSubject(t.datasetId, t.subject);
+        }
         if (_consents[id].subject != address(0)) revert ConsentsAlreadyRecorded(id);
         if (_cancelled[t.subject][id]) revert ConsentsCancelled(id);
         _consents[id] = ConsentRecord(t.subject, t.expiresAt, t.maxKind, false);
@@ -127,6 +132,9 @@ abstract contract Consents is SealshareBase, IConsents {
             id, t.subject, t.requester, t.datasetId, t.category, t.purpose, t.maxKind, t.expiresAt, t.receiptHash, msg.sender
         );
     }
+
+    /// @dev The subject of dataset `datasetId`, address(0) if there is none (Datasets knows).
+    function _datasetSubject(uint64 datasetId) internal view virtual returns (address);
 
     function _revoke(bytes32 id, address subject) private {
         ConsentRecord storage c = _consents[id];

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {SealshareBase} from "./SealshareBase.sol";
 import {Members} from "./Members.sol";
 import {IDatasets} from "../interfaces/IDatasets.sol";
-import {Category, Policy, CategoryMinimum, VersionParams} from "../common/Types.sol";
+import {Category, Policy, CategoryMinimum, TemporaryRule, VersionParams} from "../common/Types.sol";
 
 /// @title Datasets (see {IDatasets}).
 /// @notice Encrypted datasets' registry: versions (append-only), policy, transfer, retirement.
@@ -94,7 +94,8 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
     }
 
     /// @inheritdoc IDatasets
-    function retireDataset(uint64 datasetId) external whenNotPaused {
+    /// @dev Not `whenNotPaused`: it only reduces access, which must stay possible in an emergency.
+    function retireDataset(uint64 datasetId) external {
         DatasetRecord storage d = _requireProviderOf(datasetId);
         d.retired = true;
         emit DatasetRetired(datasetId, msg.sender);
@@ -107,8 +108,16 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
         whenNotPaused
     {
         if (category > uint8(type(Category).max)) revert DatasetsInvalidCategory(category);
-        // A quorum no policy may reach would make the category ungrantable.
-        if (minimum.supervisorQuorum > MAX_SUPERVISORS) revert DatasetsInvalidMinimum(category, minimum);
+        // A quorum no policy may reach would make the category ungrantable; an early quorum
+        // above the full one, or set without Early, would mean nothing; a temporary cap above
+        // the ceiling or under Forbidden would mislead readers of the floor.
+        TemporaryRule rule = minimum.temporary;
+        if (
+            minimum.supervisorQuorum > MAX_SUPERVISORS || minimum.temporaryQuorum > minimum.supervisorQuorum
+                || (minimum.temporaryQuorum != 0 && rule != TemporaryRule.Early)
+                || minimum.maxTemporary > MAX_TEMPORARY_SECONDS
+                || (minimum.maxTemporary != 0 && rule == TemporaryRule.Forbidden)
+        ) revert DatasetsInvalidMinimum(category, minimum);
         CategoryMinimum memory old = _categoryMinimum[category];
         _categoryMinimum[category] = minimum;
         emit CategoryMinimumChanged(category, old, minimum);
@@ -129,6 +138,11 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
     {
         DatasetRecord storage d = _requireDataset(datasetId);
         return (d.provider, d.subject, d.category, d.retired, d.latestVersion, _policyOf(d));
+    }
+
+    /// @inheritdoc IDatasets
+    function nextDatasetId() external view returns (uint64) {
+        return _globals.lastDatasetId + 1;
     }
 
     /// @inheritdoc IDatasets
@@ -159,21 +173,39 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
         private
         returns (uint32 version)
     {
-        if (v.ciphertextSha256 == bytes32(0) || v.keyCommitment == bytes32(0) || v.size == 0) {
+        if (
+            v.ciphertextSha256 == bytes32(0) || v.merkleRoot == bytes32(0) || v.keyCommitment == bytes32(0)
+                || v.size == 0
+        ) {
             revert DatasetsInvalidVersion(datasetId);
         }
         version = ++d.latestVersion;
+        _checkSlot(datasetId, version, v);
         _versions[datasetId][version] = VersionRecord(v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, _now());
         emit DatasetVersionPublished(
             datasetId, version, msg.sender, v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI
         );
     }
 
+    /// @dev The version's declared slot must be the one the ledger assigns: its key commitment
+    ///      was computed for that slot (sdk/stream/commitment.ts), so a commitment made for
+    ///      another dataset or version, e.g. copied from someone else's, is refused here.
+    function _checkSlot(uint64 datasetId, uint32 version, VersionParams calldata v) private pure {
+        if (v.datasetId != datasetId || v.version != version) {
+            revert DatasetsVersionSlotMismatch(datasetId, version, v.datasetId, v.version);
+        }
+    }
+
+    /// @dev A policy meets the category floor, and its temporary cap is within the formal one,
+    ///      the global ceiling, the category's cap (when set), and zero if the category forbids
+    ///      temporary grants. The floor is applied again at every grant (Access._advance).
     function _checkPolicy(uint8 category, Policy calldata p) private view {
         CategoryMinimum memory min = _categoryMinimum[category];
         if (
             (min.requireProvider && !p.requireProvider) || p.supervisorQuorum < min.supervisorQuorum
-                || p.supervisorQuorum > MAX_SUPERVISORS || p.maxFormal == 0
+                || p.supervisorQuorum > MAX_SUPERVISORS || p.maxFormal == 0 || p.maxTemporary > p.maxFormal
+                || p.maxTemporary > MAX_TEMPORARY_SECONDS || (min.maxTemporary != 0 && p.maxTemporary > min.maxTemporary)
+                || (min.temporary == TemporaryRule.Forbidden && p.maxTemporary != 0)
         ) revert DatasetsPolicyBelowMinimum(category, p, min);
     }
 

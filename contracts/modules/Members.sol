@@ -3,10 +3,19 @@ pragma solidity ^0.8.28;
 
 import {SealshareBase} from "./SealshareBase.sol";
 import {IMembers} from "../interfaces/IMembers.sol";
+import {KeyPossessionVerifier} from "../helpers/KeyPossessionVerifier.sol";
 
 /// @title Members and encryption keys (see {IMembers}).
 /// @notice Member institutions (registered, suspended, reinstated) and per-device encryption keys.
 abstract contract Members is SealshareBase, IMembers {
+    // solhint-disable gas-small-strings
+    /// @notice EIP-712 type hash of a key-possession proof, signed with the published key's own
+    ///         private key. `publicKey` is a `bytes` field, so EIP-712 hashes it: keccak256(publicKey).
+    /// @dev keccak256("KeyPossession(address owner,bytes32 deviceId,bytes publicKey)")
+    bytes32 public constant KEY_POSSESSION_TYPEHASH =
+        keccak256("KeyPossession(address owner,bytes32 deviceId,bytes publicKey)");
+    // solhint-enable gas-small-strings
+
     /// @dev One slot per member. `epoch` increases on every suspension; a request remembers the
     ///      epoch it was made in, so suspension voids it for good, even after reinstatement.
     struct MemberRecord {
@@ -28,6 +37,14 @@ abstract contract Members is SealshareBase, IMembers {
     mapping(uint40 keyId => KeyRecord) private _keys;
     mapping(address owner => mapping(bytes32 deviceId => uint40 keyId)) private _currentKey;
 
+    /// @dev The curve and signature check of {publishEncryptionKey}, deployed with the ledger
+    ///      (see KeyPossessionVerifier for why it is a separate contract).
+    KeyPossessionVerifier private immutable _KEY_VERIFIER;
+
+    constructor() {
+        _KEY_VERIFIER = new KeyPossessionVerifier();
+    }
+
     /// @inheritdoc IMembers
     function registerMember(address member, bytes32 kycRefHash, string calldata metadataURI)
         external
@@ -40,7 +57,8 @@ abstract contract Members is SealshareBase, IMembers {
     }
 
     /// @inheritdoc IMembers
-    function suspendMember(address member, uint16 reasonCode) external onlyRole(SUPERVISOR_ROLE) whenNotPaused {
+    /// @dev Not `whenNotPaused`: it only reduces access, which must stay possible in an emergency.
+    function suspendMember(address member, uint16 reasonCode) external onlyRole(SUPERVISOR_ROLE) {
         MemberRecord storage m = _members[member];
         if (m.status != MemberStatus.Active) revert MembersNotActive(member);
         m.status = MemberStatus.Suspended;
@@ -57,14 +75,23 @@ abstract contract Members is SealshareBase, IMembers {
     }
 
     /// @inheritdoc IMembers
-    function publishEncryptionKey(bytes32 deviceId, bytes calldata publicKey)
-        external
-        whenNotPaused
-        returns (uint40 keyId)
-    {
+    function publishEncryptionKey(
+        bytes32 deviceId,
+        bytes calldata publicKey,
+        bytes32 publicKeyY,
+        bytes calldata possessionSignature
+    ) external whenNotPaused returns (uint40 keyId) {
         if (publicKey.length != 33 || (publicKey[0] != 0x02 && publicKey[0] != 0x03)) {
             revert KeysInvalidPublicKey(publicKey.length, publicKey.length == 0 ? bytes1(0) : publicKey[0]);
         }
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(KEY_POSSESSION_TYPEHASH, msg.sender, deviceId, keccak256(publicKey)))
+        );
+        if (
+            !_KEY_VERIFIER.holdsKey(
+                digest, uint8(publicKey[0]), bytes32(publicKey[1:33]), publicKeyY, possessionSignature
+            )
+        ) revert KeysNoProofOfPossession(msg.sender, deviceId);
         uint40 previous = _currentKey[msg.sender][deviceId];
         if (previous != 0) _keys[previous].live = false;
         keyId = ++_globals.lastKeyId;
@@ -80,7 +107,8 @@ abstract contract Members is SealshareBase, IMembers {
     }
 
     /// @inheritdoc IMembers
-    function revokeEncryptionKey(bytes32 deviceId) external whenNotPaused {
+    /// @dev Not `whenNotPaused`: it only reduces access, which must stay possible in an emergency.
+    function revokeEncryptionKey(bytes32 deviceId) external {
         uint40 keyId = _currentKey[msg.sender][deviceId];
         if (keyId == 0) revert KeysUnknownDevice(msg.sender, deviceId);
         _keys[keyId].live = false;

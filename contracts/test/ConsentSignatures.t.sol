@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {vm} from "./Vm.t.sol";
 import {ISealshareLedger, SealshareTestBase} from "./SealshareTestBase.t.sol";
-import {ConsentTerms, GrantKind} from "../common/Types.sol";
+import {ConsentTerms, GrantKind, VersionParams} from "../common/Types.sol";
 import {IAccess} from "../interfaces/IAccess.sol";
 import {IConsents} from "../interfaces/IConsents.sol";
 
@@ -23,8 +23,9 @@ contract ConsentSignaturesTest is SealshareTestBase {
         _makeActors();
         ledger = _deployWorld();
         // Provider approval required, so a request stays pending and grants play no part here.
+        VersionParams memory v = _firstVersion(ledger, 1);
         vm.prank(bank);
-        datasetId = ledger.registerDataset(ana, 0, _policy(true, 0, HOUR, 30 * DAY), bytes32(0), _versionParams(1));
+        datasetId = ledger.registerDataset(ana, 0, _policy(true, 0, HOUR, 30 * DAY), bytes32(0), v);
     }
 
     function testFuzz_consentSignatureCannotBeReplayed(
@@ -102,8 +103,9 @@ contract ConsentSignaturesTest is SealshareTestBase {
         uint256 otherChain = _bound(otherChainId, 1, type(uint64).max);
         vm.assume(otherChain != homeChain);
         ISealshareLedger other = _deployWorld();
+        VersionParams memory v = _firstVersion(other, 1);
         vm.prank(bank);
-        other.registerDataset(ana, 0, _policy(true, 0, HOUR, 30 * DAY), bytes32(0), _versionParams(1));
+        other.registerDataset(ana, 0, _policy(true, 0, HOUR, 30 * DAY), bytes32(0), v);
 
         ConsentTerms memory t = _terms(nonce, HOUR);
         bytes32 homeId = _consentDigest(t, homeChain, address(ledger));

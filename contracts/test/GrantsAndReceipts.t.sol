@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {vm, Vm} from "./Vm.t.sol";
 import {ISealshareLedger, SealshareTestBase} from "./SealshareTestBase.t.sol";
-import {ConsentTerms, GrantKind, GrantView, RequestStatus} from "../common/Types.sol";
+import {ConsentTerms, GrantKind, GrantView, RequestStatus, VersionParams} from "../common/Types.sol";
 import {IAccess} from "../interfaces/IAccess.sol";
 import {IReceipts} from "../interfaces/IReceipts.sol";
 
@@ -47,22 +47,27 @@ contract GrantsAndReceiptsTest is SealshareTestBase {
         ExpiryCase memory c;
         c.duration = uint32(_bound(duration, 1, 400 * DAY));
         c.consentTtl = uint32(_bound(consentTtl, 1, 400 * DAY));
-        c.maxTemporary = uint32(_bound(maxTemporary, 0, 30 * DAY));
         c.maxFormal = uint32(_bound(maxFormal, 1, 400 * DAY));
+        // A policy's temporary cap is at most its formal one and the 1-day ceiling.
+        c.maxTemporary = uint32(_bound(maxTemporary, 0, c.maxFormal < DAY ? c.maxFormal : DAY));
         c.waitBeforeFormal = uint32(_bound(waitBeforeFormal, 0, c.consentTtl - 1));
         c.requireProvider = requireProvider;
         c.wantFormal = wantFormal;
         _checkExpiryCase(c);
     }
 
+    /// @dev The bank registers a bond dataset about ana: 1 h temporary, 1 d formal grants.
+    function _registerBonds(bool requireProvider, uint256 tag) internal returns (uint64) {
+        VersionParams memory v = _firstVersion(ledger, tag);
+        vm.prank(bank);
+        return ledger.registerDataset(ana, 2, _policy(requireProvider, 0, HOUR, DAY), bytes32(0), v);
+    }
+
     function _checkExpiryCase(ExpiryCase memory c) internal {
+        VersionParams memory v = _firstVersion(ledger, 7);
         vm.prank(bank);
         uint64 datasetId = ledger.registerDataset(
-            ana,
-            1,
-            _policy(c.requireProvider, c.wantFormal ? 1 : 0, c.maxTemporary, c.maxFormal),
-            bytes32(0),
-            _versionParams(7)
+            ana, 1, _policy(c.requireProvider, c.wantFormal ? 1 : 0, c.maxTemporary, c.maxFormal), bytes32(0), v
         );
         ConsentTerms memory t = _consent(datasetId, uint40(block.timestamp + c.consentTtl));
         vm.prank(ana);
@@ -114,12 +119,8 @@ contract GrantsAndReceiptsTest is SealshareTestBase {
         count = count == 0 ? 1 : count;
 
         // A granted request (no approval needed) and a pending one.
-        vm.prank(bank);
-        uint64 open = ledger.registerDataset(ana, 2, _policy(false, 0, HOUR, DAY), bytes32(0), _versionParams(1));
-        vm.prank(bank);
-        uint64 guarded = ledger.registerDataset(ana, 2, _policy(true, 0, HOUR, DAY), bytes32(0), _versionParams(2));
-        uint256 granted = _request(open);
-        uint256 pending = _request(guarded);
+        uint256 granted = _request(_registerBonds(false, 1));
+        uint256 pending = _request(_registerBonds(true, 2));
         vm.assertTrue(ledger.isGrantValid(granted).valid, "granted");
 
         bytes memory denied =

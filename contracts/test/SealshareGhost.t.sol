@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Vm} from "./Vm.t.sol";
 import {ISealshareLedger, SealshareTestBase} from "./SealshareTestBase.t.sol";
-import {CategoryMinimum, ConsentTerms, GrantKind, Policy} from "../common/Types.sol";
+import {CategoryMinimum, ConsentTerms, GrantKind, Policy, TemporaryRule} from "../common/Types.sol";
 import {IAccess} from "../interfaces/IAccess.sol";
 
 /// @title Ghost state of the invariant handler: what the ledger should know, kept independently
@@ -61,6 +61,9 @@ abstract contract SealshareGhost is SealshareTestBase {
         bool providerApproved;
         uint8 quorumRequired; // max(policy quorum, category minimum)
         uint8 currentApprovals; // approvers still holding SUPERVISOR_ROLE
+        bool categoryAllowsTemporary; // the category floor's rule is not Forbidden
+        uint8 categoryTemporaryQuorum; // AfterQuorum: the full category quorum; Early: temporaryQuorum
+        uint32 categoryMaxTemporary; // the category's temporary cap, 0 = none
         uint32 policyMax; // maxTemporary or maxFormal, by kind
         uint32 duration; // what the requester asked for
         uint8 wantKind;
@@ -99,6 +102,10 @@ abstract contract SealshareGhost is SealshareTestBase {
     uint256 public duplicateApprovalViolations; // the same supervisor approved the same request twice
     uint256 public releaseViolations; // recordRelease by a non-custodian or for a never-granted request
     uint256 public replayViolations; // an already-accepted consent signature accepted again
+    uint256 public conflictViolations; // approveAsSupervisor accepted from a party to the request
+
+    /// @notice The institution the admin declared each supervisor affiliated with.
+    mapping(address supervisor => address institution) public affiliation;
 
     // ---------------------------------------------------------------- reads for the invariants
 
@@ -207,6 +214,9 @@ abstract contract SealshareGhost is SealshareTestBase {
         g.quorumRequired =
             d.policy.supervisorQuorum > m.supervisorQuorum ? d.policy.supervisorQuorum : m.supervisorQuorum;
         g.currentApprovals = currentApprovals(requestId);
+        g.categoryAllowsTemporary = m.temporary != TemporaryRule.Forbidden;
+        g.categoryTemporaryQuorum = m.temporary == TemporaryRule.Early ? m.temporaryQuorum : m.supervisorQuorum;
+        g.categoryMaxTemporary = m.maxTemporary;
         g.policyMax = kind == uint8(GrantKind.Formal) ? d.policy.maxFormal : d.policy.maxTemporary;
         g.duration = r.duration;
         g.wantKind = r.wantKind;

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {vm} from "./Vm.t.sol";
-import {CategoryMinimum, ConsentTerms, Policy} from "../common/Types.sol";
+import {CategoryMinimum, ConsentTerms, Policy, TemporaryRule, VersionParams} from "../common/Types.sol";
 import {IAccess} from "../interfaces/IAccess.sol";
 import {SealshareHandlerInputs} from "./SealshareHandlerInputs.t.sol";
 
@@ -32,6 +32,17 @@ contract SealshareHandler is SealshareHandlerInputs {
         _registerAs(insurer, ben, 1, _policy(false, 0, 2 * HOUR, 7 * DAY), false); // funds: open
         _registerAs(bank, ana, 4, _policy(true, 2, 0, 60 * DAY), false); // insurance: 2 sups, no temporary
         _registerAs(lender, ben, 3, _policy(false, 1, HOUR, 10 * DAY), true); // bonds: on demand
+        // Floors raised after registration, so grants must apply them at grant time: deposits
+        // release nothing before one supervisor (AfterQuorum), funds need one supervisor for a
+        // 30-minute temporary grant and two for a formal one (Early).
+        _setFloor(0, CategoryMinimum(false, 1, TemporaryRule.AfterQuorum, 0, 0));
+        _setFloor(1, CategoryMinimum(false, 2, TemporaryRule.Early, 1, 30 minutes));
+    }
+
+    function _setFloor(uint8 category, CategoryMinimum memory m) internal {
+        vm.prank(sup0);
+        ledger.setCategoryMinimum(category, m);
+        categoryMinimum[category] = m;
     }
 
     // ---------------------------------------------------------------- datasets
@@ -47,8 +58,9 @@ contract SealshareHandler is SealshareHandlerInputs {
         uint64 id = datasetIds[datasetSeed % datasetIds.length];
         address caller = callerSeed % 3 == 0 ? _anyone(callerSeed / 3) : datasets[id].provider;
         bool allowed = caller == datasets[id].provider && memberActive[caller];
+        VersionParams memory params = _versionParams(id, datasets[id].latestVersion + 1, callerSeed);
         vm.prank(caller);
-        try ledger.publishVersion(id, _versionParams(callerSeed)) returns (uint32 v) {
+        try ledger.publishVersion(id, params) returns (uint32 v) {
             if (!allowed) ++versionViolations;
             datasets[id].latestVersion = v;
         } catch {}
@@ -86,7 +98,17 @@ contract SealshareHandler is SealshareHandlerInputs {
 
     function setCategoryMinimum(uint8 category, uint256 minSeed, uint256 supSeed) external {
         category %= 7;
-        CategoryMinimum memory m = CategoryMinimum(minSeed % 2 == 0, uint8((minSeed / 2) % 3));
+        // Quorums 0-2, every temporary rule, sometimes a temporary cap; an inconsistent floor
+        // (early quorum above the full one, say) is refused by the ledger and leaves no trace.
+        uint8 quorum = uint8((minSeed / 2) % 3);
+        TemporaryRule rule = TemporaryRule((minSeed / 8) % 3);
+        CategoryMinimum memory m = CategoryMinimum({
+            requireProvider: minSeed % 2 == 0,
+            supervisorQuorum: quorum,
+            temporary: rule,
+            temporaryQuorum: rule == TemporaryRule.Early ? uint8((minSeed / 32) % (quorum + 1)) : 0,
+            maxTemporary: rule == TemporaryRule.Forbidden || (minSeed / 128) % 2 == 0 ? 0 : uint32(_bound(minSeed >> 8, 1, 2 * HOUR))
+        });
         vm.prank(_supervisor(supSeed));
         try ledger.setCategoryMinimum(category, m) {
             categoryMinimum[category] = m;
@@ -211,9 +233,13 @@ contract SealshareHandler is SealshareHandlerInputs {
         address caller = callerSeed % 5 == 0 ? _anyone(callerSeed / 5) : _supervisor(callerSeed);
         bool allowed = isSupervisor[caller];
         bool again = supervisorApproved[requestId][caller];
+        address party = affiliation[caller];
+        bool conflicted = party != address(0)
+            && (party == requests[requestId].requester || party == datasets[requests[requestId].datasetId].provider);
         vm.recordLogs();
         vm.prank(caller);
         try ledger.approveAsSupervisor(requestId) {
+            if (conflicted) ++conflictViolations;
             if (!allowed) ++supervisorApprovalViolations;
             else if (again) ++duplicateApprovalViolations;
             else supervisorApproved[requestId][caller] = true;
@@ -227,7 +253,9 @@ contract SealshareHandler is SealshareHandlerInputs {
         address caller = callerSeed % 2 == 0 ? datasets[requests[requestId].datasetId].provider : _supervisor(callerSeed);
         vm.prank(caller);
         try ledger.rejectRequest(requestId, reason) {
+            // Rejecting a live temporary grant revokes it.
             requests[requestId].rejected = true;
+            if (requests[requestId].everGranted) requests[requestId].grantRevoked = true;
         } catch {}
     }
 
@@ -273,16 +301,27 @@ contract SealshareHandler is SealshareHandlerInputs {
 
     function rotateKey(uint256 memberSeed, bool revokeOnly) external {
         address m = _member(memberSeed);
-        vm.prank(m);
         if (revokeOnly) {
+            vm.prank(m);
             try ledger.revokeEncryptionKey(_device(m)) {
                 liveKey[m] = 0;
             } catch {}
         } else {
-            try ledger.publishEncryptionKey(_device(m), _publicKey(memberSeed)) returns (uint40 keyId) {
+            (bytes memory publicKey, bytes32 y, bytes memory sig) = _keyProof(ledger, memberSeed, m, _device(m));
+            vm.prank(m);
+            try ledger.publishEncryptionKey(_device(m), publicKey, y, sig) returns (uint40 keyId) {
                 liveKey[m] = keyId;
             } catch {}
         }
+    }
+
+    /// @dev The admin declares a supervisor affiliated with a member institution, or clears it.
+    function setAffiliation(uint256 supSeed, uint256 memberSeed) external {
+        address s = _supervisor(supSeed);
+        address institution = memberSeed % 4 == 0 ? address(0) : _member(memberSeed);
+        vm.prank(admin);
+        ledger.setSupervisorAffiliation(s, institution);
+        affiliation[s] = institution;
     }
 
     function toggleSupervisor(uint256 supSeed) external {
@@ -316,9 +355,9 @@ contract SealshareHandler is SealshareHandlerInputs {
     // ---------------------------------------------------------------- helpers
 
     function _registerAs(address provider, address subject, uint8 category, Policy memory p, bool onDemand) internal {
+        VersionParams memory v = onDemand ? _noVersion() : _firstVersion(ledger, category);
         vm.prank(provider);
-        try ledger.registerDataset(subject, category, p, bytes32(0), onDemand ? _noVersion() : _versionParams(category))
-        returns (uint64 id) {
+        try ledger.registerDataset(subject, category, p, bytes32(0), v) returns (uint64 id) {
             datasetIds.push(id);
             datasets[id] = GhostDataset(provider, subject, category, false, onDemand ? 0 : 1, p);
         } catch {}

@@ -41,7 +41,7 @@ contract SealshareInvariantsTest {
     ///         request, approvals) and what can void a grant come often; the rest now and then.
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
         SealshareHandler h = handler;
-        bytes4[41] memory weighted = [
+        bytes4[43] memory weighted = [
             h.requestAccessWithConsent.selector,
             h.requestAccessWithConsent.selector,
             h.requestAccessWithConsent.selector,
@@ -82,6 +82,8 @@ contract SealshareInvariantsTest {
             h.transferDataset.selector,
             h.retireDataset.selector,
             h.setCategoryMinimum.selector,
+            h.setCategoryMinimum.selector,
+            h.setAffiliation.selector,
             h.recordRelease.selector
         ];
         bytes4[] memory selectors = new bytes4[](weighted.length);
@@ -116,6 +118,7 @@ contract SealshareInvariantsTest {
         vm.assertGt(formal, 0, "formal grants made");
         vm.assertGt(handler.grantCount() - formal, 0, "temporary grants made");
         invariant_noGrantWithoutLiveConsentAndRequiredApprovals();
+        invariant_noGrantWithoutTheCategoryFloorsApprovals();
         invariant_grantValidityMatchesModel();
     }
 
@@ -137,6 +140,29 @@ contract SealshareInvariantsTest {
             vm.assertTrue(g.requesterLive, "granted to a suspended requester");
             vm.assertTrue(g.datasetLive, "granted on a retired dataset");
             vm.assertFalse(g.paused, "granted while paused");
+        }
+    }
+
+    /// @notice No AccessGranted of any kind without the approvals the category floor in force
+    ///         requires for that kind: provider approval when the floor requires it; a formal
+    ///         grant only with the floor's supervisor quorum; a temporary grant never in a
+    ///         category that forbids them, only with the floor's temporary quorum (the full
+    ///         quorum under AfterQuorum, `temporaryQuorum` under Early), and no longer than the
+    ///         category's cap and the one-day ceiling.
+    function invariant_noGrantWithoutTheCategoryFloorsApprovals() public view {
+        for (uint256 i = 0; i < handler.grantCount(); ++i) {
+            SealshareGhost.GrantRecord memory g = handler.grantAt(i);
+            vm.assertTrue(!g.providerRequired || g.providerApproved, "granted without the provider approval the floor requires");
+            if (g.kind == uint8(GrantKind.Formal)) {
+                vm.assertTrue(g.currentApprovals >= g.quorumRequired, "formal grant below the category quorum");
+                continue;
+            }
+            vm.assertTrue(g.categoryAllowsTemporary, "temporary grant in a category that forbids them");
+            vm.assertTrue(g.currentApprovals >= g.categoryTemporaryQuorum, "temporary grant below the category's temporary quorum");
+            vm.assertLe(g.expiresAt, uint256(g.grantedAt) + 1 days, "temporary grant longer than the ceiling");
+            if (g.categoryMaxTemporary != 0) {
+                vm.assertLe(g.expiresAt, uint256(g.grantedAt) + g.categoryMaxTemporary, "temporary grant longer than the category cap");
+            }
         }
     }
 
@@ -236,6 +262,12 @@ contract SealshareInvariantsTest {
             vm.assertLe(approvals, supervisors, "more approvals than distinct current supervisors");
             vm.assertLe(approvals, handler.currentApprovals(id), "approvals counted more than once");
         }
+    }
+
+    /// @notice No supervisor approves a request it is party to: none is accepted from a supervisor
+    ///         affiliated with the request's requester or the dataset's provider.
+    function invariant_noSupervisorApprovesARequestItIsPartyTo() public view {
+        vm.assertEq(handler.conflictViolations(), 0, "a supervisor approved a request of its own institution");
     }
 
     /// @notice A consent signature that was accepted once is never accepted again, alone or

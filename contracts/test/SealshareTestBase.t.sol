@@ -37,6 +37,7 @@ abstract contract SealshareTestBase {
         "Consent(address subject,address requester,uint64 datasetId,uint8 category,uint32 purpose,uint8 maxKind,uint40 expiresAt,bytes32 receiptHash,bytes32 nonce,uint40 deadline)"
     );
     bytes32 internal constant REVOKE_CONSENT_TYPE = keccak256("RevokeConsent(bytes32 consentId,uint40 deadline)");
+    bytes32 internal constant KEY_POSSESSION_TYPE = keccak256("KeyPossession(address owner,bytes32 deviceId,bytes publicKey)");
 
     bytes32 internal constant SUPERVISOR_ROLE = keccak256("SUPERVISOR_ROLE");
     bytes32 internal constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
@@ -97,8 +98,7 @@ abstract contract SealshareTestBase {
         for (uint256 i = 0; i < members.length; ++i) {
             vm.prank(sup0);
             ledger.registerMember(members[i], keccak256(abi.encode("kyc", members[i])), "https://member.example/");
-            vm.prank(members[i]);
-            ledger.publishEncryptionKey(_device(members[i]), _publicKey(uint256(uint160(members[i]))));
+            _publishKey(ledger, members[i], uint256(uint160(members[i])));
         }
     }
 
@@ -124,20 +124,65 @@ abstract contract SealshareTestBase {
         return keccak256(abi.encode("device", who));
     }
 
-    /// @dev A well-formed 33-byte compressed key (the ledger checks shape, not the curve).
-    function _publicKey(uint256 tag) internal pure returns (bytes memory) {
-        return abi.encodePacked(bytes1(tag % 2 == 0 ? 0x02 : 0x03), keccak256(abi.encode("key", tag)));
+    /// @dev Encryption key `tag % 8`: its private key and public point. EDR serves no
+    ///      `createWallet` cheatcode and the tests do no curve arithmetic of their own, so the
+    ///      points were computed once with ethers' SigningKey (private key i =
+    ///      keccak256("sealshare test encryption key i")) and are pinned here; the ledger's own
+    ///      on-curve check would refuse a wrong one.
+    function _encryptionKey(uint256 tag) internal pure returns (uint256 privateKey, bytes32 x, bytes32 y) {
+        uint256 i = tag % 8;
+        if (i == 0) return (0xd673362b10c1deb60f6c809be609c31024406091698fe0fcf7af786656379ceb, 0x3198d0cf3de74ce59451ca349de82a158314433af2f6f9b824b895266914a72c, 0x9d846dcb335b41ecc7dce2bd0d3633caa4e414e716ba75f68a4671b1ecb15dc8);
+        if (i == 1) return (0xc2e5e4fea23eaf0b14fdf3df9b3bd72ecd8948e801894e32265f132bcb54aa2d, 0x56fc4338f583e44c9a2f4376439d86ef1e84b258a1b27499f47722b4ef7db2d1, 0xb3b7b2de2645a75db4f997ebee688c02f80f29abf590f5f257cc10a68d73042d);
+        if (i == 2) return (0x8a74e391f077ce0f8a1edb04ed8b0f73ebcaf26db3294fd0f620d0a7b9e9c717, 0x2646046c319b24daea2ac6b14bb6d26f121c395abcf6464022cdd0df4ca9b288, 0xac05c56b18a56c53fd2e228d1d38ba3407892c37bf4d7aa33dfedba5d038b968);
+        if (i == 3) return (0x280b1c6c8eb0efcd5f553e557197bac70781ae0ae084ad6f170aedb16f8fb4fc, 0x1891d488acb0bda8cb9f95059cf96289eaa67aa0ff3c7478f945c385f286a2dd, 0xeafcdf106adce624394eba0a8d8531067b77215c8cfddbf3522682ab1c3770a8);
+        if (i == 4) return (0x61e364fe08cc7e3083cbbe61cf0d918b3797acce20c310cca2dbc5c4ee1ba0e2, 0x99e2c5388d4554856e91698344f34716784c42287b76d8fe628fd9b9983db1a2, 0x3ef1e260154527ea2f619486f9274fbca5117a7e0d4e011b80c81f4f7b28f798);
+        if (i == 5) return (0xb253575367f4a71807acf847ebfc3413af2ae206b3a01d190142312409d83716, 0xd3b13eeddc52c5ee89450976af212671327cf79ed3bf4c322a3608820b262e36, 0xa30c91af63e8b2dec17243c72f7e017a8ed3de97f6aa2d9b187eb23108322606);
+        if (i == 6) return (0x4a0f928194c5d4b0d0d7e6b671825d559f51ca46be6bf39320db853703b34aef, 0x21d9ab9a104d3121b9fca4e66736132c9c419cb7a6855e0b6e8e755cc65b85ad, 0xb11ca15d180888d5e8a320a2ab3d2e9745a2f2adcb1f879409e6ae250632752e);
+        if (i == 7) return (0xa17fcf27344b1d7b61263e1dd4df3d864ff4605e5002c78c88a3613cc13438b9, 0x3f5a9f9e581ba9344694b1e0e81270a631803360c57e02f3c15aee98274febfb, 0xef93a68e36222596ea5d499df335b4a7d78f396582dc1f2563c29058975cea3a);
+        revert("unreachable");
     }
 
-    /// @dev A plausible dataset version, distinct per `tag`. The "SHA-256" is a keccak256 on
-    ///      purpose: sha256 is a precompile CALL, which would consume a pending `vm.prank`
-    ///      when this is evaluated as an argument of the pranked call.
-    function _versionParams(uint256 tag) internal pure returns (VersionParams memory) {
+    /// @dev A key of `tag` and its proof of possession for `owner`'s `deviceId` on `ledger`,
+    ///      signed as sdk/crypto/key-possession.ts signs it (written from the EIP-712 spec).
+    function _keyProof(ISealshareLedger ledger, uint256 tag, address owner, bytes32 deviceId)
+        internal
+        returns (bytes memory publicKey, bytes32 y, bytes memory signature)
+    {
+        (uint256 privateKey, bytes32 x, bytes32 py) = _encryptionKey(tag);
+        publicKey = abi.encodePacked(bytes1(uint256(py) % 2 == 0 ? 0x02 : 0x03), x);
+        y = py;
+        bytes32 structHash = keccak256(abi.encode(KEY_POSSESSION_TYPE, owner, deviceId, keccak256(publicKey)));
+        bytes32 digest = keccak256(
+            abi.encodePacked("\x19\x01", _domainSeparator(block.chainid, address(ledger)), structHash)
+        );
+        signature = _sign(privateKey, digest);
+    }
+
+    /// @dev `owner` publishes key `tag` for its own device, with a valid proof.
+    function _publishKey(ISealshareLedger ledger, address owner, uint256 tag) internal returns (uint40) {
+        (bytes memory publicKey, bytes32 y, bytes memory sig) = _keyProof(ledger, tag, owner, _device(owner));
+        vm.prank(owner);
+        return ledger.publishEncryptionKey(_device(owner), publicKey, y, sig);
+    }
+
+    /// @dev A plausible first version for the next dataset `ledger` registers, distinct per
+    ///      `tag`. Call it before `vm.prank`: it reads the ledger.
+    function _firstVersion(ISealshareLedger ledger, uint256 tag) internal view returns (VersionParams memory) {
+        return _versionParams(ledger.nextDatasetId(), 1, tag);
+    }
+
+    /// @dev A plausible dataset version for slot (`datasetId`, `version`), distinct per `tag`.
+    ///      The "SHA-256" is a keccak256 on purpose: sha256 is a precompile CALL, which would
+    ///      consume a pending `vm.prank` when this is evaluated as an argument of the pranked call.
+    ///      The commitment is v2-shaped (bound to the slot); the ledger never evaluates it.
+    function _versionParams(uint64 datasetId, uint32 version, uint256 tag) internal pure returns (VersionParams memory) {
         bytes32 sha = keccak256(abi.encode("ciphertext", tag));
         return VersionParams({
+            datasetId: datasetId,
+            version: version,
             ciphertextSha256: sha,
             merkleRoot: keccak256(abi.encode("chunks", tag)),
-            keyCommitment: keccak256(abi.encodePacked("sealshare/dek-commitment/v1", sha, keccak256(abi.encode(tag)))),
+            keyCommitment: keccak256(abi.encode(keccak256("sealshare/dek-commitment/v2"), datasetId, version, sha, tag)),
             size: 1_048_576 + uint64(tag % 1000),
             formatId: bytes32("sealshare-stream-v1/ndjson"),
             storageURI: "blob://sha256/test"

@@ -7,6 +7,10 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  *  - `supervisors`: initial SUPERVISOR_ROLE holders;
  *  - `custodian`: CUSTODIAN_ROLE, the key custodian's signing account.
  * Example parameters file: ignition/parameters/local.json.
+ *
+ * One contract, no libraries to link: the ledger's constructor deploys its own
+ * KeyPossessionVerifier (contracts/helpers/, the proof-of-possession check kept out of the
+ * ledger's runtime code for EIP-170), so the module stays a single `m.contract`.
  */
 export default buildModule("SealshareModule", (m) => {
   const admin = m.getParameter("admin", m.getAccount(0));

@@ -36,7 +36,10 @@
  *                  dataset and expiry (orphaned-branch grants) or for grants revoked before they
  *                  were final;
  *  - duplicated:   a release recorded on chain more than once (in two sealed batches, twice by
- *                  KeyReleased, a batch sealed twice) or sealed batches the store does not know.
+ *                  KeyReleased, a batch sealed twice) or sealed batches the store does not know;
+ *  - auditViolations: what `sealshare audit verify --custodian-proofs` (sdk/audit/verify.ts) finds
+ *                  on the final chain with the custodian's inclusion proofs — e.g. a release
+ *                  dated before its grant; each one is also a problem, so the run fails.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -44,8 +47,12 @@ import { join } from "node:path";
 import { getAddress, hexlify, id, keccak256, randomBytes, Transaction, Wallet, ZeroAddress, ZeroHash, type ContractTransactionResponse } from "ethers";
 import { deployLedger, type Sealshare } from "../../sdk/contracts.js";
 import { writeDeployment } from "../../sdk/deployment-file.js";
+import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
+import { ledgerDomain } from "../../sdk/eip712.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
+import { parseReceiptProofs } from "../../sdk/audit/proofs.js";
+import { verifyLedger } from "../../sdk/audit/verify.js";
 import { keyCommitment } from "../../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
 import { verifyReceiptProof } from "../../service/release/merkle.js";
@@ -89,6 +96,8 @@ export interface FaultReport {
   lost: number;
   duplicated: number;
   batches: number;
+  /** Violations `sealshare audit verify --custodian-proofs` finds on the final chain (must be 0). */
+  auditViolations: number;
   durationMs: number;
   problems: string[];
 }
@@ -122,6 +131,7 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     lost: 0,
     duplicated: 0,
     batches: 0,
+    auditViolations: 0,
     durationMs: 0,
     problems: [],
   };
@@ -139,7 +149,9 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     const mined = async (tx: Promise<ContractTransactionResponse>) => (await (await tx).wait())!;
     for (const m of [bank!, insurer!]) await mined(as(sup!).registerMember(m.address, id(`kyc/${m.address}`), "https://example.org/m.json"));
     const device = id("faults/device");
-    await mined(as(insurer!).publishEncryptionKey(device, generateEncryptionKeyPair().publicKey));
+    const deviceKey = generateEncryptionKeyPair();
+    const proof = keyPossessionProof({ privateKey: deviceKey.privateKey, owner: insurer!.address, deviceId: device, domain: await ledgerDomain(ledger) });
+    await mined(as(insurer!).publishEncryptionKey(device, proof.publicKey, proof.publicKeyY, proof.signature));
     const deploymentPath = join(work, "deployment.json");
     await writeDeployment(deploymentPath, deployment);
 
@@ -148,11 +160,15 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     async function dataset() {
       const dek = new Uint8Array(randomBytes(32));
       const ciphertextSha256 = hexlify(randomBytes(32));
+      const merkleRoot = hexlify(randomBytes(32));
+      const datasetId = await ledger.nextDatasetId();
       const receipt = await mined(
         as(bank!).registerDataset(ana!.address, Category.Deposit, policy, ZeroHash, {
+          datasetId,
+          version: 1,
           ciphertextSha256,
-          merkleRoot: hexlify(randomBytes(32)),
-          keyCommitment: keyCommitment(dek, ciphertextSha256),
+          merkleRoot,
+          keyCommitment: keyCommitment(dek, { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot }),
           size: 1n,
           formatId: id("sealshare-stream-v1/ndjson"),
           storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
@@ -421,6 +437,17 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
       }
       report.batches = sealedIds.size;
       if (!settled) report.problems.push("did not settle before the timeout");
+
+      // The auditor's view, as `sealshare audit verify --custodian-proofs` takes it: the ledger's
+      // timeline and the custodian's inclusion proofs (what GET /v1/receipts/:id serves). Every
+      // release must come after its grant (the custodian dates releases with the chain's time)
+      // and before any invalidation or expiry.
+      const proofs = [];
+      for (let r = 1; r <= last; r++) proofs.push(...parseReceiptProofs(await store.receiptProofs(String(r)), `receipts of request ${r}`));
+      const audit = await verifyLedger({ ledger, provider, fromBlock: deployment.deployBlock, proofs });
+      report.auditViolations = audit.violations.length;
+      for (const v of audit.violations.slice(0, 20)) report.problems.push(`audit verify: [${v.check}] ${v.code}: ${v.message}`);
+      log(`  audit verify: ${audit.checked.releases} release(s), ${audit.checked.proofsVerified} proof(s), ${audit.violations.length} violation(s)`);
     } finally {
       await store.close();
     }

@@ -7,9 +7,11 @@
  * One cycle:
  *   1. register fresh datasets and deposit their keys (custodian connected);
  *   2. cut the link — `drop` (connections reset) and `stall` (accepted, never answered) alternate;
- *   3. /readyz must turn 503 with the `chain` check failed; /healthz must still answer; an
- *      envelope released before the outage must still be served (the fetch path never calls
- *      the chain);
+ *   3. /readyz must turn 503 with the `chain` check failed; /healthz must still answer; a grant
+ *      released before the outage is revoked on chain (directly on the node, which the
+ *      custodian cannot see): once the custodian's chain view is older than its bound
+ *      (SEALSHARE_SERVE_MAX_STALE_SECONDS, 2 s here) its envelope must NOT be served — 503
+ *      `chain-view-stale`, fail closed — and after the outage it is 410 `grant-revoked`;
  *   4. during the outage: grants for the new datasets, and one grant revoked before the
  *      custodian could see it;
  *   5. restore the link: /readyz must turn 200 by itself, every grant of the outage must be
@@ -21,7 +23,8 @@
  * on (its dropped transactions resent, never landing twice).
  *
  * Tallies: `lost` = a grant never released; `unauthorized` = an envelope served to anyone but
- * the requester, or for the grant revoked before release; `duplicated` = more than one
+ * the requester, for the grant revoked before release, or for a grant revoked during the outage;
+ * `staleRefused` = outages during which the revoked grant's envelope was refused as stale; `duplicated` = more than one
  * KeyReleased receipt for one (request, kind), or a second, different envelope for it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -46,6 +49,8 @@ export interface OutageTally {
   unauthorized: number;
   lost: number;
   duplicated: number;
+  /** Outages in which a grant revoked during the outage was refused (503 chain-view-stale). */
+  staleRefused: number;
   /** Human-readable reasons for every non-zero bad tally. */
   problems: string[];
 }
@@ -59,6 +64,9 @@ export interface OutageRig {
   logPath: string;
   stop(): Promise<void>;
 }
+
+/** The custodian's serve freshness bound in the rig (seconds since its last head read). */
+export const STALE_BOUND_SECONDS = 2;
 
 /** Chain, ledger, proxy, and the custodian process behind the proxy. */
 export async function startOutageRig(opts: { node?: NodeKind } = {}): Promise<OutageRig> {
@@ -85,6 +93,10 @@ export async function startOutageRig(opts: { node?: NodeKind } = {}): Promise<Ou
         SEALSHARE_RATE_LIMIT_IP_PER_MIN: "1000000",
         SEALSHARE_RATE_LIMIT_ACCOUNT_PER_MIN: "1000000",
         SEALSHARE_LOG_LEVEL: "info",
+        SEALSHARE_SERVE_MAX_STALE_SECONDS: String(STALE_BOUND_SECONDS),
+        // Not a block behind the head it last read: after the outage nothing is served until the
+        // follower has ingested what happened meanwhile (the revocation among it).
+        SEALSHARE_SERVE_MAX_BEHIND_BLOCKS: "0",
       },
     });
   } catch (err) {
@@ -142,7 +154,9 @@ async function settle(client: CustodianClient, who: Wallet, requestId: bigint, t
       const r = await client.fetchEnvelope(who, requestId);
       if (r.status === "ready") return r.envelope;
     } catch (err) {
-      if (!(err instanceof CustodianError) || err.code !== "unknown-request") return err instanceof CustodianError ? err.code : String(err);
+      // Not seen yet, or the custodian's chain view is not fresh yet (just after an outage): ask again.
+      const transient = err instanceof CustodianError && (err.code === "unknown-request" || err.code === "chain-view-stale");
+      if (!transient) return err instanceof CustodianError ? err.code : String(err);
     }
     if (Date.now() > deadline) return "timeout";
     await new Promise((res) => setTimeout(res, 250));
@@ -162,7 +176,7 @@ export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise
   const { insurer, mallory } = world.accounts;
   const url = rig.custodian.url;
   const say = o.say ?? (() => undefined);
-  const t: OutageTally = { outages: 0, reorgs: 0, grants: 0, released: 0, unauthorized: 0, lost: 0, duplicated: 0, problems: [] };
+  const t: OutageTally = { outages: 0, reorgs: 0, grants: 0, released: 0, unauthorized: 0, lost: 0, duplicated: 0, staleRefused: 0, problems: [] };
   const info = await client.info();
   let earlier: { requestId: bigint; envelope: Envelope } | undefined;
 
@@ -176,6 +190,12 @@ export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise
       datasets.push(ds);
     }
     const revokedDs = datasets.pop()!;
+    // A grant released while connected, to be revoked during the outage.
+    const victimDs = await world.registerDataset();
+    await client.depositKey(world.accounts.bank, { datasetId: victimDs.datasetId, version: victimDs.version, dek: victimDs.dek, custodianKey: info.encryptionKey });
+    const { requestId: victimId } = await world.grantedRequest(victimDs);
+    const victimBefore = await settle(client, insurer, victimId, 30_000);
+    if (typeof victimBefore === "string") t.problems.push(`cycle ${cycle}: grant ${victimId} was not released before the outage (${victimBefore})`);
     const ctl = nodeControl(world.chain.node, world.provider);
     if (ctl.realReorgs) {
       // Two more blocks, followed by the custodian before the cut (its head and cursor on them).
@@ -188,27 +208,33 @@ export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise
       }, 15_000);
     }
 
-    // 2–3. cut, and see the service say so
+    // 2–3. cut, and see the service say so; (Anvil) the two blocks it saw last are reorganized
+    // away behind its back, before anything else happens on chain
     proxy[mode]();
     t.outages++;
+    if (ctl.realReorgs) {
+      await ctl.reorg(2);
+      t.reorgs++;
+    }
     const down = await waitReadiness(url, false, 15_000);
     const failed = (down.body.failed as string[] | undefined) ?? [];
     if (down.status !== 503 || !failed.includes("chain")) t.problems.push(`cycle ${cycle}: /readyz during the ${mode} outage answered ${down.status} ${JSON.stringify(failed)}`);
     const live = await json(`${url}/healthz`).catch(() => ({ status: 0, body: {} }));
     if (live.status !== 200) t.problems.push(`cycle ${cycle}: /healthz answered ${live.status} during the outage`);
-    if (earlier) {
-      const again = await client.fetchEnvelope(insurer, earlier.requestId).catch((e: unknown) => e);
-      if (!(typeof again === "object" && again !== null && "status" in again && again.status === "ready")) {
-        t.problems.push(`cycle ${cycle}: a released envelope was not served during the outage (${String((again as Error)?.message ?? again)})`);
-      }
-    }
+    // Revoked on chain where the custodian cannot see it: fail closed once its view is too old.
+    await (await world.as(world.accounts.sup).revokeGrant(victimId, 2)).wait();
+    await new Promise((res) => setTimeout(res, (STALE_BOUND_SECONDS + 1.5) * 1000));
+    const during = await client.fetchEnvelope(insurer, victimId).then(
+      (r) => (r.status === "ready" ? "an envelope" : "pending"),
+      (e: unknown) => (e instanceof CustodianError ? `${e.status} ${e.code}` : String(e)),
+    );
+    if (during === "an envelope") {
+      t.unauthorized++;
+      t.problems.push(`cycle ${cycle}: the envelope of grant ${victimId}, revoked during the ${mode} outage, was served while the custodian could not see the chain`);
+    } else if (during === "503 chain-view-stale") t.staleRefused++;
+    else t.problems.push(`cycle ${cycle}: the fetch of grant ${victimId} during the outage answered ${during}, not 503 chain-view-stale`);
 
-    // 4. (Anvil) the blocks it saw last are reorganized away; then grants the custodian cannot
-    // see yet, and one revoked before it can
-    if (ctl.realReorgs) {
-      await ctl.reorg(2);
-      t.reorgs++;
-    }
+    // 4. grants the custodian cannot see yet, and one revoked before it can
     const granted: { requestId: bigint; dek: Uint8Array }[] = [];
     for (const ds of datasets) {
       const { requestId } = await world.grantedRequest(ds);
@@ -248,6 +274,11 @@ export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise
         t.unauthorized++;
         t.problems.push(`cycle ${cycle}: a stranger's fetch of ${g.requestId} answered ${typeof stranger === "string" ? stranger : "an envelope"}`);
       }
+    }
+    const victimAfter = await settle(client, insurer, victimId, 20_000);
+    if (victimAfter !== "grant-revoked") {
+      t.unauthorized += typeof victimAfter === "string" ? 0 : 1;
+      t.problems.push(`cycle ${cycle}: grant ${victimId}, revoked during the outage, answered ${typeof victimAfter === "string" ? victimAfter : "an envelope"} after it`);
     }
     const revoked = await settle(client, insurer, revokedId, 20_000);
     if (revoked !== "grant-revoked") {

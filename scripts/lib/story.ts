@@ -3,6 +3,20 @@
  * running chain and custodian. The demo tells it with a ~10 MB file; the end-to-end test plays
  * it with a small one and asserts every check. Nothing here is simulated: real transactions,
  * real signatures, real encryption, the real custodian over HTTP.
+ *
+ * What it shows is what the ledger enforces (issue 11, "close the trust holes"):
+ *  - the supervisors set a floor for deposit data — provider approval and two supervisors, and
+ *    temporary grants only after that quorum (`TemporaryRule.AfterQuorum`, the default) — so no
+ *    key leaves, temporary or formal, before both supervisors approved: the story asks the
+ *    custodian after each approval and fails if an envelope is fetchable too early;
+ *  - device keys are published with a proof of possession (SDK `publishEncryptionKey`), and a
+ *    copied proof is refused;
+ *  - the version is registered with the data-key commitment v2, bound to chain, ledger, dataset
+ *    and version (SDK `registerDataset`; the story computes no commitment itself); the key is
+ *    deposited by the SDK's `depositKey` (custodian role and live key checked on chain) and
+ *    fetched by its `fetchKey` (every check of DESIGN §8);
+ *  - at the end an auditor's `verifyLedger` over the whole ledger, with the custodian's receipt
+ *    proofs (as `sealshare audit verify --custodian-proofs`), reports zero violations.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
@@ -10,15 +24,23 @@ import { pipeline } from "node:stream/promises";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { hexlify, id, keccak256, randomBytes, toUtf8Bytes, Wallet, type JsonRpcProvider, type ContractTransactionReceipt } from "ethers";
-import { connectLedger, CUSTODIAN_ROLE, type Deployment, type Sealshare } from "../../sdk/contracts.js";
+import { hexlify, id, keccak256, parseEther, randomBytes, toUtf8Bytes, Wallet, type JsonRpcProvider, type ContractTransactionReceipt } from "ethers";
+import type { SealshareContext } from "../../sdk/actions/context.js";
+import { depositKey } from "../../sdk/actions/deposit-key.js";
+import { fetchKey } from "../../sdk/actions/fetch-key.js";
+import { publishEncryptionKey } from "../../sdk/actions/publish-encryption-key.js";
+import { registerDataset } from "../../sdk/actions/register-dataset.js";
+import { connectLedger, CUSTODIAN_ROLE, SUPERVISOR_ROLE, type Deployment, type Sealshare } from "../../sdk/contracts.js";
 import { CONSENT_TYPES, ledgerDomain, type ConsentTerms } from "../../sdk/eip712.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
+import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
 import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
 import { decodeRevert } from "../../sdk/revert.js";
 import { readTimeline, type TimelineEntry } from "../../sdk/audit/timeline.js";
+import { verifyLedger, type VerifyReport } from "../../sdk/audit/verify.js";
+import { fetchReceiptProofs } from "../../sdk/audit/proofs.js";
 import { Category, GrantInvalidReason, GrantKind, Purpose } from "../../sdk/vocabulary.js";
-import { encryptFile, decryptFile, generateDataKey, hashFile, verifyKeyCommitment, keyCommitment } from "../../sdk/stream/index.js";
+import { decryptFile, hashFile, verifyKeyCommitment } from "../../sdk/stream/index.js";
 import { LocalBlobStore, fetchVerified } from "../../sdk/blob/index.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { writeSampleRecords, ndjsonToCsv } from "./sample-records.js";
@@ -27,7 +49,10 @@ export interface StoryEnvironment {
   provider: JsonRpcProvider;
   deployment: Deployment;
   custodianUrl: string;
-  /** Funded private keys: [admin, supervisor, bank, insurer, lender, ana]. */
+  /**
+   * Funded private keys: [admin, supervisor, bank, insurer, lender, ana] and optionally a second
+   * supervisor (without it the admin funds a fresh account for the role).
+   */
   keys: string[];
   workDir: string;
   recordBytes: number;
@@ -49,11 +74,17 @@ export interface StoryResult {
   originalSha256: string;
   decryptedSha256: string;
   csvPath: string;
+  /** The auditor's report over the whole ledger at the end of the story. */
+  audit: VerifyReport;
   /** Secrets and plaintext the run handled (hex / text), for tests that scan logs for leaks. */
   secrets: string[];
 }
 
 const DAY = 86_400;
+/** contracts/common/Types.sol `TemporaryRule`. */
+const TemporaryRule = { AfterQuorum: 0, Early: 1, Forbidden: 2 } as const;
+/** Long enough for the custodian (polling every 100 ms) to have seen the block it is asked about. */
+const CUSTODIAN_CATCH_UP_MS = 1_500;
 
 export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const { provider, deployment, say } = env;
@@ -63,13 +94,26 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
     say(`  ${ok ? "✔" : "✘"} ${name}${detail ? ` — ${detail}` : ""}`);
   };
   if (env.keys.length < 6) throw new Error("the story needs six funded accounts");
-  const [, sup, bank, insurer, lender, ana] = env.keys.map((k) => new Wallet(k, provider)) as [Wallet, Wallet, Wallet, Wallet, Wallet, Wallet];
+  const [admin, sup, bank, insurer, lender, ana] = env.keys.map((k) => new Wallet(k, provider)) as [Wallet, Wallet, Wallet, Wallet, Wallet, Wallet];
   const ledger = connectLedger(deployment.ledger, provider);
   const as = (w: Wallet): Sealshare => ledger.connect(w) as Sealshare;
+  const ctx = (w: Wallet): SealshareContext => ({ ledger: as(w), signer: w, fromBlock: deployment.deployBlock });
   const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
   const custodian = new CustodianClient(env.custodianUrl, { chainId: deployment.chainId, ledger: deployment.ledger });
 
-  say("1. Supervisor registers Bank, Insurer and Lender; each publishes a device encryption key");
+  say("1. The supervisors set the floor for deposit data; Supervisor registers Bank, Insurer and Lender; each publishes a device key with proof of possession");
+  const sup2 = new Wallet(env.keys[6] ?? Wallet.createRandom().privateKey, provider);
+  if (!env.keys[6]) await (await admin.sendTransaction({ to: sup2.address, value: parseEther("1") })).wait();
+  if (!(await ledger.hasRole(SUPERVISOR_ROLE, sup2.address))) await (await as(admin).grantRole(SUPERVISOR_ROLE, sup2.address)).wait();
+  const floorTx = await (
+    await as(sup).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 2, temporary: TemporaryRule.AfterQuorum, temporaryQuorum: 0, maxTemporary: 0 })
+  ).wait();
+  const floor = eventArgs(ledger, floorTx, "CategoryMinimumChanged").newMinimum as { requireProvider: boolean; supervisorQuorum: bigint; temporary: bigint };
+  const ruleName = Object.entries(TemporaryRule).find(([, v]) => v === Number(floor.temporary))?.[0] ?? String(floor.temporary);
+  say(
+    `   floor for deposit data (on chain): ${floor.requireProvider ? "provider approval, " : ""}${floor.supervisorQuorum} supervisor approvals; temporary grants: ${ruleName}` +
+      (Number(floor.temporary) === TemporaryRule.AfterQuorum ? ` — no key, temporary or formal, leaves before ${floor.supervisorQuorum} supervisors approved` : ""),
+  );
   for (const [who, name] of [[bank, "bank"], [insurer, "insurer"], [lender, "lender"]] as const) {
     await (await as(sup).registerMember(who.address, keccak256(toUtf8Bytes(`kyc-ref:${name}`)), `https://members.example/${name}.json`)).wait();
   }
@@ -77,39 +121,31 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const lenderDevice = id("lender/credit-desk");
   const insurerKey = generateEncryptionKeyPair();
   const lenderKey = generateEncryptionKeyPair();
-  await (await as(insurer).publishEncryptionKey(insurerDevice, insurerKey.publicKey)).wait();
-  await (await as(lender).publishEncryptionKey(lenderDevice, lenderKey.publicKey)).wait();
+  const insurerPublished = await publishEncryptionKey(ctx(insurer), { device: insurerDevice, keyPair: insurerKey });
+  await publishEncryptionKey(ctx(lender), { device: lenderDevice, keyPair: lenderKey });
+  check("Insurer's device key is on chain, published with proof of possession", (await ledger.currentKeyId(insurer.address, insurerDevice)) === BigInt(insurerPublished.keyId), `key #${insurerPublished.keyId}`);
 
-  say(`2. Bank encrypts Ana's records (~${(env.recordBytes / 1e6).toFixed(0)} MB), stores the ciphertext, registers the dataset and deposits the key`);
+  say(`2. Bank encrypts Ana's records (~${(env.recordBytes / 1e6).toFixed(0)} MB), stores the ciphertext, registers the dataset (commitment v2) and deposits the key`);
   const plainPath = join(env.workDir, "ana-records.ndjson");
   const records = await writeSampleRecords(plainPath, { subject: ana.address, bytes: env.recordBytes });
   const originalSha256 = await hashFile(plainPath);
-  const dek = generateDataKey();
-  const cipherPath = join(env.workDir, "ana-records.sealed");
-  const t0 = Date.now();
-  const summary = await encryptFile(plainPath, cipherPath, dek);
-  say(`   ${records} records, ${summary.plaintextSize} bytes → ${summary.size} bytes ciphertext in ${Date.now() - t0} ms`);
   const blobs = new LocalBlobStore(join(env.workDir, "blobs"));
-  const stored = await blobs.put(cipherPath);
-  check("ciphertext stored under its SHA-256", stored.sha256 === summary.ciphertextSha256, stored.uri);
-  const commitment = keyCommitment(dek, summary.ciphertextSha256);
-  const policy = { requireProvider: true, supervisorQuorum: 1, maxTemporary: 3600, maxFormal: 30 * DAY };
-  const registerTx = await as(bank).registerDataset(ana.address, Category.Deposit, policy, "0x" + "00".repeat(32), {
-    ciphertextSha256: summary.ciphertextSha256,
-    merkleRoot: summary.merkleRoot,
-    keyCommitment: commitment,
-    size: summary.size,
-    formatId: id("sealshare-stream-v1/ndjson"),
-    storageURI: stored.uri,
-  });
-  const registered = await registerTx.wait();
-  const datasetId = eventArgs(ledger, registered, "DatasetRegistered").datasetId as bigint;
+  const policy = { requireProvider: true, supervisorQuorum: 2, maxTemporary: 3600, maxFormal: 30 * DAY };
+  const t0 = Date.now();
+  const ds = await registerDataset(ctx(bank), { subject: ana.address, category: "deposit", policy, source: { plaintext: plainPath }, blobStore: blobs, format: "ndjson" });
+  const dek = ds.dek;
+  const datasetId = ds.datasetId;
+  say(`   ${records} records, ${ds.plaintextSize} bytes → ${ds.size} bytes ciphertext, registered as dataset #${datasetId} in ${Date.now() - t0} ms`);
+  check("ciphertext stored under its SHA-256", ds.uri.endsWith(ds.ciphertextSha256.slice(2)) && (await blobs.has(ds.uri)), ds.uri);
+  const v1 = await ledger.datasetVersion(datasetId, 1);
+  const binding = { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot: v1.merkleRoot };
+  check("the key commitment on chain binds the key to this chain, ledger, dataset and version (v2)", verifyKeyCommitment(dek, binding, v1.keyCommitment));
   const info = await custodian.info();
   check("custodian holds CUSTODIAN_ROLE on the ledger", await ledger.hasRole(CUSTODIAN_ROLE, info.address), info.address);
-  const deposit = await custodian.depositKey(bank, { datasetId, version: 1, dek, custodianKey: info.encryptionKey });
-  check("custodian accepted the key (signature and commitment checked)", deposit.status === "stored", `dataset #${datasetId} v1`);
+  const deposit = await depositKey(ctx(bank), { custodian, datasetId, version: 1, dek });
+  check("custodian accepted the key, wrapped to its key on chain (role, live key, signature and commitment checked)", deposit.status === "stored", `dataset #${datasetId} v1`);
   try {
-    await custodian.depositKey(lender, { datasetId, version: 1, dek, custodianKey: info.encryptionKey });
+    await depositKey(ctx(lender), { custodian, datasetId, version: 1, dek });
     check("a non-provider's deposit is refused", false);
   } catch (e) {
     check("a non-provider's deposit is refused", e instanceof CustodianError && e.status === 403, (e as Error).message);
@@ -142,7 +178,7 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const anaBalanceBefore = await provider.getBalance(ana.address);
   const signature = await ana.signTypedData(await ledgerDomain(ledger), CONSENT_TYPES, terms);
 
-  say("4. Insurer relays Ana's consent with its request (7 days, formal, for its device); Bank approves; Supervisor approves");
+  say("4. Insurer relays Ana's consent with its request (7 days, formal, for its device); Bank approves, then each supervisor — the custodian is asked after every step");
   const reqTx = await as(insurer).requestAccessWithConsent(
     { datasetId, version: 0, purpose: Purpose.underwriting, kind: GrantKind.Formal, duration: 7 * DAY, deviceId: insurerDevice },
     terms,
@@ -151,32 +187,52 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const reqRcpt = await reqTx.wait();
   check("Ana paid no gas for her consent", (await provider.getBalance(ana.address)) === anaBalanceBefore);
   const requestId = eventArgs(ledger, reqRcpt, "AccessRequested").requestId as bigint;
+  const nothingReleased = async (after: string) => {
+    await new Promise((r) => setTimeout(r, CUSTODIAN_CATCH_UP_MS));
+    const g = await ledger.isGrantValid(requestId);
+    let answer: string;
+    try {
+      const a = await custodian.fetchEnvelope(insurer, requestId);
+      answer = a.status === "pending" ? `pending (${a.reason})` : "READY";
+    } catch (e) {
+      if (!(e instanceof CustodianError)) throw e;
+      answer = `${e.status} ${e.code}`; // refused outright: nothing fetchable either
+    }
+    const releases = await ledger.queryFilter(ledger.filters.KeyReleased(requestId), deployment.deployBlock);
+    check(
+      `after ${after}: no grant, no envelope fetchable, no release`,
+      !g.valid && answer !== "READY" && releases.length === 0,
+      `grant ${g.valid ? "VALID" : GrantInvalidReason[Number(g.reason)]}; custodian: ${answer}; ${releases.length} release(s)`,
+    );
+  };
   await (await as(bank).approveAsProvider(requestId)).wait();
-  let g = await ledger.isGrantValid(requestId);
-  check("after Bank's approval: a temporary grant, capped at 1 hour", g.valid && Number(g.kind) === GrantKind.Temporary && g.expiresAt - (await now()) <= 3600n);
+  await nothingReleased("Bank's approval");
   await (await as(sup).approveAsSupervisor(requestId)).wait();
-  g = await ledger.isGrantValid(requestId);
-  check("after the Supervisor's approval: a formal grant for 7 days", g.valid && Number(g.kind) === GrantKind.Formal && g.expiresAt - (await now()) <= BigInt(7 * DAY));
+  await nothingReleased("the first supervisor's approval (1 of 2)");
+  await (await as(sup2).approveAsSupervisor(requestId)).wait();
+  const g = await ledger.isGrantValid(requestId);
+  check("after the second supervisor's approval: a formal grant for 7 days", g.valid && Number(g.kind) === GrantKind.Formal && g.expiresAt - (await now()) <= BigInt(7 * DAY));
 
-  say("5. Custodian releases the key to Insurer's device; Insurer fetches, decrypts and checks everything against the chain");
-  const envelope = await waitForEnvelope(custodian, insurer, requestId, GrantKind.Formal);
-  const releasedDek = custodian.openEnvelope(envelope, insurerKey.privateKey, info.address);
-  const version = await ledger.datasetVersion(datasetId, envelope.version);
-  check("the released key matches the commitment on chain", verifyKeyCommitment(releasedDek, version.ciphertextSha256, version.keyCommitment));
-  const verified = await fetchVerified(blobs, stored.uri, version.ciphertextSha256 as `0x${string}`, { dir: env.workDir });
-  check("the ciphertext's SHA-256 matches the chain before decryption", verified.sha256 === version.ciphertextSha256);
+  say("5. Custodian releases the key to Insurer's device; Insurer fetches it (SDK fetchKey: role, envelope, commitment v2 checked on chain), decrypts and checks the ciphertext");
+  const released = await fetchKey(ctx(insurer), { custodian, requestId, devicePrivateKey: insurerKey.privateKey, waitMs: 30_000, minKind: GrantKind.Formal });
+  const envelope: Envelope = released.envelope;
+  check("the envelope is fetchable once the supervisors approved, and its key passes every check", released.datasetId === datasetId && released.kind === GrantKind.Formal, `dataset #${released.datasetId} v${released.version}, kind ${released.kind}`);
+  const version = await ledger.datasetVersion(datasetId, released.version);
+  const [published] = await ledger.queryFilter(ledger.filters.DatasetVersionPublished(datasetId, released.version), deployment.deployBlock);
+  const verified = await fetchVerified(blobs, published!.args.storageURI, version.ciphertextSha256 as `0x${string}`, { dir: env.workDir, expectedSize: Number(version.size) });
+  check("the ciphertext's SHA-256 and size match the chain before decryption", verified.sha256 === version.ciphertextSha256 && BigInt(verified.size) === version.size);
   const decryptedPath = join(env.workDir, "insurer-received.ndjson");
-  await decryptFile(verified.path, decryptedPath, releasedDek);
+  await decryptFile(verified.path, decryptedPath, released.dek);
   await verified.remove();
   const decryptedSha256 = await hashFile(decryptedPath);
   check("decrypted bytes equal Ana's original records", decryptedSha256 === originalSha256, decryptedSha256);
   const csvPath = join(env.workDir, "insurer-received.csv");
   await writeLines(csvPath, ndjsonToCsv(readLines(decryptedPath)));
   await (await as(insurer).recordUsage(requestId, 1, keccak256(toUtf8Bytes("converted to CSV for underwriting")))).wait();
-  const released = await ledger.queryFilter(ledger.filters.KeyReleased(requestId), deployment.deployBlock);
-  check("the release receipts are on chain (temporary and formal)", released.length === 2, released.map((e) => `kind ${e.args.kind}`).join(", "));
+  const receipts = await ledger.queryFilter(ledger.filters.KeyReleased(requestId), deployment.deployBlock);
+  check("one release receipt on chain, for the formal grant (no temporary key ever left)", receipts.length === 1 && Number(receipts[0]!.args.kind) === GrantKind.Formal, receipts.map((e) => `kind ${e.args.kind}`).join(", "));
 
-  say("6. Refusals: Lender has no consent; Lender cannot fetch Insurer's key");
+  say("6. Refusals: Lender has no consent; Lender cannot fetch Insurer's key; Lender cannot publish Insurer's key as its own");
   try {
     await as(lender).requestAccess.staticCall(
       { datasetId, version: 0, purpose: Purpose.creditAssessment, kind: GrantKind.Formal, duration: 7 * DAY, deviceId: lenderDevice },
@@ -193,36 +249,48 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   } catch (e) {
     check("Lender cannot fetch Insurer's envelope", e instanceof CustodianError && e.status === 403, (e as Error).message);
   }
+  // Insurer's proof of possession is public (it was in Insurer's transaction); copied, it names Insurer, not Lender.
+  const copied = keyPossessionProof({ privateKey: insurerKey.privateKey, owner: insurer.address, deviceId: insurerDevice, domain: await ledgerDomain(ledger) });
+  try {
+    await as(lender).publishEncryptionKey.staticCall(insurerDevice, copied.publicKey, copied.publicKeyY, copied.signature);
+    check("Lender cannot publish Insurer's key with Insurer's proof", false);
+  } catch (e) {
+    const r = decodeRevert(e);
+    check("Lender cannot publish Insurer's key with Insurer's proof", r?.name === "KeysNoProofOfPossession", r?.text ?? String(e));
+  }
 
   say("7. Ana revokes her consent: delivery stops at once");
   await (await as(ana).revokeConsent(await ledger.consentId(terms))).wait();
-  g = await ledger.isGrantValid(requestId);
-  check("the ledger says the grant is no longer valid", !g.valid && GrantInvalidReason[Number(g.reason)] === "ConsentRevoked");
+  const after = await ledger.isGrantValid(requestId);
+  check("the ledger says the grant is no longer valid", !after.valid && GrantInvalidReason[Number(after.reason)] === "ConsentRevoked");
   const refused = await waitForRefusal(custodian, insurer, requestId);
   check("the custodian no longer serves Insurer's key", refused.status === 410, `${refused.status} ${refused.code}`);
   say("   (a key Insurer already fetched cannot be taken back; Bank can rotate: a new version under a new key)");
 
+  say("8. Auditor verifies the whole ledger: ciphertexts, receipt proofs from the custodian, every grant and release against the rules");
   const names: Record<string, string> = {
     [sup.address]: "Supervisor",
+    [sup2.address]: "Supervisor 2",
     [bank.address]: "Bank",
     [insurer.address]: "Insurer",
     [lender.address]: "Lender",
     [ana.address]: "Ana",
     [info.address]: "Custodian",
-    [new Wallet(env.keys[0]!).address]: "Admin",
+    [admin.address]: "Admin",
   };
-  const timeline = await readTimeline({ provider, ledger: deployment.ledger, fromBlock: deployment.deployBlock, names });
+  const timeline = await readTimeline({ provider, ledger: deployment.ledger, fromBlock: deployment.deployBlock, names, withTimestamps: true });
+  const requestIds = timeline.filter((e) => e.event === "AccessRequested").map((e) => BigInt(e.args.requestId as bigint));
+  const proofs = await fetchReceiptProofs(env.custodianUrl, requestIds);
+  const audit = await verifyLedger({ ledger, provider, fromBlock: deployment.deployBlock, timeline, blobStore: blobs, requireBlobs: true, proofs });
+  const k = audit.checked;
+  say(`   ${k.versions} version(s), ${k.blobsVerified} blob(s) verified; ${k.batches} batch(es), ${k.proofsVerified} proof(s); ${k.grants} grant(s), ${k.releases} release(s) checked`);
+  for (const v of audit.violations) say(`   VIOLATION [${v.check}] ${v.code}: ${v.message}`);
+  check("audit verify: zero violations", audit.ok && audit.violations.length === 0, `${audit.violations.length} violation(s)`);
+
   const firstRecord = (await readLines(plainPath).next()).value as string;
-  return {
-    checks,
-    timeline,
-    datasetId,
-    requestId,
-    originalSha256,
-    decryptedSha256,
-    csvPath,
-    secrets: [hexlify(dek), hexlify(insurerKey.privateKey), hexlify(lenderKey.privateKey), signature, envelope.signature, envelope.wrappedKey, firstRecord],
-  };
+  const secrets = [hexlify(dek), hexlify(released.dek), hexlify(insurerKey.privateKey), hexlify(lenderKey.privateKey), signature, envelope.signature, envelope.wrappedKey, firstRecord];
+  released.dek.fill(0);
+  return { checks, timeline, datasetId, requestId, originalSha256, decryptedSha256, csvPath, audit, secrets };
 }
 
 /** The arguments of the first `name` event the ledger emitted in `receipt`. */
@@ -232,16 +300,6 @@ function eventArgs(ledger: Sealshare, receipt: ContractTransactionReceipt | null
     if (parsed?.name === name) return parsed.args.toObject();
   }
   throw new Error(`no ${name} event in transaction ${receipt?.hash}`);
-}
-
-async function waitForEnvelope(c: CustodianClient, who: Wallet, requestId: bigint, kind: number, timeoutMs = 30_000): Promise<Envelope> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await c.fetchEnvelope(who, requestId);
-    if (r.status === "ready" && r.envelope.kind >= kind) return r.envelope;
-    if (Date.now() > until) throw new Error(`no envelope of kind ${kind} for request #${requestId} after ${timeoutMs} ms`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
 }
 
 async function waitForRefusal(c: CustodianClient, who: Wallet, requestId: bigint, timeoutMs = 30_000): Promise<{ status: number; code: string }> {

@@ -55,8 +55,11 @@ export async function buildConsentTerms(ctx: SealshareContext, p: ConsentTermsIn
   const subject = p.subject ? toAddress(p.subject, "subject") : await requireSigner(ctx).getAddress();
   const datasetId = p.datasetId ?? 0n;
   let category: number;
-  if (p.category !== undefined) category = toCategory(p.category);
-  else if (datasetId !== 0n) category = Number((await readCall(() => ctx.ledger.dataset(datasetId))).category);
+  if (datasetId !== 0n) {
+    const d = await readCall(() => ctx.ledger.dataset(datasetId));
+    assertSubjectOf(datasetId, d.subject, subject);
+    category = p.category !== undefined ? toCategory(p.category) : Number(d.category);
+  } else if (p.category !== undefined) category = toCategory(p.category);
   else throw new SealshareError("INVALID_CONSENT", "name a dataset or a category the consent covers", { hint: "give --dataset <id> or --category <name>" });
   const expiresAt = p.expiresAt ?? now + toSeconds(p.validFor ?? 30 * 86_400);
   if (expiresAt <= now) throw new SealshareError("INVALID_CONSENT", "the consent would already be expired");
@@ -77,6 +80,27 @@ export async function buildConsentTerms(ctx: SealshareContext, p: ConsentTermsIn
   const domain = await ledgerDomain(ctx.ledger);
   const receipt = buildConsentReceipt({ consentTimestamp: now, ...p.receipt, chainId: BigInt(domain.chainId!), ledger: String(domain.verifyingContract), terms: unhashed });
   return { terms: consentTermsOf(receipt), receipt };
+}
+
+function assertSubjectOf(datasetId: bigint, datasetSubject: string, subject: string): void {
+  if (getAddress(datasetSubject) !== getAddress(subject)) {
+    throw new SealshareError("NOT_DATASET_SUBJECT", `dataset #${datasetId} is about ${datasetSubject}, not ${subject}: only its subject can consent to sharing it`, {
+      hint: "sign with the account of the person the dataset is about (or name a category instead of a dataset)",
+      details: { datasetId: datasetId.toString(), subject: datasetSubject },
+    });
+  }
+}
+
+/**
+ * A consent that names a dataset must be its subject's (the ledger refuses any other with
+ * `ConsentsNotDatasetSubject`): checked before signing, sending or relaying, so nobody signs or
+ * pays for a consent that can never count. Errors: `NOT_DATASET_SUBJECT`, `DatasetsUnknown`.
+ */
+export async function assertDatasetSubject(ctx: SealshareContext, terms: Pick<ConsentTerms, "subject" | "datasetId">): Promise<void> {
+  const datasetId = BigInt(terms.datasetId);
+  if (datasetId === 0n) return;
+  const d = await readCall(() => ctx.ledger.dataset(datasetId));
+  assertSubjectOf(datasetId, d.subject, terms.subject);
 }
 
 /** The consent id the ledger gives these terms: their EIP-712 digest in the ledger's domain (read from the chain). */

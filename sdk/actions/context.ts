@@ -112,6 +112,16 @@ export async function chainNow(ctx: SealshareContext): Promise<number> {
   return block.timestamp;
 }
 
+/**
+ * "Now" for judging an expiry: the later of the wall clock and the latest block's time. On an
+ * idle chain no block is mined for a while, so the latest block's time lags behind and a view
+ * call (`isGrantValid`) still sees a grant that ran out as live; the custodian judges expiry the
+ * same way (service/release/serve.ts).
+ */
+export async function expiryNow(ctx: SealshareContext): Promise<number> {
+  return Math.max(Math.floor(Date.now() / 1000), await chainNow(ctx));
+}
+
 /** A checksummed address, or a SealshareError naming the field. */
 export function toAddress(value: string, field: string): string {
   if (!isAddress(value)) throw new SealshareError("INVALID_ADDRESS", `${field} is not an address: ${JSON.stringify(value)}`, { hint: "give a 0x-prefixed 20-byte hex address" });

@@ -2,9 +2,10 @@
  * The requester turns a dataset version back into records: the ciphertext is fetched (from the
  * blob store, or a local file) into a private copy while being hashed, refused unless its
  * SHA-256 equals the hash registered on chain; the key is checked against the version's key
- * commitment; the stream is decrypted (every chunk authenticated, the Merkle root compared with
- * the chain's) and optionally converted to JSON, CSV or NDJSON. No plaintext byte is written
- * under the output name unless all of that succeeded.
+ * commitment; the stream is decrypted into a temporary file (every chunk authenticated, the Merkle root
+ * compared with the chain's) and only then moved to the output path or converted to JSON, CSV or
+ * NDJSON. No plaintext byte is written under the output name (and an existing file there is not
+ * replaced) unless all of that succeeded.
  *
  * Without a dataset id (an offline file; `ctx` may then be undefined), nothing is checked against the chain; the stream's
  * own authentication still detects truncation and tampering, and the result says `verified: false`.
@@ -18,15 +19,17 @@
 import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { commitFile, tempPathIn } from "../blob/atomic.js";
 import { BlobIntegrityError } from "../blob/errors.js";
 import { fetchVerified } from "../blob/fetch-verified.js";
 import type { BlobStore } from "../blob/types.js";
 import { formatOfId, type RecordFormat } from "../convert/records.js";
 import { convertRecordsFile } from "../convert/records-file.js";
 import { SealshareError } from "../errors.js";
-import { verifyKeyCommitment, type Hex } from "../stream/index.js";
+import type { Hex } from "../stream/index.js";
 import { readCall, type SealshareContext } from "./context.js";
+import { keyMatchesVersion } from "./key-binding.js";
 import { decryptFileWithProgress, withDownloadProgress } from "./files.js";
 
 export interface DecryptDatasetParams {
@@ -74,7 +77,8 @@ function fileAsStore(path: string): BlobStore {
 /**
  * Errors: `HASH_MISMATCH` (the ciphertext is not what the chain registered),
  * `KEY_COMMITMENT_MISMATCH`, `CIPHERTEXT_DAMAGED` (truncated/tampered/wrong key: stream
- * authentication failed), `BLOB_NOT_FOUND`, `DatasetsUnknown`, `DatasetsUnknownVersion`.
+ * authentication failed), `MERKLE_MISMATCH`, `BLOB_NOT_FOUND`, `BLOB_TOO_LARGE` (longer than
+ * the registered size), `BLOB_ORIGIN_NOT_ALLOWED` (an HttpBlobStore refused the URI's origin), `DatasetsUnknown`, `DatasetsUnknownVersion`.
  */
 export async function decryptDataset(ctx: SealshareContext | undefined, p: DecryptDatasetParams): Promise<DecryptDatasetResult> {
   const workDir = p.workDir ?? dirname(p.output);
@@ -87,7 +91,7 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
     version = p.version ?? Number((await readCall(() => ctx.ledger.dataset(datasetId))).latestVersion);
     if (version === 0) throw new SealshareError("NO_VERSION", `dataset #${datasetId} has no version yet`);
     const v = await readCall(() => ctx.ledger.datasetVersion(datasetId, version!));
-    if (!verifyKeyCommitment(p.dek, v.ciphertextSha256, v.keyCommitment)) {
+    if (!(await keyMatchesVersion(ctx, p.dek, datasetId, version, v))) {
       throw new SealshareError("KEY_COMMITMENT_MISMATCH", `this key is not the one registered for dataset #${datasetId} v${version}`, {
         hint: "fetch the key of a grant for this version (`sealshare key fetch`), or use the provider's key file of that version",
       });
@@ -112,7 +116,7 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
   const store = withDownloadProgress(source.store, source.size ?? 0, dl);
   if (source.sha256) {
     try {
-      const blob = await fetchVerified(store, source.uri, source.sha256, { dir: workDir });
+      const blob = await fetchVerified(store, source.uri, source.sha256, { dir: workDir, expectedSize: source.size });
       copyPath = blob.path;
       copySha = blob.sha256;
       removeCopy = blob.remove;
@@ -120,6 +124,18 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
       if (err instanceof BlobIntegrityError) {
         throw new SealshareError("HASH_MISMATCH", `the ciphertext's SHA-256 is ${err.actualSha256}, but the chain registered ${err.expectedSha256} for dataset #${p.datasetId} v${version}`, {
           hint: "the stored copy was modified, truncated or swapped: nothing was decrypted; get an intact copy from the provider",
+          cause: err,
+        });
+      }
+      if ((err as Error).name === "BlobSizeError") {
+        throw new SealshareError("BLOB_TOO_LARGE", `the ciphertext ${source.uri} is longer than the ${source.size} bytes registered on chain for dataset #${p.datasetId} v${version}`, {
+          hint: "the store serves something else than the registered version: nothing was decrypted; get an intact copy from the provider",
+          cause: err,
+        });
+      }
+      if ((err as Error).name === "BlobOriginError") {
+        throw new SealshareError("BLOB_ORIGIN_NOT_ALLOWED", (err as Error).message, {
+          hint: "the version's storage URI names a server you did not configure; allow its origin explicitly (--blob-allow-origin) if you trust it",
           cause: err,
         });
       }
@@ -140,7 +156,10 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
   // 2. Decrypt (and convert), output only on success.
   const format = p.format ?? "raw";
   const convert = format !== "raw" && format !== source.storedFormat;
-  const plainPath = convert ? join(workDir, `.sealshare-${randomBytes(6).toString("hex")}.plain`) : p.output;
+  // Always a temporary file first: nothing reaches (or replaces) the output path until the
+  // stream authenticated and its Merkle root equals the chain's.
+  const plainPath = convert ? join(workDir, `.sealshare-${randomBytes(6).toString("hex")}.plain`) : tempPathIn(dirname(p.output), basename(p.output));
+  let committed = false;
   try {
     let summary;
     try {
@@ -161,12 +180,14 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
       throw err;
     }
     if (source.merkleRoot && summary.merkleRoot !== source.merkleRoot.toLowerCase()) {
-      await rm(plainPath, { force: true });
-      throw new SealshareError("MERKLE_MISMATCH", "the ciphertext's chunk Merkle root differs from the chain's", { hint: "do not use this data; report it to the provider" });
+      throw new SealshareError("MERKLE_MISMATCH", "the ciphertext's chunk Merkle root differs from the chain's", { hint: "do not use this data; report it to the provider; nothing was written" });
     }
     let records: number | undefined;
     if (convert) {
       records = (await convertRecordsFile(plainPath, p.output, { from: source.storedFormat, to: format })).records;
+    } else {
+      await commitFile(plainPath, p.output);
+      committed = true;
     }
     return {
       ...(p.datasetId !== undefined ? { datasetId: p.datasetId, version } : {}),
@@ -178,7 +199,7 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
       ...(records !== undefined ? { records } : {}),
     };
   } finally {
-    if (convert) await rm(plainPath, { force: true });
+    if (!committed) await rm(plainPath, { force: true });
     await removeCopy();
   }
 }

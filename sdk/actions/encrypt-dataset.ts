@@ -16,7 +16,7 @@
 import { rm } from "node:fs/promises";
 import type { BlobStore } from "../blob/types.js";
 import { sniffFormat } from "../convert/records-file.js";
-import { generateDataKey, keyCommitment, type Hex } from "../stream/index.js";
+import { generateDataKey, type Hex } from "../stream/index.js";
 import { encryptFileWithProgress, type ProgressFn } from "./files.js";
 
 export interface EncryptDatasetParams {
@@ -36,7 +36,8 @@ export interface EncryptDatasetParams {
 export interface EncryptDatasetResult {
   /** The 32-byte data key. Secret. */
   dek: Uint8Array;
-  keyCommitment: Hex;
+  // No key commitment: a commitment (v2) names the dataset id and version it is registered as,
+  // which only registerDataset / publishVersion know.
   ciphertextPath: string;
   ciphertextSha256: Hex;
   merkleRoot: Hex;
@@ -61,7 +62,6 @@ export async function encryptDataset(p: EncryptDatasetParams): Promise<EncryptDa
   }
   return {
     dek,
-    keyCommitment: keyCommitment(dek, summary.ciphertextSha256),
     ciphertextPath: p.output,
     ciphertextSha256: summary.ciphertextSha256,
     merkleRoot: summary.merkleRoot,

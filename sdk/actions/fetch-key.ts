@@ -1,9 +1,10 @@
 /**
  * The requester fetches the data key of its grant from the custodian and checks it: the
  * custodian's account must hold CUSTODIAN_ROLE on the ledger (the chain, not the service, is the
- * trust anchor), the grant must be valid on chain now, the envelope must be signed by it, be for this request and not expired (by
- * wall clock and chain time), unwrap with the device's private key, and the key must match the
- * version's key commitment on chain. Only then is it returned.
+ * trust anchor), the grant must be valid on chain now, the envelope must be signed by it, be for
+ * this request and describe the grant the chain holds (dataset, version, device key id, kind),
+ * not be expired (by wall clock and chain time), unwrap with the device's private key, and the key must match the
+ * version's key commitment on chain (v2: bound to this chain, ledger, dataset and version). Only then is it returned.
  *
  * @example
  * ```ts
@@ -16,9 +17,9 @@ import type { Envelope } from "../envelope.js";
 import { CUSTODIAN_ROLE } from "../contracts.js";
 import type { CustodianClient, PendingReason } from "../custodian-client.js";
 import { SealshareError } from "../errors.js";
-import { verifyKeyCommitment } from "../stream/index.js";
 import { GrantInvalidReason } from "../vocabulary.js";
-import { chainNow, readCall, requireSigner, type SealshareContext } from "./context.js";
+import { expiryNow, readCall, requireSigner, type SealshareContext } from "./context.js";
+import { keyMatchesVersion } from "./key-binding.js";
 
 export interface FetchKeyParams {
   custodian: CustodianClient;
@@ -65,6 +66,8 @@ const PENDING_HINTS: Record<PendingReason, string> = {
  * Errors: `GRANT_NOT_VALID` (the chain says revoked, expired, …; `details.reason`),
  * `KEY_NOT_READY` (still pending), CustodianError (`grant-expired`, `grant-revoked`,
  * `not-requester`, `unknown-request`), `ENVELOPE_EXPIRED`, `ENVELOPE_WRONG_ISSUER`,
+ * `ENVELOPE_MISMATCH` (another request), `ENVELOPE_WRONG_DATASET` / `ENVELOPE_WRONG_VERSION` /
+ * `ENVELOPE_WRONG_KEY` / `ENVELOPE_WRONG_KIND` (not the grant `isGrantValid` names),
  * `UNWRAP_FAILED`, `KEY_COMMITMENT_MISMATCH`, `CUSTODIAN_NOT_AUTHORIZED`.
  */
 export async function fetchKey(ctx: SealshareContext, p: FetchKeyParams): Promise<FetchKeyResult> {
@@ -100,17 +103,14 @@ export async function fetchKey(ctx: SealshareContext, p: FetchKeyParams): Promis
     const retryMs = answer.status === "pending" ? Math.max(200, answer.retryAfter * 1000) : 500;
     await new Promise((r) => setTimeout(r, Math.min(retryMs, Math.max(0, until - Date.now()))));
   }
-  if (BigInt(envelope.requestId) !== p.requestId) {
-    throw new SealshareError("ENVELOPE_MISMATCH", `the custodian answered with the envelope of request #${envelope.requestId}`);
-  }
-  if ((await chainNow(ctx)) >= envelope.expiresAt) {
-    throw new SealshareError("ENVELOPE_EXPIRED", `the grant of request #${p.requestId} expired at ${new Date(envelope.expiresAt * 1000).toISOString()} (chain time)`, {
+  await checkEnvelopeAgainstChain(ctx, p.requestId, envelope);
+  if ((await expiryNow(ctx)) >= envelope.expiresAt) {
+    throw new SealshareError("ENVELOPE_EXPIRED", `the grant of request #${p.requestId} expired at ${new Date(envelope.expiresAt * 1000).toISOString()}`, {
       hint: "request access again",
     });
   }
   const dek = p.custodian.openEnvelope(envelope, p.devicePrivateKey, info.address);
-  const v = await readCall(() => ctx.ledger.datasetVersion(BigInt(envelope.datasetId), envelope.version));
-  if (!verifyKeyCommitment(dek, v.ciphertextSha256, v.keyCommitment)) {
+  if (!(await keyMatchesVersion(ctx, dek, BigInt(envelope.datasetId), envelope.version))) {
     dek.fill(0);
     throw new SealshareError("KEY_COMMITMENT_MISMATCH", `the released key does not match dataset #${envelope.datasetId} v${envelope.version}'s commitment on chain`, {
       hint: "do not use this key; report it to the provider and the supervisor",
@@ -126,4 +126,28 @@ export async function fetchKey(ctx: SealshareContext, p: FetchKeyParams): Promis
     custodian: info.address,
     envelope,
   };
+}
+
+const MISMATCH_HINT = "do not use this envelope; the custodian answered for another grant (report it), or it is still catching up with the chain: try again";
+
+/**
+ * The envelope must describe the grant the chain holds for this request now: same request, the
+ * request's dataset, and the version, device key and grant kind `isGrantValid` names. A signed
+ * envelope for another grant (a custodian bug, or a replayed answer) is refused by name.
+ */
+async function checkEnvelopeAgainstChain(ctx: SealshareContext, requestId: bigint, envelope: Envelope): Promise<void> {
+  if (BigInt(envelope.requestId) !== requestId) {
+    throw new SealshareError("ENVELOPE_MISMATCH", `the custodian answered with the envelope of request #${envelope.requestId}`, { hint: MISMATCH_HINT });
+  }
+  const [r, g] = await Promise.all([readCall(() => ctx.ledger.requestOf(requestId)), readCall(() => ctx.ledger.isGrantValid(requestId))]);
+  if (!g.valid) {
+    const reason = GrantInvalidReason[Number(g.reason)] ?? "NotGranted";
+    throw new SealshareError("GRANT_NOT_VALID", `request #${requestId} has no valid grant: ${reason}`, { hint: GRANT_HINTS[reason] ?? "see `sealshare access status`", details: { reason } });
+  }
+  const differ = (code: string, what: string, got: unknown, want: unknown) =>
+    new SealshareError(code, `the envelope of request #${requestId} names ${what} ${String(got)}, the chain's grant ${String(want)}`, { hint: MISMATCH_HINT, details: { envelope: String(got), chain: String(want) } });
+  if (BigInt(envelope.datasetId) !== BigInt(r.datasetId)) throw differ("ENVELOPE_WRONG_DATASET", "dataset", envelope.datasetId, r.datasetId);
+  if (envelope.version !== Number(g.version)) throw differ("ENVELOPE_WRONG_VERSION", "version", envelope.version, g.version);
+  if (envelope.keyId !== Number(g.keyId)) throw differ("ENVELOPE_WRONG_KEY", "device key", envelope.keyId, g.keyId);
+  if (envelope.kind !== Number(g.kind)) throw differ("ENVELOPE_WRONG_KIND", "grant kind", envelope.kind, g.kind);
 }

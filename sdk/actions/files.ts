@@ -11,7 +11,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
-import type { BlobStore } from "../blob/types.js";
+import type { BlobGetOptions, BlobStore } from "../blob/types.js";
 import { chunkDigestsOf, decryptFile, encryptFile, encryptStream, hashFile, merkleRootOfLeaves, DEFAULT_CHUNK_SIZE, type StreamSummary } from "../stream/index.js";
 import type { Hex } from "../stream/hex.js";
 
@@ -65,7 +65,7 @@ export function withDownloadProgress(store: BlobStore, total: number, onProgress
   return {
     put: (s) => store.put(s),
     has: (u) => store.has(u),
-    get(uri: string): Readable {
+    get(uri: string, opts?: BlobGetOptions): Readable {
       let done = 0;
       onProgress(0, total);
       const tap = new Transform({
@@ -75,7 +75,7 @@ export function withDownloadProgress(store: BlobStore, total: number, onProgress
           cb(null, chunk);
         },
       });
-      const source = store.get(uri);
+      const source = store.get(uri, opts);
       source.on("error", (e) => tap.destroy(e));
       return source.pipe(tap);
     },

@@ -1,6 +1,8 @@
 /**
  * Where a request stands: its stored record (`requestOf`) and whether its grant is live now
- * (`isGrantValid`), with names instead of numbers and the reason when it is not.
+ * (`isGrantValid`), with names instead of numbers and the reason when it is not. A grant whose
+ * expiry has passed by the later of the wall clock and chain time is reported `Expired` even when
+ * the idle chain's latest block is older than the expiry (as the custodian judges it).
  *
  * @example
  * ```ts
@@ -10,7 +12,7 @@
  */
 import { hexlify } from "ethers";
 import { GrantInvalidReason, RequestStatus, type GrantInvalidReasonName } from "../vocabulary.js";
-import { readCall, type SealshareContext } from "./context.js";
+import { expiryNow, readCall, type SealshareContext } from "./context.js";
 
 export interface GetRequestStatusParams {
   requestId: bigint;
@@ -46,6 +48,8 @@ export interface GetRequestStatusResult {
 export async function getRequestStatus(ctx: SealshareContext, p: GetRequestStatusParams): Promise<GetRequestStatusResult> {
   const r = await readCall(() => ctx.ledger.requestOf(p.requestId));
   const g = await readCall(() => ctx.ledger.isGrantValid(p.requestId));
+  // isGrantValid judges expiry by the latest block's time, which stands still on an idle chain.
+  const expired = g.valid && Number(g.expiresAt) <= (await expiryNow(ctx));
   return {
     requestId: p.requestId,
     requester: r.requester,
@@ -57,8 +61,8 @@ export async function getRequestStatus(ctx: SealshareContext, p: GetRequestStatu
     providerApproved: r.providerApproved,
     supervisorApprovals: Number(r.supervisorApprovals),
     grant: {
-      valid: g.valid,
-      reason: GrantInvalidReason[Number(g.reason)] ?? "NotGranted",
+      valid: g.valid && !expired,
+      reason: expired ? "Expired" : (GrantInvalidReason[Number(g.reason)] ?? "NotGranted"),
       kind: KIND_NAMES[Number(g.kind)] ?? "None",
       expiresAt: Number(g.expiresAt),
       version: Number(g.version),

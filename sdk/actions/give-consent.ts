@@ -9,7 +9,7 @@
  */
 import type { ConsentTerms } from "../eip712.js";
 import { eventIn, sendTx, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
-import { buildConsentTerms, type ConsentTermsInput } from "./consent-terms.js";
+import { assertDatasetSubject, buildConsentTerms, type ConsentTermsInput } from "./consent-terms.js";
 import type { ConsentReceipt } from "../consent/index.js";
 
 /** Either ready terms, or what to build them from. */
@@ -22,9 +22,10 @@ export interface GiveConsentResult extends TxResult {
   receipt?: ConsentReceipt;
 }
 
-/** Errors: `ConsentsNotSubject`, `ConsentsInvalidTerms`, `ConsentsAlreadyRecorded`, `ConsentsCancelled`. */
+/** Errors: `NOT_DATASET_SUBJECT` (checked before sending), `ConsentsNotSubject`, `ConsentsNotDatasetSubject`, `ConsentsInvalidTerms`, `ConsentsAlreadyRecorded`, `ConsentsCancelled`. */
 export async function giveConsent(ctx: SealshareContext, p: GiveConsentParams): Promise<GiveConsentResult> {
   const { terms, receipt } = "terms" in p ? { terms: p.terms, receipt: undefined } : await buildConsentTerms(ctx, p);
+  await assertDatasetSubject(ctx, terms);
   const tx = await sendTx(() => writer(ctx).giveConsent(terms));
   const e = eventIn(ctx, tx, "ConsentGiven");
   return { ...txResult(tx), consentId: e.consentId as string, terms, ...(receipt ? { receipt } : {}) };

@@ -8,7 +8,7 @@ export * from "./context.js";
 export * from "./vocab.js";
 export { type ProgressFn } from "./files.js";
 export * from "./consent-terms.js";
-export { type DatasetSource } from "./version-source.js";
+export { SLOT_ATTEMPTS, type DatasetSource, type VersionParams } from "./version-source.js";
 
 // members and keys
 export * from "./register-member.js";

@@ -9,9 +9,9 @@
  * ```
  */
 import type { BlobStore } from "../blob/types.js";
-import { eventIn, sendTx, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
+import { eventIn, readCall, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
 import type { ProgressFn } from "./files.js";
-import { prepareVersion, versionFacts, type DatasetSource, type VersionFacts } from "./version-source.js";
+import { prepareVersion, sendForSlot, versionFacts, type DatasetSource, type VersionFacts } from "./version-source.js";
 
 export interface PublishVersionParams {
   datasetId: bigint;
@@ -26,10 +26,17 @@ export interface PublishVersionResult extends TxResult, VersionFacts {
   version: number;
 }
 
-/** Errors: `DatasetsUnknown`, `DatasetsNotProvider`, `DatasetsRetired`. */
+/**
+ * The data key is committed (v2) to version `latestVersion + 1` of this dataset, read just before
+ * sending (and again, recommitted, if another publication took that number first).
+ *
+ * Errors: `DatasetsUnknown`, `DatasetsNotProvider`, `DatasetsRetired`, `KEY_FILE_MISMATCH`,
+ * `WRONG_DATA_KEY`, `DatasetsVersionSlotMismatch`.
+ */
 export async function publishVersion(ctx: SealshareContext, p: PublishVersionParams): Promise<PublishVersionResult> {
   const prepared = await prepareVersion(p.source, p.blobStore, p.format, p.onProgress);
-  const receipt = await sendTx(() => writer(ctx).publishVersion(p.datasetId, prepared.version));
+  const nextVersion = async () => ({ datasetId: p.datasetId, version: Number((await readCall(() => ctx.ledger.dataset(p.datasetId))).latestVersion) + 1 });
+  const { receipt, params } = await sendForSlot(ctx, prepared, nextVersion, (v) => writer(ctx).publishVersion(p.datasetId, v));
   const e = eventIn(ctx, receipt, "DatasetVersionPublished");
-  return { ...txResult(receipt), datasetId: p.datasetId, version: Number(e.version), ...versionFacts(prepared) };
+  return { ...txResult(receipt), datasetId: p.datasetId, version: Number(e.version), ...versionFacts(prepared, params) };
 }

@@ -1,7 +1,8 @@
 /**
  * A provider registers a dataset about a subject: the file is encrypted client-side with a fresh
  * data key (or a ciphertext encrypted earlier is used), stored in the blob store, and registered
- * on chain with its hashes, size, URI, format and the commitment to its data key.
+ * on chain with its hashes, size, URI, format and the commitment to its data key (v2: bound to
+ * this chain, ledger, the dataset id the ledger assigns and version 1).
  *
  * The result carries the DEK to deposit with the custodian (`depositKey`); keep it secret.
  *
@@ -19,9 +20,9 @@
  */
 import { ZeroHash } from "ethers";
 import type { BlobStore } from "../blob/types.js";
-import { eventIn, sendTx, toAddress, toBytes32, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
+import { eventIn, toAddress, toBytes32, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
 import type { ProgressFn } from "./files.js";
-import { prepareVersion, versionFacts, type DatasetSource, type VersionFacts } from "./version-source.js";
+import { nextDatasetSlot, prepareVersion, sendForSlot, versionFacts, type DatasetSource, type VersionFacts } from "./version-source.js";
 import { toCategory } from "./vocab.js";
 
 /** A dataset's access policy (contracts/common/Types.sol `Policy`). */
@@ -52,13 +53,20 @@ export interface RegisterDatasetResult extends TxResult, VersionFacts {
   version: number;
 }
 
-/** Errors: `MembersNotActive`, `DatasetsPolicyBelowMinimum`, `DatasetsInvalidCategory`, `KEY_COMMITMENT_MISMATCH`. */
+/**
+ * The data key is committed (v2) to `nextDatasetId()` as read just before sending; when another
+ * registration takes that id first, the commitment is recomputed for the next id and the
+ * transaction resent (at most `SLOT_ATTEMPTS` times; the file is encrypted and stored once).
+ *
+ * Errors: `MembersNotActive`, `DatasetsPolicyBelowMinimum`, `DatasetsInvalidCategory`,
+ * `KEY_FILE_MISMATCH`, `WRONG_DATA_KEY`, `DatasetsVersionSlotMismatch` (lost the race for the id every time).
+ */
 export async function registerDataset(ctx: SealshareContext, p: RegisterDatasetParams): Promise<RegisterDatasetResult> {
   const subject = toAddress(p.subject, "subject");
   const category = toCategory(p.category);
   const prepared = await prepareVersion(p.source, p.blobStore, p.format, p.onProgress);
   const sourceRef = p.sourceRef ? toBytes32(p.sourceRef) : ZeroHash;
-  const receipt = await sendTx(() => writer(ctx).registerDataset(subject, category, p.policy, sourceRef, prepared.version));
+  const { receipt, params } = await sendForSlot(ctx, prepared, () => nextDatasetSlot(ctx), (v) => writer(ctx).registerDataset(subject, category, p.policy, sourceRef, v));
   const e = eventIn(ctx, receipt, "DatasetRegistered");
-  return { ...txResult(receipt), datasetId: e.datasetId as bigint, version: 1, ...versionFacts(prepared) };
+  return { ...txResult(receipt), datasetId: e.datasetId as bigint, version: 1, ...versionFacts(prepared, params) };
 }

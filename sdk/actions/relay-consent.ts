@@ -10,6 +10,7 @@
  * ```
  */
 import type { ConsentTerms } from "../eip712.js";
+import { assertDatasetSubject } from "./consent-terms.js";
 import { eventIn, sendTx, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
 
 export interface RelayConsentParams {
@@ -23,8 +24,9 @@ export interface RelayConsentResult extends TxResult {
   relayer: string;
 }
 
-/** Errors: `ConsentsInvalidSignature`, `ConsentsSignatureExpired`, `ConsentsAlreadyRecorded`, `ConsentsCancelled`. */
+/** Errors: `NOT_DATASET_SUBJECT` (checked before sending), `ConsentsNotDatasetSubject`, `ConsentsInvalidSignature`, `ConsentsSignatureExpired`, `ConsentsAlreadyRecorded`, `ConsentsCancelled`. */
 export async function relayConsent(ctx: SealshareContext, p: RelayConsentParams): Promise<RelayConsentResult> {
+  await assertDatasetSubject(ctx, p.terms);
   const receipt = await sendTx(() => writer(ctx).giveConsentBySig(p.terms, p.signature));
   const e = eventIn(ctx, receipt, "ConsentGiven");
   return { ...txResult(receipt), consentId: e.consentId as string, subject: e.subject as string, relayer: e.relayer as string };

@@ -16,6 +16,7 @@
  */
 import type { ConsentTerms } from "../eip712.js";
 import { eventIn, eventsIn, readCall, sendTx, toDeviceId, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
+import { assertDatasetSubject } from "./consent-terms.js";
 import { toGrantKind, toPurpose, toSeconds } from "./vocab.js";
 
 export interface RequestAccessParams {
@@ -47,7 +48,8 @@ export interface RequestAccessResult extends TxResult {
 /**
  * Errors: `MembersNotActive`, `KeysUnknownDevice`, `ConsentsUnknown`, `ConsentsRevoked`,
  * `ConsentsExpired`, `AccessConsentMismatch(consentId, what)`, `AccessInvalidParams`,
- * `DatasetsRetired`, and with a signature `ConsentsInvalidSignature`, `ConsentsSignatureExpired`.
+ * `DatasetsRetired`, and with a signature `ConsentsInvalidSignature`, `ConsentsSignatureExpired`,
+ * `NOT_DATASET_SUBJECT` (checked before sending).
  */
 export async function requestAccess(ctx: SealshareContext, p: RequestAccessParams): Promise<RequestAccessResult> {
   const params = {
@@ -65,6 +67,7 @@ export async function requestAccess(ctx: SealshareContext, p: RequestAccessParam
     withSignature = (await readCall(() => ctx.ledger.consentOf(id))).subject === "0x0000000000000000000000000000000000000000";
   }
   const l = writer(ctx);
+  if (withSignature) await assertDatasetSubject(ctx, p.consent); // relaying it: the dataset's subject only
   const receipt = await sendTx(() => (withSignature ? l.requestAccessWithConsent(params, p.consent, p.signature!) : l.requestAccess(params, p.consent)));
   const e = eventIn(ctx, receipt, "AccessRequested");
   const g = eventsIn(ctx, receipt, "AccessGranted")[0];

@@ -28,7 +28,7 @@ export interface SignConsentResult {
   consentId: string;
 }
 
-/** Errors: `INVALID_CONSENT`, `INVALID_CATEGORY`/`INVALID_PURPOSE`, `DatasetsUnknown`. */
+/** Errors: `NOT_SUBJECT` (the signer is not `subject`), `NOT_DATASET_SUBJECT` (the named dataset is about someone else), `INVALID_CONSENT`, `INVALID_CATEGORY`/`INVALID_PURPOSE`, `DatasetsUnknown`. */
 export async function signConsent(ctx: SealshareContext, p: SignConsentParams): Promise<SignConsentResult> {
   const signer = requireSigner(ctx);
   const { terms, receipt } = await buildConsentTerms(ctx, p);

@@ -14,11 +14,18 @@
  *       expired and not shorter than the grant; the requester not suspended since the request;
  *       the provider's approval if the policy (dataset policy or category minimum, as in force
  *       then) required it; for a formal grant, a quorum of distinct approvers who held
- *       SUPERVISOR_ROLE at the grant; an expiry within the policy maximum for its kind;
+ *       SUPERVISOR_ROLE at the grant; for a temporary one, what the category floor requires
+ *       (its full quorum by default, its early quorum under `Early`, none at all under
+ *       `Forbidden`); an expiry within the policy maximum for its kind (for a temporary grant
+ *       the least of the dataset's, the category's and the 1-day ceiling);
  *     - every `KeyReleased` (and every proven batched release) came after an `AccessGranted` of
  *       that kind for the request, with no `GrantRevoked`, `ConsentRevoked` of its consent,
  *       `MemberSuspended` of its requester or `DatasetRetired` in between, and before the
  *       grant expired.
+ *
+ * (d) **Consents** — every `ConsentGiven` that names a dataset was given by that dataset's
+ *     subject (`CONSENT_NOT_DATASET_SUBJECT`; the ledger refuses any other since issue 11, so
+ *     this flags history recorded by an older deployment).
  *
  * The dapp and the CLI (`sealshare audit verify`) both call {@link verifyLedger}.
  */
@@ -28,7 +35,7 @@ import { SUPERVISOR_ROLE, type Sealshare } from "../contracts.js";
 import { readTimeline, addTimestamps, type TimelineEntry } from "./timeline.js";
 import type { Provider } from "ethers";
 
-export type CheckName = "ciphertext" | "receipt" | "grant";
+export type CheckName = "ciphertext" | "receipt" | "grant" | "consent";
 
 export interface Violation {
   check: CheckName;
@@ -127,7 +134,15 @@ async function checkCiphertexts(o: VerifyOptions, timeline: TimelineEntry[], r: 
       else r.notes.push(`${label}: ${uri} is not in the blob store (not checked)`);
       continue;
     }
-    const sha = await sha256OfStream(o.blobStore.get(uri));
+    const registeredSize = Number(a.size);
+    let sha: string;
+    try {
+      sha = await sha256OfStream(o.blobStore.get(uri, { maxBytes: registeredSize }));
+    } catch (err) {
+      if ((err as Error).name !== "BlobSizeError") throw err;
+      r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_SIZE_MISMATCH", message: `${label}: the stored ciphertext is longer than the registered ${registeredSize} bytes`, ...where });
+      continue;
+    }
     if (sha !== lc(a.ciphertextSha256)) {
       r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_HASH_MISMATCH", message: `${label}: the stored ciphertext hashes to ${sha}, the chain registered ${a.ciphertextSha256}`, ...where });
       continue;
@@ -228,8 +243,8 @@ interface RequestState {
 
 function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r: VerifyReport): void {
   const supervisors = new Set<string>();
-  const datasets = new Map<bigint, { category: number; policy: PolicyState }>();
-  const minimums = new Map<number, { requireProvider: boolean; supervisorQuorum: number }>();
+  const datasets = new Map<bigint, { category: number; policy: PolicyState; subject: string }>();
+  const minimums = new Map<number, MinimumState>();
   const consents = new Map<string, { expiresAt: number; revoked?: Invalidation }>();
   const requests = new Map<bigint, RequestState>();
   const suspensions = new Map<string, Invalidation[]>();
@@ -248,7 +263,7 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
         if (a.role === SUPERVISOR_ROLE) supervisors.delete(lc(a.account));
         break;
       case "DatasetRegistered":
-        datasets.set(big(a.datasetId), { category: Number(a.category), policy: policyOf(a.policy) });
+        datasets.set(big(a.datasetId), { category: Number(a.category), policy: policyOf(a.policy), subject: lc(a.subject) });
         break;
       case "DatasetPolicyChanged": {
         const d = datasets.get(big(a.datasetId));
@@ -256,13 +271,32 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
         break;
       }
       case "CategoryMinimumChanged": {
-        const m = a.newMinimum as { requireProvider: boolean; supervisorQuorum: bigint };
-        minimums.set(Number(a.category), { requireProvider: Boolean(m.requireProvider), supervisorQuorum: Number(m.supervisorQuorum) });
+        const m = a.newMinimum as { requireProvider: boolean; supervisorQuorum: bigint; temporary?: bigint; temporaryQuorum?: bigint; maxTemporary?: bigint };
+        minimums.set(Number(a.category), {
+          requireProvider: Boolean(m.requireProvider),
+          supervisorQuorum: Number(m.supervisorQuorum),
+          temporary: Number(m.temporary ?? 0),
+          temporaryQuorum: Number(m.temporaryQuorum ?? 0),
+          maxTemporary: Number(m.maxTemporary ?? 0),
+        });
         break;
       }
-      case "ConsentGiven":
+      case "ConsentGiven": {
         consents.set(lc(a.consentId), { expiresAt: Number(a.expiresAt) });
+        const datasetId = big(a.datasetId ?? 0n);
+        const d = datasetId === 0n ? undefined : datasets.get(datasetId);
+        if (d && d.subject !== lc(a.subject)) {
+          r.violations.push({
+            check: "consent",
+            code: "CONSENT_NOT_DATASET_SUBJECT",
+            message: `consent ${String(a.consentId).slice(0, 10)}… for dataset #${datasetId} was given by ${a.subject}, but the dataset is about ${d.subject}`,
+            txHash: e.txHash,
+            blockNumber: e.blockNumber,
+            datasetId: String(datasetId),
+          });
+        }
         break;
+      }
       case "ConsentRevoked": {
         const c = consents.get(lc(a.consentId));
         const inv = mark(`consent ${String(a.consentId).slice(0, 10)}… revoked`);
@@ -331,16 +365,23 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
           violate("GRANT_UNKNOWN_DATASET", `${label}: dataset #${q.datasetId} was never registered`, e, id);
           break;
         }
-        const min = minimums.get(d.category) ?? { requireProvider: false, supervisorQuorum: 0 };
+        const min = minimums.get(d.category) ?? NO_MINIMUM;
         if ((d.policy.requireProvider || min.requireProvider) && !q.providerApproved) {
           violate("GRANT_WITHOUT_PROVIDER_APPROVAL", `${label}: the policy requires the provider's approval and there was none`, e, id);
         }
+        const have = [...q.approvers].filter((s) => supervisors.has(s)).length;
         if (kind === 2) {
           const need = Math.max(d.policy.supervisorQuorum, min.supervisorQuorum);
-          const have = [...q.approvers].filter((s) => supervisors.has(s)).length;
           if (have < need) violate("GRANT_WITHOUT_QUORUM", `${label}: ${have} supervisor approval(s), the policy requires ${need}`, e, id);
+        } else if (min.temporary === TEMPORARY_FORBIDDEN) {
+          violate("GRANT_TEMPORARY_FORBIDDEN", `${label}: the category's floor forbids temporary grants`, e, id);
+        } else {
+          // The category floor covers temporary grants too: its full quorum (AfterQuorum, the
+          // default) or its early quorum (Early).
+          const need = min.temporary === TEMPORARY_EARLY ? min.temporaryQuorum : min.supervisorQuorum;
+          if (have < need) violate("GRANT_WITHOUT_QUORUM", `${label}: ${have} supervisor approval(s), the category floor requires ${need} for a temporary grant`, e, id);
         }
-        const cap = kind === 2 ? d.policy.maxFormal : d.policy.maxTemporary;
+        const cap = kind === 2 ? d.policy.maxFormal : temporaryCap(d.policy.maxTemporary, min.maxTemporary);
         if (e.timestamp !== undefined && expiresAt > ts + cap) violate("GRANT_BEYOND_POLICY_MAX", `${label}: expires ${expiresAt - ts} s after it was granted; the policy allows ${cap} s`, e, id);
         q.grants.push({ kind, expiresAt, seq, timestamp: ts, txHash: e.txHash });
         break;
@@ -374,6 +415,26 @@ function checkRelease(q: RequestState | undefined, id: bigint, kind: number, at:
   const void_ = q.invalidations.find((inv) => (at.seq !== undefined ? inv.seq > grant.seq && inv.seq < at.seq : inv.timestamp >= grant.timestamp && inv.timestamp <= at.timestamp));
   if (void_) violate("RELEASE_AFTER_INVALIDATION", `${label}: ${void_.what} after the grant and before the release (tx ${void_.txHash})`);
   if (at.timestamp >= grant.expiresAt && at.timestamp !== 0) violate("RELEASE_AFTER_EXPIRY", `${label}: released at ${at.timestamp}, the grant expired at ${grant.expiresAt}`);
+}
+
+interface MinimumState {
+  requireProvider: boolean;
+  supervisorQuorum: number;
+  /** TemporaryRule: 0 AfterQuorum, 1 Early, 2 Forbidden. */
+  temporary: number;
+  temporaryQuorum: number;
+  maxTemporary: number;
+}
+
+const NO_MINIMUM: MinimumState = { requireProvider: false, supervisorQuorum: 0, temporary: 0, temporaryQuorum: 0, maxTemporary: 0 };
+const TEMPORARY_EARLY = 1;
+const TEMPORARY_FORBIDDEN = 2;
+/** The ledger's ceiling on any temporary grant (MAX_TEMPORARY_SECONDS). */
+export const MAX_TEMPORARY_SECONDS = 86_400;
+
+/** A temporary grant's cap: the least of the dataset's, the category's (when set) and the ceiling. */
+function temporaryCap(policy: number, category: number): number {
+  return Math.min(policy, category || Infinity, MAX_TEMPORARY_SECONDS);
 }
 
 function policyOf(p: unknown): PolicyState {

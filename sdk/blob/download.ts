@@ -49,8 +49,13 @@ export interface DownloadOptions {
   readonly idleTimeoutMs?: number;
   /** Cancels the download; the `.part` file is kept for a later resume. */
   readonly signal?: AbortSignal;
-  /** Extra request headers, e.g. authorization. Never logged; dropped on cross-origin redirects. */
+  /** Extra request headers, e.g. authorization. Never logged; all dropped on cross-origin redirects. */
   readonly headers?: Record<string, string>;
+  /**
+   * Called with each redirect target before it is followed: false (or a throw) refuses it.
+   * HttpBlobStore uses it to keep redirects on its allowed origins.
+   */
+  readonly allowRedirect?: (url: string) => boolean;
 }
 
 export interface DownloadResult {
@@ -128,7 +133,7 @@ async function downloadAttempt(url: string, partPath: string, opts: DownloadOpti
     if (have > 0) headers.range = `bytes=${have}-`;
     let response: IncomingMessage;
     try {
-      response = await get(url, headers, signal);
+      response = await get(url, headers, signal, opts.allowRedirect);
     } catch (cause) {
       if (cause instanceof BlobError) throw cause;
       throw new BlobHttpError(shown, undefined, idle.fired ? "no response before the idle timeout" : "request failed", true, { cause });
@@ -228,8 +233,11 @@ function receive(
   });
 }
 
-/** GET `url`, following up to 5 redirects; credentials are not sent to another origin. */
-async function get(url: string, headers: Record<string, string>, signal: AbortSignal, hops = 0): Promise<IncomingMessage> {
+/**
+ * GET `url`, following up to 5 redirects that `allow` accepts; the caller's headers (credentials)
+ * are not sent to another origin — only `range` and `accept-encoding` travel there.
+ */
+async function get(url: string, headers: Record<string, string>, signal: AbortSignal, allow?: (url: string) => boolean, hops = 0): Promise<IncomingMessage> {
   const target = new URL(url);
   const send = target.protocol === "https:" ? httpsRequest : target.protocol === "http:" ? httpRequest : undefined;
   if (send === undefined) throw new BlobHttpError(redactUrl(url), undefined, "only http and https URLs can be downloaded", false);
@@ -243,8 +251,9 @@ async function get(url: string, headers: Record<string, string>, signal: AbortSi
   response.resume();
   if (hops >= 5) throw new BlobHttpError(redactUrl(url), response.statusCode, "too many redirects", false);
   const next = new URL(location, target);
-  const forwarded = next.origin === target.origin ? headers : Object.fromEntries(Object.entries(headers).filter(([name]) => !/^(authorization|cookie)$/i.test(name)));
-  return get(next.href, forwarded, signal, hops + 1);
+  if (allow !== undefined && !allow(next.href)) throw new BlobHttpError(redactUrl(next.href), response.statusCode, "redirect refused", false);
+  const forwarded = next.origin === target.origin ? headers : Object.fromEntries(Object.entries(headers).filter(([name]) => /^(range|accept-encoding)$/i.test(name)));
+  return get(next.href, forwarded, signal, allow, hops + 1);
 }
 
 /** Aborts its signal when reset() has not been called for `ms` milliseconds. */

@@ -67,3 +67,19 @@ export class BlobSizeError extends BlobError {
     super(`blob ${uri} has at least ${actualSize} bytes, expected ${expectedSize}`);
   }
 }
+
+/**
+ * A storage URI points at an origin this store was not configured to read from. Storage URIs
+ * are chosen by whoever registered the version, so an absolute URL is followed only to the
+ * configured origin(s) or ones the user allowed explicitly (HttpBlobStore `allowOrigins`,
+ * CLI `--blob-allow-origin`); credentials go to the configured origin(s) only.
+ */
+export class BlobOriginError extends BlobError {
+  override name = "BlobOriginError";
+  constructor(
+    readonly url: string,
+    readonly origin: string,
+  ) {
+    super(`refusing to fetch ${url}: origin ${origin} is not an allowed blob origin (allow it explicitly to read from it)`);
+  }
+}

@@ -4,12 +4,13 @@
  * verified downloads, and a static server that exposes a local store over HTTP.
  */
 export { commitFile, tempPathIn, writeFileAtomically } from "./atomic.js";
-export { BlobError, BlobHttpError, BlobIntegrityError, BlobNotFoundError, BlobSizeError, BlobUriError } from "./errors.js";
+export { BlobError, BlobHttpError, BlobIntegrityError, BlobNotFoundError, BlobOriginError, BlobSizeError, BlobUriError } from "./errors.js";
+export { sizeCap } from "./size-cap.js";
 export { fetchVerified, type FetchVerifiedOptions, type VerifiedBlob } from "./fetch-verified.js";
 export { downloadVerified, type DownloadOptions, type DownloadProgress, type DownloadResult } from "./download.js";
 export { HttpBlobStore, type HttpBlobStoreOptions } from "./http.js";
 export { httpReadAt, parseContentRange, redactUrl, type ContentRange, type HttpReadAtOptions } from "./http-range.js";
 export { LocalBlobStore } from "./local.js";
 export { createBlobServer, parseRange, startBlobServer, type BlobServerOptions, type RunningBlobServer } from "./serve.js";
-export type { BlobPutResult, BlobSource, BlobStore } from "./types.js";
+export type { BlobGetOptions, BlobPutResult, BlobSource, BlobStore } from "./types.js";
 export { blobUri, parseBlobUri } from "./uri.js";

@@ -14,14 +14,23 @@ export interface BlobPutResult {
   readonly size: number; // stored bytes
 }
 
+export interface BlobGetOptions {
+  /** Read no more than this many bytes: a longer blob errors with BlobSizeError. */
+  readonly maxBytes?: number;
+}
+
 export interface BlobStore {
   /**
    * Stores the bytes and returns their content address. Idempotent: storing the same bytes again
    * returns the same URI. A blob becomes visible only once completely written.
    */
   put(source: BlobSource): Promise<BlobPutResult>;
-  /** Streams the blob's bytes. Errors with BlobNotFoundError if absent. Does not verify. */
-  get(uri: string): Readable;
+  /**
+   * Streams the blob's bytes. Errors with BlobNotFoundError if absent. Does not verify the hash;
+   * with `maxBytes` (the size registered on chain) a store that has more bytes stops reading at
+   * that size and errors with BlobSizeError.
+   */
+  get(uri: string, opts?: BlobGetOptions): Readable;
   /** Whether the store holds the blob. */
   has(uri: string): Promise<boolean>;
   /** Local file path of the blob, for stores that keep blobs on the local filesystem. */

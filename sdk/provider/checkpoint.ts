@@ -8,7 +8,12 @@
  * - `pending`: a version being published, written *before* its transaction is sent, so that a
  *   crash between publishing and depositing the key is finished on restart instead of leaving a
  *   version whose key nobody holds. It keeps the data key only ECIES-wrapped to the custodian's
- *   key — what the deposit sends anyway, and useless to anyone but the custodian.
+ *   key (checked on chain to be the custodian's live published key) — what the deposit sends
+ *   anyway. Only the custodian can open it, and the custodian accepts it only as the key of the
+ *   version whose commitment it matches: the commitment (v2, docs/FORMAT.md §11) binds the key to
+ *   this chain, ledger, dataset id and version, so a copy of the wrapped key deposited by anyone
+ *   for a dataset of their own (copying this version's public facts) is refused. It is still the
+ *   dataset's data key: keep the file as private as the provider's signing key.
  *
  * The file is bound to one (chain, ledger, provider account): opening it for another is refused.
  * A lock file next to it (`<file>.lock`, holding the pid) keeps a second worker off the same
@@ -42,6 +47,7 @@ const PendingVersion = z.object({
   datasetId: decimal,
   requestIds: z.array(decimal).min(1),
   ciphertextSha256: hex(32),
+  /** The v2 commitment for the slot the publication is expected to take (latestVersion + 1). */
   keyCommitment: hex(32),
   /** The data key, ECIES-wrapped to `custodianKey` (eciesjs format). */
   wrappedKey: z.string().regex(/^0x[0-9a-f]+$/),

@@ -45,7 +45,8 @@ import { dirname } from "node:path";
 import { getAddress, getBytes, hexlify } from "ethers";
 import { advanceRequest } from "../actions/advance-request.js";
 import { providerOf, requireSigner, type SealshareContext } from "../actions/context.js";
-import { depositKey } from "../actions/deposit-key.js";
+import { depositKey, verifiedCustodianKey } from "../actions/deposit-key.js";
+import { bindingOf } from "../actions/key-binding.js";
 import { publishVersion } from "../actions/publish-version.js";
 import type { BlobStore } from "../blob/types.js";
 import { wrapKey } from "../crypto/ecies.js";
@@ -244,7 +245,7 @@ export class OnDemandWorker {
       await this.#checkpoint.save();
     }
     const version = p.version!;
-    const info = await this.#o.custodian.info();
+    const info = await verifiedCustodianKey(this.#o.ctx, this.#o.custodian); // checked on chain, as depositKey does
     if (info.encryptionKey.toLowerCase() !== p.custodianKey) {
       // The key was wrapped to a custodian key that has been replaced since: it cannot be
       // deposited, and it is kept nowhere else. People must publish a new version.
@@ -359,12 +360,15 @@ export class OnDemandWorker {
   /** Extracts, publishes, deposits; marks `requestIds` served. */
   async #publishFor(report: RoundReport, datasetId: bigint, d: DatasetHeader, requestIds: bigint[], signal: AbortSignal | undefined): Promise<void> {
     const configured = this.#o.sources.get(await this.#ledger.sourceRefOf(datasetId))!;
-    const custodianKey = (await this.#o.custodian.info()).encryptionKey.toLowerCase();
+    // The key the data key is wrapped to is the custodian's live key on chain, not merely what
+    // the service answers (depositKey checks the same way).
+    const custodianKey = (await verifiedCustodianKey(this.#o.ctx, this.#o.custodian)).encryptionKey.toLowerCase();
     const extraction = await extractToCiphertext(configured.source, { subject: d.subject, category: d.category, sourceRef: configured.ref, signal }, { workDir: this.#workDir, maxRecords: this.#o.maxRecords });
     const { dek, summary } = extraction;
     this.#emit({ type: "extracted", datasetId: datasetId.toString(), source: configured.source.name, records: extraction.records, bytes: summary.plaintextSize });
     try {
-      const commitment = keyCommitment(dek, summary.ciphertextSha256);
+      // Committed (v2) to the slot this publication will take: the dataset's next version number.
+      const commitment = keyCommitment(dek, await bindingOf(this.#o.ctx, datasetId, Number(d.latestVersion) + 1, summary.merkleRoot));
       // Written before the transaction: if the process dies after publishing, the next round
       // finds the version by its hash and deposits this wrapped key.
       const pending: PendingVersion = {
@@ -382,7 +386,7 @@ export class OnDemandWorker {
 
       const published = await publishVersion(this.#o.ctx, {
         datasetId,
-        source: { ciphertext: extraction.ciphertextPath, dek, format: "ndjson", keyCommitment: commitment },
+        source: { ciphertext: extraction.ciphertextPath, dek, format: "ndjson", ciphertextSha256: summary.ciphertextSha256 },
         blobStore: this.#o.blobStore,
       });
       this.#checkpoint.setPending({ ...pending, version: published.version, txHash: published.txHash.toLowerCase() });

@@ -7,7 +7,11 @@
  *
  * Messages are parsed and signatures verified with the `siwe` package (spruceid, works with
  * ethers v6; EOA by ecrecover, ERC-1271 smart accounts through the provider when ecrecover does
- * not match). Before that, each field is checked here so a refusal names its reason:
+ * not match). A signature that does not recover to the address costs an ERC-1271 call only
+ * when the address holds code: `getCode` is asked first and its answer cached (an address
+ * without code for {@link NO_CODE_TTL_SECONDS}, one with code for good), so failed sign-ins
+ * for plain accounts cost the RPC endpoint at most one read per address and minute. Attempts are
+ * also rate-limited per client IP (service/internal/ratelimit.ts). Before that, each field is checked here so a refusal names its reason:
  *   chain-id       Chain ID is not the ledger's chain
  *   domain         the domain is not the host of a configured origin (SEALSHARE_CORS_ORIGINS or
  *                  SEALSHARE_PUBLIC_URL)
@@ -33,6 +37,9 @@ import { ProblemError } from "../internal/errors.js";
 import type { Store } from "../store/store.js";
 
 export const NONCE_TTL_SECONDS = 300;
+/** How long "this address has no code" is believed (a counterfactual wallet may be deployed later). */
+export const NO_CODE_TTL_SECONDS = 60;
+const CODE_CACHE_MAX = 10_000;
 
 export interface SessionServiceDeps {
   store: Store;
@@ -94,6 +101,19 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     return expiresAt;
   }
 
+  // address (lower-case) → has code, and when that was read (unix seconds)
+  const codeCache = new Map<string, { hasCode: boolean; at: number }>();
+  async function hasCode(provider: Provider, address: string, now: number): Promise<boolean> {
+    const key = address.toLowerCase();
+    const hit = codeCache.get(key);
+    if (hit && (hit.hasCode || now - hit.at < NO_CODE_TTL_SECONDS)) return hit.hasCode;
+    const code = await provider.getCode(address);
+    if (codeCache.size >= CODE_CACHE_MAX) codeCache.delete(codeCache.keys().next().value!);
+    const entry = { hasCode: code !== "0x" && code !== "", at: now };
+    codeCache.set(key, entry);
+    return entry.hasCode;
+  }
+
   const seconds = (iso: string | undefined) => (iso === undefined ? undefined : Math.floor(Date.parse(iso) / 1000));
 
   return {
@@ -134,15 +154,24 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       if (iat !== undefined && iat > now + deps.maxSkewSeconds) throw reject("issued-in-future", "the message's Issued At is in the future");
       const nonceExpiresAt = checkNonce(m.nonce, now);
 
-      let verified = false;
-      try {
-        const r = await m.verify(
-          { signature, domain: m.domain, nonce: m.nonce, time: new Date(Math.max(now, nbf ?? 0) * 1000).toISOString() },
-          { suppressExceptions: true, ...(deps.provider ? { provider: deps.provider } : {}) },
-        );
-        verified = r.success;
-      } catch {
-        verified = false;
+      const params = { signature, domain: m.domain, nonce: m.nonce, time: new Date(Math.max(now, nbf ?? 0) * 1000).toISOString() };
+      const verify = async (provider?: Provider) => {
+        try {
+          return (await m.verify(params, { suppressExceptions: true, ...(provider ? { provider } : {}) })).success;
+        } catch {
+          return false;
+        }
+      };
+      // ecrecover first (no chain call); ERC-1271 only for an address that holds code.
+      let verified = await verify();
+      if (!verified && deps.provider) {
+        let contract = false;
+        try {
+          contract = await hasCode(deps.provider, m.address, now);
+        } catch {
+          throw new ProblemError("upstream-unavailable", "the ledger's RPC endpoint did not answer; retry later");
+        }
+        if (contract) verified = await verify(deps.provider);
       }
       if (!verified) throw reject("signature", "the signature does not verify for the message's address");
       if (!(await deps.store.consumeSignature(keccakText(`siwe-nonce:${m.nonce}`), nonceExpiresAt, now))) {

@@ -14,7 +14,7 @@
  * | SEALSHARE_CUSTODIAN_KEY   | private key (hex) of the account holding CUSTODIAN_ROLE        | (required w/o keystore) |
  * | SEALSHARE_ECIES_KEY       | the custodian's ECIES private key (hex); providers wrap to it  | (required w/o keystore) |
  * | SEALSHARE_MASTER_KEY      | 32-byte hex key-encryption key for DEKs at rest                | (required w/o keystore) |
- * | SEALSHARE_CONFIRMATIONS   | blocks behind head before an event is acted on                 | 0              |
+ * | SEALSHARE_CONFIRMATIONS   | blocks behind head before a grant is released (reorg safety)   | 0 on chain 31337, else 12 |
  * | SEALSHARE_POLL_MS         | event follower / release worker poll interval                  | 1000           |
  * | SEALSHARE_MAX_BLOCK_RANGE | largest eth_getLogs range                                      | 2000           |
  * | SEALSHARE_LOG_LEVEL       | pino level                                                      | info           |
@@ -54,7 +54,7 @@ export const ConfigSchema = z.object({
   SEALSHARE_CUSTODIAN_KEY: hex32.optional(),
   SEALSHARE_ECIES_KEY: hex32.optional(),
   SEALSHARE_MASTER_KEY: hex32.optional(),
-  SEALSHARE_CONFIRMATIONS: intFromEnv(0, 1000).default(0),
+  SEALSHARE_CONFIRMATIONS: intFromEnv(0, 1000).optional(),
   SEALSHARE_POLL_MS: intFromEnv(10, 600_000).default(1000),
   SEALSHARE_MAX_BLOCK_RANGE: intFromEnv(1, 100_000).default(2000),
   SEALSHARE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -84,7 +84,8 @@ export interface Config {
   custodianKey?: string;
   eciesKey?: string;
   masterKey?: string;
-  confirmations: number;
+  /** Unset: {@link defaultConfirmations} of the deployment's chain. */
+  confirmations?: number;
   pollMs: number;
   maxBlockRange: number;
   logLevel: z.infer<typeof ConfigSchema>["SEALSHARE_LOG_LEVEL"];
@@ -101,6 +102,19 @@ export interface Config {
   syncConcurrency: number;
   keepHeaders: number;
   leaderPollMs: number;
+}
+
+/** The local development chain (Hardhat, anvil): never reorganised, so no confirmation depth is needed. */
+export const LOCAL_DEV_CHAIN_ID = "31337";
+/** Confirmation depth on any other chain unless SEALSHARE_CONFIRMATIONS says otherwise. */
+export const SAFE_CONFIRMATIONS = 12;
+
+/**
+ * The default confirmation depth: 0 only on the local development chain (31337); every other
+ * chain may reorganise, and a release made from a grant that a reorg removes cannot be taken back.
+ */
+export function defaultConfirmations(chainId: string | bigint | number): number {
+  return String(chainId) === LOCAL_DEV_CHAIN_ID ? 0 : SAFE_CONFIRMATIONS;
 }
 
 /** Reads and validates the configuration. Throws a FatalError listing every bad variable. */

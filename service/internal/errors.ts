@@ -34,6 +34,7 @@ export const ProblemCodes = {
   "rate-limited": { status: 429, title: "Too many requests; retry after the Retry-After delay" },
   "ledger-paused": { status: 503, title: "The ledger is paused; nothing is released" },
   "upstream-unavailable": { status: 503, title: "The ledger's RPC endpoint is unavailable; retry later" },
+  "chain-view-stale": { status: 503, title: "The custodian's view of the chain is too old to judge revocations; retry later" },
   "not-ready": { status: 503, title: "The custodian is not ready to serve; see the failed checks" },
   internal: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;

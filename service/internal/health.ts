@@ -10,10 +10,21 @@
  * reused for `minIntervalMs`, so a load balancer polling /readyz, or many of them, cannot turn
  * into a chain call per HTTP request; a background loop keeps the result (and the metrics that
  * read it) fresh. Liveness (/healthz) never touches the chain.
+ *
+ * The same probe is the serve path's freshness gate ({@link HealthMonitor.staleness}): envelopes
+ * and grant status are answered from stored state, which is only as current as the last head
+ * the custodian read. A revocation it cannot see must not be served as a live grant, so while
+ * the last successful head read is older than `maxStaleSeconds`, or the stored tip was more
+ * than `maxBehindBlocks` behind that head, both routes answer 503 `chain-view-stale` (fail closed).
+ *
+ * A failed check says only which check failed and how (no answer in time, or an error): never
+ * the error's own text, which may carry a database host, user or an RPC URL with credentials.
+ * The error itself goes to the log (redacted there, service/internal/logger.ts).
  */
 import type { Provider } from "ethers";
 import type { Store } from "../store/store.js";
 import { messageOf } from "./errors.js";
+import type { Logger } from "./logger.js";
 import { sleep } from "./shutdown.js";
 import type { ChainView } from "./metrics.js";
 
@@ -38,9 +49,33 @@ export interface HealthDeps {
   chainTimeoutMs: number;
   /** A probe result is reused for this long (default 1000 ms). */
   minIntervalMs?: number;
+  /** Where a failed check's error goes (never into the readiness report). */
+  log?: Logger;
+}
+
+/** How fresh the custodian's view of the chain must be to serve envelopes and grant status. */
+export interface FreshnessBound {
+  /** Seconds since the last successful read of the chain head. */
+  maxStaleSeconds: number;
+  /** Blocks the stored tip may be behind the head read then. */
+  maxBehindBlocks: number;
+}
+
+/** Why the view is too old to serve, or undefined when it is fresh enough. */
+export interface Staleness {
+  /** Seconds since the last successful head read (null: never read). */
+  staleSeconds: number | null;
+  behindBlocks: number | null;
+  reason: "no-head-read" | "head-read-too-old" | "ingestion-behind";
 }
 
 export interface HealthMonitor {
+  /**
+   * Undefined while the custodian's view of the chain is within `bound`; otherwise why not.
+   * Never waits for the chain when a probe result exists (a stale one starts a new probe in the
+   * background); waits for the first probe only.
+   */
+  staleness(bound: FreshnessBound): Promise<Staleness | undefined>;
   /** A fresh (≤ minIntervalMs old) readiness report. */
   probe(): Promise<Readiness>;
   /** The last report, if any (never waits). */
@@ -65,6 +100,8 @@ export function createHealthMonitor(deps: HealthDeps): HealthMonitor {
   const minInterval = deps.minIntervalMs ?? 1000;
   let last: Readiness | undefined;
   let head: number | null = null;
+  /** The last successful head read: when (unix ms), which block, and the stored tip then. */
+  let lastHead: { atMs: number; head: number; cursor: number | null } | undefined;
   let inFlight: Promise<Readiness> | undefined;
 
   async function doProbe(): Promise<Readiness> {
@@ -75,15 +112,19 @@ export function createHealthMonitor(deps: HealthDeps): HealthMonitor {
       cursor = (await withTimeout(deps.store.cursor(), deps.chainTimeoutMs, "the database")).blockNumber;
       database = { ok: true };
     } catch (err) {
-      database = { ok: false, detail: `the store did not answer: ${messageOf(err).slice(0, 200)}` };
+      const timedOut = /did not answer within/.test(messageOf(err));
+      database = { ok: false, detail: timedOut ? `the database did not answer within ${deps.chainTimeoutMs} ms` : "the database failed" };
+      deps.log?.warn({ err }, "readiness: the database check failed");
     }
     let chain: Check;
     try {
       head = await withTimeout(deps.provider.getBlockNumber(), deps.chainTimeoutMs, "the RPC endpoint");
       chain = { ok: true, head };
+      lastHead = { atMs: Date.now(), head, cursor };
     } catch (err) {
       const timedOut = /did not answer within/.test(messageOf(err));
       chain = { ok: false, detail: timedOut ? `the RPC endpoint did not answer within ${deps.chainTimeoutMs} ms` : "the RPC endpoint failed" };
+      deps.log?.warn({ err }, "readiness: the chain check failed");
     }
     let ingestion: Check;
     if (cursor === null || !chain.ok || head === null) {
@@ -109,6 +150,16 @@ export function createHealthMonitor(deps: HealthDeps): HealthMonitor {
   return {
     probe,
     last: () => last,
+    async staleness(bound) {
+      if (!last) await probe().catch(() => undefined);
+      else if (Date.now() - last.checkedAt >= minInterval) void probe().catch(() => undefined);
+      if (!lastHead) return { staleSeconds: null, behindBlocks: null, reason: "no-head-read" };
+      const staleSeconds = Math.floor((Date.now() - lastHead.atMs) / 1000);
+      const behindBlocks = lastHead.cursor === null ? null : Math.max(0, lastHead.head - lastHead.cursor);
+      if (staleSeconds > bound.maxStaleSeconds) return { staleSeconds, behindBlocks, reason: "head-read-too-old" };
+      if (behindBlocks === null || behindBlocks > bound.maxBehindBlocks) return { staleSeconds, behindBlocks, reason: "ingestion-behind" };
+      return undefined;
+    },
     async chainView() {
       // A scrape refreshes the probe (reused for a second, bounded by the chain timeout).
       await probe().catch(() => undefined);

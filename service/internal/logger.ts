@@ -7,6 +7,10 @@
  * key…) or names a DEK, signature, secret, password, mnemonic, seed or authorization. Error
  * objects are reduced to type, code and message, and any hex run of 32 bytes or more in an error
  * message (raw transactions, signatures, keys echoed by a library) is blanked.
+ *
+ * URLs in any logged string (error messages above all: ethers puts the request URL in them) are
+ * cut to scheme://host[:port]: user:password@, paths (/v3/<project key>) and query strings
+ * (?apikey=…) are where RPC providers put credentials ({@link redactUrls}).
  */
 import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from "pino";
 
@@ -23,9 +27,20 @@ export function isSecretName(name: string): boolean {
 
 const LONG_HEX = /(0x)?[0-9a-fA-F]{64,}/g;
 
-/** Blanks long hex runs (keys, signatures, raw transactions) in a free-text message. */
+// scheme://[userinfo@]host[:port][/path][?query][#fragment], up to a space, quote or bracket
+const URL_RE = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s"'<>@/?#]*@)?([^\s"'<>/?#@]+)([/?#][^\s"'<>]*)?/gi;
+
+/** Cuts every URL in `text` to its scheme, host and port: credentials never survive. */
+export function redactUrls(text: string): string {
+  if (!text.includes("://")) return text;
+  return text.replace(URL_RE, (_m, scheme: string, host: string, rest: string | undefined) =>
+    rest && rest !== "/" ? `${scheme}${host}/[redacted]` : `${scheme}${host}`,
+  );
+}
+
+/** Blanks long hex runs (keys, signatures, raw transactions) and URL credentials in a free-text message. */
 export function scrubText(text: string): string {
-  return text.replace(LONG_HEX, "[hex redacted]");
+  return redactUrls(text.replace(LONG_HEX, "[hex redacted]"));
 }
 
 /** Copies `value`, replacing secret-named fields at any depth. Errors become {type, code, message}. */
@@ -35,6 +50,7 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
   if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
   if (typeof value === "bigint") return value.toString();
+  if (typeof value === "string") return redactUrls(value);
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = isSecretName(k) ? REDACTED : redactDeep(v, depth + 1);
@@ -70,6 +86,13 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => redactDeep(obj) as Record<string, unknown>,
+      },
+      // The message string of a line (log.info(obj, msg)) is not part of `obj`.
+      hooks: {
+        logMethod(args, method) {
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          method.apply(this, args.map((a) => (typeof a === "string" ? redactUrls(a) : a)) as any);
+        },
       },
       // Runs after `formatters.log`, which already reduced errors; this catches the rest.
       serializers: { err: (e: unknown) => (e instanceof Error ? serializeError(e) : e) },

@@ -2,10 +2,14 @@
  * Rate limits, fixed one-minute windows (each key's window opens at its first request):
  *
  *  - per client IP, on every route but the probes (/healthz, /readyz, /metrics): a flood from
- *    one address cannot starve the others. Behind a load balancer set SEALSHARE_TRUST_PROXY so
+ *    one address cannot starve the others. IPv6 clients are counted per /64 ({@link ipBucket}):
+ *    a single host is usually handed a whole /64, so counting each address would let it rotate
+ *    through 2^64 fresh buckets. Behind a load balancer set SEALSHARE_TRUST_PROXY so
  *    the client's address, not the balancer's, is counted.
  *  - per account, after authentication (envelope fetch, grant status, events, sign-in, logout):
  *    one requester cannot exhaust the service from many addresses.
+ *  - sign-in attempts (POST /v1/auth/siwe) per client IP bucket, a tighter limit of its own: a
+ *    sign-in may cost signature checks and chain reads (ERC-1271), before any account is known.
  *
  * Over the limit: 429 `rate-limited` problem with `Retry-After` (seconds). Every limited answer
  * carries the IETF `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-
@@ -19,6 +23,7 @@
  * one; docs/OPERATIONS.md says how to share them.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIPv6 } from "node:net";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { ProblemError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -30,6 +35,27 @@ export interface RateLimits {
   ipHit(res: ServerResponse, ip: string): ProblemError | undefined;
   /** Counts one request for `account`; throws the 429 problem when over its limit. */
   account(req: IncomingMessage, res: ServerResponse, account: string): Promise<void>;
+  /** Counts one sign-in attempt from `ip` (its bucket); throws the 429 problem when over the limit. */
+  signIn(res: ServerResponse, ip: string | undefined): void;
+}
+
+/**
+ * The rate-limit bucket of a client address: IPv4 (and IPv4-mapped IPv6) as is, any other IPv6
+ * address by its /64 prefix (`2001:db8:1:2::/64`); anything else (a fuzzed or absent address)
+ * as given.
+ */
+export function ipBucket(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  const bare = ip.replace(/%.*$/, ""); // zone index (fe80::1%eth0)
+  if (!isIPv6(bare)) return ip;
+  const [head = "", tail = ""] = bare.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  // An embedded IPv4 tail (::a.b.c.d forms) fills two groups; only the first four groups matter.
+  const groups = bare.includes("::") ? [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right] : left;
+  const prefix = groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16));
+  return `${prefix.join(":")}::/64`;
 }
 
 const WINDOW_MS = 60_000;
@@ -82,16 +108,29 @@ function limiter(name: string, limit: number, now: () => number) {
   };
 }
 
-export function createRateLimits(opts: { ipPerMinute: number; accountPerMinute: number; log?: Logger; now?: () => number }): RateLimits {
+export function createRateLimits(opts: {
+  ipPerMinute: number;
+  accountPerMinute: number;
+  /** Sign-in attempts per minute per client IP bucket (default 30). */
+  signInPerMinute?: number;
+  log?: Logger;
+  now?: () => number;
+}): RateLimits {
   const now = opts.now ?? Date.now;
-  const byIp = limiter("ip", opts.ipPerMinute, now);
+  const ipLimiter = limiter("ip", opts.ipPerMinute, now);
+  const byIp = (res: ServerResponse, ip: string) => ipLimiter(res, ipBucket(ip));
   const byAccount = limiter("account", opts.accountPerMinute, now);
+  const signInLimiter = limiter("signin", opts.signInPerMinute ?? 30, now);
   return {
     ip(req: Request, res: Response, next: NextFunction) {
       // The client IP may be any string in fuzzed requests; an absent one is its own bucket.
       next(byIp(res, req.ip ?? "unknown"));
     },
     ipHit: byIp,
+    signIn(res, ip) {
+      const refused = signInLimiter(res, ipBucket(ip ?? "unknown"));
+      if (refused) throw refused;
+    },
     async account(_req, res, account) {
       const refused = byAccount(res, account.toLowerCase());
       if (refused) throw refused;

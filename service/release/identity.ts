@@ -2,10 +2,14 @@
  * The custodian's on-chain identity, checked and completed at startup:
  *  - the signing account must hold CUSTODIAN_ROLE (else nothing it records would be accepted);
  *  - its ECIES public key must be the live key of device `CUSTODIAN_DEVICE_ID`, so providers
- *    read it from the chain and wrap data keys to it. It is published (or rotated) if not.
+ *    read it from the chain and wrap data keys to it. It is published (or rotated) if not, with
+ *    the proof of possession the ledger requires (an EIP-712 KeyPossession signature by the
+ *    ECIES key itself, sdk/crypto/key-possession.ts).
  */
 import { getBytes, hexlify, id, type Provider } from "ethers";
 import { CUSTODIAN_ROLE, type Sealshare } from "../../sdk/contracts.js";
+import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
+import { ledgerDomain } from "../../sdk/eip712.js";
 import { FatalError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { sleep } from "../internal/shutdown.js";
@@ -28,6 +32,8 @@ export async function ensureIdentity(deps: {
   address: string;
   chainId: string;
   encryptionPublicKey: Uint8Array;
+  /** Its private key: signs the proof of possession the ledger requires to publish it. */
+  encryptionPrivateKey: Uint8Array;
   log: Logger;
   pollMs: number;
   signal?: AbortSignal;
@@ -58,7 +64,9 @@ export async function ensureIdentity(deps: {
     }
   }
   if (keyId === 0) {
-    const tx = await ledger.publishEncryptionKey(CUSTODIAN_DEVICE_ID, wanted);
+    // The ledger publishes a key only with proof that the publisher holds its private key.
+    const proof = keyPossessionProof({ privateKey: deps.encryptionPrivateKey, owner: address, deviceId: CUSTODIAN_DEVICE_ID, domain: await ledgerDomain(ledger) });
+    const tx = await ledger.publishEncryptionKey(CUSTODIAN_DEVICE_ID, proof.publicKey, proof.publicKeyY, proof.signature);
     await waitMined(deps.provider, tx.hash, deps.pollMs, deps.signal);
     keyId = Number(await ledger.currentKeyId(address, CUSTODIAN_DEVICE_ID));
     log.info({ keyId, tx: tx.hash }, "published the custodian's encryption key");

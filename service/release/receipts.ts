@@ -119,7 +119,9 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
     for (;;) {
       const waiting = await store.unbatchedReleases(batchSize);
       if (waiting.length === 0) break;
-      const oldest = waiting[0]!.releasedAt;
+      // Waited since it was persisted, by the wall clock: `releasedAt` follows chain time, which
+      // may run ahead of the wall clock (releases are never dated before their grant's block).
+      const oldest = Math.min(...waiting.map((w) => w.persistedAt));
       if (waiting.length < batchSize && deps.now() - oldest < maxAgeSeconds) break;
       const { root, leaves, proofs } = buildBatch(waiting);
       waiting.forEach((w, i) => {
@@ -157,8 +159,15 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
     const rows = await store.openReceipts(500);
     const finalized = rows.length > 0 ? (await store.syncState()).finalized : 0;
     for (const row of rows) {
-      const key = `release:${row.requestId}:${row.kind}`;
-      const existing = await store.tx(key);
+      const data = ledgerInterface.encodeFunctionData("recordRelease", [BigInt(row.requestId), row.kind, row.envelopeHash]);
+      let key = `release:${row.requestId}:${row.kind}`;
+      let existing = await store.tx(key);
+      if (existing && existing.data.toLowerCase() !== data.toLowerCase()) {
+        // That transaction carried the receipt of another envelope of this (request, kind): one
+        // made from a grant a reorg orphaned. This release's receipt is a transaction of its own.
+        key = `${key}:${row.envelopeHash}`;
+        existing = await store.tx(key);
+      }
       if (existing) {
         if (existing.minedTx && existing.minedBlock !== null && existing.minedBlock <= finalized) {
           await store.markReceiptConfirmed(row.requestId, row.kind, existing.minedTx, existing.minedBlock);
@@ -174,7 +183,6 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
         log.info({ requestId: row.requestId, kind: row.kind, tx: found.txHash }, "release receipt already on chain; not sent again");
         continue;
       }
-      const data = ledgerInterface.encodeFunctionData("recordRelease", [BigInt(row.requestId), row.kind, row.envelopeHash]);
       const tx = await submitter.send({ key, to, data });
       await store.markReceiptSent(row.requestId, row.kind, tx.hashes.at(-1)!);
       log.info({ requestId: row.requestId, kind: row.kind, tx: tx.hashes.at(-1) }, "release receipt sent");

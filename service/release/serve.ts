@@ -11,6 +11,8 @@
  *    is remembered until it would have expired anyway);
  *  - `session`: the address of a live Sign-In with Ethereum session (service/http/siwe.ts).
  *
+ * Both refuse first with 503 chain-view-stale while the custodian's chain view is older than the
+ * configured bound (`freshness`; SEALSHARE_SERVE_MAX_STALE_SECONDS / _MAX_BEHIND_BLOCKS).
  * Order of checks and answers (envelopes): time window / signature (401 bad-signature) → the
  * request was seen (404 unknown-request) → the caller is its requester (403 not-requester) →
  * not a replay (401 bad-signature) → {@link decide}: 410 grant-revoked | 410 grant-expired |
@@ -86,6 +88,11 @@ export interface ReaderDeps {
   retryAfterSeconds?: number;
   /** Subject and current provider of a dataset (grant status for non-requesters). */
   parties?: (datasetId: string) => Promise<DatasetParties>;
+  /**
+   * Throws (503 chain-view-stale) while the custodian's view of the chain is too old to judge
+   * revocations (service/internal/health.ts `staleness`); asked before any answer.
+   */
+  freshness?: () => Promise<void>;
 }
 
 export type EnvelopeReader = (req: FetchRequest) => Promise<FetchAnswer>;
@@ -94,6 +101,19 @@ export type GrantStatusReader = (req: FetchRequest) => Promise<GrantStatus>;
 const EXPIRY_REASONS = new Set(["Expired", "ConsentExpired"]);
 const KIND_NAMES: Record<number, KindName> = { 0: "none", 1: "temporary", 2: "formal" };
 const kindName = (k: number): KindName => KIND_NAMES[k] ?? "none";
+
+/**
+ * The release row of the request's current grant: same kind, and made from the same
+ * AccessGranted log (block hash + log index). A row of another grant — one a reorg orphaned
+ * that the follower has not rolled back yet — is never the answer.
+ */
+export function currentRelease(req: RequestState, releases: ReleaseRow[]): ReleaseRow | undefined {
+  return releases.find(
+    (r) =>
+      r.kind === req.kind &&
+      (r.grantHash === null || req.grantHash === null || (r.grantHash.toLowerCase() === req.grantHash.toLowerCase() && r.grantLogIndex === req.grantLogIndex)),
+  );
+}
 
 /**
  * The answer for an authenticated requester, from stored state. `now` is max(wall clock, chain
@@ -112,7 +132,7 @@ export function decide(req: RequestState, releases: ReleaseRow[], paused: boolea
     });
   }
   if (paused) throw new ProblemError("ledger-paused", "the ledger is paused by its admin; nothing is delivered meanwhile");
-  const row = releases.find((r) => r.kind === req.kind);
+  const row = currentRelease(req, releases);
   switch (row?.status) {
     case "released":
       if (!row.envelope || row.envelope.expiresAt <= now) return pending("releasing");
@@ -134,7 +154,7 @@ export function decide(req: RequestState, releases: ReleaseRow[], paused: boolea
 /** The status of a request for any party, from stored state (same rules as {@link decide}). */
 export function describe(req: RequestState, releases: ReleaseRow[], paused: boolean, now: number, caller: GrantStatus["caller"]): GrantStatus {
   const released = releases
-    .filter((r) => r.status === "released" && r.envelopeHash)
+    .filter((r) => r.status === "released" && r.envelopeHash && (r.kind !== req.kind || currentRelease(req, [r])))
     .map((r) => ({ kind: kindName(r.kind), envelopeHash: r.envelopeHash!, receipt: r.receiptState, receiptTx: r.receiptTx }));
   const base = {
     requestId: req.requestId,
@@ -151,7 +171,7 @@ export function describe(req: RequestState, releases: ReleaseRow[], paused: bool
   if (req.voidReason) return status(EXPIRY_REASONS.has(req.voidReason) ? "expired" : "revoked", req.voidReason);
   if (req.kind === 0 || req.expiresAt === null) return status("requested", null);
   if (req.expiresAt <= now) return status("expired", "Expired");
-  const row = releases.find((r) => r.kind === req.kind);
+  const row = currentRelease(req, releases);
   switch (row?.status) {
     case "released":
       return status("released", null);
@@ -186,6 +206,9 @@ function createAuthenticator(deps: ReaderDeps, types: Record<string, TypedDataFi
     allowed: (caller: string, state: RequestState) => Promise<GrantStatus["caller"] | undefined>,
     refuse: () => ProblemError,
   ): Promise<{ view: RequestView & { state: RequestState }; caller: GrantStatus["caller"]; wallNow: number }> {
+    // Fail closed: stored state is only as current as the last head read (a revocation the
+    // custodian cannot see must not be served as a live grant).
+    await deps.freshness?.();
     const wallNow = deps.now();
     const c = req.credential;
     let account: string; // lower-case 0x address

@@ -25,6 +25,14 @@
  *    deposited key against the grant's keyCommitment, checks the device key is on the curve,
  *    wraps the DEK to it (ECIES in eciesjs's format, ./ecies.ts), signs the envelope (EIP-712
  *    digest computed directly, ./signing.ts; both through libsecp256k1, ../internal/secp256k1.ts).
+ * The key check is the v2 commitment (sdk/stream/commitment.ts: chain id, ledger, dataset, version,
+ * Merkle root); a stored key that fails it holds the release (`pending`, reason
+ * key-commitment-mismatch, retried with back-off) until the right key is deposited, which
+ * replaces the stored one and wakes it. `releasedAt` is max(wall clock, chain-head time): never
+ * before the grant's block, whose time the head's is at or after.
+ * An envelope is saved only onto the release row of the grant it was made for (block hash + log
+ * index of its AccessGranted), so a reorg that hands the request id to another grant cannot
+ * receive it.
  * Each distinct data key is unsealed once per round and wiped after it. All envelopes of the
  * round are persisted in ONE transaction — exactly one per (request, kind) — and only then are
  * receipts recorded (./receipts.ts: batched Merkle roots, or one transaction each).
@@ -39,7 +47,7 @@
  */
 import { getBytes, hexlify, type Signer, type TypedDataDomain } from "ethers";
 import type { Sealshare } from "../../sdk/contracts.js";
-import { keyCommitment } from "../../sdk/stream/commitment.js";
+import { verifyKeyCommitment } from "../../sdk/stream/commitment.js";
 import { GrantInvalidReason } from "../../sdk/vocabulary.js";
 import type { KeyBox } from "../internal/at-rest.js";
 import { isRetryable } from "../internal/errors.js";
@@ -125,7 +133,7 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
     const jobs = await store.dueReleases(deps.now(), batchSize * PIPELINE);
     if (jobs.length === 0) return [];
     const envelopeSigner = await (signerP ??= createEnvelopeSigner(deps.signer, deps.domain));
-    const { tip, finalized } = await store.syncState();
+    const { tip, finalized, chainTime } = await store.syncState();
     const chunks: ReleaseJob[][] = [];
     for (let i = 0; i < jobs.length; i += batchSize) chunks.push(jobs.slice(i, i + batchSize));
     const outcomes: Outcome[] = [];
@@ -141,7 +149,7 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
       for (let i = 0; i < chunks.length; i++) {
         const checked = await checks[i]!;
         timing.checkMs += checked.ms;
-        outcomes.push(...(await release(checked, envelopeSigner, deks, timing)));
+        outcomes.push(...(await release(checked, envelopeSigner, deks, timing, chainTime)));
       }
     } finally {
       for (const d of deks.values()) d?.fill(0);
@@ -240,7 +248,13 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
   }
 
   /** Steps 3–4 for a checked chunk: keys, wrap, sign; envelopes in one transaction, the rest in another. */
-  async function release(c: Checked, envelopeSigner: EnvelopeSigner, deks: Map<string, Uint8Array | null>, timing: { cryptoMs: number; saveMs: number }): Promise<Outcome[]> {
+  async function release(
+    c: Checked,
+    envelopeSigner: EnvelopeSigner,
+    deks: Map<string, Uint8Array | null>,
+    timing: { cryptoMs: number; saveMs: number },
+    chainTime: number,
+  ): Promise<Outcome[]> {
     const started = performance.now();
     const { settle, outcomes } = c;
     const defer = (job: ReleaseJob, status: "pending" | "waiting-key", reason: string, at: number, outcome: Outcome) => {
@@ -260,9 +274,10 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         if (!stored) deks.set(k, null);
         else {
           const dek = keyBox.open(stored.sealed, datasetId, version);
-          if (keyCommitment(dek, stored.ciphertextSha256).toLowerCase() !== gv.keyCommitment.toLowerCase()) {
+          const binding = { chainId: BigInt(deps.domain.chainId!), ledger: String(deps.domain.verifyingContract), datasetId, version };
+          if (!stored.merkleRoot || !verifyKeyCommitment(dek, { ...binding, merkleRoot: stored.merkleRoot }, gv.keyCommitment)) {
             dek.fill(0);
-            log.error({ datasetId: datasetId.toString(), version }, "stored key does not match the grant's key commitment");
+            log.error({ datasetId: datasetId.toString(), version }, "stored key does not match the grant's key commitment; waiting for a deposit of the right key");
             deks.set(k, new Uint8Array(0)); // marks a mismatch
           } else deks.set(k, dek);
         }
@@ -274,7 +289,9 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         continue;
       }
       if (!dek || dek.byteLength === 0) {
-        close(job, "refused", "key-commitment-mismatch");
+        // Not the grantee's fault and not final: a deposit of the right key replaces the stored
+        // one (./deposit.ts) and wakes this release at once; meanwhile it is retried with back-off.
+        defer(job, "pending", "key-commitment-mismatch", retryAt(job.attempts), "deferred");
         continue;
       }
       const devicePublicKey = getBytes(gv.publicKey);
@@ -292,7 +309,9 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         keyId: gv.keyId,
         wrappedKey: hexlify(wrap(devicePublicKey, dek)),
       });
-      const releasedAt = deps.now();
+      // Dated consistently with the chain: never before the grant's block (the chain head's time,
+      // kept by the store, is at or after it), even when block time runs ahead of the wall clock.
+      const releasedAt = Math.max(deps.now(), chainTime);
       records.push({
         requestId: job.requestId,
         kind: job.kind,
@@ -303,6 +322,8 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         receiptMode: deps.receipts.mode,
         requester: job.requester,
         grantBlock: job.grantBlock,
+        grantHash: job.grantHash,
+        grantLogIndex: job.grantLogIndex,
       });
     }
     const signed = performance.now();

@@ -21,6 +21,10 @@
  *  - chain_txs: transactions the custodian sent (nonce, hashes, signed bytes).
  *  - used_signatures: digests of signed fetch requests, kept until they expire (replay guard).
  *  - auth_sessions: Sign-In with Ethereum sessions of the HTTP API, by token hash (sqlite v3 / pg v2).
+ *  - sqlite v4 / pg v3 (grant binding): releases.grant_hash / grant_log_index name the
+ *    AccessGranted log a release row came from (a reorg can give the same request id to another
+ *    requester: the row of the orphaned grant is moved to orphaned_releases, never served or
+ *    receipted); dataset_keys.merkle_root is the version root the key's v2 commitment binds.
  */
 export interface Migration {
   version: number;
@@ -319,10 +323,38 @@ function authSessions(d: Dialect): string {
   `;
 }
 
+/** Release rows bound to their grant's log; orphaned releases archived; the key's Merkle root. */
+function grantBinding(d: Dialect): string {
+  const INT = d === "sqlite" ? "INTEGER" : "BIGINT";
+  const STRICT = d === "sqlite" ? " STRICT" : "";
+  return `
+    ALTER TABLE releases ADD COLUMN grant_hash TEXT;
+    ALTER TABLE releases ADD COLUMN grant_log_index ${INT};
+    UPDATE releases SET grant_hash = (SELECT g.block_hash FROM grants g WHERE g.request_id = releases.request_id AND g.kind = releases.kind),
+                        grant_log_index = (SELECT g.log_index FROM grants g WHERE g.request_id = releases.request_id AND g.kind = releases.kind);
+    ALTER TABLE dataset_keys ADD COLUMN merkle_root TEXT;
+    CREATE TABLE orphaned_releases (
+      request_id      TEXT NOT NULL,
+      kind            ${INT} NOT NULL,
+      grant_block     ${INT} NOT NULL,
+      grant_hash      TEXT,
+      grant_log_index ${INT},
+      requester       TEXT NOT NULL,
+      dataset_id      TEXT NOT NULL,
+      envelope_hash   TEXT,
+      released_at     ${INT},
+      receipt_state   TEXT NOT NULL,
+      orphaned_at     ${INT} NOT NULL
+    )${STRICT};
+    CREATE INDEX orphaned_releases_request ON orphaned_releases (request_id, kind);
+  `;
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: SQLITE_V1 },
   { version: 2, name: "facts-headers-batches", sql: SQLITE_V2 },
   { version: 3, name: "auth-sessions", sql: authSessions("sqlite") },
+  { version: 4, name: "grant-binding", sql: grantBinding("sqlite") },
 ];
 
 export const PG_MIGRATIONS: readonly Migration[] = [
@@ -353,4 +385,5 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   { version: 2, name: "auth-sessions", sql: authSessions("postgres") },
+  { version: 3, name: "grant-binding", sql: grantBinding("postgres") },
 ];

@@ -102,6 +102,7 @@ const VIEW_WRITES = [
   "finalize",
   "rewind",
   "putDatasetKey",
+  "replaceDatasetKey",
   "rewrapDatasetKeys",
   "settleReleases",
   "saveEnvelopes",
@@ -260,8 +261,8 @@ export class SqlStore implements Store {
     const now = nowSeconds();
     await q.run("UPDATE sync_state SET finalized_number = ? WHERE id = 1", [to]);
     const finalizedGrants = await q.run(
-      `INSERT INTO releases (request_id, kind, status, grant_block, dataset_id, version, requester, created_at, updated_at)
-       SELECT request_id, kind, 'pending', block_number, dataset_id, version, requester, CAST(? AS BIGINT), CAST(? AS BIGINT)
+      `INSERT INTO releases (request_id, kind, status, grant_block, grant_hash, grant_log_index, dataset_id, version, requester, created_at, updated_at)
+       SELECT request_id, kind, 'pending', block_number, block_hash, log_index, dataset_id, version, requester, CAST(? AS BIGINT), CAST(? AS BIGINT)
        FROM grants WHERE block_number > ? AND block_number <= ?
        ON CONFLICT (request_id, kind) DO NOTHING`,
       [now, now, from, to],
@@ -380,10 +381,34 @@ export class SqlStore implements Store {
       }
       await q.run("DELETE FROM blocks WHERE number > ?", [b]);
       const orphans = await q.all("SELECT request_id, kind FROM releases WHERE status = 'released' AND grant_block > ?", [b]);
-      // Releases of orphaned grants that gave nothing out are forgotten; they come back if the grant does.
-      await q.run("DELETE FROM releases WHERE status <> 'released' AND grant_block > ?", [b]);
-      // Confirmations that came from orphaned blocks (a reorg deeper than the confirmation depth).
       const now = nowSeconds();
+      // Released rows of orphaned grants are archived and leave `releases`: never served, never
+      // receipted (an unsent receipt is dropped with the row), and the request id is free for a
+      // grant on the new branch, which may belong to another requester and gets a fresh row.
+      await q.run(
+        `INSERT INTO orphaned_releases (request_id, kind, grant_block, grant_hash, grant_log_index, requester, dataset_id, envelope_hash,
+                                        released_at, receipt_state, orphaned_at)
+         SELECT request_id, kind, grant_block, grant_hash, grant_log_index, requester, dataset_id, envelope_hash, released_at, receipt_state, ?
+         FROM releases WHERE status = 'released' AND grant_block > ?`,
+        [now, b],
+      );
+      // A receipt batch formed but not sent yet that holds an orphaned release is dissolved: its
+      // other members wait for the next batch, so the orphan's leaf is never sealed on chain. (A
+      // batch whose seal transaction exists — sent, or stored before broadcast — cannot be
+      // taken back; neither can a single receipt already sent.)
+      const doomed = await q.all(
+        `SELECT DISTINCT b.batch_id FROM receipt_batches b JOIN releases r ON r.batch_id = b.batch_id
+         WHERE r.status = 'released' AND r.grant_block > ? AND b.state = 'formed'
+           AND NOT EXISTS (SELECT 1 FROM chain_txs t WHERE t.tx_key = 'seal:' || b.batch_id)`,
+        [b],
+      );
+      for (const d of doomed) {
+        await q.run("UPDATE releases SET receipt_state = 'unsent', batch_id = NULL, proof = NULL WHERE batch_id = ?", [d.batch_id as string]);
+        await q.run("DELETE FROM receipt_batches WHERE batch_id = ?", [d.batch_id as string]);
+      }
+      // Releases of orphaned grants (released or not) are removed; they come back if the grant does.
+      await q.run("DELETE FROM releases WHERE grant_block > ?", [b]);
+      // Confirmations that came from orphaned blocks (a reorg deeper than the confirmation depth).
       await q.run(
         "UPDATE releases SET receipt_state = 'sent', updated_at = ? WHERE receipt_mode = 'single' AND receipt_state = 'confirmed' AND receipt_block > ?",
         [now, b],
@@ -462,6 +487,8 @@ export class SqlStore implements Store {
       expiresAt: g ? num(g.expires_at) : null,
       voidReason: (voidRow?.reason as VoidReason | undefined) ?? null,
       grantBlock: g ? num(g.block_number) : null,
+      grantHash: g ? String(g.block_hash) : null,
+      grantLogIndex: g ? num(g.log_index) : null,
     };
   }
 
@@ -509,9 +536,9 @@ export class SqlStore implements Store {
     return this.#db.tx(async (q) => {
       const created =
         (await q.run(
-          `INSERT INTO dataset_keys (dataset_id, version, sealed, ciphertext_sha256, key_commitment, deposited_by, deposited_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-          [k.datasetId, k.version, k.sealed, k.ciphertextSha256, k.keyCommitment, k.depositedBy, k.depositedAt],
+          `INSERT INTO dataset_keys (dataset_id, version, sealed, ciphertext_sha256, key_commitment, merkle_root, deposited_by, deposited_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          [k.datasetId, k.version, k.sealed, k.ciphertextSha256, k.keyCommitment, k.merkleRoot?.toLowerCase() ?? null, k.depositedBy, k.depositedAt],
         )) === 1;
       const woken = await q.run(
         `UPDATE releases SET status = 'pending', next_attempt_at = 0, reason = NULL, updated_at = ?
@@ -519,6 +546,26 @@ export class SqlStore implements Store {
         [nowSeconds(), k.datasetId, k.version],
       );
       return { created, woken };
+    });
+  }
+
+  async replaceDatasetKey(k: StoredKey, previousSealed: Uint8Array): Promise<{ replaced: boolean; woken: number }> {
+    return this.#db.tx(async (q) => {
+      const current = await q.get("SELECT sealed FROM dataset_keys WHERE dataset_id = ? AND version = ?", [k.datasetId, k.version]);
+      if (!current || !Buffer.from(bytes(current.sealed)).equals(Buffer.from(previousSealed))) return { replaced: false, woken: 0 };
+      await q.run(
+        `UPDATE dataset_keys SET sealed = ?, ciphertext_sha256 = ?, key_commitment = ?, merkle_root = ?, deposited_by = ?, deposited_at = ?
+         WHERE dataset_id = ? AND version = ?`,
+        [k.sealed, k.ciphertextSha256, k.keyCommitment, k.merkleRoot?.toLowerCase() ?? null, k.depositedBy, k.depositedAt, k.datasetId, k.version],
+      );
+      // Waiting for a key, or held / refused because the stored key did not match the grant's commitment.
+      const woken = await q.run(
+        `UPDATE releases SET status = 'pending', next_attempt_at = 0, reason = NULL, updated_at = ?
+         WHERE dataset_id = ? AND version = ? AND envelope IS NULL
+           AND (status = 'waiting-key' OR (status IN ('pending', 'refused') AND reason = 'key-commitment-mismatch'))`,
+        [nowSeconds(), k.datasetId, k.version],
+      );
+      return { replaced: true, woken };
     });
   }
 
@@ -545,7 +592,7 @@ export class SqlStore implements Store {
               AND (v.block_number > r.block_number OR (v.block_number = r.block_number AND v.log_index > r.log_index))
             ORDER BY v.block_number, v.log_index LIMIT 1)`;
     const rows = await this.#db.all(
-      `SELECT rl.request_id, rl.kind, rl.attempts, rl.dataset_id, rl.version, rl.requester, rl.grant_block,
+      `SELECT rl.request_id, rl.kind, rl.attempts, rl.dataset_id, rl.version, rl.requester, rl.grant_block, rl.grant_hash, rl.grant_log_index,
          ${firstVoid("reason")} AS void_reason, ${firstVoid("block_number")} AS void_block
        FROM releases rl
        WHERE rl.status = 'pending' AND rl.next_attempt_at <= ?
@@ -560,6 +607,8 @@ export class SqlStore implements Store {
       version: numOrNull(r.version),
       requester: String(r.requester),
       grantBlock: num(r.grant_block),
+      grantHash: strOrNull(r.grant_hash),
+      grantLogIndex: numOrNull(r.grant_log_index),
       voidReason: (r.void_reason as VoidReason | null) ?? null,
       voidBlock: numOrNull(r.void_block),
     }));
@@ -610,8 +659,23 @@ export class SqlStore implements Store {
           (await q.run(
             `UPDATE releases SET status = 'released', reason = NULL, envelope = ?, envelope_hash = ?, released_at = ?, leaf = ?,
                receipt_mode = ?, receipt_state = 'unsent', search_from_block = ?, updated_at = ?
-             WHERE request_id = ? AND kind = ? AND envelope IS NULL AND status IN ('pending', 'waiting-key')`,
-            [JSON.stringify(r.envelope), r.envelopeHash.toLowerCase(), r.releasedAt, r.leaf.toLowerCase(), r.receiptMode, tip, now, r.requestId, r.kind],
+             WHERE request_id = ? AND kind = ? AND envelope IS NULL AND status IN ('pending', 'waiting-key')
+               AND (CAST(? AS TEXT) IS NULL OR grant_hash = ?) AND (CAST(? AS BIGINT) IS NULL OR grant_log_index = ?)`,
+            [
+              JSON.stringify(r.envelope),
+              r.envelopeHash.toLowerCase(),
+              r.releasedAt,
+              r.leaf.toLowerCase(),
+              r.receiptMode,
+              tip,
+              now,
+              r.requestId,
+              r.kind,
+              r.grantHash?.toLowerCase() ?? null,
+              r.grantHash?.toLowerCase() ?? null,
+              r.grantLogIndex ?? null,
+              r.grantLogIndex ?? null,
+            ],
           )) === 1,
         );
       }
@@ -653,7 +717,7 @@ export class SqlStore implements Store {
 
   async unbatchedReleases(limit: number): Promise<UnbatchedRelease[]> {
     const rows = await this.#db.all(
-      `SELECT request_id, kind, envelope_hash, released_at, leaf FROM releases
+      `SELECT request_id, kind, envelope_hash, released_at, leaf, updated_at FROM releases
        WHERE receipt_state = 'unsent' AND receipt_mode = 'batch' ORDER BY released_at, request_id, kind LIMIT ?`,
       [limit],
     );
@@ -663,6 +727,7 @@ export class SqlStore implements Store {
       envelopeHash: String(r.envelope_hash),
       releasedAt: num(r.released_at),
       leaf: String(r.leaf),
+      persistedAt: num(r.updated_at),
     }));
   }
 
@@ -943,6 +1008,7 @@ function toStoredKey(r: Row): StoredKey {
     sealed: bytes(r.sealed),
     ciphertextSha256: String(r.ciphertext_sha256),
     keyCommitment: String(r.key_commitment),
+    merkleRoot: strOrNull(r.merkle_root),
     depositedBy: String(r.deposited_by),
     depositedAt: num(r.deposited_at),
   };
@@ -999,5 +1065,7 @@ export function toReleaseRow(r: Row): ReleaseRow {
     searchFromBlock: numOrNull(r.search_from_block),
     batchId: strOrNull(r.batch_id),
     grantBlock: num(r.grant_block),
+    grantHash: strOrNull(r.grant_hash),
+    grantLogIndex: numOrNull(r.grant_log_index),
   };
 }

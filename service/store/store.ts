@@ -16,9 +16,12 @@
  *    headers linked by parent hash. {@link Store.ingest} writes the facts, the headers and the
  *    new sync state in ONE transaction.
  *  - **Releases**: one row per (request, kind), created only when the grant's block becomes
- *    final (in the same transaction that moves the finalized block), then driven by the release
- *    worker: pending → released | waiting-key | refused | superseded. Envelopes are never
- *    deleted.
+ *    final (in the same transaction that moves the finalized block), bound to that grant's log
+ *    (block hash + log index), then driven by the release worker: pending → released |
+ *    waiting-key | refused | superseded. An envelope is saved only onto the row of the grant it
+ *    was made for. A reorg that orphans a grant moves its row (released or not) out of
+ *    `releases` into an archive (`orphaned_releases`): it is never served or receipted, and a
+ *    grant of the same request id on the new branch gets a fresh row.
  *  - **Receipts**: single (`recordRelease`, one tx per release) or batched (a Merkle root per
  *    batch, `sealReceiptBatch`); receipts are confirmed when the chain's event for them is final.
  *  - **Chain transactions** sent by the custodian (nonce, every hash it was broadcast under,
@@ -107,7 +110,10 @@ export interface IngestResult {
 
 export interface RewindResult {
   removed: number; // facts deleted
-  /** Releases with an envelope whose grant was orphaned (a reorg deeper than the confirmation depth). */
+  /**
+   * Releases with an envelope whose grant was orphaned (a reorg deeper than the confirmation
+   * depth): archived, no longer served nor receipted.
+   */
   releasedOrphans: { requestId: string; kind: number }[];
 }
 
@@ -127,6 +133,9 @@ export interface RequestState {
   voidReason: VoidReason | null; // the first event that voided the grant
   /** Block of the latest grant (null if none); final when ≤ the finalized block. */
   grantBlock: number | null;
+  /** Hash of that block and the grant's log index: which AccessGranted log it is (null if none). */
+  grantHash: string | null;
+  grantLogIndex: number | null;
 }
 
 /** {@link Store.requestView}: a request's state with what its answer depends on. */
@@ -172,6 +181,9 @@ export interface ReleaseRow {
   searchFromBlock: number | null;
   batchId: string | null;
   grantBlock: number;
+  /** The AccessGranted log the row was created from (null only on rows older than the binding). */
+  grantHash: string | null;
+  grantLogIndex: number | null;
 }
 
 /** A release to attempt, with what the grant said at ingestion. */
@@ -183,6 +195,9 @@ export interface ReleaseJob {
   version: number | null;
   requester: string;
   grantBlock: number;
+  /** The AccessGranted log of the row (its envelope is saved only onto this grant's row). */
+  grantHash: string | null;
+  grantLogIndex: number | null;
   /** Set when a (possibly unfinalized) event already voided the grant: do not release now. */
   voidReason: VoidReason | null;
   /** The block of that event (final when ≤ the finalized block). */
@@ -202,6 +217,9 @@ export interface EnvelopeRecord {
   /** Not stored (the release row has them): for observers, so they need not look them up. */
   requester?: string;
   grantBlock?: number;
+  /** The grant the envelope was made for: saved only if the row is still that grant's. */
+  grantHash?: string | null;
+  grantLogIndex?: number | null;
 }
 
 /** A release closed or deferred without an envelope. */
@@ -221,6 +239,8 @@ export interface UnbatchedRelease {
   envelopeHash: string;
   releasedAt: number;
   leaf: string;
+  /** When the envelope was persisted (wall clock, unix seconds): how long it has waited. */
+  persistedAt: number;
 }
 
 export type BatchState = "formed" | "sent" | "sealed";
@@ -280,6 +300,8 @@ export interface StoredKey {
   sealed: Uint8Array;
   ciphertextSha256: string;
   keyCommitment: string;
+  /** The version's Merkle root the v2 commitment binds (null on keys stored before it was kept). */
+  merkleRoot: string | null;
   depositedBy: string;
   depositedAt: number;
 }
@@ -358,6 +380,12 @@ export interface Store {
    * it. `created` is false when a key was already there (the caller compares them).
    */
   putDatasetKey(key: StoredKey): Promise<{ created: boolean; woken: number }>;
+  /**
+   * Replaces the stored key of (dataset, version) — only when its sealed bytes are still
+   * `previousSealed` (false otherwise: another deposit changed it) — and wakes the releases that
+   * waited for a key or were held or refused for a key-commitment mismatch.
+   */
+  replaceDatasetKey(key: StoredKey, previousSealed: Uint8Array): Promise<{ replaced: boolean; woken: number }>;
   /** Re-seals every stored key with `rewrap` in ONE transaction (master key rotation). */
   rewrapDatasetKeys(rewrap: (key: StoredKey) => Uint8Array): Promise<number>;
 

@@ -183,7 +183,8 @@ export function createFollower(deps: FollowerDeps): Follower {
     if (releasedOrphans.length > 0) {
       log.error(
         { ...ctx, releases: releasedOrphans.slice(0, 20), count: releasedOrphans.length },
-        "a reorg deeper than the confirmation depth orphaned grants whose keys were already released; raise SEALSHARE_CONFIRMATIONS",
+        "a reorg deeper than the confirmation depth orphaned grants whose keys were already released (archived in orphaned_releases: " +
+          "no longer served nor receipted; a re-grant gets a fresh release); raise SEALSHARE_CONFIRMATIONS",
       );
     }
     log.warn(ctx, "reorg detected: rolled back to the common ancestor");

@@ -15,7 +15,7 @@ import { CustodianClient } from "../../sdk/custodian-client.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { SealshareError } from "../../sdk/errors.js";
 import { receiptHash } from "../../sdk/consent/index.js";
-import { hashFile } from "../../sdk/stream/index.js";
+import { hashFile, keyCommitment } from "../../sdk/stream/index.js";
 import { convertRecordsFile, readRecords } from "../../sdk/convert/records-file.js";
 import { readTimeline } from "../../sdk/audit/timeline.js";
 import { filterTimeline } from "../../sdk/audit/filter.js";
@@ -102,12 +102,14 @@ describe("SDK actions and audit tools", function () {
     it("checks an encryption key on the curve before sending, and reports the key it supersedes", async () => {
       const notOnCurve = new Uint8Array(33).fill(0xff);
       notOnCurve[0] = 2;
-      await rejects(publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", publicKey: notOnCurve }), "INVALID_PUBLIC_KEY");
-      const first = await publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", publicKey: generateEncryptionKeyPair().publicKey });
-      const second = await publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", publicKey: generateEncryptionKeyPair().publicKey });
+      await rejects(publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", keyPair: { ...generateEncryptionKeyPair(), publicKey: notOnCurve } }), "INVALID_PUBLIC_KEY");
+      // A public key published with somebody else's private key: refused before sending.
+      await rejects(publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", keyPair: { ...generateEncryptionKeyPair(), publicKey: generateEncryptionKeyPair().publicKey } }), "KEY_PAIR_MISMATCH");
+      const first = await publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", keyPair: generateEncryptionKeyPair() });
+      const second = await publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", keyPair: generateEncryptionKeyPair() });
       expect(second.previousKeyId).to.equal(first.keyId);
       expect(second.deviceId).to.equal(id("insurer/laptop-1"));
-      await publishEncryptionKey(as("lender"), { device: "lender/desk", publicKey: generateEncryptionKeyPair().publicKey });
+      await publishEncryptionKey(as("lender"), { device: "lender/desk", keyPair: generateEncryptionKeyPair() });
     });
   });
 
@@ -126,11 +128,18 @@ describe("SDK actions and audit tools", function () {
     it("publishVersion accepts a ciphertext made earlier by encryptDataset, and refuses a key that is not its own", async () => {
       const sealed = await encryptDataset({ input: join(w.dir, "ana.ndjson"), output: join(w.dir, "v2.sealed") });
       await rejects(
-        publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: new Uint8Array(randomBytes(32)), keyCommitment: sealed.keyCommitment }, blobStore: store }),
-        "KEY_COMMITMENT_MISMATCH",
+        publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: new Uint8Array(randomBytes(32)), ciphertextSha256: sealed.ciphertextSha256 }, blobStore: store }),
+        "WRONG_DATA_KEY",
+      );
+      await rejects(
+        publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek, ciphertextSha256: `0x${"ab".repeat(32)}` }, blobStore: store }),
+        "KEY_FILE_MISMATCH",
       );
       const v2 = await publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek, format: sealed.format }, blobStore: store });
-      expect(v2).to.include({ version: 2, ciphertextSha256: sealed.ciphertextSha256, merkleRoot: sealed.merkleRoot, keyCommitment: sealed.keyCommitment });
+      // The commitment is v2: bound to this chain, ledger, dataset and version 2.
+      const binding = { chainId: BigInt(w.deployment.chainId), ledger: w.deployment.ledger, datasetId, version: 2, merkleRoot: sealed.merkleRoot };
+      expect(v2).to.include({ version: 2, ciphertextSha256: sealed.ciphertextSha256, merkleRoot: sealed.merkleRoot, keyCommitment: keyCommitment(sealed.dek, binding) });
+      expect((await w.ledger.datasetVersion(datasetId, 2)).keyCommitment).to.equal(v2.keyCommitment);
       await rejects(publishVersion(as("insurer"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek }, blobStore: store }), "DatasetsNotProvider");
     });
 

@@ -40,7 +40,7 @@ describe("sealshare CLI: bad input gets a clear answer", function () {
     w = await startCliWorld({ custodian: true });
     for (const m of ["bank", "insurer", "lender"] as const) await registerMember(as("supervisor"), { member: w.addr[m], kycRef: m, metadataURI: "" });
     const device = generateEncryptionKeyPair();
-    await publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", publicKey: device.publicKey });
+    await publishEncryptionKey(as("insurer"), { device: "insurer/laptop-1", keyPair: device });
     // The device key file as `keys generate` writes it.
     await writeFile(
       join(w.dir, "insurer-device.json"),
@@ -165,7 +165,7 @@ describe("sealshare CLI: bad input gets a clear answer", function () {
   });
 
   it("a request the consent does not cover: the mismatch is named", async () => {
-    await publishEncryptionKey(as("lender"), { device: "lender/desk", publicKey: generateEncryptionKeyPair().publicKey });
+    await publishEncryptionKey(as("lender"), { device: "lender/desk", keyPair: generateEncryptionKeyPair() });
     const consentFile = join(w.dir, "insurer-consent.json");
     await writeFile(consentFile, JSON.stringify(consentToJson(consentTerms, { chainId: w.deployment.chainId, ledger: w.deployment.ledger, consentId: "0x" })));
     const { error } = await fails(["access", "request", "--dataset", String(datasetId), "--consent", consentFile, "--device", "lender/desk"], 1, "AccessConsentMismatch", { as: "lender" });

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { ZeroAddress, id } from "ethers";
-import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
+import { ZeroAddress, ZeroHash, id } from "ethers";
 import { RequestStatus } from "../../sdk/vocabulary.js";
 import {
   CONSENT_PATHS,
@@ -15,8 +14,12 @@ import {
   POLICY,
   Purpose,
   SUPERVISOR_ROLE,
+  ADMIN_ROLE,
+  TemporaryRule,
   deploySealshare,
-  versionParams,
+  minimum,
+  minimumTuple,
+  policyTuple,
   type ConsentTerms,
   type RequestParams,
   type World,
@@ -226,7 +229,7 @@ describe("Access requests, approvals and grants", function () {
 
     it("grants the version the request named, or the latest when it was asked", async function () {
       const w = await load();
-      const v2 = versionParams("deposits v2");
+      const v2 = await w.version("deposits v2", w.datasetId);
       await w.ledger.connect(w.bank).publishVersion(w.datasetId, v2);
       const { terms } = await w.consent({ requester: ZeroAddress });
       const pinned = await w.request(terms, { version: 1 });
@@ -245,7 +248,7 @@ describe("Access requests, approvals and grants", function () {
       const w = await load();
       const { requestId, consentId } = await pending(w, {}, { version: 0 });
       expect((await w.ledger.requestOf(requestId))[2]).to.equal(1n);
-      const v2 = versionParams("deposits v2");
+      const v2 = await w.version("deposits v2", w.datasetId);
       await w.ledger.connect(w.bank).publishVersion(w.datasetId, v2);
       // A request filed now for "latest" names version 2.
       const { terms } = await w.consent({ requester: ZeroAddress });
@@ -267,7 +270,7 @@ describe("Access requests, approvals and grants", function () {
       const w = await load();
       const { requestId } = await pending(w);
       await w.ledger.connect(w.bank).approveAsProvider(requestId);
-      await w.ledger.connect(w.bank).publishVersion(w.datasetId, versionParams("v2"));
+      await w.ledger.connect(w.bank).publishVersion(w.datasetId, await w.version("v2", w.datasetId));
       const grantedAt = await w.nextBlockAt();
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
         .to.emit(w.ledger, "AccessGranted")
@@ -360,7 +363,7 @@ describe("Access requests, approvals and grants", function () {
     it("when Insurer rotates the device key the request named (DeviceKeyChanged)", async function () {
       const w = await load();
       const { requestId } = await w.share();
-      await w.ledger.connect(w.insurer).publishEncryptionKey(DEVICE.insurer, generateEncryptionKeyPair().publicKey);
+      await w.publishKey(w.insurer, DEVICE.insurer);
       const g = await w.expectInvalid(requestId, "DeviceKeyChanged");
       expect(g.keyId).to.equal(w.keys.insurer.keyId);
     });
@@ -375,7 +378,7 @@ describe("Access requests, approvals and grants", function () {
     it("not when Insurer publishes a key for another device", async function () {
       const w = await load();
       const { requestId } = await w.share();
-      await w.ledger.connect(w.insurer).publishEncryptionKey(id("insurer/phone"), generateEncryptionKeyPair().publicKey);
+      await w.publishKey(w.insurer, id("insurer/phone"));
       expect((await w.expectValid(requestId)).publicKey).to.equal(w.keys.insurer.hex);
     });
 
@@ -604,7 +607,8 @@ describe("Access requests, approvals and grants", function () {
 
       it("reverts when the dataset does not exist (DatasetsUnknown)", async function () {
         const w = await load();
-        const terms = await w.consentTerms({ datasetId: 99n });
+        // A category consent: a consent naming dataset 99 could not be recorded (no such subject).
+        const terms = await w.consentTerms({ datasetId: 0n });
         await expect(path.request(w, terms, w.requestParams({ datasetId: 99 })))
           .to.be.revertedWithCustomError(w.ledger, "DatasetsUnknown")
           .withArgs(99);
@@ -718,39 +722,45 @@ describe("Access requests, approvals and grants", function () {
         .withArgs(consentId);
     });
 
-    describe("liveness is checked only by the approval that would grant", function () {
+    describe("no approval of a dead request (spec item 6): every approval checks the consent", function () {
       /** No temporary stage: the provider's approval grants nothing, the supervisor's grants Formal. */
       async function pendingWithoutTemporary(w: World, consent: Partial<ConsentTerms> = {}) {
         await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, maxTemporary: 0 });
         return pending(w, consent);
       }
 
-      it("the consent expired: an approval that grants nothing is recorded, the granting one reverts (ConsentsExpired)", async function () {
+      it("reverts an approval that would grant nothing, and advanceRequest, when the consent expired (ConsentsExpired)", async function () {
         const w = await load();
         const now = BigInt(await w.time.latest());
         const { requestId, consentId, terms } = await pendingWithoutTemporary(w, { expiresAt: now + BigInt(DAY) });
         await w.time.increaseTo(terms.expiresAt);
         await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
-          .to.emit(w.ledger, "AccessApproved")
-          .withArgs(requestId, w.bank.address, false, 0)
-          .and.not.to.emit(w.ledger, "AccessGranted");
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+          .withArgs(consentId, terms.expiresAt);
         await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
           .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
           .withArgs(consentId, terms.expiresAt);
+        await expect(w.ledger.connect(w.mallory).advanceRequest(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
+          .withArgs(consentId, terms.expiresAt);
+        expect((await w.ledger.requestOf(requestId)).slice(6, 8)).to.deep.equal([false, 0n]);
         await w.expectInvalid(requestId, "NotGranted");
       });
 
-      it("Ana revoked: an approval that grants nothing is recorded, the granting one reverts (ConsentsRevoked)", async function () {
+      it("reverts an approval that would grant nothing, and advanceRequest, when Ana revoked (ConsentsRevoked)", async function () {
         const w = await load();
         const { requestId, consentId } = await pendingWithoutTemporary(w);
         await w.ledger.connect(w.ana).revokeConsent(consentId);
         await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
-          .to.emit(w.ledger, "AccessApproved")
-          .withArgs(requestId, w.sup1.address, true, 1)
-          .and.not.to.emit(w.ledger, "AccessGranted");
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
+          .withArgs(consentId);
         await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
           .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
           .withArgs(consentId);
+        await expect(w.ledger.connect(w.mallory).advanceRequest(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
+          .withArgs(consentId);
+        expect((await w.ledger.requestOf(requestId)).slice(6, 8)).to.deep.equal([false, 0n]);
       });
 
       it("the requester was suspended: an approval that grants nothing is recorded, the granting one reverts (MembersNotActive)", async function () {
@@ -1020,7 +1030,7 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.advanceRequest(99)).to.be.revertedWithCustomError(w.ledger, "AccessUnknownRequest").withArgs(99);
       const { requestId, consentId } = await pending(w);
       await w.ledger.connect(w.sup1).approveAsSupervisor(requestId); // waits for the provider
-      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: false, supervisorQuorum: 0 });
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: false, supervisorQuorum: 0 }));
       // The provider is no longer required by the category, but the dataset's own policy still asks for it.
       await expect(w.ledger.advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
       await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, requireProvider: false });
@@ -1032,11 +1042,11 @@ describe("Access requests, approvals and grants", function () {
 
     it("a category minimum above 32 supervisors is refused (no policy could meet it)", async function () {
       const w = await load();
-      const minimum = { requireProvider: false, supervisorQuorum: 33 };
-      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum))
+      const tooMany = minimum({ requireProvider: false, supervisorQuorum: 33 });
+      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, tooMany))
         .to.be.revertedWithCustomError(w.ledger, "DatasetsInvalidMinimum")
-        .withArgs(Category.Deposit, [false, 33n]);
-      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: false, supervisorQuorum: 32 })).to.emit(
+        .withArgs(Category.Deposit, minimumTuple({ supervisorQuorum: 33 }));
+      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: false, supervisorQuorum: 32 }))).to.emit(
         w.ledger,
         "CategoryMinimumChanged",
       );
@@ -1052,7 +1062,7 @@ describe("Access requests, approvals and grants", function () {
 
     it("a minimum raised after registration applies to the existing dataset's quorum", async function () {
       const w = await load();
-      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 2 });
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: true, supervisorQuorum: 2 }));
       const { requestId } = await pending(w);
       await w.ledger.connect(w.bank).approveAsProvider(requestId);
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
@@ -1068,7 +1078,7 @@ describe("Access requests, approvals and grants", function () {
     it("a minimum requiring the provider applies to a dataset whose policy did not", async function () {
       const w = await load();
       await w.ledger.connect(w.bank).setPolicy(w.datasetId, { requireProvider: false, supervisorQuorum: 1, maxTemporary: 0, maxFormal: DAY });
-      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 0 });
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: true, supervisorQuorum: 0 }));
       const { requestId } = await pending(w);
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
         .to.emit(w.ledger, "AccessApproved")
@@ -1078,6 +1088,223 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
         .to.emit(w.ledger, "AccessGranted")
         .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + DAY, 1, w.keys.insurer.keyId);
+    });
+  });
+
+  describe("the category floor covers temporary grants (spec item 2)", function () {
+    it("AfterQuorum (the default): a category with a quorum releases nothing before it, not even a temporary grant", async function () {
+      const w = await load();
+      // The floor is raised after Ana's deposits were registered: it applies at grant time.
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ supervisorQuorum: 1 }));
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.bank.address, false, 0)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      await w.expectInvalid(requestId, "NotGranted");
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("AfterQuorum: a request for a temporary grant only gets it once the category quorum approved", async function () {
+      const w = await load();
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ supervisorQuorum: 1 }));
+      const { requestId } = await pending(w, { maxKind: GrantKind.Temporary }, { kind: GrantKind.Temporary });
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId)).not.to.emit(w.ledger, "AccessGranted");
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup2).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, t + HOUR, 1, w.keys.insurer.keyId);
+    });
+
+    it("Early: a temporary grant after temporaryQuorum supervisors, the formal one after the full quorum", async function () {
+      const w = await load();
+      const floor = minimum({ supervisorQuorum: 2, temporary: TemporaryRule.Early, temporaryQuorum: 1 });
+      await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, floor))
+        .to.emit(w.ledger, "CategoryMinimumChanged")
+        .withArgs(Category.Deposit, minimumTuple(), minimumTuple(floor));
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId)).not.to.emit(w.ledger, "AccessGranted");
+      let t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, t + HOUR, 1, w.keys.insurer.keyId);
+      t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup2).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("Forbidden: no temporary grant at any stage; the formal one still follows its approvals", async function () {
+      const w = await load();
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ temporary: TemporaryRule.Forbidden }));
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId)).not.to.emit(w.ledger, "AccessGranted");
+      const { requestId: temporaryOnly } = await pending(w, { maxKind: GrantKind.Temporary }, { kind: GrantKind.Temporary });
+      await expect(w.ledger.connect(w.bank).approveAsProvider(temporaryOnly)).not.to.emit(w.ledger, "AccessGranted");
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(temporaryOnly)).not.to.emit(w.ledger, "AccessGranted");
+      await expect(w.ledger.advanceRequest(temporaryOnly))
+        .to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance")
+        .withArgs(temporaryOnly);
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
+      // And a policy may no longer offer temporary grants in the category.
+      await expect(w.ledger.connect(w.bank).setPolicy(w.datasetId, POLICY))
+        .to.be.revertedWithCustomError(w.ledger, "DatasetsPolicyBelowMinimum")
+        .withArgs(Category.Deposit, policyTuple(POLICY), minimumTuple({ temporary: TemporaryRule.Forbidden }));
+    });
+
+    it("caps a temporary grant by the category's maxTemporary set after registration", async function () {
+      const w = await load();
+      await w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ maxTemporary: 10 * MINUTE }));
+      const { requestId } = await pending(w);
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, t + 10 * MINUTE, 1, w.keys.insurer.keyId);
+    });
+
+    it("a temporary grant still needs the provider when the category requires it", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, requireProvider: false, supervisorQuorum: 2 });
+      await w.ledger.connect(w.sup1).setCategoryMinimum(
+        Category.Deposit,
+        minimum({ requireProvider: true, supervisorQuorum: 2, temporary: TemporaryRule.Early, temporaryQuorum: 1 }),
+      );
+      const { requestId } = await pending(w);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId)).not.to.emit(w.ledger, "AccessGranted");
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Temporary, t + HOUR, 1, w.keys.insurer.keyId);
+    });
+  });
+
+  describe("separation of duties (spec item 7)", function () {
+    it("the admin sets a supervisor's affiliation (SupervisorAffiliationSet); nobody else can", async function () {
+      const w = await load();
+      expect(await w.ledger.supervisorAffiliation(w.sup1.address)).to.equal(ZeroAddress);
+      await expect(w.ledger.connect(w.admin).setSupervisorAffiliation(w.sup1.address, w.insurer.address))
+        .to.emit(w.ledger, "SupervisorAffiliationSet")
+        .withArgs(w.sup1.address, w.insurer.address);
+      expect(await w.ledger.supervisorAffiliation(w.sup1.address)).to.equal(w.insurer.address);
+      await expect(w.ledger.connect(w.sup1).setSupervisorAffiliation(w.sup1.address, ZeroAddress))
+        .to.be.revertedWithCustomError(w.ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(w.sup1.address, ADMIN_ROLE);
+    });
+
+    it("reverts when a supervisor approves a request it made itself (AccessConflictOfInterest)", async function () {
+      const w = await load();
+      // sup2 is also a member institution with a device key, and requests under Ana's consent.
+      await w.ledger.connect(w.sup1).registerMember(w.sup2.address, id("kyc-ref/sup2"), "");
+      await w.publishKey(w.sup2, DEVICE.lender);
+      const { terms } = await w.consent({ requester: w.sup2.address });
+      const requestId = await w.request(terms, { deviceId: DEVICE.lender }, w.sup2);
+      await expect(w.ledger.connect(w.sup2).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessConflictOfInterest")
+        .withArgs(requestId, w.sup2.address);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId)).to.emit(w.ledger, "AccessApproved");
+    });
+
+    it("reverts when a supervisor approves a request for a dataset it provides (AccessConflictOfInterest)", async function () {
+      const w = await load();
+      await w.ledger.connect(w.sup1).registerMember(w.sup2.address, id("kyc-ref/sup2"), "");
+      await w.ledger.connect(w.sup2).registerDataset(w.ana.address, Category.Bond, POLICY, ZeroHash, await w.version("sup2 bonds"));
+      const { terms } = await w.consent({ datasetId: 3n, category: Category.Bond });
+      const requestId = await w.request(terms, { datasetId: 3 });
+      await expect(w.ledger.connect(w.sup2).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessConflictOfInterest")
+        .withArgs(requestId, w.sup2.address);
+    });
+
+    it("reverts when a supervisor is affiliated with the requester or the provider, not with anyone else", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      for (const institution of [w.insurer, w.bank]) {
+        await w.ledger.connect(w.admin).setSupervisorAffiliation(w.sup1.address, institution.address);
+        await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+          .to.be.revertedWithCustomError(w.ledger, "AccessConflictOfInterest")
+          .withArgs(requestId, w.sup1.address);
+      }
+      await w.ledger.connect(w.admin).setSupervisorAffiliation(w.sup1.address, w.lender.address);
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, w.sup1.address, true, 1);
+    });
+  });
+
+  describe("supervisor rotation beyond 32 (spec item 8)", function () {
+    /** Funded signers holding SUPERVISOR_ROLE, so that with sup1 and sup2 every one of the 32 bits is taken. */
+    async function fillSupervisors(w: World, n = 30) {
+      const wallets = Array.from({ length: n }, () => w.ethers.Wallet.createRandom().connect(w.ethers.provider));
+      for (const x of wallets) {
+        await w.networkHelpers.setBalance(x.address, 10n ** 18n);
+        await w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, x.address);
+      }
+      return wallets;
+    }
+
+    it("a new supervisor on a recycled bit does not inherit the approval its former holder gave", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 3 });
+      const supervisors = await fillSupervisors(w);
+      const former = supervisors[29]!; // holds the last bit
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId); // temporary
+      await w.ledger.connect(former).approveAsSupervisor(requestId);
+      await w.ledger.connect(w.sup2).approveAsSupervisor(requestId);
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(2n);
+      await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, former.address);
+      // The 33rd supervisor ever takes the only free bit: the former holder's.
+      const successor = w.ethers.Wallet.createRandom().connect(w.ethers.provider);
+      await w.networkHelpers.setBalance(successor.address, 10n ** 18n);
+      await expect(w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, successor.address))
+        .to.emit(w.ledger, "RoleGranted")
+        .withArgs(SUPERVISOR_ROLE, successor.address, w.admin.address);
+      // The approval recorded under that bit is the former holder's: it counts for nobody;
+      // sup2's, under a bit nobody recycled, still counts.
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(1n);
+      await expect(w.ledger.advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
+      // The successor approves in its own right (not AccessAlreadyApproved) and counts once.
+      await expect(w.ledger.connect(successor).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, successor.address, true, 2)
+        .and.not.to.emit(w.ledger, "AccessGranted");
+      const t = await w.nextBlockAt();
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessGranted")
+        .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
+    });
+
+    it("a former supervisor re-granted after its bit was recycled gets another bit, without any approval of its own bit's new era", async function () {
+      const w = await load();
+      await w.ledger.connect(w.bank).setPolicy(w.datasetId, { ...POLICY, supervisorQuorum: 3 });
+      const supervisors = await fillSupervisors(w);
+      const [a, b] = [supervisors[0]!, supervisors[1]!];
+      const { requestId } = await pending(w);
+      await w.ledger.connect(a).approveAsSupervisor(requestId);
+      await w.ledger.connect(b).approveAsSupervisor(requestId);
+      // a leaves and a newcomer takes its bit; b leaves and a comes back on b's bit.
+      await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, a.address);
+      const newcomer = w.ethers.Wallet.createRandom().address;
+      await w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, newcomer);
+      await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, b.address);
+      await expect(w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, a.address))
+        .to.emit(w.ledger, "RoleGranted")
+        .withArgs(SUPERVISOR_ROLE, a.address, w.admin.address);
+      // Neither a's old approval (now the newcomer's bit) nor b's (now a's bit) counts.
+      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+      await expect(w.ledger.connect(a).approveAsSupervisor(requestId))
+        .to.emit(w.ledger, "AccessApproved")
+        .withArgs(requestId, a.address, true, 1);
+      // With every bit held again, one more supervisor is refused.
+      await expect(w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, b.address))
+        .to.be.revertedWithCustomError(w.ledger, "SealshareTooManySupervisors")
+        .withArgs();
     });
   });
 
@@ -1103,7 +1330,7 @@ describe("Access requests, approvals and grants", function () {
         .to.emit(w.ledger, "AccessApproved")
         .withArgs(requestId, w.sup1.address, true, 1)
         .and.not.to.emit(w.ledger, "AccessGranted");
-      const v = versionParams("extracted on demand");
+      const v = await w.version("extracted on demand", ds);
       await w.ledger.connect(w.bank).publishVersion(ds, v);
       const grantedAt = await w.nextBlockAt();
       await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
@@ -1121,8 +1348,8 @@ describe("Access requests, approvals and grants", function () {
       const requestId = await w.request(terms, { datasetId: ds });
       await w.expectInvalid(requestId, "NotGranted");
       expect((await w.ledger.isGrantValid(requestId)).version).to.equal(0n);
-      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted 1"));
-      const v2 = versionParams("extracted 2");
+      await w.ledger.connect(w.bank).publishVersion(ds, await w.version("extracted 1", ds));
+      const v2 = await w.version("extracted 2", ds);
       await w.ledger.connect(w.bank).publishVersion(ds, v2);
       const t = await w.nextBlockAt();
       await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
@@ -1142,7 +1369,7 @@ describe("Access requests, approvals and grants", function () {
         .to.emit(w.ledger, "AccessRequested")
         .withArgs(1, ds, w.insurer.address, w.consentIdOf(terms), 0, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.insurer.keyId)
         .and.not.to.emit(w.ledger, "AccessGranted");
-      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted"));
+      await w.ledger.connect(w.bank).publishVersion(ds, await w.version("extracted", ds));
       const t = await w.nextBlockAt();
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(1))
         .to.emit(w.ledger, "AccessGranted")
@@ -1158,7 +1385,7 @@ describe("Access requests, approvals and grants", function () {
       const requestId = await w.request(terms, { datasetId: ds });
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId)).to.not.emit(w.ledger, "AccessGranted"); // no version yet
       await expect(w.ledger.connect(w.insurer).advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
-      await w.ledger.connect(w.bank).publishVersion(ds, versionParams("extracted on demand"));
+      await w.ledger.connect(w.bank).publishVersion(ds, await w.version("extracted on demand", ds));
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved");
       const t = await w.nextBlockAt();
       await expect(w.ledger.connect(w.insurer).advanceRequest(requestId))
@@ -1201,16 +1428,47 @@ describe("Access requests, approvals and grants", function () {
       }
     });
 
-    it("reverts when the request is not pending (AccessWrongStatus)", async function () {
+    it("reverts when the request is neither pending nor a live temporary grant (AccessWrongStatus)", async function () {
       const w = await load();
       await expect(w.ledger.connect(w.bank).rejectRequest(99, 1))
         .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
         .withArgs(99, RequestStatus.None);
-      const { requestId } = await pending(w);
-      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      const { requestId } = await w.share();
       await expect(w.ledger.connect(w.sup1).rejectRequest(requestId, 1))
         .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
-        .withArgs(requestId, RequestStatus.Temporary);
+        .withArgs(requestId, RequestStatus.Formal);
+      const { requestId: rejected } = await pending(w);
+      await w.ledger.connect(w.sup1).rejectRequest(rejected, 1);
+      await expect(w.ledger.connect(w.sup2).rejectRequest(rejected, 1))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(rejected, RequestStatus.Rejected);
+    });
+
+    it("a supervisor's reject of a live temporary grant revokes it: AccessRejected and GrantRevoked, same reason (spec item 3)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      await w.expectValid(requestId);
+      const tx = w.ledger.connect(w.sup2).rejectRequest(requestId, 12);
+      await expect(tx).to.emit(w.ledger, "AccessRejected").withArgs(requestId, w.sup2.address, 12);
+      await expect(tx).to.emit(w.ledger, "GrantRevoked").withArgs(requestId, w.sup2.address, 12);
+      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Revoked));
+      const g = await w.expectInvalid(requestId, "Revoked");
+      expect(g.kind).to.equal(BigInt(GrantKind.Temporary));
+      // Revoked is final: no approval brings it back.
+      await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
+        .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
+        .withArgs(requestId, RequestStatus.Revoked);
+    });
+
+    it("the provider's reject of a live temporary grant revokes it too", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      await w.ledger.connect(w.bank).approveAsProvider(requestId);
+      const tx = w.ledger.connect(w.bank).rejectRequest(requestId, 2);
+      await expect(tx).to.emit(w.ledger, "AccessRejected").withArgs(requestId, w.bank.address, 2);
+      await expect(tx).to.emit(w.ledger, "GrantRevoked").withArgs(requestId, w.bank.address, 2);
+      await w.expectInvalid(requestId, "Revoked");
     });
   });
 
@@ -1279,7 +1537,7 @@ describe("Access requests, approvals and grants", function () {
   });
 
   describe("pause", function () {
-    it("blocks requests, approvals, rejections, revocations and usage", async function () {
+    it("blocks requests, approvals and usage", async function () {
       const w = await load();
       const { terms, requestId } = await pending(w);
       const { requestId: granted } = await w.share();
@@ -1292,8 +1550,6 @@ describe("Access requests, approvals and grants", function () {
         () => w.ledger.connect(w.bank).approveAsProvider(requestId),
         () => w.ledger.connect(w.sup1).approveAsSupervisor(requestId),
         () => w.ledger.connect(w.insurer).advanceRequest(requestId),
-        () => w.ledger.connect(w.bank).rejectRequest(requestId, 1),
-        () => w.ledger.connect(w.bank).revokeGrant(granted, 1),
         () => w.ledger.connect(w.insurer).recordUsage(granted, 1, id("x")),
       ];
       for (const call of calls) await expect(call()).to.be.revertedWithCustomError(w.ledger, "SealsharePaused").withArgs();
@@ -1302,6 +1558,22 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.connect(w.insurer).requestAccessWithConsent(w.requestParams(), fresh, signature))
         .to.emit(w.ledger, "AccessRequested")
         .withArgs(3, w.datasetId, w.insurer.address, w.consentIdOf(fresh), 1, Purpose.underwriting, GrantKind.Formal, 7 * DAY, w.keys.insurer.keyId);
+    });
+
+    it("does not block rejections and revocations: they only reduce access (spec item 5)", async function () {
+      const w = await load();
+      const { requestId } = await pending(w);
+      const { requestId: granted } = await w.share();
+      await w.ledger.connect(w.admin).pause();
+      await expect(w.ledger.connect(w.bank).rejectRequest(requestId, 1))
+        .to.emit(w.ledger, "AccessRejected")
+        .withArgs(requestId, w.bank.address, 1);
+      await expect(w.ledger.connect(w.sup2).revokeGrant(granted, 2))
+        .to.emit(w.ledger, "GrantRevoked")
+        .withArgs(granted, w.sup2.address, 2);
+      await w.ledger.connect(w.admin).unpause();
+      await w.expectInvalid(granted, "Revoked");
+      await w.expectInvalid(requestId, "NotGranted");
     });
 
     it("does not block the custodian's release receipts: they record what already happened", async function () {

@@ -11,7 +11,6 @@ import {
   POLICY,
   Purpose,
   deploySealshare,
-  versionParams,
   type World,
 } from "./fixture.js";
 
@@ -151,6 +150,26 @@ describe("Consents", function () {
         });
       }
 
+      it("reverts when someone consents to a dataset whose subject is someone else (ConsentsNotDatasetSubject, spec item 9)", async function () {
+        const w = await load();
+        // Mallory "consents" to Ana's deposits: refused when recorded, whoever sends or relays it.
+        const terms = await w.consentTerms({ subject: w.mallory.address });
+        await expect(path.give(w, terms))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsNotDatasetSubject")
+          .withArgs(w.datasetId, w.mallory.address);
+        // A dataset that does not exist has no subject: nobody can consent to it in advance.
+        const unknown = await w.consentTerms({ datasetId: 99n });
+        await expect(path.give(w, unknown))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsNotDatasetSubject")
+          .withArgs(99, w.ana.address);
+        // Ana's own consent to her dataset is recorded; so is anyone's category consent (which
+        // names no dataset; a request checks the dataset's subject against it).
+        await expect(path.give(w, await w.consentTerms())).to.emit(w.ledger, "ConsentGiven");
+        if (!path.oneTransaction) {
+          await expect(path.give(w, await w.consentTerms({ subject: w.mallory.address, datasetId: 0n }))).to.emit(w.ledger, "ConsentGiven");
+        }
+      });
+
       it("reverts while the ledger is paused", async function () {
         const w = await load();
         const terms = await w.consentTerms();
@@ -266,7 +285,8 @@ describe("Consents", function () {
       const w = await load();
       const other = await w.ethers.deployContract("Sealshare", [w.admin.address, [], ZeroAddress]);
       const otherDomain = { ...w.domain, verifyingContract: await other.getAddress() };
-      const terms = await w.consentTerms();
+      // A category consent: the other deployment holds no dataset 1 for a dataset consent to name.
+      const terms = await w.consentTerms({ datasetId: 0n });
       const signature = await w.signConsent(terms, w.ana, otherDomain);
       await expect(w.ledger.connect(w.insurer).giveConsentBySig(terms, signature))
         .to.be.revertedWithCustomError(w.ledger, "ConsentsInvalidSignature")
@@ -277,7 +297,7 @@ describe("Consents", function () {
           w.consentIdOf(terms, otherDomain),
           w.ana.address,
           w.insurer.address,
-          w.datasetId,
+          0n,
           Category.Deposit,
           Purpose.underwriting,
           GrantKind.Formal,
@@ -349,7 +369,7 @@ describe("Consents", function () {
     async function smartAccount(w: World) {
       const wallet = await w.ethers.deployContract("MockERC1271Wallet", [w.ana.address]);
       const subject = await wallet.getAddress();
-      await w.ledger.connect(w.bank).registerDataset(subject, Category.Insurance, POLICY, ZeroHash, versionParams("smart account"));
+      await w.ledger.connect(w.bank).registerDataset(subject, Category.Insurance, POLICY, ZeroHash, await w.version("smart account"));
       const datasetId = 3n;
       const terms = await w.consentTerms({ subject, datasetId, category: Category.Insurance });
       return { wallet, subject, datasetId, terms, cid: w.consentIdOf(terms) };

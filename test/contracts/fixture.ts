@@ -32,11 +32,13 @@ import {
 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { Sealshare, PolicyStruct, VersionParamsStruct, IAccess } from "../../types/ethers-contracts/Sealshare.js";
+import type { Sealshare, PolicyStruct, VersionParamsStruct, CategoryMinimumStruct, IAccess } from "../../types/ethers-contracts/Sealshare.js";
 import { CONSENT_TYPES, REVOKE_CONSENT_TYPES, ledgerDomain, type ConsentTerms } from "../../sdk/eip712.js";
 import { Category, GrantInvalidReason, GrantKind, Purpose, type GrantInvalidReasonName } from "../../sdk/vocabulary.js";
 import { SUPERVISOR_ROLE, CUSTODIAN_ROLE } from "../../sdk/contracts.js";
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto/ecies.js";
+import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
+import { keyCommitment } from "../../sdk/stream/commitment.js";
 
 export { SUPERVISOR_ROLE, CUSTODIAN_ROLE, Category, GrantKind, Purpose };
 export type { Sealshare, ConsentTerms };
@@ -55,6 +57,20 @@ export function policyTuple(p: PolicyStruct): [boolean, bigint, bigint, bigint] 
   return [p.requireProvider, BigInt(p.supervisorQuorum), BigInt(p.maxTemporary), BigInt(p.maxFormal)];
 }
 
+/** The category floor's rule for temporary grants (contracts/common/Types.sol TemporaryRule). */
+export const TemporaryRule = { AfterQuorum: 0, Early: 1, Forbidden: 2 } as const;
+
+/** A category minimum with every field not given at its default (zero: AfterQuorum, no cap). */
+export function minimum(m: Partial<CategoryMinimumStruct> = {}): CategoryMinimumStruct {
+  return { requireProvider: false, supervisorQuorum: 0, temporary: TemporaryRule.AfterQuorum, temporaryQuorum: 0, maxTemporary: 0, ...m };
+}
+
+/** As the contract returns or logs a CategoryMinimum: a tuple in field order. */
+export function minimumTuple(m: Partial<CategoryMinimumStruct> = {}): [boolean, bigint, bigint, bigint, bigint] {
+  const f = minimum(m);
+  return [Boolean(f.requireProvider), BigInt(f.supervisorQuorum), BigInt(f.temporary), BigInt(f.temporaryQuorum), BigInt(f.maxTemporary)];
+}
+
 export const DEVICE = {
   bank: id("bank/hsm-1"),
   insurer: id("insurer/laptop-1"),
@@ -64,14 +80,36 @@ export const DEVICE = {
 
 export const FORMAT_ID = encodeBytes32String("sealshare-stream-v1/ndjson");
 
-/** A plausible version: distinct hashes per `tag`, a key commitment, a size and a URI. */
-export function versionParams(tag = "v1"): VersionParamsStruct & { ciphertextSha256: string; keyCommitment: string } {
+/** The data key of the version tagged `tag` (deterministic, so tests can check commitments). */
+export function dekOf(tag: string): Uint8Array {
+  return getBytes(keccak256(toUtf8Bytes(`dek ${tag}`)));
+}
+
+/** The slot a version is registered under and the ledger it is committed to. */
+export interface VersionSlot {
+  chainId: bigint;
+  ledger: string;
+  datasetId: bigint | number;
+  version: number;
+}
+
+/**
+ * A plausible version for `slot`: distinct hashes per `tag`, the v2 key commitment of
+ * `dekOf(tag)` bound to the slot (sdk/stream/commitment.ts), a size and a URI. `World.version`
+ * fills in the slot the ledger will assign.
+ */
+export function versionParams(
+  tag: string,
+  slot: VersionSlot,
+): VersionParamsStruct & { ciphertextSha256: string; keyCommitment: string; merkleRoot: string } {
   const ciphertextSha256 = sha256(toUtf8Bytes(`ciphertext ${tag}`));
-  const dek = keccak256(toUtf8Bytes(`dek ${tag}`));
+  const merkleRoot = keccak256(toUtf8Bytes(`chunks ${tag}`));
   return {
+    datasetId: BigInt(slot.datasetId),
+    version: slot.version,
     ciphertextSha256,
-    merkleRoot: keccak256(toUtf8Bytes(`chunks ${tag}`)),
-    keyCommitment: keccak256(concat([toUtf8Bytes("sealshare/dek-commitment/v1"), ciphertextSha256, dek])),
+    merkleRoot,
+    keyCommitment: keyCommitment(dekOf(tag), { ...slot, merkleRoot }),
     size: 3n * 1_048_576n + 17n,
     formatId: FORMAT_ID,
     storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
@@ -80,6 +118,8 @@ export function versionParams(tag = "v1"): VersionParamsStruct & { ciphertextSha
 
 /** An on-demand dataset's "first version": nothing yet. */
 export const NO_VERSION: VersionParamsStruct = {
+  datasetId: 0n,
+  version: 0,
   ciphertextSha256: ZeroHash,
   merkleRoot: ZeroHash,
   keyCommitment: ZeroHash,
@@ -131,23 +171,46 @@ export async function deploySealshare(connection: NetworkConnection) {
   await ledger.connect(sup1).registerMember(insurer.address, kyc("insurer"), "https://insurer.example/sealshare.json");
   await ledger.connect(sup1).registerMember(lender.address, kyc("lender"), "https://lender.example/sealshare.json");
 
+  const domain: TypedDataDomain = await ledgerDomain(ledger);
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+
+  /** `owner`'s arguments for publishing `pair` as `deviceId`'s key, with its proof of possession. */
+  function keyArgs(owner: HardhatEthersSigner, deviceId: string, pair: EncryptionKeyPair = generateEncryptionKeyPair()) {
+    const proof = keyPossessionProof({ privateKey: pair.privateKey, owner: owner.address, deviceId, domain });
+    return [deviceId, proof.publicKey, proof.publicKeyY, proof.signature] as const;
+  }
+
+  /** `owner` publishes `pair` (a fresh one by default) for `deviceId` with a valid proof. */
+  function publishKey(owner: HardhatEthersSigner, deviceId: string, pair: EncryptionKeyPair = generateEncryptionKeyPair()) {
+    return ledger.connect(owner).publishEncryptionKey(...keyArgs(owner, deviceId, pair));
+  }
+
+  /**
+   * A version tagged `tag` for the slot the ledger will assign: the next dataset id (for
+   * registerDataset) or, given `datasetId`, its latest version + 1 (for publishVersion).
+   */
+  async function version(tag = "v1", datasetId?: bigint | number) {
+    const slot =
+      datasetId === undefined
+        ? { datasetId: await ledger.nextDatasetId(), version: 1 }
+        : { datasetId: BigInt(datasetId), version: Number((await ledger.dataset(datasetId)).latestVersion) + 1 };
+    return versionParams(tag, { chainId, ledger: ledgerAddress, ...slot });
+  }
+
   const keys: Record<"bank" | "insurer" | "lender", EncryptionKeyPair & { keyId: bigint; hex: string }> = {} as never;
   for (const [name, signer] of [["bank", bank], ["insurer", insurer], ["lender", lender]] as const) {
     const pair = generateEncryptionKeyPair();
-    await ledger.connect(signer).publishEncryptionKey(DEVICE[name], pair.publicKey);
+    await publishKey(signer, DEVICE[name], pair);
     const keyId = await ledger.currentKeyId(signer.address, DEVICE[name]);
     keys[name] = { ...pair, keyId, hex: hexlify(pair.publicKey) };
   }
 
   // Dataset 1: Ana's deposits. Dataset 2: Ana's fund holdings (for "another dataset" cases).
-  const v1 = versionParams("deposits v1");
+  const v1 = await version("deposits v1");
   await ledger.connect(bank).registerDataset(ana.address, Category.Deposit, POLICY, ZeroHash, v1);
-  await ledger.connect(bank).registerDataset(ana.address, Category.Fund, POLICY, ZeroHash, versionParams("funds v1"));
+  await ledger.connect(bank).registerDataset(ana.address, Category.Fund, POLICY, ZeroHash, await version("funds v1"));
   const datasetId = 1n;
   const fundsDatasetId = 2n;
-
-  const domain: TypedDataDomain = await ledgerDomain(ledger);
-  const chainId = (await ethers.provider.getNetwork()).chainId;
 
   /** Ana's consent for Insurer, dataset 1, underwriting, 30 days, up to Formal; fresh nonce. */
   async function consentTerms(overrides: Partial<ConsentTerms> = {}): Promise<ConsentTerms> {
@@ -325,6 +388,9 @@ export async function deploySealshare(connection: NetworkConnection) {
     mallory,
     fundHouse,
     keys,
+    keyArgs,
+    publishKey,
+    version,
     datasetId,
     fundsDatasetId,
     v1,

@@ -12,7 +12,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { id, type ContractTransactionResponse } from "ethers";
-import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import {
   Category,
   DEVICE,
@@ -23,7 +22,6 @@ import {
   deploySealshare,
   receiptLeafOf,
   requestIdOf,
-  versionParams,
   type World,
 } from "./fixture.js";
 
@@ -164,9 +162,9 @@ describe("Gas", function () {
     const w = await load();
     await measureShare(w); // warm the counters, as on a ledger in use
     row("register member", await gasOf(w.ledger.connect(w.sup1).registerMember(w.fundHouse.address, id("kyc"), "https://fundhouse.example/m.json")));
-    row("publish encryption key", await gasOf(w.ledger.connect(w.fundHouse).publishEncryptionKey(DEVICE.fundHouse, generateEncryptionKeyPair().publicKey)));
-    row("register dataset (+ first version)", await gasOf(w.ledger.connect(w.bank).registerDataset(w.ana.address, Category.Bond, POLICY, id("src"), versionParams("bonds"))));
-    row("publish version", await gasOf(w.ledger.connect(w.bank).publishVersion(w.datasetId, versionParams("deposits v2"))));
+    row("publish encryption key", await gasOf(w.ledger.connect(w.fundHouse).publishEncryptionKey(...w.keyArgs(w.fundHouse, DEVICE.fundHouse))));
+    row("register dataset (+ first version)", await gasOf(w.ledger.connect(w.bank).registerDataset(w.ana.address, Category.Bond, POLICY, id("src"), await w.version("bonds"))));
+    row("publish version", await gasOf(w.ledger.connect(w.bank).publishVersion(w.datasetId, await w.version("deposits v2", w.datasetId))));
     const terms = await w.consentTerms();
     row("consent by tx", await gasOf(w.ledger.connect(w.ana).giveConsent(terms)));
     const { requestId, consentId } = await w.share();

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { ZeroAddress, ZeroHash, id, hexlify } from "ethers";
+import { TypedDataEncoder, ZeroAddress, ZeroHash, getBytes, hexlify, id, keccak256, toBeHex, toUtf8Bytes } from "ethers";
+import { KEY_POSSESSION_TYPES } from "../../sdk/eip712.js";
+import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import {
   ADMIN_ROLE,
@@ -10,7 +12,7 @@ import {
   POLICY,
   SUPERVISOR_ROLE,
   deploySealshare,
-  versionParams,
+  minimum,
 } from "./fixture.js";
 
 const { networkHelpers } = await network.create();
@@ -99,19 +101,36 @@ describe("Members and encryption keys", function () {
         .withArgs(mallory.address, ADMIN_ROLE);
     });
 
-    it("refuses a 33rd distinct supervisor, even after others left", async function () {
+    it("refuses a 33rd supervisor while 32 hold the role (SealshareTooManySupervisors)", async function () {
       const { ledger, admin, ethers } = await load();
-      // Two supervisors exist; add 30 more (one of them later revoked: its bit is never reused).
+      // Two supervisors exist; 30 more take every approval bit.
       const wallets = Array.from({ length: 31 }, () => ethers.Wallet.createRandom());
       for (const w of wallets.slice(0, 30)) await ledger.connect(admin).grantRole(SUPERVISOR_ROLE, w.address);
-      await ledger.connect(admin).revokeRole(SUPERVISOR_ROLE, wallets[0]!.address);
       await expect(ledger.connect(admin).grantRole(SUPERVISOR_ROLE, wallets[30]!.address))
         .to.be.revertedWithCustomError(ledger, "SealshareTooManySupervisors")
         .withArgs();
-      // Re-granting a supervisor that had a bit before is fine: it gets its old bit back.
-      await expect(ledger.connect(admin).grantRole(SUPERVISOR_ROLE, wallets[0]!.address))
+    });
+
+    it("appoints supervisors beyond 32 over time by recycling the bits of revoked ones (spec item 8)", async function () {
+      const { ledger, admin, ethers } = await load();
+      const wallets = Array.from({ length: 30 }, () => ethers.Wallet.createRandom());
+      for (const w of wallets) await ledger.connect(admin).grantRole(SUPERVISOR_ROLE, w.address);
+      // 40 more appointments, each after a revocation: 72 supervisors ever, never more than 32 at once.
+      let leaving = wallets.map((w) => w.address);
+      for (let i = 0; i < 40; i++) {
+        const next = ethers.Wallet.createRandom().address;
+        await ledger.connect(admin).revokeRole(SUPERVISOR_ROLE, leaving[i % leaving.length]!);
+        await expect(ledger.connect(admin).grantRole(SUPERVISOR_ROLE, next))
+          .to.emit(ledger, "RoleGranted")
+          .withArgs(SUPERVISOR_ROLE, next, admin.address);
+        leaving[i % leaving.length] = next;
+      }
+      // A supervisor re-granted the role while its bit is still free gets that bit back.
+      const back = leaving[0]!;
+      await ledger.connect(admin).revokeRole(SUPERVISOR_ROLE, back);
+      await expect(ledger.connect(admin).grantRole(SUPERVISOR_ROLE, back))
         .to.emit(ledger, "RoleGranted")
-        .withArgs(SUPERVISOR_ROLE, wallets[0]!.address, admin.address);
+        .withArgs(SUPERVISOR_ROLE, back, admin.address);
     });
   });
 
@@ -206,26 +225,26 @@ describe("Members and encryption keys", function () {
     });
 
     it("publishing emits EncryptionKeyPublished with the next key id", async function () {
-      const { ledger, lender } = await load();
+      const { ledger, lender, keyArgs } = await load();
       const pair = generateEncryptionKeyPair();
       const device = id("lender/phone-1");
-      await expect(ledger.connect(lender).publishEncryptionKey(device, pair.publicKey))
+      await expect(ledger.connect(lender).publishEncryptionKey(...keyArgs(lender, device, pair)))
         .to.emit(ledger, "EncryptionKeyPublished")
         .withArgs(lender.address, device, 4, hexlify(pair.publicKey), 0);
     });
 
     it("anyone (not only members) may publish a key", async function () {
-      const { ledger, ana } = await load();
+      const { ledger, ana, keyArgs } = await load();
       const pair = generateEncryptionKeyPair();
-      await expect(ledger.connect(ana).publishEncryptionKey(id("ana/phone"), pair.publicKey))
+      await expect(ledger.connect(ana).publishEncryptionKey(...keyArgs(ana, id("ana/phone"), pair)))
         .to.emit(ledger, "EncryptionKeyPublished")
         .withArgs(ana.address, id("ana/phone"), 4, hexlify(pair.publicKey), 0);
     });
 
     it("rotating a device key supersedes the previous one", async function () {
-      const { ledger, insurer, keys } = await load();
+      const { ledger, insurer, keys, keyArgs } = await load();
       const pair = generateEncryptionKeyPair();
-      await expect(ledger.connect(insurer).publishEncryptionKey(DEVICE.insurer, pair.publicKey))
+      await expect(ledger.connect(insurer).publishEncryptionKey(...keyArgs(insurer, DEVICE.insurer, pair)))
         .to.emit(ledger, "EncryptionKeyPublished")
         .withArgs(insurer.address, DEVICE.insurer, 4, hexlify(pair.publicKey), keys.insurer.keyId);
       expect(await ledger.currentKeyId(insurer.address, DEVICE.insurer)).to.equal(4n);
@@ -235,11 +254,13 @@ describe("Members and encryption keys", function () {
     });
 
     it("accepts both compressed-point prefixes, 0x02 and 0x03", async function () {
-      const { ledger, lender } = await load();
+      const { ledger, lender, keyArgs } = await load();
       for (const [i, prefix] of [0x02, 0x03].entries()) {
-        const key = new Uint8Array([prefix, ...new Uint8Array(32).fill(0x11 + i)]);
+        let pair = generateEncryptionKeyPair();
+        while (pair.publicKey[0] !== prefix) pair = generateEncryptionKeyPair();
+        const key = pair.publicKey;
         const device = id(`lender/prefix-${prefix}`);
-        await expect(ledger.connect(lender).publishEncryptionKey(device, key))
+        await expect(ledger.connect(lender).publishEncryptionKey(...keyArgs(lender, device, pair)))
           .to.emit(ledger, "EncryptionKeyPublished")
           .withArgs(lender.address, device, 4 + i, hexlify(key), 0);
         expect(await ledger.encryptionKey(4 + i)).to.deep.equal([lender.address, device, hexlify(key), true]);
@@ -280,16 +301,111 @@ describe("Members and encryption keys", function () {
     for (const [what, make, length, prefix] of badKeys) {
       it(`reverts when publishing ${what}`, async function () {
         const { ledger, lender } = await load();
-        await expect(ledger.connect(lender).publishEncryptionKey(DEVICE.lender, make()))
+        await expect(ledger.connect(lender).publishEncryptionKey(DEVICE.lender, make(), ZeroHash, "0x"))
           .to.be.revertedWithCustomError(ledger, "KeysInvalidPublicKey")
           .withArgs(length, prefix);
       });
     }
 
+    describe("proof of possession (spec item 4)", function () {
+      const SECP256K1_P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
+
+      it("exposes the KeyPossession type hash the SDK signs (EIP-712, `bytes publicKey` hashed)", async function () {
+        const { ledger } = await load();
+        expect(await ledger.KEY_POSSESSION_TYPEHASH()).to.equal(
+          keccak256(toUtf8Bytes("KeyPossession(address owner,bytes32 deviceId,bytes publicKey)")),
+        );
+        expect(TypedDataEncoder.from(KEY_POSSESSION_TYPES).encodeType("KeyPossession")).to.equal(
+          "KeyPossession(address owner,bytes32 deviceId,bytes publicKey)",
+        );
+      });
+
+      it("reverts when the key comes without a proof (KeysNoProofOfPossession)", async function () {
+        const { ledger, lender } = await load();
+        const pair = generateEncryptionKeyPair();
+        const device = id("lender/no-proof");
+        for (const signature of ["0x", hexlify(new Uint8Array(65))]) {
+          await expect(ledger.connect(lender).publishEncryptionKey(device, pair.publicKey, ZeroHash, signature))
+            .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+            .withArgs(lender.address, device);
+        }
+      });
+
+      it("reverts when the proof is signed by another key than the one published (KeysNoProofOfPossession)", async function () {
+        const { ledger, lender, keyArgs } = await load();
+        const device = id("lender/wrong-signer");
+        const published = generateEncryptionKeyPair();
+        const [, , y] = keyArgs(lender, device, published);
+        const [, , , otherKeysSignature] = keyArgs(lender, device, generateEncryptionKeyPair());
+        await expect(ledger.connect(lender).publishEncryptionKey(device, published.publicKey, y, otherKeysSignature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(lender.address, device);
+      });
+
+      it("reverts when someone publishes the custodian's key as its own, even with the custodian's own proof (KeysNoProofOfPossession)", async function () {
+        const { ledger, custodian, mallory, keyArgs } = await load();
+        // The custodian proved its key for its own device; Mallory copies key, y and proof.
+        const custodianKey = generateEncryptionKeyPair();
+        const device = id("custodian/hsm");
+        const copied = keyArgs(custodian, device, custodianKey);
+        await expect(ledger.connect(custodian).publishEncryptionKey(...copied)).to.emit(ledger, "EncryptionKeyPublished");
+        await expect(ledger.connect(mallory).publishEncryptionKey(...copied))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(mallory.address, device);
+        // Signing the proof herself, with her own key, does not help either.
+        const [, , , ownSignature] = keyArgs(mallory, device, generateEncryptionKeyPair());
+        await expect(ledger.connect(mallory).publishEncryptionKey(device, copied[1], copied[2], ownSignature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(mallory.address, device);
+      });
+
+      it("reverts when a proof made for another device or another deployment is replayed (KeysNoProofOfPossession)", async function () {
+        const { ledger, ethers, admin, lender, domain, keyArgs } = await load();
+        const pair = generateEncryptionKeyPair();
+        const [, publicKey, y, signature] = keyArgs(lender, id("lender/device-a"), pair);
+        await expect(ledger.connect(lender).publishEncryptionKey(id("lender/device-b"), publicKey, y, signature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(lender.address, id("lender/device-b"));
+        const other = await ethers.deployContract("Sealshare", [admin.address, [], ZeroAddress]);
+        const otherProof = keyPossessionProof({
+          privateKey: pair.privateKey,
+          owner: lender.address,
+          deviceId: id("lender/device-a"),
+          domain: { ...domain, verifyingContract: await other.getAddress() },
+        });
+        await expect(ledger.connect(lender).publishEncryptionKey(id("lender/device-a"), otherProof.publicKey, otherProof.publicKeyY, otherProof.signature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(lender.address, id("lender/device-a"));
+      });
+
+      it("reverts when y is not the point's (off the curve, or the other parity) (KeysNoProofOfPossession)", async function () {
+        const { ledger, lender, keyArgs } = await load();
+        const device = id("lender/bad-y");
+        const [, publicKey, y, signature] = keyArgs(lender, device);
+        const negated = toBeHex(SECP256K1_P - BigInt(y), 32); // (x, p - y): on the curve, wrong parity
+        const offCurve = toBeHex((BigInt(y) + 2n) % SECP256K1_P, 32); // right parity, off the curve
+        const outOfField = toBeHex(BigInt(y) + SECP256K1_P < 2n ** 256n ? BigInt(y) + SECP256K1_P : BigInt(y), 32);
+        for (const badY of [negated, offCurve, outOfField]) {
+          if (badY === y) continue;
+          await expect(ledger.connect(lender).publishEncryptionKey(device, publicKey, badY, signature))
+            .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+            .withArgs(lender.address, device);
+        }
+        // An x outside the field names no point, whatever y and signature come with it.
+        const xOutOfField = new Uint8Array([0x02, ...getBytes(toBeHex(SECP256K1_P + 1n, 32))]);
+        await expect(ledger.connect(lender).publishEncryptionKey(device, xOutOfField, y, signature))
+          .to.be.revertedWithCustomError(ledger, "KeysNoProofOfPossession")
+          .withArgs(lender.address, device);
+        // With its own y it is accepted.
+        await expect(ledger.connect(lender).publishEncryptionKey(device, publicKey, y, signature)).to.emit(ledger, "EncryptionKeyPublished");
+      });
+    });
+
     it("reverts when publishing while paused", async function () {
-      const { ledger, admin, lender, keys } = await load();
+      const { ledger, admin, lender, keyArgs } = await load();
+      const args = keyArgs(lender, DEVICE.lender);
       await ledger.connect(admin).pause();
-      await expect(ledger.connect(lender).publishEncryptionKey(DEVICE.lender, keys.lender.publicKey))
+      await expect(ledger.connect(lender).publishEncryptionKey(...args))
         .to.be.revertedWithCustomError(ledger, "SealsharePaused")
         .withArgs();
     });
@@ -323,49 +439,68 @@ describe("Members and encryption keys", function () {
       await expect(ledger.connect(admin).unpause()).to.be.revertedWithCustomError(ledger, "SealshareNotPaused").withArgs();
     });
 
-    it("stops every state change but consent revocation, role management and receipts", async function () {
+    it("stops every state change but consent revocation, role management, receipts and actions that reduce access", async function () {
       const w = await load();
       const { ledger, admin, sup1, sup2, bank, insurer, lender, ana, fundHouse, datasetId } = w;
-      const { terms: recorded, consentId } = await w.consent();
+      const { terms: recorded } = await w.consent();
       const pendingId = await w.request(recorded);
-      const { requestId: granted } = await w.share();
       const fresh = await w.consentTerms();
       const signature = await w.signConsent(fresh);
+      const keyArgs = w.keyArgs(bank, DEVICE.bank);
+      const newDataset = await w.version("paused");
+      const nextVersion = await w.version("v2", datasetId);
       await ledger.connect(sup1).suspendMember(lender.address, 1);
       await ledger.connect(admin).pause();
       const blocked: [string, () => Promise<unknown>][] = [
         ["registerMember", () => ledger.connect(sup1).registerMember(fundHouse.address, id("kyc"), "")],
-        ["suspendMember", () => ledger.connect(sup1).suspendMember(insurer.address, 1)],
         ["reinstateMember", () => ledger.connect(sup1).reinstateMember(lender.address)],
-        ["publishEncryptionKey", () => ledger.connect(bank).publishEncryptionKey(DEVICE.bank, generateEncryptionKeyPair().publicKey)],
-        ["revokeEncryptionKey", () => ledger.connect(bank).revokeEncryptionKey(DEVICE.bank)],
-        ["registerDataset", () => ledger.connect(bank).registerDataset(ana.address, Category.Bond, POLICY, ZeroHash, versionParams("paused"))],
-        ["publishVersion", () => ledger.connect(bank).publishVersion(datasetId, versionParams("v2"))],
+        ["publishEncryptionKey", () => ledger.connect(bank).publishEncryptionKey(...keyArgs)],
+        ["registerDataset", () => ledger.connect(bank).registerDataset(ana.address, Category.Bond, POLICY, ZeroHash, newDataset)],
+        ["publishVersion", () => ledger.connect(bank).publishVersion(datasetId, nextVersion)],
         ["setPolicy", () => ledger.connect(bank).setPolicy(datasetId, POLICY)],
         ["transferDataset", () => ledger.connect(bank).transferDataset(datasetId, insurer.address)],
-        ["retireDataset", () => ledger.connect(bank).retireDataset(datasetId)],
-        ["setCategoryMinimum", () => ledger.connect(sup1).setCategoryMinimum(Category.Bond, { requireProvider: true, supervisorQuorum: 1 })],
+        ["setCategoryMinimum", () => ledger.connect(sup1).setCategoryMinimum(Category.Bond, minimum({ requireProvider: true, supervisorQuorum: 1 }))],
         ["giveConsent", () => ledger.connect(ana).giveConsent(fresh)],
         ["giveConsentBySig", () => ledger.connect(insurer).giveConsentBySig(fresh, signature)],
         ["requestAccess", () => ledger.connect(insurer).requestAccess(w.requestParams(), recorded)],
         ["requestAccessWithConsent", () => ledger.connect(insurer).requestAccessWithConsent(w.requestParams(), fresh, signature)],
         ["approveAsProvider", () => ledger.connect(bank).approveAsProvider(pendingId)],
         ["approveAsSupervisor", () => ledger.connect(sup2).approveAsSupervisor(pendingId)],
-        ["rejectRequest", () => ledger.connect(bank).rejectRequest(pendingId, 1)],
-        ["revokeGrant", () => ledger.connect(bank).revokeGrant(granted, 1)],
-        ["recordUsage", () => ledger.connect(insurer).recordUsage(granted, 1, id("usage"))],
+        ["advanceRequest", () => ledger.connect(insurer).advanceRequest(pendingId)],
+        ["recordUsage", () => ledger.connect(insurer).recordUsage(pendingId, 1, id("usage"))],
       ];
       for (const [name, call] of blocked) {
         await expect(call(), name).to.be.revertedWithCustomError(ledger, "SealsharePaused").withArgs();
       }
-      // Still open: the subject's withdrawal, the admin's role management, the custodian's receipts.
+    });
+
+    it("leaves open, while paused, every action that only reduces access (spec item 5)", async function () {
+      const w = await load();
+      const { ledger, admin, sup1, sup2, bank, insurer, ana, custodian, datasetId, fundsDatasetId, keys } = w;
+      const { requestId: granted } = await w.share();
+      const { terms, consentId } = await w.consent();
+      const pendingId = await w.request(terms);
+      await ledger.connect(admin).pause();
+      await expect(ledger.connect(sup1).revokeGrant(granted, 3)).to.emit(ledger, "GrantRevoked").withArgs(granted, sup1.address, 3);
+      await expect(ledger.connect(bank).rejectRequest(pendingId, 4)).to.emit(ledger, "AccessRejected").withArgs(pendingId, bank.address, 4);
+      await expect(ledger.connect(sup1).suspendMember(insurer.address, 5))
+        .to.emit(ledger, "MemberSuspended")
+        .withArgs(insurer.address, sup1.address, 5, 1);
+      await expect(ledger.connect(bank).retireDataset(fundsDatasetId)).to.emit(ledger, "DatasetRetired").withArgs(fundsDatasetId, bank.address);
+      await expect(ledger.connect(bank).revokeEncryptionKey(DEVICE.bank))
+        .to.emit(ledger, "EncryptionKeyRevoked")
+        .withArgs(bank.address, DEVICE.bank, keys.bank.keyId);
+      // As before: the subject's withdrawal, the admin's role management, the custodian's receipts.
       await expect(ledger.connect(ana).revokeConsent(consentId)).to.emit(ledger, "ConsentRevoked").withArgs(consentId, ana.address);
       await expect(ledger.connect(admin).revokeRole(SUPERVISOR_ROLE, sup2.address))
         .to.emit(ledger, "RoleRevoked")
         .withArgs(SUPERVISOR_ROLE, sup2.address, admin.address);
-      await expect(ledger.connect(w.custodian).recordRelease(granted, 2, id("envelope")))
+      await expect(ledger.connect(custodian).recordRelease(granted, 2, id("envelope")))
         .to.emit(ledger, "KeyReleased")
         .withArgs(granted, datasetId, insurer.address, 2, id("envelope"));
+      expect((await ledger.requestOf(granted))[4]).to.equal(5n); // Revoked
+      expect((await ledger.requestOf(pendingId))[4]).to.equal(4n); // Rejected
+      expect((await ledger.dataset(fundsDatasetId))[3]).to.equal(true);
     });
 
     it("only the admin pauses and unpauses", async function () {
@@ -380,15 +515,15 @@ describe("Members and encryption keys", function () {
       await expect(ledger.connect(admin).unpause()).to.emit(ledger, "Unpaused").withArgs(admin.address);
     });
 
-    it("reverts member registration and suspension while paused", async function () {
+    it("reverts member registration while paused, but not suspension", async function () {
       const { ledger, admin, sup1, lender, fundHouse } = await load();
       await ledger.connect(admin).pause();
       await expect(ledger.connect(sup1).registerMember(fundHouse.address, id("kyc"), ""))
         .to.be.revertedWithCustomError(ledger, "SealsharePaused")
         .withArgs();
       await expect(ledger.connect(sup1).suspendMember(lender.address, 1))
-        .to.be.revertedWithCustomError(ledger, "SealsharePaused")
-        .withArgs();
+        .to.emit(ledger, "MemberSuspended")
+        .withArgs(lender.address, sup1.address, 1, 1);
     });
   });
 });

@@ -80,15 +80,24 @@ for (const node of testNodes()) describe(`end to end on ${node}: one consented, 
     expect(csv.length).to.be.greaterThan(1000);
   });
 
-  it("rebuilds the timeline from events: consent, request, two grants, two releases, revocation", function () {
+  it("rebuilds the timeline from events: the category floor, consent, request, three approvals, one formal grant, one release, revocation", function () {
     const events = result.timeline.map((e) => e.event);
-    for (const name of ["ConsentGiven", "AccessRequested", "AccessGranted", "KeyReleased", "UsageRecorded", "ConsentRevoked"]) {
+    for (const name of ["CategoryMinimumChanged", "ConsentGiven", "AccessRequested", "AccessApproved", "AccessGranted", "KeyReleased", "UsageRecorded", "ConsentRevoked"]) {
       expect(events, name).to.include(name);
     }
-    expect(events.filter((e) => e === "AccessGranted")).to.have.length(2);
-    expect(events.filter((e) => e === "KeyReleased")).to.have.length(2);
-    // Releases come after the grants they release.
+    // The floor (two supervisors, temporary grants only after the quorum): no temporary grant, so
+    // one grant and one release, both after the third approval (provider, supervisor, supervisor).
+    expect(events.filter((e) => e === "AccessApproved")).to.have.length(3);
+    expect(events.filter((e) => e === "AccessGranted")).to.have.length(1);
+    expect(events.filter((e) => e === "KeyReleased")).to.have.length(1);
+    expect(events.lastIndexOf("AccessApproved")).to.be.lessThan(events.indexOf("AccessGranted"));
     expect(events.indexOf("KeyReleased")).to.be.greaterThan(events.indexOf("AccessGranted"));
+  });
+
+  it("leaves a ledger the auditor's verifyLedger finds no violation in", function () {
+    expect(result.audit.violations, JSON.stringify(result.audit.violations)).to.deep.equal([]);
+    expect(result.audit.checked.grants).to.equal(1);
+    expect(result.audit.checked.releases).to.equal(1);
   });
 
   it("never logs a data key, private key, signature or plaintext", async function () {

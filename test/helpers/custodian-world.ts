@@ -13,7 +13,8 @@ import { deployLedger, type Deployment, type Sealshare } from "../../sdk/contrac
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { keyCommitment } from "../../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
-import type { ConsentTerms } from "../../sdk/eip712.js";
+import { ledgerDomain, type ConsentTerms } from "../../sdk/eip712.js";
+import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { createCustodian, type Custodian, type CustodianDeps } from "../../service/custodian.js";
 import { createLogger } from "../../service/internal/logger.js";
@@ -45,6 +46,7 @@ export interface Dataset {
   version: number;
   dek: Uint8Array;
   ciphertextSha256: string;
+  merkleRoot: string;
 }
 
 export function fastProvider(url: string, chainId = 31337n): JsonRpcProvider {
@@ -73,8 +75,14 @@ export async function createWorld(opts: { node?: NodeKind } = {}) {
     insurer: generateEncryptionKeyPair(),
     lender: generateEncryptionKeyPair(),
   };
-  await mined(as(insurer).publishEncryptionKey(DEVICE.insurer, deviceKeys.insurer.publicKey));
-  await mined(as(lender).publishEncryptionKey(DEVICE.lender, deviceKeys.lender.publicKey));
+  const domain = await ledgerDomain(ledger);
+  /** Publishes `key` as `owner`'s `deviceId`, with the proof of possession the ledger requires. */
+  async function publishKey(owner: Wallet, deviceId: string, key: EncryptionKeyPair) {
+    const p = keyPossessionProof({ privateKey: key.privateKey, owner: owner.address, deviceId, domain });
+    return mined(as(owner).publishEncryptionKey(deviceId, p.publicKey, p.publicKeyY, p.signature));
+  }
+  await publishKey(insurer, DEVICE.insurer, deviceKeys.insurer);
+  await publishKey(lender, DEVICE.lender, deviceKeys.lender);
 
   const secrets = {
     eciesKey: generateEncryptionKeyPair().privateKey,
@@ -139,17 +147,26 @@ export async function createWorld(opts: { node?: NodeKind } = {}) {
     };
   }
 
-  /** Bank registers a dataset about Ana with a fresh DEK and the matching commitment. */
+  /**
+   * Bank registers a dataset about Ana with a fresh DEK and the matching v2 commitment (bound to
+   * this chain, ledger, the id the ledger will assign and version 1). `opts.commitment` registers
+   * another commitment instead (e.g. one copied from somebody else's dataset).
+   */
   const deks: Uint8Array[] = [];
-  async function registerDataset(policy = FORMAL_ONLY): Promise<Dataset> {
+  async function registerDataset(policy = FORMAL_ONLY, opts: { commitment?: string; merkleRoot?: string } = {}): Promise<Dataset> {
     const dek = new Uint8Array(randomBytes(32));
     deks.push(dek);
     const ciphertextSha256 = hexlify(randomBytes(32));
+    const merkleRoot = opts.merkleRoot ?? hexlify(randomBytes(32));
+    const datasetId = await ledger.nextDatasetId();
+    const binding = { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot };
     const tx = await mined(
       as(bank).registerDataset(ana.address, Category.Deposit, policy, ZeroHash, {
+        datasetId,
+        version: 1,
         ciphertextSha256,
-        merkleRoot: hexlify(randomBytes(32)),
-        keyCommitment: keyCommitment(dek, ciphertextSha256),
+        merkleRoot,
+        keyCommitment: opts.commitment ?? keyCommitment(dek, binding),
         size: 1234n,
         formatId: id("sealshare-stream-v1/ndjson"),
         storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
@@ -158,7 +175,7 @@ export async function createWorld(opts: { node?: NodeKind } = {}) {
     const receipt = await tx.wait();
     for (const l of receipt!.logs) {
       const p = ledger.interface.parseLog(l);
-      if (p?.name === "DatasetRegistered") return { datasetId: p.args.datasetId as bigint, version: 1, dek, ciphertextSha256 };
+      if (p?.name === "DatasetRegistered") return { datasetId: p.args.datasetId as bigint, version: 1, dek, ciphertextSha256, merkleRoot };
     }
     throw new Error("no DatasetRegistered log");
   }
@@ -246,6 +263,7 @@ export async function createWorld(opts: { node?: NodeKind } = {}) {
     accounts: { admin, sup, custodian: custodianAccount, bank, insurer, lender, ana, mallory },
     as,
     deviceKeys,
+    publishKey,
     secrets,
     dbPath,
     logLines,

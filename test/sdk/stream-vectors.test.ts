@@ -14,6 +14,7 @@ import {
   encryptStream,
   fromHex,
   keyCommitment,
+  DEK_COMMITMENT_TAG,
   toHex,
   type Hex,
   type StreamSummary,
@@ -37,8 +38,12 @@ interface VectorFile {
   key: Hex;
   fileId: Hex;
   noncePrefix: Hex;
+  /** The slot every vector's `keyCommitment` (v2, docs/FORMAT.md §11) is made for, with its own Merkle root. */
+  commitment: { tag: string; chainId: string; ledger: string; datasetId: string; version: number };
   vectors: Vector[];
 }
+
+const COMMITMENT_SLOT = { chainId: "31337", ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3", datasetId: "1", version: 1 };
 
 // Fixed inputs. The plaintexts cover: empty, shorter than, equal to and one over a chunk, a whole
 // number of chunks (no empty trailing chunk), and 5 chunks (a Merkle node gets promoted).
@@ -69,7 +74,7 @@ async function generate(): Promise<VectorFile> {
       ciphertext: toHex(bytes),
       ...summary,
       chunkDigests: splitSegments(bytes).map((segment) => hex(sha256(segment))),
-      keyCommitment: keyCommitment(KEY, summary.ciphertextSha256),
+      keyCommitment: keyCommitment(KEY, { ...COMMITMENT_SLOT, chainId: BigInt(COMMITMENT_SLOT.chainId), datasetId: BigInt(COMMITMENT_SLOT.datasetId), merkleRoot: summary.merkleRoot }),
     });
   }
   return {
@@ -78,6 +83,7 @@ async function generate(): Promise<VectorFile> {
     key: toHex(KEY),
     fileId: toHex(FILE_ID),
     noncePrefix: toHex(NONCE_PREFIX),
+    commitment: { tag: DEK_COMMITMENT_TAG, ...COMMITMENT_SLOT },
     vectors,
   };
 }
@@ -95,6 +101,10 @@ describe("stream format v1: committed test vectors", () => {
     expect(file.format).to.equal("sealshare-stream-v1");
     expect(file.vectors.map((v) => v.name)).to.deep.equal(CASES.map((c) => c.name));
     expect([file.key, file.fileId, file.noncePrefix]).to.deep.equal([toHex(KEY), toHex(FILE_ID), toHex(NONCE_PREFIX)]);
+  });
+
+  it("commits the key with commitment v2 for a fixed slot", () => {
+    expect(file.commitment).to.deep.equal({ tag: "sealshare/dek-commitment/v2", ...COMMITMENT_SLOT });
   });
 
   it("reproduces every vector's ciphertext, hashes, sizes and key commitment exactly", async () => {

@@ -234,10 +234,14 @@ describe("HTTP API", function () {
         SEALSHARE_RATE_LIMIT_IP_PER_MIN: "50",
         SEALSHARE_SESSION_TTL_SECONDS: "600",
         SEALSHARE_READY_MAX_LAG_BLOCKS: "5",
+        SEALSHARE_RATE_LIMIT_SIGNIN_PER_MIN: "7",
+        SEALSHARE_SERVE_MAX_STALE_SECONDS: "12",
+        SEALSHARE_SERVE_MAX_BEHIND_BLOCKS: "3",
       });
       expect(c.api.corsOrigins).to.deep.equal([DAPP, "http://localhost:5173"]);
       expect(c.api).to.deep.include({ trustProxy: 1, sessionTtlSeconds: 600 });
-      expect(c.api.rateLimit).to.deep.equal({ ipPerMinute: 50, accountPerMinute: 120 });
+      expect(c.api.rateLimit).to.deep.equal({ ipPerMinute: 50, accountPerMinute: 120, signInPerMinute: 7 });
+      expect(c.api.freshness).to.deep.equal({ maxStaleSeconds: 12, maxBehindBlocks: 3 });
       expect(c.api.readiness.maxLagBlocks).to.equal(5);
       expect(loadConfig(base).api.corsOrigins).to.deep.equal([]);
       try {

@@ -151,12 +151,14 @@ describe("key custodian service (HTTP, real chain)", function () {
       expect(err.problem?.type).to.equal("urn:sealshare:problem:key-commitment-mismatch");
     });
 
-    it("refuses a different key for a version that already has one (409)", async function () {
+    it("refuses a different key for a version that already has the right one (422), and keeps the stored key", async function () {
       const ds = await world.registerDataset();
       await deposit(ds);
       const err = await depositError(ds, world.accounts.bank, new Uint8Array(randomBytes(32)));
-      expect(err.status).to.equal(409);
-      expect(err.code).to.equal("key-conflict");
+      // The commitment is checked first: a key that does not match it never replaces anything.
+      expect(err.status).to.equal(422);
+      expect(err.code).to.equal("key-commitment-mismatch");
+      expect((await deposit(ds)).status).to.equal("already-stored");
     });
 
     it("refuses a stale issuedAt (401), an unknown dataset (404) and a malformed body (400, 413, 415)", async function () {
@@ -240,7 +242,8 @@ describe("key custodian service (HTTP, real chain)", function () {
       const dek = svc.client.openEnvelope(envelope, world.deviceKeys.insurer.privateKey, world.accounts.custodian.address);
       expect(hexlify(dek)).to.equal(hexlify(ds.dek));
       const [, , onChainCommitment] = await world.ledger.datasetVersion(ds.datasetId, 1);
-      expect(verifyKeyCommitment(dek, ds.ciphertextSha256, onChainCommitment)).to.equal(true);
+      const binding = { chainId: BigInt(world.deployment.chainId), ledger: world.deployment.ledger, datasetId: ds.datasetId, version: 1, merkleRoot: ds.merkleRoot };
+      expect(verifyKeyCommitment(dek, binding, onChainCommitment)).to.equal(true);
       // Only the named device key opens it.
       expect(() => svc.client.openEnvelope(envelope, world.deviceKeys.lender.privateKey, world.accounts.custodian.address)).to.throw(/unwrap/);
     });

@@ -1,7 +1,8 @@
 /**
  * RPC outages against real processes (a `hardhat node`, the custodian as its own process, a TCP
  * proxy between them that drops or stalls every connection): the service says it is not ready
- * while cut off, keeps serving what it already released, recovers by itself, and releases every
+ * while cut off, stops serving envelopes once its view of the chain is older than its bound (a
+ * grant revoked meanwhile is never served), recovers by itself, and releases every
  * grant issued during the outage — nothing lost, nothing duplicated, nothing to the wrong party.
  * scripts/lib/faults-outage.ts has the cycle; two cycles (one drop, one stall) by default,
  * SEALSHARE_FAULTS_LONG=1 for twenty (`npm run faults` runs the long form with the crash and
@@ -36,6 +37,9 @@ for (const node of testNodes()) describe(`fault: RPC outage (real processes, ${n
     expect(t.grants).to.equal(t.outages * 2);
     expect(t.released).to.equal(t.grants);
     expect({ unauthorized: t.unauthorized, lost: t.lost, duplicated: t.duplicated }).to.deep.equal({ unauthorized: 0, lost: 0, duplicated: 0 });
+    // Fail closed: a grant revoked on chain while the custodian was cut off was refused as stale
+    // (503 chain-view-stale) once its chain view passed the bound, in every outage.
+    expect(t.staleRefused).to.equal(t.outages);
     // The link really was cut and re-established: the process reconnected after each outage.
     expect(rig.proxy.accepted).to.be.greaterThan(t.outages);
     // It logged the outage as such (retryable RPC failures), never a secret.

@@ -163,7 +163,7 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       expect((await store.finalize(120, 2_000)).finalizedGrants).to.equal(0);
     });
 
-    it("rewinds: drops orphaned facts and unreleased releases, keeps envelopes and reports them", async function () {
+    it("rewinds: drops orphaned facts and releases, archives released ones and reports them", async function () {
       await ingest(store, 130, [requested(125, "w1"), granted(125, "w1"), requested(128, "w2"), granted(128, "w2"), requested(130, "w3"), granted(130, "w3")]);
       expect((await store.dueReleases(9_999_999_999, 1000)).filter((j) => j.requestId.startsWith("w")).map((j) => j.requestId)).to.deep.equal(["w1", "w2", "w3"]);
       const env = { requestId: "w2", datasetId: "1", version: 1, kind: 2, expiresAt: 1, keyId: 1, wrappedKey: "0x00", custodian: A, signature: "0x" };
@@ -173,7 +173,9 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       expect(result.releasedOrphans).to.deep.equal([{ requestId: "w2", kind: 2 }]);
       expect(await store.request("w3")).to.equal(undefined);
       expect(await store.releases("w3")).to.deep.equal([]);
-      expect((await store.releases("w2")).map((r) => r.status)).to.deep.equal(["released"]);
+      // The orphaned grant's envelope is neither served nor receipted any more.
+      expect(await store.releases("w2")).to.deep.equal([]);
+      expect((await store.openReceipts()).map((r) => r.requestId)).to.not.include("w2");
       expect((await store.request("w1"))?.kind).to.equal(2);
       const st = await store.syncState();
       expect([st.tip.blockNumber, st.finalized]).to.deep.equal([126, 126]);
@@ -190,6 +192,7 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
         sealed: box.seal(randomBytes(32), 1n, 1),
         ciphertextSha256: id("c"),
         keyCommitment: id("k"),
+        merkleRoot: null,
         depositedBy: A,
         depositedAt: 1,
       });
@@ -286,7 +289,7 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       const oldBox = createKeyBox(randomBytes(32));
       const dek = randomBytes(32);
       for (const v of [1, 2, 3]) {
-        await store.putDatasetKey({ datasetId: "9", version: v, sealed: oldBox.seal(dek, 9n, v), ciphertextSha256: id("c"), keyCommitment: id("k"), depositedBy: A, depositedAt: 1 });
+        await store.putDatasetKey({ datasetId: "9", version: v, sealed: oldBox.seal(dek, 9n, v), ciphertextSha256: id("c"), keyCommitment: id("k"), merkleRoot: null, depositedBy: A, depositedAt: 1 });
       }
       const before = (await store.datasetKey("9", 2))!.sealed;
       let n = 0;
@@ -309,6 +312,94 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       const after = (await store.datasetKey("9", 2))!.sealed;
       expect(hexlify(after)).to.not.equal(hexlify(before));
       expect(hexlify(newBox.open(after, 9n, 2))).to.equal(hexlify(dek));
+    });
+
+    it("binds a release row to its grant's log: a reorg that re-mines the request id for another requester gets a fresh row", async function () {
+      // Block 160 on branch A: request r8 by A, granted (confirmation depth 0: final at once).
+      const branch = (hashOf: string, requester: string, first: number) => {
+        const ev = (logIndex: number, event: LedgerEvent): LoggedEvent => ({ blockNumber: 160, blockHash: hashOf, logIndex, txIndex: 0, txHash: id(`${hashOf}/${logIndex}`), event });
+        return [
+          ev(first, { name: "AccessRequested", requestId: "r8", datasetId: "1", requester, consentId: id(`c/${requester}`), version: 1, kind: 2, keyId: 1 }),
+          ev(first + 1, { name: "AccessGranted", requestId: "r8", datasetId: "1", requester, kind: 2, expiresAt: 9_999_999_999, version: 1, keyId: 1 }),
+        ];
+      };
+      const hashA = id("block 160 / branch A");
+      const hashB = id("block 160 / branch B");
+      await store.ingest({ events: branch(hashA, A, 0), cursor: { blockNumber: 160, blockHash: hashA }, finalized: 160, chainTime: 1_160 });
+      const [job] = (await store.dueReleases(9_999_999_999, 1000)).filter((j) => j.requestId === "r8");
+      expect(job).to.deep.include({ requester: A, grantHash: hashA.toLowerCase(), grantLogIndex: 1 });
+      const env = { requestId: "r8", datasetId: "1", version: 1, kind: 2, expiresAt: 9_999_999_999, keyId: 1, wrappedKey: "0x0a", custodian: A, signature: "0x" };
+      const rec = { requestId: "r8", kind: 2, envelope: env, envelopeHash: id("env A"), releasedAt: 5, leaf: id("leaf A"), receiptMode: "single" as const };
+      expect(await store.saveEnvelopes([{ ...rec, grantHash: job!.grantHash, grantLogIndex: job!.grantLogIndex }])).to.deep.equal([true]);
+
+      // The block is replayed with another transaction order: the same request id now belongs to B.
+      const rewound = await store.rewind({ blockNumber: 159, blockHash: hash(159) });
+      expect(rewound.releasedOrphans).to.deep.equal([{ requestId: "r8", kind: 2 }]);
+      await store.ingest({ events: branch(hashB, B, 3), cursor: { blockNumber: 160, blockHash: hashB }, finalized: 160, chainTime: 1_160 });
+
+      const view = await store.requestView("r8");
+      expect(view.state).to.deep.include({ requester: B, grantHash: hashB.toLowerCase(), grantLogIndex: 4 });
+      // A fresh row for B's grant, with no envelope: A's envelope is gone from what is served.
+      expect(view.releases.map((r) => [r.status, r.envelope, r.grantHash, r.grantLogIndex, r.receiptState])).to.deep.equal([
+        ["pending", null, hashB.toLowerCase(), 4, "none"],
+      ]);
+      // An envelope made for A's grant (a worker round in flight during the reorg) is not saved onto B's row.
+      expect(await store.saveEnvelopes([{ ...rec, grantHash: hashA, grantLogIndex: 1 }])).to.deep.equal([false]);
+      expect((await store.releases("r8"))[0]!.envelope).to.equal(null);
+      expect((await store.openReceipts()).map((r) => r.requestId)).to.not.include("r8");
+      // B's own envelope is.
+      expect(await store.saveEnvelopes([{ ...rec, envelopeHash: id("env B"), grantHash: hashB, grantLogIndex: 4 }])).to.deep.equal([true]);
+      expect((await store.releases("r8"))[0]).to.deep.include({ status: "released", envelopeHash: id("env B").toLowerCase() });
+    });
+
+    it("replaces a stored key that a deposit shows stale, and wakes releases held or refused for the mismatch", async function () {
+      await ingest(store, 170, [requested(170, "k1", { datasetId: "7" }), granted(170, "k1", 2, { datasetId: "7" }), requested(170, "k2", { datasetId: "7" }), granted(170, "k2", 2, { datasetId: "7" })]);
+      const box = createKeyBox(randomBytes(32));
+      const key = (dek: Uint8Array) => ({ datasetId: "7", version: 1, sealed: box.seal(dek, 7n, 1), ciphertextSha256: id("c"), keyCommitment: id("k"), merkleRoot: id("root"), depositedBy: A, depositedAt: 1 });
+      const stale = key(randomBytes(32));
+      expect((await store.putDatasetKey(stale)).created).to.equal(true);
+      await store.deferRelease("k1", 2, "pending", "key-commitment-mismatch", 9_999_999_999);
+      await store.closeRelease("k2", 2, "refused", "key-commitment-mismatch"); // what an older build did
+      const right = key(randomBytes(32));
+      // Only over the key it was compared with.
+      expect(await store.replaceDatasetKey(right, right.sealed)).to.deep.equal({ replaced: false, woken: 0 });
+      expect(await store.replaceDatasetKey(right, stale.sealed)).to.deep.equal({ replaced: true, woken: 2 });
+      expect(Buffer.from((await store.datasetKey("7", 1))!.sealed).equals(Buffer.from(right.sealed))).to.equal(true);
+      expect((await store.datasetKey("7", 1))!.merkleRoot).to.equal(id("root").toLowerCase());
+      const due = (await store.dueReleases(0, 1000)).map((j) => j.requestId).filter((r) => r.startsWith("k"));
+      expect(due.sort()).to.deep.equal(["k1", "k2"]);
+    });
+
+    it("dissolves a receipt batch formed (not sent) with an orphaned release: the orphan's leaf is never sealed", async function () {
+      const hashA = id("block 180 / branch A");
+      const ev = (logIndex: number, event: LedgerEvent): LoggedEvent => ({ blockNumber: 180, blockHash: hashA, logIndex, txIndex: 0, txHash: id(`b180/${logIndex}`), event });
+      await ingest(store, 179, [requested(179, "8801"), granted(179, "8801")]);
+      await store.ingest({
+        events: [
+          ev(0, { name: "AccessRequested", requestId: "8802", datasetId: "1", requester: A, consentId: id("c/8802"), version: 1, kind: 2, keyId: 1 }),
+          ev(1, { name: "AccessGranted", requestId: "8802", datasetId: "1", requester: A, kind: 2, expiresAt: 9_999_999_999, version: 1, keyId: 1 }),
+        ],
+        cursor: { blockNumber: 180, blockHash: hashA },
+        finalized: 180,
+        chainTime: 1_180,
+      });
+      const members = ["8801", "8802"].map((r, i) => ({ requestId: r, kind: 2, envelopeHash: id(`env ${r}`), releasedAt: 2000 + i }));
+      const tree = buildBatch(members);
+      await store.saveEnvelopes(
+        members.map((m, i) => ({
+          ...m,
+          envelope: { requestId: m.requestId, datasetId: "1", version: 1, kind: 2, expiresAt: 1, keyId: 1, wrappedKey: "0x", custodian: A, signature: "0x" },
+          leaf: tree.leaves[i]!,
+          receiptMode: "batch" as const,
+        })),
+      );
+      const batchId = `0x${"ef".repeat(16)}`;
+      await store.createBatch({ batchId, root: tree.root, members: members.map((m, i) => ({ requestId: m.requestId, kind: 2, proof: tree.proofs[i]! })) });
+      await store.rewind({ blockNumber: 179, blockHash: hash(179) });
+      expect((await store.openBatches()).map((x) => x.batchId)).to.not.include(batchId);
+      expect(await store.releases("8802")).to.deep.equal([]);
+      expect((await store.unbatchedReleases(10)).map((u) => u.requestId)).to.deep.equal(["8801"]);
+      expect((await store.releases("8801"))[0]).to.deep.include({ receiptState: "unsent", batchId: null });
     });
   });
 }

@@ -4,12 +4,12 @@
  */
 import { expect } from "chai";
 import { Writable } from "node:stream";
-import { hexlify, randomBytes } from "ethers";
+import { hexlify, id, randomBytes } from "ethers";
 import { createKeyBox } from "../../service/internal/at-rest.js";
-import { loadConfig } from "../../service/internal/config.js";
+import { defaultConfirmations, loadConfig } from "../../service/internal/config.js";
 import { FatalError, ProblemError } from "../../service/internal/errors.js";
 import { createLogger, REDACTED } from "../../service/internal/logger.js";
-import { decide } from "../../service/release/serve.js";
+import { decide, describe as describeStatus } from "../../service/release/serve.js";
 import type { ReleaseRow, RequestState } from "../../service/store/store.js";
 import type { Envelope } from "../../sdk/envelope.js";
 
@@ -84,7 +84,11 @@ describe("custodian units", function () {
 
     it("applies the defaults and normalizes hex keys", function () {
       const c = loadConfig(good);
-      expect(c).to.include({ host: "127.0.0.1", port: 8787, confirmations: 0, pollMs: 1000, maxBlockRange: 2000, dbPath: ".data/custodian.db" });
+      expect(c).to.include({ host: "127.0.0.1", port: 8787, pollMs: 1000, maxBlockRange: 2000, dbPath: ".data/custodian.db" });
+      // Unset: the deployment's chain decides — 0 only on the local dev chain, which never reorganises.
+      expect(c.confirmations).to.equal(undefined);
+      expect([defaultConfirmations("31337"), defaultConfirmations(1n), defaultConfirmations(11155111)]).to.deep.equal([0, 12, 12]);
+      expect(c.api.freshness).to.deep.equal({ maxStaleSeconds: 30, maxBehindBlocks: 10 });
       expect(c.eciesKey).to.equal(`0x${"22".repeat(32)}`);
       expect(loadConfig({ ...good, SEALSHARE_PORT: "9000", SEALSHARE_CONFIRMATIONS: "2" })).to.include({ port: 9000, confirmations: 2 });
     });
@@ -117,6 +121,8 @@ describe("custodian units", function () {
       expiresAt: 2_000,
       voidReason: null,
       grantBlock: 5,
+      grantHash: id("block 5"),
+      grantLogIndex: 3,
     };
     const envelope = { requestId: "1", expiresAt: 2_000 } as Envelope;
     const row = (over: Partial<ReleaseRow>): ReleaseRow => ({
@@ -136,6 +142,8 @@ describe("custodian units", function () {
       receiptMode: null,
       batchId: null,
       grantBlock: 5,
+      grantHash: id("block 5"),
+      grantLogIndex: 3,
       ...over,
     });
     const code = (fn: () => unknown) => {
@@ -162,6 +170,14 @@ describe("custodian units", function () {
       expect(code(() => decide(granted, [row({ status: "refused", reason: "Revoked" })], false, 1_000))).to.equal("410 grant-revoked");
       expect(code(() => decide(granted, [row({ status: "refused", reason: "ConsentExpired" })], false, 1_000))).to.equal("410 grant-expired");
       expect(code(() => decide(granted, [row({ status: "released", envelope })], true, 1_000))).to.equal("503 ledger-paused");
+    });
+
+    it("never serves a release row made from another grant of the same request id (a reorg not rolled back yet)", function () {
+      const orphan = row({ status: "released", envelope, grantHash: id("block 5 / orphaned branch"), grantLogIndex: 3 });
+      expect(decide(granted, [orphan], false, 1_000)).to.include({ status: "pending", reason: "releasing" });
+      expect(decide(granted, [row({ status: "released", envelope, grantLogIndex: 4 })], false, 1_000)).to.include({ status: "pending" });
+      expect(describeStatus(granted, [orphan], false, 1_000, "requester")).to.deep.include({ status: "granted", reason: "releasing", released: [] });
+      expect(decide(granted, [row({ status: "released", envelope })], false, 1_000)).to.deep.equal({ status: "ready", envelope });
     });
   });
 });

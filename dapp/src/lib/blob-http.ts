@@ -4,6 +4,18 @@
  * `http(s)://` URI is used as is. Stores are untrusted: every download is hashed while it
  * streams and refused unless it matches the SHA-256 registered on chain.
  *
+ * The same two limits as the SDK's blob readers (sdk/blob/size-cap.ts, sdk/blob/http.ts), which
+ * are Node streams and so not usable here:
+ *  - **size cap**: a download stops at the size registered on chain. A server that announces
+ *    more (Content-Length) is refused before a byte is read; one that sends more is cut off at
+ *    the first byte past the size (`BlobHttpError` code "too-large"), so an untrusted store — or a
+ *    server a member's storage URI names — cannot make the page buffer more than the version's
+ *    registered size. Fewer bytes than registered is "truncated".
+ *  - **credentials only to the configured origin**: a storage URI is chosen by whoever registered
+ *    the version, so a URL on any other origin than the configured `blobUrl`'s is fetched with
+ *    `credentials: "omit"` and no referrer (no cookies or HTTP auth of the user's go to a server
+ *    the provider picked). The configured origin gets the browser's default ("same-origin").
+ *
  * Upload is `PUT <blobUrl>` with the ciphertext as the body, answered with
  * `{ uri, sha256, size }`. XMLHttpRequest is used for it because fetch reports no upload
  * progress (and Chrome streams request bodies only over HTTP/2).
@@ -14,14 +26,24 @@ import { toHex } from "../../../sdk/stream/hex.js";
 
 export type Progress = (done: number, total: number | undefined) => void;
 
+export type BlobHttpErrorCode = "not-found" | "http" | "integrity" | "network" | "too-large" | "truncated";
+
 export class BlobHttpError extends Error {
   override name = "BlobHttpError";
   constructor(
-    readonly code: "not-found" | "http" | "integrity" | "network",
+    readonly code: BlobHttpErrorCode,
     message: string,
   ) {
     super(message);
   }
+}
+
+/** What the ledger registered for a ciphertext: the download is checked against both. */
+export interface ExpectedBlob {
+  /** 0x-prefixed SHA-256 of the whole ciphertext. */
+  sha256: string;
+  /** Size in bytes. */
+  size: number;
 }
 
 export function blobUrlFor(config: DappConfig, storageURI: string, sha256Hex: string): string {
@@ -30,34 +52,78 @@ export function blobUrlFor(config: DappConfig, storageURI: string, sha256Hex: st
   return blobHttpUrl(config, m ? m[1]! : sha256Hex);
 }
 
-/** Downloads and hashes; resolves only if the bytes hash to `expectedSha256`. */
-export async function fetchVerifiedBlob(url: string, expectedSha256: string, onProgress?: Progress): Promise<Blob> {
+/**
+ * The fetch options for a blob URL: the configured blob origin is fetched as the browser would
+ * by default; any other origin without credentials and without a referrer.
+ */
+export function blobRequestInit(config: DappConfig, url: string): RequestInit {
+  const base: RequestInit = { cache: "no-store" };
+  if (originOf(url) === originOf(config.blobUrl)) return { ...base, credentials: "same-origin" };
+  return { ...base, credentials: "omit", referrerPolicy: "no-referrer" };
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url.replace("{sha256}", "0"), globalThis.location?.href ?? "http://localhost/").origin;
+  } catch {
+    return "null";
+  }
+}
+
+/**
+ * Downloads and hashes `url`; resolves only if the bytes are exactly `expected.size` long and hash
+ * to `expected.sha256`. Reads no more than `expected.size` bytes (see the module comment).
+ */
+export async function fetchVerifiedBlob(config: DappConfig, url: string, expected: ExpectedBlob, onProgress?: Progress): Promise<Blob> {
+  const where = originOf(url);
+  const size = expected.size;
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError("the registered size must be a non-negative integer");
   let res: Response;
   try {
-    res = await fetch(url, { cache: "no-store" });
+    res = await fetch(url, blobRequestInit(config, url));
   } catch (cause) {
-    throw new BlobHttpError("network", `could not reach the blob store at ${new URL(url).origin}: ${(cause as Error).message}`);
+    throw new BlobHttpError("network", `could not reach the blob store at ${where}: ${(cause as Error).message}`);
   }
   if (res.status === 404) throw new BlobHttpError("not-found", "the blob store does not hold this ciphertext");
   if (!res.ok || !res.body) throw new BlobHttpError("http", `the blob store answered HTTP ${res.status}`);
-  const total = Number(res.headers.get("content-length")) || undefined;
+  const announced = res.headers.get("content-length");
+  if (announced !== null && Number(announced) > size) {
+    await res.body.cancel().catch(() => undefined);
+    throw tooLarge(where, size, Number(announced));
+  }
   const hash = sha256.create();
   const parts: Uint8Array<ArrayBuffer>[] = [];
   let done = 0;
   const reader = res.body.getReader();
-  for (;;) {
-    const { done: end, value } = await reader.read();
-    if (end) break;
-    hash.update(value);
-    parts.push(value as Uint8Array<ArrayBuffer>);
-    done += value.byteLength;
-    onProgress?.(done, total);
+  try {
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) break;
+      if (done + value.byteLength > size) throw tooLarge(where, size, done + value.byteLength);
+      hash.update(value);
+      parts.push(value as Uint8Array<ArrayBuffer>);
+      done += value.byteLength;
+      onProgress?.(done, size);
+    }
+  } catch (err) {
+    // Stop the transfer: nothing more is read from a store that broke the rules.
+    await reader.cancel().catch(() => undefined);
+    parts.length = 0;
+    if (err instanceof BlobHttpError) throw err;
+    throw new BlobHttpError("network", `the download from ${where} broke off: ${(err as Error).message}`);
+  }
+  if (done < size) {
+    throw new BlobHttpError("truncated", `the blob store sent ${done} bytes, but the ledger registered ${size}: refusing to use it`);
   }
   const actual = toHex(hash.digest());
-  if (actual !== expectedSha256.toLowerCase()) {
-    throw new BlobHttpError("integrity", `the ciphertext's SHA-256 is ${actual}, but the ledger registered ${expectedSha256}: refusing to use it`);
+  if (actual !== expected.sha256.toLowerCase()) {
+    throw new BlobHttpError("integrity", `the ciphertext's SHA-256 is ${actual}, but the ledger registered ${expected.sha256}: refusing to use it`);
   }
   return new Blob(parts);
+}
+
+function tooLarge(where: string, size: number, seen: number): BlobHttpError {
+  return new BlobHttpError("too-large", `the blob store at ${where} sent more than the ${size} bytes the ledger registered (at least ${seen}): download stopped, nothing was used`);
 }
 
 /** Uploads a ciphertext; resolves with the store's answer. */

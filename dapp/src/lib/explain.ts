@@ -7,6 +7,8 @@ import { isError } from "ethers";
 import { decodeRevert } from "../../../sdk/revert.js";
 import type { CustodianError } from "../../../sdk/custodian-client.js";
 import { SealshareError } from "../../../sdk/errors.js";
+import { GrantInvalidReason } from "../../../sdk/vocabulary.js";
+import { invalidWords } from "./words.js";
 
 export interface Explained {
   /** One sentence. */
@@ -40,6 +42,10 @@ const LEDGER_HINTS: Record<string, string> = {
   MembersNotSuspended: "This member is not suspended.",
   KeysUnknownDevice: "No live encryption key is registered for this device. Derive and register your device key first.",
   KeysInvalidPublicKey: "That is not a valid compressed secp256k1 public key.",
+  KeysNoProofOfPossession: "The key was sent without a valid proof that this account holds its private key (a key of someone else's cannot be published as yours).",
+  AccessConflictOfInterest: "A supervisor may not approve a request of its own institution, or of the dataset's provider, or one it is affiliated with.",
+  ConsentsNotDatasetSubject: "Only the person the dataset is about can consent to its use.",
+  DatasetsVersionSlotMismatch: "Another dataset or version was registered at the same moment; publish again.",
   DatasetsNotProvider: "Only the dataset's current provider can do this.",
   DatasetsPolicyBelowMinimum: "The policy is weaker than the supervisors' minimum for this category.",
   DatasetsRetired: "The dataset was retired.",
@@ -79,6 +85,11 @@ export function explain(err: unknown): Explained {
   if (err instanceof SealshareError && err.code === "CUSTODIAN_UNREACHABLE") {
     const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
     return { code: err.code, message: `${err.message}${cause}.`, hint: "The custodian may be down, or not allow this site's origin (its CORS list). Try again later." };
+  }
+  if (err instanceof SealshareError && err.code === "GRANT_NOT_VALID") {
+    // The SDK's fetchKey asked the chain first: say what it said, in words.
+    const reason = GrantInvalidReason.indexOf(String(err.details?.reason) as (typeof GrantInvalidReason)[number]);
+    return { code: "grant-invalid", message: `Not used: the ledger says this grant is ${reason >= 0 ? invalidWords(reason) : String(err.details?.reason)}.`, hint: err.hint };
   }
   if (err instanceof SealshareError) return { code: err.code, message: err.message, hint: err.hint };
   if (isError(err, "CALL_EXCEPTION")) {

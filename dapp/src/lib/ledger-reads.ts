@@ -6,6 +6,7 @@
  */
 import { getAddress, type Provider } from "ethers";
 import type { Sealshare } from "../../../sdk/contracts.js";
+import { grantRules, NO_FLOOR, type CategoryFloor, type GrantRules } from "./grant-rules.js";
 
 export interface Policy {
   requireProvider: boolean;
@@ -22,6 +23,8 @@ export interface DatasetInfo {
   retired: boolean;
   latestVersion: number;
   policy: Policy;
+  /** What a grant needs now: the policy and the category floor together (grant-rules.ts). */
+  rules: GrantRules;
   txHash: string;
 }
 
@@ -116,6 +119,7 @@ const policyOf = (p: { requireProvider: boolean; supervisorQuorum: bigint; maxTe
 
 export class LedgerReads {
   readonly #times = new Map<number, number>();
+  #floors?: { at: number; floors: Promise<Map<number, CategoryFloor>> };
 
   constructor(
     readonly ledger: Sealshare,
@@ -137,8 +141,34 @@ export class LedgerReads {
     return (await this.provider.getBlock("latest"))!.timestamp;
   }
 
+  /**
+   * The floor in force per category: the last `CategoryMinimumChanged` of each. Read at most once
+   * a second (one refresh of a page reads many datasets; the next refresh sees a new floor).
+   */
+  floors(): Promise<Map<number, CategoryFloor>> {
+    if (this.#floors && Date.now() - this.#floors.at < 1_000) return this.#floors.floors;
+    const floors = this.ledger.queryFilter(this.ledger.filters.CategoryMinimumChanged(), this.fromBlock).then((events) => {
+      const floors = new Map<number, CategoryFloor>();
+      for (const e of events) {
+        const m = e.args.newMinimum;
+        floors.set(Number(e.args.category), {
+          requireProvider: m.requireProvider,
+          supervisorQuorum: Number(m.supervisorQuorum),
+          temporary: Number(m.temporary),
+          temporaryQuorum: Number(m.temporaryQuorum),
+          maxTemporary: Number(m.maxTemporary),
+        });
+      }
+      return floors;
+    });
+    floors.catch(() => (this.#floors = undefined)); // a failed read is not kept
+    this.#floors = { at: Date.now(), floors };
+    return floors;
+  }
+
   async dataset(datasetId: bigint, txHash = ""): Promise<DatasetInfo> {
-    const d = await this.ledger.dataset(datasetId);
+    const [d, floors] = await Promise.all([this.ledger.dataset(datasetId), this.floors()]);
+    const policy = policyOf(d.policy);
     return {
       datasetId,
       provider: d.provider,
@@ -146,7 +176,8 @@ export class LedgerReads {
       category: Number(d.category),
       retired: d.retired,
       latestVersion: Number(d.latestVersion),
-      policy: policyOf(d.policy),
+      policy,
+      rules: grantRules(policy, floors.get(Number(d.category)) ?? NO_FLOOR),
       txHash,
     };
   }

@@ -89,7 +89,8 @@ async function checkBlob(app: App, form: HTMLFormElement): Promise<void> {
     if (!info) throw new Error(`Dataset #${datasetId} has no version ${version}.`);
     s.blob = { done: 0, total: info.size };
     app.update();
-    const blob = await fetchVerifiedBlob(blobUrlFor(app.config, info.storageURI, info.ciphertextSha256), info.ciphertextSha256, (done, total) => {
+    const url = blobUrlFor(app.config, info.storageURI, info.ciphertextSha256);
+    const blob = await fetchVerifiedBlob(app.config, url, { sha256: info.ciphertextSha256, size: info.size }, (done, total) => {
       s.blob = { done, total };
       app.update();
     });

@@ -7,14 +7,17 @@
 import { getAddress, isAddress, ZeroHash } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
 import { approveRequest } from "../../../sdk/actions/approve-request.js";
-import { eventIn, sendTx, writer } from "../../../sdk/actions/context.js";
+import { eventIn, sendTx, writer, type SealshareContext } from "../../../sdk/actions/context.js";
+import { depositKey } from "../../../sdk/actions/deposit-key.js";
 import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { formatIdOf, formatOfFileName, type DataFormat } from "../../../sdk/convert/records.js";
+import { SealshareError } from "../../../sdk/errors.js";
 import { encryptStream, generateDataKey, keyCommitment } from "../../../sdk/stream/web/index.js";
 import { blobHttpUrl } from "../lib/config.js";
 import { putBlob } from "../lib/blob-http.js";
 import { custodianFor } from "../lib/custodian.js";
+import { temporaryWords } from "../lib/grant-rules.js";
 import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
 import { bytes, CATEGORIES, categoryWords, duration, who } from "../lib/words.js";
 import { follow, type LiveHandle } from "../lib/live.js";
@@ -85,40 +88,33 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
 
     setPhase("Registering on the ledger (confirm in your wallet)");
     const ctx = await app.session.ctx();
-    const ledger = writer(ctx);
-    const versionParams = {
+    const facts = {
       ciphertextSha256: summary.ciphertextSha256,
       merkleRoot: summary.merkleRoot,
-      keyCommitment: keyCommitment(dek, summary.ciphertextSha256),
       size: summary.size,
       formatId: formatIdOf(format),
       storageURI: stored.uri,
     };
-    let datasetId: bigint;
-    let version: number;
-    let txHash: string;
-    if (target === "new") {
-      const policy = {
-        requireProvider: v.requireProvider === "on",
-        supervisorQuorum: Number(v.quorum) || 0,
-        maxTemporary: Math.round((Number(v.maxTemporaryMinutes) || 0) * 60),
-        maxFormal: Math.round((Number(v.maxFormalDays) || 30) * 86_400),
-      };
-      const receipt = await sendTx(() => ledger.registerDataset(getAddress(v.subject!), Number(v.category), policy, ZeroHash, versionParams));
-      datasetId = BigInt(eventIn(ctx, receipt, "DatasetRegistered").datasetId as bigint);
-      version = 1;
-      txHash = receipt.hash;
-    } else {
-      datasetId = BigInt(target);
-      const receipt = await sendTx(() => ledger.publishVersion(datasetId, versionParams));
-      version = Number(eventIn(ctx, receipt, "DatasetVersionPublished").version);
-      txHash = receipt.hash;
-    }
+    const slot =
+      target === "new"
+        ? {
+            subject: getAddress(v.subject!),
+            category: Number(v.category),
+            policy: {
+              requireProvider: v.requireProvider === "on",
+              supervisorQuorum: Number(v.quorum) || 0,
+              maxTemporary: Math.round((Number(v.maxTemporaryMinutes) || 0) * 60),
+              maxFormal: Math.round((Number(v.maxFormalDays) || 30) * 86_400),
+            },
+          }
+        : BigInt(target);
+    const { datasetId, version, txHash } = await registerVersion(app, ctx, dek, facts, slot);
 
+    // The SDK's deposit (sdk/actions/deposit-key.ts): the key is checked against the commitment on
+    // chain, and wrapped only to the encryption key the custodian's account published on chain —
+    // never to a key the custodian's HTTP answer names.
     setPhase("Depositing the key with the custodian (sign in your wallet)");
-    const custodian = custodianFor(app.config);
-    const info = await custodian.info();
-    await custodian.depositKey(await app.session.signer(), { datasetId, version, dek, custodianKey: info.encryptionKey });
+    await depositKey(ctx, { custodian: custodianFor(app.config), datasetId, version, dek });
     s.publishNotice = {
       kind: "ok",
       code: "published",
@@ -133,6 +129,57 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
     s.phase = undefined;
     s.publishing = false;
     app.update();
+  }
+}
+
+/** A dataset's access policy (contracts/common/Types.sol `Policy`). */
+interface Policy {
+  requireProvider: boolean;
+  supervisorQuorum: number;
+  maxTemporary: number;
+  maxFormal: number;
+}
+
+/** A new version's facts, as encrypted and stored in this page; the slot and commitment come next. */
+interface VersionFacts {
+  ciphertextSha256: string;
+  merkleRoot: string;
+  size: number;
+  formatId: string;
+  storageURI: string;
+}
+
+/**
+ * Registers a new dataset (or publishes a version of one) with the data-key commitment v2 bound
+ * to this chain, ledger, dataset id and version number (sdk/stream/commitment.ts). The ledger
+ * accepts the version only for the slot it assigns (DatasetsVersionSlotMismatch otherwise), so
+ * the slot is read first — `nextDatasetId()` or `latestVersion + 1` — and when another
+ * registration took it meanwhile, the commitment is recomputed for the next one and sent again
+ * (the refusal comes at gas estimation, before the wallet is asked).
+ */
+async function registerVersion(
+  app: App,
+  ctx: SealshareContext,
+  dek: Uint8Array,
+  facts: VersionFacts,
+  target: { subject: string; category: number; policy: Policy } | bigint,
+): Promise<{ datasetId: bigint; version: number; txHash: string }> {
+  const ledger = writer(ctx);
+  for (let attempt = 0; ; attempt++) {
+    const datasetId = typeof target === "bigint" ? target : await ctx.ledger.nextDatasetId();
+    const version = typeof target === "bigint" ? Number((await ctx.ledger.dataset(target)).latestVersion) + 1 : 1;
+    const binding = { chainId: app.config.chainId, ledger: app.config.ledger, datasetId, version, merkleRoot: facts.merkleRoot };
+    const params = { datasetId, version, ...facts, keyCommitment: keyCommitment(dek, binding) };
+    try {
+      if (typeof target === "bigint") {
+        const receipt = await sendTx(() => ledger.publishVersion(target, params));
+        return { datasetId, version: Number(eventIn(ctx, receipt, "DatasetVersionPublished").version), txHash: receipt.hash };
+      }
+      const receipt = await sendTx(() => ledger.registerDataset(target.subject, target.category, target.policy, ZeroHash, params));
+      return { datasetId: BigInt(eventIn(ctx, receipt, "DatasetRegistered").datasetId as bigint), version: 1, txHash: receipt.hash };
+    } catch (err) {
+      if (!(err instanceof SealshareError && err.code === "DatasetsVersionSlotMismatch") || attempt >= 3) throw err;
+    }
   }
 }
 
@@ -221,8 +268,8 @@ function datasetsSection(app: App): TemplateResult {
             (d) => html`<li>
               Dataset #${d.datasetId}: ${categoryWords(d.category)} data about ${who(d.subject, app.config.names)}, ${d.latestVersion} version${d.latestVersion === 1 ? "" : "s"}.
               <div class="meta">
-                Policy: ${d.policy.requireProvider ? "your approval" : "no provider approval"}, ${d.policy.supervisorQuorum} supervisor approval(s),
-                temporary up to ${d.policy.maxTemporary ? duration(d.policy.maxTemporary) : "never"}, formal up to ${duration(d.policy.maxFormal)} · ${txLink(app.config, d.txHash)}
+                Policy${d.rules.raisedByFloor ? ` (with the ${categoryWords(d.category)} category's floor)` : ""}: ${d.rules.requireProvider ? "your approval" : "no provider approval"},
+                ${d.rules.supervisorQuorum} supervisor approval(s), ${temporaryWords(d.rules, duration)}, formal up to ${duration(d.rules.maxFormal)} · ${txLink(app.config, d.txHash)}
               </div>
             </li>`,
           )}
@@ -240,7 +287,7 @@ function requestsSection(app: App): TemplateResult {
       : html`<ul class="items" data-testid="provider-requests">
           ${s.requests.map((r) => {
             const d = s.datasets.find((x) => x.datasetId === r.datasetId);
-            const canDecide = r.status === 1 && !!d?.policy.requireProvider && !r.providerApproved;
+            const canDecide = r.status === 1 && !!d?.rules.requireProvider && !r.providerApproved;
             return requestRow(app, r, d, {
               decisions: canDecide
                 ? { approve: () => void decide(app, r, "approve"), reject: (reason) => void decide(app, r, "reject", reason), disabled: !!s.busy }

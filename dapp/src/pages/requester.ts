@@ -7,15 +7,16 @@
 import { hexlify } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
 import { toDeviceId } from "../../../sdk/actions/context.js";
+import { fetchKey, type FetchKeyResult } from "../../../sdk/actions/fetch-key.js";
 import { publishEncryptionKey } from "../../../sdk/actions/publish-encryption-key.js";
 import { recordUsage as recordUsageAction } from "../../../sdk/actions/record-usage.js";
 import { requestAccess } from "../../../sdk/actions/request-access.js";
 import { convertBlob, formatOfId, type RecordFormat } from "../../../sdk/convert/records.js";
 import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/ecies.js";
 import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
-import type { Envelope } from "../../../sdk/envelope.js";
+import { SealshareError } from "../../../sdk/errors.js";
 import { RequestStatus } from "../../../sdk/vocabulary.js";
-import { decryptStream, verifyKeyCommitment } from "../../../sdk/stream/web/index.js";
+import { decryptStream } from "../../../sdk/stream/web/index.js";
 import { custodianFor } from "../lib/custodian.js";
 import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
 import { askLink, parseSignedConsent } from "../lib/consent-share.js";
@@ -24,7 +25,7 @@ import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
 import { signInToCustodian, type CustodianSession } from "../lib/custodian-session.js";
 import { follow, type LiveHandle, type LiveMode } from "../lib/live.js";
 import { saveAs } from "../lib/save-file.js";
-import { bytes, invalidWords, PURPOSES, purposeWords } from "../lib/words.js";
+import { bytes, PURPOSES, purposeWords } from "../lib/words.js";
 import { copyText, failure, formValues, needsWallet, notice, progress, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
 import { act, busyText, latestOnly } from "./common.js";
@@ -111,10 +112,10 @@ async function loadRequests(app: App): Promise<void> {
   try {
     const reads = app.reads();
     const requests = await reads.requests({ requester: me });
-    for (const r of requests) {
-      if (!s.datasets.has(r.datasetId.toString())) s.datasets.set(r.datasetId.toString(), await reads.dataset(r.datasetId));
-    }
+    // Read again on every refresh: a policy or its category's floor may have changed since.
+    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((id) => reads.dataset(id)));
     if (!run.current()) return;
+    s.datasets = new Map(datasets.map((d) => [d.datasetId.toString(), d]));
     s.requests = requests;
     s.listNotice = undefined;
   } catch (err) {
@@ -141,7 +142,9 @@ async function register(app: App): Promise<void> {
   if (!s.key) return;
   const key = s.key;
   await act(app, s, "Registering your device key on the ledger", async () => {
-    const r = await publishEncryptionKey(await app.session.ctx(), { device: s.deviceLabel, publicKey: key.publicKey });
+    // The SDK signs a proof of possession (EIP-712 KeyPossession, in the ledger's domain) with the
+    // derived key's own private key, which the ledger checks; the private key never leaves the page.
+    const r = await publishEncryptionKey(await app.session.ctx(), { device: s.deviceLabel, keyPair: key });
     await loadKeyStatus(app);
     return { kind: "ok", text: `Registered as key #${r.keyId}. Custodians wrap data keys to it for requests that name this device.` };
   });
@@ -198,15 +201,28 @@ async function keyForRequest(app: App, r: RequestInfo): Promise<DeviceKeyPair> {
   return pair;
 }
 
-async function waitForEnvelope(app: App, r: RequestInfo, f: FetchState): Promise<Envelope> {
-  const signer = await app.session.signer();
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/**
+ * The SDK's fetchKey (sdk/actions/fetch-key.ts) — one flow for the CLI and the dapp: the
+ * custodian's signer holds CUSTODIAN_ROLE on chain, the grant is valid now, the envelope is for
+ * this request, dataset, version, key id and kind, it unwraps with the device key, and the key
+ * matches the version's commitment (v2) on chain. Polled while the custodian says "pending",
+ * saying so on the page.
+ */
+async function fetchKeyWhenReady(app: App, r: RequestInfo, f: FetchState, device: DeviceKeyPair): Promise<FetchKeyResult> {
+  const ctx = await app.session.ctx();
+  const custodian = custodianFor(app.config);
   for (let attempt = 0; ; attempt++) {
-    const answer = await custodianFor(app.config).fetchEnvelope(signer, r.requestId);
-    if (answer.status === "ready") return answer.envelope;
-    f.notice = { kind: "info", text: `The custodian is not ready yet (${answer.reason.replace(/-/g, " ")}); trying again in ${answer.retryAfter} s.` };
-    app.update();
-    if (attempt >= 10) throw Object.assign(new Error(`the custodian still answers “${answer.reason}”; try again later`), { code: answer.reason });
-    await new Promise((res) => setTimeout(res, Math.max(1, answer.retryAfter) * 1000));
+    try {
+      return await fetchKey(ctx, { custodian, requestId: r.requestId, devicePrivateKey: device.privateKey });
+    } catch (err) {
+      if (!(err instanceof SealshareError && err.code === "KEY_NOT_READY") || attempt >= 10) throw err;
+      const reason = String(err.details?.reason ?? "pending").replace(/-/g, " ");
+      f.notice = { kind: "info", text: `The custodian is not ready yet (${reason}); trying again in 2 s.` };
+      app.update();
+      await sleep(2000);
+    }
   }
 }
 
@@ -219,24 +235,20 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
   let dek: Uint8Array | undefined;
   try {
     const reads = app.reads();
-    const custodian = custodianFor(app.config);
     f.phase = "envelope";
     app.update();
-    const [device, info] = await Promise.all([keyForRequest(app, r), custodian.info()]);
-    const envelope = await waitForEnvelope(app, r, f);
-    // The chain has the last word: never use a key for a grant it no longer stands behind.
-    const grant = await reads.grant(r.requestId);
-    if (!grant.valid) throw Object.assign(new Error(`Not used: the ledger says this grant is ${invalidWords(grant.reason)}.`), { code: "grant-invalid" });
-    dek = custodian.openEnvelope(envelope, device.privateKey, info.address);
-    const version = await reads.version(r.datasetId, envelope.version);
-    if (!version) throw new Error(`dataset #${r.datasetId} has no version ${envelope.version} on the ledger`);
-    if (!verifyKeyCommitment(dek, version.ciphertextSha256, version.keyCommitment)) {
-      throw Object.assign(new Error("The released key does not match the key commitment registered on chain: refusing to use it."), { code: "key-commitment-mismatch" });
-    }
+    const device = await keyForRequest(app, r);
+    const released = await fetchKeyWhenReady(app, r, f, device);
+    dek = released.dek;
+    f.notice = undefined;
+    const version = await reads.version(released.datasetId, released.version);
+    if (!version) throw new Error(`dataset #${released.datasetId} has no version ${released.version} on the ledger`);
     f.phase = "download";
+    f.done = 0;
     f.total = version.size;
     app.update();
-    const ciphertext = await fetchVerifiedBlob(blobUrlFor(app.config, version.storageURI, version.ciphertextSha256), version.ciphertextSha256, (done, total) => {
+    const url = blobUrlFor(app.config, version.storageURI, version.ciphertextSha256);
+    const ciphertext = await fetchVerifiedBlob(app.config, url, { sha256: version.ciphertextSha256, size: version.size }, (done, total) => {
       f.done = done;
       f.total = total ?? version.size;
       app.update();
@@ -262,13 +274,13 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
     const source = formatOfId(version.formatId) ?? "raw";
     // Data that is not records is handed over as stored, whatever format was picked.
     const target = source === "raw" ? "original" : f.format;
-    const out = await convertBlob(decrypted, source, target, `dataset #${r.datasetId}`);
+    const out = await convertBlob(decrypted, source, target, `dataset #${released.datasetId}`);
     const ext = target === "original" ? (source === "raw" ? "bin" : source) : target;
-    saveAs(out, `dataset-${r.datasetId}-v${envelope.version}.${ext}`);
+    saveAs(out, `dataset-${released.datasetId}-v${released.version}.${ext}`);
     f.notice = {
       kind: "ok",
       code: "decrypted",
-      text: `Decrypted ${bytes(summary.plaintextSize)} in your browser and saved as ${source === "raw" ? "stored (not records, so not converted)" : ext.toUpperCase()}. Checked against the ledger: ciphertext SHA-256, Merkle root and key commitment.`,
+      text: `Decrypted ${bytes(summary.plaintextSize)} in your browser and saved as ${source === "raw" ? "stored (not records, so not converted)" : ext.toUpperCase()}. Checked against the ledger: the custodian's role, the grant, ciphertext SHA-256, Merkle root and key commitment.`,
     };
   } catch (err) {
     f.notice = failure(err);

@@ -13,6 +13,7 @@ import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { suspendMember } from "../../../sdk/actions/suspend-member.js";
 import { RequestStatus } from "../../../sdk/vocabulary.js";
 import type { ConsentInfo, DatasetInfo, MemberInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { temporaryWords } from "../lib/grant-rules.js";
 import { categoryWords, duration, kindWords, purposeWords, reasonWords, SUSPENSION_REASONS, when, who } from "../lib/words.js";
 import { follow, type LiveHandle } from "../lib/live.js";
 import { failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
@@ -42,11 +43,10 @@ async function load(app: App): Promise<void> {
   try {
     const reads = app.reads();
     const [requests, members, consents] = await Promise.all([reads.requests(), reads.members(), reads.consents({})]);
-    for (const r of requests) {
-      const k = r.datasetId.toString();
-      if (!s.datasets.has(k)) s.datasets.set(k, await reads.dataset(r.datasetId));
-    }
+    // Read again on every refresh: a policy or its category's floor may have changed since.
+    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((id) => reads.dataset(id)));
     if (!run.current()) return;
+    s.datasets = new Map(datasets.map((d) => [d.datasetId.toString(), d]));
     [s.requests, s.members, s.consents] = [requests, members, new Map(consents.map((c) => [c.consentId, c]))];
     s.listNotice = undefined;
   } catch (err) {
@@ -72,7 +72,7 @@ const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke",
 
 function needsMe(r: RequestInfo, d: DatasetInfo | undefined, me: string): boolean {
   if (!d || !(r.status === RequestStatus.Pending || r.status === RequestStatus.Temporary)) return false;
-  return r.supervisorApprovals < d.policy.supervisorQuorum && !r.approvers.includes(getAddress(me));
+  return r.supervisorApprovals < d.rules.supervisorQuorum && !r.approvers.includes(getAddress(me));
 }
 
 function consentTerms(app: App, c: ConsentInfo | undefined): TemplateResult {
@@ -90,12 +90,12 @@ function consentTerms(app: App, c: ConsentInfo | undefined): TemplateResult {
 
 function policyTerms(r: RequestInfo, d: DatasetInfo | undefined): TemplateResult {
   if (!d) return html``;
-  const p = d.policy;
+  const p = d.rules; // the dataset's policy with its category's floor, as the ledger applies them
   return html`<dl class="meta">
-    <dt>Dataset policy</dt>
+    <dt>Dataset policy${p.raisedByFloor ? html` <span data-testid="floor-note">(with the ${categoryWords(d.category)} category's floor)</span>` : ""}</dt>
     <dd>
       ${p.requireProvider ? `provider approval required (${r.providerApproved ? "given" : "not yet"})` : "no provider approval needed"};
-      ${p.supervisorQuorum} supervisor approval(s) (${r.supervisorApprovals} so far); temporary up to ${p.maxTemporary ? duration(p.maxTemporary) : "never"}; formal up to ${duration(p.maxFormal)}.
+      ${p.supervisorQuorum} supervisor approval(s) (${r.supervisorApprovals} so far); ${temporaryWords(p, duration)}; formal up to ${duration(p.maxFormal)}.
     </dd>
   </dl>`;
 }

@@ -25,8 +25,8 @@ export function requestState(app: App, r: RequestInfo, d?: DatasetInfo): Templat
   }
   if (r.status === RequestStatus.Pending && d) {
     const waits: string[] = [];
-    if (d.policy.requireProvider && !r.providerApproved) waits.push("the provider's approval");
-    const missing = d.policy.supervisorQuorum - r.supervisorApprovals;
+    if (d.rules.requireProvider && !r.providerApproved) waits.push("the provider's approval");
+    const missing = d.rules.supervisorQuorum - r.supervisorApprovals;
     if (missing > 0) waits.push(`${missing} supervisor approval${missing > 1 ? "s" : ""}`);
     return html`<span class="badge wait" data-testid="request-status">waiting</span> <span class="meta">for ${waits.join(" and ") || "the ledger"}</span>`;
   }

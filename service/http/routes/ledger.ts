@@ -69,7 +69,8 @@ export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
       description:
         "Authenticate with an EIP-712 `EnvelopeRequest { requestId, issuedAt }` (headers x-sealshare-issued-at, " +
         "x-sealshare-signature; single use, ±300 s) or a session (Authorization: Bearer). Answered from stored state only: " +
-        "no chain call. 202 while the grant is not released yet.",
+        "no chain call — and only while the custodian's chain view is fresh (503 chain-view-stale otherwise: " +
+        "SEALSHARE_SERVE_MAX_STALE_SECONDS / SEALSHARE_SERVE_MAX_BEHIND_BLOCKS). 202 while the grant is not released yet.",
       tags: ["envelopes"],
       security: ["eip712Request", "siweSession"],
       request: { params: RequestIdParamsSchema, headers: AuthHeadersSchema },
@@ -77,7 +78,7 @@ export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
         200: { description: "the envelope", schema: EnvelopeSchema },
         202: { description: "not released yet; ask again after Retry-After", schema: PendingSchema, headers: retryAfterHeader },
       },
-      problems: ["bad-signature", "bad-session", "not-requester", "unknown-request", "grant-revoked", "grant-expired", "ledger-paused"],
+      problems: ["bad-signature", "bad-session", "not-requester", "unknown-request", "grant-revoked", "grant-expired", "ledger-paused", "chain-view-stale"],
       // Requests without an Origin header are answered by ../envelope-fast-path.ts with the same
       // envelopeReply; this route answers browsers (CORS), HEAD, and whatever the fast path passes on.
       async handler({ params, headers }, req, res) {
@@ -98,7 +99,7 @@ export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
       security: ["eip712Request", "siweSession"],
       request: { params: RequestIdParamsSchema, headers: AuthHeadersSchema },
       responses: { 200: { description: "the status", schema: GrantStatusSchema } },
-      problems: ["bad-signature", "bad-session", "not-party", "unknown-request", "unknown-dataset", "upstream-unavailable"],
+      problems: ["bad-signature", "bad-session", "not-party", "unknown-request", "unknown-dataset", "upstream-unavailable", "chain-view-stale"],
       async handler({ params, headers }, req, res) {
         const { credential } = await credentialFrom(headers, deps.sessions, res);
         const status = await deps.grantStatus({

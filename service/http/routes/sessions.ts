@@ -42,12 +42,15 @@ export function sessionRoutes(deps: RouteDeps): AnyRoute[] {
       description:
         "Checks the message's chain id, domain and URI (a configured origin), times, the nonce (issued here, single use) " +
         "and the signature (EOA, or ERC-1271 for smart accounts). The token is opaque, bound to the address, stored hashed " +
-        "and lives at most SEALSHARE_SESSION_TTL_SECONDS (15 min) and never past the message's Expiration Time.",
+        "and lives at most SEALSHARE_SESSION_TTL_SECONDS (15 min) and never past the message's Expiration Time. " +
+        "Attempts are limited per client IP (SEALSHARE_RATE_LIMIT_SIGNIN_PER_MIN, 30 a minute; IPv6 per /64).",
       tags: ["auth"],
       request: { body: SiweBodySchema },
       responses: { 201: { description: "signed in", schema: SessionSchema } },
-      problems: ["siwe-rejected"],
-      async handler({ body }, _req, res) {
+      problems: ["siwe-rejected", "upstream-unavailable"],
+      async handler({ body }, req, res) {
+        // Before any signature check or chain read: attempts are limited per client IP bucket.
+        deps.limits.signIn(res, req.ip);
         const session = await deps.sessions.signIn(body.message, body.signature);
         res.status(201).set("Cache-Control", "no-store").json(session);
       },

@@ -6,6 +6,9 @@
  *                                  LocalBlobStore (dapp/dev/blob-route.ts, as `npm run dapp`)
  *   GET anything else              the static build (index.html for unknown paths)
  *
+ * A test can make the blob route misbehave for one ciphertext (`misbehave`): its GET is then
+ * answered by the test's handler instead of the store (an oversized or endless blob, …).
+ *
  * The custodian is NOT proxied: the dapp reaches it cross-origin, through the custodian's own
  * CORS allow-list, as in production.
  */
@@ -22,6 +25,8 @@ export interface DappServer {
   origin: string;
   blobs: LocalBlobStore;
   setConfig(config: unknown): void;
+  /** Answers GETs of blob `sha256` (0x hex) with `handler` from now on; without one, the store again. */
+  misbehave(sha256: string, handler?: (req: IncomingMessage, res: ServerResponse) => void): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export async function startDappServer(o: { distDir: string; blobDir: string }): 
   const blobs = new LocalBlobStore(o.blobDir);
   const blobsHandled = blobRoute(blobs);
   let config: unknown = {};
+  const misbehaving = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
 
   const serveStatic = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     const rel = normalize(decodeURIComponent(path)).replace(/^([/\\])+/, "");
@@ -57,7 +63,10 @@ export async function startDappServer(o: { distDir: string; blobDir: string }): 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://dapp.invalid");
     (async () => {
-      if (url.pathname === "/sealshare.config.json") {
+      const odd = req.method === "GET" ? misbehaving.get(/^\/blobs\/sha256\/([0-9a-f]{64})$/.exec(url.pathname)?.[1] ?? "") : undefined;
+      if (odd) {
+        odd(req, res);
+      } else if (url.pathname === "/sealshare.config.json") {
         res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(config));
       } else if (await blobsHandled(req, res)) {
         // answered
@@ -82,6 +91,11 @@ export async function startDappServer(o: { distDir: string; blobDir: string }): 
     origin,
     blobs,
     setConfig: (c) => (config = c),
+    misbehave: (sha256, handler) => {
+      const hex = sha256.replace(/^0x/, "").toLowerCase();
+      if (handler) misbehaving.set(hex, handler);
+      else misbehaving.delete(hex);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -32,20 +32,20 @@ export async function registerMembers(world: World, names: RoleName[]): Promise<
   for (const name of names) await registerMember(actAs(world, "supervisor"), { member: world.addresses[name], kycRef: `KYC-${name}`, metadataURI: "" });
 }
 
-/** `name` derives its device key from its wallet, as the dapp does, and registers it. */
+/** `name` derives its device key from its wallet, as the dapp does, and registers it (with its proof of possession). */
 export async function registerDeviceKey(world: World, name: RoleName, device: string): Promise<void> {
   const keys = await deriveEncryptionKey(world.wallet(name), { chainId: BigInt(world.deployment.chainId), deviceId: id(device) });
-  await publishEncryptionKey(actAs(world, name), { device, publicKey: keys.publicKey });
+  await publishEncryptionKey(actAs(world, name), { device, keyPair: keys });
 }
 
 export const POLICY: Policy = { requireProvider: true, supervisorQuorum: 1, maxTemporary: 3600, maxFormal: 30 * 86_400 };
 
 /** `provider` encrypts the file, stores it where the dapp fetches blobs, registers it and deposits the key. */
-export async function publishDataset(world: World, p: { provider: RoleName; subject: RoleName; file: string; policy?: Policy }): Promise<bigint> {
+export async function publishDataset(world: World, p: { provider: RoleName; subject: RoleName; file: string; policy?: Policy; category?: string }): Promise<bigint> {
   const ctx = actAs(world, p.provider);
   const ds = await registerDataset(ctx, {
     subject: world.addresses[p.subject],
-    category: "deposit",
+    category: p.category ?? "deposit",
     policy: p.policy ?? POLICY,
     source: { plaintext: p.file },
     blobStore: world.server.blobs,

@@ -115,7 +115,7 @@ describe("on-demand datasets: the provider worker end to end", function () {
     for (const m of ["bank", "insurer", "lender"] as const) await registerMember(as("supervisor"), { member: w.addr[m], kycRef: `KYC-${m}`, metadataURI: "" });
     for (const m of ["insurer", "lender"] as const) {
       device[m] = generateEncryptionKeyPair();
-      await publishEncryptionKey(as(m), { device: `${m}/laptop-1`, publicKey: device[m]!.publicKey });
+      await publishEncryptionKey(as(m), { device: `${m}/laptop-1`, keyPair: device[m]! });
     }
 
     sourcesDir = join(w.dir, "exports");
