@@ -136,7 +136,9 @@ for (const node of testNodes()) {
           const state = await running.store.request(requestId.toString());
           if (fate === "moved") {
             expect(state?.kind).to.equal(GrantKind.Formal);
-            expect(state?.grantBlock).to.equal(canonical!.blockNumber);
+            // Bound to the canonical AccessGranted log, not the orphaned one.
+            const granted = canonical!.logs.find((l) => world.ledger.interface.parseLog(l)?.name === "AccessGranted")!;
+            expect([state?.grantBlock, state?.grantHash, state?.grantLogIndex]).to.deep.equal([canonical!.blockNumber, canonical!.blockHash.toLowerCase(), granted.index]);
           } else {
             expect(state?.kind ?? 0, "the orphaned grant still shows").to.equal(0);
           }
@@ -157,6 +159,7 @@ for (const node of testNodes()) {
               30_000,
             );
             expect(row.envelope!.datasetId).to.equal(ds.datasetId.toString());
+            expect(row.grantHash, "the row is bound to the grant's block on the canonical chain").to.equal(canonical!.blockHash.toLowerCase());
             const fetched = await running.client.fetchEnvelope(insurer, requestId);
             expect(fetched.status).to.equal("ready");
             if (fetched.status !== "ready") return;
