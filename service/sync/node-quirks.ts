@@ -31,9 +31,11 @@
  *    blocks are mined in one second, so a fast test chain runs ahead of the wall clock); Anvil
  *    uses the wall clock and gives blocks mined in the same second the SAME timestamp, and the
  *    blocks an `anvil_reorg` makes copy the replaced blocks' timestamps (the head's timestamp can
- *    go back after a reorg). The custodian's chain time therefore never moves back: the store
- *    only ever raises it (store/sql-store.ts, `chain_time < ?`), and expiry is judged against
- *    max(wall clock, chain time) — a second early at worst, never late.
+ *    go back after a reorg) — and Anvil's later blocks then lag the wall clock for good. The
+ *    custodian's chain time therefore never moves back: the store only ever raises it
+ *    (store/sql-store.ts, `chain_time < ?`), expiry is judged against max(wall clock, chain time)
+ *    — a second early at worst, never late — and releases are dated by chain time
+ *    ({@link releaseTime}), never by the wall clock.
  *  - **Finality tags.** `finalized` / `safe` mean different things: Hardhat answers the head for
  *    both; Anvil answers head − 64 and head − 32 (two and one epochs of 32 slots); a proof-of-stake
  *    network answers its checkpoints; many L2s and consortium chains answer the head. The
@@ -100,4 +102,20 @@ export function splitRange(from: number, to: number): [[number, number], [number
 export function filterHashes(answer: unknown): string[] {
   if (!Array.isArray(answer)) throw new Error("the block filter is gone (eth_getFilterChanges did not answer a list)");
   return answer as string[];
+}
+
+/**
+ * The time a release is dated (`releasedAt`, in its receipt leaf): the chain-head time the
+ * custodian has seen (the store's chain time), not the wall clock. A receipt batch is sealed in a
+ * LATER block, so on every chain whose timestamps do not go back its block's time is at or after
+ * the release's date, and the grant's block (final, at or below the head) is at or before it.
+ * The wall clock gives neither on every node: Hardhat's blocks run ahead of it (so a wall-clock
+ * date can precede the grant's block), Anvil's lag it by up to a second (and more after a reorg),
+ * and a proof-of-stake block carries its slot's start time, which can precede the moment a
+ * transaction it includes was sent — a wall-clock date can then follow the seal's block, and an
+ * auditor reports the receipt as sealed before the release it records (RECEIPT_FROM_THE_FUTURE).
+ * The wall clock is used only before any head was seen (chain time 0).
+ */
+export function releaseTime(chainTime: number, wallClock: number): number {
+  return chainTime > 0 ? chainTime : wallClock;
 }

@@ -14,6 +14,7 @@ import { revertName } from "../../service/release/chain-errors.js";
 import { createChainReader } from "../../service/sync/chain.js";
 import { classifyRpcError } from "../../service/sync/node-quirks.js";
 import { createRawRpc, type RawRpc } from "../../service/sync/rpc.js";
+import { createWorld, eventually, type RunningCustodian, type World } from "../helpers/custodian-world.js";
 
 for (const node of testNodes()) {
   describe(`node differences on ${node}, read the same way`, function () {
@@ -123,6 +124,49 @@ for (const node of testNodes()) {
           expect(capped.stats.getLogs).to.equal(8 - capped.stats.rateRefusals);
         });
       }
+    });
+  });
+}
+
+// A chain whose block times lag the custodian's wall clock — Anvil's after a reorg, a
+// proof-of-stake block (its slot's start time), a custodian whose clock runs fast: a release
+// dated by the wall clock would come out AFTER the block that seals its receipt, and an auditor
+// reports the receipt as sealed before the release it records. Dated by the chain it cannot.
+// (Hardhat's clock cannot be set back; its blocks run ahead, the other way round.)
+if (testNodes().includes("anvil")) {
+  describe("release dates on a chain whose clock lags the custodian's by 30 s (anvil)", function () {
+    this.timeout(90_000);
+    let world: World;
+    let running: RunningCustodian;
+    before(async function () {
+      world = await createWorld({ node: "anvil" });
+      await world.provider.send("evm_setTime", [Math.floor(Date.now() / 1000) - 30]);
+      await world.provider.send("evm_mine", []);
+      running = await world.startCustodian({ receipts: { mode: "batch", batchSize: 1, batchMaxAgeMs: 0 } });
+    });
+    after(async function () {
+      await running?.stop();
+      await world?.close();
+    });
+
+    it("a release is dated between its grant's block and the block that seals its receipt", async function () {
+      const ds = await world.registerDataset();
+      await running.client.depositKey(world.accounts.bank, { datasetId: ds.datasetId, version: ds.version, dek: ds.dek, custodianKey: (await running.client.info()).encryptionKey });
+      const { requestId } = await world.grantedRequest(ds);
+      const proof = await eventually(
+        async () => {
+          const [p] = await running.store.receiptProofs(requestId.toString());
+          return p?.status === "confirmed" && p.sealBlock !== null ? p : undefined;
+        },
+        "the receipt sealed and confirmed",
+        60_000,
+      );
+      const [granted] = await world.ledger.queryFilter(world.ledger.filters.AccessGranted(requestId), world.deployment.deployBlock);
+      const grantTime = (await world.provider.getBlock(granted!.blockNumber))!.timestamp;
+      const sealTime = (await world.provider.getBlock(proof.sealBlock!))!.timestamp;
+      expect(sealTime, "the chain's clock does lag").to.be.lessThan(Math.floor(Date.now() / 1000) - 20);
+      expect(proof.releasedAt).to.be.at.least(grantTime);
+      expect(proof.releasedAt, "released after the block that seals it").to.be.at.most(sealTime);
     });
   });
 }
