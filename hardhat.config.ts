@@ -106,8 +106,9 @@ export default defineConfig({
       invariant: { runs: 64, depth: 32 },
     },
   },
-  // `--coverage` reports on the ledger's own code: test doubles (contracts/test/, e.g. the
-  // ERC-1271 wallet) are not instrumented. Branch coverage: tools/branch-coverage.ts.
+  // `--coverage` reports on the ledger's own code: everything under contracts/test/ (the
+  // Solidity tests, the test doubles in doubles/ and the benchmark helpers in bench/) is compiled
+  // with the tests and not instrumented. Branch coverage: tools/branch-coverage.ts.
   coverage: {
     skipFiles: ["contracts/test/**"],
   },

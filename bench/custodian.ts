@@ -1,7 +1,7 @@
 /**
  * The key custodian, measured as it runs in production: the real service (`tsx service/main.ts`,
- * scripts/lib/custodian-process.ts) as its own process, against a real `hardhat node`
- * (scripts/lib/local-chain.ts), confirmation depth 0, poll interval {@link POLL_MS} ms, rate
+ * devkit/custodian-process.ts) as its own process, against a real `hardhat node`
+ * (devkit/local-chain.ts), confirmation depth 0, poll interval {@link POLL_MS} ms, rate
  * limits lifted, every other setting at its default (receipts in batch mode; SEALSHARE_* variables
  * in the bench's own environment reach the custodian, e.g. `SEALSHARE_RECEIPTS=single npm run
  * bench -- --only=custodian`; `BENCH_KEEP=1` keeps its logs and databases;
@@ -9,7 +9,7 @@
  * deployments on the one chain keep the figures apart:
  *
  * Ingestion (ledger 1, custodian 1): a backlog of `backlogGrants` grants is put on chain before
- * the custodian starts (a helper member, contracts/bench/BenchRequester.sol, files ~100 requests
+ * the custodian starts (a helper member, contracts/test/bench/BenchRequester.sol, files ~100 requests
  * per transaction; each request is granted at once by a policy needing no approval, so each
  * grant is an AccessRequested + AccessGranted pair). `custodian.ingest.events_per_s` = ledger
  * events in the backlog range / (time from the custodian's "custodian started" log line to its
@@ -38,20 +38,20 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getAddress, hexlify, id, Interface, JsonRpcProvider, Network, randomBytes, sha256, Wallet, ZeroHash, type Log } from "ethers";
+import { getAddress, hexlify, id, Interface, JsonRpcProvider, Network, randomBytes, Wallet, type Log } from "ethers";
 import { SiweMessage } from "siwe";
 import { BenchRequester__factory, type BenchRequester } from "../types/ethers-contracts/index.js";
-import { startCustodianProcess, type CustodianProcess } from "../scripts/lib/custodian-process.js";
-import { startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
+import { consentTerms, giveConsent, publishDeviceKey, registerMembers, registerPlaceholderDataset } from "../devkit/build.js";
+import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
+import { startLocalChain, type LocalChain } from "../devkit/local-chain.js";
 import { deployLedger, type Deployment, type Sealshare } from "../sdk/contracts.js";
 import { writeDeployment } from "../sdk/deployment-file.js";
 import { generateEncryptionKeyPair } from "../sdk/crypto/ecies.js";
 import { CustodianClient } from "../sdk/custodian-client.js";
-import { custodianDomain, ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
+import { custodianDomain, ledgerDomain } from "../sdk/eip712.js";
 import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
 import type { Envelope } from "../sdk/envelope.js";
-import { keyCommitment } from "../sdk/stream/commitment.js";
-import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
+import { GrantKind, Purpose } from "../sdk/vocabulary.js";
 import { runApi } from "./api.js";
 import { EnvelopeSigner, fetchEnvelope, type FetchOutcome } from "./lib/fetcher.js";
 import { entry, median, percentile, type Entry } from "./lib/harness.js";
@@ -93,39 +93,11 @@ const mined = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wa
 
 /** Registers `members`, a dataset about the subject (wallet 5) with the instant policy, and the subject's consent to `requester`. */
 async function world(c: Chain, l: Ledger, requester: string, members: string[]) {
-  const as = (i: number) => l.ledger.connect(c.wallet(i)) as Sealshare;
-  for (const m of members) await mined(as(1).registerMember(m, id(`kyc/${m}`), "https://example.org/member.json"));
-  const dek = new Uint8Array(randomBytes(32));
-  const ciphertextSha256 = sha256(randomBytes(64));
-  const merkleRoot = sha256(randomBytes(32));
-  const nextId = await l.ledger.nextDatasetId();
-  await mined(
-    as(3).registerDataset(c.wallet(5).address, Category.Deposit, INSTANT, ZeroHash, {
-      datasetId: nextId,
-      version: 1,
-      ciphertextSha256,
-      merkleRoot,
-      keyCommitment: keyCommitment(dek, { chainId: BigInt(l.deployment.chainId), ledger: l.deployment.ledger, datasetId: nextId, version: 1, merkleRoot }),
-      size: 1_048_576n,
-      formatId: id("sealshare-stream-v1/ndjson"),
-      storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
-    }),
-  );
-  const datasetId = 1n;
+  await registerMembers(l.ledger, c.wallet(1), members, "https://example.org/member.json");
+  const { dek, ciphertextSha256, datasetId } = await registerPlaceholderDataset(l.ledger, l.deployment, c.wallet(3), c.wallet(5).address, INSTANT, { size: 1_048_576n });
   const now = BigInt((await c.provider.getBlock("latest"))!.timestamp);
-  const terms: ConsentTerms = {
-    subject: c.wallet(5).address,
-    requester,
-    datasetId,
-    category: Category.Deposit,
-    purpose: Purpose.underwriting,
-    maxKind: GrantKind.Formal,
-    expiresAt: now + BigInt(30 * DAY),
-    receiptHash: id("consent receipt"),
-    nonce: hexlify(randomBytes(32)),
-    deadline: now + 3_600n,
-  };
-  await mined(as(5).giveConsent(terms));
+  const terms = consentTerms({ subject: c.wallet(5).address, requester, datasetId, now });
+  await giveConsent(l.ledger, c.wallet(5), terms);
   const params = { datasetId, version: 0, purpose: Purpose.underwriting, kind: GrantKind.Formal, duration: 7 * DAY, deviceId: DEVICE };
   return { dek, ciphertextSha256, datasetId, terms, params };
 }
@@ -367,8 +339,7 @@ async function measureReleases(c: Chain, profile: Profile, say: (line: string) =
   const insurer = c.wallet(4);
   const device = generateEncryptionKeyPair();
   const w = await world(c, l, insurer.address, [c.wallet(3).address, insurer.address]);
-  const proof = keyPossessionProof({ privateKey: device.privateKey, owner: insurer.address, deviceId: DEVICE, domain: await ledgerDomain(l.ledger) });
-  await mined((l.ledger.connect(insurer) as Sealshare).publishEncryptionKey(DEVICE, proof.publicKey, proof.publicKeyY, proof.signature));
+  await publishDeviceKey(l.ledger, insurer, DEVICE, device);
 
   say("custodian: starting the custodian for releases");
   const custodian = await startCustodian(c, l, "release");

@@ -10,7 +10,7 @@
  *    0.8.29 per the bytecode metadata), a schema registered, `attest` with an expiration time, the subject as
  *    recipient and 4 words of data — "uint64 datasetId,address requester,uint32 purpose,uint8
  *    kind", what a grant states (AccessGranted carries the same facts).
- *  - ERC-721: OpenZeppelin 5's ERC721 with a public `_mint` (contracts/bench/BenchERC721.sol).
+ *  - ERC-721: OpenZeppelin 5's ERC721 with a public `_mint` (contracts/test/bench/BenchERC721.sol).
  *
  * Every operation runs on a ledger in use — one whole share first, so one-time costs (the
  * first request id, the first dataset) are not charged to the measured ones — and is repeated

@@ -13,7 +13,9 @@ import { consentFromJson } from "../sdk/actions/consent-terms.js";
 import { SealshareError } from "../sdk/errors.js";
 import { SUPERVISOR_ROLE } from "../sdk/contracts.js";
 import { readCall, type SealshareContext } from "../sdk/actions/context.js";
-import { action, duration, kindName, parseDuration, parseId, parseKind, parsePurpose, parseUint, when } from "./lib/command.js";
+import { duration, when } from "../sdk/format.js";
+import { GRANT_INVALID_REASONS, GRANT_KINDS, labelOf, nameOf, PURPOSES, REASONS, toCode } from "../sdk/vocabulary.js";
+import { action, HELP, parseDuration, parseId, parseKind, parsePurpose, parseReason, parseUint } from "./lib/command.js";
 import { readJsonFile } from "./lib/keyfiles.js";
 
 /** provider if the account is the dataset's current provider, else supervisor if it holds the role. */
@@ -26,7 +28,10 @@ async function roleFor(ctx: SealshareContext, requestId: bigint): Promise<"provi
   throw new SealshareError("NOT_APPROVER", `${me} is neither dataset #${r.datasetId}'s provider nor a supervisor`, { hint: "approve with the provider's or a supervisor's account (--as / --keystore)" });
 }
 
-const grantLine = (g: { kind: number; expiresAt: number } | undefined) => (g ? `  GRANTED: ${kindName(g.kind)} until ${when(g.expiresAt)}` : undefined);
+const grantLine = (g: { kind: number; expiresAt: number } | undefined) => (g ? `  GRANTED: ${nameOf(GRANT_KINDS, g.kind)} until ${when(g.expiresAt)}` : undefined);
+
+/** "more-data-than-needed (3)", or "no reason given" for 0. */
+const reasonText = (code: number) => (code ? `${nameOf(REASONS, code)} (${code})` : "no reason given");
 
 export function accessCommand(): Command {
   const cmd = new Command("access").description("access requests and grants: request, approve, advance, reject, revoke, status");
@@ -37,8 +42,8 @@ export function accessCommand(): Command {
     .requiredOption("--dataset <id>", "the dataset", parseId)
     .requiredOption("--consent <file>", "the consent file (signed by the subject, or recorded already)")
     .requiredOption("--device <label>", "your device whose published key the data key is wrapped to")
-    .option("--purpose <name>", "purpose (default: the consent's)", parsePurpose)
-    .option("--kind <kind>", "temporary or formal", parseKind, 2)
+    .option("--purpose <name>", HELP.purpose("purpose (default: the consent's)"), parsePurpose)
+    .addOption(new Option("--kind <name>", HELP.kind("grant kind")).argParser(parseKind).default(2, "formal"))
     .addOption(new Option("--duration <duration>", "how long you want access (e.g. 7d)").argParser(parseDuration).default(7 * 86_400, "7d"))
     .option("--version <n>", "dataset version (default: the latest)", parseUint, 0)
     .action(
@@ -59,7 +64,7 @@ export function accessCommand(): Command {
           signature: c.signature,
         });
         s.out.result(r, [
-          `request #${r.requestId} for dataset #${o.dataset} ${r.version ? `v${r.version}` : "(no version yet: an on-demand dataset, extracted by its provider now)"} (${kindName(o.kind)}, ${duration(o.duration)})${r.consentRecorded ? "; consent recorded in the same transaction" : ""}`,
+          `request #${r.requestId} for dataset #${o.dataset} ${r.version ? `v${r.version}` : "(no version yet: an on-demand dataset, extracted by its provider now)"} (${nameOf(GRANT_KINDS, o.kind)} for ${nameOf(PURPOSES, o.purpose ?? c.terms.purpose)}, ${duration(o.duration)})${r.consentRecorded ? "; consent recorded in the same transaction" : ""}`,
           grantLine(r.granted),
           `  tx ${r.txHash}`,
         ]);
@@ -96,11 +101,11 @@ export function accessCommand(): Command {
     .command("reject")
     .description("refuse a pending request (provider or supervisor)")
     .argument("<requestId>", "the request", parseId)
-    .option("--reason <code>", "reason code", parseUint, 0)
+    .option("--reason <name>", HELP.reason("why (default: none given)"), parseReason)
     .action(
-      action<{ reason: number }, [bigint]>(async (s, o, requestId) => {
-        const r = await rejectRequest(await s.ctx(true), { requestId: requestId, reasonCode: o.reason });
-        s.out.result(r, [`rejected request #${r.requestId} (reason ${r.reasonCode})`, `  tx ${r.txHash}`]);
+      action<{ reason?: number }, [bigint]>(async (s, o, requestId) => {
+        const r = await rejectRequest(await s.ctx(true), { requestId: requestId, reasonCode: o.reason ?? 0 });
+        s.out.result({ ...r, reason: r.reasonCode ? nameOf(REASONS, r.reasonCode) : null }, [`rejected request #${r.requestId}: ${reasonText(r.reasonCode)}`, `  tx ${r.txHash}`]);
       }),
     );
 
@@ -108,12 +113,12 @@ export function accessCommand(): Command {
     .command("revoke")
     .description("revoke a live grant at once (provider or supervisor)")
     .argument("<requestId>", "the request", parseId)
-    .option("--reason <code>", "reason code", parseUint, 0)
+    .option("--reason <name>", HELP.reason("why (default: none given)"), parseReason)
     .action(
-      action<{ reason: number }, [bigint]>(async (s, o, requestId) => {
-        const r = await revokeGrant(await s.ctx(true), { requestId: requestId, reasonCode: o.reason });
-        s.out.result(r, [
-          `revoked the grant of request #${r.requestId}: the custodian stops serving its key`,
+      action<{ reason?: number }, [bigint]>(async (s, o, requestId) => {
+        const r = await revokeGrant(await s.ctx(true), { requestId: requestId, reasonCode: o.reason ?? 0 });
+        s.out.result({ ...r, reason: r.reasonCode ? nameOf(REASONS, r.reasonCode) : null }, [
+          `revoked the grant of request #${r.requestId} (${reasonText(r.reasonCode)}): the custodian stops serving its key`,
           "  (a key already released cannot be taken back; publish a new version under a new key to protect future data)",
           `  tx ${r.txHash}`,
         ]);
@@ -131,9 +136,17 @@ export function accessCommand(): Command {
         s.out.result(r, [
           `request #${r.requestId}: ${r.status.toLowerCase()} — dataset #${r.datasetId}${r.version ? ` v${r.version}` : ""}, ${r.wantKind.toLowerCase()} wanted by ${r.requester}`,
           `  approvals: provider ${r.providerApproved ? "yes" : "no"}, supervisors ${r.supervisorApprovals}`,
-          g.valid ? `  grant VALID: ${g.kind.toLowerCase()} until ${when(g.expiresAt)} (key #${g.keyId})` : `  grant not valid: ${g.reason}${g.expiresAt ? ` (expires/expired ${when(g.expiresAt)})` : ""}`,
+          g.valid
+            ? `  grant VALID: ${g.kind.toLowerCase()} until ${when(g.expiresAt)} (key #${g.keyId})`
+            : `  grant not valid: ${invalidText(g.reason)}${g.expiresAt ? ` (expires/expired ${when(g.expiresAt)})` : ""}`,
         ]);
       }),
     );
   return cmd;
+}
+
+/** "consent-revoked: revoked: the person withdrew consent" from the reason's Solidity name. */
+function invalidText(reason: string): string {
+  const code = toCode(GRANT_INVALID_REASONS, reason);
+  return `${nameOf(GRANT_INVALID_REASONS, code)} (${labelOf(GRANT_INVALID_REASONS, code)})`;
 }

@@ -15,8 +15,9 @@ import { consentFromJson, consentToJson, type ConsentTermsInput } from "../sdk/a
 import { SealshareError } from "../sdk/errors.js";
 import { exportReceipt, type ConsentReceipt } from "../sdk/consent/index.js";
 import { readCall } from "../sdk/actions/context.js";
-import { categoryName, purposeName } from "../sdk/vocabulary.js";
-import { action, kindName, parseAddress, parseBytes32, parseCategory, parseDuration, parseId, parseKind, parsePurpose, when } from "./lib/command.js";
+import { when } from "../sdk/format.js";
+import { CATEGORIES, GRANT_KINDS, nameOf, PURPOSES } from "../sdk/vocabulary.js";
+import { action, HELP, parseAddress, parseBytes32, parseCategory, parseDuration, parseId, parseKind, parsePurpose } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
 import { readJsonFile, writePublicJson } from "./lib/keyfiles.js";
 import type { Session } from "./lib/session.js";
@@ -42,9 +43,9 @@ function withTermsOptions(c: Command): Command {
   return c
     .option("--requester <address>", "the member allowed to ask (default: any registered member)", parseAddress)
     .option("--dataset <id>", "one dataset (default: every dataset of --category about you)", parseId)
-    .option("--category <name>", "with no --dataset: the category covered", parseCategory)
-    .requiredOption("--purpose <name>", "underwriting, credit-assessment, account-opening, wealth-advice, regulatory-reporting, research, or a code", parsePurpose)
-    .option("--max-kind <kind>", "highest grant kind allowed: temporary or formal", parseKind, 2)
+    .option("--category <name>", HELP.category("with no --dataset: the category covered"), parseCategory)
+    .requiredOption("--purpose <name>", HELP.purpose("what the data may be used for"), parsePurpose)
+    .addOption(new Option("--max-kind <name>", HELP.kind("highest grant kind allowed")).argParser(parseKind).default(2, "formal"))
     .addOption(new Option("--valid-for <duration>", "how long the consent lasts (e.g. 30d)").argParser(parseDuration).default(30 * 86_400, "30d"))
     .addOption(new Option("--deadline <duration>", "how long the signature may wait to be recorded").argParser(parseDuration).default(3600, "1h"))
     .option("--receipt-out <file>", "also write a consent receipt (Kantara CR v1.1 / ISO/IEC TS 27560) bound to the consent; its hash goes on chain")
@@ -98,8 +99,8 @@ async function consentIdFrom(s: Session, idOrFile: string): Promise<string> {
 
 function describeTerms(t: { requester: string; datasetId: bigint; category: number; purpose: number; maxKind: number; expiresAt: bigint | number }): string {
   const who = t.requester === ZeroAddress ? "any member" : t.requester;
-  const what = t.datasetId !== 0n ? `dataset #${t.datasetId}` : `all ${categoryName(t.category)} data`;
-  return `${who} may ask for ${what} for ${purposeName(t.purpose)}, up to ${kindName(t.maxKind)}, until ${when(t.expiresAt)}`;
+  const what = t.datasetId !== 0n ? `dataset #${t.datasetId}` : `all ${nameOf(CATEGORIES, t.category)} data`;
+  return `${who} may ask for ${what} for ${nameOf(PURPOSES, t.purpose)}, up to ${nameOf(GRANT_KINDS, t.maxKind)}, until ${when(t.expiresAt)}`;
 }
 
 export function consentCommand(): Command {

@@ -17,12 +17,13 @@ import { fetchKey } from "../sdk/actions/fetch-key.js";
 import { decryptDataset } from "../sdk/actions/decrypt-dataset.js";
 import type { DatasetSource } from "../sdk/actions/version-source.js";
 import { SealshareError } from "../sdk/errors.js";
-import { action, parseAddress, parseCategory, parseDuration, parseFormat, parseId, parseUint } from "./lib/command.js";
+import { bytes } from "../sdk/format.js";
+import { CATEGORIES, nameOf } from "../sdk/vocabulary.js";
+import { action, HELP, parseAddress, parseCategory, parseDuration, parseFormat, parseId, parseUint } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
 import { readDataKey, readDeviceKey, writeDataKey } from "./lib/keyfiles.js";
 import type { Session } from "./lib/session.js";
 
-const bytes = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
 
 interface VersionOpts {
   sealed?: string;
@@ -92,7 +93,7 @@ async function placeKey(s: Session, o: VersionOpts, v: { datasetId: bigint; vers
 function addPolicyOptions(c: Command): Command {
   return c
     .requiredOption("--subject <address>", "the person the data is about", parseAddress)
-    .requiredOption("--category <name>", "deposit, fund, stock, bond, insurance, trust or other", parseCategory)
+    .requiredOption("--category <name>", HELP.category("what the data is"), parseCategory)
     .option("--no-provider-approval", "grant without the provider's approval of each request")
     .option("--quorum <n>", "distinct supervisors that must approve a formal grant", parseUint, 1)
     .addOption(new Option("--max-temporary <duration>", "longest temporary grant (0 disables them)").argParser(parseDuration).default(3600, "1h"))
@@ -258,7 +259,7 @@ export function datasetCommand(): Command {
         const r = await getDataset(await s.ctx(), { datasetId: datasetId });
         const p = r.policy;
         s.out.result(r, [
-          `dataset #${r.datasetId} (${r.categoryName})${r.retired ? " — RETIRED" : ""}`,
+          `dataset #${r.datasetId} (${nameOf(CATEGORIES, r.category)})${r.retired ? " — RETIRED" : ""}`,
           `  subject  ${r.subject}`,
           `  provider ${r.provider}`,
           `  policy   provider approval ${p.requireProvider ? "required" : "not required"}, supervisor quorum ${p.supervisorQuorum}, temporary ≤ ${p.maxTemporary} s, formal ≤ ${p.maxFormal} s`,

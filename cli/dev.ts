@@ -1,6 +1,6 @@
 /**
  * `sealshare dev` — everything on this machine, one command: a local node (`hardhat node`, or
- * Anvil with `--node anvil`: scripts/lib/nodes/index.ts), the ledger
+ * Anvil with `--node anvil`: devkit/nodes/index.ts), the ledger
  * deployed with its roles wired, the key custodian (its own process, SQLite), a blob folder,
  * an encrypted keystore per role and a ready-to-use config file. Runs until Ctrl-C, then stops
  * what it started.
@@ -17,8 +17,8 @@ import { encryptKeystoreJson, hexlify, JsonRpcProvider, randomBytes, Wallet } fr
 import { deployLedger } from "../sdk/contracts.js";
 import { writeDeployment } from "../sdk/deployment-file.js";
 import { SealshareError } from "../sdk/errors.js";
-import { NODE_KINDS, parseNodeKind, startLocalChain, type LocalChain } from "../scripts/lib/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "../scripts/lib/custodian-process.js";
+import { NODE_KINDS, parseNodeKind, startLocalChain, type LocalChain } from "../devkit/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
 import { action } from "./lib/command.js";
 import type { ConfigFile } from "./lib/config.js";
 

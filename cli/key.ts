@@ -6,7 +6,9 @@ import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { depositKey } from "../sdk/actions/deposit-key.js";
 import { fetchKey } from "../sdk/actions/fetch-key.js";
-import { action, kindName, parseDuration, parseId, parseUint, when } from "./lib/command.js";
+import { when } from "../sdk/format.js";
+import { GRANT_KINDS, nameOf } from "../sdk/vocabulary.js";
+import { action, parseDuration, parseId, parseUint } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
 import { readDataKey, readDeviceKey, writeDataKey } from "./lib/keyfiles.js";
 import { readCall } from "../sdk/actions/context.js";
@@ -51,7 +53,7 @@ export function keyCommand(): Command {
         k.dek.fill(0);
         const r = { requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodian: k.custodian, keyFile: resolve(o.out) };
         s.out.result(r, [
-          `fetched the ${kindName(k.kind)} key of request #${k.requestId} (dataset #${k.datasetId} v${k.version}), valid until ${when(k.expiresAt)}`,
+          `fetched the ${nameOf(GRANT_KINDS, k.kind)} key of request #${k.requestId} (dataset #${k.datasetId} v${k.version}), valid until ${when(k.expiresAt)}`,
           "  signed by the ledger's custodian; matches the key commitment on chain",
           `  written to ${o.out} (secret); next: sealshare dataset decrypt --key-file ${o.out} -o <file> --format csv`,
         ]);

@@ -4,9 +4,8 @@ import { registerMember } from "../sdk/actions/register-member.js";
 import { suspendMember } from "../sdk/actions/suspend-member.js";
 import { reinstateMember } from "../sdk/actions/reinstate-member.js";
 import { readCall } from "../sdk/actions/context.js";
-import { action, parseAddress, parseUint } from "./lib/command.js";
-
-const STATUS = ["none", "active", "suspended"] as const;
+import { MEMBER_STATUSES, nameOf, SUSPENSION_REASONS } from "../sdk/vocabulary.js";
+import { action, HELP, parseAddress, parseSuspensionReason } from "./lib/command.js";
 
 export function membersCommand(): Command {
   const cmd = new Command("members").description("register, suspend and reinstate member institutions (supervisor)");
@@ -28,11 +27,13 @@ export function membersCommand(): Command {
     .command("suspend")
     .description("suspend a member: its pending requests and live grants stop counting at once (supervisor)")
     .argument("<address>", "the member's account", parseAddress)
-    .option("--reason <code>", "reason code", parseUint, 0)
+    .option("--reason <name>", HELP.suspensionReason("why (default: none given)"), parseSuspensionReason)
     .action(
-      action<{ reason: number }>(async (s, o, address) => {
-        const r = await suspendMember(await s.ctx(true), { member: address!, reasonCode: o.reason });
-        s.out.result(r, [`suspended member ${r.member} (epoch ${r.epoch}); its grants are void from now on`, `  tx ${r.txHash}`]);
+      action<{ reason?: number }>(async (s, o, address) => {
+        const reasonCode = o.reason ?? 0;
+        const r = await suspendMember(await s.ctx(true), { member: address!, reasonCode });
+        const reason = reasonCode ? nameOf(SUSPENSION_REASONS, reasonCode) : null;
+        s.out.result({ ...r, reasonCode, reason }, [`suspended member ${r.member} (epoch ${r.epoch}${reason ? `; ${reason}` : ""}); its grants are void from now on`, `  tx ${r.txHash}`]);
       }),
     );
 
@@ -55,7 +56,7 @@ export function membersCommand(): Command {
       action(async (s, _o, address) => {
         const ctx = await s.ctx();
         const [status, epoch] = await readCall(() => ctx.ledger.memberOf(address!));
-        const r = { member: address!, status: STATUS[Number(status)] ?? "none", epoch: Number(epoch) };
+        const r = { member: address!, status: nameOf(MEMBER_STATUSES, status), epoch: Number(epoch) };
         s.out.result(r, `${r.member}: ${r.status}${r.epoch ? ` (suspended ${r.epoch} time(s) so far)` : ""}`);
       }),
     );

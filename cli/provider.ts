@@ -10,7 +10,8 @@ import { OnDemandWorker, type RoundReport, type WorkerEvent } from "../sdk/provi
 import { loadSourcesFile, type ConfiguredSource } from "../sdk/sources/registry.js";
 import { normalizeRecords } from "../sdk/sources/normalize.js";
 import { SourceError } from "../sdk/sources/errors.js";
-import { action, parseAddress, parseCategory, parseDuration, parseUint } from "./lib/command.js";
+import { GRANT_KINDS, nameOf } from "../sdk/vocabulary.js";
+import { action, HELP, parseAddress, parseCategory, parseDuration, parseUint } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
 
 /** One line per worker event, for people and log files (stderr). Never data or keys. */
@@ -27,7 +28,7 @@ function describeEvent(e: WorkerEvent): string {
     case "served":
       return `request #${e.requestId}: served by dataset #${e.datasetId} v${e.version}${e.extracted ? "" : " (existing version)"}`;
     case "granted":
-      return `request #${e.requestId}: granted (${e.kind === 2 ? "formal" : "temporary"}) for v${e.version} — its approvals were already in`;
+      return `request #${e.requestId}: granted (${nameOf(GRANT_KINDS, e.kind)}) for v${e.version} — its approvals were already in`;
     case "recovered":
       return `dataset #${e.datasetId}${e.version ? ` v${e.version}` : ""}: interrupted version — ${e.outcome}`;
     case "retry":
@@ -132,7 +133,7 @@ Progress goes to stderr; what was served, published, skipped and failed to stdou
     .description("validate a sources file; with --subject, pull one subject's records from each source and count them (values are not shown)")
     .requiredOption("--sources <file>", "the sources file to check")
     .option("--subject <address>", "also pull this subject's records (a dry run of the extraction)", parseAddress)
-    .addOption(new Option("--category <name>", "with --subject: the category used in templates").argParser(parseCategory).default(0, "deposit"))
+    .addOption(new Option("--category <name>", HELP.category("with --subject: the category used in templates")).argParser(parseCategory).default(0, "deposit"))
     .option("--source-ref <text>", "with --subject: check only this source")
     .action(
       action<{ sources: string; subject?: string; category: number; sourceRef?: string }>(async (s, o) => {

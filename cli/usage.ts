@@ -1,7 +1,8 @@
 /** `sealshare usage record` — the requester records what it did with the data. */
 import { Command } from "commander";
 import { recordUsage } from "../sdk/actions/record-usage.js";
-import { action, parseId, parseUint } from "./lib/command.js";
+import { nameOf, USAGE_CODES } from "../sdk/vocabulary.js";
+import { action, HELP, parseId, parseUsage } from "./lib/command.js";
 
 export function usageCommand(): Command {
   const cmd = new Command("usage").description("record what was done with released data (requester)");
@@ -9,12 +10,13 @@ export function usageCommand(): Command {
     .command("record")
     .description("record a use of the data of a granted request (requester)")
     .argument("<requestId>", "the request", parseId)
-    .requiredOption("--code <n>", "usage code", parseUint)
+    .requiredOption("--code <name>", HELP.usage("what was done"), parseUsage)
     .option("--details <text>", "description kept off chain; its keccak256 goes on chain")
     .action(
       action<{ code: number; details?: string }, [bigint]>(async (s, o, requestId) => {
         const r = await recordUsage(await s.ctx(true), { requestId: requestId, usageCode: o.code, details: o.details });
-        s.out.result(r, [`recorded usage ${r.usageCode} of request #${r.requestId}`, `  tx ${r.txHash}`]);
+        const usage = nameOf(USAGE_CODES, r.usageCode);
+        s.out.result({ ...r, usage }, [`recorded usage ${usage} (${r.usageCode}) of request #${r.requestId}`, `  tx ${r.txHash}`]);
       }),
     );
   return cmd;

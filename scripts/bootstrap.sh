@@ -35,7 +35,7 @@ export PATH="$node_dir:$PATH"
 
 # Anvil (Foundry's node; `--node anvil` in the demo, `sealshare dev`, the tests and `npm run faults`)
 # comes as a binary inside a platform package, an optional dependency of @foundry-rs/anvil that
-# the lockfile pins; its main package's postinstall script is not needed (scripts/lib/nodes/anvil.ts
+# the lockfile pins; its main package's postinstall script is not needed (devkit/nodes/anvil.ts
 # runs the binary from the platform package).
 anvil_pkg=""
 case "$(uname -s)-$(uname -m)" in

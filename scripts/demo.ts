@@ -18,8 +18,8 @@ import { join } from "node:path";
 import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
 import { deployLedger } from "../sdk/contracts.js";
 import { writeDeployment } from "../sdk/deployment-file.js";
-import { parseNodeKind, startLocalChain } from "./lib/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "./lib/custodian-process.js";
+import { parseNodeKind, startLocalChain } from "../devkit/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
 import { playStory } from "./lib/story.js";
 
 const args = process.argv.slice(2);

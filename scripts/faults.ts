@@ -22,7 +22,7 @@
  * (`grants` counts the valid grants of the final chain plus the grants issued during outages.)
  */
 import { runFaults, type FaultOptions } from "./lib/faults-core.js";
-import { parseNodeKind } from "./lib/local-chain.js";
+import { parseNodeKind } from "../devkit/local-chain.js";
 import { runOutageCycles, startOutageRig } from "./lib/faults-outage.js";
 
 const args = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /**
- * Creates the custodian's encrypted keystore (service/internal/keystore.ts) from the secrets in
+ * Creates the custodian's encrypted keystore (service/keys/keystore.ts) from the secrets in
  * the environment — SEALSHARE_CUSTODIAN_KEY, and SEALSHARE_ECIES_KEY / SEALSHARE_MASTER_KEY
  * (each generated at random when absent) — encrypted under SEALSHARE_KEYSTORE_PASSWORD:
  *
@@ -10,7 +10,7 @@
  */
 import { hexlify, randomBytes } from "ethers";
 import { FatalError } from "../service/internal/errors.js";
-import { writeKeystore } from "../service/internal/keystore.js";
+import { writeKeystore } from "../service/keys/keystore.js";
 
 const [cmd, path] = process.argv.slice(2);
 try {

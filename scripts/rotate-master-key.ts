@@ -24,9 +24,9 @@
 import { getAddress, getBytes, hexlify, randomBytes } from "ethers";
 import { pathToFileURL } from "node:url";
 import { readDeployment } from "../sdk/deployment-file.js";
-import { createKeyBox } from "../service/internal/at-rest.js";
+import { createKeyBox } from "../service/keys/at-rest.js";
 import { FatalError } from "../service/internal/errors.js";
-import { DEFAULT_KDF, readKeystore, writeKeystore, type KdfParams } from "../service/internal/keystore.js";
+import { DEFAULT_KDF, readKeystore, writeKeystore, type KdfParams } from "../service/keys/keystore.js";
 import { openStore } from "../service/store/open.js";
 import type { StoreBinding } from "../service/store/store.js";
 

@@ -20,15 +20,27 @@ import { custodianDomain, ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES, KE
 import { verifyEnvelope, type Envelope } from "./envelope.js";
 import { unwrapKey, wrapKey } from "./crypto/ecies.js";
 import { SealshareError } from "./errors.js";
+import {
+  CustodianInfoSchema,
+  DepositResultSchema,
+  EnvelopeSchema,
+  GrantStatusSchema,
+  NonceSchema,
+  PendingSchema,
+  ProblemSchema,
+  SessionSchema,
+  type CustodianInfo,
+  type DepositResult,
+  type GrantStatus,
+  type PendingReason,
+  type Problem,
+  type Session,
+} from "./api/schemas.js";
+import { z } from "zod";
+import { CustodianAnswerError, parseAnswer } from "./api/answer.js";
 
-/** GET /v1/custodian */
-export interface CustodianInfo {
-  address: string; // the custodian's signing account (holds CUSTODIAN_ROLE)
-  chainId: string; // decimal
-  ledger: string; // the Sealshare contract
-  encryptionKey: string; // 33-byte compressed secp256k1 point (0x hex): wrap data keys to it
-  keyId: number; // the ledger's id of that key
-}
+export type { CustodianInfo, GrantStatus, PendingReason };
+export { CustodianAnswerError };
 
 export interface DepositKeyParams {
   datasetId: bigint;
@@ -44,56 +56,20 @@ export interface DepositKeyParams {
 }
 
 /** POST /v1/keys answer. */
-export interface DepositKeyResult {
-  datasetId: string;
-  version: number;
-  created: boolean; // false: this very key was already deposited
-  status: "stored" | "already-stored";
-  provider: string;
-}
-
-/** Why an envelope is not ready yet. */
-export type PendingReason = "not-granted" | "releasing" | "waiting-for-key" | "upgrading";
+export type DepositKeyResult = DepositResult;
 
 export type FetchEnvelopeResult =
   | { status: "ready"; envelope: Envelope }
   | { status: "pending"; reason: PendingReason; retryAfter: number };
 
-/** GET /v1/grants/:requestId — what the custodian knows of a request (docs/openapi.json `GrantStatus`). */
-export interface GrantStatus {
-  requestId: string;
-  datasetId: string;
-  requester: string;
-  status: "requested" | "granted" | "released" | "revoked" | "expired";
-  kind: "none" | "temporary" | "formal";
-  version: number | null;
-  expiresAt: number | null;
-  released: { kind: "none" | "temporary" | "formal"; envelopeHash: string; receipt: string; receiptTx: string | null }[];
-  reason: string | null;
-  paused: boolean;
-  caller: "requester" | "subject" | "provider";
-}
-
 /** A Sign-In with Ethereum session (POST /v1/auth/siwe). */
-export interface CustodianSession {
-  token: string;
-  tokenType: "Bearer";
-  address: string;
-  expiresAt: number;
-}
+export type CustodianSession = Session;
 
 /** How a call authenticates: a signer (a fresh EIP-712 request each call) or a SIWE session. */
 export type CustodianAuth = Signer | { session: string };
 
-/** An RFC 9457 problem as the custodian sends it. */
-export interface CustodianProblem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  [extension: string]: unknown;
-}
+/** An RFC 9457 problem as the custodian sends it (validated: its code is one of sdk/api/problems.ts). */
+export type CustodianProblem = Problem;
 
 /** Thrown for every non-success answer; `code` is the problem's stable code (e.g. "grant-revoked"). */
 export class CustodianError extends SealshareError {
@@ -149,7 +125,7 @@ export class CustodianClient {
 
   /** The custodian's identity; check `chainId` and `ledger` are the ones you expect. */
   async info(): Promise<CustodianInfo> {
-    const info = (await this.#call("GET", "/v1/custodian")).body as CustodianInfo;
+    const info = (await this.#call("GET", "/v1/custodian", CustodianInfoSchema)).body;
     if (info.chainId !== this.domain.chainId!.toString() || getAddress(info.ledger) !== this.domain.verifyingContract) {
       throw new SealshareError("CUSTODIAN_WRONG_DEPLOYMENT", `the custodian at ${this.baseUrl} serves chain ${info.chainId} ledger ${info.ledger}`, {
         hint: "point the client at the custodian of this deployment",
@@ -182,7 +158,7 @@ export class CustodianClient {
       issuedAt,
     });
     const body = { datasetId: p.datasetId.toString(), version: p.version, wrappedKey: p.wrappedKey, issuedAt, signature };
-    return (await this.#call("POST", "/v1/keys", body)).body as DepositKeyResult;
+    return (await this.#call("POST", "/v1/keys", DepositResultSchema, body)).body;
   }
 
   /**
@@ -198,12 +174,10 @@ export class CustodianClient {
       const issuedAt = await this.#freshIssuedAt(id);
       const signature = await signer.signTypedData(this.domain, ENVELOPE_REQUEST_TYPES, { requestId, issuedAt });
       try {
-        const { status, body } = await this.#call("GET", `/v1/envelopes/${id}`, undefined, {
-          "x-sealshare-issued-at": String(issuedAt),
-          "x-sealshare-signature": signature,
-        });
+        const headers = { "x-sealshare-issued-at": String(issuedAt), "x-sealshare-signature": signature };
+        const { status, body } = await this.#call("GET", `/v1/envelopes/${id}`, { 200: EnvelopeSchema, 202: PendingSchema }, undefined, headers);
         if (status === 202) {
-          const b = body as { reason: PendingReason; retryAfter: number };
+          const b = body as z.output<typeof PendingSchema>;
           return { status: "pending", reason: b.reason, retryAfter: b.retryAfter };
         }
         return { status: "ready", envelope: body as Envelope };
@@ -222,12 +196,12 @@ export class CustodianClient {
   async grantStatus(auth: CustodianAuth, requestId: bigint): Promise<GrantStatus> {
     const id = requestId.toString();
     if ("session" in auth) {
-      return (await this.#call("GET", `/v1/grants/${id}`, undefined, { authorization: `Bearer ${auth.session}` })).body as GrantStatus;
+      return (await this.#call("GET", `/v1/grants/${id}`, GrantStatusSchema, undefined, { authorization: `Bearer ${auth.session}` })).body;
     }
     const issuedAt = await this.#freshIssuedAt(`status:${id}`);
     const signature = await auth.signTypedData(this.domain, GRANT_STATUS_REQUEST_TYPES, { requestId, issuedAt });
     const headers = { "x-sealshare-issued-at": String(issuedAt), "x-sealshare-signature": signature };
-    return (await this.#call("GET", `/v1/grants/${id}`, undefined, headers)).body as GrantStatus;
+    return (await this.#call("GET", `/v1/grants/${id}`, GrantStatusSchema, undefined, headers)).body;
   }
 
   /**
@@ -236,15 +210,15 @@ export class CustodianClient {
    * returns the session. Use `{ session: token }` as auth, or `Authorization: Bearer <token>`.
    */
   async signIn(signer: Signer, message: (nonce: string) => string): Promise<CustodianSession> {
-    const { nonce } = (await this.#call("POST", "/v1/auth/nonce")).body as { nonce: string };
+    const { nonce } = (await this.#call("POST", "/v1/auth/nonce", NonceSchema)).body;
     const text = message(nonce);
     const signature = await signer.signMessage(text);
-    return (await this.#call("POST", "/v1/auth/siwe", { message: text, signature })).body as CustodianSession;
+    return (await this.#call("POST", "/v1/auth/siwe", SessionSchema, { message: text, signature })).body;
   }
 
   /** Ends a session. */
   async signOut(session: string): Promise<void> {
-    await this.#call("POST", "/v1/auth/logout", undefined, { authorization: `Bearer ${session}` });
+    await this.#call("POST", "/v1/auth/logout", NO_BODY, undefined, { authorization: `Bearer ${session}` });
   }
 
   /**
@@ -272,7 +246,19 @@ export class CustodianClient {
     return unwrapKey(devicePrivateKey, getBytes(envelope.wrappedKey));
   }
 
-  async #call(method: "GET" | "POST", path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  /**
+   * One HTTP call. A success answer is parsed with `answer` (one schema, or one per status):
+   * anything else — another status, a body that is not JSON or does not match — throws
+   * {@link CustodianAnswerError}. A failure answer throws {@link CustodianError}, with its
+   * problem when the body is a valid RFC 9457 problem of ours.
+   */
+  async #call<S extends z.ZodType>(
+    method: "GET" | "POST",
+    path: string,
+    answer: S | Record<number, z.ZodType>,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: z.output<S> }> {
     let res: Response;
     try {
       res = await this.#fetch(`${this.baseUrl}${path}`, {
@@ -284,14 +270,21 @@ export class CustodianClient {
       throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${this.baseUrl}`, { cause });
     }
     const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
+    if (!res.ok) {
+      let problem: CustodianProblem | undefined;
+      try {
+        const parsed = ProblemSchema.safeParse(JSON.parse(text));
+        problem = parsed.success ? parsed.data : undefined;
+      } catch {
+        problem = undefined; // not JSON: a proxy's error page
+      }
+      throw new CustodianError(res.status, problem, `the custodian answered HTTP ${res.status}`);
     }
-    if (res.ok) return { status: res.status, body: parsed };
-    const isProblem = typeof parsed === "object" && parsed !== null && typeof (parsed as CustodianProblem).code === "string";
-    throw new CustodianError(res.status, isProblem ? (parsed as CustodianProblem) : undefined, `the custodian answered HTTP ${res.status}`);
+    const schema = answer instanceof Object && "safeParse" in answer ? (answer as z.ZodType) : (answer as Record<number, z.ZodType>)[res.status];
+    if (!schema) throw new CustodianAnswerError(path, res.status, [{ path: "", message: `unexpected status ${res.status}` }]);
+    return { status: res.status, body: parseAnswer(schema, path, res.status, text) as z.output<S> };
   }
 }
+
+/** The answer of a route that answers no content (204). */
+const NO_BODY = { 204: z.undefined() };

@@ -8,19 +8,14 @@
 import { keccak256, TypedDataEncoder, verifyTypedData, getAddress, type Signer, type TypedDataDomain } from "ethers";
 import { KEY_ENVELOPE_TYPES, type KeyEnvelopeMessage } from "./eip712.js";
 import { SealshareError } from "./errors.js";
+import type { EnvelopeBody } from "./api/schemas.js";
 
-/** The JSON form of an envelope, as the custodian serves it. */
-export interface Envelope {
-  requestId: string; // decimal
-  datasetId: string; // decimal
-  version: number;
-  kind: number; // GrantKind
-  expiresAt: number; // unix seconds
-  keyId: number;
-  wrappedKey: string; // 0x hex, eciesjs format
-  custodian: string; // the signing account
-  signature: string;
-}
+/**
+ * A signed key envelope as the custodian serves it (GET /v1/envelopes/:requestId): the API schema's
+ * type (sdk/api/schemas.ts `EnvelopeSchema`) — ids decimal, kind a GrantKind, expiresAt unix
+ * seconds, wrappedKey eciesjs ciphertext (0x hex), custodian the signing account.
+ */
+export type Envelope = EnvelopeBody;
 
 export function envelopeMessage(e: Omit<Envelope, "custodian" | "signature">): KeyEnvelopeMessage {
   return {

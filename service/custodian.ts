@@ -5,7 +5,7 @@
  *                                 ▲  ▲
  *               http: POST /v1/keys   GET /v1/envelopes/:id (answered from the store alone)
  *
- * The store handed to the stages is wrapped by internal/observe.ts, which publishes grants,
+ * The store handed to the stages is wrapped by events/observe.ts, which publishes grants,
  * releases and revocations to the event bus (server-sent events) and counts releases for the
  * metrics once each write has committed.
  *
@@ -19,7 +19,7 @@ import { getAddress, JsonRpcApiProvider, JsonRpcProvider, type Provider, type Si
 import { custodianDomain } from "../sdk/eip712.js";
 import { connectLedger, type Deployment } from "../sdk/contracts.js";
 import { keyPairFromPrivateKey } from "../sdk/crypto/ecies.js";
-import { createKeyBox } from "./internal/at-rest.js";
+import { createKeyBox } from "./keys/at-rest.js";
 import { defaultConfirmations } from "./internal/config.js";
 import { FatalError, isRetryable, ProblemError } from "./internal/errors.js";
 import type { Logger } from "./internal/logger.js";
@@ -27,22 +27,22 @@ import { backoff, Bell, createShutdown, sleep } from "./internal/shutdown.js";
 import type { Store } from "./store/store.js";
 import { createFollower, type Follower } from "./sync/follower.js";
 import { createRawRpc, type RawRpc } from "./sync/rpc.js";
-import { createDepositor } from "./release/deposit.js";
-import { ensureIdentity, type CustodianIdentity } from "./release/identity.js";
-import { createReceipts, type ReceiptsMode } from "./release/receipts.js";
-import { createReceiptReader, type ReceiptReader } from "./release/proofs.js";
-import { createTxSubmitter } from "./release/tx.js";
-import { createEnvelopeReader, createGrantStatusReader, createPartiesLookup } from "./release/serve.js";
+import { createDepositor } from "./keys/deposit.js";
+import { ensureIdentity, type CustodianIdentity } from "./keys/identity.js";
+import { createReceipts, type ReceiptsMode } from "./receipts/receipts.js";
+import { createReceiptReader, type ReceiptReader } from "./receipts/proofs.js";
+import { createTxSubmitter } from "./receipts/tx.js";
+import { createEnvelopeReader, createGrantStatusReader, createPartiesLookup } from "./http/serve.js";
 import { createReleaseWorker, type ReleaseWorker, type WrapFn } from "./release/worker.js";
 import { createHttpHandler } from "./http/app.js";
 import { apiOptions, type ApiOptions } from "./http/config.js";
 import { createSessionService, nonceSecretFrom } from "./http/siwe.js";
-import { createEventBus, type EventBus } from "./internal/bus.js";
-import type { EventRelay } from "./internal/bus-relay.js";
-import { createHealthMonitor, type HealthMonitor } from "./internal/health.js";
+import { createEventBus, type EventBus } from "./events/bus.js";
+import type { EventRelay } from "./events/bus-relay.js";
+import { createHealthMonitor, type HealthMonitor } from "./http/health.js";
 import { createMetrics, type Metrics } from "./internal/metrics.js";
-import { observeStore } from "./internal/observe.js";
-import { BACKEND as SECP256K1 } from "./internal/secp256k1.js";
+import { observeStore } from "./events/observe.js";
+import { BACKEND as SECP256K1 } from "./keys/secp256k1.js";
 
 export interface CustodianDeps {
   provider: Provider;
@@ -79,7 +79,7 @@ export interface CustodianDeps {
   sync?: { concurrency?: number; keepHeaders?: number };
   /** How often a replica tries to take leadership (default 1000 ms; PostgreSQL stores only). */
   leaderPollMs?: number;
-  /** Carries server-sent events between replicas (PostgreSQL LISTEN/NOTIFY; ./internal/bus-relay.ts). */
+  /** Carries server-sent events between replicas (PostgreSQL LISTEN/NOTIFY; ./events/bus-relay.ts). */
   eventRelay?: EventRelay;
 }
 

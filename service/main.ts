@@ -18,9 +18,9 @@ import { createCustodian } from "./custodian.js";
 import { loadConfig } from "./internal/config.js";
 import { FatalError } from "./internal/errors.js";
 import { createLogger, scrubText, serializeError } from "./internal/logger.js";
-import { readKeystore } from "./internal/keystore.js";
+import { readKeystore } from "./keys/keystore.js";
 import { isPostgresUrl, openStore } from "./store/open.js";
-import { createPgEventRelay } from "./internal/bus-relay.js";
+import { createPgEventRelay } from "./events/bus-relay.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();

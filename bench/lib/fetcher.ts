@@ -6,7 +6,7 @@
  * fetches of one request a second apart; a benchmark that polls every few milliseconds instead
  * signs each poll with a distinct issuedAt, walking up from a few seconds ago towards now + 280 s
  * (about 300 distinct fetches per request, each fresh; a pre-signed one stays valid for about
- * five minutes). Signing is libsecp256k1 (through service/internal/secp256k1.ts) on the
+ * five minutes). Signing is libsecp256k1 (through service/keys/secp256k1.ts) on the
  * typed-data digest computed directly (service/release/signing.ts): RFC 6979, low s, the same
  * bytes ethers would produce at ~60 µs instead of ~1.5 ms, so a run's worth of requests (tens of
  * thousands) is signed in a second or two. The first signature is checked against ethers'
@@ -14,7 +14,7 @@
  */
 import { computeAddress, getBytes, verifyTypedData, type TypedDataDomain } from "ethers";
 import { ENVELOPE_REQUEST_TYPES } from "../../sdk/eip712.js";
-import { signDigest } from "../../service/internal/secp256k1.js";
+import { signDigest } from "../../service/keys/secp256k1.js";
 import { createRequestDigest } from "../../service/release/signing.js";
 
 /** issuedAt runs from now − PAST up to now + FUTURE (the custodian accepts ±300 s). */

@@ -7,6 +7,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { isAddress, getAddress } from "ethers";
 import { SealshareError } from "../../sdk/errors.js";
 import { toCategory, toGrantKind, toPurpose, toSeconds } from "../../sdk/actions/vocab.js";
+import { CATEGORIES, GRANT_KINDS, PURPOSES, REASONS, SUSPENSION_REASONS, toCode, USAGE_CODES, type Vocabulary } from "../../sdk/vocabulary.js";
 import { describeError } from "./errors.js";
 import { Session } from "./session.js";
 import type { GlobalFlags } from "./config.js";
@@ -62,6 +63,29 @@ export const parseDuration = wrap((v: string): number => toSeconds(v));
 export const parseCategory = wrap((v: string): number => toCategory(v));
 export const parsePurpose = wrap((v: string): number => toPurpose(v));
 export const parseKind = wrap((v: string): number => toGrantKind(v));
+/** A reason for a rejection or revocation: a name of sdk/vocabulary.ts REASONS or a uint16 code. */
+export const parseReason = wrap((v: string): number => toCode(REASONS, v));
+export const parseSuspensionReason = wrap((v: string): number => toCode(SUSPENSION_REASONS, v));
+export const parseUsage = wrap((v: string): number => toCode(USAGE_CODES, v));
+
+/**
+ * The help text of an option that takes a name of `v`: the description, then every accepted name
+ * (and, for open vocabularies, that a number works too), so `--help` lists them.
+ */
+export function namesHelp(description: string, v: Vocabulary, skip: string[] = []): string {
+  const names = v.filter((t) => !skip.includes(t.name)).map((t) => t.name).join(", ");
+  return `${description}: ${names}${v.open ? ", or a code" : ""}`;
+}
+
+/** Option help texts that list the accepted names, one per vocabulary. */
+export const HELP = {
+  category: (d: string) => namesHelp(d, CATEGORIES),
+  purpose: (d: string) => namesHelp(d, PURPOSES),
+  kind: (d: string) => namesHelp(d, GRANT_KINDS, ["none"]),
+  reason: (d: string) => namesHelp(d, REASONS),
+  suspensionReason: (d: string) => namesHelp(d, SUSPENSION_REASONS),
+  usage: (d: string) => namesHelp(d, USAGE_CODES),
+};
 
 export const parseFormat = wrap((v: string): "json" | "csv" | "ndjson" | "raw" => {
   if (!["json", "csv", "ndjson", "raw"].includes(v)) throw new Error(`unknown format ${JSON.stringify(v)}: use json, csv, ndjson or raw`);
@@ -72,23 +96,3 @@ export const parseBytes32 = wrap((v: string): string => {
   if (!/^0x[0-9a-fA-F]{64}$/.test(v)) throw new Error(`not a 32-byte hex value: ${JSON.stringify(v)}`);
   return v.toLowerCase();
 });
-
-/** Unix seconds as ISO time. */
-export function when(t: number | bigint): string {
-  return new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
-}
-
-/** Seconds in the largest whole unit: "7 days", "30 minutes", "90 seconds". */
-export function duration(s: number): string {
-  for (const [unit, n] of [["day", 86_400], ["hour", 3_600], ["minute", 60]] as const) {
-    if (s >= n && s % n === 0) return `${s / n} ${unit}${s === n ? "" : "s"}`;
-  }
-  return `${s} seconds`;
-}
-
-export const KIND = ["none", "temporary", "formal"] as const;
-export const kindName = (k: number | bigint) => KIND[Number(k)] ?? `kind#${k}`;
-
-export function short(hex: string): string {
-  return hex.length > 14 ? `${hex.slice(0, 10)}…${hex.slice(-4)}` : hex;
-}

@@ -4,6 +4,7 @@
  * SEALSHARE_NO_PROGRESS is set; then the returned reporter does nothing.
  */
 import cliProgress from "cli-progress";
+import { bytes } from "../../sdk/format.js";
 
 export interface ProgressReporter {
   /** Reports `done` of `total` bytes for `phase` (a new phase starts a new bar). */
@@ -12,18 +13,6 @@ export interface ProgressReporter {
 }
 
 const NOOP: ProgressReporter = { update: () => undefined, stop: () => undefined };
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
 
 export function progressEnabled(json: boolean): boolean {
   return !json && Boolean(process.stderr.isTTY) && !process.env.SEALSHARE_NO_PROGRESS;

@@ -88,7 +88,7 @@ struct ConsentTerms {
     address requester; // the member allowed to ask; address(0) = any registered member
     uint64 datasetId; // one dataset; 0 = every dataset of `category` about the subject
     uint8 category; // the category, used when datasetId == 0
-    uint32 purpose; // purpose code (see docs/ARCHITECTURE.md for the code list)
+    uint32 purpose; // purpose code (names and meanings: docs/CODES.md, from sdk/vocabulary.ts)
     uint8 maxKind; // highest GrantKind allowed
     uint40 expiresAt; // unix seconds; the consent is void from this second on
     bytes32 receiptHash; // hash of the off-chain consent receipt (ISO/IEC TS 27560 fields)
@@ -128,5 +128,57 @@ struct GrantView {
     uint40 keyId; // the encryption key the request named
     bytes publicKey; // that key (33-byte compressed secp256k1); empty if it changed
     bytes32 keyCommitment; // the version's data-key commitment, to check the deposit against
+}
+// solhint-enable gas-struct-packing
+
+// The views' return values: never stored, so slot packing does not apply. Field names and order
+// are those of the views' former named outputs, so a client reading by name is unaffected.
+// solhint-disable gas-struct-packing
+/// @notice A dataset's header (`IDatasets.dataset`).
+struct DatasetView {
+    address provider; // the current provider (a member institution)
+    address subject; // the person the data is about
+    uint8 category; // its Category
+    bool retired; // retired by its provider: no new request or grant
+    uint32 latestVersion; // the latest version number; 0 = none published yet (on-demand dataset)
+    Policy policy; // its access policy
+}
+
+/// @notice A published version of a dataset (`IDatasets.datasetVersion`).
+struct VersionView {
+    bytes32 ciphertextSha256; // SHA-256 of the whole encrypted stream
+    bytes32 merkleRoot; // Merkle root of the stream's chunk hashes (docs/FORMAT.md)
+    bytes32 keyCommitment; // data-key commitment v2 (docs/FORMAT.md)
+    uint64 size; // ciphertext size in bytes
+    uint40 publishedAt; // unix seconds
+}
+
+/// @notice An access request's stored record (`IAccess.requestOf`).
+struct RequestView {
+    address requester; // the member that asked
+    uint64 datasetId; // the dataset asked for
+    uint32 version; // the version asked for or granted; 0 = latest, none published yet
+    bytes32 consentId; // the consent the request relies on
+    uint8 status; // RequestStatus
+    uint8 wantKind; // GrantKind asked for
+    bool providerApproved; // the provider approved
+    uint8 supervisorApprovals; // distinct approvers that still hold SUPERVISOR_ROLE
+    uint40 expiresAt; // unix seconds; the live (or last) grant's expiry, 0 if never granted
+}
+
+/// @notice The stored part of a consent (`IConsents.consentOf`).
+struct ConsentView {
+    address subject; // its subject; address(0) = no consent recorded under the id
+    uint40 expiresAt; // unix seconds; void from this second on
+    uint8 maxKind; // highest GrantKind allowed
+    bool revoked; // the subject revoked it
+}
+
+/// @notice A device encryption key (`IMembers.encryptionKey`).
+struct KeyView {
+    address owner; // the key's owner; address(0) = unknown key id
+    bytes32 deviceId; // the owner's device it belongs to
+    bytes publicKey; // 33-byte compressed secp256k1 key; empty for an unknown id
+    bool live; // still the device's current key (not rotated or revoked)
 }
 // solhint-enable gas-struct-packing

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ConsentTerms, GrantView} from "../common/Types.sol";
+import {ConsentTerms, GrantView, RequestView} from "../common/Types.sol";
 
 /// @title Access requests, approvals and grants
 /// @notice A requester member asks for a dataset under a consent; the provider and supervisors
@@ -22,8 +22,10 @@ interface IAccess {
     error AccessUnknownRequest(uint256 requestId);
     /// @notice The consent does not cover this request; `what` names the mismatch.
     error AccessConsentMismatch(bytes32 consentId, string what);
-    /// @notice The requested kind or duration is out of bounds.
-    error AccessInvalidParams();
+    /// @notice The requested `kind` is not a grant kind (1 Temporary or 2 Formal).
+    error AccessInvalidKind(uint8 kind);
+    /// @notice The requested duration is 0 seconds.
+    error AccessZeroDuration();
     /// @notice The request is not in a state that allows this action.
     error AccessWrongStatus(uint256 requestId, uint8 status);
     /// @notice `approver` already approved this request in this role.
@@ -48,7 +50,7 @@ interface IAccess {
     /// @param requester The member asking.
     /// @param consentId The consent the request relies on.
     /// @param version The version approvers approve (0: on-demand dataset with no version yet).
-    /// @param purpose Purpose code; equal to the consent's.
+    /// @param purpose Purpose code (docs/CODES.md); equal to the consent's.
     /// @param kind The GrantKind wanted.
     /// @param duration Seconds wanted.
     /// @param keyId The requester's encryption key the data key will be wrapped to.
@@ -74,7 +76,7 @@ interface IAccess {
     /// @notice A required approver refused the request.
     /// @param requestId The request refused.
     /// @param by The provider or supervisor refusing.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     event AccessRejected(uint256 indexed requestId, address indexed by, uint16 reasonCode);
     /// @notice A grant of `kind` until `expiresAt` for the named version and key.
     /// @param requestId The request granted.
@@ -96,7 +98,7 @@ interface IAccess {
     /// @notice The provider or a supervisor revoked a grant.
     /// @param requestId The request whose grant was revoked.
     /// @param by The provider or supervisor revoking.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     event GrantRevoked(uint256 indexed requestId, address indexed by, uint16 reasonCode);
     /// @notice The admin declared `supervisor` affiliated with member `institution` (zero: none);
     ///         from now on it may not approve requests that institution makes or provides for.
@@ -106,7 +108,7 @@ interface IAccess {
     /// @notice The requester recorded what it did with the data.
     /// @param requestId The request under which the data was used.
     /// @param requester The member that used it.
-    /// @param usageCode What was done (see docs/ARCHITECTURE.md for the code list).
+    /// @param usageCode What was done (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     /// @param detailsHash Hash of an off-chain usage record.
     event UsageRecorded(uint256 indexed requestId, address indexed requester, uint16 usageCode, bytes32 detailsHash);
 
@@ -157,12 +159,12 @@ interface IAccess {
     ///         Revoked (emits {AccessRejected} then {GrantRevoked}, same reason code). Works while
     ///         paused (it only reduces access).
     /// @param requestId A pending request or a live temporary grant.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     function rejectRequest(uint256 requestId, uint16 reasonCode) external;
     /// @notice The provider or a supervisor revokes a live grant. Works while paused (it only
     ///         reduces access). Emits {GrantRevoked}.
     /// @param requestId A request with a temporary or formal grant.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     function revokeGrant(uint256 requestId, uint16 reasonCode) external;
     /// @notice Declares `supervisor` affiliated with member `institution` (address(0) clears it),
     ///         for separation of duties: an affiliated supervisor may not approve requests made
@@ -176,7 +178,7 @@ interface IAccess {
     function supervisorAffiliation(address supervisor) external view returns (address);
     /// @notice The requester records a use of the data. Emits {UsageRecorded}.
     /// @param requestId A request that was granted (even if revoked or expired since).
-    /// @param usageCode What was done (see docs/ARCHITECTURE.md for the code list).
+    /// @param usageCode What was done (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     /// @param detailsHash Hash of an off-chain usage record.
     function recordUsage(uint256 requestId, uint16 usageCode, bytes32 detailsHash) external;
 
@@ -186,27 +188,7 @@ interface IAccess {
 
     /// @notice A request's stored record.
     /// @param requestId An existing request.
-    /// @return requester The member that asked.
-    /// @return datasetId The dataset asked for.
-    /// @return version The version asked for or granted (0: latest, none published yet).
-    /// @return consentId The consent the request relies on.
-    /// @return status The RequestStatus.
-    /// @return wantKind The GrantKind asked for.
-    /// @return providerApproved Whether the provider approved.
-    /// @return supervisorApprovals Distinct approvers that still hold SUPERVISOR_ROLE.
-    /// @return expiresAt Unix seconds; the live (or last) grant's expiry, 0 if never granted.
-    function requestOf(uint256 requestId)
-        external
-        view
-        returns (
-            address requester,
-            uint64 datasetId,
-            uint32 version,
-            bytes32 consentId,
-            uint8 status,
-            uint8 wantKind,
-            bool providerApproved,
-            uint8 supervisorApprovals,
-            uint40 expiresAt
-        );
+    /// @return The requester, dataset, version, consent, status, kind wanted, approvals and
+    ///         grant expiry (see {RequestView}).
+    function requestOf(uint256 requestId) external view returns (RequestView memory);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ConsentTerms} from "../common/Types.sol";
+import {ConsentTerms, ConsentView} from "../common/Types.sol";
 
 /// @title Consents
 /// @notice A data subject consents (by transaction, or gaslessly by an EIP-712 signature that
@@ -23,8 +23,14 @@ interface IConsents {
     error ConsentsInvalidSignature(address subject);
     /// @notice The caller is not the consent's subject.
     error ConsentsNotSubject(bytes32 consentId, address caller);
-    /// @notice The terms are malformed: expiry already passed, no kind, or bad scope.
-    error ConsentsInvalidTerms();
+    /// @notice The terms name no subject (address(0)).
+    error ConsentsNoSubject();
+    /// @notice The terms' `expiresAt` is not after the block time `currentTime`.
+    error ConsentsExpiryNotInFuture(uint40 expiresAt, uint40 currentTime);
+    /// @notice The terms' `maxKind` is not a grant kind (1 Temporary or 2 Formal).
+    error ConsentsInvalidKind(uint8 maxKind);
+    /// @notice A category consent (datasetId 0) names no Category.
+    error ConsentsInvalidCategory(uint8 category);
     /// @notice The consent names dataset `datasetId`, whose subject is not `subject` (or which
     ///         does not exist): nobody can consent to another person's dataset.
     error ConsentsNotDatasetSubject(uint64 datasetId, address subject);
@@ -41,7 +47,7 @@ interface IConsents {
     /// @param requester The member allowed to ask; address(0) = any registered member.
     /// @param datasetId One dataset; 0 = every dataset of `category` about the subject.
     /// @param category The category covered when `datasetId` is 0.
-    /// @param purpose Purpose code a request must name.
+    /// @param purpose Purpose code a request must name (docs/CODES.md).
     /// @param maxKind Highest GrantKind allowed.
     /// @param expiresAt Unix seconds; the consent is void from this second on.
     /// @param receiptHash Hash of the off-chain consent receipt.
@@ -102,12 +108,7 @@ interface IConsents {
 
     /// @notice The stored part of a consent.
     /// @param consentId A consent id.
-    /// @return subject Its subject; address(0) if no consent is recorded under the id.
-    /// @return expiresAt Unix seconds; void from this second on.
-    /// @return maxKind Highest GrantKind allowed.
-    /// @return revoked Whether the subject revoked it.
-    function consentOf(bytes32 consentId)
-        external
-        view
-        returns (address subject, uint40 expiresAt, uint8 maxKind, bool revoked);
+    /// @return The subject (address(0): no consent under the id), expiry, highest kind and
+    ///         revocation flag (see {ConsentView}).
+    function consentOf(bytes32 consentId) external view returns (ConsentView memory);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Policy, CategoryMinimum, VersionParams} from "../common/Types.sol";
+import {Policy, CategoryMinimum, VersionParams, DatasetView, VersionView} from "../common/Types.sol";
 
 /// @title Datasets
 /// @notice Providers register encrypted datasets about a subject (hashes, sizes and a URI; never
@@ -13,12 +13,19 @@ interface IDatasets {
     error DatasetsNotProvider(uint64 datasetId, address caller);
     /// @notice The dataset was retired; nothing more can be requested or published.
     error DatasetsRetired(uint64 datasetId);
-    /// @notice The policy is below the category minimum or malformed: provider approval or
-    ///         supervisor quorum under the floor, quorum above 32, no formal maximum, or a
-    ///         temporary maximum above the formal one, above MAX_TEMPORARY_SECONDS (1 day), above
-    ///         the category's `maxTemporary` when set, or non-zero in a category that forbids
-    ///         temporary grants.
+    /// @notice The policy is below the category's floor: provider approval or supervisor quorum
+    ///         under it, a temporary maximum above the category's `maxTemporary` when set, or
+    ///         non-zero in a category that forbids temporary grants.
     error DatasetsPolicyBelowMinimum(uint8 category, Policy policy, CategoryMinimum minimum);
+    /// @notice The policy's `supervisorQuorum` is above `maxSupervisors` (MAX_SUPERVISORS): no
+    ///         request could ever reach it.
+    error DatasetsQuorumTooHigh(uint8 supervisorQuorum, uint8 maxSupervisors);
+    /// @notice The policy's `maxFormal` is 0: no formal grant could be made.
+    error DatasetsNoFormalMaximum();
+    /// @notice The policy's temporary maximum is above its formal maximum (seconds).
+    error DatasetsTemporaryAboveFormal(uint32 maxTemporary, uint32 maxFormal);
+    /// @notice The policy's temporary maximum is above `ceiling` (MAX_TEMPORARY_SECONDS, seconds).
+    error DatasetsTemporaryAboveCeiling(uint32 maxTemporary, uint32 ceiling);
     /// @notice `category` is not a known Category.
     error DatasetsInvalidCategory(uint8 category);
     /// @notice A category minimum is inconsistent: a quorum above 32, a `temporaryQuorum` above
@@ -152,23 +159,8 @@ interface IDatasets {
 
     /// @notice A dataset's header.
     /// @param datasetId An existing dataset.
-    /// @return provider The current provider.
-    /// @return subject The person the data is about.
-    /// @return category Its Category.
-    /// @return retired Whether it was retired.
-    /// @return latestVersion The latest version number (0: none published yet).
-    /// @return policy Its access policy.
-    function dataset(uint64 datasetId)
-        external
-        view
-        returns (
-            address provider,
-            address subject,
-            uint8 category,
-            bool retired,
-            uint32 latestVersion,
-            Policy memory policy
-        );
+    /// @return The provider, subject, category, retired flag, latest version and policy (see {DatasetView}).
+    function dataset(uint64 datasetId) external view returns (DatasetView memory);
 
     /// @notice The id the next registered dataset will get: what a provider binds its first
     ///         version's key commitment to (`VersionParams.datasetId`).
@@ -176,13 +168,6 @@ interface IDatasets {
     /// @notice A version's hashes and size.
     /// @param datasetId The dataset.
     /// @param version A published version.
-    /// @return ciphertextSha256 SHA-256 of the whole encrypted stream.
-    /// @return merkleRoot Merkle root of the stream's chunk hashes.
-    /// @return keyCommitment Commitment to the version's data key.
-    /// @return size Ciphertext size in bytes.
-    /// @return publishedAt Unix seconds.
-    function datasetVersion(uint64 datasetId, uint32 version)
-        external
-        view
-        returns (bytes32 ciphertextSha256, bytes32 merkleRoot, bytes32 keyCommitment, uint64 size, uint40 publishedAt);
+    /// @return The ciphertext's SHA-256, Merkle root, key commitment, size and publication time (see {VersionView}).
+    function datasetVersion(uint64 datasetId, uint32 version) external view returns (VersionView memory);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {KeyView} from "../common/Types.sol";
+
 /// @title Members and encryption keys
 /// @notice Supervisors register, suspend and reinstate member institutions. Any account
 ///         publishes, rotates and revokes an encryption public key per device id.
@@ -40,7 +42,7 @@ interface IMembers {
     /// @notice A supervisor suspended `member`; its pending requests and live grants stop counting.
     /// @param member The institution suspended.
     /// @param supervisor The supervisor that suspended it.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     /// @param epoch The member's new suspension epoch; requests from earlier epochs stay void.
     event MemberSuspended(address indexed member, address indexed supervisor, uint16 reasonCode, uint32 epoch);
     /// @notice A supervisor reinstated `member`; grants from before the suspension stay void.
@@ -74,7 +76,7 @@ interface IMembers {
     /// @dev Requires SUPERVISOR_ROLE and an active member. Works while paused (it only reduces
     ///      access). Emits {MemberSuspended}.
     /// @param member An active member.
-    /// @param reasonCode Why (see docs/ARCHITECTURE.md for the code list).
+    /// @param reasonCode Why (names and meanings: docs/CODES.md, from sdk/vocabulary.ts).
     function suspendMember(address member, uint16 reasonCode) external;
 
     /// @notice Reinstates a suspended member. Grants issued before the suspension stay invalid.
@@ -122,12 +124,6 @@ interface IMembers {
 
     /// @notice A key by id: its owner, device, bytes and whether it is still the device's live key.
     /// @param keyId A key id.
-    /// @return owner The key's owner (address(0) for an unknown id).
-    /// @return deviceId The device it belongs to.
-    /// @return publicKey The 33-byte compressed key (empty for an unknown id).
-    /// @return live Whether it is still the device's current key.
-    function encryptionKey(uint40 keyId)
-        external
-        view
-        returns (address owner, bytes32 deviceId, bytes memory publicKey, bool live);
+    /// @return The owner (address(0) for an unknown id), device, 33-byte key and live flag (see {KeyView}).
+    function encryptionKey(uint40 keyId) external view returns (KeyView memory);
 }

@@ -11,6 +11,7 @@ import {
     GrantInvalidReason,
     GrantView,
     RequestStatus,
+    RequestView,
     TemporaryRule
 } from "../common/Types.sol";
 
@@ -50,7 +51,7 @@ abstract contract Access is Datasets, Consents, IAccess {
     }
     // solhint-enable gas-struct-packing
 
-    mapping(uint256 requestId => RequestRecord) internal _requests;
+    mapping(uint256 requestId => RequestRecord) private _requests;
 
     /// @inheritdoc IAccess
     function requestAccess(RequestParams calldata p, ConsentTerms calldata consent)
@@ -78,13 +79,12 @@ abstract contract Access is Datasets, Consents, IAccess {
         uint32 epoch = _requireActiveMember(msg.sender);
         DatasetRecord storage d = _requireDataset(p.datasetId);
         if (d.retired) revert DatasetsRetired(p.datasetId);
-        if (p.kind == uint8(GrantKind.None) || p.kind > uint8(GrantKind.Formal) || p.duration == 0) {
-            revert AccessInvalidParams();
-        }
+        if (p.kind == uint8(GrantKind.None) || p.kind > uint8(GrantKind.Formal)) revert AccessInvalidKind(p.kind);
+        if (p.duration == 0) revert AccessZeroDuration();
         // "Latest" means the latest when asked, so approvers see exactly what they approve; an
         // on-demand dataset with no version yet keeps 0 until its first version is granted.
         uint32 version = p.version == 0 ? d.latestVersion : p.version;
-        if (p.version != 0 && _versions[p.datasetId][p.version].publishedAt == 0) {
+        if (p.version != 0 && _versionRecord(p.datasetId, p.version).publishedAt == 0) {
             revert DatasetsUnknownVersion(p.datasetId, p.version);
         }
         uint40 keyId = _requireLiveKey(msg.sender, p.deviceId);
@@ -191,13 +191,13 @@ abstract contract Access is Datasets, Consents, IAccess {
 
     /// @inheritdoc IAccess
     function setSupervisorAffiliation(address supervisor, address institution) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _supervisors[supervisor].affiliation = institution;
+        _setAffiliation(supervisor, institution);
         emit SupervisorAffiliationSet(supervisor, institution);
     }
 
     /// @inheritdoc IAccess
     function supervisorAffiliation(address supervisor) external view returns (address) {
-        return _supervisors[supervisor].affiliation;
+        return _affiliationOf(supervisor);
     }
 
     /// @inheritdoc IAccess
@@ -217,7 +217,7 @@ abstract contract Access is Datasets, Consents, IAccess {
         g.expiresAt = r.expiresAt;
         g.keyId = r.keyId;
         g.kind = r.grantedKind;
-        if (g.version != 0) g.keyCommitment = _versions[g.datasetId][g.version].keyCommitment;
+        if (g.version != 0) g.keyCommitment = _versionRecord(g.datasetId, g.version).keyCommitment;
         g.reason = _invalidReason(r);
         g.valid = g.reason == GrantInvalidReason.None;
         if (g.valid) g.publicKey = _liveKeyBytes(r.keyId);
@@ -229,34 +229,25 @@ abstract contract Access is Datasets, Consents, IAccess {
     }
 
     /// @inheritdoc IAccess
-    function requestOf(uint256 requestId)
-        external
-        view
-        returns (
-            address requester,
-            uint64 datasetId,
-            uint32 version,
-            bytes32 cid,
-            uint8 status,
-            uint8 wantKind,
-            bool providerApproved,
-            uint8 supervisorApprovals,
-            uint40 expiresAt
-        )
-    {
+    function requestOf(uint256 requestId) external view returns (RequestView memory) {
         RequestRecord storage r = _requests[requestId];
         if (r.status == RequestStatus.None) revert AccessUnknownRequest(requestId);
-        return (
-            r.requester,
-            r.datasetId,
-            r.version,
-            r.consentId,
-            uint8(r.status),
-            uint8(r.wantKind),
-            r.providerApproved,
-            _popcount(_approvalBits(r)),
-            r.expiresAt
-        );
+        return RequestView({
+            requester: r.requester,
+            datasetId: r.datasetId,
+            version: r.version,
+            consentId: r.consentId,
+            status: uint8(r.status),
+            wantKind: uint8(r.wantKind),
+            providerApproved: r.providerApproved,
+            supervisorApprovals: _popcount(_approvalBits(r)),
+            expiresAt: r.expiresAt
+        });
+    }
+
+    /// @dev The stored record of request `requestId` (status None: none), for Receipts.
+    function _requestRecord(uint256 requestId) internal view returns (RequestRecord storage) {
+        return _requests[requestId];
     }
 
     /// @dev Moves a request to the highest stage its approvals allow, emitting AccessGranted.
@@ -267,7 +258,7 @@ abstract contract Access is Datasets, Consents, IAccess {
     function _advance(uint256 requestId, RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd) private {
         // Cheapest test first: a request waiting for its provider costs no read of the floor.
         if (!r.providerApproved && d.requireProvider) return;
-        CategoryMinimum memory min = _categoryMinimum[d.category];
+        CategoryMinimum memory min = _categoryFloor(d.category);
         if (!r.providerApproved && min.requireProvider) return;
         uint32 version = r.version == 0 ? d.latestVersion : r.version;
         if (version == 0) return; // on-demand dataset: waits for its first version
@@ -315,7 +306,7 @@ abstract contract Access is Datasets, Consents, IAccess {
 
     /// @dev The consent's end, if it is live: not revoked, not expired.
     function _requireLiveConsent(bytes32 cid) private view returns (uint40) {
-        ConsentRecord storage c = _consents[cid];
+        ConsentRecord storage c = _consentRecord(cid);
         if (c.revoked) revert ConsentsRevoked(cid);
         if (c.expiresAt <= _now()) revert ConsentsExpired(cid, c.expiresAt);
         return c.expiresAt;
@@ -323,7 +314,7 @@ abstract contract Access is Datasets, Consents, IAccess {
 
     /// @dev See Consents._datasetSubject.
     function _datasetSubject(uint64 datasetId) internal view override returns (address) {
-        return _datasets[datasetId].subject;
+        return _datasetRecord(datasetId).subject;
     }
 
     /// @dev The most specific reason first: a consent withdrawn or run out is reported as such
@@ -335,12 +326,12 @@ abstract contract Access is Datasets, Consents, IAccess {
             return GrantInvalidReason.NotGranted;
         }
         uint40 now_ = _now();
-        ConsentRecord storage c = _consents[r.consentId];
+        ConsentRecord storage c = _consentRecord(r.consentId);
         if (c.revoked) return GrantInvalidReason.ConsentRevoked;
         if (now_ >= c.expiresAt) return GrantInvalidReason.ConsentExpired;
         if (now_ >= r.expiresAt) return GrantInvalidReason.Expired;
         if (!_isMemberInEpoch(r.requester, r.memberEpoch)) return GrantInvalidReason.RequesterSuspended;
-        if (_datasets[r.datasetId].retired) return GrantInvalidReason.DatasetRetired;
+        if (_datasetRecord(r.datasetId).retired) return GrantInvalidReason.DatasetRetired;
         return GrantInvalidReason.None;
     }
 
@@ -352,7 +343,7 @@ abstract contract Access is Datasets, Consents, IAccess {
         DatasetRecord storage d,
         RequestParams calldata p
     ) private view returns (uint40 consentEnd) {
-        if (_consents[cid].subject == address(0)) revert ConsentsUnknown(cid);
+        if (_consentRecord(cid).subject == address(0)) revert ConsentsUnknown(cid);
         consentEnd = _requireLiveConsent(cid);
         if (t.subject != d.subject) revert AccessConsentMismatch(cid, "subject");
         if (t.requester != address(0) && t.requester != msg.sender) revert AccessConsentMismatch(cid, "requester");
@@ -372,7 +363,7 @@ abstract contract Access is Datasets, Consents, IAccess {
     }
 
     function _requireProviderOrSupervisor(uint256 requestId, RequestRecord storage r) private view {
-        if (_datasets[r.datasetId].provider == msg.sender) {
+        if (_datasetRecord(r.datasetId).provider == msg.sender) {
             _requireActiveMember(msg.sender);
         } else if (!hasRole(SUPERVISOR_ROLE, msg.sender)) {
             revert AccessNotApprover(requestId, msg.sender);

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SealshareBase} from "./SealshareBase.sol";
 import {IConsents} from "../interfaces/IConsents.sol";
-import {Category, ConsentTerms, GrantKind} from "../common/Types.sol";
+import {Category, ConsentTerms, ConsentView, GrantKind} from "../common/Types.sol";
 
 /// @title Consents (see {IConsents}).
 /// @notice Records, revokes and checks consents given by transaction or EIP-712 signature.
@@ -31,7 +31,7 @@ abstract contract Consents is SealshareBase, IConsents {
         bool revoked;
     }
 
-    mapping(bytes32 consentId => ConsentRecord) internal _consents;
+    mapping(bytes32 consentId => ConsentRecord) private _consents;
     /// @dev Ids a subject cancelled before anyone recorded them (signatures in flight). Keyed
     ///      by the subject so nobody else can block a consent by "cancelling" its id first.
     mapping(address subject => mapping(bytes32 consentId => bool)) private _cancelled;
@@ -76,9 +76,15 @@ abstract contract Consents is SealshareBase, IConsents {
     }
 
     /// @inheritdoc IConsents
-    function consentOf(bytes32 id) external view returns (address subject, uint40 expiresAt, uint8 maxKind, bool revoked) {
+    function consentOf(bytes32 id) external view returns (ConsentView memory) {
         ConsentRecord storage c = _consents[id];
-        return (c.subject, c.expiresAt, c.maxKind, c.revoked);
+        return ConsentView({subject: c.subject, expiresAt: c.expiresAt, maxKind: c.maxKind, revoked: c.revoked});
+    }
+
+    /// @dev The stored record of consent `id` (subject zero: none recorded). For the modules
+    ///      that check consents (Access); only this module writes it.
+    function _consentRecord(bytes32 id) internal view returns (ConsentRecord storage) {
+        return _consents[id];
     }
 
     /// @dev The EIP-712 digest of the terms: bound to this chain id and this contract.
@@ -116,10 +122,12 @@ abstract contract Consents is SealshareBase, IConsents {
     function _recordConsent(bytes32 id, ConsentTerms calldata t) private {
         uint40 now_ = _now();
         if (now_ > t.deadline) revert ConsentsSignatureExpired(t.deadline);
-        if (
-            t.subject == address(0) || t.expiresAt <= now_ || t.maxKind == uint8(GrantKind.None)
-                || t.maxKind > uint8(GrantKind.Formal) || (t.datasetId == 0 && t.category > uint8(type(Category).max))
-        ) revert ConsentsInvalidTerms();
+        if (t.subject == address(0)) revert ConsentsNoSubject();
+        if (t.expiresAt <= now_) revert ConsentsExpiryNotInFuture(t.expiresAt, now_);
+        if (t.maxKind == uint8(GrantKind.None) || t.maxKind > uint8(GrantKind.Formal)) {
+            revert ConsentsInvalidKind(t.maxKind);
+        }
+        if (t.datasetId == 0 && t.category > uint8(type(Category).max)) revert ConsentsInvalidCategory(t.category);
         // A consent to one dataset is only its subject's to give (a category consent names no
         // dataset, and a request checks the dataset's subject against it).
         if (t.datasetId != 0 && _datasetSubject(t.datasetId) != t.subject) {

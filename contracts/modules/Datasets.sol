@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {SealshareBase} from "./SealshareBase.sol";
 import {Members} from "./Members.sol";
 import {IDatasets} from "../interfaces/IDatasets.sol";
-import {Category, Policy, CategoryMinimum, TemporaryRule, VersionParams} from "../common/Types.sol";
+import {Category, Policy, CategoryMinimum, TemporaryRule, VersionParams, DatasetView, VersionView} from "../common/Types.sol";
 
 /// @title Datasets (see {IDatasets}).
 /// @notice Encrypted datasets' registry: versions (append-only), policy, transfer, retirement.
@@ -33,9 +33,9 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
         uint40 publishedAt;
     }
 
-    mapping(uint64 datasetId => DatasetRecord) internal _datasets;
-    mapping(uint64 datasetId => mapping(uint32 version => VersionRecord)) internal _versions;
-    mapping(uint8 category => CategoryMinimum) internal _categoryMinimum;
+    mapping(uint64 datasetId => DatasetRecord) private _datasets;
+    mapping(uint64 datasetId => mapping(uint32 version => VersionRecord)) private _versions;
+    mapping(uint8 category => CategoryMinimum) private _categoryMinimum;
 
     /// @inheritdoc IDatasets
     function registerDataset(
@@ -124,20 +124,16 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
     }
 
     /// @inheritdoc IDatasets
-    function dataset(uint64 datasetId)
-        external
-        view
-        returns (
-            address provider,
-            address subject,
-            uint8 category,
-            bool retired,
-            uint32 latestVersion,
-            Policy memory policy
-        )
-    {
+    function dataset(uint64 datasetId) external view returns (DatasetView memory) {
         DatasetRecord storage d = _requireDataset(datasetId);
-        return (d.provider, d.subject, d.category, d.retired, d.latestVersion, _policyOf(d));
+        return DatasetView({
+            provider: d.provider,
+            subject: d.subject,
+            category: d.category,
+            retired: d.retired,
+            latestVersion: d.latestVersion,
+            policy: _policyOf(d)
+        });
     }
 
     /// @inheritdoc IDatasets
@@ -146,14 +142,32 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
     }
 
     /// @inheritdoc IDatasets
-    function datasetVersion(uint64 datasetId, uint32 version)
-        external
-        view
-        returns (bytes32 ciphertextSha256, bytes32 merkleRoot, bytes32 keyCommitment, uint64 size, uint40 publishedAt)
-    {
+    function datasetVersion(uint64 datasetId, uint32 version) external view returns (VersionView memory) {
         VersionRecord storage v = _versions[datasetId][version];
         if (v.publishedAt == 0) revert DatasetsUnknownVersion(datasetId, version);
-        return (v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.publishedAt);
+        return VersionView({
+            ciphertextSha256: v.ciphertextSha256,
+            merkleRoot: v.merkleRoot,
+            keyCommitment: v.keyCommitment,
+            size: v.size,
+            publishedAt: v.publishedAt
+        });
+    }
+
+    /// @dev The stored record of dataset `datasetId` (provider zero: none), for the modules that
+    ///      read datasets (Access). Only this module writes it.
+    function _datasetRecord(uint64 datasetId) internal view returns (DatasetRecord storage) {
+        return _datasets[datasetId];
+    }
+
+    /// @dev Version `version` of dataset `datasetId` (publishedAt zero: not published).
+    function _versionRecord(uint64 datasetId, uint32 version) internal view returns (VersionRecord storage) {
+        return _versions[datasetId][version];
+    }
+
+    /// @dev The floor the supervisors set for `category` (all zero: none).
+    function _categoryFloor(uint8 category) internal view returns (CategoryMinimum storage) {
+        return _categoryMinimum[category];
     }
 
     function _requireDataset(uint64 datasetId) internal view returns (DatasetRecord storage d) {
@@ -200,11 +214,17 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
     ///      the global ceiling, the category's cap (when set), and zero if the category forbids
     ///      temporary grants. The floor is applied again at every grant (Access._advance).
     function _checkPolicy(uint8 category, Policy calldata p) private view {
+        // The policy's own shape first, then the category's floor.
+        if (p.supervisorQuorum > MAX_SUPERVISORS) revert DatasetsQuorumTooHigh(p.supervisorQuorum, MAX_SUPERVISORS);
+        if (p.maxFormal == 0) revert DatasetsNoFormalMaximum();
+        if (p.maxTemporary > p.maxFormal) revert DatasetsTemporaryAboveFormal(p.maxTemporary, p.maxFormal);
+        if (p.maxTemporary > MAX_TEMPORARY_SECONDS) {
+            revert DatasetsTemporaryAboveCeiling(p.maxTemporary, MAX_TEMPORARY_SECONDS);
+        }
         CategoryMinimum memory min = _categoryMinimum[category];
         if (
             (min.requireProvider && !p.requireProvider) || p.supervisorQuorum < min.supervisorQuorum
-                || p.supervisorQuorum > MAX_SUPERVISORS || p.maxFormal == 0 || p.maxTemporary > p.maxFormal
-                || p.maxTemporary > MAX_TEMPORARY_SECONDS || (min.maxTemporary != 0 && p.maxTemporary > min.maxTemporary)
+                || (min.maxTemporary != 0 && p.maxTemporary > min.maxTemporary)
                 || (min.temporary == TemporaryRule.Forbidden && p.maxTemporary != 0)
         ) revert DatasetsPolicyBelowMinimum(category, p, min);
     }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {SealshareBase} from "./SealshareBase.sol";
 import {IMembers} from "../interfaces/IMembers.sol";
+import {KeyView} from "../common/Types.sol";
 import {KeyPossessionVerifier} from "../helpers/KeyPossessionVerifier.sol";
 
 /// @title Members and encryption keys (see {IMembers}).
@@ -128,13 +129,9 @@ abstract contract Members is SealshareBase, IMembers {
     }
 
     /// @inheritdoc IMembers
-    function encryptionKey(uint40 keyId)
-        external
-        view
-        returns (address owner, bytes32 deviceId, bytes memory publicKey, bool live)
-    {
+    function encryptionKey(uint40 keyId) external view returns (KeyView memory) {
         KeyRecord storage k = _keys[keyId];
-        return (k.owner, k.deviceId, _keyBytes(k), k.live);
+        return KeyView({owner: k.owner, deviceId: k.deviceId, publicKey: _keyBytes(k), live: k.live});
     }
 
     /// @dev Reverts unless `account` is an active member; returns its epoch.

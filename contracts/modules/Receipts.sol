@@ -19,7 +19,7 @@ abstract contract Receipts is Access, IReceipts {
         external
         onlyRole(CUSTODIAN_ROLE)
     {
-        RequestRecord storage r = _requests[requestId];
+        RequestRecord storage r = _requestRecord(requestId);
         if (!_wasGranted(r.status)) revert ReceiptsNotGranted(requestId);
         emit KeyReleased(requestId, r.datasetId, r.requester, kind, envelopeHash);
     }

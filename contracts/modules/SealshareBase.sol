@@ -68,7 +68,7 @@ abstract contract SealshareBase is AccessControl, EIP712 {
     }
 
     Globals internal _globals;
-    mapping(address account => SupervisorInfo) internal _supervisors;
+    mapping(address account => SupervisorInfo) private _supervisors;
     /// @dev The era in which each bit was last handed to a new holder (0: never recycled).
     uint32[32] private _bitEra;
 
@@ -157,6 +157,16 @@ abstract contract SealshareBase is AccessControl, EIP712 {
         SupervisorInfo storage s = _supervisors[account];
         if (!s.active) revert AccessControlUnauthorizedAccount(account, SUPERVISOR_ROLE);
         return (uint32(1) << (s.bitPlusOne - 1), s.affiliation);
+    }
+
+    /// @dev The institution `supervisor` is affiliated with (separation of duties), or zero.
+    function _affiliationOf(address supervisor) internal view returns (address) {
+        return _supervisors[supervisor].affiliation;
+    }
+
+    /// @dev Records `supervisor`'s affiliation (any account, so it may be set before the role).
+    function _setAffiliation(address supervisor, address institution) internal {
+        _supervisors[supervisor].affiliation = institution;
     }
 
     /// @dev The bits handed to a new holder after era `era`: approvals recorded under them in a

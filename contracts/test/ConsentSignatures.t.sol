@@ -42,7 +42,7 @@ contract ConsentSignaturesTest is SealshareTestBase {
         vm.assertEq(ledger.consentId(t), digest, "consent id is the EIP-712 digest of the terms");
 
         _submit(t, sig, firstViaRequest, relayer);
-        (address subject,,,) = ledger.consentOf(digest);
+        address subject = ledger.consentOf(digest).subject;
         vm.assertEq(subject, ana, "first submission recorded");
 
         bytes memory replayed = abi.encodeWithSelector(IConsents.ConsentsAlreadyRecorded.selector, digest);
@@ -92,7 +92,7 @@ contract ConsentSignaturesTest is SealshareTestBase {
         vm.prank(mallory);
         vm.expectRevert(abi.encodeWithSelector(IConsents.ConsentsSignatureExpired.selector, revokeDeadline));
         ledger.revokeConsentBySig(twinId, revokeDeadline, revokeSig);
-        (,,, bool revoked) = ledger.consentOf(twinId);
+        bool revoked = ledger.consentOf(twinId).revoked;
         vm.assertFalse(revoked, "late revocation signature had no effect");
     }
 
@@ -131,9 +131,9 @@ contract ConsentSignaturesTest is SealshareTestBase {
 
         // Only the signature for (home chain, this ledger) is accepted, and only here.
         _submitTo(ledger, t, sig, viaRequest);
-        (address subject,,,) = ledger.consentOf(homeId);
+        address subject = ledger.consentOf(homeId).subject;
         vm.assertEq(subject, ana, "accepted on its own chain and ledger");
-        (subject,,,) = other.consentOf(homeId);
+        subject = other.consentOf(homeId).subject;
         vm.assertEq(subject, address(0), "unknown to the other ledger");
     }
 

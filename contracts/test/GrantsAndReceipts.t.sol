@@ -85,7 +85,7 @@ contract GrantsAndReceiptsTest is SealshareTestBase {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         if (c.maxTemporary == 0) {
             vm.assertEq(_grants(logs).length, 0, "no temporary grant when the policy disables them");
-            (,,,, uint8 status,,,,) = ledger.requestOf(requestId);
+            uint8 status = ledger.requestOf(requestId).status;
             vm.assertEq(status, uint8(RequestStatus.Pending), "still pending");
         } else {
             _checkGrant(requestId, logs, GrantKind.Temporary, _min3(t0 + c.duration, t.expiresAt, t0 + c.maxTemporary));
@@ -169,7 +169,7 @@ contract GrantsAndReceiptsTest is SealshareTestBase {
         vm.assertEq(gotKind, uint8(kind), "grant kind");
         vm.assertEq(expiresAt, expected, "expiresAt = min(now + duration, consent expiry, now + policy max)");
 
-        (,,,,,,,, uint40 stored) = ledger.requestOf(requestId);
+        uint40 stored = ledger.requestOf(requestId).expiresAt;
         vm.assertEq(stored, expected, "stored expiresAt");
         GrantView memory g = ledger.isGrantValid(requestId);
         vm.assertEq(g.expiresAt, expected, "isGrantValid expiresAt");

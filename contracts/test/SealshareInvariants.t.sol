@@ -5,7 +5,7 @@ import {vm} from "./Vm.t.sol";
 import {SealshareHandler} from "./SealshareHandler.t.sol";
 import {SealshareGhost} from "./SealshareGhost.t.sol";
 import {ISealshareLedger} from "./SealshareTestBase.t.sol";
-import {GrantKind, GrantView} from "../common/Types.sol";
+import {DatasetView, GrantKind, GrantView} from "../common/Types.sol";
 
 /// @title Invariant tests: DESIGN.md §3, one function per invariant, named after it
 /// @notice The fuzzer drives SealshareHandler (the only target) through random sequences of
@@ -219,7 +219,7 @@ contract SealshareInvariantsTest {
         vm.assertEq(handler.providerApprovalViolations(), 0, "approveAsProvider accepted from a non-provider");
         for (uint256 i = 0; i < handler.requestCount(); ++i) {
             (uint256 id, SealshareGhost.GhostRequest memory r) = handler.requestAt(i);
-            (,,,,,, bool providerApproved,,) = ledger.requestOf(id);
+            bool providerApproved = ledger.requestOf(id).providerApproved;
             vm.assertEq(providerApproved, r.providerApproved, "provider approval the provider never gave");
         }
     }
@@ -229,9 +229,9 @@ contract SealshareInvariantsTest {
         vm.assertEq(handler.versionViolations(), 0, "publishVersion accepted from a non-provider");
         for (uint256 i = 0; i < handler.datasetCount(); ++i) {
             uint64 id = handler.datasetAt(i);
-            (address provider,,,, uint32 latestVersion,) = ledger.dataset(id);
-            vm.assertEq(provider, handler.datasetOf(id).provider, "provider changed without a transfer");
-            vm.assertEq(latestVersion, handler.datasetOf(id).latestVersion, "a version nobody entitled published");
+            DatasetView memory d = ledger.dataset(id);
+            vm.assertEq(d.provider, handler.datasetOf(id).provider, "provider changed without a transfer");
+            vm.assertEq(d.latestVersion, handler.datasetOf(id).latestVersion, "a version nobody entitled published");
         }
     }
 
@@ -246,7 +246,7 @@ contract SealshareInvariantsTest {
         vm.assertEq(handler.supervisorApprovalViolations(), 0, "approveAsSupervisor accepted from a non-supervisor");
         for (uint256 i = 0; i < handler.requestCount(); ++i) {
             (uint256 id,) = handler.requestAt(i);
-            (,,,,,,, uint8 approvals,) = ledger.requestOf(id);
+            uint8 approvals = ledger.requestOf(id).supervisorApprovals;
             vm.assertEq(approvals, handler.currentApprovals(id), "approval count != approvers holding the role");
         }
     }
@@ -258,7 +258,7 @@ contract SealshareInvariantsTest {
         uint256 supervisors = handler.currentSupervisors();
         for (uint256 i = 0; i < handler.requestCount(); ++i) {
             (uint256 id,) = handler.requestAt(i);
-            (,,,,,,, uint8 approvals,) = ledger.requestOf(id);
+            uint8 approvals = ledger.requestOf(id).supervisorApprovals;
             vm.assertLe(approvals, supervisors, "more approvals than distinct current supervisors");
             vm.assertLe(approvals, handler.currentApprovals(id), "approvals counted more than once");
         }

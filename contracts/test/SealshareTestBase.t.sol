@@ -4,17 +4,13 @@ pragma solidity ^0.8.28;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {vm} from "./Vm.t.sol";
 import {ConsentTerms, Policy, VersionParams} from "../common/Types.sol";
-import {IAccess} from "../interfaces/IAccess.sol";
-import {IConsents} from "../interfaces/IConsents.sol";
-import {IDatasets} from "../interfaces/IDatasets.sol";
-import {IMembers} from "../interfaces/IMembers.sol";
-import {IReceipts} from "../interfaces/IReceipts.sol";
+import {ISealshare} from "../interfaces/ISealshare.sol";
 
 /// @title The deployed ledger as the tests see it: its published interfaces and nothing else
 /// @dev The tests never compile Sealshare.sol themselves: they deploy the production artifact
 ///      (see {SealshareTestBase-_deployLedger}) and talk to it through this interface, so what
 ///      they test is byte for byte what ships, and a test edit does not recompile the ledger.
-interface ISealshareLedger is IAccessControl, IMembers, IDatasets, IConsents, IAccess, IReceipts {
+interface ISealshareLedger is IAccessControl, ISealshare {
     /// @notice Stops every state change except consent revocation and release receipts.
     function pause() external;
     /// @notice Lifts the pause.

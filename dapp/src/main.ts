@@ -3,12 +3,12 @@
  * (wallet + network), the role navigation and the current page. Routes live in the URL hash
  * (`#/subject?ask=…`), so the static build works from any folder and links never reach a server.
  */
+import type { SealshareContext } from "../../sdk/actions/context.js";
 import "./styles.css";
 import { html, nothing, render } from "lit-html";
 import { loadConfig, type DappConfig } from "./lib/config.js";
-import { LedgerReads } from "./lib/ledger-reads.js";
 import { Session } from "./lib/session.js";
-import { shortAddress } from "./lib/words.js";
+import { shortAddress } from "../../sdk/format.js";
 import type { App, Page } from "./ui/parts.js";
 import { homePage } from "./pages/home.js";
 
@@ -47,7 +47,7 @@ async function start(): Promise<void> {
   const session = new Session(config);
   let current = route();
   let page: Page | undefined;
-  let reads: { key: string; reads: LedgerReads } | undefined;
+  let reads: { key: string; reads: SealshareContext } | undefined;
 
   const app: App = {
     session,
@@ -56,7 +56,7 @@ async function start(): Promise<void> {
     update: () => draw(),
     reads() {
       const key = `${session.status}:${session.account}:${session.chainId}`;
-      if (reads?.key !== key) reads = { key, reads: new LedgerReads(session.ledger(), session.reader, config.deployBlock) };
+      if (reads?.key !== key) reads = { key, reads: session.readCtx() };
       return reads.reads;
     },
   };

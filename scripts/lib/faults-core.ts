@@ -16,7 +16,7 @@
  *    the confirmation depth, mined by hand so that the custodian's own transactions cannot
  *    lengthen it), then another branch. On Hardhat: evm_snapshot, evm_revert and a longer branch
  *    (simulated). On Anvil the reorgs are real, of every kind at every depth below the
- *    confirmation depth in turn (scripts/lib/nodes):
+ *    confirmation depth in turn (devkit/nodes):
  *      dropped  — anvil_reorg to a branch of the same height without the grants;
  *      moved    — the first grant's very transaction re-included in the new branch's last block
  *                 (a valid grant on the final chain: it must be released, from its new block);
@@ -47,18 +47,16 @@ import { join } from "node:path";
 import { getAddress, hexlify, id, keccak256, randomBytes, Transaction, Wallet, ZeroAddress, ZeroHash, type ContractTransactionResponse } from "ethers";
 import { deployLedger, type Sealshare } from "../../sdk/contracts.js";
 import { writeDeployment } from "../../sdk/deployment-file.js";
-import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
-import { ledgerDomain } from "../../sdk/eip712.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { parseReceiptProofs } from "../../sdk/audit/proofs.js";
 import { verifyLedger } from "../../sdk/audit/verify.js";
-import { keyCommitment } from "../../sdk/stream/commitment.js";
-import { Category, GrantKind, Purpose } from "../../sdk/vocabulary.js";
-import { verifyReceiptProof } from "../../service/release/merkle.js";
+import { GrantKind, Purpose } from "../../sdk/vocabulary.js";
+import { verifyReceiptProof } from "../../service/receipts/merkle.js";
 import { openStore } from "../../service/store/open.js";
-import { startCustodianProcess, type CustodianProcess } from "./custodian-process.js";
-import { nodeControl, startLocalChain, type NodeKind, type ReorgTx } from "./local-chain.js";
+import { consentTerms, giveConsent, publishDeviceKey, registerMembers, registerPlaceholderDataset } from "../../devkit/build.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import { nodeControl, startLocalChain, type NodeKind, type ReorgTx } from "../../devkit/local-chain.js";
 import { JsonRpcProvider, Network } from "ethers";
 
 export interface FaultOptions {
@@ -147,54 +145,22 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     const ledger = deployed as Sealshare;
     const as = (x: Wallet) => ledger.connect(x) as Sealshare;
     const mined = async (tx: Promise<ContractTransactionResponse>) => (await (await tx).wait())!;
-    for (const m of [bank!, insurer!]) await mined(as(sup!).registerMember(m.address, id(`kyc/${m.address}`), "https://example.org/m.json"));
+    await registerMembers(ledger, sup!, [bank!.address, insurer!.address]);
     const device = id("faults/device");
     const deviceKey = generateEncryptionKeyPair();
-    const proof = keyPossessionProof({ privateKey: deviceKey.privateKey, owner: insurer!.address, deviceId: device, domain: await ledgerDomain(ledger) });
-    await mined(as(insurer!).publishEncryptionKey(device, proof.publicKey, proof.publicKeyY, proof.signature));
+    await publishDeviceKey(ledger, insurer!, device, deviceKey);
     const deploymentPath = join(work, "deployment.json");
     await writeDeployment(deploymentPath, deployment);
 
     // Grant on request: no approvals needed, formal straight away.
     const policy = { requireProvider: false, supervisorQuorum: 0, maxTemporary: 0, maxFormal: 30 * DAY };
     async function dataset() {
-      const dek = new Uint8Array(randomBytes(32));
-      const ciphertextSha256 = hexlify(randomBytes(32));
-      const merkleRoot = hexlify(randomBytes(32));
-      const datasetId = await ledger.nextDatasetId();
-      const receipt = await mined(
-        as(bank!).registerDataset(ana!.address, Category.Deposit, policy, ZeroHash, {
-          datasetId,
-          version: 1,
-          ciphertextSha256,
-          merkleRoot,
-          keyCommitment: keyCommitment(dek, { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot }),
-          size: 1n,
-          formatId: id("sealshare-stream-v1/ndjson"),
-          storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
-        }),
-      );
-      for (const l of receipt.logs) {
-        const p = ledger.interface.parseLog(l);
-        if (p?.name === "DatasetRegistered") return { datasetId: p.args.datasetId as bigint, dek };
-      }
-      throw new Error("no DatasetRegistered");
+      return registerPlaceholderDataset(ledger, deployment, bank!, ana!.address, policy, { size: 1n });
     }
     const main = await dataset();
     const now = BigInt((await provider.getBlock("latest"))!.timestamp);
-    const terms = {
-      subject: ana!.address,
-      requester: ZeroAddress,
-      datasetId: 0n,
-      category: Category.Deposit,
-      purpose: Purpose.underwriting,
-      maxKind: GrantKind.Formal,
-      expiresAt: now + BigInt(30 * DAY),
-      receiptHash: id("faults consent"),
-      nonce: hexlify(randomBytes(32)),
-      deadline: now + 3600n,
-    };
-    await mined(as(ana!).giveConsent(terms));
+    const terms = consentTerms({ subject: ana!.address, requester: ZeroAddress, datasetId: 0n, now, receipt: "faults consent" });
+    await giveConsent(ledger, ana!, terms);
 
     const secrets = { ecies: hexlify(randomBytes(32)), master: hexlify(randomBytes(32)) };
     const dbPath = opts.db ?? join(work, "custodian.db");

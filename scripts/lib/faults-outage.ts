@@ -35,10 +35,10 @@ import { hexlify, type Wallet } from "ethers";
 import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
 import type { Envelope } from "../../sdk/envelope.js";
-import { createWorld, type World } from "../../test/helpers/custodian-world.js";
-import { nodeControl, type NodeKind } from "./local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "./custodian-process.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { createWorld, type World } from "../../devkit/world.js";
+import { nodeControl, type NodeKind } from "../../devkit/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import { startTcpProxy, type TcpProxy } from "../../devkit/tcp-proxy.js";
 
 export interface OutageTally {
   outages: number;

@@ -24,14 +24,28 @@ import { pipeline } from "node:stream/promises";
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { hexlify, id, keccak256, parseEther, randomBytes, toUtf8Bytes, Wallet, type JsonRpcProvider, type ContractTransactionReceipt } from "ethers";
+import { hexlify, id, parseEther, Wallet, type JsonRpcProvider } from "ethers";
 import type { SealshareContext } from "../../sdk/actions/context.js";
+import { approveRequest } from "../../sdk/actions/approve-request.js";
+import { decryptDataset } from "../../sdk/actions/decrypt-dataset.js";
+import { getDataset } from "../../sdk/actions/get-dataset.js";
+import { getRequestStatus } from "../../sdk/actions/get-request-status.js";
+import { listReleases } from "../../sdk/actions/list-releases.js";
+import { listRequests } from "../../sdk/actions/list-requests.js";
+import { recordUsage } from "../../sdk/actions/record-usage.js";
+import { registerMember } from "../../sdk/actions/register-member.js";
+import { requestAccess } from "../../sdk/actions/request-access.js";
+import { revokeConsent } from "../../sdk/actions/revoke-consent.js";
+import { setCategoryMinimum } from "../../sdk/actions/set-category-minimum.js";
+import { signConsent } from "../../sdk/actions/sign-consent.js";
+import { exportReceipt, receiptHash, verifyReceiptOnChain } from "../../sdk/consent/index.js";
 import { depositKey } from "../../sdk/actions/deposit-key.js";
 import { fetchKey } from "../../sdk/actions/fetch-key.js";
 import { publishEncryptionKey } from "../../sdk/actions/publish-encryption-key.js";
 import { registerDataset } from "../../sdk/actions/register-dataset.js";
 import { connectLedger, CUSTODIAN_ROLE, SUPERVISOR_ROLE, type Deployment, type Sealshare } from "../../sdk/contracts.js";
-import { CONSENT_TYPES, ledgerDomain, type ConsentTerms } from "../../sdk/eip712.js";
+import { ledgerDomain } from "../../sdk/eip712.js";
+import { SealshareError } from "../../sdk/errors.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { keyPossessionProof } from "../../sdk/crypto/key-possession.js";
 import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
@@ -39,11 +53,11 @@ import { decodeRevert } from "../../sdk/revert.js";
 import { readTimeline, type TimelineEntry } from "../../sdk/audit/timeline.js";
 import { verifyLedger, type VerifyReport } from "../../sdk/audit/verify.js";
 import { fetchReceiptProofs } from "../../sdk/audit/proofs.js";
-import { Category, GrantInvalidReason, GrantKind, Purpose } from "../../sdk/vocabulary.js";
-import { decryptFile, hashFile, verifyKeyCommitment } from "../../sdk/stream/index.js";
-import { LocalBlobStore, fetchVerified } from "../../sdk/blob/index.js";
+import { Category, GrantInvalidReason, GrantKind, Purpose, TemporaryRule } from "../../sdk/vocabulary.js";
+import { hashFile, verifyKeyCommitment } from "../../sdk/stream/index.js";
+import { LocalBlobStore } from "../../sdk/blob/index.js";
 import type { Envelope } from "../../sdk/envelope.js";
-import { writeSampleRecords, ndjsonToCsv } from "./sample-records.js";
+import { writeSampleRecords, ndjsonToCsv } from "../../devkit/sample-records.js";
 
 export interface StoryEnvironment {
   provider: JsonRpcProvider;
@@ -81,8 +95,6 @@ export interface StoryResult {
 }
 
 const DAY = 86_400;
-/** contracts/common/Types.sol `TemporaryRule`. */
-const TemporaryRule = { AfterQuorum: 0, Early: 1, Forbidden: 2 } as const;
 /** Long enough for the custodian (polling every 100 ms) to have seen the block it is asked about. */
 const CUSTODIAN_CATCH_UP_MS = 1_500;
 
@@ -105,17 +117,14 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const sup2 = new Wallet(env.keys[6] ?? Wallet.createRandom().privateKey, provider);
   if (!env.keys[6]) await (await admin.sendTransaction({ to: sup2.address, value: parseEther("1") })).wait();
   if (!(await ledger.hasRole(SUPERVISOR_ROLE, sup2.address))) await (await as(admin).grantRole(SUPERVISOR_ROLE, sup2.address)).wait();
-  const floorTx = await (
-    await as(sup).setCategoryMinimum(Category.Deposit, { requireProvider: true, supervisorQuorum: 2, temporary: TemporaryRule.AfterQuorum, temporaryQuorum: 0, maxTemporary: 0 })
-  ).wait();
-  const floor = eventArgs(ledger, floorTx, "CategoryMinimumChanged").newMinimum as { requireProvider: boolean; supervisorQuorum: bigint; temporary: bigint };
+  const { floor } = await setCategoryMinimum(ctx(sup), { category: Category.Deposit, requireProvider: true, supervisorQuorum: 2, temporary: "AfterQuorum" });
   const ruleName = Object.entries(TemporaryRule).find(([, v]) => v === Number(floor.temporary))?.[0] ?? String(floor.temporary);
   say(
     `   floor for deposit data (on chain): ${floor.requireProvider ? "provider approval, " : ""}${floor.supervisorQuorum} supervisor approvals; temporary grants: ${ruleName}` +
       (Number(floor.temporary) === TemporaryRule.AfterQuorum ? ` — no key, temporary or formal, leaves before ${floor.supervisorQuorum} supervisors approved` : ""),
   );
   for (const [who, name] of [[bank, "bank"], [insurer, "insurer"], [lender, "lender"]] as const) {
-    await (await as(sup).registerMember(who.address, keccak256(toUtf8Bytes(`kyc-ref:${name}`)), `https://members.example/${name}.json`)).wait();
+    await registerMember(ctx(sup), { member: who.address, kycRef: `kyc-ref:${name}`, metadataURI: `https://members.example/${name}.json` });
   }
   const insurerDevice = id("insurer/underwriting-laptop");
   const lenderDevice = id("lender/credit-desk");
@@ -152,41 +161,28 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   }
 
   say("3. Ana signs a consent for Insurer (this dataset, underwriting, 30 days) in her wallet: a signature, not a transaction");
-  const t = await now();
-  const receipt = {
-    version: "KI-CR-v1.1.0",
-    jurisdiction: "EU",
-    consentTimestamp: Number(t),
-    collectionMethod: "wallet signature (EIP-712)",
-    piiPrincipalId: ana.address,
-    piiControllers: [{ piiController: "Insurer", contact: insurer.address }],
-    services: [{ service: "underwriting", purposes: [{ purpose: "underwriting", purposeCategory: ["risk assessment"], consentType: "explicit", piiCategory: ["deposit"], termination: "30 days or on revocation" }] }],
-  };
-  const terms: ConsentTerms = {
-    subject: ana.address,
+  const anaBalanceBefore = await provider.getBalance(ana.address);
+  const signed = await signConsent(ctx(ana), {
     requester: insurer.address,
     datasetId,
-    category: Category.Deposit,
     purpose: Purpose.underwriting,
     maxKind: GrantKind.Formal,
-    expiresAt: t + 30n * BigInt(DAY),
-    receiptHash: keccak256(toUtf8Bytes(JSON.stringify(receipt))),
-    nonce: hexlify(randomBytes(32)),
-    deadline: t + 3600n,
-  };
-  await writeFile(join(env.workDir, "ana-consent-receipt.json"), JSON.stringify(receipt, null, 2));
-  const anaBalanceBefore = await provider.getBalance(ana.address);
-  const signature = await ana.signTypedData(await ledgerDomain(ledger), CONSENT_TYPES, terms);
+    validFor: 30 * DAY,
+    receipt: { jurisdiction: "EU", policyUrl: "https://bank.example/privacy", piiControllers: [{ piiController: "Bank", contact: bank.address }], collectionMethod: "wallet signature (EIP-712)" },
+  });
+  const { terms, signature } = signed;
+  const receipt = signed.receipt!;
+  await writeFile(join(env.workDir, "ana-consent-receipt.json"), exportReceipt(receipt));
+  check("Ana's consent receipt is built by the SDK and its canonical hash is the consent's receiptHash", receiptHash(receipt) === terms.receiptHash.toLowerCase(), terms.receiptHash);
 
   say("4. Insurer relays Ana's consent with its request (7 days, formal, for its device); Bank approves, then each supervisor — the custodian is asked after every step");
-  const reqTx = await as(insurer).requestAccessWithConsent(
-    { datasetId, version: 0, purpose: Purpose.underwriting, kind: GrantKind.Formal, duration: 7 * DAY, deviceId: insurerDevice },
-    terms,
-    signature,
-  );
-  const reqRcpt = await reqTx.wait();
+  const { requestId } = await requestAccess(ctx(insurer), { datasetId, purpose: Purpose.underwriting, kind: GrantKind.Formal, duration: 7 * DAY, device: insurerDevice, consent: terms, signature });
   check("Ana paid no gas for her consent", (await provider.getBalance(ana.address)) === anaBalanceBefore);
-  const requestId = eventArgs(ledger, reqRcpt, "AccessRequested").requestId as bigint;
+  const onChain = await verifyReceiptOnChain({ provider, ledger: deployment.ledger, receipt, fromBlock: deployment.deployBlock });
+  check("the SDK's receipt verification finds Ana's receipt recorded on chain for this consent", onChain.consentId === signed.consentId.toLowerCase(), `consent ${onChain.consentId.slice(0, 10)}… block ${onChain.blockNumber}`);
+  const waiting = async () => (await listRequests(ctx(insurer), { requestId }))[0]!.waitingFor;
+  const w0 = await waiting();
+  check("the request waits for the category floor (Bank + 2 supervisors), as the SDK reads it", w0?.provider === true && w0.supervisors === 2, JSON.stringify(w0));
   const nothingReleased = async (after: string) => {
     await new Promise((r) => setTimeout(r, CUSTODIAN_CATCH_UP_MS));
     const g = await ledger.isGrantValid(requestId);
@@ -198,18 +194,18 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
       if (!(e instanceof CustodianError)) throw e;
       answer = `${e.status} ${e.code}`; // refused outright: nothing fetchable either
     }
-    const releases = await ledger.queryFilter(ledger.filters.KeyReleased(requestId), deployment.deployBlock);
+    const releases = await listReleases(ctx(insurer), { requestId });
     check(
       `after ${after}: no grant, no envelope fetchable, no release`,
       !g.valid && answer !== "READY" && releases.length === 0,
       `grant ${g.valid ? "VALID" : GrantInvalidReason[Number(g.reason)]}; custodian: ${answer}; ${releases.length} release(s)`,
     );
   };
-  await (await as(bank).approveAsProvider(requestId)).wait();
+  await approveRequest(ctx(bank), { requestId, as: "provider" });
   await nothingReleased("Bank's approval");
-  await (await as(sup).approveAsSupervisor(requestId)).wait();
+  await approveRequest(ctx(sup), { requestId, as: "supervisor" });
   await nothingReleased("the first supervisor's approval (1 of 2)");
-  await (await as(sup2).approveAsSupervisor(requestId)).wait();
+  await approveRequest(ctx(sup2), { requestId, as: "supervisor" });
   const g = await ledger.isGrantValid(requestId);
   check("after the second supervisor's approval: a formal grant for 7 days", g.valid && Number(g.kind) === GrantKind.Formal && g.expiresAt - (await now()) <= BigInt(7 * DAY));
 
@@ -217,31 +213,27 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const released = await fetchKey(ctx(insurer), { custodian, requestId, devicePrivateKey: insurerKey.privateKey, waitMs: 30_000, minKind: GrantKind.Formal });
   const envelope: Envelope = released.envelope;
   check("the envelope is fetchable once the supervisors approved, and its key passes every check", released.datasetId === datasetId && released.kind === GrantKind.Formal, `dataset #${released.datasetId} v${released.version}, kind ${released.kind}`);
-  const version = await ledger.datasetVersion(datasetId, released.version);
-  const [published] = await ledger.queryFilter(ledger.filters.DatasetVersionPublished(datasetId, released.version), deployment.deployBlock);
-  const verified = await fetchVerified(blobs, published!.args.storageURI, version.ciphertextSha256 as `0x${string}`, { dir: env.workDir, expectedSize: Number(version.size) });
-  check("the ciphertext's SHA-256 and size match the chain before decryption", verified.sha256 === version.ciphertextSha256 && BigInt(verified.size) === version.size);
   const decryptedPath = join(env.workDir, "insurer-received.ndjson");
-  await decryptFile(verified.path, decryptedPath, released.dek);
-  await verified.remove();
+  const decrypted = await decryptDataset(ctx(insurer), { datasetId, version: released.version, dek: released.dek, blobStore: blobs, output: decryptedPath, workDir: env.workDir });
+  check(
+    "the ciphertext's SHA-256, key commitment and Merkle root matched the chain before decryption (SDK decryptDataset)",
+    decrypted.verified && decrypted.ciphertextSha256 === (await getDataset(ctx(insurer), { datasetId })).versions.find((v) => v.version === released.version)?.ciphertextSha256,
+    decrypted.ciphertextSha256,
+  );
   const decryptedSha256 = await hashFile(decryptedPath);
   check("decrypted bytes equal Ana's original records", decryptedSha256 === originalSha256, decryptedSha256);
   const csvPath = join(env.workDir, "insurer-received.csv");
   await writeLines(csvPath, ndjsonToCsv(readLines(decryptedPath)));
-  await (await as(insurer).recordUsage(requestId, 1, keccak256(toUtf8Bytes("converted to CSV for underwriting")))).wait();
-  const receipts = await ledger.queryFilter(ledger.filters.KeyReleased(requestId), deployment.deployBlock);
-  check("one release receipt on chain, for the formal grant (no temporary key ever left)", receipts.length === 1 && Number(receipts[0]!.args.kind) === GrantKind.Formal, receipts.map((e) => `kind ${e.args.kind}`).join(", "));
+  await recordUsage(ctx(insurer), { requestId, usageCode: 1, details: "converted to CSV for underwriting" });
+  const receipts = await listReleases(ctx(insurer), { requestId });
+  check("one release receipt on chain, for the formal grant (no temporary key ever left)", receipts.length === 1 && receipts[0]!.kind === GrantKind.Formal, receipts.map((e) => `kind ${e.kind}`).join(", "));
 
   say("6. Refusals: Lender has no consent; Lender cannot fetch Insurer's key; Lender cannot publish Insurer's key as its own");
   try {
-    await as(lender).requestAccess.staticCall(
-      { datasetId, version: 0, purpose: Purpose.creditAssessment, kind: GrantKind.Formal, duration: 7 * DAY, deviceId: lenderDevice },
-      { ...terms, requester: lender.address, purpose: Purpose.creditAssessment },
-    );
+    await requestAccess(ctx(lender), { datasetId, purpose: Purpose.creditAssessment, kind: GrantKind.Formal, duration: 7 * DAY, device: lenderDevice, consent: { ...terms, requester: lender.address, purpose: Purpose.creditAssessment } });
     check("Lender's request without consent is refused", false);
   } catch (e) {
-    const r = decodeRevert(e);
-    check("Lender's request without consent is refused", r?.name === "ConsentsUnknown", r?.text ?? String(e));
+    check("Lender's request without consent is refused", e instanceof SealshareError && e.code === "ConsentsUnknown", (e as Error).message);
   }
   try {
     await custodian.fetchEnvelope(lender, requestId);
@@ -260,9 +252,9 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   }
 
   say("7. Ana revokes her consent: delivery stops at once");
-  await (await as(ana).revokeConsent(await ledger.consentId(terms))).wait();
-  const after = await ledger.isGrantValid(requestId);
-  check("the ledger says the grant is no longer valid", !after.valid && GrantInvalidReason[Number(after.reason)] === "ConsentRevoked");
+  await revokeConsent(ctx(ana), { consentId: signed.consentId });
+  const after = (await getRequestStatus(ctx(insurer), { requestId })).grant;
+  check("the ledger says the grant is no longer valid", !after.valid && after.reason === "ConsentRevoked");
   const refused = await waitForRefusal(custodian, insurer, requestId);
   check("the custodian no longer serves Insurer's key", refused.status === 410, `${refused.status} ${refused.code}`);
   say("   (a key Insurer already fetched cannot be taken back; Bank can rotate: a new version under a new key)");
@@ -293,14 +285,6 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   return { checks, timeline, datasetId, requestId, originalSha256, decryptedSha256, csvPath, audit, secrets };
 }
 
-/** The arguments of the first `name` event the ledger emitted in `receipt`. */
-function eventArgs(ledger: Sealshare, receipt: ContractTransactionReceipt | null, name: string): Record<string, unknown> {
-  for (const log of receipt?.logs ?? []) {
-    const parsed = ledger.interface.parseLog(log);
-    if (parsed?.name === name) return parsed.args.toObject();
-  }
-  throw new Error(`no ${name} event in transaction ${receipt?.hash}`);
-}
 
 async function waitForRefusal(c: CustodianClient, who: Wallet, requestId: bigint, timeoutMs = 30_000): Promise<{ status: number; code: string }> {
   const until = Date.now() + timeoutMs;

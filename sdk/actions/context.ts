@@ -14,10 +14,11 @@
  * await registerMember(ctx, { member: bank, kycRef: "KYC-0001", metadataURI: "https://…" });
  * ```
  */
-import { getAddress, id, isAddress, isHexString, toBeHex, zeroPadValue, type ContractTransactionReceipt, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
+import { getAddress, id, isAddress, isHexString, type ContractTransactionReceipt, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
 import type { Sealshare } from "../contracts.js";
 import { SealshareError } from "../errors.js";
 import { asLedgerError } from "../revert.js";
+import { readEvents, type EventReaderOptions, type EventSource, type LedgerLog } from "../reads/events.js";
 
 export interface SealshareContext {
   /** The ledger, connected to a provider (reads) or a signer. */
@@ -26,6 +27,8 @@ export interface SealshareContext {
   signer?: Signer;
   /** First block to scan for events (the deployment block). Default 0. */
   fromBlock?: number;
+  /** How events are paged (largest block range per eth_getLogs, retries). sdk/reads/events.ts */
+  reader?: EventReaderOptions;
 }
 
 /** What every transaction-sending action returns. */
@@ -116,7 +119,7 @@ export async function chainNow(ctx: SealshareContext): Promise<number> {
  * "Now" for judging an expiry: the later of the wall clock and the latest block's time. On an
  * idle chain no block is mined for a while, so the latest block's time lags behind and a view
  * call (`isGrantValid`) still sees a grant that ran out as live; the custodian judges expiry the
- * same way (service/release/serve.ts).
+ * same way (service/http/serve.ts).
  */
 export async function expiryNow(ctx: SealshareContext): Promise<number> {
   return Math.max(Math.floor(Date.now() / 1000), await chainNow(ctx));
@@ -143,30 +146,18 @@ export function toBytes32(textOrHash: string): string {
   return isHexString(textOrHash, 32) ? textOrHash.toLowerCase() : id(textOrHash);
 }
 
-/** A decoded ledger event with where it happened. */
-export interface LedgerLog {
-  args: Record<string, unknown> & { [k: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  txHash: string;
-  blockNumber: number;
-  logIndex: number;
+export type { LedgerLog } from "../reads/events.js";
+
+/** Where the context reads events: its provider, the ledger, the deployment block, the paging rule. */
+export async function eventSource(ctx: SealshareContext): Promise<EventSource> {
+  return { provider: providerOf(ctx), ledger: await ctx.ledger.getAddress(), fromBlock: ctx.fromBlock ?? 0, reader: ctx.reader };
 }
 
 /**
  * The ledger's `event` logs whose indexed arguments match `topics` (positionally after the
- * event's own topic; null = any, an array = any of). Values are addresses, bigints or bytes32.
+ * event's own topic; null = any, an array = any of), through the bounded, chunked reader
+ * (sdk/reads/events.ts). Values are addresses, bigints or bytes32.
  */
-export async function queryEvents(ctx: SealshareContext, event: string, topics: (null | unknown | unknown[])[] = []): Promise<LedgerLog[]> {
-  const fragment = ctx.ledger.interface.getEvent(event as never);
-  if (!fragment) throw new SealshareError("UNKNOWN_EVENT", `the ledger has no event ${event}`);
-  const indexed = fragment.inputs.filter((i) => i.indexed);
-  const enc = (v: unknown, i: number): string => {
-    const type = indexed[i]!.type;
-    return zeroPadValue(type === "address" ? getAddress(String(v)) : type.startsWith("uint") ? toBeHex(BigInt(v as bigint)) : String(v), 32).toLowerCase();
-  };
-  const topicFilter = [fragment.topicHash, ...topics.map((t, i) => (t === null || t === undefined ? null : Array.isArray(t) ? t.map((x) => enc(x, i)) : enc(t, i)))];
-  const logs = await providerOf(ctx).getLogs({ address: await ctx.ledger.getAddress(), fromBlock: ctx.fromBlock ?? 0, toBlock: "latest", topics: topicFilter });
-  return logs.map((l) => {
-    const parsed = ctx.ledger.interface.parseLog({ topics: [...l.topics], data: l.data })!;
-    return { args: parsed.args.toObject(), txHash: l.transactionHash, blockNumber: l.blockNumber, logIndex: l.index };
-  });
+export async function queryEvents(ctx: SealshareContext, event: string | string[], topics: (null | unknown | unknown[])[] = [], range: { fromBlock?: number; toBlock?: number } = {}): Promise<LedgerLog[]> {
+  return readEvents(await eventSource(ctx), { event, topics, ...range });
 }

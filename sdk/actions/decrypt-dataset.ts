@@ -28,7 +28,7 @@ import { formatOfId, type RecordFormat } from "../convert/records.js";
 import { convertRecordsFile } from "../convert/records-file.js";
 import { SealshareError } from "../errors.js";
 import type { Hex } from "../stream/index.js";
-import { readCall, type SealshareContext } from "./context.js";
+import { queryEvents, readCall, type SealshareContext } from "./context.js";
 import { keyMatchesVersion } from "./key-binding.js";
 import { decryptFileWithProgress, withDownloadProgress } from "./files.js";
 
@@ -96,7 +96,7 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
         hint: "fetch the key of a grant for this version (`sealshare key fetch`), or use the provider's key file of that version",
       });
     }
-    const [published] = await ctx.ledger.queryFilter(ctx.ledger.filters.DatasetVersionPublished(datasetId, version), ctx.fromBlock ?? 0);
+    const [published] = await queryEvents(ctx, "DatasetVersionPublished", [datasetId, version]);
     const uri = published?.args.storageURI ?? "";
     const sha256 = v.ciphertextSha256 as Hex;
     const storedFormat = published ? formatOfId(published.args.formatId) : undefined;

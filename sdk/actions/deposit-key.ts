@@ -18,7 +18,7 @@ import type { CustodianClient, DepositKeyResult } from "../custodian-client.js";
 import { readCall, requireSigner, type SealshareContext } from "./context.js";
 import { keyMatchesVersion } from "./key-binding.js";
 
-/** The device id the custodian publishes its ECIES key under (service/release/identity.ts). */
+/** The device id the custodian publishes its ECIES key under (service/keys/identity.ts). */
 export const CUSTODIAN_DEVICE_ID = id("sealshare-custodian");
 
 export interface DepositKeyParams {

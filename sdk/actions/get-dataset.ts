@@ -1,6 +1,6 @@
 /**
- * A dataset as the ledger knows it: provider, subject, category, policy, whether it is retired,
- * and every version with its hashes, size, format and storage URI (the URI is only in the
+ * A dataset as the ledger knows it: provider, subject, category, policy, the rules a grant
+ * needs now (the policy with its category's floor), whether it is retired, and every version with its hashes, size, format and storage URI (the URI is only in the
  * `DatasetVersionPublished` event, so it is read from the logs).
  *
  * @example
@@ -11,11 +11,15 @@
  */
 import { formatOfId } from "../convert/records.js";
 import { categoryName } from "../vocabulary.js";
-import { readCall, type SealshareContext } from "./context.js";
+import { queryEvents, readCall, type SealshareContext } from "./context.js";
 import type { Policy } from "./register-dataset.js";
+import { grantRules, NO_FLOOR, type CategoryFloor, type GrantRules } from "../reads/grant-rules.js";
+import { getCategoryFloors } from "./get-category-floors.js";
 
 export interface GetDatasetParams {
   datasetId: bigint;
+  /** Category floors already read (getCategoryFloors); read here when omitted. */
+  floors?: Map<number, CategoryFloor>;
 }
 
 export interface DatasetVersionInfo {
@@ -42,13 +46,16 @@ export interface GetDatasetResult {
   retired: boolean;
   latestVersion: number;
   policy: Policy;
+  /** What a grant needs now: the policy and the category floor together (sdk/reads/grant-rules.ts). */
+  rules: GrantRules;
   versions: DatasetVersionInfo[];
 }
 
 /** Errors: `DatasetsUnknown`. */
 export async function getDataset(ctx: SealshareContext, p: GetDatasetParams): Promise<GetDatasetResult> {
   const d = await readCall(() => ctx.ledger.dataset(p.datasetId));
-  const logs = await ctx.ledger.queryFilter(ctx.ledger.filters.DatasetVersionPublished(p.datasetId), ctx.fromBlock ?? 0);
+  const logs = await queryEvents(ctx, "DatasetVersionPublished", [p.datasetId]);
+  const floors = p.floors ?? (await getCategoryFloors(ctx));
   const versions = logs.map((l) => ({
     version: Number(l.args.version),
     ciphertextSha256: l.args.ciphertextSha256,
@@ -59,9 +66,15 @@ export async function getDataset(ctx: SealshareContext, p: GetDatasetParams): Pr
     format: formatOfId(l.args.formatId),
     storageURI: l.args.storageURI,
     provider: l.args.provider,
-    txHash: l.transactionHash,
+    txHash: l.txHash,
     blockNumber: l.blockNumber,
   }));
+  const policy: Policy = {
+    requireProvider: d.policy.requireProvider,
+    supervisorQuorum: Number(d.policy.supervisorQuorum),
+    maxTemporary: Number(d.policy.maxTemporary),
+    maxFormal: Number(d.policy.maxFormal),
+  };
   return {
     datasetId: p.datasetId,
     provider: d.provider,
@@ -70,12 +83,8 @@ export async function getDataset(ctx: SealshareContext, p: GetDatasetParams): Pr
     categoryName: categoryName(Number(d.category)),
     retired: d.retired,
     latestVersion: Number(d.latestVersion),
-    policy: {
-      requireProvider: d.policy.requireProvider,
-      supervisorQuorum: Number(d.policy.supervisorQuorum),
-      maxTemporary: Number(d.policy.maxTemporary),
-      maxFormal: Number(d.policy.maxFormal),
-    },
+    policy,
+    rules: grantRules(policy, floors.get(Number(d.category)) ?? NO_FLOOR),
     versions,
   };
 }

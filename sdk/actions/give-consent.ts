@@ -22,7 +22,7 @@ export interface GiveConsentResult extends TxResult {
   receipt?: ConsentReceipt;
 }
 
-/** Errors: `NOT_DATASET_SUBJECT` (checked before sending), `ConsentsNotSubject`, `ConsentsNotDatasetSubject`, `ConsentsInvalidTerms`, `ConsentsAlreadyRecorded`, `ConsentsCancelled`. */
+/** Errors: `NOT_DATASET_SUBJECT` (checked before sending), `ConsentsNotSubject`, `ConsentsNotDatasetSubject`, `ConsentsExpiryNotInFuture`, `ConsentsInvalidKind`, `ConsentsInvalidCategory`, `ConsentsAlreadyRecorded`, `ConsentsCancelled`. */
 export async function giveConsent(ctx: SealshareContext, p: GiveConsentParams): Promise<GiveConsentResult> {
   const { terms, receipt } = "terms" in p ? { terms: p.terms, receipt: undefined } : await buildConsentTerms(ctx, p);
   await assertDatasetSubject(ctx, terms);

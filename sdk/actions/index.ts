@@ -14,16 +14,22 @@ export { SLOT_ATTEMPTS, type DatasetSource, type VersionParams } from "./version
 export * from "./register-member.js";
 export * from "./suspend-member.js";
 export * from "./reinstate-member.js";
+export * from "./list-members.js";
 export * from "./publish-encryption-key.js";
 export * from "./revoke-encryption-key.js";
 // datasets
 export * from "./encrypt-dataset.js";
 export * from "./register-dataset.js";
 export * from "./register-on-demand-dataset.js";
+export * from "./register-encrypted-dataset.js";
+export * from "./publish-encrypted-version.js";
 export * from "./publish-version.js";
 export * from "./transfer-dataset.js";
 export * from "./retire-dataset.js";
 export * from "./get-dataset.js";
+export * from "./list-datasets.js";
+export * from "./get-category-floors.js";
+export * from "./set-category-minimum.js";
 export * from "./deposit-key.js";
 // consent
 export * from "./sign-consent.js";
@@ -38,6 +44,8 @@ export * from "./advance-request.js";
 export * from "./reject-request.js";
 export * from "./revoke-grant.js";
 export * from "./get-request-status.js";
+export * from "./list-requests.js";
+export * from "./list-releases.js";
 export * from "./fetch-key.js";
 export * from "./decrypt-dataset.js";
 export * from "./record-usage.js";

@@ -4,7 +4,7 @@
  * actions that make or check a commitment (registerDataset, publishVersion, depositKey,
  * fetchKey, decryptDataset, the provider worker). Not an action itself.
  */
-import { verifyKeyCommitment, type KeyBinding } from "../stream/index.js";
+import { verifyKeyCommitment, type KeyBinding } from "../stream/commitment.js";
 import { providerOf, readCall, type SealshareContext } from "./context.js";
 
 /** Chain id and ledger address of the context's deployment (both read from the node). */

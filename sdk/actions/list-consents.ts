@@ -1,6 +1,6 @@
 /**
  * Lists consents from the ledger's events alone (`ConsentGiven`, `ConsentRevoked`): those a
- * subject gave, or those a requester may use (naming it, or any member). Each with its status
+ * subject gave, or those a requester may use (naming it, or any member), or all. Each with its status
  * now: active, revoked or expired (by chain time).
  *
  * @example
@@ -19,6 +19,8 @@ export interface ListConsentsParams {
   requester?: string;
   /** With `requester`: also list consents open to any member (default true). */
   includeAnyMember?: boolean;
+  /** Every consent on the ledger (a supervisor's view); instead of `subject` / `requester`. */
+  all?: boolean;
 }
 
 export interface ConsentListing {
@@ -44,8 +46,8 @@ export interface ConsentListing {
 
 /** Errors: `INVALID_ADDRESS`, `MISSING_FILTER`. */
 export async function listConsents(ctx: SealshareContext, p: ListConsentsParams): Promise<ConsentListing[]> {
-  if (!p.subject && !p.requester) {
-    throw new SealshareError("MISSING_FILTER", "say whose consents to list", { hint: "give a subject or a requester address" });
+  if (!p.subject && !p.requester && !p.all) {
+    throw new SealshareError("MISSING_FILTER", "say whose consents to list", { hint: "give a subject or a requester address (or ask for all)" });
   }
   const subject = p.subject ? toAddress(p.subject, "subject") : null;
   const requesters = p.requester ? (p.includeAnyMember === false ? [toAddress(p.requester, "requester")] : [toAddress(p.requester, "requester"), ZeroAddress]) : null;

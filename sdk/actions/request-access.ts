@@ -47,7 +47,7 @@ export interface RequestAccessResult extends TxResult {
 
 /**
  * Errors: `MembersNotActive`, `KeysUnknownDevice`, `ConsentsUnknown`, `ConsentsRevoked`,
- * `ConsentsExpired`, `AccessConsentMismatch(consentId, what)`, `AccessInvalidParams`,
+ * `ConsentsExpired`, `AccessConsentMismatch(consentId, what)`, `AccessInvalidKind`, `AccessZeroDuration`,
  * `DatasetsRetired`, and with a signature `ConsentsInvalidSignature`, `ConsentsSignatureExpired`,
  * `NOT_DATASET_SUBJECT` (checked before sending).
  */

@@ -1,42 +1,26 @@
 /**
  * Names people type (categories, purposes, grant kinds, durations) to the numbers the ledger
- * stores, with errors that list what is accepted. Shared by the actions and the CLI.
+ * stores, with errors that list what is accepted. The names are sdk/vocabulary.ts's; shared by
+ * the actions and the CLI.
  */
 import { SealshareError } from "../errors.js";
-import { Category, GrantKind, Purpose } from "../vocabulary.js";
-
-function lookup(table: Record<string, number>, what: string, v: string | number): number {
-  if (typeof v === "number") {
-    if (Object.values(table).includes(v)) return v;
-    throw new SealshareError("INVALID_" + what.toUpperCase().replace(/ /g, "_"), `unknown ${what} code ${v}`, { hint: `use one of: ${Object.keys(table).join(", ")}` });
-  }
-  if (/^\d+$/.test(v)) return lookup(table, what, Number(v));
-  const key = Object.keys(table).find((k) => k.toLowerCase() === v.toLowerCase().replace(/[-_ ]/g, ""));
-  if (key === undefined) {
-    throw new SealshareError("INVALID_" + what.toUpperCase().replace(/ /g, "_"), `unknown ${what} ${JSON.stringify(v)}`, { hint: `use one of: ${Object.keys(table).join(", ")}` });
-  }
-  return table[key]!;
-}
+import { CATEGORIES, GRANT_KINDS, PURPOSES, toCode } from "../vocabulary.js";
 
 /** "deposit" | "Deposit" | 0 → 0. */
 export function toCategory(v: string | number): number {
-  return lookup(Category, "category", v);
+  return toCode(CATEGORIES, v);
 }
 
-/** "underwriting" | "credit-assessment" | 1 → purpose code. Any other number is taken as a custom code. */
+/** "underwriting" | "credit-assessment" | 1 → purpose code. Any other number in uint32 is taken as a custom code. */
 export function toPurpose(v: string | number): number {
-  if (typeof v === "number" || /^\d+$/.test(String(v))) {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new SealshareError("INVALID_PURPOSE", `purpose code ${v} is out of range`);
-    return n;
-  }
-  return lookup(Purpose, "purpose", v);
+  return toCode(PURPOSES, v, 0xffffffff);
 }
 
 /** "temporary" | "formal" (or 1 | 2) → GrantKind. */
 export function toGrantKind(v: string | number): number {
-  const { None: _none, ...kinds } = GrantKind;
-  return lookup(kinds, "grant kind", v);
+  const kind = toCode(GRANT_KINDS, v);
+  if (kind === 0) throw new SealshareError("INVALID_GRANT_KIND", "a grant kind of none asks for nothing", { hint: "use temporary or formal" });
+  return kind;
 }
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };

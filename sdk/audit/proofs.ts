@@ -1,7 +1,8 @@
 /**
  * Receipt inclusion proofs for `verifyLedger`: read from a file an auditor was handed, or
  * fetched from the custodian (`GET /v1/receipts/:requestId`, public: receipts are facts the
- * ledger publishes anyway). Both the custodian's answer shape and a flat list are accepted:
+ * ledger publishes anyway; the answer is checked against the API schema, sdk/api/schemas.ts
+ * `ReceiptsSchema`, first). Both the custodian's answer shape and a flat list are accepted:
  *
  *   [{ batchId, requestId, kind, envelopeHash, releasedAt, proof, leaf? }, …]
  *   { requestId, receipts: [{ kind, mode: "batch", batchId, envelopeHash, releasedAt, leaf, proof, … }] }
@@ -11,6 +12,8 @@
  * verifier reads from the chain.
  */
 import { SealshareError } from "../errors.js";
+import { parseAnswer } from "../api/answer.js";
+import { ReceiptsSchema } from "../api/schemas.js";
 import type { ReceiptProof } from "./verify.js";
 
 interface LooseReceipt {
@@ -80,7 +83,8 @@ export async function fetchReceiptProofs(custodianUrl: string, requestIds: Itera
       throw new SealshareError("NO_RECEIPT_ROUTE", `the custodian at ${base} serves no receipt proofs`, { hint: "pass the proofs as a file instead (--proofs <file>)" });
     }
     if (!res.ok) throw new SealshareError("CUSTODIAN_ERROR", `the custodian answered HTTP ${res.status} for the receipts of request #${id}`);
-    out.push(...parseReceiptProofs(await res.json(), `receipts of request #${id}`));
+    const receipts = parseAnswer(ReceiptsSchema, `/v1/receipts/${id}`, res.status, await res.text());
+    out.push(...parseReceiptProofs(receipts, `receipts of request #${id}`));
   }
   return out;
 }

@@ -3,11 +3,10 @@
  * deployment, decoded against the ledger's ABI, in chain order, with a one-line description an
  * auditor can read next to a block explorer.
  */
-import { id, ZeroHash, type Interface, type Provider, type Log } from "ethers";
-import { Sealshare__factory } from "../../types/ethers-contracts/index.js";
-import { categoryName, purposeName } from "../vocabulary.js";
-
-const iface = Sealshare__factory.createInterface() as unknown as Interface;
+import { id, ZeroHash, type Provider } from "ethers";
+import { readEvents, type LedgerLog } from "../reads/events.js";
+import { duration as span, when } from "../format.js";
+import { CATEGORIES, GRANT_KINDS, nameOf, PURPOSES, REASONS, SUSPENSION_REASONS, USAGE_CODES } from "../vocabulary.js";
 
 export interface TimelineEntry {
   blockNumber: number;
@@ -25,7 +24,7 @@ export interface TimelineQuery {
   ledger: string;
   fromBlock: number;
   toBlock?: number;
-  /** Largest block range per eth_getLogs call. */
+  /** Largest block range per eth_getLogs call (the reader halves it when the node refuses). */
   step?: number;
   /** Display names for known addresses (e.g. "Bank"), used in the summaries. */
   names?: Record<string, string>;
@@ -34,16 +33,8 @@ export interface TimelineQuery {
 }
 
 export async function readTimeline(q: TimelineQuery): Promise<TimelineEntry[]> {
-  const to = q.toBlock ?? (await q.provider.getBlockNumber());
-  const step = q.step ?? 5_000;
-  const entries: TimelineEntry[] = [];
-  for (let from = q.fromBlock; from <= to; from += step) {
-    const logs = await q.provider.getLogs({ address: q.ledger, fromBlock: from, toBlock: Math.min(to, from + step - 1) });
-    for (const log of logs) {
-      const e = decode(log, q.names ?? {});
-      if (e) entries.push(e);
-    }
-  }
+  const logs = await readEvents({ provider: q.provider, ledger: q.ledger, fromBlock: q.fromBlock }, { toBlock: q.toBlock }, q.step ? { maxRange: q.step } : {});
+  const entries = logs.map((log) => entry(log, q.names ?? {}));
   if (q.withTimestamps) await addTimestamps(q.provider, entries);
   return entries;
 }
@@ -63,19 +54,8 @@ export async function addTimestamps(provider: Provider, entries: TimelineEntry[]
   for (const e of entries) if (e.timestamp === undefined) e.timestamp = times.get(e.blockNumber);
 }
 
-function decode(log: Log, names: Record<string, string>): TimelineEntry | undefined {
-  const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
-  if (!parsed) return undefined;
-  const args: Record<string, unknown> = {};
-  parsed.fragment.inputs.forEach((input, i) => (args[input.name] = parsed.args[i]));
-  return {
-    blockNumber: log.blockNumber,
-    logIndex: log.index,
-    txHash: log.transactionHash,
-    event: parsed.name,
-    args,
-    summary: describe(parsed.name, args, names),
-  };
+function entry(log: LedgerLog, names: Record<string, string>): TimelineEntry {
+  return { blockNumber: log.blockNumber, logIndex: log.logIndex, txHash: log.txHash, event: log.event, args: log.args, summary: describe(log.event, log.args, names) };
 }
 
 const ROLE_NAMES: Record<string, string> = {
@@ -84,13 +64,6 @@ const ROLE_NAMES: Record<string, string> = {
   [id("CUSTODIAN_ROLE")]: "custodian",
 };
 /** A duration in the largest whole unit: "7 days", "30 minutes", "90 seconds". */
-const span = (s: number) => {
-  for (const [unit, n] of [["day", 86_400], ["hour", 3_600], ["minute", 60]] as const) {
-    if (s >= n && s % n === 0) return `${s / n} ${unit}${s === n ? "" : "s"}`;
-  }
-  return `${s} seconds`;
-};
-const when = (t: unknown) => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
 
 /** Plain words for each event; falls back to name(args) for the rest. */
 export function describe(event: string, a: Record<string, unknown>, names: Record<string, string> = {}): string {
@@ -105,7 +78,7 @@ export function describe(event: string, a: Record<string, unknown>, names: Recor
     case "MemberRegistered":
       return `supervisor ${short(a.supervisor)} registered member ${short(a.member)}`;
     case "MemberSuspended":
-      return `supervisor ${short(a.supervisor)} suspended member ${short(a.member)} (reason ${a.reasonCode})`;
+      return `supervisor ${short(a.supervisor)} suspended member ${short(a.member)} (reason ${nameOf(SUSPENSION_REASONS, Number(a.reasonCode))})`;
     case "MemberReinstated":
       return `supervisor ${short(a.supervisor)} reinstated member ${short(a.member)}`;
     case "EncryptionKeyRevoked":
@@ -125,27 +98,27 @@ export function describe(event: string, a: Record<string, unknown>, names: Recor
     case "EncryptionKeyPublished":
       return `${short(a.owner)} published encryption key #${a.keyId} for device ${short(a.deviceId)}`;
     case "DatasetRegistered":
-      return `provider ${short(a.provider)} registered dataset #${a.datasetId} (${categoryName(Number(a.category))}) about ${short(a.subject)}`;
+      return `provider ${short(a.provider)} registered dataset #${a.datasetId} (${nameOf(CATEGORIES, Number(a.category))}) about ${short(a.subject)}`;
     case "DatasetVersionPublished":
       return `dataset #${a.datasetId} v${a.version}: ${a.size} bytes, sha256 ${short(a.ciphertextSha256)}`;
     case "ConsentGiven":
-      return `subject ${short(a.subject)} consented: ${a.requester === "0x0000000000000000000000000000000000000000" ? "any member" : short(a.requester)}, ${Number(a.datasetId) ? `dataset #${a.datasetId}` : categoryName(Number(a.category))}, ${purposeName(Number(a.purpose))}, until ${when(a.expiresAt)}${a.relayer !== a.subject ? ` (signed; relayed by ${short(a.relayer)})` : ""}`;
+      return `subject ${short(a.subject)} consented: ${a.requester === "0x0000000000000000000000000000000000000000" ? "any member" : short(a.requester)}, ${Number(a.datasetId) ? `dataset #${a.datasetId}` : nameOf(CATEGORIES, Number(a.category))}, ${nameOf(PURPOSES, Number(a.purpose))}, until ${when(Number(a.expiresAt))}${a.relayer !== a.subject ? ` (signed; relayed by ${short(a.relayer)})` : ""}`;
     case "ConsentRevoked":
       return `subject ${short(a.subject)} revoked consent ${short(a.consentId)}`;
     case "AccessRequested":
-      return `${short(a.requester)} requested dataset #${a.datasetId} for ${purposeName(Number(a.purpose))}, ${Number(a.kind) === 2 ? "formal" : "temporary"}, ${span(Number(a.duration))} (request #${a.requestId})`;
+      return `${short(a.requester)} requested dataset #${a.datasetId} for ${nameOf(PURPOSES, Number(a.purpose))}, ${nameOf(GRANT_KINDS, Number(a.kind))}, ${span(Number(a.duration))} (request #${a.requestId})`;
     case "AccessApproved":
       return `${a.asSupervisor ? "supervisor" : "provider"} ${short(a.approver)} approved request #${a.requestId}`;
     case "AccessRejected":
-      return `${short(a.by)} rejected request #${a.requestId} (reason ${a.reasonCode})`;
+      return `${short(a.by)} rejected request #${a.requestId} (reason ${nameOf(REASONS, Number(a.reasonCode))})`;
     case "AccessGranted":
-      return `GRANTED request #${a.requestId}: ${Number(a.kind) === 2 ? "formal" : "temporary"} until ${when(a.expiresAt)}`;
+      return `GRANTED request #${a.requestId}: ${nameOf(GRANT_KINDS, Number(a.kind))} until ${when(Number(a.expiresAt))}`;
     case "GrantRevoked":
-      return `${short(a.by)} revoked the grant of request #${a.requestId}`;
+      return `${short(a.by)} revoked the grant of request #${a.requestId} (reason ${nameOf(REASONS, Number(a.reasonCode))})`;
     case "KeyReleased":
-      return `custodian released the key of request #${a.requestId} (${Number(a.kind) === 2 ? "formal" : "temporary"}), envelope ${short(a.envelopeHash)}`;
+      return `custodian released the key of request #${a.requestId} (${nameOf(GRANT_KINDS, Number(a.kind))}), envelope ${short(a.envelopeHash)}`;
     case "UsageRecorded":
-      return `${short(a.requester)} recorded usage ${a.usageCode} of request #${a.requestId}`;
+      return `${short(a.requester)} recorded usage ${nameOf(USAGE_CODES, Number(a.usageCode))} of request #${a.requestId}`;
     case "ReceiptBatchSealed":
       return `custodian sealed receipt batch ${short(a.batchId)} of ${a.count} releases`;
     default:

@@ -34,6 +34,7 @@ import type { BlobStore } from "../blob/types.js";
 import { SUPERVISOR_ROLE, type Sealshare } from "../contracts.js";
 import { readTimeline, addTimestamps, type TimelineEntry } from "./timeline.js";
 import type { Provider } from "ethers";
+import { GRANT_KINDS, nameOf, TemporaryRule } from "../vocabulary.js";
 
 export type CheckName = "ciphertext" | "receipt" | "grant" | "consent";
 
@@ -345,7 +346,7 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
         const id = big(a.requestId);
         const kind = Number(a.kind);
         const expiresAt = Number(a.expiresAt);
-        const label = `grant of request #${id} (${kind === 2 ? "formal" : "temporary"})`;
+        const label = `grant of request #${id} (${nameOf(GRANT_KINDS, kind)})`;
         const q = requests.get(id);
         if (!q) {
           violate("GRANT_WITHOUT_REQUEST", `${label}: no AccessRequested before it`, e, id);
@@ -405,7 +406,7 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
 
 /** A release at `at` (a position in the timeline, or only a time for batched ones). */
 function checkRelease(q: RequestState | undefined, id: bigint, kind: number, at: { seq?: number; timestamp: number }, violate: (code: string, message: string) => void): void {
-  const label = `release of request #${id} (${kind === 2 ? "formal" : "temporary"})`;
+  const label = `release of request #${id} (${nameOf(GRANT_KINDS, kind)})`;
   const before = (x: { seq: number; timestamp: number }) => (at.seq !== undefined ? x.seq < at.seq : x.timestamp <= at.timestamp);
   const grant = q?.grants.filter((g) => g.kind === kind && before(g)).pop();
   if (!q || !grant) {
@@ -420,15 +421,15 @@ function checkRelease(q: RequestState | undefined, id: bigint, kind: number, at:
 interface MinimumState {
   requireProvider: boolean;
   supervisorQuorum: number;
-  /** TemporaryRule: 0 AfterQuorum, 1 Early, 2 Forbidden. */
+  /** TemporaryRule (sdk/vocabulary.ts). */
   temporary: number;
   temporaryQuorum: number;
   maxTemporary: number;
 }
 
 const NO_MINIMUM: MinimumState = { requireProvider: false, supervisorQuorum: 0, temporary: 0, temporaryQuorum: 0, maxTemporary: 0 };
-const TEMPORARY_EARLY = 1;
-const TEMPORARY_FORBIDDEN = 2;
+const TEMPORARY_EARLY = TemporaryRule.Early;
+const TEMPORARY_FORBIDDEN = TemporaryRule.Forbidden;
 /** The ledger's ceiling on any temporary grant (MAX_TEMPORARY_SECONDS). */
 export const MAX_TEMPORARY_SECONDS = 86_400;
 

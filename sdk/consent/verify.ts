@@ -13,6 +13,7 @@ import { connectLedger, type Sealshare } from "../contracts.js";
 import type { Hex } from "../stream/hex.js";
 import { ConsentReceiptError, consentTermsOf, receiptHash } from "./receipt.js";
 import type { ConsentReceipt } from "./schema.js";
+import { readEvents, type EventReaderOptions } from "../reads/events.js";
 
 export interface VerifyReceiptParams {
   /** Reads the chain. Not needed when `ledger` is a connected contract. */
@@ -26,6 +27,8 @@ export interface VerifyReceiptParams {
   readonly fromBlock?: number;
   /** Last block to search. Default latest. */
   readonly toBlock?: number;
+  /** How events are paged (sdk/reads/events.ts). */
+  readonly reader?: EventReaderOptions;
 }
 
 export interface VerifiedReceipt {
@@ -68,7 +71,7 @@ export async function verifyReceiptOnChain(params: VerifyReceiptParams): Promise
   const termsId = (await ledger.consentId(terms)).toLowerCase() as Hex;
   const consentId = (params.consentId?.toLowerCase() ?? termsId) as Hex;
 
-  const events = await ledger.queryFilter(ledger.filters.ConsentGiven(consentId), params.fromBlock ?? 0, params.toBlock ?? "latest");
+  const events = await readEvents({ provider, ledger: address, fromBlock: params.fromBlock ?? 0, reader: params.reader }, { event: "ConsentGiven", topics: [consentId], toBlock: params.toBlock });
   const given = events[0];
   if (given === undefined) {
     throw new ConsentReceiptError("CONSENT_NOT_RECORDED", `no ConsentGiven event for consent ${consentId} on ledger ${address}`, {
@@ -88,8 +91,8 @@ export async function verifyReceiptOnChain(params: VerifyReceiptParams): Promise
       details: { consentId, termsId },
     });
   }
-  const [, , , revoked] = await ledger.consentOf(consentId);
-  return { consentId, receiptHash: hash, blockNumber: given.blockNumber, transactionHash: given.transactionHash, relayer: given.args.relayer, revoked };
+  const { revoked } = await ledger.consentOf(consentId);
+  return { consentId, receiptHash: hash, blockNumber: given.blockNumber, transactionHash: given.txHash, relayer: given.args.relayer, revoked };
 }
 
 function requireRunner(provider: Provider | undefined): ContractRunner {

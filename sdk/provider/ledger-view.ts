@@ -5,7 +5,8 @@
  * version was published. Reads only; every revert comes back as a named SealshareError.
  */
 import { ZeroHash } from "ethers";
-import { readCall, type SealshareContext } from "../actions/context.js";
+import { eventSource, queryEvents, readCall, type SealshareContext } from "../actions/context.js";
+import { readEvents, type LedgerLog } from "../reads/events.js";
 import { SealshareError } from "../errors.js";
 
 /** An AccessRequested event, decoded, with its position in the chain. */
@@ -48,31 +49,22 @@ export class ProviderLedgerView {
 
   /** AccessRequested events in [from, to], in chain order, `maxRange` blocks per eth_getLogs. */
   async accessRequests(from: number, to: number, maxRange: number): Promise<AccessRequestedLog[]> {
-    const out: AccessRequestedLog[] = [];
-    const ledger = this.ctx.ledger;
-    for (let a = from; a <= to; a += maxRange) {
-      const b = Math.min(to, a + maxRange - 1);
-      const logs = await readCall(() => ledger.queryFilter(ledger.filters.AccessRequested(), a, b));
-      for (const l of logs) {
-        out.push({
-          requestId: l.args.requestId,
-          datasetId: l.args.datasetId,
-          requester: l.args.requester,
-          version: Number(l.args.version),
-          blockNumber: l.blockNumber,
-          logIndex: l.index,
-        });
-      }
-    }
-    return out.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
+    const logs = await readEvents({ ...(await eventSource(this.ctx)), fromBlock: 0 }, { event: "AccessRequested", fromBlock: from, toBlock: to }, { maxRange });
+    return logs.map((l) => ({
+      requestId: l.args.requestId,
+      datasetId: l.args.datasetId,
+      requester: l.args.requester,
+      version: Number(l.args.version),
+      blockNumber: l.blockNumber,
+      logIndex: l.logIndex,
+    }));
   }
 
   /** The bytes32 source reference the dataset was registered with (ZeroHash: not on demand). */
   async sourceRefOf(datasetId: bigint): Promise<string> {
     const cached = this.#sourceRefs.get(datasetId);
     if (cached !== undefined) return cached;
-    const ledger = this.ctx.ledger;
-    const [registered] = await readCall(() => ledger.queryFilter(ledger.filters.DatasetRegistered(datasetId), this.fromBlock));
+    const [registered] = await queryEvents(this.ctx, "DatasetRegistered", [datasetId]);
     if (!registered) throw new SealshareError("DATASET_NOT_FOUND", `no DatasetRegistered event for dataset #${datasetId} since block ${this.fromBlock}`);
     const ref = registered.args.sourceRef.toLowerCase();
     this.#sourceRefs.set(datasetId, ref);
@@ -96,20 +88,18 @@ export class ProviderLedgerView {
 
   /** Where `version` of the dataset was published. */
   async publication(datasetId: bigint, version: number): Promise<VersionPublication | undefined> {
-    const ledger = this.ctx.ledger;
-    const [log] = await readCall(() => ledger.queryFilter(ledger.filters.DatasetVersionPublished(datasetId, version), this.fromBlock));
+    const [log] = await queryEvents(this.ctx, "DatasetVersionPublished", [datasetId, version]);
     return log ? toPublication(log) : undefined;
   }
 
   /** The version of the dataset whose ciphertext hashes to `ciphertextSha256`, published from `fromBlock` on. */
   async findPublication(datasetId: bigint, ciphertextSha256: string, fromBlock: number): Promise<VersionPublication | undefined> {
-    const ledger = this.ctx.ledger;
-    const logs = await readCall(() => ledger.queryFilter(ledger.filters.DatasetVersionPublished(datasetId), Math.max(fromBlock, this.fromBlock)));
+    const logs = await queryEvents(this.ctx, "DatasetVersionPublished", [datasetId], { fromBlock });
     const match = logs.find((l) => l.args.ciphertextSha256.toLowerCase() === ciphertextSha256.toLowerCase());
     return match ? toPublication(match) : undefined;
   }
 }
 
-function toPublication(l: { args: { version: bigint; provider: string; ciphertextSha256: string }; blockNumber: number; index: number }): VersionPublication {
-  return { version: Number(l.args.version), provider: l.args.provider, ciphertextSha256: l.args.ciphertextSha256, blockNumber: l.blockNumber, logIndex: l.index };
+function toPublication(l: LedgerLog): VersionPublication {
+  return { version: Number(l.args.version), provider: l.args.provider, ciphertextSha256: l.args.ciphertextSha256, blockNumber: l.blockNumber, logIndex: l.logIndex };
 }

@@ -9,27 +9,15 @@
  * the final flag makes the last chunk distinguishable, so dropping chunks from the end or
  * appending after the end fails; the header as AAD binds the parameters and the file id.
  *
- * Platform-neutral: WebCrypto in Node and in browsers alike (webcrypto.ts).
+ * Platform-neutral: WebCrypto in Node and in browsers alike (webcrypto.ts). The nonce, AAD and
+ * key derivation are chunk-format.ts', shared with the node:crypto cipher (chunk-node.ts).
  */
+import { chunkAad, chunkNonce } from "./chunk-format.js";
 import { deriveChunkKey } from "./keys.js";
 import { bufferSource, subtle } from "./webcrypto.js";
 import type { StreamHeader } from "./header.js";
 
-const NONCE_LENGTH = 12;
-/** Largest index the 4-byte counter can hold; a stream has at most 2^32 chunks. */
-export const MAX_CHUNK_INDEX = 0xffff_ffff;
-
-/** Builds the 12-byte nonce of chunk `index`. */
-export function chunkNonce(noncePrefix: Uint8Array, index: number, last: boolean): Uint8Array {
-  if (!Number.isInteger(index) || index < 0 || index > MAX_CHUNK_INDEX) {
-    throw new RangeError(`chunk index ${index} does not fit the 32-bit counter`);
-  }
-  const nonce = new Uint8Array(NONCE_LENGTH);
-  nonce.set(noncePrefix, 0);
-  new DataView(nonce.buffer).setUint32(noncePrefix.byteLength, index, false);
-  nonce[NONCE_LENGTH - 1] = last ? 1 : 0;
-  return nonce;
-}
+export { chunkNonce, MAX_CHUNK_INDEX } from "./chunk-format.js";
 
 /** Seals and opens the chunks of one stream; holds the derived key so it is derived once. */
 export interface ChunkCipher {
@@ -48,7 +36,7 @@ export async function createChunkCipher(dek: Uint8Array, header: StreamHeader): 
   const params = (index: number, last: boolean): AesGcmParams => ({
     name: "AES-GCM",
     iv: bufferSource(chunkNonce(header.noncePrefix, index, last)),
-    additionalData: bufferSource(header.bytes),
+    additionalData: bufferSource(chunkAad(header.bytes)),
     tagLength: 128,
   });
   return {

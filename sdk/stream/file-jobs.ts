@@ -14,12 +14,9 @@
  * buffer a job read into comes back with its reply (open: for the whole-stream hash), and goes
  * out again with a later job to be read into.
  *
- * The code is plain JavaScript in a string, evaluated either in a worker thread
- * (`new Worker(WORKER_SOURCE, { eval: true })`) or on the calling thread (`inlineJobRunner`). A
- * worker evaluated from a string needs no module loader: it runs the same under tsx (including
- * tsx's `register()` API, which workers do not inherit), compiled output or a bundle. It uses only
- * `node:fs` and `node:crypto` (passed in) and the format constants in JOB_CONSTANTS, which
- * test/sdk/stream-files.test.ts checks against header.ts.
+ * `runJob` runs a job on the calling thread (small files, and while the workers start); the
+ * worker threads (chunk-worker.ts, started by file-pool.ts) run the same function. The chunk
+ * crypto is chunk-node.ts', whose nonce, AAD and key come from chunk-format.ts.
  *
  * Decryption returns a chunk's plaintext only after its tag verified (`final()`), and stops at the
  * first chunk that fails; the failing chunk's index and whether it opens with the opposite final
@@ -27,8 +24,9 @@
  * (decrypt-core.ts). The chunk key reaches the workers in a message: they are threads of this
  * process, which holds the key anyway.
  */
-import * as crypto from "node:crypto";
-import * as fs from "node:fs";
+import { readSync, writeSync } from "node:fs";
+import { openChunk, sealChunk, segmentLeaf } from "./chunk-node.js";
+import { HEADER_LENGTH, NONCE_PREFIX_OFFSET, TAG_LENGTH } from "./header.js";
 
 /** The stream a seal or open job belongs to. */
 interface ChunkRun {
@@ -117,185 +115,152 @@ export interface JobOutcome {
 
 export type JobRunner = (job: FileJob) => JobOutcome;
 
-/** `makeJobRunner(fs, crypto)` → `runJob(job) → { reply, transfer }`. Plain ES2015+. */
-const JOB_RUNNER_SOURCE = String.raw`
-function makeJobRunner(fs, crypto) {
-  "use strict";
-  var HEADER_LENGTH = 35, NONCE_PREFIX_OFFSET = 28, TAG_LENGTH = 16;
-  // Bytes per write(2), at file offsets that are multiples of it. With larger writes Linux (6.x,
-  // large folios) fills the page cache with large folios, which on a busy or virtualised machine
-  // is often several times slower to allocate than small ones (the age tool writes 64 KiB too).
-  var WRITE_SIZE = 65536;
-  // Chunks at least this large travel as separate buffers; smaller ones are copied into one.
-  var PIECE_MIN = 65536;
+/**
+ * Bytes per write(2), at file offsets that are multiples of it. With larger writes Linux (6.x,
+ * large folios) fills the page cache with large folios, which on a busy or virtualised machine is
+ * often several times slower to allocate than small ones (the age tool writes 64 KiB too).
+ */
+const WRITE_SIZE = 65536;
+/** Chunks at least this large travel as separate buffers; smaller ones are copied into one. */
+const PIECE_MIN = 65536;
 
-  // A view that is alone on its ArrayBuffer, so the buffer can be transferred or released.
-  function own(bytes) {
-    return bytes.byteLength > 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  }
-
-  // Frees a buffer now instead of at the next garbage collection (detaching drops its memory).
-  function release(bytes) {
-    if (!own(bytes) || typeof bytes.buffer.transfer !== "function") return;
-    try { bytes.buffer.transfer(0); } catch (e) { /* not detachable: the collector frees it */ }
-  }
-
-  // nonce_i = noncePrefix (header bytes 28..34) || uint32be(i) || finalFlag  (FORMAT.md §5)
-  function nonce(header, index, last) {
-    var iv = Buffer.alloc(12);
-    iv.set(header.subarray(NONCE_PREFIX_OFFSET, HEADER_LENGTH), 0);
-    iv.writeUInt32BE(index, 7);
-    iv[11] = last ? 1 : 0;
-    return iv;
-  }
-
-  function sha256(a, b) {
-    var h = crypto.createHash("sha256").update(a);
-    if (b) h.update(b);
-    return h.digest();
-  }
-
-  // pieces[] back to back as one buffer (for small chunks: one transfer instead of many).
-  function concat(pieces) {
-    var size = 0, i, at = 0;
-    for (i = 0; i < pieces.length; i++) size += pieces[i].byteLength;
-    var all = Buffer.allocUnsafeSlow(size);
-    for (i = 0; i < pieces.length; i++) { all.set(pieces[i], at); at += pieces[i].byteLength; }
-    return all;
-  }
-
-  // The job's input bytes, read into its buffer (or a new one): { buffer, bytes }.
-  function readInput(job) {
-    var buffer = job.input && job.input.byteLength >= job.length ? job.input : Buffer.allocUnsafeSlow(job.length);
-    var bytes = buffer.subarray(0, job.length), got = 0;
-    while (got < job.length) {
-      var n = fs.readSync(job.inFd, bytes, got, job.length - got, job.position + got);
-      if (n === 0) throw new Error("the input file got shorter while it was being read");
-      got += n;
-    }
-    return { buffer: buffer, bytes: bytes };
-  }
-
-  function seal(job) {
-    var read = readInput(job), cs = job.chunkSize, input = read.bytes;
-    var leaves = new Uint8Array(32 * job.count);
-    var tags = new Uint8Array(TAG_LENGTH * job.count);
-    var pieces = [];
-    for (var k = 0; k < job.count; k++) {
-      var i = job.first + k;
-      var cipher = crypto.createCipheriv("aes-256-gcm", job.key, nonce(job.header, i, i === job.lastIndex), { authTagLength: TAG_LENGTH });
-      cipher.setAAD(job.header);
-      var ct = cipher.update(input.subarray(k * cs, Math.min(input.byteLength, (k + 1) * cs)));
-      cipher.final(); // GCM: no further output
-      var tag = tags.subarray(TAG_LENGTH * k, TAG_LENGTH * (k + 1));
-      tag.set(cipher.getAuthTag());
-      leaves.set(sha256(ct, tag), 32 * k);
-      pieces.push(ct, tag);
-    }
-    var transfer = [leaves.buffer];
-    if (own(read.buffer)) transfer.push(read.buffer.buffer);
-    if (cs >= PIECE_MIN) {
-      // No copy: each ciphertext buffer moves over as is; the tags share one buffer.
-      for (var c = 0; c < pieces.length; c += 2) if (own(pieces[c])) transfer.push(pieces[c].buffer);
-      transfer.push(tags.buffer);
-    } else {
-      pieces = [concat(pieces)];
-      transfer.push(pieces[0].buffer);
-    }
-    return { reply: { input: read.buffer, leaves: leaves, pieces: pieces }, transfer: transfer };
-  }
-
-  // The plaintext of a segment, or throws if it does not authenticate with this final flag.
-  function openSegment(job, index, last, segment) {
-    var decipher = crypto.createDecipheriv("aes-256-gcm", job.key, nonce(job.header, index, last), { authTagLength: TAG_LENGTH });
-    decipher.setAAD(job.header);
-    decipher.setAuthTag(segment.subarray(segment.byteLength - TAG_LENGTH));
-    var plaintext = decipher.update(segment.subarray(0, segment.byteLength - TAG_LENGTH));
-    decipher.final(); // throws unless the tag verifies
-    return plaintext;
-  }
-
-  function open(job) {
-    var read = readInput(job), seg = job.chunkSize + TAG_LENGTH, input = read.bytes;
-    var leaves = new Uint8Array(32 * job.count);
-    var plain = [];
-    var failure;
-    var k = 0;
-    for (; k < job.count; k++) {
-      var i = job.first + k, last = i === job.lastIndex;
-      var segment = input.subarray(k * seg, Math.min(input.byteLength, (k + 1) * seg));
-      if (segment.byteLength < TAG_LENGTH) {
-        failure = { index: i, length: segment.byteLength, opensWithOtherFlag: false, message: "shorter than a tag" };
-        break;
-      }
-      var plaintext;
-      try {
-        plaintext = openSegment(job, i, last, segment);
-      } catch (e) {
-        // Only a diagnosis: the plaintext of the other flag is discarded (decrypt-core.ts).
-        var other = false;
-        try { release(openSegment(job, i, !last, segment)); other = true; } catch (e2) { /* fails both ways */ }
-        failure = { index: i, length: segment.byteLength, opensWithOtherFlag: other, message: String(e && e.message) };
-        break;
-      }
-      leaves.set(sha256(segment), 32 * k);
-      plain.push(plaintext);
-    }
-    var transfer = [leaves.buffer];
-    if (own(read.buffer)) transfer.push(read.buffer.buffer);
-    if (job.chunkSize < PIECE_MIN && plain.length > 1) plain = [concat(plain)];
-    for (var p = 0; p < plain.length; p++) if (own(plain[p])) transfer.push(plain[p].buffer);
-    return { reply: { input: read.buffer, leaves: leaves, verified: k, failure: failure, plain: plain }, transfer: transfer };
-  }
-
-  function write(job) {
-    var position = job.position, written = 0;
-    for (var p = 0; p < job.pieces.length; p++) {
-      var piece = job.pieces[p];
-      for (var at = 0; at < piece.byteLength; ) {
-        var n = fs.writeSync(job.fd, piece, at, Math.min(WRITE_SIZE - (position % WRITE_SIZE), piece.byteLength - at), position);
-        at += n;
-        position += n;
-        written += n;
-      }
-    }
-    for (var q = 0; q < job.pieces.length; q++) release(job.pieces[q]);
-    return { reply: { written: written }, transfer: [] };
-  }
-
-  return function runJob(job) {
-    return job.op === "seal" ? seal(job) : job.op === "open" ? open(job) : write(job);
-  };
+/** A view that is alone on its ArrayBuffer, so the buffer can be transferred or released. */
+function own(bytes: Uint8Array): boolean {
+  return bytes.byteLength > 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 }
-`;
 
-/** Source of a worker thread that runs jobs sent to it; see file-pool.ts for the protocol. */
-export const WORKER_SOURCE = `${JOB_RUNNER_SOURCE}
-const { parentPort } = require("node:worker_threads");
-const runJob = makeJobRunner(require("node:fs"), require("node:crypto"));
-parentPort.on("message", (message) => {
-  let outcome;
+/** Frees a buffer now instead of at the next garbage collection (detaching drops its memory). */
+function release(bytes: Uint8Array): void {
+  const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (!own(bytes) || typeof buffer.transfer !== "function") return;
   try {
-    outcome = runJob(message.job);
-  } catch (e) {
-    parentPort.postMessage({ id: message.id, error: { message: String((e && e.message) || e), code: e && typeof e.code === "string" ? e.code : undefined } });
-    return;
+    buffer.transfer(0);
+  } catch {
+    // not detachable: the collector frees it
   }
-  try {
-    parentPort.postMessage({ id: message.id, reply: outcome.reply }, outcome.transfer);
-  } catch (e) {
-    parentPort.postMessage({ id: message.id, reply: outcome.reply }); // not transferable: copied
-  }
-});
-`;
+}
 
-let inline: JobRunner | undefined;
+/** pieces[] back to back as one buffer (for small chunks: one transfer instead of many). */
+function concat(pieces: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const piece of pieces) size += piece.byteLength;
+  const all = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const piece of pieces) {
+    all.set(piece, at);
+    at += piece.byteLength;
+  }
+  return all;
+}
+
+/** The job's input bytes, read into its buffer (or a new one). */
+function readInput(job: ChunkRun): { buffer: Uint8Array; bytes: Uint8Array } {
+  const buffer = job.input && job.input.byteLength >= job.length ? job.input : Buffer.allocUnsafeSlow(job.length);
+  const bytes = buffer.subarray(0, job.length);
+  let got = 0;
+  while (got < job.length) {
+    const n = readSync(job.inFd, bytes, got, job.length - got, job.position + got);
+    if (n === 0) throw new Error("the input file got shorter while it was being read");
+    got += n;
+  }
+  return { buffer, bytes };
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer as ArrayBuffer;
+}
+
+function seal(job: SealJob): JobOutcome {
+  const read = readInput(job);
+  const cs = job.chunkSize;
+  const input = read.bytes;
+  const leaves = new Uint8Array(32 * job.count);
+  const tags = new Uint8Array(TAG_LENGTH * job.count);
+  let pieces: Uint8Array[] = [];
+  for (let k = 0; k < job.count; k++) {
+    const i = job.first + k;
+    const sealed = sealChunk(job.key, job.header, i, i === job.lastIndex, input.subarray(k * cs, Math.min(input.byteLength, (k + 1) * cs)));
+    const tag = tags.subarray(TAG_LENGTH * k, TAG_LENGTH * (k + 1));
+    tag.set(sealed.tag);
+    leaves.set(segmentLeaf(sealed.ciphertext, tag), 32 * k);
+    pieces.push(sealed.ciphertext, tag);
+  }
+  const transfer = [arrayBufferOf(leaves)];
+  if (own(read.buffer)) transfer.push(arrayBufferOf(read.buffer));
+  if (cs >= PIECE_MIN) {
+    // No copy: each ciphertext buffer moves over as is; the tags share one buffer.
+    for (let c = 0; c < pieces.length; c += 2) if (own(pieces[c]!)) transfer.push(arrayBufferOf(pieces[c]!));
+    transfer.push(arrayBufferOf(tags));
+  } else {
+    pieces = [concat(pieces)];
+    transfer.push(arrayBufferOf(pieces[0]!));
+  }
+  return { reply: { input: read.buffer, leaves, pieces }, transfer };
+}
+
+function open(job: OpenJob): JobOutcome {
+  const read = readInput(job);
+  const seg = job.chunkSize + TAG_LENGTH;
+  const input = read.bytes;
+  const leaves = new Uint8Array(32 * job.count);
+  let plain: Uint8Array[] = [];
+  let failure: OpenFailure | undefined;
+  let k = 0;
+  for (; k < job.count; k++) {
+    const i = job.first + k;
+    const last = i === job.lastIndex;
+    const segment = input.subarray(k * seg, Math.min(input.byteLength, (k + 1) * seg));
+    if (segment.byteLength < TAG_LENGTH) {
+      failure = { index: i, length: segment.byteLength, opensWithOtherFlag: false, message: "shorter than a tag" };
+      break;
+    }
+    let plaintext: Uint8Array;
+    try {
+      plaintext = openChunk(job.key, job.header, i, last, segment);
+    } catch (error) {
+      // Only a diagnosis: the plaintext of the other flag is discarded (decrypt-core.ts).
+      let other = false;
+      try {
+        release(openChunk(job.key, job.header, i, !last, segment));
+        other = true;
+      } catch {
+        // fails both ways
+      }
+      failure = { index: i, length: segment.byteLength, opensWithOtherFlag: other, message: String((error as Error | undefined)?.message) };
+      break;
+    }
+    leaves.set(segmentLeaf(segment), 32 * k);
+    plain.push(plaintext);
+  }
+  const transfer = [arrayBufferOf(leaves)];
+  if (own(read.buffer)) transfer.push(arrayBufferOf(read.buffer));
+  if (job.chunkSize < PIECE_MIN && plain.length > 1) plain = [concat(plain)];
+  for (const p of plain) if (own(p)) transfer.push(arrayBufferOf(p));
+  return { reply: { input: read.buffer, leaves, verified: k, failure, plain }, transfer };
+}
+
+function write(job: WriteJob): JobOutcome {
+  let position = job.position;
+  let written = 0;
+  for (const piece of job.pieces) {
+    for (let at = 0; at < piece.byteLength; ) {
+      const n = writeSync(job.fd, piece, at, Math.min(WRITE_SIZE - (position % WRITE_SIZE), piece.byteLength - at), position);
+      at += n;
+      position += n;
+      written += n;
+    }
+  }
+  for (const piece of job.pieces) release(piece);
+  return { reply: { written }, transfer: [] };
+}
+
+/** Runs `job` on the calling thread: its reply, and the ArrayBuffers to transfer with it. */
+export const runJob: JobRunner = (job) => (job.op === "seal" ? seal(job) : job.op === "open" ? open(job) : write(job));
 
 /** The same runner on the calling thread (small files, and while the workers start). */
 export function inlineJobRunner(): JobRunner {
-  inline ??= (new Function(`${JOB_RUNNER_SOURCE}\nreturn makeJobRunner;`)() as (f: typeof fs, c: typeof crypto) => JobRunner)(fs, crypto);
-  return inline;
+  return runJob;
 }
 
-/** Format constants the job source repeats; checked against header.ts by the tests. */
-export const JOB_CONSTANTS = { HEADER_LENGTH: 35, NONCE_PREFIX_OFFSET: 28, TAG_LENGTH: 16 } as const;
+/** Format constants the jobs use, from header.ts (checked by test/sdk/stream-files.test.ts). */
+export const JOB_CONSTANTS = { HEADER_LENGTH, NONCE_PREFIX_OFFSET, TAG_LENGTH } as const;

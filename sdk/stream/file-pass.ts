@@ -24,14 +24,15 @@
  * are queued, so memory does not depend on the file size. Small files (one job) run inline. A
  * file that changes size while it is processed makes the pass fail.
  */
-import { createHash, hkdfSync } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import { MAX_CHUNK_INDEX } from "./chunk.js";
+import { MAX_CHUNK_INDEX } from "./chunk-format.js";
+import { chunkKeyBytes } from "./chunk-node.js";
 import { namedFailure, noChunkError } from "./decrypt-core.js";
 import { inlineJobRunner, type FileJob, type JobReply, type OpenReply, type SealReply, type WriteReply } from "./file-jobs.js";
 import { fileJobPool, type FileJobPool } from "./file-pool.js";
 import { decodeHeader, HEADER_LENGTH, TAG_LENGTH, type StreamHeader } from "./header.js";
-import { assertDataKey, CHUNK_KEY_INFO } from "./keys.js";
+import { assertDataKey } from "./keys.js";
 import { StreamTally, type ProgressCallback, type StreamSummary } from "./summary.js";
 
 const MiB = 1024 * 1024;
@@ -49,12 +50,6 @@ export interface FilePassOptions {
   readonly onProgress?: ProgressCallback;
   /** Where jobs run: "inline" on this thread, or a pool; default: the process pool unless one job. */
   readonly runOn?: "inline" | FileJobPool;
-}
-
-/** The chunk key as bytes, for node:crypto: the same HKDF as keys.ts' deriveChunkKey. */
-function chunkKeyBytes(dek: Uint8Array, fileId: Uint8Array): Uint8Array {
-  assertDataKey(dek);
-  return new Uint8Array(hkdfSync("sha256", dek, fileId, CHUNK_KEY_INFO, 32));
 }
 
 type Run = (job: FileJob, transfer: ArrayBuffer[]) => Promise<JobReply>;

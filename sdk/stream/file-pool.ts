@@ -7,13 +7,29 @@
  * One pool per process, started on first use. Idle workers are unref'd, so they never keep a
  * process alive; a worker with a job in flight is ref'd, so a process waiting for that job does
  * not exit under it. Buffers travel as transferred ArrayBuffers, never copied.
+ *
+ * A worker runs chunk-worker.ts, a module like any other. Compiled, it is chunk-worker.js next to
+ * this file. From source (tsx, in development and tests — including tsx's `register()` API, which
+ * workers do not inherit), this file is a .ts file and the worker is started with tsx's loader
+ * (`--import <tsx>`), which maps "./chunk-worker.js" to chunk-worker.ts as it does for imports.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { WORKER_SOURCE, type FileJob, type JobError, type JobReply } from "./file-jobs.js";
+import type { FileJob, JobError, JobReply } from "./file-jobs.js";
 
 /** At most this many seal/open workers: beyond that the calling thread's whole-stream SHA-256 limits. */
 const MAX_WORKERS = 3;
+
+/** The worker's module: chunk-worker.js beside this file (chunk-worker.ts under tsx). */
+const WORKER_URL = new URL("./chunk-worker.js", import.meta.url);
+
+/**
+ * The worker's Node options: none when this module runs compiled; tsx's loader when it runs from
+ * TypeScript source (resolved from here, so it works whatever the working directory).
+ */
+function workerExecArgv(): string[] {
+  return import.meta.url.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+}
 
 interface Pending {
   resolve(reply: JobReply): void;
@@ -96,8 +112,7 @@ export class FileJobPool {
   }
 
   #spawn(): Slot {
-    // No execArgv: a loader the parent runs under (tsx) is not needed by the evaluated source.
-    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], name: "sealshare-stream" });
+    const worker = new Worker(WORKER_URL, { execArgv: workerExecArgv(), name: "sealshare-stream" });
     const slot: Slot = { worker, pending: new Map(), online: false, dead: false };
     worker.on("online", () => (slot.online = true));
     worker.on("message", (m: Message) => {

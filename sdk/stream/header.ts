@@ -35,7 +35,8 @@ export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 
 const CHUNK_SIZE_OFFSET = MAGIC.length + 1;
 const FILE_ID_OFFSET = CHUNK_SIZE_OFFSET + 4;
-const NONCE_PREFIX_OFFSET = FILE_ID_OFFSET + FILE_ID_LENGTH;
+/** Where the nonce prefix sits in the header: bytes NONCE_PREFIX_OFFSET … HEADER_LENGTH − 1. */
+export const NONCE_PREFIX_OFFSET = FILE_ID_OFFSET + FILE_ID_LENGTH;
 
 /** Decoded header fields. `bytes` is the exact encoding, used as AAD. */
 export interface StreamHeader {

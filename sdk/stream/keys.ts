@@ -8,12 +8,12 @@
  * share a chunk key only if their random 16-byte file ids collide, so nonces never repeat under
  * one key, and a chunk moved between files fails authentication.
  */
+import { CHUNK_KEY_INFO } from "./chunk-format.js";
 import { bufferSource, randomBytes, subtle } from "./webcrypto.js";
 
-export const DATA_KEY_LENGTH = 32;
+export { CHUNK_KEY_INFO };
 
-/** HKDF `info`, so keys derived here can never collide with keys derived for another purpose. */
-export const CHUNK_KEY_INFO: Uint8Array = new TextEncoder().encode("sealshare/stream/v1/chunk-key");
+export const DATA_KEY_LENGTH = 32;
 
 /** Returns a fresh random 32-byte data-encryption key. Use one per file. */
 export function generateDataKey(): Uint8Array {

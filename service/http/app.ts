@@ -33,7 +33,7 @@ import { DOCUMENT_ONLY_DEPS, type RouteDeps } from "./routes/deps.js";
 import { ledgerRoutes } from "./routes/ledger.js";
 import { opsRoutes } from "./routes/ops.js";
 import { sessionRoutes } from "./routes/sessions.js";
-import { receiptRoutes } from "./routes-receipts.js";
+import { receiptRoutes } from "./routes/receipts.js";
 
 export { BODY_LIMIT } from "./registry.js";
 export type { HealthReport } from "./routes/deps.js";

@@ -1,6 +1,6 @@
 /**
  * Request authentication for the per-request routes: turns the parsed headers into one
- * {@link Credential} (service/release/serve.ts checks it against the request):
+ * {@link Credential} (service/http/serve.ts checks it against the request):
  *
  *   x-sealshare-issued-at + x-sealshare-signature   an EIP-712 signed request (single use)
  *   Authorization: Bearer <token>                    a Sign-In with Ethereum session
@@ -13,7 +13,7 @@ import type { ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import { z } from "zod";
 import { ProblemError } from "../internal/errors.js";
-import type { Credential } from "../release/serve.js";
+import type { Credential } from "./serve.js";
 import type { AuthHeadersSchema } from "./schemas.js";
 import type { SessionService } from "./siwe.js";
 

@@ -34,7 +34,7 @@ import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "
 import { getAddress, id as keccakText, type Provider } from "ethers";
 import { SiweMessage } from "siwe";
 import { ProblemError } from "../internal/errors.js";
-import type { Store } from "../store/store.js";
+import type { AuthStore } from "../store/store.js";
 
 export const NONCE_TTL_SECONDS = 300;
 /** How long "this address has no code" is believed (a counterfactual wallet may be deployed later). */
@@ -42,7 +42,7 @@ export const NO_CODE_TTL_SECONDS = 60;
 const CODE_CACHE_MAX = 10_000;
 
 export interface SessionServiceDeps {
-  store: Store;
+  store: AuthStore;
   chainId: number;
   /** Origins whose host may be the message's domain and whose origin its URI. */
   origins: () => string[];

@@ -14,7 +14,7 @@
  * the client goes away, when the client reads too slowly (over 1 MB buffered), or at shutdown.
  */
 import type { Request, Response } from "express";
-import type { BusMessage, EventBus } from "../internal/bus.js";
+import type { BusMessage, EventBus } from "../events/bus.js";
 import type { Logger } from "../internal/logger.js";
 import type { Metrics } from "../internal/metrics.js";
 

@@ -10,7 +10,7 @@
  * | SEALSHARE_HOST            | interface to listen on                                         | 127.0.0.1      |
  * | SEALSHARE_PORT            | port to listen on (0 = any free port)                          | 8787           |
  * | SEALSHARE_KEYSTORE        | encrypted keystore file holding the three secrets below       | (none)         |
- * | SEALSHARE_KEYSTORE_PASSWORD | its password (scrypt; see service/internal/keystore.ts)      | (with KEYSTORE)|
+ * | SEALSHARE_KEYSTORE_PASSWORD | its password (scrypt; see service/keys/keystore.ts)      | (with KEYSTORE)|
  * | SEALSHARE_CUSTODIAN_KEY   | private key (hex) of the account holding CUSTODIAN_ROLE        | (required w/o keystore) |
  * | SEALSHARE_ECIES_KEY       | the custodian's ECIES private key (hex); providers wrap to it  | (required w/o keystore) |
  * | SEALSHARE_MASTER_KEY      | 32-byte hex key-encryption key for DEKs at rest                | (required w/o keystore) |
@@ -78,7 +78,7 @@ export interface Config {
   dbPath: string;
   host: string;
   port: number;
-  /** Encrypted keystore with the secrets (service/internal/keystore.ts), if configured. */
+  /** Encrypted keystore with the secrets (service/keys/keystore.ts), if configured. */
   keystore?: { path: string; password: string };
   /** The secrets from the environment (each undefined when a keystore provides them). */
   custodianKey?: string;

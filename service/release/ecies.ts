@@ -2,7 +2,7 @@
  * The release worker's ECIES wrap: eciesjs 0.5's default format byte for byte (the layout is
  * described in sdk/crypto/ecies-fast.ts: E ‖ nonce ‖ tag ‖ AES-256-GCM(DEK), key =
  * HKDF-SHA256(E ‖ S), E and S uncompressed), with the two curve multiplications — the ephemeral
- * E = e·G and the shared point S = e·P — done by libsecp256k1 (../internal/secp256k1.ts; its
+ * E = e·G and the shared point S = e·P — done by libsecp256k1 (../keys/secp256k1.ts; its
  * ecmult_gen and ECDH, constant time in e): ~0.1 ms of CPU against ~1–2 ms for OpenSSL's
  * generic prime-curve code that sdk/crypto/ecies-fast.ts uses (secp256k1 is not one of
  * OpenSSL's optimised curves), with no per-recipient cache or table to warm up. AES-GCM and
@@ -13,7 +13,7 @@
  */
 import { createCipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { SealshareError } from "../../sdk/errors.js";
-import { BACKEND, ecdhPoint, isPoint, isPrivate, publicFromScalar, type Secp256k1Backend } from "../internal/secp256k1.js";
+import { BACKEND, ecdhPoint, isPoint, isPrivate, publicFromScalar, type Secp256k1Backend } from "../keys/secp256k1.js";
 
 const EMPTY = Buffer.alloc(0);
 

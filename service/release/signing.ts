@@ -1,7 +1,7 @@
 /**
  * The release hot path's envelope signing: the EIP-712 digest of a `KeyEnvelope` computed
  * directly (domain separator and type hash precomputed, the struct's eight words hashed with
- * keccak) and signed with the custodian's key through libsecp256k1 (../internal/secp256k1.ts),
+ * keccak) and signed with the custodian's key through libsecp256k1 (../keys/secp256k1.ts),
  * instead of ethers' TypedDataEncoder walking the types and @noble's BigInt signing for every
  * envelope. The result is byte-identical to `signEnvelope` / `envelopeHash` in
  * sdk/envelope.ts (test/service/release.test.ts checks it), so requesters verify it unchanged.
@@ -9,7 +9,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getBytes, hexlify, id, SigningKey, TypedDataEncoder, type Signer, type TypedDataDomain } from "ethers";
 import { signEnvelope, type Envelope } from "../../sdk/envelope.js";
-import { signDigest } from "../internal/secp256k1.js";
+import { signDigest } from "../keys/secp256k1.js";
 
 const TYPE_HASH = getBytes(
   id("KeyEnvelope(uint256 requestId,uint64 datasetId,uint32 version,uint8 kind,uint40 expiresAt,uint40 keyId,bytes32 wrappedKeyHash)"),

@@ -17,14 +17,13 @@
  *    block the follower has not ingested yet is invisible to the stored-void rule above. A grant
  *    valid at the finalized block but not at the head is deferred, never refused (the voiding
  *    block may still be orphaned): once the void is final, the finalized check refuses it;
- *  - then either defers it (paused / not granted yet / RPC failure: retry with back-off; no key
- *    deposited yet: `waiting-key`, a deposit wakes it), closes it (`refused` with the
- *    GrantInvalidReason: Expired, Revoked, ConsentRevoked, ConsentExpired, RequesterSuspended,
- *    DatasetRetired, DeviceKeyChanged; `superseded` when a temporary grant was upgraded to formal
- *    before it was released — the formal one gets its own release), or releases it: checks the
- *    deposited key against the grant's keyCommitment, checks the device key is on the curve,
- *    wraps the DEK to it (ECIES in eciesjs's format, ./ecies.ts), signs the envelope (EIP-712
- *    digest computed directly, ./signing.ts; both through libsecp256k1, ../internal/secp256k1.ts).
+ *  - then does what the pure decision says (./decision.ts, whose header lists every case:
+ *    `decideRelease` on the job and both reads, then `decideKey` on the stored key and the
+ *    device key): defer (with back-off, or in a second for a void not final yet), `waiting-key`
+ *    (a deposit wakes it), `refused` with the typed reason, `superseded`, or release: unseal the
+ *    data key, wrap the DEK to the device key (ECIES in eciesjs's format, ./ecies.ts), sign the
+ *    envelope (EIP-712 digest computed directly, ./signing.ts; both through libsecp256k1,
+ *    ../keys/secp256k1.ts).
  * The key check is the v2 commitment (sdk/stream/commitment.ts: chain id, ledger, dataset, version,
  * Merkle root); a stored key that fails it holds the release (`pending`, reason
  * key-commitment-mismatch, retried with back-off) until the right key is deposited, which
@@ -48,29 +47,26 @@
 import { getBytes, hexlify, type Signer, type TypedDataDomain } from "ethers";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { verifyKeyCommitment } from "../../sdk/stream/commitment.js";
-import { GrantInvalidReason } from "../../sdk/vocabulary.js";
-import type { KeyBox } from "../internal/at-rest.js";
-import { isRetryable } from "../internal/errors.js";
+import type { KeyBox } from "../keys/at-rest.js";
 import type { Logger } from "../internal/logger.js";
 import { backoff, Bell } from "../internal/shutdown.js";
 import { Mutex } from "../store/sql.js";
-import type { EnvelopeRecord, ReleaseJob, ReleaseOutcome, Store } from "../store/store.js";
+import type { EnvelopeRecord, ReleaseJob, ReleaseOutcome, ReleaseStore, SyncStore } from "../store/store.js";
+import { decideKey, decideRelease, holdForStoredVoid, reasonText, type KeyDecision, type ReleaseDecision } from "./decision.js";
 import { isCompressedPoint, wrapReleaseKey } from "./ecies.js";
 import { createGrantReader, type GrantCheck, type GrantCheckResult, type GrantReader } from "./grant-reader.js";
-import { receiptLeaf } from "./merkle.js";
-import type { Receipts } from "./receipts.js";
+import { receiptLeaf } from "../receipts/merkle.js";
+import type { Receipts } from "../receipts/receipts.js";
 import { createEnvelopeSigner, type EnvelopeSigner } from "./signing.js";
 import { releaseTime } from "../sync/node-quirks.js";
-
-/** Reasons that may change by themselves: try again later instead of refusing. */
-const TRANSIENT_REASONS = new Set(["NotGranted", "Paused"]);
 
 /** Wraps a data key to a device public key; must produce eciesjs's format. */
 export type WrapFn = (publicKey: Uint8Array, dataKey: Uint8Array) => Uint8Array;
 
 export interface WorkerDeps {
   ledger: Sealshare;
-  store: Store;
+  /** Release rows and keys; the sync state for the block tags to re-check at. */
+  store: ReleaseStore & Pick<SyncStore, "syncState">;
   keyBox: KeyBox;
   signer: Signer; // the custodian's account: signs envelopes
   domain: TypedDataDomain; // custodian domain
@@ -105,8 +101,6 @@ export const PIPELINE = 4;
 
 /** Receipts are reconciled at least this often (and after every round that released something). */
 export const RECEIPTS_IDLE_MS = 250;
-
-const reasonName = (r: number) => GrantInvalidReason[r] ?? `reason#${r}`;
 
 export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
   const { ledger, store, keyBox, log } = deps;
@@ -165,6 +159,36 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
     return outcomes;
   }
 
+  /** Does what a decision other than serve/release says: settles the row, logs, counts the outcome. */
+  function settleDecision(job: ReleaseJob, d: Exclude<ReleaseDecision, { action: "serve" }> | Exclude<KeyDecision, { action: "release" | "wait-key" }>, settle: ReleaseOutcome[], outcomes: Outcome[]): void {
+    const at = { requestId: job.requestId, kind: job.kind };
+    switch (d.action) {
+      case "defer": {
+        if (d.reason.code === "rpc-unavailable" || d.reason.code === "error") {
+          log[d.reason.code === "rpc-unavailable" ? "warn" : "error"]({ ...at, err: "error" in d ? d.error : undefined }, "grant re-check failed; will retry");
+        } else if (d.reason.code === "voided-at-head") {
+          log.info({ ...at, reason: d.reason.chain }, "release held: the grant is voided at the head, not final yet");
+        } else if (d.reason.code === "grant-rebound") {
+          log.warn(at, "release held: the chain's grant of this request id is another grant than the row's; never served");
+        }
+        const nextAttemptAt = d.retry === "soon" ? deps.now() + 1 : retryAt(job.attempts);
+        settle.push({ ...at, status: "pending", reason: reasonText(d.reason), nextAttemptAt });
+        outcomes.push("deferred");
+        return;
+      }
+      case "refuse":
+        if (d.reason.code === "chain") log.info({ ...at, reason: d.reason.chain }, "release refused: the grant is not valid on chain");
+        else log.warn(at, "release refused: the request's device key is not a valid secp256k1 point");
+        settle.push({ ...at, status: "refused", reason: reasonText(d.reason) });
+        outcomes.push("refused");
+        return;
+      case "supersede":
+        settle.push({ ...at, status: "superseded", reason: `upgraded to kind ${d.byKind}` });
+        outcomes.push("superseded");
+        return;
+    }
+  }
+
   interface Checked {
     ready: { job: ReleaseJob; gv: GrantCheck }[];
     settle: ReleaseOutcome[];
@@ -176,25 +200,14 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
   async function check(jobs: readonly ReleaseJob[], finalized: number, tip: number): Promise<Checked> {
     const started = performance.now();
     const out: Checked = { ready: [], settle: [], outcomes: [], ms: 0 };
-    const defer = (job: ReleaseJob, status: "pending" | "waiting-key", reason: string, at: number, outcome: Outcome) => {
-      out.settle.push({ requestId: job.requestId, kind: job.kind, status, reason, nextAttemptAt: at });
-      out.outcomes.push(outcome);
-    };
-    const close = (job: ReleaseJob, status: "refused" | "superseded", reason: string) => {
-      out.settle.push({ requestId: job.requestId, kind: job.kind, status, reason });
-      out.outcomes.push(status);
-    };
-    const failed = (job: ReleaseJob, err: unknown) => {
-      const retryable = isRetryable(err);
-      log[retryable ? "warn" : "error"]({ requestId: job.requestId, kind: job.kind, err }, "grant re-check failed; will retry");
-      defer(job, "pending", retryable ? "rpc-unavailable" : "error", retryAt(job.attempts), "deferred");
-    };
+    const apply = (job: ReleaseJob, d: Exclude<ReleaseDecision, { action: "serve" }>) => settleDecision(job, d, out.settle, out.outcomes);
 
     // 1. Held back by a stored void not final yet (no chain call). A final void goes on to the
     //    chain check, which refuses with the chain's reason.
     const toCheck: ReleaseJob[] = [];
     for (const job of jobs) {
-      if (job.voidReason && (job.voidBlock ?? 0) > finalized) defer(job, "pending", `voided:${job.voidReason}`, deps.now() + 1, "deferred");
+      const held = holdForStoredVoid(job, finalized);
+      if (held) apply(job, held);
       else toCheck.push(job);
     }
 
@@ -222,27 +235,10 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
       }
     }
     toCheck.forEach((job, i) => {
-      if (readError !== undefined) return failed(job, readError);
-      const f = atFinal[i]!;
-      const h = atHead[i]!;
-      if (!f.ok) return failed(job, f.error);
-      if (!h.ok) return failed(job, h.error);
-      const gv = f.view;
-      if (!gv.valid) {
-        const reason = reasonName(gv.reason);
-        if (TRANSIENT_REASONS.has(reason)) return defer(job, "pending", reason, retryAt(job.attempts), "deferred");
-        log.info({ requestId: job.requestId, kind: job.kind, reason }, "release refused: the grant is not valid on chain");
-        return close(job, "refused", reason);
-      }
-      if (!h.view.valid) {
-        // Voided in a block after the finalized one that the follower may not have ingested yet.
-        const reason = reasonName(h.view.reason);
-        log.info({ requestId: job.requestId, kind: job.kind, reason }, "release held: the grant is voided at the head, not final yet");
-        return defer(job, "pending", `voided-at-head:${reason}`, deps.now() + 1, "deferred");
-      }
-      if (gv.kind > job.kind) return close(job, "superseded", `upgraded to kind ${gv.kind}`);
-      if (gv.kind < job.kind) return defer(job, "pending", "kind-behind", retryAt(job.attempts), "deferred");
-      out.ready.push({ job, gv });
+      const failedRead: GrantCheckResult | undefined = readError !== undefined ? { ok: false, error: readError } : undefined;
+      const d = decideRelease(job, failedRead ?? atFinal[i]!, failedRead ?? atHead[i]!, finalized);
+      if (d.action === "serve") out.ready.push({ job, gv: d.grant });
+      else apply(job, d);
     });
     out.ms = performance.now() - started;
     return out;
@@ -258,14 +254,6 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
   ): Promise<Outcome[]> {
     const started = performance.now();
     const { settle, outcomes } = c;
-    const defer = (job: ReleaseJob, status: "pending" | "waiting-key", reason: string, at: number, outcome: Outcome) => {
-      settle.push({ requestId: job.requestId, kind: job.kind, status, reason, nextAttemptAt: at });
-      outcomes.push(outcome);
-    };
-    const close = (job: ReleaseJob, status: "refused" | "superseded", reason: string) => {
-      settle.push({ requestId: job.requestId, kind: job.kind, status, reason });
-      outcomes.push(status);
-    };
     const records: EnvelopeRecord[] = [];
     for (const { job, gv } of c.ready) {
       const { datasetId, version } = gv;
@@ -284,23 +272,21 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         }
       }
       const dek = deks.get(k);
-      if (dek === null) {
-        defer(job, "waiting-key", "key-not-deposited", deps.now(), "waiting-key");
+      const devicePublicKey = getBytes(gv.publicKey);
+      const d = decideKey(dek === null || dek === undefined ? "missing" : dek.byteLength === 0 ? "mismatch" : "ok", isCompressedPoint(devicePublicKey));
+      if (d.action === "wait-key") {
+        settle.push({ requestId: job.requestId, kind: job.kind, status: "waiting-key", reason: "key-not-deposited", nextAttemptAt: deps.now() });
+        outcomes.push("waiting-key");
         log.info({ requestId: job.requestId, kind: job.kind, datasetId: datasetId.toString(), version }, "release waits for the data key");
         continue;
       }
-      if (!dek || dek.byteLength === 0) {
-        // Not the grantee's fault and not final: a deposit of the right key replaces the stored
-        // one (./deposit.ts) and wakes this release at once; meanwhile it is retried with back-off.
-        defer(job, "pending", "key-commitment-mismatch", retryAt(job.attempts), "deferred");
+      if (d.action !== "release") {
+        // A key mismatch is not the grantee's fault and not final: a deposit of the right key
+        // replaces the stored one (./deposit.ts) and wakes this release at once.
+        settleDecision(job, d, settle, outcomes);
         continue;
       }
-      const devicePublicKey = getBytes(gv.publicKey);
-      if (!isCompressedPoint(devicePublicKey)) {
-        log.warn({ requestId: job.requestId, kind: job.kind }, "release refused: the request's device key is not a valid secp256k1 point");
-        close(job, "refused", "invalid-device-key");
-        continue;
-      }
+      const dekBytes = dek!;
       const { envelope, envelopeHash } = await envelopeSigner.sign({
         requestId: job.requestId,
         datasetId: datasetId.toString(),
@@ -308,7 +294,7 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         kind: job.kind,
         expiresAt: gv.expiresAt,
         keyId: gv.keyId,
-        wrappedKey: hexlify(wrap(devicePublicKey, dek)),
+        wrappedKey: hexlify(wrap(devicePublicKey, dekBytes)),
       });
       // Dated by the chain: never before the grant's block, never after the seal's (../sync/node-quirks.ts).
       const releasedAt = releaseTime(chainTime, deps.now());

@@ -15,7 +15,7 @@
 import pg from "pg";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { PG_MIGRATIONS } from "./migrations.js";
-import { bind, migrate, SqlStore } from "./sql-store.js";
+import { bind, createSqlStore, migrate } from "./sql-store.js";
 import type { Row, SqlDriver, SqlRunner, SqlValue } from "./sql.js";
 import type { Leadership, Store, StoreBinding } from "./store.js";
 
@@ -204,7 +204,7 @@ export async function openPostgresStore(connectionString: string, binding: Store
     await pool.end().catch(() => undefined);
     throw err;
   }
-  return new SqlStore(driver, createPgLeadership(connectionString, lockKey(`${label}:leader`), opts.onLeadershipLost));
+  return createSqlStore(driver, createPgLeadership(connectionString, lockKey(`${label}:leader`), opts.onLeadershipLost));
 }
 
 /** True if a PostgreSQL server answers at `connectionString` within `timeoutMs`. */

@@ -49,3 +49,15 @@ export const num = (v: unknown): number => Number(v);
 export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 export const bytes = (v: unknown): Uint8Array => (v instanceof Uint8Array ? new Uint8Array(v) : new Uint8Array(0));
+
+/**
+ * What every aggregate's SQL store shares: the driver, and (SQLite only) the request-view cache
+ * of the fetch hot path. With SQLite one process owns the file, so every write goes through
+ * these objects: a write that can change a view bumps `cache.generation` AFTER it completes
+ * (./sql-store.ts wraps them), and a cached view counts only for the generation it was read in.
+ * With PostgreSQL other replicas write too: `views` is undefined, no cache.
+ */
+export interface SqlContext {
+  db: SqlDriver;
+  cache: { generation: number; views: Map<string, { generation: number; view: import("./store.js").RequestView }> | undefined };
+}

@@ -16,7 +16,7 @@ import { DatabaseSync, type StatementSync, type SQLInputValue } from "node:sqlit
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS } from "./migrations.js";
-import { bind, migrate, SqlStore } from "./sql-store.js";
+import { bind, createSqlStore, migrate } from "./sql-store.js";
 import { Mutex, type Row, type SqlDriver, type SqlRunner, type SqlValue } from "./sql.js";
 import type { Leadership, Store, StoreBinding } from "./store.js";
 
@@ -141,5 +141,5 @@ export async function openSqliteStore(path: string, binding: StoreBinding): Prom
     await driver.close();
     throw err;
   }
-  return new SqlStore(driver, alwaysLeader);
+  return createSqlStore(driver, alwaysLeader);
 }

@@ -26,7 +26,7 @@ import type { Provider } from "ethers";
 import type { Logger } from "../internal/logger.js";
 import { backoff, sleep } from "../internal/shutdown.js";
 import { isRetryable, RetryableError } from "../internal/errors.js";
-import type { BlockHeader, Cursor, IngestResult, LoggedEvent, Store } from "../store/store.js";
+import type { BlockHeader, Cursor, IngestResult, LoggedEvent, SyncStore } from "../store/store.js";
 import { createChainReader, type ChainReader } from "./chain.js";
 import type { Send } from "./rpc.js";
 import { decodeRawLog, TRACKED_TOPICS, type RawLog } from "./events.js";
@@ -37,7 +37,7 @@ export interface FollowerDeps {
   /** A lean JSON-RPC transport to the same endpoint (./rpc.ts), used instead of `provider.send`. */
   rpc?: Send;
   ledger: string; // address
-  store: Store;
+  store: SyncStore;
   log: Logger;
   confirmations: number;
   pollMs: number;
@@ -52,8 +52,6 @@ export interface FollowerDeps {
   maxHeaderRun?: number;
   /** Told about every transition (the worker's bell, metrics, SSE). */
   onEvent?: (e: SyncEvent) => void;
-  /** @deprecated use onEvent; called after each applied range. */
-  onIngested?: (result: IngestResult) => void;
 }
 
 /** What happened, as typed events. */
@@ -89,7 +87,6 @@ export function createFollower(deps: FollowerDeps): Follower {
   const emit = (e: SyncEvent) => {
     try {
       deps.onEvent?.(e);
-      if (e.type !== "reorg") deps.onIngested?.(e.result);
     } catch (err) {
       log.warn({ err }, "sync event listener failed");
     }

@@ -2,7 +2,7 @@
  * What differs between the JSON-RPC nodes the custodian follows — Hardhat's EDR (`hardhat node`),
  * Anvil (Foundry, revm), geth-style clients and hosted providers in front of them — and how the
  * custodian reads them all the same way. Everything node-specific on the *following* side lives
- * here (the driving side — how tests mine and reorganize — is scripts/lib/nodes/index.ts); the
+ * here (the driving side — how tests mine and reorganize — is devkit/nodes/index.ts); the
  * table is in docs/OPERATIONS.md ("Nodes and hosted RPC providers"), checked on real nodes by
  * test/service/nodes.test.ts.
  *

@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { hexlify, id, randomBytes, Wallet, ZeroAddress } from "ethers";
-import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { LocalBlobStore } from "../../sdk/blob/index.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";

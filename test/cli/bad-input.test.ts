@@ -10,7 +10,7 @@ import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encryptKeystoreJson, hexlify, Wallet } from "ethers";
-import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { LocalBlobStore } from "../../sdk/blob/index.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deriveAccounts, testNodes } from "../../scripts/lib/local-chain.js";
+import { deriveAccounts, testNodes } from "../../devkit/local-chain.js";
 import { explain, ROOT, runCli } from "./helpers.js";
 
 describe("sealshare dev", function () {

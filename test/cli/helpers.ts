@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { hexlify, JsonRpcProvider, Network, randomBytes, Wallet } from "ethers";
 import { deployLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
 import { writeDeployment } from "../../sdk/deployment-file.js";
-import { startLocalChain, type LocalChain } from "../../scripts/lib/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
+import { startLocalChain, type LocalChain } from "../../devkit/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");

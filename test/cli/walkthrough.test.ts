@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { readFile, stat } from "node:fs/promises";
 import { keccak256 } from "ethers";
 import { join } from "node:path";
-import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { convertRecordsFile } from "../../sdk/convert/records-file.js";
 import { hashFile } from "../../sdk/stream/index.js";
 import { explain, startCliWorld, type CliWorld } from "./helpers.js";

@@ -187,7 +187,7 @@ describe("Access requests, approvals and grants", function () {
         .to.emit(w.ledger, "AccessApproved")
         .withArgs(requestId, w.bank.address, false, 0)
         .and.not.to.emit(w.ledger, "AccessGranted");
-      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Pending));
+      expect((await w.ledger.requestOf(requestId)).status).to.equal(BigInt(RequestStatus.Pending));
       await w.expectInvalid(requestId, "NotGranted");
       const grantedAt = await w.nextBlockAt();
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
@@ -247,7 +247,7 @@ describe("Access requests, approvals and grants", function () {
     it("resolves \"latest\" at request time: a version published after the request is not the one granted", async function () {
       const w = await load();
       const { requestId, consentId } = await pending(w, {}, { version: 0 });
-      expect((await w.ledger.requestOf(requestId))[2]).to.equal(1n);
+      expect((await w.ledger.requestOf(requestId)).version).to.equal(1n);
       const v2 = await w.version("deposits v2", w.datasetId);
       await w.ledger.connect(w.bank).publishVersion(w.datasetId, v2);
       // A request filed now for "latest" names version 2.
@@ -263,7 +263,7 @@ describe("Access requests, approvals and grants", function () {
         .withArgs(requestId, w.datasetId, w.insurer.address, GrantKind.Formal, t + 7 * DAY, 1, w.keys.insurer.keyId);
       const g = await w.expectValid(requestId);
       expect([g.version, g.keyCommitment]).to.deep.equal([1n, w.v1.keyCommitment]);
-      expect((await w.ledger.requestOf(requestId))[3]).to.equal(consentId);
+      expect((await w.ledger.requestOf(requestId)).consentId).to.equal(consentId);
     });
 
     it("keeps the version of the temporary grant when it becomes formal after a new version", async function () {
@@ -320,7 +320,7 @@ describe("Access requests, approvals and grants", function () {
         .to.emit(w.ledger, "GrantRevoked")
         .withArgs(requestId, w.bank.address, 11);
       await w.expectInvalid(requestId, "Revoked");
-      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Revoked));
+      expect((await w.ledger.requestOf(requestId)).status).to.equal(BigInt(RequestStatus.Revoked));
     });
 
     it("keeps the kind of the last grant in the view after revocation (Revoked)", async function () {
@@ -451,7 +451,7 @@ describe("Access requests, approvals and grants", function () {
       const { expiresAt } = await w.expectValid(requestId);
       await w.time.increaseTo(expiresAt);
       await w.expectInvalid(requestId, "Expired");
-      expect((await w.ledger.consentOf(consentId))[1]).to.be.greaterThan(expiresAt);
+      expect((await w.ledger.consentOf(consentId)).expiresAt).to.be.greaterThan(expiresAt);
     });
   });
 
@@ -585,16 +585,16 @@ describe("Access requests, approvals and grants", function () {
           .withArgs(w.insurer.address, device);
       });
 
-      for (const [what, patch] of [
-        ["no grant kind", { kind: GrantKind.None }],
-        ["an unknown grant kind", { kind: 3 }],
-        ["a zero duration", { duration: 0 }],
+      for (const [what, patch, error, args] of [
+        ["no grant kind", { kind: GrantKind.None }, "AccessInvalidKind", [GrantKind.None]],
+        ["an unknown grant kind", { kind: 3 }, "AccessInvalidKind", [3]],
+        ["a zero duration", { duration: 0 }, "AccessZeroDuration", []],
       ] as const) {
-        it(`reverts when the request asks for ${what} (AccessInvalidParams)`, async function () {
+        it(`reverts when the request asks for ${what} (${error})`, async function () {
           const w = await load();
           await expect(path.request(w, await w.consentTerms(), w.requestParams(patch)))
-            .to.be.revertedWithCustomError(w.ledger, "AccessInvalidParams")
-            .withArgs();
+            .to.be.revertedWithCustomError(w.ledger, error)
+            .withArgs(...args);
         });
       }
 
@@ -785,7 +785,7 @@ describe("Access requests, approvals and grants", function () {
         await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
           .to.be.revertedWithCustomError(w.ledger, "ConsentsExpired")
           .withArgs(consentId, terms.expiresAt);
-        expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Temporary));
+        expect((await w.ledger.requestOf(requestId)).status).to.equal(BigInt(RequestStatus.Temporary));
         await w.expectInvalid(requestId, "ConsentExpired");
       });
     });
@@ -802,7 +802,7 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
         .to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved")
         .withArgs(requestId, w.sup1.address);
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(1n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(1n);
       expect((await w.expectValid(requestId)).kind).to.equal(BigInt(GrantKind.Temporary));
     });
 
@@ -941,7 +941,7 @@ describe("Access requests, approvals and grants", function () {
         .withArgs(requestId, w.sup1.address, true, 1)
         .and.not.to.emit(w.ledger, "AccessGranted"); // waits for the provider
       await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, w.sup1.address);
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(0n);
       // The provider's approval would have made it formal; without sup1 it is only temporary.
       const t = await w.nextBlockAt();
       const tx = w.ledger.connect(w.bank).approveAsProvider(requestId);
@@ -979,9 +979,9 @@ describe("Access requests, approvals and grants", function () {
       await w.ledger.connect(w.bank).approveAsProvider(requestId);
       await w.ledger.connect(w.sup1).approveAsSupervisor(requestId);
       await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, w.sup1.address);
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(0n);
       await w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, w.sup1.address);
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(1n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(1n);
       // Same bit: its approval is already in, so it cannot approve twice.
       await expect(w.ledger.connect(w.sup1).approveAsSupervisor(requestId))
         .to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved")
@@ -1010,7 +1010,7 @@ describe("Access requests, approvals and grants", function () {
         .withArgs(requestId);
       // sup1's approval counts again, but every current supervisor has approved already.
       await w.ledger.connect(w.admin).grantRole(SUPERVISOR_ROLE, w.sup1.address);
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(2n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(2n);
       for (const sup of [w.sup1, w.sup2]) {
         await expect(w.ledger.connect(sup).approveAsSupervisor(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessAlreadyApproved");
       }
@@ -1057,7 +1057,7 @@ describe("Access requests, approvals and grants", function () {
       const { requestId } = await w.share();
       await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, w.sup1.address);
       expect((await w.expectValid(requestId)).kind).to.equal(BigInt(GrantKind.Formal));
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(0n);
     });
 
     it("a minimum raised after registration applies to the existing dataset's quorum", async function () {
@@ -1257,7 +1257,7 @@ describe("Access requests, approvals and grants", function () {
       await w.ledger.connect(w.bank).approveAsProvider(requestId); // temporary
       await w.ledger.connect(former).approveAsSupervisor(requestId);
       await w.ledger.connect(w.sup2).approveAsSupervisor(requestId);
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(2n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(2n);
       await w.ledger.connect(w.admin).revokeRole(SUPERVISOR_ROLE, former.address);
       // The 33rd supervisor ever takes the only free bit: the former holder's.
       const successor = w.ethers.Wallet.createRandom().connect(w.ethers.provider);
@@ -1267,7 +1267,7 @@ describe("Access requests, approvals and grants", function () {
         .withArgs(SUPERVISOR_ROLE, successor.address, w.admin.address);
       // The approval recorded under that bit is the former holder's: it counts for nobody;
       // sup2's, under a bit nobody recycled, still counts.
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(1n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(1n);
       await expect(w.ledger.advanceRequest(requestId)).to.be.revertedWithCustomError(w.ledger, "AccessNothingToAdvance");
       // The successor approves in its own right (not AccessAlreadyApproved) and counts once.
       await expect(w.ledger.connect(successor).approveAsSupervisor(requestId))
@@ -1297,7 +1297,7 @@ describe("Access requests, approvals and grants", function () {
         .to.emit(w.ledger, "RoleGranted")
         .withArgs(SUPERVISOR_ROLE, a.address, w.admin.address);
       // Neither a's old approval (now the newcomer's bit) nor b's (now a's bit) counts.
-      expect((await w.ledger.requestOf(requestId))[7]).to.equal(0n);
+      expect((await w.ledger.requestOf(requestId)).supervisorApprovals).to.equal(0n);
       await expect(w.ledger.connect(a).approveAsSupervisor(requestId))
         .to.emit(w.ledger, "AccessApproved")
         .withArgs(requestId, a.address, true, 1);
@@ -1337,7 +1337,7 @@ describe("Access requests, approvals and grants", function () {
         .to.emit(w.ledger, "AccessGranted")
         .withArgs(requestId, ds, w.insurer.address, GrantKind.Formal, grantedAt + 7 * DAY, 1, w.keys.insurer.keyId);
       expect((await w.expectValid(requestId)).keyCommitment).to.equal(v.keyCommitment);
-      expect((await w.ledger.requestOf(requestId))[2]).to.equal(1n);
+      expect((await w.ledger.requestOf(requestId)).version).to.equal(1n);
     });
 
     it("grants the version that is the latest when the grant is issued, for a request filed before any", async function () {
@@ -1401,7 +1401,7 @@ describe("Access requests, approvals and grants", function () {
       await expect(w.ledger.connect(w.bank).rejectRequest(requestId, 451))
         .to.emit(w.ledger, "AccessRejected")
         .withArgs(requestId, w.bank.address, 451);
-      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Rejected));
+      expect((await w.ledger.requestOf(requestId)).status).to.equal(BigInt(RequestStatus.Rejected));
       await expect(w.ledger.connect(w.bank).approveAsProvider(requestId))
         .to.be.revertedWithCustomError(w.ledger, "AccessWrongStatus")
         .withArgs(requestId, RequestStatus.Rejected);
@@ -1452,7 +1452,7 @@ describe("Access requests, approvals and grants", function () {
       const tx = w.ledger.connect(w.sup2).rejectRequest(requestId, 12);
       await expect(tx).to.emit(w.ledger, "AccessRejected").withArgs(requestId, w.sup2.address, 12);
       await expect(tx).to.emit(w.ledger, "GrantRevoked").withArgs(requestId, w.sup2.address, 12);
-      expect((await w.ledger.requestOf(requestId))[4]).to.equal(BigInt(RequestStatus.Revoked));
+      expect((await w.ledger.requestOf(requestId)).status).to.equal(BigInt(RequestStatus.Revoked));
       const g = await w.expectInvalid(requestId, "Revoked");
       expect(g.kind).to.equal(BigInt(GrantKind.Temporary));
       // Revoked is final: no approval brings it back.

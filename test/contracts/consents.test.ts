@@ -135,18 +135,22 @@ describe("Consents", function () {
         const now = BigInt(await w.time.latest());
         const terms = await w.consentTerms({ expiresAt: now + 1n });
         await w.time.setNextBlockTimestamp(now + 1n);
-        await expect(path.give(w, terms)).to.be.revertedWithCustomError(w.ledger, "ConsentsInvalidTerms").withArgs();
+        await expect(path.give(w, terms))
+          .to.be.revertedWithCustomError(w.ledger, "ConsentsExpiryNotInFuture")
+          .withArgs(now + 1n, now + 1n);
       });
 
-      for (const [what, patch] of [
-        ["allows no grant kind", { maxKind: GrantKind.None }],
-        ["allows an unknown grant kind", { maxKind: 3 }],
-        ["covers an unknown category", { datasetId: 0n, category: 7 }],
+      for (const [what, patch, error, args] of [
+        ["allows no grant kind", { maxKind: GrantKind.None }, "ConsentsInvalidKind", [GrantKind.None]],
+        ["allows an unknown grant kind", { maxKind: 3 }, "ConsentsInvalidKind", [3]],
+        ["covers an unknown category", { datasetId: 0n, category: 7 }, "ConsentsInvalidCategory", [7]],
       ] as const) {
-        it(`reverts when the consent ${what}`, async function () {
+        it(`reverts when the consent ${what} (${error})`, async function () {
           const w = await load();
           const terms = await w.consentTerms(patch);
-          await expect(path.give(w, terms)).to.be.revertedWithCustomError(w.ledger, "ConsentsInvalidTerms").withArgs();
+          await expect(path.give(w, terms))
+            .to.be.revertedWithCustomError(w.ledger, error)
+            .withArgs(...args);
         });
       }
 
@@ -207,7 +211,7 @@ describe("Consents", function () {
         const cid = w.consentIdOf(terms);
         await path.give(w, terms);
         await expect(w.ledger.connect(w.ana).revokeConsent(cid)).to.emit(w.ledger, "ConsentRevoked").withArgs(cid, w.ana.address);
-        expect((await w.ledger.consentOf(cid))[3]).to.equal(true);
+        expect((await w.ledger.consentOf(cid)).revoked).to.equal(true);
         await expect(w.ledger.connect(w.insurer).requestAccess(w.requestParams(), terms))
           .to.be.revertedWithCustomError(w.ledger, "ConsentsRevoked")
           .withArgs(cid);
@@ -490,7 +494,7 @@ describe("Consents", function () {
         await expect(w.ledger.connect(w.mallory).revokeConsentBySig(consentId, deadline, signature))
           .to.emit(w.ledger, "ConsentRevoked")
           .withArgs(consentId, w.ana.address);
-        expect((await w.ledger.consentOf(consentId))[3]).to.equal(true);
+        expect((await w.ledger.consentOf(consentId)).revoked).to.equal(true);
       });
 
       it("revokes while the ledger is paused", async function () {

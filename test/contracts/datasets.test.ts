@@ -44,7 +44,7 @@ describe("Datasets", function () {
         1n,
         policyTuple(POLICY),
       ]);
-      const [sha, root, commitment, size, publishedAt] = await ledger.datasetVersion(3, 1);
+      const { ciphertextSha256: sha, merkleRoot: root, keyCommitment: commitment, size, publishedAt } = await ledger.datasetVersion(3, 1);
       expect([sha, root, commitment, size]).to.deep.equal([v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size]);
       expect(publishedAt).to.be.greaterThan(0n);
     });
@@ -57,7 +57,7 @@ describe("Datasets", function () {
         .to.emit(ledger, "DatasetRegistered")
         .withArgs(3, bank.address, ana.address, Category.Stock, policyTuple(POLICY), sourceRef);
       await expect(tx).not.to.emit(ledger, "DatasetVersionPublished");
-      expect((await ledger.dataset(3))[4]).to.equal(0n);
+      expect((await ledger.dataset(3)).latestVersion).to.equal(0n);
       await expect(ledger.datasetVersion(3, 1)).to.be.revertedWithCustomError(ledger, "DatasetsUnknownVersion").withArgs(3, 1);
     });
 
@@ -94,18 +94,18 @@ describe("Datasets", function () {
 
     it("reverts when the policy allows no formal grant (maxFormal 0)", async function () {
       const { ledger, version, bank, ana } = await load();
-      const policy = { ...POLICY, maxFormal: 0 };
+      const policy = { ...POLICY, maxTemporary: 0, maxFormal: 0 };
       await expect(ledger.connect(bank).registerDataset(ana.address, Category.Deposit, policy, ZeroHash, await version()))
-        .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
-        .withArgs(Category.Deposit, policyTuple(policy), NO_MINIMUM);
+        .to.be.revertedWithCustomError(ledger, "DatasetsNoFormalMaximum")
+        .withArgs();
     });
 
     it("reverts when the policy asks for more supervisors than can exist", async function () {
       const { ledger, version, bank, ana } = await load();
       const policy = { ...POLICY, supervisorQuorum: 33 };
       await expect(ledger.connect(bank).registerDataset(ana.address, Category.Deposit, policy, ZeroHash, await version()))
-        .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
-        .withArgs(Category.Deposit, policyTuple(policy), NO_MINIMUM);
+        .to.be.revertedWithCustomError(ledger, "DatasetsQuorumTooHigh")
+        .withArgs(33, 32);
     });
 
     const badVersions: [string, Partial<ReturnType<typeof versionParams>>][] = [
@@ -227,9 +227,9 @@ describe("Datasets", function () {
       await expect(ledger.connect(bank).publishVersion(datasetId, v2))
         .to.emit(ledger, "DatasetVersionPublished")
         .withArgs(datasetId, 2, bank.address, v2.ciphertextSha256, v2.merkleRoot, v2.keyCommitment, v2.size, v2.formatId, v2.storageURI);
-      expect((await ledger.dataset(datasetId))[4]).to.equal(2n);
-      expect((await ledger.datasetVersion(datasetId, 1))[2]).to.equal(v1.keyCommitment);
-      expect((await ledger.datasetVersion(datasetId, 2))[2]).to.equal(v2.keyCommitment);
+      expect((await ledger.dataset(datasetId)).latestVersion).to.equal(2n);
+      expect((await ledger.datasetVersion(datasetId, 1)).keyCommitment).to.equal(v1.keyCommitment);
+      expect((await ledger.datasetVersion(datasetId, 2)).keyCommitment).to.equal(v2.keyCommitment);
     });
 
     it("an on-demand dataset gets its first version from its adapter", async function () {
@@ -278,7 +278,7 @@ describe("Datasets", function () {
       await expect(ledger.connect(bank).setPolicy(datasetId, policy))
         .to.emit(ledger, "DatasetPolicyChanged")
         .withArgs(datasetId, policyTuple(POLICY), policyTuple(policy));
-      expect((await ledger.dataset(datasetId))[5]).to.deep.equal(policyTuple(policy));
+      expect((await ledger.dataset(datasetId)).policy).to.deep.equal(policyTuple(policy));
     });
 
     it("reverts when someone other than the provider changes the policy", async function () {
@@ -336,20 +336,25 @@ describe("Datasets", function () {
     });
 
     describe("temporary grants in policies and floors (spec item 2)", function () {
-      const badPolicies: [string, object][] = [
-        ["a temporary maximum above the formal one", { maxTemporary: 2 * HOUR, maxFormal: HOUR }],
-        ["a temporary maximum above the one-day ceiling", { maxTemporary: DAY + 1 }],
+      const badPolicies: [string, object, string, number[]][] = [
+        [
+          "a temporary maximum above the formal one",
+          { maxTemporary: 2 * HOUR, maxFormal: HOUR },
+          "DatasetsTemporaryAboveFormal",
+          [2 * HOUR, HOUR],
+        ],
+        ["a temporary maximum above the one-day ceiling", { maxTemporary: DAY + 1 }, "DatasetsTemporaryAboveCeiling", [DAY + 1, DAY]],
       ];
-      for (const [what, patch] of badPolicies) {
-        it(`reverts a policy with ${what} (DatasetsPolicyBelowMinimum)`, async function () {
+      for (const [what, patch, error, args] of badPolicies) {
+        it(`reverts a policy with ${what} (${error})`, async function () {
           const { ledger, version, bank, ana, datasetId } = await load();
           const policy = { ...POLICY, ...patch };
           await expect(ledger.connect(bank).registerDataset(ana.address, Category.Bond, policy, ZeroHash, await version()))
-            .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
-            .withArgs(Category.Bond, policyTuple(policy), NO_MINIMUM);
+            .to.be.revertedWithCustomError(ledger, error)
+            .withArgs(...args);
           await expect(ledger.connect(bank).setPolicy(datasetId, policy))
-            .to.be.revertedWithCustomError(ledger, "DatasetsPolicyBelowMinimum")
-            .withArgs(Category.Deposit, policyTuple(policy), NO_MINIMUM);
+            .to.be.revertedWithCustomError(ledger, error)
+            .withArgs(...args);
         });
       }
 
@@ -419,7 +424,7 @@ describe("Datasets", function () {
       await expect(ledger.connect(bank).transferDataset(datasetId, fundHouse.address))
         .to.emit(ledger, "DatasetTransferred")
         .withArgs(datasetId, bank.address, fundHouse.address);
-      expect((await ledger.dataset(datasetId))[0]).to.equal(fundHouse.address);
+      expect((await ledger.dataset(datasetId)).provider).to.equal(fundHouse.address);
       // The new provider publishes; the old one no longer can.
       const v2 = await version("v2", datasetId);
       await expect(ledger.connect(fundHouse).publishVersion(datasetId, v2))
@@ -447,7 +452,7 @@ describe("Datasets", function () {
     it("the provider retires a dataset, after which nothing more is published, set or transferred", async function () {
       const { ledger, version, bank, lender, datasetId } = await load();
       await expect(ledger.connect(bank).retireDataset(datasetId)).to.emit(ledger, "DatasetRetired").withArgs(datasetId, bank.address);
-      expect((await ledger.dataset(datasetId))[3]).to.equal(true);
+      expect((await ledger.dataset(datasetId)).retired).to.equal(true);
       await expect(ledger.connect(bank).publishVersion(datasetId, await version("v2", datasetId)))
         .to.be.revertedWithCustomError(ledger, "DatasetsRetired")
         .withArgs(datasetId);

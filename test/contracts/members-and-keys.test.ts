@@ -248,7 +248,7 @@ describe("Members and encryption keys", function () {
         .to.emit(ledger, "EncryptionKeyPublished")
         .withArgs(insurer.address, DEVICE.insurer, 4, hexlify(pair.publicKey), keys.insurer.keyId);
       expect(await ledger.currentKeyId(insurer.address, DEVICE.insurer)).to.equal(4n);
-      const [, , oldBytes, oldLive] = await ledger.encryptionKey(keys.insurer.keyId);
+      const { publicKey: oldBytes, live: oldLive } = await ledger.encryptionKey(keys.insurer.keyId);
       expect(oldBytes).to.equal(keys.insurer.hex);
       expect(oldLive).to.equal(false);
     });
@@ -279,7 +279,7 @@ describe("Members and encryption keys", function () {
         .to.emit(ledger, "EncryptionKeyRevoked")
         .withArgs(insurer.address, DEVICE.insurer, keys.insurer.keyId);
       expect(await ledger.currentKeyId(insurer.address, DEVICE.insurer)).to.equal(0n);
-      expect((await ledger.encryptionKey(keys.insurer.keyId))[3]).to.equal(false);
+      expect((await ledger.encryptionKey(keys.insurer.keyId)).live).to.equal(false);
     });
 
     it("reverts when revoking a device that has no key", async function () {
@@ -498,9 +498,9 @@ describe("Members and encryption keys", function () {
       await expect(ledger.connect(custodian).recordRelease(granted, 2, id("envelope")))
         .to.emit(ledger, "KeyReleased")
         .withArgs(granted, datasetId, insurer.address, 2, id("envelope"));
-      expect((await ledger.requestOf(granted))[4]).to.equal(5n); // Revoked
-      expect((await ledger.requestOf(pendingId))[4]).to.equal(4n); // Rejected
-      expect((await ledger.dataset(fundsDatasetId))[3]).to.equal(true);
+      expect((await ledger.requestOf(granted)).status).to.equal(5n); // Revoked
+      expect((await ledger.requestOf(pendingId)).status).to.equal(4n); // Rejected
+      expect((await ledger.dataset(fundsDatasetId)).retired).to.equal(true);
     });
 
     it("only the admin pauses and unpauses", async function () {

@@ -31,7 +31,7 @@ import {
 } from "@ethereum-sourcify/lib-sourcify";
 import { deployLedger } from "../../sdk/contracts.js";
 import { Sealshare__factory } from "../../types/ethers-contracts/index.js";
-import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
+import { startLocalChain, type LocalChain } from "../../devkit/local-chain.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ARTIFACT = join(ROOT, "artifacts", "contracts", "Sealshare.sol", "Sealshare.json");

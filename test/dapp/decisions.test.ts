@@ -17,7 +17,7 @@ import { connectLedger, type Sealshare } from "../../sdk/contracts.js";
 import { formatIdOf } from "../../sdk/convert/records.js";
 import { GrantInvalidReason, RequestStatus } from "../../sdk/vocabulary.js";
 import { toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
-import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { a11yProblems, waitForText } from "./lib/page-checks.js";
 import { consentFor, publishDataset, registerDeviceKey, registerMembers, request } from "./lib/seed.js";
 import { startWorld, type Role, type World } from "./lib/world.js";

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { getAddress, hexlify, id, randomBytes, Wallet } from "ethers";
 import { connectLedger } from "../../sdk/contracts.js";
 import { deriveEncryptionKey } from "../../sdk/crypto/wallet-key.js";
-import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { a11yProblems, focusedOutline, pageReady, ROLE_PAGES, storageDump, waitForText } from "./lib/page-checks.js";
 import { startWorld, type Role, type RoleName, type World } from "./lib/world.js";
 

@@ -11,7 +11,7 @@
  *  - a device key is registered from the browser with a proof of possession signed by the
  *    derived key itself, not by the wallet;
  *  - a category floor raised after a dataset was registered binds its requests, and the pages
- *    offer the approvals it asks for (dapp/src/lib/grant-rules.ts).
+ *    offer the approvals it asks for (sdk/reads/grant-rules.ts).
  *
  * Members, device keys, the dataset and requests are seeded through the SDK (lib/seed.ts).
  */
@@ -28,7 +28,7 @@ import { deriveEncryptionKey } from "../../sdk/crypto/wallet-key.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { Category, RequestStatus } from "../../sdk/vocabulary.js";
-import { writeSampleRecords } from "../../scripts/lib/sample-records.js";
+import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { waitForText } from "./lib/page-checks.js";
 import { actAs, publishDataset, registerDeviceKey, registerMembers, request } from "./lib/seed.js";
 import { startWorld, type Role, type World } from "./lib/world.js";

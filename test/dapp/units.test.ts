@@ -13,11 +13,13 @@ import { SiweMessage } from "siwe";
 import { consentFromJson } from "../../sdk/actions/consent-terms.js";
 import { blobRequestInit, BlobHttpError, fetchVerifiedBlob } from "../../dapp/src/lib/blob-http.js";
 import { parseConfig, ConfigError, blobHttpUrl, txUrl } from "../../dapp/src/lib/config.js";
-import { grantRules, temporaryWords, TemporaryRule } from "../../dapp/src/lib/grant-rules.js";
-import { askLink, consentLink, parseAsk, parseSignedConsent, toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
+import { grantRules, temporaryWords, TemporaryRule, waitingFor } from "../../sdk/reads/grant-rules.js";
+import { buildConsentReceipt, consentTermsOf, receiptHash, validateReceipt } from "../../sdk/consent/index.js";
+import { askLink, consentLink, parseAsk, parseSignedConsent, receiptDetails, toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
 import { siweMessage } from "../../dapp/src/lib/custodian-session.js";
 import { LEGACY_RDNS, legacyWallet, rankWallets, type WalletDetail } from "../../dapp/src/lib/discovery.js";
-import { duration, reasonWords } from "../../dapp/src/lib/words.js";
+import { duration } from "../../sdk/format.js";
+import { reasonLabel as reasonWords } from "../../sdk/vocabulary.js";
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const provider = () => ({ request: async () => null });
@@ -93,6 +95,17 @@ describe("dapp units", function () {
       const parsed = parseSignedConsent(`here it is: ${link}`);
       expect(parsed.terms).to.deep.equal(terms);
       expect(parsed.receipt).to.deep.equal({ version: "KI-CR-v1.1.0" });
+    });
+
+    it("builds its consent receipt with the SDK: schema-valid, bound to the terms, its canonical hash the terms' receiptHash", function () {
+      const { receiptHash: _stub, ...unhashed } = terms;
+      const receipt = buildConsentReceipt({ chainId: 31337n, ledger: LEDGER, terms: unhashed, ...receiptDetails({ requester: terms.requester, requesterName: "Insurer", policyUrl: "http://127.0.0.1:5173/#/subject" }) });
+      const signed = toConsentFile({ terms: { ...terms, receiptHash: receiptHash(receipt) }, consentId: hexlify(randomBytes(32)), chainId: "31337", ledger: LEDGER, signature: hexlify(randomBytes(65)), receipt });
+      const back = parseSignedConsent(consentLink("http://127.0.0.1:5173/#/subject", signed));
+      const again = validateReceipt(back.receipt); // the SDK's schema check (the old stub failed it)
+      expect(receiptHash(again)).to.equal(back.terms.receiptHash);
+      expect(consentTermsOf(again)).to.deep.equal(back.terms);
+      expect(() => validateReceipt({ version: "KI-CR-v1.1.0", jurisdiction: "EU", piiPrincipalId: terms.subject })).to.throw();
     });
 
     it("refuses what is not a consent, saying so", function () {
@@ -194,7 +207,7 @@ describe("dapp units", function () {
     });
   });
 
-  describe("what a grant needs: the dataset's policy with its category's floor (dapp/src/lib/grant-rules.ts)", function () {
+  describe("what a grant needs: the dataset's policy with its category's floor (sdk/reads/grant-rules.ts)", function () {
     const policy = { requireProvider: false, supervisorQuorum: 1, maxTemporary: 3600, maxFormal: 30 * 86_400 };
 
     it("without a floor, is the policy (a temporary grant needs no supervisor)", function () {
@@ -207,6 +220,13 @@ describe("dapp units", function () {
       const r = grantRules(policy, { requireProvider: true, supervisorQuorum: 2, temporary: TemporaryRule.AfterQuorum, temporaryQuorum: 0, maxTemporary: 1800 });
       expect(r).to.deep.include({ requireProvider: true, supervisorQuorum: 2, temporaryQuorum: 2, maxTemporary: 1800, raisedByFloor: true });
       expect(temporaryWords(r, duration)).to.equal("temporary up to 30 minutes (only after 2 supervisor approvals)");
+    });
+
+    it("says what a pending request still waits for, the floor's quorum included when it is above the policy's", function () {
+      const r = grantRules(policy, { requireProvider: true, supervisorQuorum: 3, temporary: TemporaryRule.Forbidden, temporaryQuorum: 0, maxTemporary: 0 });
+      expect(waitingFor(r, 2, { providerApproved: false, supervisorApprovals: 1 })).to.deep.equal({ provider: true, supervisors: 2, impossible: false, nothing: false });
+      expect(waitingFor(r, 2, { providerApproved: true, supervisorApprovals: 3 })).to.deep.equal({ provider: false, supervisors: 0, impossible: false, nothing: true });
+      expect(waitingFor(r, 1, { providerApproved: true, supervisorApprovals: 3 })).to.deep.include({ impossible: true, nothing: false });
     });
 
     it("follows the Early and Forbidden rules", function () {

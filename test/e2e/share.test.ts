@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
 import { deployLedger } from "../../sdk/contracts.js";
 import { writeDeployment } from "../../sdk/deployment-file.js";
-import { startLocalChain, testNodes, type LocalChain } from "../../scripts/lib/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
+import { startLocalChain, testNodes, type LocalChain } from "../../devkit/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
 import { playStory, type StoryResult } from "../../scripts/lib/story.js";
 
 for (const node of testNodes()) describe(`end to end on ${node}: one consented, supervised share`, function () {

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { createHttpHandler, type HttpDeps } from "../../service/http/app.js";
 import type { ApiOptions } from "../../service/http/config.js";
-import { createEventBus } from "../../service/internal/bus.js";
+import { createEventBus } from "../../service/events/bus.js";
 import { createLogger } from "../../service/internal/logger.js";
 import { createMetrics } from "../../service/internal/metrics.js";
 

@@ -9,9 +9,9 @@ import { hexlify, randomBytes, type TypedDataDomain, type Wallet } from "ethers"
 import { custodianDomain, ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/eip712.js";
 import { loadConfig } from "../../service/internal/config.js";
 import { FatalError, ProblemError } from "../../service/internal/errors.js";
-import type { GrantStatus } from "../../service/release/serve.js";
+import type { GrantStatus } from "../../service/http/serve.js";
 import { startStubApp } from "../helpers/http-app.js";
-import { createWorld, eventually, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, eventually, type RunningCustodian, type World } from "../../devkit/world.js";
 
 const DAPP = "https://dapp.example.org";
 type Answer = { status: number; headers: Headers; body: any; text: string };
@@ -290,16 +290,19 @@ describe("HTTP API", function () {
       await world?.close();
     });
 
-    async function statusAs(who: Wallet, requestId: bigint, issuedAt = issued++, types = GRANT_STATUS_REQUEST_TYPES): Promise<Answer> {
+    async function statusAs(who: Wallet, requestId: bigint, issuedAt = (issued = Math.max(issued + 1, Math.floor(Date.now() / 1000) - 200)), types = GRANT_STATUS_REQUEST_TYPES): Promise<Answer> {
       const signature = await who.signTypedData(domain, types, { requestId, issuedAt });
       return call(`${svc.url}/v1/grants/${requestId}`, { headers: { "x-sealshare-issued-at": String(issuedAt), "x-sealshare-signature": signature } });
     }
 
     async function statusUntil(requestId: bigint, want: (s: GrantStatus) => boolean, what: string): Promise<GrantStatus> {
+      // Every signed call spends one issuedAt second and counts against the per-IP limit, so poll
+      // at a pace that neither runs issuedAt past the allowed skew nor trips the limit when a
+      // loaded machine makes ingestion slow.
       return eventually(async () => {
         const a = await statusAs(world.accounts.insurer, requestId);
         return a.status === 200 && want(a.body as GrantStatus) ? (a.body as GrantStatus) : undefined;
-      }, what);
+      }, what, 60_000, 500);
     }
 
     it("follows a request from requested to granted, released and revoked", async function () {
@@ -344,7 +347,7 @@ describe("HTTP API", function () {
       const ds = await world.registerDataset();
       const { requestId } = await world.grantedRequest(ds);
       await statusUntil(requestId, (s) => s.status === "granted", "granted");
-      const at = issued++;
+      const at = ++issued;
       expect((await statusAs(world.accounts.insurer, requestId, at)).status).to.equal(200);
       const replay = await statusAs(world.accounts.insurer, requestId, at);
       expectProblem(replay, 401, "bad-signature");
@@ -352,7 +355,7 @@ describe("HTTP API", function () {
       // The subject may use the same second: replay protection is per signer.
       expect((await statusAs(world.accounts.ana, requestId, at)).status).to.equal(200);
       // An EnvelopeRequest signature recovers another address under GrantStatusRequest.
-      expectProblem(await statusAs(world.accounts.insurer, requestId, issued++, ENVELOPE_REQUEST_TYPES), 403, "not-party");
+      expectProblem(await statusAs(world.accounts.insurer, requestId, ++issued, ENVELOPE_REQUEST_TYPES), 403, "not-party");
     });
 
     it("answers 404 unknown-request for an id it never saw, and 400 for a malformed one", async function () {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hexlify, randomBytes, Wallet } from "ethers";
 import { SiweMessage } from "siwe";
 import { createSessionService, nonceSecretFrom, tokenHash } from "../../service/http/siwe.js";
-import { createWorld, eventually, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, eventually, type RunningCustodian, type World } from "../../devkit/world.js";
 
 const DAPP = "https://dapp.example.org";
 const nowSec = () => Math.floor(Date.now() / 1000);

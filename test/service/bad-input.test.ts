@@ -18,8 +18,8 @@ import { writeDeployment } from "../../sdk/deployment-file.js";
 import { wrapKey } from "../../sdk/crypto/ecies.js";
 import { custodianDomain, ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES, KEY_DEPOSIT_TYPES } from "../../sdk/eip712.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
-import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
-import { createWorld, eventually, type Dataset, type World } from "../helpers/custodian-world.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import { createWorld, eventually, type Dataset, type World } from "../../devkit/world.js";
 
 const LONG = process.env.SEALSHARE_FAULTS_LONG === "1";
 const RUNS = LONG ? 1000 : 100;

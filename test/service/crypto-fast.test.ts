@@ -11,11 +11,11 @@ import { decrypt as eciesDecrypt } from "eciesjs";
 import { unwrapKeyFast } from "../../sdk/crypto/ecies-fast.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { custodianDomain, ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES } from "../../sdk/eip712.js";
-import { BACKEND, BACKENDS, isPoint, parityOf, recoverSigner, signDigest } from "../../service/internal/secp256k1.js";
+import { BACKEND, BACKENDS, isPoint, parityOf, recoverSigner, signDigest } from "../../service/keys/secp256k1.js";
 import { isCompressedPoint, wrapReleaseKey } from "../../service/release/ecies.js";
 import { createRequestDigest } from "../../service/release/signing.js";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { buildBatch, LEAF_ENCODING, verifyReceiptProof } from "../../service/release/merkle.js";
+import { buildBatch, LEAF_ENCODING, verifyReceiptProof } from "../../service/receipts/merkle.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const word = (x: bigint) => getBytes(`0x${x.toString(16).padStart(64, "0")}`);

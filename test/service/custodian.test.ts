@@ -12,7 +12,7 @@ import { wrapKey, keyPairFromPrivateKey } from "../../sdk/crypto/ecies.js";
 import { verifyKeyCommitment } from "../../sdk/stream/commitment.js";
 import { CustodianError, type FetchEnvelopeResult } from "../../sdk/custodian-client.js";
 import { GrantKind } from "../../sdk/vocabulary.js";
-import { createWorld, DEVICE, eventually, WITH_TEMPORARY, type Dataset, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, DEVICE, eventually, WITH_TEMPORARY, type Dataset, type RunningCustodian, type World } from "../../devkit/world.js";
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -116,7 +116,7 @@ describe("key custodian service (HTTP, real chain)", function () {
     expect(info.chainId).to.equal("31337");
     expect(getAddress(info.ledger)).to.equal(getAddress(world.deployment.ledger));
     expect(info.encryptionKey).to.equal(hexlify(keyPairFromPrivateKey(world.secrets.eciesKey).publicKey));
-    const [owner, , publicKey, live] = await world.ledger.encryptionKey(info.keyId);
+    const { owner, publicKey, live } = await world.ledger.encryptionKey(info.keyId);
     expect(owner).to.equal(custodian.address);
     expect(publicKey).to.equal(info.encryptionKey);
     expect(live).to.equal(true);
@@ -241,7 +241,7 @@ describe("key custodian service (HTTP, real chain)", function () {
 
       const dek = svc.client.openEnvelope(envelope, world.deviceKeys.insurer.privateKey, world.accounts.custodian.address);
       expect(hexlify(dek)).to.equal(hexlify(ds.dek));
-      const [, , onChainCommitment] = await world.ledger.datasetVersion(ds.datasetId, 1);
+      const { keyCommitment: onChainCommitment } = await world.ledger.datasetVersion(ds.datasetId, 1);
       const binding = { chainId: BigInt(world.deployment.chainId), ledger: world.deployment.ledger, datasetId: ds.datasetId, version: 1, merkleRoot: ds.merkleRoot };
       expect(verifyKeyCommitment(dek, binding, onChainCommitment)).to.equal(true);
       // Only the named device key opens it.

@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import { ProblemError } from "../../service/internal/errors.js";
 import type { Envelope } from "../../sdk/envelope.js";
-import type { FetchAnswer, FetchRequest } from "../../service/release/serve.js";
+import type { FetchAnswer, FetchRequest } from "../../service/http/serve.js";
 import { startStubApp, type StubApp } from "../helpers/http-app.js";
 
 const ENVELOPE: Envelope = {

@@ -12,7 +12,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { runOutageCycles, startOutageRig, type OutageRig } from "../../scripts/lib/faults-outage.js";
-import { testNodes } from "../../scripts/lib/local-chain.js";
+import { testNodes } from "../../devkit/local-chain.js";
 
 const LONG = process.env.SEALSHARE_FAULTS_LONG === "1";
 

@@ -9,7 +9,7 @@ import { getAddress, type Provider } from "ethers";
 import { GrantKind } from "../../sdk/vocabulary.js";
 import { createLogger } from "../../service/internal/logger.js";
 import { createGrantReader, decodeRecords, MAX_CHUNK, RECORD, type GrantCheck, type GrantCheckResult } from "../../service/release/grant-reader.js";
-import { createWorld, HOUR, type World } from "../helpers/custodian-world.js";
+import { createWorld, HOUR, type World } from "../../devkit/world.js";
 
 describe("batched isGrantValid (deployless reader)", function () {
   this.timeout(120_000);

@@ -5,9 +5,9 @@
  */
 import { expect } from "chai";
 import type { Provider } from "ethers";
-import { createHealthMonitor } from "../../service/internal/health.js";
+import { createHealthMonitor } from "../../service/http/health.js";
 import type { Store } from "../../service/store/store.js";
-import { createWorld, eventually, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, eventually, type RunningCustodian, type World } from "../../devkit/world.js";
 
 /** Parses the Prometheus text format into `name{labels}` → value. */
 function parseMetrics(text: string): Map<string, number> {

@@ -2,19 +2,19 @@
  * What differs between the nodes, checked on the real ones (SEALSHARE_TEST_NODES; both by
  * default), and that the custodian's reader (service/sync/chain.ts with ./node-quirks.ts) reads
  * them all the same way — also behind a proxy that caps eth_getLogs ranges and request rates the
- * way hosted providers do (scripts/lib/capped-rpc.ts). docs/OPERATIONS.md has the table.
+ * way hosted providers do (devkit/capped-rpc.ts). docs/OPERATIONS.md has the table.
  */
 import { expect } from "chai";
 import { id, JsonRpcProvider, Network, Wallet } from "ethers";
-import { nodeControl, startLocalChain, testNodes, type LocalChain, type NodeControl } from "../../scripts/lib/local-chain.js";
-import { startCappedRpc, type CappedRpc } from "../../scripts/lib/capped-rpc.js";
+import { nodeControl, startLocalChain, testNodes, type LocalChain, type NodeControl } from "../../devkit/local-chain.js";
+import { startCappedRpc, type CappedRpc } from "../../devkit/capped-rpc.js";
 import { deployLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
 import { RetryableError } from "../../service/internal/errors.js";
-import { revertName } from "../../service/release/chain-errors.js";
+import { revertName } from "../../service/http/chain-errors.js";
 import { createChainReader } from "../../service/sync/chain.js";
 import { classifyRpcError } from "../../service/sync/node-quirks.js";
 import { createRawRpc, type RawRpc } from "../../service/sync/rpc.js";
-import { createWorld, eventually, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, eventually, type RunningCustodian, type World } from "../../devkit/world.js";
 
 for (const node of testNodes()) {
   describe(`node differences on ${node}, read the same way`, function () {

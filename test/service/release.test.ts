@@ -15,12 +15,12 @@ import { custodianDomain } from "../../sdk/eip712.js";
 import { envelopeHash, signEnvelope, verifyEnvelope } from "../../sdk/envelope.js";
 import { GrantKind } from "../../sdk/vocabulary.js";
 import { createLogger } from "../../service/internal/logger.js";
-import { LEAF_ENCODING, receiptLeaf } from "../../service/release/merkle.js";
+import { LEAF_ENCODING, receiptLeaf } from "../../service/receipts/merkle.js";
 import { createEnvelopeSigner } from "../../service/release/signing.js";
-import { createTxSubmitter } from "../../service/release/tx.js";
+import { createTxSubmitter } from "../../service/receipts/tx.js";
 import { openSqliteStore } from "../../service/store/sqlite.js";
 import type { ReceiptProof } from "../../service/store/store.js";
-import { createWorld, eventually, type Dataset, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, eventually, type Dataset, type RunningCustodian, type World } from "../../devkit/world.js";
 
 describe("release and batched receipts (real chain)", function () {
   this.timeout(60_000);
@@ -249,7 +249,7 @@ describe("release and batched receipts (real chain)", function () {
       for (let guard = 0; (await svc.custodian.follower.step()).kind !== "caught-up"; guard++) {
         expect(guard, "the follower does not catch up").to.be.lessThan(50);
       }
-      await svc.store.deferRelease(requestId.toString(), held.kind, "pending", "retry now", 0); // skip the 1 s wait
+      await svc.store.settleReleases([{ requestId: requestId.toString(), kind: held.kind, status: "pending", reason: "retry now", nextAttemptAt: 0 }]); // skip the 1 s wait
       await svc.custodian.worker.round();
       const rows = await svc.store.releases(requestId.toString());
       expect(rows.map((r) => [r.status, r.reason, r.envelope])).to.deep.equal([["refused", "Revoked", null]]);

@@ -19,14 +19,14 @@
  *                request instead) → never granted.
  * The custodian never releases from the orphaned grant, never loses the valid (moved) one, and
  * never serves a stale row: what it answers after the reorg is what the canonical chain says.
- * scripts/lib/nodes/index.ts has the node control; service/sync/node-quirks.ts the differences.
+ * devkit/nodes/index.ts has the node control; service/sync/node-quirks.ts the differences.
  */
 import { expect } from "chai";
 import { hexlify, keccak256, type TransactionRequest } from "ethers";
-import { nodeControl, testNodes, type NodeControl, type ReorgTx } from "../../scripts/lib/local-chain.js";
+import { nodeControl, testNodes, type NodeControl, type ReorgTx } from "../../devkit/local-chain.js";
 import { GrantKind } from "../../sdk/vocabulary.js";
 import { CustodianError } from "../../sdk/custodian-client.js";
-import { createWorld, eventually, type Dataset, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createWorld, eventually, type Dataset, type RunningCustodian, type World } from "../../devkit/world.js";
 
 const CONF = 4; // deeper than every reorg below
 const DEPTHS = [1, 2, 3];

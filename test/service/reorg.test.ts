@@ -18,11 +18,11 @@ import { getAddress, hexlify, randomBytes } from "ethers";
 import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { GrantKind } from "../../sdk/vocabulary.js";
-import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
 import { formatReport, runFaults } from "../../scripts/lib/faults-core.js";
 import { openSqliteStore } from "../../service/store/sqlite.js";
-import { createWorld, eventually, type World } from "../helpers/custodian-world.js";
-import { testNodes } from "../../scripts/lib/local-chain.js";
+import { createWorld, eventually, type World } from "../../devkit/world.js";
+import { testNodes } from "../../devkit/local-chain.js";
 
 const LONG = process.env.SEALSHARE_FAULTS_LONG === "1";
 

@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { hexlify } from "ethers";
 import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
-import { startCustodianProcess, type CustodianProcess } from "../../scripts/lib/custodian-process.js";
-import { createWorld, eventually, type World } from "../helpers/custodian-world.js";
+import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import { createWorld, eventually, type World } from "../../devkit/world.js";
 import { createTestDatabase, pgOrSkip, type TestDatabase } from "../helpers/pg.js";
 import { openStream, siweSession, type SseEvent } from "../helpers/sse-client.js";
 
@@ -75,7 +75,7 @@ describe("replicas on PostgreSQL (real processes)", function () {
     const leaderIndex = leaders.indexOf(true);
 
     // The insurer follows its requests on a replica that does not lead: events reach it from
-    // the leader over PostgreSQL LISTEN/NOTIFY (service/internal/bus-relay.ts).
+    // the leader over PostgreSQL LISTEN/NOTIFY (service/events/bus-relay.ts).
     const follower = procs[(leaderIndex + 2) % 3]!;
     const events = openStream(`${follower.url}/v1/events`, { authorization: `Bearer ${await siweSession(follower.url, w.accounts.insurer)}` });
     streams.push(events);

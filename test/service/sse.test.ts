@@ -5,8 +5,8 @@
  */
 import { expect } from "chai";
 import type { Wallet } from "ethers";
-import type { CustodianEvent } from "../../service/internal/bus.js";
-import { createWorld, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import type { CustodianEvent } from "../../service/events/bus.js";
+import { createWorld, type RunningCustodian, type World } from "../../devkit/world.js";
 import { openStream, siweSession, type SseEvent } from "../helpers/sse-client.js";
 
 const data = (e: SseEvent) => JSON.parse(e.data) as CustodianEvent & { reason?: string | null };

@@ -12,12 +12,12 @@ import { DatabaseSync } from "node:sqlite";
 import pg from "pg";
 import { hexlify, id, randomBytes } from "ethers";
 import { FatalError } from "../../service/internal/errors.js";
-import { createKeyBox } from "../../service/internal/at-rest.js";
+import { createKeyBox } from "../../service/keys/at-rest.js";
 import { MIGRATIONS, PG_MIGRATIONS } from "../../service/store/migrations.js";
 import { openPostgresStore } from "../../service/store/postgres.js";
 import { openSqliteStore } from "../../service/store/sqlite.js";
 import type { ChainTx, LedgerEvent, LoggedEvent, Store, StoreBinding } from "../../service/store/store.js";
-import { buildBatch } from "../../service/release/merkle.js";
+import { buildBatch } from "../../service/receipts/merkle.js";
 import { createTestDatabase, pgOrSkip, type TestDatabase } from "../helpers/pg.js";
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -183,7 +183,7 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
 
     it("persists exactly one envelope per (request, kind); a deposit wakes releases waiting for its key", async function () {
       await ingest(store, 140, [requested(140, "e1"), granted(140, "e1")]);
-      await store.deferRelease("e1", 2, "waiting-key", "key-not-deposited", 0);
+      await store.settleReleases([{ requestId: "e1", kind: 2, status: "waiting-key", reason: "key-not-deposited", nextAttemptAt: 0 }]);
       expect((await store.releases("e1"))[0]!.status).to.equal("waiting-key");
       const box = createKeyBox(randomBytes(32));
       const put = await store.putDatasetKey({
@@ -204,7 +204,7 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       const [row] = await store.releases("e1");
       expect(row).to.deep.include({ status: "released", envelopeHash: id("e1").toLowerCase(), receiptState: "unsent", receiptMode: "single" });
       expect(row!.envelope).to.deep.equal(env);
-      await store.closeRelease("e1", 2, "refused", "Revoked"); // a released row is never closed
+      await store.settleReleases([{ requestId: "e1", kind: 2, status: "refused", reason: "Revoked" }]); // a released row is never closed
       expect((await store.releases("e1"))[0]!.status).to.equal("released");
     });
 
@@ -358,8 +358,8 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       const key = (dek: Uint8Array) => ({ datasetId: "7", version: 1, sealed: box.seal(dek, 7n, 1), ciphertextSha256: id("c"), keyCommitment: id("k"), merkleRoot: id("root"), depositedBy: A, depositedAt: 1 });
       const stale = key(randomBytes(32));
       expect((await store.putDatasetKey(stale)).created).to.equal(true);
-      await store.deferRelease("k1", 2, "pending", "key-commitment-mismatch", 9_999_999_999);
-      await store.closeRelease("k2", 2, "refused", "key-commitment-mismatch"); // what an older build did
+      await store.settleReleases([{ requestId: "k1", kind: 2, status: "pending", reason: "key-commitment-mismatch", nextAttemptAt: 9_999_999_999 }]);
+      await store.settleReleases([{ requestId: "k2", kind: 2, status: "refused", reason: "key-commitment-mismatch" }]); // what an older build did
       const right = key(randomBytes(32));
       // Only over the key it was compared with.
       expect(await store.replaceDatasetKey(right, right.sealed)).to.deep.equal({ replaced: false, woken: 0 });

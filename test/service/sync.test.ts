@@ -22,7 +22,7 @@ import type { BlockHeader, Store } from "../../service/store/store.js";
 import { decodeLog, decodeRawLog, ledgerInterface, TRACKED_TOPICS, type RawLog } from "../../service/sync/events.js";
 import { createFollower, type FollowerDeps, type Step } from "../../service/sync/follower.js";
 import { commonAncestor, decide, firstBreak, type MachineConfig } from "../../service/sync/machine.js";
-import { createWorld, type World } from "../helpers/custodian-world.js";
+import { createWorld, type World } from "../../devkit/world.js";
 
 describe("ingestion state machine (pure)", function () {
   const h = (n: number, tag = "a", parentTag = tag): BlockHeader => ({

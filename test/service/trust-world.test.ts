@@ -1,6 +1,6 @@
 /**
  * Issue 11 ("close the trust holes"), the custodian's parts, against a real `hardhat node` and
- * the custodian in-process (test/helpers/custodian-world.ts):
+ * the custodian in-process (devkit/world.ts):
  *  - a wrapped key copied from another dataset is refused (v2 commitment binding), even when the
  *    copier registered the same public commitment;
  *  - deposit signatures are single use;
@@ -21,8 +21,8 @@ import { CustodianError } from "../../sdk/custodian-client.js";
 import { custodianDomain, KEY_DEPOSIT_TYPES } from "../../sdk/eip712.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { Category } from "../../sdk/vocabulary.js";
-import { createKeyBox } from "../../service/internal/at-rest.js";
-import { createWorld, DEVICE, eventually, FORMAL_ONLY, type RunningCustodian, type World } from "../helpers/custodian-world.js";
+import { createKeyBox } from "../../service/keys/at-rest.js";
+import { createWorld, DEVICE, eventually, FORMAL_ONLY, type RunningCustodian, type World } from "../../devkit/world.js";
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -75,7 +75,7 @@ describe("trust holes: the custodian against a real chain", function () {
 
       // The copier (a member) registers a dataset of its own with the victim's public commitment
       // and Merkle root, then deposits the victim's wrapped key (seen in the deposit body) for it.
-      const [, merkleRoot, commitment] = await world.ledger.datasetVersion(victim.datasetId, 1);
+      const { merkleRoot, keyCommitment: commitment } = await world.ledger.datasetVersion(victim.datasetId, 1);
       const copyId = await world.ledger.nextDatasetId();
       await (
         await world.as(lender).registerDataset(world.accounts.ana.address, Category.Deposit, FORMAL_ONLY, ZeroHash, {

@@ -5,11 +5,11 @@
 import { expect } from "chai";
 import { Writable } from "node:stream";
 import { hexlify, id, randomBytes } from "ethers";
-import { createKeyBox } from "../../service/internal/at-rest.js";
+import { createKeyBox } from "../../service/keys/at-rest.js";
 import { defaultConfirmations, loadConfig } from "../../service/internal/config.js";
 import { FatalError, ProblemError } from "../../service/internal/errors.js";
 import { createLogger, REDACTED } from "../../service/internal/logger.js";
-import { decide, describe as describeStatus } from "../../service/release/serve.js";
+import { decide, describe as describeStatus } from "../../service/http/serve.js";
 import type { ReleaseRow, RequestState } from "../../service/store/store.js";
 import type { Envelope } from "../../sdk/envelope.js";
 

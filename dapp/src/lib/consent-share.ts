@@ -10,7 +10,7 @@
  * Big numbers travel as decimal strings. Links carry the JSON base64url-encoded in the hash part
  * of the URL, which browsers never send to a server.
  */
-import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { getAddress, isAddress } from "ethers";
 import { consentFromJson, consentToJson, type ConsentFile, type ConsentTerms } from "../../../sdk/actions/consent-terms.js";
 
 /**
@@ -107,24 +107,15 @@ export function parseAsk(encoded: string): ConsentAsk | undefined {
 }
 
 /**
- * ADAPTER — the consent receipt (ISO/IEC TS 27560 fields) whose hash goes into the terms.
- * sdk/consent/receipt.ts is being written for this; until it lands, a minimal receipt hashed
- * as keccak256 of its JSON (the same as scripts/lib/story.ts does).
+ * What the dapp says in a consent receipt beyond the terms: the SDK builds the receipt
+ * (sdk/consent/receipt.ts, Kantara CR v1.1 / ISO/IEC TS 27560, services from the terms) and its
+ * canonical hash becomes the terms' `receiptHash` (pass this as `signConsent`'s `receipt`).
  */
-export function consentReceipt(p: { subject: string; requester: string; requesterName?: string; purpose: string; category: string; days: number; at: number }): { receipt: unknown; receiptHash: string } {
-  const receipt = {
-    version: "KI-CR-v1.1.0",
+export function receiptDetails(p: { requester: string; requesterName?: string; policyUrl: string }): { jurisdiction: string; policyUrl: string; piiControllers: { piiController: string; contact: string }[]; collectionMethod: string } {
+  return {
     jurisdiction: "EU",
-    consentTimestamp: p.at,
-    collectionMethod: "wallet signature (EIP-712) in the Sealshare dapp",
-    piiPrincipalId: p.subject,
+    policyUrl: p.policyUrl,
     piiControllers: [{ piiController: p.requesterName ?? p.requester, contact: p.requester }],
-    services: [
-      {
-        service: p.purpose,
-        purposes: [{ purpose: p.purpose, consentType: "explicit", piiCategory: [p.category], termination: `${p.days} days or on revocation` }],
-      },
-    ],
+    collectionMethod: "wallet signature (EIP-712) in the Sealshare dapp",
   };
-  return { receipt, receiptHash: keccak256(toUtf8Bytes(JSON.stringify(receipt))) };
 }

@@ -7,8 +7,7 @@ import { isError } from "ethers";
 import { decodeRevert } from "../../../sdk/revert.js";
 import type { CustodianError } from "../../../sdk/custodian-client.js";
 import { SealshareError } from "../../../sdk/errors.js";
-import { GrantInvalidReason } from "../../../sdk/vocabulary.js";
-import { invalidWords } from "./words.js";
+import { grantInvalidLabel as invalidWords, GrantInvalidReason } from "../../../sdk/vocabulary.js";
 
 export interface Explained {
   /** One sentence. */
@@ -27,10 +26,13 @@ const LEDGER_HINTS: Record<string, string> = {
   ConsentsInvalidSignature: "The signature does not belong to the person named in the consent.",
   ConsentsAlreadyRecorded: "This consent is already on the ledger; request access without relaying it again.",
   ConsentsCancelled: "The person cancelled this consent before it was recorded.",
-  ConsentsInvalidTerms: "The consent's terms are malformed (expiry in the past, no grant kind, or bad scope).",
+  ConsentsExpiryNotInFuture: "The consent's expiry must be in the future.",
+  ConsentsInvalidKind: "The consent must allow a temporary or a formal grant.",
+  ConsentsInvalidCategory: "The consent names an unknown category.",
   ConsentsNotSubject: "Only the person the data is about can do this.",
   AccessConsentMismatch: "The consent does not cover this request (requester, dataset, purpose or kind differ).",
-  AccessInvalidParams: "The requested kind or duration is not allowed.",
+  AccessInvalidKind: "The requested grant kind must be temporary or formal.",
+  AccessZeroDuration: "The requested duration must be above zero.",
   AccessWrongStatus: "The request is not in a state that allows this (already decided, or no live grant).",
   AccessAlreadyApproved: "You already approved this request; each approver counts once.",
   AccessNotApprover: "Your account may not approve, reject or revoke this request.",

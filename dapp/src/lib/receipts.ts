@@ -10,7 +10,8 @@
  * verified); a proof that does not verify is shown as a failure, never hidden.
  */
 import type { Sealshare } from "../../../sdk/contracts.js";
-import type { LedgerReads, ReleaseInfo } from "./ledger-reads.js";
+import type { SealshareContext } from "../../../sdk/actions/context.js";
+import { listReleases, type ReleaseListing } from "../../../sdk/actions/list-releases.js";
 
 export interface ReleaseRecord {
   requestId: bigint;
@@ -25,7 +26,7 @@ export interface ReleaseRecord {
   batchId?: string;
 }
 
-/** One receipt as the custodian serves it (service/http/routes-receipts.ts). */
+/** One receipt as the custodian serves it (service/http/routes/receipts.ts). */
 interface ServedReceipt {
   kind: number;
   mode: "batch" | "single";
@@ -59,16 +60,16 @@ export async function verifyBatched(ledger: Sealshare, requestId: bigint, r: Ser
 }
 
 /** Every release of `requestIds`: KeyReleased events, plus batched receipts the custodian proves. */
-export async function releasesOf(reads: LedgerReads, custodianUrl: string, requestIds: bigint[], events?: ReleaseInfo[]): Promise<ReleaseRecord[]> {
-  const fromEvents = events ?? (await Promise.all(requestIds.map((requestId) => reads.releases({ requestId })))).flat();
+export async function releasesOf(ctx: SealshareContext, custodianUrl: string, requestIds: bigint[], events?: ReleaseListing[]): Promise<ReleaseRecord[]> {
+  const fromEvents = events ?? (await Promise.all(requestIds.map((requestId) => listReleases(ctx, { requestId })))).flat();
   const out: ReleaseRecord[] = fromEvents.map((e) => ({ requestId: e.requestId, kind: e.kind, envelopeHash: e.envelopeHash, at: e.at, how: "event", state: "verified", txHash: e.txHash }));
   const seen = new Set(out.map((r) => `${r.requestId}:${r.envelopeHash.toLowerCase()}`));
   await Promise.all(
     requestIds.map(async (requestId) => {
       for (const r of (await servedReceipts(custodianUrl, requestId)) ?? []) {
         if (r.mode !== "batch" || seen.has(`${requestId}:${r.envelopeHash.toLowerCase()}`)) continue;
-        const sealed = r.batchId !== null && r.proof !== null && (await reads.ledger.receiptBatchRoot(r.batchId)) !== `0x${"00".repeat(32)}`;
-        const state = !sealed ? "pending" : (await verifyBatched(reads.ledger, requestId, r)) ? "verified" : "invalid";
+        const sealed = r.batchId !== null && r.proof !== null && (await ctx.ledger.receiptBatchRoot(r.batchId)) !== `0x${"00".repeat(32)}`;
+        const state = !sealed ? "pending" : (await verifyBatched(ctx.ledger, requestId, r)) ? "verified" : "invalid";
         out.push({ requestId, kind: r.kind, envelopeHash: r.envelopeHash, at: r.releasedAt, how: "batch", state, txHash: r.sealTx ?? undefined, batchId: r.batchId ?? undefined });
       }
     }),

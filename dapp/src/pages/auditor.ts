@@ -10,7 +10,10 @@ import { filterTimeline, type TimelineScope } from "../../../sdk/audit/filter.js
 import { readTimeline, type TimelineEntry } from "../../../sdk/audit/timeline.js";
 import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
 import { releasesOf, type ReleaseRecord } from "../lib/receipts.js";
-import { bytes, invalidWords, kindWords, when } from "../lib/words.js";
+import { bytes, when } from "../../../sdk/format.js";
+import { GrantInvalidReason, grantInvalidLabel as invalidWords, kindLabel as kindWords } from "../../../sdk/vocabulary.js";
+import { getDataset } from "../../../sdk/actions/get-dataset.js";
+import { listRequests } from "../../../sdk/actions/list-requests.js";
 import { failure, formValues, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 
 type Scope = TimelineScope["kind"];
@@ -60,7 +63,8 @@ async function verifyReceipt(app: App, form: HTMLFormElement): Promise<void> {
     if (!/^\d+$/.test(v.requestId ?? "")) throw new Error("Enter a request number.");
     const requestId = BigInt(v.requestId!);
     const reads = app.reads();
-    const [releases, grant] = await Promise.all([releasesOf(reads, app.config.custodianUrl, [requestId]), reads.grant(requestId)]);
+    const [releases, [request]] = await Promise.all([releasesOf(reads, app.config.custodianUrl, [requestId]), listRequests(reads, { requestId })]);
+    const grant = request?.grant ?? { valid: false, reason: GrantInvalidReason.indexOf("NotGranted"), kind: 0, expiresAt: 0 };
     s.receipt = { requestId: requestId.toString(), releases, grant: grant.valid ? `valid (${kindWords(grant.kind)}) until ${when(grant.expiresAt)}` : invalidWords(grant.reason) };
     const verified = releases.filter((r) => r.state === "verified").length;
     const invalid = releases.filter((r) => r.state === "invalid").length;
@@ -84,8 +88,9 @@ async function checkBlob(app: App, form: HTMLFormElement): Promise<void> {
     if (!/^\d+$/.test(v.dataset ?? "")) throw new Error("Enter a dataset number.");
     const reads = app.reads();
     const datasetId = BigInt(v.dataset!);
-    const version = Number(v.version) || (await reads.dataset(datasetId)).latestVersion;
-    const info = await reads.version(datasetId, version);
+    const dataset = await getDataset(reads, { datasetId });
+    const version = Number(v.version) || dataset.latestVersion;
+    const info = dataset.versions.find((x) => x.version === version);
     if (!info) throw new Error(`Dataset #${datasetId} has no version ${version}.`);
     s.blob = { done: 0, total: info.size };
     app.update();

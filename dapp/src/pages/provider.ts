@@ -4,22 +4,24 @@
  * commitment, deposit the key with the custodian; then approve, reject or revoke requests for
  * its datasets.
  */
-import { getAddress, isAddress, ZeroHash } from "ethers";
+import { getAddress, isAddress } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
 import { approveRequest } from "../../../sdk/actions/approve-request.js";
-import { eventIn, sendTx, writer, type SealshareContext } from "../../../sdk/actions/context.js";
+import { publishEncryptedVersion } from "../../../sdk/actions/publish-encrypted-version.js";
+import { registerEncryptedDataset } from "../../../sdk/actions/register-encrypted-dataset.js";
 import { depositKey } from "../../../sdk/actions/deposit-key.js";
 import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { formatIdOf, formatOfFileName, type DataFormat } from "../../../sdk/convert/records.js";
-import { SealshareError } from "../../../sdk/errors.js";
-import { encryptStream, generateDataKey, keyCommitment } from "../../../sdk/stream/web/index.js";
+import { encryptStream, generateDataKey } from "../../../sdk/stream/web/index.js";
 import { blobHttpUrl } from "../lib/config.js";
 import { putBlob } from "../lib/blob-http.js";
 import { custodianFor } from "../lib/custodian.js";
-import { temporaryWords } from "../lib/grant-rules.js";
-import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
-import { bytes, CATEGORIES, categoryWords, duration, who } from "../lib/words.js";
+import { temporaryWords } from "../../../sdk/reads/grant-rules.js";
+import { listDatasets, type DatasetListing as DatasetInfo } from "../../../sdk/actions/list-datasets.js";
+import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
+import { bytes, duration, who } from "../../../sdk/format.js";
+import { CATEGORIES, categoryLabel as categoryWords } from "../../../sdk/vocabulary.js";
 import { follow, type LiveHandle } from "../lib/live.js";
 import { failure, formValues, needsWallet, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
@@ -49,8 +51,8 @@ async function load(app: App): Promise<void> {
   const run = startLoad();
   try {
     const reads = app.reads();
-    const datasets = await reads.datasets({ provider: me });
-    const requests = datasets.length ? await reads.requests({ datasetIds: datasets.map((d) => d.datasetId) }) : [];
+    const datasets = await listDatasets(reads, { provider: me });
+    const requests = datasets.length ? await listRequests(reads, { datasetIds: datasets.map((d) => d.datasetId) }) : [];
     if (!run.current()) return;
     [s.datasets, s.requests] = [datasets, requests];
     s.listNotice = undefined;
@@ -88,16 +90,18 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
 
     setPhase("Registering on the ledger (confirm in your wallet)");
     const ctx = await app.session.ctx();
-    const facts = {
+    // The SDK commits the key (v2) to the slot the ledger assigns, and resends for the next slot if one was taken meanwhile.
+    const encrypted = {
+      dek,
       ciphertextSha256: summary.ciphertextSha256,
       merkleRoot: summary.merkleRoot,
       size: summary.size,
       formatId: formatIdOf(format),
       storageURI: stored.uri,
     };
-    const slot =
+    const { datasetId, version, txHash } =
       target === "new"
-        ? {
+        ? await registerEncryptedDataset(ctx, {
             subject: getAddress(v.subject!),
             category: Number(v.category),
             policy: {
@@ -106,9 +110,9 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
               maxTemporary: Math.round((Number(v.maxTemporaryMinutes) || 0) * 60),
               maxFormal: Math.round((Number(v.maxFormalDays) || 30) * 86_400),
             },
-          }
-        : BigInt(target);
-    const { datasetId, version, txHash } = await registerVersion(app, ctx, dek, facts, slot);
+            encrypted,
+          })
+        : await publishEncryptedVersion(ctx, { datasetId: BigInt(target), encrypted });
 
     // The SDK's deposit (sdk/actions/deposit-key.ts): the key is checked against the commitment on
     // chain, and wrapped only to the encryption key the custodian's account published on chain —
@@ -129,57 +133,6 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
     s.phase = undefined;
     s.publishing = false;
     app.update();
-  }
-}
-
-/** A dataset's access policy (contracts/common/Types.sol `Policy`). */
-interface Policy {
-  requireProvider: boolean;
-  supervisorQuorum: number;
-  maxTemporary: number;
-  maxFormal: number;
-}
-
-/** A new version's facts, as encrypted and stored in this page; the slot and commitment come next. */
-interface VersionFacts {
-  ciphertextSha256: string;
-  merkleRoot: string;
-  size: number;
-  formatId: string;
-  storageURI: string;
-}
-
-/**
- * Registers a new dataset (or publishes a version of one) with the data-key commitment v2 bound
- * to this chain, ledger, dataset id and version number (sdk/stream/commitment.ts). The ledger
- * accepts the version only for the slot it assigns (DatasetsVersionSlotMismatch otherwise), so
- * the slot is read first — `nextDatasetId()` or `latestVersion + 1` — and when another
- * registration took it meanwhile, the commitment is recomputed for the next one and sent again
- * (the refusal comes at gas estimation, before the wallet is asked).
- */
-async function registerVersion(
-  app: App,
-  ctx: SealshareContext,
-  dek: Uint8Array,
-  facts: VersionFacts,
-  target: { subject: string; category: number; policy: Policy } | bigint,
-): Promise<{ datasetId: bigint; version: number; txHash: string }> {
-  const ledger = writer(ctx);
-  for (let attempt = 0; ; attempt++) {
-    const datasetId = typeof target === "bigint" ? target : await ctx.ledger.nextDatasetId();
-    const version = typeof target === "bigint" ? Number((await ctx.ledger.dataset(target)).latestVersion) + 1 : 1;
-    const binding = { chainId: app.config.chainId, ledger: app.config.ledger, datasetId, version, merkleRoot: facts.merkleRoot };
-    const params = { datasetId, version, ...facts, keyCommitment: keyCommitment(dek, binding) };
-    try {
-      if (typeof target === "bigint") {
-        const receipt = await sendTx(() => ledger.publishVersion(target, params));
-        return { datasetId, version: Number(eventIn(ctx, receipt, "DatasetVersionPublished").version), txHash: receipt.hash };
-      }
-      const receipt = await sendTx(() => ledger.registerDataset(target.subject, target.category, target.policy, ZeroHash, params));
-      return { datasetId: BigInt(eventIn(ctx, receipt, "DatasetRegistered").datasetId as bigint), version: 1, txHash: receipt.hash };
-    } catch (err) {
-      if (!(err instanceof SealshareError && err.code === "DatasetsVersionSlotMismatch") || attempt >= 3) throw err;
-    }
   }
 }
 

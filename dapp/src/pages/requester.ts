@@ -15,17 +15,19 @@ import { convertBlob, formatOfId, type RecordFormat } from "../../../sdk/convert
 import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/ecies.js";
 import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import { SealshareError } from "../../../sdk/errors.js";
-import { RequestStatus } from "../../../sdk/vocabulary.js";
 import { decryptStream } from "../../../sdk/stream/web/index.js";
 import { custodianFor } from "../lib/custodian.js";
 import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
 import { askLink, parseSignedConsent } from "../lib/consent-share.js";
 import { getDeviceKey, isRemembered, putDeviceKey } from "../lib/key-store.js";
-import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { getDataset, type GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
+import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
+import { getCategoryFloors } from "../../../sdk/actions/get-category-floors.js";
 import { signInToCustodian, type CustodianSession } from "../lib/custodian-session.js";
 import { follow, type LiveHandle, type LiveMode } from "../lib/live.js";
 import { saveAs } from "../lib/save-file.js";
-import { bytes, PURPOSES, purposeWords } from "../lib/words.js";
+import { bytes } from "../../../sdk/format.js";
+import { purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, progress, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
 import { act, busyText, latestOnly } from "./common.js";
@@ -79,7 +81,7 @@ function startLive(app: App): void {
 async function signIn(app: App): Promise<void> {
   const box: { busy?: string; notice?: Notice } = {};
   await act(app, box, "Signing in to the custodian", async () => {
-    s.session = await signInToCustodian(app.config.custodianUrl, await app.session.signer(), app.config.chainId);
+    s.session = await signInToCustodian(app.config, await app.session.signer());
     startLive(app);
     return undefined;
   });
@@ -111,9 +113,10 @@ async function loadRequests(app: App): Promise<void> {
   const run = startLoad();
   try {
     const reads = app.reads();
-    const requests = await reads.requests({ requester: me });
+    const requests = await listRequests(reads, { requester: me });
     // Read again on every refresh: a policy or its category's floor may have changed since.
-    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((id) => reads.dataset(id)));
+    const floors = await getCategoryFloors(reads);
+    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((datasetId) => getDataset(reads, { datasetId, floors })));
     if (!run.current()) return;
     s.datasets = new Map(datasets.map((d) => [d.datasetId.toString(), d]));
     s.requests = requests;
@@ -241,7 +244,7 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
     const released = await fetchKeyWhenReady(app, r, f, device);
     dek = released.dek;
     f.notice = undefined;
-    const version = await reads.version(released.datasetId, released.version);
+    const version = (await getDataset(reads, { datasetId: released.datasetId })).versions.find((v) => v.version === released.version);
     if (!version) throw new Error(`dataset #${released.datasetId} has no version ${released.version} on the ledger`);
     f.phase = "download";
     f.done = 0;

@@ -5,14 +5,18 @@
  */
 import { ZeroAddress, getAddress, isAddress } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
-import { chainNow } from "../../../sdk/actions/context.js";
 import { relayConsent } from "../../../sdk/actions/relay-consent.js";
 import { revokeConsent } from "../../../sdk/actions/revoke-consent.js";
 import { signConsent } from "../../../sdk/actions/sign-consent.js";
-import { consentLink, consentReceipt, parseAsk, parseSignedConsent, toConsentFile, toJson, type ConsentAsk, type SignedConsentFile } from "../lib/consent-share.js";
-import type { ConsentInfo, DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
+import { consentLink, receiptDetails, parseAsk, parseSignedConsent, toConsentFile, toJson, type ConsentAsk, type SignedConsentFile } from "../lib/consent-share.js";
+import type { ConsentListing as ConsentInfo } from "../../../sdk/actions/list-consents.js";
+import { listConsents } from "../../../sdk/actions/list-consents.js";
+import { listDatasets, type DatasetListing as DatasetInfo } from "../../../sdk/actions/list-datasets.js";
+import { listReleases } from "../../../sdk/actions/list-releases.js";
+import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { releasesOf, type ReleaseRecord } from "../lib/receipts.js";
-import { CATEGORIES, categoryWords, kindWords, PURPOSES, purposeWords, when, who } from "../lib/words.js";
+import { when, who } from "../../../sdk/format.js";
+import { CATEGORIES, categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, PURPOSES } from "../../../sdk/vocabulary.js";
 import { follow, type LiveHandle } from "../lib/live.js";
 import { copyText, failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
@@ -46,12 +50,12 @@ async function load(app: App): Promise<void> {
   app.update();
   try {
     const reads = app.reads();
-    const datasets = await reads.datasets({ subject: me });
+    const datasets = await listDatasets(reads, { subject: me });
     const ids = datasets.map((d) => d.datasetId);
     const [consents, requests, events] = await Promise.all([
-      reads.consents({ subject: me }),
-      ids.length ? reads.requests({ datasetIds: ids }) : Promise.resolve([]),
-      ids.length ? reads.releases({ datasetIds: ids }) : Promise.resolve([]),
+      listConsents(reads, { subject: me }),
+      ids.length ? listRequests(reads, { datasetIds: ids }) : Promise.resolve([]),
+      ids.length ? listReleases(reads, { datasetIds: ids }) : Promise.resolve([]),
     ]);
     // Requests that were ever granted may have had a key released (status temporary, formal or revoked).
     const granted = requests.filter((r) => r.status >= 2 && r.status !== 4).map((r) => r.requestId);
@@ -86,15 +90,6 @@ async function sign(app: App, form: HTMLFormElement): Promise<void> {
     const purpose = Number(v.purpose);
     const days = Math.max(1, Math.min(3650, Number(v.days) || 30));
     const ctx = await app.session.ctx();
-    const { receipt, receiptHash } = consentReceipt({
-      subject: me,
-      requester,
-      requesterName: app.config.names[requester] ?? s.ask?.requesterName,
-      purpose: purposeWords(purpose),
-      category: categoryWords(category),
-      days,
-      at: await chainNow(ctx),
-    });
     const signed = await signConsent(ctx, {
       requester: anyMember ? undefined : requester,
       datasetId: datasetId || undefined,
@@ -102,10 +97,11 @@ async function sign(app: App, form: HTMLFormElement): Promise<void> {
       purpose,
       maxKind: Number(v.maxKind) === 1 ? 1 : 2,
       validFor: days * 86_400,
-      receiptHash,
+      // The SDK builds the receipt; its canonical hash is the terms' receiptHash.
+      receipt: receiptDetails({ requester, requesterName: app.config.names[requester] ?? s.ask?.requesterName, policyUrl: new URL("#/subject", location.href).href }),
       deadlineIn: 86_400, // the requester has a day to relay it
     });
-    s.signed = toConsentFile({ ...signed, chainId: String(app.config.chainId), ledger: app.config.ledger, receipt });
+    s.signed = toConsentFile({ ...signed, chainId: String(app.config.chainId), ledger: app.config.ledger, receipt: signed.receipt });
     s.signedRecorded = false;
     return {
       kind: "ok",
@@ -253,10 +249,10 @@ function consentsView(app: App): TemplateResult {
       return html`<li>
         <div>
           ${who(c.requester, app.config.names)} may use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until ${when(c.expiresAt)}.
-          ${c.revoked ? html`<span class="badge bad">revoked</span>` : html`<span class="badge ok">active</span>`}
+          ${c.status === "revoked" ? html`<span class="badge bad">revoked</span>` : html`<span class="badge ok">active</span>`}
         </div>
-        <div class="meta">${c.relayer !== c.subject ? `Relayed by ${who(c.relayer, app.config.names)} (you paid no gas)` : "Recorded by you"} · ${txLink(app.config, c.txHash)}</div>
-        ${c.revoked
+        <div class="meta">${c.relayer !== c.subject ? `Relayed by ${who(c.relayer, app.config.names)} (you paid no gas)` : "Recorded by you"} · ${txLink(app.config, c.givenTx)}</div>
+        ${c.status === "revoked"
           ? nothing
           : html`<div class="actions">
               <button class="danger" ?disabled=${!!s.busy} @click=${() => void revoke(app, c.consentId, false)} aria-label="Revoke consent for ${who(c.requester, app.config.names)}, ${scope}">

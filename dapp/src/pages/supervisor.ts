@@ -11,10 +11,14 @@ import { reinstateMember } from "../../../sdk/actions/reinstate-member.js";
 import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { suspendMember } from "../../../sdk/actions/suspend-member.js";
-import { RequestStatus } from "../../../sdk/vocabulary.js";
-import type { ConsentInfo, DatasetInfo, MemberInfo, RequestInfo } from "../lib/ledger-reads.js";
-import { temporaryWords } from "../lib/grant-rules.js";
-import { categoryWords, duration, kindWords, purposeWords, reasonWords, SUSPENSION_REASONS, when, who } from "../lib/words.js";
+import { listConsents, type ConsentListing as ConsentInfo } from "../../../sdk/actions/list-consents.js";
+import { getDataset, type GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
+import { getCategoryFloors } from "../../../sdk/actions/get-category-floors.js";
+import { listMembers, type MemberListing as MemberInfo } from "../../../sdk/actions/list-members.js";
+import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
+import { temporaryWords } from "../../../sdk/reads/grant-rules.js";
+import { duration, when, who } from "../../../sdk/format.js";
+import { categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, RequestStatus, SUSPENSION_REASONS } from "../../../sdk/vocabulary.js";
 import { follow, type LiveHandle } from "../lib/live.js";
 import { failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { reasonIn, reasonPicker, requestRow } from "../ui/request-row.js";
@@ -42,9 +46,9 @@ async function load(app: App): Promise<void> {
   const run = startLoad();
   try {
     const reads = app.reads();
-    const [requests, members, consents] = await Promise.all([reads.requests(), reads.members(), reads.consents({})]);
+    const [requests, members, consents, floors] = await Promise.all([listRequests(reads), listMembers(reads), listConsents(reads, { all: true }), getCategoryFloors(reads)]);
     // Read again on every refresh: a policy or its category's floor may have changed since.
-    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((id) => reads.dataset(id)));
+    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((datasetId) => getDataset(reads, { datasetId, floors })));
     if (!run.current()) return;
     s.datasets = new Map(datasets.map((d) => [d.datasetId.toString(), d]));
     [s.requests, s.members, s.consents] = [requests, members, new Map(consents.map((c) => [c.consentId, c]))];
@@ -82,8 +86,8 @@ function consentTerms(app: App, c: ConsentInfo | undefined): TemplateResult {
     <dt>Consent</dt>
     <dd>
       ${who(c.subject, app.config.names)} allowed ${who(c.requester, app.config.names)} to use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until
-      ${when(c.expiresAt)}${c.revoked ? " — REVOKED" : ""}. ${c.relayer !== c.subject ? "Signed by the person, relayed by the requester." : "Recorded by the person."}
-      ${txLink(app.config, c.txHash)}
+      ${when(c.expiresAt)}${c.status === "revoked" ? " — REVOKED" : ""}. ${c.relayer !== c.subject ? "Signed by the person, relayed by the requester." : "Recorded by the person."}
+      ${txLink(app.config, c.givenTx)}
     </dd>
   </dl>`;
 }

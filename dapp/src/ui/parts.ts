@@ -5,17 +5,17 @@ import { html, nothing, type TemplateResult } from "lit-html";
 import type { DappConfig } from "../lib/config.js";
 import { txUrl } from "../lib/config.js";
 import { explain } from "../lib/explain.js";
-import type { LedgerReads } from "../lib/ledger-reads.js";
+import type { SealshareContext } from "../../../sdk/actions/context.js";
 import type { Session } from "../lib/session.js";
-import { shortAddress, who } from "../lib/words.js";
+import { shortAddress, who } from "../../../sdk/format.js";
 
 export interface App {
   session: Session;
   config: DappConfig;
   /** Re-renders the page. */
   update(): void;
-  /** Ledger reads bound to the current reader (wallet or public RPC). */
-  reads(): LedgerReads;
+  /** The SDK's read context bound to the current reader (wallet or public RPC): pass it to the SDK read actions. */
+  reads(): SealshareContext;
   /** The page's own URL query (the part after `?` in the hash). */
   params: URLSearchParams;
 }

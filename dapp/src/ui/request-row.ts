@@ -5,9 +5,10 @@
  * supervisor's queues, the requester's list and the person's list all use {@link requestRow}.
  */
 import { html, nothing, type TemplateResult } from "lit-html";
-import { RequestStatus } from "../../../sdk/vocabulary.js";
-import type { DatasetInfo, RequestInfo } from "../lib/ledger-reads.js";
-import { categoryWords, duration, invalidWords, kindWords, purposeWords, REASONS, reasonWords, STATUS_WORDS, when, who } from "../lib/words.js";
+import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
+import type { RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
+import { duration, when, who } from "../../../sdk/format.js";
+import { categoryLabel as categoryWords, grantInvalidLabel as invalidWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, REASONS, RequestStatus, statusLabel } from "../../../sdk/vocabulary.js";
 import { txLink, type App } from "./parts.js";
 
 /** "Insurer (0x…) asked for dataset #1 (deposit data) for underwriting — formal access for 7 days." */
@@ -23,11 +24,13 @@ export function requestState(app: App, r: RequestInfo, d?: DatasetInfo): Templat
   if (g.valid) {
     return html`<span class="badge ok" data-testid="request-status">${kindWords(g.kind)} access granted</span> <span class="meta">until ${when(g.expiresAt)}</span>`;
   }
-  if (r.status === RequestStatus.Pending && d) {
+  if (r.status === RequestStatus.Pending && r.waitingFor) {
+    // What the SDK says it still waits for: the dataset's policy with its category floor.
+    const w = r.waitingFor;
     const waits: string[] = [];
-    if (d.rules.requireProvider && !r.providerApproved) waits.push("the provider's approval");
-    const missing = d.rules.supervisorQuorum - r.supervisorApprovals;
-    if (missing > 0) waits.push(`${missing} supervisor approval${missing > 1 ? "s" : ""}`);
+    if (w.provider) waits.push("the provider's approval");
+    if (w.supervisors > 0) waits.push(`${w.supervisors} supervisor approval${w.supervisors > 1 ? "s" : ""}`);
+    if (w.impossible) waits.push("a change of the category's rules (this kind of grant is not allowed now)");
     return html`<span class="badge wait" data-testid="request-status">waiting</span> <span class="meta">for ${waits.join(" and ") || "the ledger"}</span>`;
   }
   // Rejected, or revoked by the provider or a supervisor: say who, and why.
@@ -36,7 +39,7 @@ export function requestState(app: App, r: RequestInfo, d?: DatasetInfo): Templat
     return html`<span class="badge bad" data-testid="request-status">${decided.what} by ${who(decided.by, app.config.names)}</span>
       <span class="meta" data-testid="request-reason">reason: ${reasonWords(decided.reasonCode)} · ${txLink(app.config, decided.txHash, `${decided.what} in`)} ·</span>`;
   }
-  const word = r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal ? invalidWords(g.reason) : STATUS_WORDS[r.status] ?? "unknown";
+  const word = r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal ? invalidWords(g.reason) : statusLabel(r.status);
   return html`<span class="badge bad" data-testid="request-status">${word}</span>`;
 }
 

@@ -1,13 +1,13 @@
 /** What the route modules need: the stages they call and the HTTP layer's own services. */
-import type { EventBus } from "../../internal/bus.js";
-import type { Readiness } from "../../internal/health.js";
+import type { EventBus } from "../../events/bus.js";
+import type { Readiness } from "../health.js";
 import type { Logger } from "../../internal/logger.js";
 import type { Metrics } from "../../internal/metrics.js";
 import type { RateLimits } from "../../internal/ratelimit.js";
-import type { Depositor } from "../../release/deposit.js";
-import type { CustodianIdentity } from "../../release/identity.js";
-import type { ReceiptReader } from "../../release/proofs.js";
-import type { EnvelopeReader, GrantStatusReader } from "../../release/serve.js";
+import type { Depositor } from "../../keys/deposit.js";
+import type { CustodianIdentity } from "../../keys/identity.js";
+import type { ReceiptReader } from "../../receipts/proofs.js";
+import type { EnvelopeReader, GrantStatusReader } from "../serve.js";
 import type { ApiOptions } from "../config.js";
 import type { SessionService } from "../siwe.js";
 
@@ -22,13 +22,13 @@ export interface RouteDeps {
   deposit: Depositor;
   readEnvelope: EnvelopeReader;
   grantStatus: GrantStatusReader;
-  /** Receipt inclusion proofs (service/release/proofs.ts). */
+  /** Receipt inclusion proofs (service/receipts/proofs.ts). */
   receipts: ReceiptReader;
   sessions: SessionService;
   bus: EventBus;
   /** Liveness facts (no chain call). */
   health: () => Promise<HealthReport>;
-  /** Readiness (./internal/health.ts): database, chain, ingestion lag. */
+  /** Readiness (../health.ts): database, chain, ingestion lag. */
   readiness: () => Promise<Readiness>;
   metrics: Metrics;
   limits: RateLimits;

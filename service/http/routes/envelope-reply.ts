@@ -2,7 +2,7 @@
  * The envelope fetch's answer (GET /v1/envelopes/:requestId), shared by the Express route
  * (./ledger.ts) and the node:http fast path (../envelope-fast-path.ts), so both answer alike:
  * the credential from the headers (signed request or session, ../auth.ts), the per-account
- * limit once the caller is known, the answer from stored state (service/release/serve.ts),
+ * limit once the caller is known, the answer from stored state (service/http/serve.ts),
  * mapped to 200 (the envelope) or 202 (not released yet, with Retry-After). Refusals are thrown
  * as ProblemErrors for the caller's error path.
  */

@@ -15,8 +15,8 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { build, type InlineConfig } from "vite";
 import { deployLedger, type Deployment } from "../../../sdk/contracts.js";
 import { writeDeployment } from "../../../sdk/deployment-file.js";
-import { startCustodianProcess, type CustodianProcess } from "../../../scripts/lib/custodian-process.js";
-import { startLocalChain, type LocalChain } from "../../../scripts/lib/local-chain.js";
+import { startCustodianProcess, type CustodianProcess } from "../../../devkit/custodian-process.js";
+import { startLocalChain, type LocalChain } from "../../../devkit/local-chain.js";
 import { startDappServer, type DappServer } from "./dapp-server.js";
 import { injectWallet, type InjectedWallet } from "./wallet-bridge.js";
 
