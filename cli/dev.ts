@@ -1,5 +1,6 @@
 /**
- * `sealshare dev` — everything on this machine, one command: a local Hardhat node, the ledger
+ * `sealshare dev` — everything on this machine, one command: a local node (`hardhat node`, or
+ * Anvil with `--node anvil`: devkit/nodes/index.ts), the ledger
  * deployed with its roles wired, the key custodian (its own process, SQLite), a blob folder,
  * an encrypted keystore per role and a ready-to-use config file. Runs until Ctrl-C, then stops
  * what it started.
@@ -11,12 +12,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { encryptKeystoreJson, hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
 import { deployLedger } from "../sdk/contracts.js";
 import { writeDeployment } from "../sdk/deployment-file.js";
 import { SealshareError } from "../sdk/errors.js";
-import { startLocalChain, type LocalChain } from "../devkit/local-chain.js";
+import { NODE_KINDS, parseNodeKind, startLocalChain, type LocalChain } from "../devkit/local-chain.js";
 import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
 import { action } from "./lib/command.js";
 import type { ConfigFile } from "./lib/config.js";
@@ -54,8 +55,10 @@ export function devCommand(): Command {
     .description("start a local chain, deploy the ledger, run the custodian and write a ready-to-use config; runs until Ctrl-C")
     .option("--dir <dir>", "working folder (wiped at start)", ".sealshare-dev")
     .option("--write-config <file>", "where to write the config file (default: <dir>/sealshare.config.json)")
+    .addOption(new Option("--node <node>", "the local node to run: Hardhat's (EDR) or Foundry's Anvil").choices(NODE_KINDS).default("hardhat"))
     .action(
-      action<{ dir: string; writeConfig?: string }>(async (s, o) => {
+      action<{ dir: string; writeConfig?: string; node: string }>(async (s, o) => {
+        const node = parseNodeKind(o.node);
         const dir = resolve(o.dir);
         const configPath = resolve(o.writeConfig ?? join(dir, "sealshare.config.json"));
         await prepareDir(dir);
@@ -70,8 +73,8 @@ export function devCommand(): Command {
         process.on("SIGINT", onSignal);
         process.on("SIGTERM", onSignal);
         try {
-          s.out.note("starting a local Hardhat node …");
-          const chain: LocalChain = await startLocalChain({ accounts: DEV_ROLES.length });
+          s.out.note(`starting a local ${node === "anvil" ? "Anvil" : "Hardhat"} node …`);
+          const chain: LocalChain = await startLocalChain({ node, accounts: DEV_ROLES.length });
           cleanups.push(() => chain.stop());
           const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
           cleanups.push(async () => provider.destroy());
@@ -122,6 +125,7 @@ export function devCommand(): Command {
           await writeFile(configPath, JSON.stringify(config, null, 2) + "\n");
 
           const ready = {
+            node,
             rpcUrl: chain.url,
             custodianUrl: custodian.url,
             chainId: deployment.chainId,
@@ -134,7 +138,7 @@ export function devCommand(): Command {
           };
           s.out.result(ready, [
             "Sealshare dev environment is up.",
-            `  chain      ${chain.url} (chain id ${deployment.chainId})`,
+            `  chain      ${chain.url} (${node}, chain id ${deployment.chainId})`,
             `  ledger     ${deployment.ledger}`,
             `  custodian  ${custodian.url}  (log: ${join(dir, "custodian.log")})`,
             `  blobs      ${blobDir}`,

@@ -1,7 +1,9 @@
 /**
- * A real `hardhat node` in a child process, for tests, the end-to-end test and the demo.
+ * A real development node in a child process, for tests, the end-to-end test, the demo,
+ * `sealshare dev` and the fault harness: `hardhat node` (EDR) by default, or Anvil (Foundry's
+ * node) with `{ node: "anvil" }` — see ./nodes/index.ts for what differs between them.
  *
- *   const chain = await startLocalChain();
+ *   const chain = await startLocalChain();                    // or { node: "anvil" }
  *   const provider = new JsonRpcProvider(chain.url);
  *   const [deployer, bank] = chain.accounts.map((k) => new Wallet(k, provider));
  *   …
@@ -9,17 +11,24 @@
  *
  * The node gets a free port on 127.0.0.1 and its own process group, so `stop()` takes down
  * the node and anything it spawned. `accounts` are the private keys of the node's funded
- * accounts (Hardhat's default mnemonic "test test … junk", path m/44'/60'/0'/0/i).
+ * accounts (the well-known mnemonic "test test … junk", path m/44'/60'/0'/0/i: both nodes use
+ * it, chain id 31337, 10,000 ETH each). Anvil runs from its npm platform package's binary.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
+import { anvilArgs, anvilBinary } from "./nodes/anvil.js";
+import type { NodeKind } from "./nodes/index.js";
+
+export { NODE_KINDS, nodeControl, parseNodeKind, testNodes, type NodeControl, type NodeKind, type ReorgTx } from "./nodes/index.js";
 
 export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 
 export interface LocalChain {
+  /** Which node runs it. */
+  node: NodeKind;
   url: string;
   port: number;
   /** Private keys (0x hex) of the default funded accounts, in order. */
@@ -29,11 +38,13 @@ export interface LocalChain {
 }
 
 export interface StartLocalChainOptions {
+  /** `hardhat` (default) or `anvil`. */
+  node?: NodeKind;
   /** How many account keys to derive (the node funds 20). */
   accounts?: number;
   /** Give up if the node does not answer eth_chainId within this time. */
   timeoutMs?: number;
-  /** Project root (where node_modules/.bin/hardhat is). */
+  /** Project root (where node_modules/.bin/hardhat and the Anvil package are). */
   cwd?: string;
 }
 
@@ -74,9 +85,15 @@ async function rpcAnswers(url: string): Promise<boolean> {
 
 export async function startLocalChain(opts: StartLocalChainOptions = {}): Promise<LocalChain> {
   const cwd = opts.cwd ?? PROJECT_ROOT;
+  const node = opts.node ?? "hardhat";
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(join(cwd, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const funded = Math.max(20, opts.accounts ?? 20);
+  const [cmd, args] =
+    node === "anvil"
+      ? [anvilBinary(), anvilArgs(port, funded, HARDHAT_MNEMONIC)]
+      : [join(cwd, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)]];
+  const child: ChildProcess = spawn(cmd, args, {
     cwd,
     detached: true, // its own process group, killed as a whole
     stdio: ["ignore", "ignore", "pipe"],
@@ -111,12 +128,12 @@ export async function startLocalChain(opts: StartLocalChainOptions = {}): Promis
 
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   while (!(await rpcAnswers(url))) {
-    if (!alive) throw new Error(`hardhat node exited before answering:\n${stderr}`);
+    if (!alive) throw new Error(`${node} node exited before answering:\n${stderr}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`hardhat node did not answer on ${url} in time:\n${stderr}`);
+      throw new Error(`${node} node did not answer on ${url} in time:\n${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  return { url, port, accounts: deriveAccounts(opts.accounts ?? 20), stop };
+  return { node, url, port, accounts: deriveAccounts(opts.accounts ?? 20), stop };
 }

@@ -19,7 +19,7 @@ import { createLogger } from "../service/internal/logger.js";
 import { openStore } from "../service/store/open.js";
 import type { Store } from "../service/store/store.js";
 import { consentTerms, DAY, giveConsent, HOUR, mined, publishDeviceKey, registerMembers, registerPlaceholderDataset, type Dataset } from "./build.js";
-import { startLocalChain, type LocalChain } from "./local-chain.js";
+import { startLocalChain, type LocalChain, type NodeKind } from "./local-chain.js";
 
 export { DAY, HOUR };
 
@@ -45,8 +45,8 @@ export function fastProvider(url: string, chainId = 31337n): JsonRpcProvider {
   return new JsonRpcProvider(url, Network.from(chainId), { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
 }
 
-export async function createWorld() {
-  const chain: LocalChain = await startLocalChain();
+export async function createWorld(opts: { node?: NodeKind } = {}) {
+  const chain: LocalChain = await startLocalChain({ node: opts.node });
   const provider = fastProvider(chain.url);
   const w = (i: number) => new Wallet(chain.accounts[i]!, provider);
   const [admin, sup, custodianAccount, bank, insurer, lender, ana, mallory] = [0, 1, 2, 3, 4, 5, 6, 7].map(w) as [

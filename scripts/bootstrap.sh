@@ -33,10 +33,23 @@ fi
 node_dir=$(dirname "$(readlink -f "$node_bin")")
 export PATH="$node_dir:$PATH"
 
+# Anvil (Foundry's node; `--node anvil` in the demo, `sealshare dev`, the tests and `npm run faults`)
+# comes as a binary inside a platform package, an optional dependency of @foundry-rs/anvil that
+# the lockfile pins; its main package's postinstall script is not needed (devkit/nodes/anvil.ts
+# runs the binary from the platform package).
+anvil_pkg=""
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) anvil_pkg=node_modules/@foundry-rs/anvil-linux-amd64 ;;
+  Linux-aarch64) anvil_pkg=node_modules/@foundry-rs/anvil-linux-arm64 ;;
+  Darwin-arm64) anvil_pkg=node_modules/@foundry-rs/anvil-darwin-arm64 ;;
+  Darwin-x86_64) anvil_pkg=node_modules/@foundry-rs/anvil-darwin-amd64 ;;
+esac
+anvil_ok() { [ -z "$anvil_pkg" ] || [ -x "$anvil_pkg/bin/anvil" ]; }
+
 stamp=node_modules/.sealshare-install-stamp
 manifest_hash() { cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1; }
 want=$(manifest_hash || true)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -e node_modules/@nomicfoundation/edr-linux-x64-gnu ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -e node_modules/@nomicfoundation/edr-linux-x64-gnu ] && anvil_ok; then
   exit 0
 fi
 say "installing packages under Node $(node --version) (npm install with the committed lockfile)"
@@ -44,5 +57,6 @@ say "installing packages under Node $(node --version) (npm install with the comm
 # `npm install`, which honours the lockfile's versions.
 npm install --no-audit --no-fund --loglevel=error >&2
 [ -e node_modules/@nomicfoundation/edr-linux-x64-gnu ] || { say "EDR native package missing after install"; exit 1; }
+anvil_ok || { say "Anvil's binary missing after install ($anvil_pkg/bin/anvil)"; exit 1; }
 manifest_hash > "$stamp"
 say "packages installed"

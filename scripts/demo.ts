@@ -1,7 +1,7 @@
 /**
  * The main job: one command that plays the whole Sealshare story on this machine.
  *
- * Starts a local Hardhat node, deploys the ledger, starts the key custodian as its own process
+ * Starts a local node (`hardhat node`, or Anvil with `--node anvil`), deploys the ledger, starts the key custodian as its own process
  * (SQLite, local blob folder), and plays ../shared/SCENARIOS.md's story with named actors (see
  * scripts/lib/story.ts), then prints the on-chain timeline rebuilt from events and the auditor's
  * verdict over the whole ledger. Exits non-zero if any check fails — among them: an envelope
@@ -11,19 +11,21 @@
  *   npm run demo                    # ~10 MB of records
  *   npm run demo -- --mb 100        # bigger
  *   npm run demo -- --keep          # keep .demo/ (ciphertext, decrypted file, logs) afterwards
+ *   npm run demo -- --node anvil    # the same story on Foundry's Anvil instead of Hardhat's node
  */
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
 import { deployLedger } from "../sdk/contracts.js";
 import { writeDeployment } from "../sdk/deployment-file.js";
-import { startLocalChain } from "../devkit/local-chain.js";
+import { parseNodeKind, startLocalChain } from "../devkit/local-chain.js";
 import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
 import { playStory } from "./lib/story.js";
 
 const args = process.argv.slice(2);
 const mb = Number(args[args.indexOf("--mb") + 1] ?? 10) || 10;
 const keep = args.includes("--keep");
+const node = parseNodeKind(args.includes("--node") ? args[args.indexOf("--node") + 1] ?? "?" : process.env.SEALSHARE_NODE);
 const workDir = join(process.cwd(), ".demo");
 const say = (line: string) => process.stdout.write(line + "\n");
 
@@ -38,8 +40,8 @@ async function main(): Promise<number> {
   await mkdir(workDir, { recursive: true });
   if (!keep) cleanups.push(() => rm(workDir, { recursive: true, force: true }));
 
-  say("▶ Starting a local Hardhat node on 127.0.0.1");
-  const chain = await startLocalChain({ accounts: 8 });
+  say(`▶ Starting a local ${node === "anvil" ? "Anvil" : "Hardhat"} node on 127.0.0.1`);
+  const chain = await startLocalChain({ node, accounts: 8 });
   cleanups.push(() => chain.stop());
   // No response cache: back-to-back transactions from one account must each read a fresh nonce.
   const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });

@@ -13,13 +13,16 @@
  *   npm run faults                              # long: 200 cycles, 50 reorgs, 20 outages
  *   npm run faults -- --quick                   # smoke: 5 cycles, 2 reorgs, 2 outages
  *   npm run faults -- --cycles 10 --grants 100 --reorgs 3 --outages 4 --receipts single --db postgres://…
+ *   npm run faults -- --node anvil --quick      # on Anvil: real reorgs (anvil_reorg / anvil_rollback)
+ *                                               # in the crash cycles and during the outages
  *
  * Ends with exactly one line on stdout and exits 1 if anything was unauthorized, lost or
  * duplicated (or a loop reported a problem):
- *   faults: cycles=200 reorgs=50 outages=20 grants=N released=N unauthorized=0 lost=0 duplicated=0
+ *   faults: node=hardhat cycles=200 reorgs=50 outages=20 grants=N released=N unauthorized=0 lost=0 duplicated=0
  * (`grants` counts the valid grants of the final chain plus the grants issued during outages.)
  */
 import { runFaults, type FaultOptions } from "./lib/faults-core.js";
+import { parseNodeKind } from "../devkit/local-chain.js";
 import { runOutageCycles, startOutageRig } from "./lib/faults-outage.js";
 
 const args = process.argv.slice(2);
@@ -33,10 +36,12 @@ const num = (name: string, fallback: number) => {
   return v;
 };
 const quick = args.includes("--quick");
+const node = parseNodeKind(arg("node") ?? process.env.SEALSHARE_NODE);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const cycles = num("cycles", quick ? 5 : 200);
 const core: FaultOptions = {
+  node,
   cycles,
   grants: num("grants", quick ? 50 : cycles * 10),
   reorgs: num("reorgs", quick ? 2 : 50),
@@ -52,7 +57,7 @@ const total = { cycles: 0, reorgs: 0, outages: 0, grants: 0, released: 0, unauth
 const problems: string[] = [];
 
 if ((core.cycles ?? 0) > 0 || (core.reorgs ?? 0) > 0) {
-  say(`crash and reorg loops: ${core.cycles} cycles, ${core.grants} grants, ${core.reorgs} reorgs`);
+  say(`crash and reorg loops on ${node}: ${core.cycles} cycles, ${core.grants} grants, ${core.reorgs} ${node === "anvil" ? "real" : "simulated"} reorgs`);
   const r = await runFaults(core);
   Object.assign(total, { cycles: r.cycles, reorgs: r.reorgs, grants: r.valid, released: r.released, unauthorized: r.unauthorized, lost: r.lost, duplicated: r.duplicated });
   problems.push(...r.problems);
@@ -63,11 +68,12 @@ if ((core.cycles ?? 0) > 0 || (core.reorgs ?? 0) > 0) {
 }
 
 if (outages > 0) {
-  say(`RPC outage loop: ${outages} outages (drop and stall alternate)`);
-  const rig = await startOutageRig();
+  say(`RPC outage loop on ${node}: ${outages} outages (drop and stall alternate${node === "anvil" ? "; a real reorg of what the custodian saw, while it is cut off" : ""})`);
+  const rig = await startOutageRig({ node });
   try {
     const o = await runOutageCycles(rig, { cycles: outages, grantsPerOutage: 2, say: (l) => say(`  ${l}`) });
     total.outages += o.outages;
+    total.reorgs += o.reorgs;
     total.grants += o.grants;
     total.released += o.released;
     total.unauthorized += o.unauthorized;
@@ -81,7 +87,7 @@ if (outages > 0) {
 
 for (const p of problems.slice(0, 50)) say(`  problem: ${p}`);
 process.stdout.write(
-  `faults: cycles=${total.cycles} reorgs=${total.reorgs} outages=${total.outages} grants=${total.grants} released=${total.released} ` +
+  `faults: node=${node} cycles=${total.cycles} reorgs=${total.reorgs} outages=${total.outages} grants=${total.grants} released=${total.released} ` +
     `unauthorized=${total.unauthorized} lost=${total.lost} duplicated=${total.duplicated}\n`,
 );
 process.exit(total.unauthorized + total.lost + total.duplicated === 0 && problems.length === 0 ? 0 : 1);

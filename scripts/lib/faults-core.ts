@@ -1,6 +1,7 @@
 /**
- * Fault loops for the key custodian, against real processes: a `hardhat node` (child process)
- * and the custodian (`service/main.ts`, child process, started and SIGKILLed again and again).
+ * Fault loops for the key custodian, against real processes: a node (child process: `hardhat
+ * node`, or Anvil with `node: "anvil"`) and the custodian (`service/main.ts`, child process,
+ * started and SIGKILLed again and again).
  *
  *   const report = await runFaults({ cycles: 5, grants: 50, reorgs: 2 });
  *   console.log(formatReport(report)); // faults: cycles=5 reorgs=2 grants=50 released=44 unauthorized=0 lost=0 duplicated=0
@@ -11,9 +12,18 @@
  *  - `cycles` times: grants are created (some revoked at once, inside the confirmation window)
  *    while the custodian is SIGKILLed at a random moment (0.3–2.5 s into the cycle), then
  *    restarted on the same database;
- *  - `reorgs` times: evm_snapshot, a few grants on a throw-away branch (a dataset of its own,
- *    fewer blocks than the confirmation depth, mined by hand so that the custodian's own
- *    transactions cannot lengthen it), evm_revert, and a longer other branch;
+ *  - `reorgs` times: a few grants on a throw-away branch (a dataset of its own, fewer blocks than
+ *    the confirmation depth, mined by hand so that the custodian's own transactions cannot
+ *    lengthen it), then another branch. On Hardhat: evm_snapshot, evm_revert and a longer branch
+ *    (simulated). On Anvil the reorgs are real, of every kind at every depth below the
+ *    confirmation depth in turn (devkit/nodes):
+ *      dropped  — anvil_reorg to a branch of the same height without the grants;
+ *      moved    — the first grant's very transaction re-included in the new branch's last block
+ *                 (a valid grant on the final chain: it must be released, from its new block);
+ *      replaced — a conflicting transaction with the first grant's nonce: a request for the MAIN
+ *                 dataset, so the same request id ends up granted for another dataset (only the
+ *                 final chain's grant may be released);
+ *      rolled back — anvil_rollback: the chain gets shorter, then grows again;
  *  - at the end the custodian runs until every valid grant is released and every receipt batch is
  *    sealed and final, and is stopped cleanly.
  *
@@ -34,7 +44,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getAddress, hexlify, id, randomBytes, Wallet, ZeroAddress, type ContractTransactionResponse } from "ethers";
+import { getAddress, hexlify, id, keccak256, randomBytes, Transaction, Wallet, ZeroAddress, ZeroHash, type ContractTransactionResponse } from "ethers";
 import { deployLedger, type Sealshare } from "../../sdk/contracts.js";
 import { writeDeployment } from "../../sdk/deployment-file.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
@@ -46,10 +56,12 @@ import { verifyReceiptProof } from "../../service/receipts/merkle.js";
 import { openStore } from "../../service/store/open.js";
 import { consentTerms, giveConsent, publishDeviceKey, registerMembers, registerPlaceholderDataset } from "../../devkit/build.js";
 import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
-import { startLocalChain } from "../../devkit/local-chain.js";
+import { nodeControl, startLocalChain, type NodeKind, type ReorgTx } from "../../devkit/local-chain.js";
 import { JsonRpcProvider, Network } from "ethers";
 
 export interface FaultOptions {
+  /** The node: `hardhat` (default; simulated reorgs) or `anvil` (real reorgs). */
+  node?: NodeKind;
   /** SIGKILL / restart cycles (default 5). */
   cycles?: number;
   /** Grants created over the run, valid and revoked (default 50). */
@@ -69,6 +81,7 @@ export interface FaultOptions {
 }
 
 export interface FaultReport {
+  node: NodeKind;
   cycles: number;
   kills: number;
   reorgs: number;
@@ -88,7 +101,7 @@ export interface FaultReport {
 }
 
 export function formatReport(r: FaultReport): string {
-  return `faults: cycles=${r.cycles} reorgs=${r.reorgs} grants=${r.valid} released=${r.released} unauthorized=${r.unauthorized} lost=${r.lost} duplicated=${r.duplicated}`;
+  return `faults: node=${r.node} cycles=${r.cycles} reorgs=${r.reorgs} grants=${r.valid} released=${r.released} unauthorized=${r.unauthorized} lost=${r.lost} duplicated=${r.duplicated}`;
 }
 
 const DAY = 86_400;
@@ -101,7 +114,9 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
   const reorgs = opts.reorgs ?? 2;
   const confirmations = opts.confirmations ?? 3;
   const log = opts.log ?? (() => undefined);
+  const node = opts.node ?? "hardhat";
   const report: FaultReport = {
+    node,
     cycles: 0,
     kills: 0,
     reorgs: 0,
@@ -119,8 +134,9 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     problems: [],
   };
   const work = await mkdtemp(join(tmpdir(), "sealshare-faults-"));
-  const chain = await startLocalChain({ accounts: 8 });
+  const chain = await startLocalChain({ node, accounts: 8 });
   const provider = new JsonRpcProvider(chain.url, Network.from(31337n), { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+  const ctl = nodeControl(node, provider);
   let custodian: CustodianProcess | undefined;
   try {
     const w = (i: number) => new Wallet(chain.accounts[i]!, provider);
@@ -175,8 +191,14 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     await client.depositKey(bank!, { datasetId: orphanDs.datasetId, version: 1, dek: orphanDs.dek, custodianKey: info.encryptionKey });
     log(`  ledger ${deployment.ledger}, custodian up (${dbPath.startsWith("postgres") ? "PostgreSQL" : "SQLite"}, confirmations ${confirmations})`);
 
-    const request = (datasetId: bigint) =>
-      as(insurer!).requestAccess({ datasetId, version: 0, purpose: Purpose.underwriting, kind: GrantKind.Formal, duration: 7 * DAY, deviceId: device }, terms);
+    const requestArgs = (datasetId: bigint) =>
+      [{ datasetId, version: 0, purpose: Purpose.underwriting, kind: GrantKind.Formal, duration: 7 * DAY, deviceId: device }, terms] as const;
+    const request = (datasetId: bigint) => as(insurer!).requestAccess(...requestArgs(datasetId));
+    /** A request signed here (its bytes can be moved to another block), with `nonce` if given. */
+    const signedRequest = async (datasetId: bigint, nonce?: number) => {
+      const tx = await insurer!.populateTransaction(await as(insurer!).requestAccess.populateTransaction(...requestArgs(datasetId)));
+      return insurer!.signTransaction(nonce === undefined ? tx : { ...tx, nonce });
+    };
     let maxRid = 0;
     async function grant(datasetId: bigint): Promise<bigint> {
       const receipt = await mined(request(datasetId));
@@ -198,7 +220,48 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
         if (Math.random() < revokedShare) await mined(as(sup!).revokeGrant(rid, 1));
       }
     }
+    const KINDS = ["dropped", "moved", "replaced", "rolled back"] as const;
+    /** Anvil: a real reorg under the custodian (see the file header). */
+    async function realReorg(): Promise<void> {
+      // Every kind at every depth below the confirmation depth, in turn: 4 kinds at depth 1, then
+      // at depth 2, …
+      const kind = KINDS[report.reorgs % KINDS.length]!;
+      const depth = 1 + (Math.floor(report.reorgs / KINDS.length) % Math.max(1, confirmations - 1));
+      const fork = await ctl.fork();
+      const raws: string[] = [];
+      await ctl.setAutomine(false);
+      try {
+        for (let i = 0; i < depth; i++) {
+          const raw = await signedRequest(orphanDs.datasetId);
+          raws.push(raw);
+          await provider.send("eth_sendRawTransaction", [raw]);
+          await ctl.mine(1);
+          const receipt = await provider.getTransactionReceipt(keccak256(raw));
+          for (const l of receipt?.logs ?? []) {
+            const p = ledger.interface.parseLog(l);
+            if (p?.name === "AccessRequested") maxRid = Math.max(maxRid, Number(p.args.requestId));
+          }
+        }
+        await sleep(300 + Math.random() * 500); // let the custodian see the doomed branch
+        const first = Transaction.from(raws[0]!);
+        const txs: ReorgTx[] = [];
+        if (kind === "moved") txs.push({ tx: raws[0]!, block: depth - 1 });
+        if (kind === "replaced") txs.push({ tx: await signedRequest(main.datasetId, first.nonce), block: 0 });
+        if (kind === "rolled back") await ctl.rollback(depth);
+        else await fork.replace(txs);
+        report.orphaned += kind === "moved" ? depth - 1 : depth;
+        log(`  real reorg ${report.reorgs + 1} (${kind}, depth ${depth}) at block ${fork.base + 1}`);
+      } finally {
+        await ctl.setAutomine(true);
+      }
+      const perBranch = Math.max(1, Math.floor(total / (cycles * 4)));
+      await grants(perBranch);
+      while ((await provider.getBlockNumber()) <= fork.base + depth) await ctl.mine(1);
+      report.reorgs++;
+    }
+
     async function reorg(): Promise<void> {
+      if (ctl.realReorgs) return realReorg();
       const snapshot = (await provider.send("evm_snapshot", [])) as string;
       const before = await provider.getBlockNumber();
       // The doomed branch must stay shallower than the confirmation depth, or its blocks are

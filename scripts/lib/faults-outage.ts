@@ -17,6 +17,10 @@
  *   5. restore the link: /readyz must turn 200 by itself, every grant of the outage must be
  *      released and open to its data key, the revoked one must never be (410, no receipt), and
  *      nobody but the requester gets an envelope.
+ * On Anvil each cycle also makes a REAL reorg behind the custodian's back: two blocks it has
+ * followed (the head, where its own receipt transactions may sit) are replaced by
+ * `anvil_reorg` while it is cut off, so on its return it must find the fork, roll back and carry
+ * on (its dropped transactions resent, never landing twice).
  *
  * Tallies: `lost` = a grant never released; `unauthorized` = an envelope served to anyone but
  * the requester, for the grant revoked before release, or for a grant revoked during the outage;
@@ -24,6 +28,7 @@
  * KeyReleased receipt for one (request, kind), or a second, different envelope for it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hexlify, type Wallet } from "ethers";
@@ -31,11 +36,14 @@ import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { createWorld, type World } from "../../devkit/world.js";
+import { nodeControl, type NodeKind } from "../../devkit/local-chain.js";
 import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
 import { startTcpProxy, type TcpProxy } from "../../devkit/tcp-proxy.js";
 
 export interface OutageTally {
   outages: number;
+  /** Real reorgs made while the custodian was cut off (Anvil only). */
+  reorgs: number;
   grants: number;
   released: number;
   unauthorized: number;
@@ -61,8 +69,8 @@ export interface OutageRig {
 export const STALE_BOUND_SECONDS = 2;
 
 /** Chain, ledger, proxy, and the custodian process behind the proxy. */
-export async function startOutageRig(): Promise<OutageRig> {
-  const world = await createWorld();
+export async function startOutageRig(opts: { node?: NodeKind } = {}): Promise<OutageRig> {
+  const world = await createWorld({ node: opts.node });
   const work = mkdtempSync(join(tmpdir(), "sealshare-outage-"));
   const proxy = await startTcpProxy({ host: "127.0.0.1", port: world.chain.port });
   const deploymentPath = join(work, "deployment.json");
@@ -114,6 +122,14 @@ export async function startOutageRig(): Promise<OutageRig> {
   };
 }
 
+async function waitFor(fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 150));
+  }
+}
+
 async function json(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -160,7 +176,7 @@ export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise
   const { insurer, mallory } = world.accounts;
   const url = rig.custodian.url;
   const say = o.say ?? (() => undefined);
-  const t: OutageTally = { outages: 0, grants: 0, released: 0, unauthorized: 0, lost: 0, duplicated: 0, staleRefused: 0, problems: [] };
+  const t: OutageTally = { outages: 0, reorgs: 0, grants: 0, released: 0, unauthorized: 0, lost: 0, duplicated: 0, staleRefused: 0, problems: [] };
   const info = await client.info();
   let earlier: { requestId: bigint; envelope: Envelope } | undefined;
 
@@ -180,10 +196,26 @@ export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise
     const { requestId: victimId } = await world.grantedRequest(victimDs);
     const victimBefore = await settle(client, insurer, victimId, 30_000);
     if (typeof victimBefore === "string") t.problems.push(`cycle ${cycle}: grant ${victimId} was not released before the outage (${victimBefore})`);
+    const ctl = nodeControl(world.chain.node, world.provider);
+    if (ctl.realReorgs) {
+      // Two more blocks, followed by the custodian before the cut (its head and cursor on them).
+      await ctl.mine(2);
+      const head = await world.provider.getBlockNumber();
+      await waitFor(async () => {
+        const r = await json(`${url}/readyz`).catch(() => undefined);
+        const c = r?.body.checks as { chain?: { head?: number }; ingestion?: { lagBlocks?: number } } | undefined;
+        return c?.chain?.head !== undefined && c.chain.head >= head && c.ingestion?.lagBlocks === 0;
+      }, 15_000);
+    }
 
-    // 2–3. cut, and see the service say so
+    // 2–3. cut, and see the service say so; (Anvil) the two blocks it saw last are reorganized
+    // away behind its back, before anything else happens on chain
     proxy[mode]();
     t.outages++;
+    if (ctl.realReorgs) {
+      await ctl.reorg(2);
+      t.reorgs++;
+    }
     const down = await waitReadiness(url, false, 15_000);
     const failed = (down.body.failed as string[] | undefined) ?? [];
     if (down.status !== 503 || !failed.includes("chain")) t.problems.push(`cycle ${cycle}: /readyz during the ${mode} outage answered ${down.status} ${JSON.stringify(failed)}`);
@@ -217,7 +249,7 @@ export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise
     proxy.restore();
     const upAt = Date.now();
     await waitReadiness(url, true, 60_000);
-    say(`outage ${t.outages} (${mode}): not ready during, ready ${Date.now() - upAt} ms after the link came back`);
+    say(`outage ${t.outages} (${mode}${ctl.realReorgs ? ", a depth-2 reorg meanwhile" : ""}): not ready during, ready ${Date.now() - upAt} ms after the link came back`);
 
     const results = await Promise.all(granted.map((g) => settle(client, insurer, g.requestId, 60_000)));
     results.forEach((r, i) => {
@@ -275,6 +307,13 @@ export async function runOutageCycles(rig: OutageRig, o: OutageOptions): Promise
           t.problems.push(`cycle ${cycle}: request ${g.requestId} kind ${kind} has ${n} KeyReleased receipts`);
         }
       }
+    }
+    if (ctl.realReorgs) {
+      // It noticed: the follower logged the reorg it came back to (its log file, pino JSON).
+      const logged = async () => (await readFile(rig.logPath, "utf8").catch(() => "")).split("\n").filter((l) => l.includes("reorg detected")).length;
+      await waitFor(async () => (await logged()) >= t.reorgs, 5_000).catch(() => undefined);
+      const seen = await logged();
+      if (seen < t.reorgs) t.problems.push(`cycle ${cycle}: ${t.reorgs} reorgs made while cut off, the custodian logged ${seen}`);
     }
   }
   return t;

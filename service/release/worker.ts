@@ -27,8 +27,8 @@
  * The key check is the v2 commitment (sdk/stream/commitment.ts: chain id, ledger, dataset, version,
  * Merkle root); a stored key that fails it holds the release (`pending`, reason
  * key-commitment-mismatch, retried with back-off) until the right key is deposited, which
- * replaces the stored one and wakes it. `releasedAt` is max(wall clock, chain-head time): never
- * before the grant's block, whose time the head's is at or after.
+ * replaces the stored one and wakes it. `releasedAt` is the chain-head time (node-quirks.ts
+ * `releaseTime`): never before the grant's block, never after the block that seals its receipt.
  * An envelope is saved only onto the release row of the grant it was made for (block hash + log
  * index of its AccessGranted), so a reorg that hands the request id to another grant cannot
  * receive it.
@@ -58,6 +58,7 @@ import { createGrantReader, type GrantCheck, type GrantCheckResult, type GrantRe
 import { receiptLeaf } from "../receipts/merkle.js";
 import type { Receipts } from "../receipts/receipts.js";
 import { createEnvelopeSigner, type EnvelopeSigner } from "./signing.js";
+import { releaseTime } from "../sync/node-quirks.js";
 
 /** Wraps a data key to a device public key; must produce eciesjs's format. */
 export type WrapFn = (publicKey: Uint8Array, dataKey: Uint8Array) => Uint8Array;
@@ -295,9 +296,8 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         keyId: gv.keyId,
         wrappedKey: hexlify(wrap(devicePublicKey, dekBytes)),
       });
-      // Dated consistently with the chain: never before the grant's block (the chain head's time,
-      // kept by the store, is at or after it), even when block time runs ahead of the wall clock.
-      const releasedAt = Math.max(deps.now(), chainTime);
+      // Dated by the chain: never before the grant's block, never after the seal's (../sync/node-quirks.ts).
+      const releasedAt = releaseTime(chainTime, deps.now());
       records.push({
         requestId: job.requestId,
         kind: job.kind,

@@ -5,12 +5,14 @@
  *
  * `logs()` halves its range and retries when the node refuses a range as too large (providers
  * answer "query returned more than 10000 results", "block range too large", …); network
- * failures surface as RetryableError for the caller's back-off.
+ * failures, rate limits and blocks gone in a reorg surface as RetryableError for the caller's
+ * back-off. How each node words these is sorted out in ./node-quirks.ts.
  */
 import type { Provider } from "ethers";
-import { RetryableError, isRetryable } from "../internal/errors.js";
+import { RetryableError } from "../internal/errors.js";
 import type { BlockHeader } from "../store/store.js";
 import type { RawLog } from "./events.js";
+import { asRetryable, classifyRpcError, filterHashes, splitRange } from "./node-quirks.js";
 
 interface RawBlock {
   number: string;
@@ -42,8 +44,6 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 function toHeader(b: RawBlock): BlockHeader {
   return { number: parseInt(b.number, 16), hash: b.hash.toLowerCase(), parentHash: b.parentHash.toLowerCase(), timestamp: parseInt(b.timestamp, 16) };
 }
-
-const TOO_LARGE = /range|too many|more than|limit|exceed|too large|response size/i;
 
 /** Reads through `rawSend` (./rpc.ts) when given, else through the provider's `send`. */
 export function createChainReader(provider: Provider, address: string, topics: string[], rawSend?: Send): ChainReader {
@@ -84,21 +84,25 @@ export function createChainReader(provider: Provider, address: string, topics: s
       try {
         return await rangeLogs(from, to);
       } catch (err) {
-        if (isRetryable(err) || to <= from || !TOO_LARGE.test(String((err as Error).message ?? err))) throw err;
-        const mid = Math.floor((from + to) / 2);
-        return [...(await this.logs(from, mid)), ...(await this.logs(mid + 1, to))];
+        // Judged by what the node said, not by the error's class: a JSON-RPC error answer is an
+        // UNKNOWN_ERROR (retryable) whatever it says, and a range cap retried as is never passes.
+        const halves = classifyRpcError(err) === "range-too-large" ? splitRange(from, to) : null;
+        if (!halves) throw asRetryable(err, `eth_getLogs ${from}..${to}`);
+        return [...(await this.logs(...halves[0])), ...(await this.logs(...halves[1]))];
       }
     },
     async logsAt(blockHash) {
-      return (await send("eth_getLogs", [{ address, blockHash, topics: [topics] }])) as RawLog[];
+      try {
+        return (await send("eth_getLogs", [{ address, blockHash, topics: [topics] }])) as RawLog[];
+      } catch (err) {
+        throw asRetryable(err, `eth_getLogs at ${blockHash}`);
+      }
     },
     async newBlockFilter() {
       return String(await send("eth_newBlockFilter", []));
     },
     async filterChanges(id) {
-      const out = await send("eth_getFilterChanges", [id]);
-      if (!Array.isArray(out)) throw new Error("eth_getFilterChanges did not answer a list");
-      return out as string[];
+      return filterHashes(await send("eth_getFilterChanges", [id]));
     },
   };
 }

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deriveAccounts } from "../../devkit/local-chain.js";
+import { deriveAccounts, testNodes } from "../../devkit/local-chain.js";
 import { explain, ROOT, runCli } from "./helpers.js";
 
 describe("sealshare dev", function () {
@@ -19,16 +19,18 @@ describe("sealshare dev", function () {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "sealshare-dev-"));
   });
-  after(async () => {
+  afterEach(async () => {
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill("SIGINT");
       await once(child, "exit");
     }
+  });
+  after(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("starts everything, writes a working config with a keystore per role, and stops cleanly on Ctrl-C", async () => {
-    child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "cli", "main.ts"), "dev", "--dir", join(dir, "env"), "--json"], {
+  for (const node of testNodes()) it(`starts everything on ${node}, writes a working config with a keystore per role, and stops cleanly on Ctrl-C`, async () => {
+    child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "cli", "main.ts"), "dev", "--dir", join(dir, `env-${node}`), "--node", node, "--json"], {
       cwd: dir,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
@@ -49,6 +51,9 @@ describe("sealshare dev", function () {
       child!.once("exit", (code) => reject(new Error(`dev exited with ${code} before it was ready:\n${stderr}`)));
     });
 
+    expect(ready.node).to.equal(node);
+    const client = await (await fetch(ready.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"web3_clientVersion","params":[]}' })).json() as { result: string };
+    expect(client.result.toLowerCase()).to.match(node === "anvil" ? /^anvil\// : /^hardhat/);
     expect(ready.accounts.map((a: { name: string }) => a.name)).to.deep.equal(["admin", "supervisor", "custodian", "bank", "insurer", "lender", "ana", "auditor"]);
     expect(ready.accounts.find((a: { name: string }) => a.name === "custodian")).to.not.have.property("keystore");
     const configText = await readFile(ready.config, "utf8");

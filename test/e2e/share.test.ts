@@ -1,7 +1,8 @@
 /**
- * End to end: the whole story (../shared/SCENARIOS.md) on a real `hardhat node`, with the
- * custodian running as its own process exactly as `npm run demo` runs it, then a scan of every
- * line the custodian logged for the keys, signatures and plaintext the run handled.
+ * End to end: the whole story (../shared/SCENARIOS.md) on a real node — `hardhat node` and
+ * Anvil (SEALSHARE_TEST_NODES; both by default) — with the custodian running as its own process
+ * exactly as `npm run demo` runs it, then a scan of every line the custodian logged for the keys,
+ * signatures and plaintext the run handled.
  */
 import { expect } from "chai";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -10,11 +11,11 @@ import { join } from "node:path";
 import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
 import { deployLedger } from "../../sdk/contracts.js";
 import { writeDeployment } from "../../sdk/deployment-file.js";
-import { startLocalChain, type LocalChain } from "../../devkit/local-chain.js";
+import { startLocalChain, testNodes, type LocalChain } from "../../devkit/local-chain.js";
 import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
 import { playStory, type StoryResult } from "../../scripts/lib/story.js";
 
-describe("end to end: one consented, supervised share", function () {
+for (const node of testNodes()) describe(`end to end on ${node}: one consented, supervised share`, function () {
   this.timeout(180_000);
   let chain: LocalChain;
   let provider: JsonRpcProvider;
@@ -26,7 +27,7 @@ describe("end to end: one consented, supervised share", function () {
 
   before(async function () {
     workDir = await mkdtemp(join(tmpdir(), "sealshare-e2e-"));
-    chain = await startLocalChain({ accounts: 8 });
+    chain = await startLocalChain({ node, accounts: 8 });
     provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
     const [deployerKey, supKey, bankKey, insurerKey, lenderKey, anaKey, custodianKey] = chain.accounts as [string, string, string, string, string, string, string];
     const { deployment } = await deployLedger(new Wallet(deployerKey, provider), {
