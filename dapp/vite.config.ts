@@ -7,11 +7,6 @@
  *    browser path would only show up as a runtime crash. The plugin fails the build instead.
  *    The SDK keeps its Node-only parts in their own files (sdk/deployment-file.ts,
  *    sdk/convert/records-file.ts, …), which the dapp never imports.
- *  - **one stream entry for the browser**: SDK actions the dapp calls (depositKey, fetchKey)
- *    import the commitment functions from the stream format's Node entry (sdk/stream/index.ts),
- *    which also re-exports the file helpers (node:fs). In the browser build that entry is
- *    resolved to its browser twin (sdk/stream/web/index.ts), which exports the same functions from
- *    the same modules; a name only the Node entry has is then a build error, never a runtime one.
  *  - **dev config and proxy**: `/sealshare.config.json` is generated from the environment when
  *    it is set (see README "Dapp"), and `/custodian/*` and `/blobs/*` are proxied to the
  *    custodian and the blob server so the browser talks to one origin (the custodian does not
@@ -38,20 +33,6 @@ function browserGuard(): Plugin {
       // Only our own code is policed; dependencies' builtin imports are Vite's usual business.
       if (!/^(sdk|dapp\/src|types)\//.test(from)) return null;
       this.error(`${from} imports "${source}", a Node module, on the browser path. Move the Node-only code into a file of its own that the dapp does not import.`);
-    },
-  };
-}
-
-function browserStreamEntry(): Plugin {
-  const nodeEntry = join(ROOT, "sdk", "stream", "index.ts");
-  const webEntry = join(ROOT, "sdk", "stream", "web", "index.ts");
-  return {
-    name: "sealshare-browser-stream-entry",
-    enforce: "pre",
-    async resolveId(source, importer) {
-      if (!importer || !source.endsWith("index.js")) return null;
-      const resolved = await this.resolve(source, importer, { skipSelf: true });
-      return resolved?.id === nodeEntry ? webEntry : null;
     },
   };
 }
@@ -113,7 +94,7 @@ export default defineConfig({
   root: DAPP,
   base: "./",
   publicDir: join(DAPP, "public"),
-  plugins: [browserGuard(), browserStreamEntry(), devConfig()],
+  plugins: [browserGuard(), devConfig()],
   server: {
     host: "127.0.0.1",
     port: Number(process.env.SEALSHARE_DAPP_PORT ?? 5173),
