@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Policy, CategoryMinimum, VersionParams, DatasetView, VersionView} from "../common/Types.sol";
+import {Policy, CategoryMinimum, TemporaryRule, VersionParams, DatasetView, VersionView} from "../common/Types.sol";
 
 /// @title Datasets
 /// @notice Providers register encrypted datasets about a subject (hashes, sizes and a URI; never
@@ -28,10 +28,21 @@ interface IDatasets {
     error DatasetsTemporaryAboveCeiling(uint32 maxTemporary, uint32 ceiling);
     /// @notice `category` is not a known Category.
     error DatasetsInvalidCategory(uint8 category);
-    /// @notice A category minimum is inconsistent: a quorum above 32, a `temporaryQuorum` above
-    ///         `supervisorQuorum` or set without `TemporaryRule.Early`, or a `maxTemporary` above
-    ///         MAX_TEMPORARY_SECONDS (1 day) or set with `TemporaryRule.Forbidden`.
-    error DatasetsInvalidMinimum(uint8 category, CategoryMinimum minimum);
+    /// @notice The category minimum's `supervisorQuorum` is above `maxSupervisors` (MAX_SUPERVISORS):
+    ///         no policy could meet it, so the category would become ungrantable.
+    error DatasetsCategoryQuorumTooHigh(uint8 category, uint8 supervisorQuorum, uint8 maxSupervisors);
+    /// @notice The category minimum's early `temporaryQuorum` is above its full `supervisorQuorum`:
+    ///         an early stage cannot need more approvals than the formal grant.
+    error DatasetsCategoryEarlyQuorumAboveQuorum(uint8 category, uint8 temporaryQuorum, uint8 supervisorQuorum);
+    /// @notice The category minimum sets a `temporaryQuorum` while its temporary `rule` is not
+    ///         `TemporaryRule.Early` (the only rule that reads it): the number would mean nothing.
+    error DatasetsCategoryEarlyQuorumWithoutEarly(uint8 category, uint8 temporaryQuorum, TemporaryRule rule);
+    /// @notice The category minimum's `maxTemporary` is above `ceiling` (MAX_TEMPORARY_SECONDS,
+    ///         seconds): the global ceiling caps every temporary grant anyway.
+    error DatasetsCategoryTemporaryAboveCeiling(uint8 category, uint32 maxTemporary, uint32 ceiling);
+    /// @notice The category minimum caps temporary grants (`maxTemporary`, seconds) while its rule
+    ///         is `TemporaryRule.Forbidden`: a cap on grants that cannot exist would mislead readers.
+    error DatasetsCategoryTemporaryCapWhenForbidden(uint8 category, uint32 maxTemporary);
     /// @notice `version` does not exist for `datasetId`.
     error DatasetsUnknownVersion(uint64 datasetId, uint32 version);
     /// @notice A version must carry a ciphertext hash, a non-zero Merkle root (the key commitment
@@ -151,8 +162,13 @@ interface IDatasets {
     /// @dev The floor applies to grants at once, including requests made and datasets registered
     ///      before: provider approval (both kinds), the formal quorum, and for temporary grants the
     ///      rule (AfterQuorum: the full quorum; Early: `temporaryQuorum`; Forbidden: none) and the
-    ///      cap. Reverts {DatasetsInvalidMinimum} unless temporaryQuorum ≤ supervisorQuorum ≤ 32,
-    ///      temporaryQuorum is 0 unless Early, maxTemporary ≤ 1 day and 0 under Forbidden.
+    ///      cap. Checked in this order, one error per failure: supervisorQuorum ≤ 32
+    ///      ({DatasetsCategoryQuorumTooHigh}), temporaryQuorum ≤ supervisorQuorum
+    ///      ({DatasetsCategoryEarlyQuorumAboveQuorum}), temporaryQuorum 0 unless Early
+    ///      ({DatasetsCategoryEarlyQuorumWithoutEarly}), maxTemporary ≤ 1 day
+    ///      ({DatasetsCategoryTemporaryAboveCeiling}) and 0 under Forbidden
+    ///      ({DatasetsCategoryTemporaryCapWhenForbidden}); an unknown category reverts
+    ///      {DatasetsInvalidCategory} first.
     /// @param category A Category.
     /// @param minimum The floor every dataset of the category must meet from now on.
     function setCategoryMinimum(uint8 category, CategoryMinimum calldata minimum) external;

@@ -16,6 +16,13 @@ interface IMembers {
         Suspended
     }
 
+    /// @notice A member's record (`memberOf`). Every field is zero for an account never registered.
+    struct MemberView {
+        MemberStatus status; // None, Active or Suspended
+        uint32 epoch; // how many times it was suspended; requests from earlier epochs stay void
+        uint40 registeredAt; // unix seconds of its registration; 0 = never registered
+    }
+
     /// @notice `member` was already registered.
     error MembersAlreadyRegistered(address member);
     /// @notice `account` is not an active member (unregistered or suspended).
@@ -111,11 +118,12 @@ interface IMembers {
     /// @param deviceId A device of the caller's with a live key.
     function revokeEncryptionKey(bytes32 deviceId) external;
 
-    /// @notice Status and suspension epoch of `account`.
+    /// @notice The membership record of `account`: status, suspension epoch and registration time.
+    /// @dev Clients read the fields by name (`memberOf(a).status`), never by position.
     /// @param account Any account.
-    /// @return status None, Active or Suspended.
-    /// @return epoch How many times it was suspended.
-    function memberOf(address account) external view returns (MemberStatus status, uint32 epoch);
+    /// @return The status (None, Active, Suspended), how many times it was suspended, and when it
+    ///         was registered (all zero for an account never registered; see {MemberView}).
+    function memberOf(address account) external view returns (MemberView memory);
 
     /// @notice The live key id for (`owner`, `deviceId`), 0 if none.
     /// @param owner The key's owner.

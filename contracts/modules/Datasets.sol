@@ -112,12 +112,20 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
         // above the full one, or set without Early, would mean nothing; a temporary cap above
         // the ceiling or under Forbidden would mislead readers of the floor.
         TemporaryRule rule = minimum.temporary;
-        if (
-            minimum.supervisorQuorum > MAX_SUPERVISORS || minimum.temporaryQuorum > minimum.supervisorQuorum
-                || (minimum.temporaryQuorum != 0 && rule != TemporaryRule.Early)
-                || minimum.maxTemporary > MAX_TEMPORARY_SECONDS
-                || (minimum.maxTemporary != 0 && rule == TemporaryRule.Forbidden)
-        ) revert DatasetsInvalidMinimum(category, minimum);
+        uint8 quorum = minimum.supervisorQuorum;
+        uint8 early = minimum.temporaryQuorum;
+        uint32 cap = minimum.maxTemporary;
+        if (quorum > MAX_SUPERVISORS) revert DatasetsCategoryQuorumTooHigh(category, quorum, MAX_SUPERVISORS);
+        if (early > quorum) revert DatasetsCategoryEarlyQuorumAboveQuorum(category, early, quorum);
+        if (early != 0 && rule != TemporaryRule.Early) {
+            revert DatasetsCategoryEarlyQuorumWithoutEarly(category, early, rule);
+        }
+        if (cap > MAX_TEMPORARY_SECONDS) {
+            revert DatasetsCategoryTemporaryAboveCeiling(category, cap, MAX_TEMPORARY_SECONDS);
+        }
+        if (cap != 0 && rule == TemporaryRule.Forbidden) {
+            revert DatasetsCategoryTemporaryCapWhenForbidden(category, cap);
+        }
         CategoryMinimum memory old = _categoryMinimum[category];
         _categoryMinimum[category] = minimum;
         emit CategoryMinimumChanged(category, old, minimum);

@@ -118,9 +118,9 @@ abstract contract Members is SealshareBase, IMembers {
     }
 
     /// @inheritdoc IMembers
-    function memberOf(address account) external view returns (MemberStatus status, uint32 epoch) {
+    function memberOf(address account) external view returns (MemberView memory) {
         MemberRecord storage m = _members[account];
-        return (m.status, m.epoch);
+        return MemberView({status: m.status, epoch: m.epoch, registeredAt: m.registeredAt});
     }
 
     /// @inheritdoc IMembers

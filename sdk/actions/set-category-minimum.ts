@@ -31,7 +31,7 @@ export interface SetCategoryMinimumResult extends TxResult {
   floor: CategoryFloor;
 }
 
-/** Errors: `AccessControlUnauthorizedAccount` (not a supervisor), `DatasetsInvalidCategory`, `DatasetsInvalidMinimum` (values out of range). */
+/** Errors: `AccessControlUnauthorizedAccount` (not a supervisor), `DatasetsInvalidCategory`, `DatasetsCategoryQuorumTooHigh`, `DatasetsCategoryEarlyQuorumAboveQuorum`, `DatasetsCategoryEarlyQuorumWithoutEarly`, `DatasetsCategoryTemporaryAboveCeiling`, `DatasetsCategoryTemporaryCapWhenForbidden` (one per inconsistent floor, with its values). */
 export async function setCategoryMinimum(ctx: SealshareContext, p: SetCategoryMinimumParams): Promise<SetCategoryMinimumResult> {
   const category = toCategory(p.category);
   const minimum = {

@@ -1044,8 +1044,8 @@ describe("Access requests, approvals and grants", function () {
       const w = await load();
       const tooMany = minimum({ requireProvider: false, supervisorQuorum: 33 });
       await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, tooMany))
-        .to.be.revertedWithCustomError(w.ledger, "DatasetsInvalidMinimum")
-        .withArgs(Category.Deposit, minimumTuple({ supervisorQuorum: 33 }));
+        .to.be.revertedWithCustomError(w.ledger, "DatasetsCategoryQuorumTooHigh")
+        .withArgs(Category.Deposit, 33, 32);
       await expect(w.ledger.connect(w.sup1).setCategoryMinimum(Category.Deposit, minimum({ requireProvider: false, supervisorQuorum: 32 }))).to.emit(
         w.ledger,
         "CategoryMinimumChanged",

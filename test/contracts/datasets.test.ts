@@ -384,21 +384,39 @@ describe("Datasets", function () {
           .to.emit(ledger, "DatasetRegistered");
       });
 
-      const badMinimums: [string, Parameters<typeof minimum>[0]][] = [
-        ["an early quorum above the full one", { supervisorQuorum: 1, temporary: TemporaryRule.Early, temporaryQuorum: 2 }],
-        ["an early quorum without the Early rule", { supervisorQuorum: 2, temporaryQuorum: 1 }],
-        ["an early quorum under Forbidden", { supervisorQuorum: 2, temporary: TemporaryRule.Forbidden, temporaryQuorum: 1 }],
-        ["a temporary cap above the one-day ceiling", { maxTemporary: DAY + 1 }],
-        ["a temporary cap under Forbidden", { temporary: TemporaryRule.Forbidden, maxTemporary: HOUR }],
+      // One error per inconsistent floor, each with the values that make it inconsistent.
+      const badMinimums: [string, Parameters<typeof minimum>[0], string, unknown[]][] = [
+        ["a quorum above 32 supervisors", { supervisorQuorum: 33 }, "DatasetsCategoryQuorumTooHigh", [Category.Bond, 33, 32]],
+        ["an early quorum above the full one", { supervisorQuorum: 1, temporary: TemporaryRule.Early, temporaryQuorum: 2 }, "DatasetsCategoryEarlyQuorumAboveQuorum", [Category.Bond, 2, 1]],
+        ["an early quorum without the Early rule", { supervisorQuorum: 2, temporaryQuorum: 1 }, "DatasetsCategoryEarlyQuorumWithoutEarly", [Category.Bond, 1, TemporaryRule.AfterQuorum]],
+        ["an early quorum under Forbidden", { supervisorQuorum: 2, temporary: TemporaryRule.Forbidden, temporaryQuorum: 1 }, "DatasetsCategoryEarlyQuorumWithoutEarly", [Category.Bond, 1, TemporaryRule.Forbidden]],
+        ["a temporary cap above the one-day ceiling", { maxTemporary: DAY + 1 }, "DatasetsCategoryTemporaryAboveCeiling", [Category.Bond, DAY + 1, DAY]],
+        ["a temporary cap under Forbidden", { temporary: TemporaryRule.Forbidden, maxTemporary: HOUR }, "DatasetsCategoryTemporaryCapWhenForbidden", [Category.Bond, HOUR]],
       ];
-      for (const [what, m] of badMinimums) {
-        it(`reverts a category minimum with ${what} (DatasetsInvalidMinimum)`, async function () {
+      for (const [what, m, error, args] of badMinimums) {
+        it(`reverts a category minimum with ${what} (${error})`, async function () {
           const { ledger, sup1 } = await load();
           await expect(ledger.connect(sup1).setCategoryMinimum(Category.Bond, minimum(m)))
-            .to.be.revertedWithCustomError(ledger, "DatasetsInvalidMinimum")
-            .withArgs(Category.Bond, minimumTuple(m));
+            .to.be.revertedWithCustomError(ledger, error)
+            .withArgs(...args);
         });
       }
+
+      it("checks a category minimum's quorum before its early quorum (the first failure is the one reported)", async function () {
+        const { ledger, sup1 } = await load();
+        // Both the quorum (33 > 32) and the early quorum (without Early) are wrong: the quorum is named.
+        await expect(ledger.connect(sup1).setCategoryMinimum(Category.Bond, minimum({ supervisorQuorum: 33, temporaryQuorum: 1 })))
+          .to.be.revertedWithCustomError(ledger, "DatasetsCategoryQuorumTooHigh")
+          .withArgs(Category.Bond, 33, 32);
+      });
+
+      it("accepts a category minimum at every limit (32 supervisors, early quorum = quorum, a one-day cap)", async function () {
+        const { ledger, sup1 } = await load();
+        const atLimits = { supervisorQuorum: 32, temporary: TemporaryRule.Early, temporaryQuorum: 32, maxTemporary: DAY };
+        await expect(ledger.connect(sup1).setCategoryMinimum(Category.Bond, minimum(atLimits)))
+          .to.emit(ledger, "CategoryMinimumChanged")
+          .withArgs(Category.Bond, minimumTuple(), minimumTuple(atLimits));
+      });
 
       it("reverts a category minimum with an unknown temporary rule", async function () {
         const { ledger, ethers, sup1 } = await load();

@@ -13,12 +13,19 @@ import {
   SUPERVISOR_ROLE,
   deploySealshare,
   minimum,
+  type Sealshare,
 } from "./fixture.js";
 
 const { networkHelpers } = await network.create();
 const load = () => networkHelpers.loadFixture(deploySealshare);
 
 const MemberStatus = { None: 0, Active: 1, Suspended: 2 } as const;
+
+/** memberOf read by field name (a MemberView struct, not a positional tuple). */
+async function memberView(ledger: Sealshare, account: string) {
+  const m = await ledger.memberOf(account);
+  return { status: Number(m.status), epoch: Number(m.epoch), registeredAt: Number(m.registeredAt) };
+}
 
 describe("Members and encryption keys", function () {
   describe("roles", function () {
@@ -137,18 +144,22 @@ describe("Members and encryption keys", function () {
   describe("registration", function () {
     it("a supervisor registers a member institution", async function () {
       const { ledger, sup2, fundHouse } = await load();
-      await expect(ledger.connect(sup2).registerMember(fundHouse.address, id("kyc-ref/fundhouse"), "ipfs://fundhouse"))
+      const tx = ledger.connect(sup2).registerMember(fundHouse.address, id("kyc-ref/fundhouse"), "ipfs://fundhouse");
+      await expect(tx)
         .to.emit(ledger, "MemberRegistered")
         .withArgs(fundHouse.address, sup2.address, id("kyc-ref/fundhouse"), "ipfs://fundhouse");
-      expect(await ledger.memberOf(fundHouse.address)).to.deep.equal([BigInt(MemberStatus.Active), 0n]);
+      const registeredAt = (await (await (await tx).wait())!.getBlock()).timestamp;
+      expect(await memberView(ledger, fundHouse.address)).to.deep.equal({ status: MemberStatus.Active, epoch: 0, registeredAt });
     });
 
     it("the fixture's members are active", async function () {
       const { ledger, bank, insurer, lender, ana } = await load();
       for (const m of [bank, insurer, lender]) {
-        expect(await ledger.memberOf(m.address)).to.deep.equal([BigInt(MemberStatus.Active), 0n]);
+        const v = await memberView(ledger, m.address);
+        expect({ status: v.status, epoch: v.epoch }).to.deep.equal({ status: MemberStatus.Active, epoch: 0 });
+        expect(v.registeredAt).to.be.greaterThan(0);
       }
-      expect(await ledger.memberOf(ana.address)).to.deep.equal([BigInt(MemberStatus.None), 0n]);
+      expect(await memberView(ledger, ana.address)).to.deep.equal({ status: MemberStatus.None, epoch: 0, registeredAt: 0 });
     });
 
     it("reverts when a non-supervisor registers a member", async function () {
@@ -169,19 +180,21 @@ describe("Members and encryption keys", function () {
   describe("suspension and reinstatement", function () {
     it("a supervisor suspends a member, bumping its epoch", async function () {
       const { ledger, sup1, lender } = await load();
+      const { registeredAt } = await memberView(ledger, lender.address);
       await expect(ledger.connect(sup1).suspendMember(lender.address, 42))
         .to.emit(ledger, "MemberSuspended")
         .withArgs(lender.address, sup1.address, 42, 1);
-      expect(await ledger.memberOf(lender.address)).to.deep.equal([BigInt(MemberStatus.Suspended), 1n]);
+      expect(await memberView(ledger, lender.address)).to.deep.equal({ status: MemberStatus.Suspended, epoch: 1, registeredAt });
     });
 
     it("a supervisor reinstates a suspended member in its new epoch", async function () {
       const { ledger, sup1, sup2, lender } = await load();
+      const { registeredAt } = await memberView(ledger, lender.address);
       await ledger.connect(sup1).suspendMember(lender.address, 42);
       await expect(ledger.connect(sup2).reinstateMember(lender.address))
         .to.emit(ledger, "MemberReinstated")
         .withArgs(lender.address, sup2.address, 1);
-      expect(await ledger.memberOf(lender.address)).to.deep.equal([BigInt(MemberStatus.Active), 1n]);
+      expect(await memberView(ledger, lender.address)).to.deep.equal({ status: MemberStatus.Active, epoch: 1, registeredAt });
     });
 
     it("reverts when suspending a member that is not active", async function () {
