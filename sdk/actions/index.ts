@@ -15,6 +15,7 @@ export * from "./register-member.js";
 export * from "./suspend-member.js";
 export * from "./reinstate-member.js";
 export * from "./list-members.js";
+export * from "./get-member.js";
 export * from "./publish-encryption-key.js";
 export * from "./revoke-encryption-key.js";
 // datasets
@@ -27,6 +28,7 @@ export * from "./publish-version.js";
 export * from "./transfer-dataset.js";
 export * from "./retire-dataset.js";
 export * from "./get-dataset.js";
+export * from "./get-dataset-version.js";
 export * from "./list-datasets.js";
 export * from "./get-category-floors.js";
 export * from "./set-category-minimum.js";
@@ -40,6 +42,7 @@ export * from "./list-consents.js";
 // access
 export * from "./request-access.js";
 export * from "./approve-request.js";
+export * from "./find-approver-role.js";
 export * from "./advance-request.js";
 export * from "./reject-request.js";
 export * from "./revoke-grant.js";
