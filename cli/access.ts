@@ -10,23 +10,12 @@ import { rejectRequest } from "../sdk/actions/reject-request.js";
 import { revokeGrant } from "../sdk/actions/revoke-grant.js";
 import { getRequestStatus } from "../sdk/actions/get-request-status.js";
 import { consentFromJson } from "../sdk/actions/consent-terms.js";
+import { findApproverRole } from "../sdk/actions/find-approver-role.js";
 import { SealshareError } from "../sdk/errors.js";
-import { SUPERVISOR_ROLE } from "../sdk/contracts.js";
-import { readCall, type SealshareContext } from "../sdk/actions/context.js";
 import { duration, when } from "../sdk/format.js";
 import { GRANT_INVALID_REASONS, GRANT_KINDS, labelOf, nameOf, PURPOSES, REASONS, toCode } from "../sdk/vocabulary.js";
 import { action, HELP, parseDuration, parseId, parseKind, parsePurpose, parseReason, parseUint } from "./lib/command.js";
 import { readJsonFile } from "./lib/keyfiles.js";
-
-/** provider if the account is the dataset's current provider, else supervisor if it holds the role. */
-async function roleFor(ctx: SealshareContext, requestId: bigint): Promise<"provider" | "supervisor"> {
-  const me = await ctx.signer!.getAddress();
-  const r = await readCall(() => ctx.ledger.requestOf(requestId));
-  const d = await readCall(() => ctx.ledger.dataset(r.datasetId));
-  if (d.provider === me) return "provider";
-  if (await ctx.ledger.hasRole(SUPERVISOR_ROLE, me)) return "supervisor";
-  throw new SealshareError("NOT_APPROVER", `${me} is neither dataset #${r.datasetId}'s provider nor a supervisor`, { hint: "approve with the provider's or a supervisor's account (--as / --keystore)" });
-}
 
 const grantLine = (g: { kind: number; expiresAt: number } | undefined) => (g ? `  GRANTED: ${nameOf(GRANT_KINDS, g.kind)} until ${when(g.expiresAt)}` : undefined);
 
@@ -45,9 +34,9 @@ export function accessCommand(): Command {
     .option("--purpose <name>", HELP.purpose("purpose (default: the consent's)"), parsePurpose)
     .addOption(new Option("--kind <name>", HELP.kind("grant kind")).argParser(parseKind).default(2, "formal"))
     .addOption(new Option("--duration <duration>", "how long you want access (e.g. 7d)").argParser(parseDuration).default(7 * 86_400, "7d"))
-    .option("--version <n>", "dataset version (default: the latest)", parseUint, 0)
+    .option("--dataset-version <n>", "dataset version (default: the latest)", parseUint, 0)
     .action(
-      action<{ dataset: bigint; consent: string; device: string; purpose?: number; kind: number; duration: number; version: number }>(async (s, o) => {
+      action<{ dataset: bigint; consent: string; device: string; purpose?: number; kind: number; duration: number; datasetVersion: number }>(async (s, o) => {
         const c = consentFromJson(await readJsonFile(o.consent, "consent file"));
         const { deployment } = await s.chain();
         if (c.chainId && c.chainId !== deployment.chainId) {
@@ -55,7 +44,7 @@ export function accessCommand(): Command {
         }
         const r = await requestAccess(await s.ctx(true), {
           datasetId: o.dataset,
-          version: o.version,
+          version: o.datasetVersion,
           purpose: o.purpose ?? c.terms.purpose,
           kind: o.kind,
           duration: o.duration,
@@ -80,7 +69,7 @@ export function accessCommand(): Command {
       action<{ role?: "provider" | "supervisor" }, [bigint]>(async (s, o, requestId) => {
         const ctx = await s.ctx(true);
         const id = requestId;
-        const role = o.role ?? (await roleFor(ctx, id));
+        const role = o.role ?? (await findApproverRole(ctx, { requestId: id })).role;
         const r = await approveRequest(ctx, { requestId: id, as: role });
         s.out.result(r, [`approved request #${r.requestId} as ${r.as} (supervisor approvals: ${r.supervisorApprovals})`, grantLine(r.granted), `  tx ${r.txHash}`]);
       }),

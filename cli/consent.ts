@@ -11,10 +11,10 @@ import { giveConsent } from "../sdk/actions/give-consent.js";
 import { relayConsent } from "../sdk/actions/relay-consent.js";
 import { revokeConsent } from "../sdk/actions/revoke-consent.js";
 import { listConsents } from "../sdk/actions/list-consents.js";
-import { consentFromJson, consentToJson, type ConsentTermsInput } from "../sdk/actions/consent-terms.js";
+import { consentFromJson, consentIdOf, consentToJson, type ConsentTermsInput } from "../sdk/actions/consent-terms.js";
 import { SealshareError } from "../sdk/errors.js";
 import { exportReceipt, type ConsentReceipt } from "../sdk/consent/index.js";
-import { readCall } from "../sdk/actions/context.js";
+import { getDataset } from "../sdk/actions/get-dataset.js";
 import { when } from "../sdk/format.js";
 import { CATEGORIES, GRANT_KINDS, nameOf, PURPOSES } from "../sdk/vocabulary.js";
 import { action, HELP, parseAddress, parseBytes32, parseCategory, parseDuration, parseId, parseKind, parsePurpose } from "./lib/command.js";
@@ -64,7 +64,7 @@ async function termsInput(s: Session, o: TermsOpts): Promise<ConsentTermsInput> 
     if (!o.jurisdiction || !o.policyUrl) throw new UsageError("--receipt-out needs --jurisdiction <code> and --policy-url <url>");
     if (!o.force && existsSync(o.receiptOut)) throw new UsageError(`${o.receiptOut} exists already`, "pass --force to replace it");
     let controller = o.controller;
-    if (!controller && o.dataset !== undefined) controller = `provider ${(await readCall(async () => (await s.ctx()).ledger.dataset(o.dataset!))).provider}`;
+    if (!controller && o.dataset !== undefined) controller = `provider ${(await getDataset(await s.ctx(), { datasetId: o.dataset })).provider}`;
     if (!controller) throw new UsageError("--receipt-out for a category consent needs --controller <name>");
     receipt = { jurisdiction: o.jurisdiction, policyUrl: o.policyUrl, piiControllers: [{ piiController: controller, contact: o.controllerContact ?? "see the privacy policy" }] };
   }
@@ -93,8 +93,7 @@ async function consentIdFrom(s: Session, idOrFile: string): Promise<string> {
   if (isHexString(idOrFile, 32)) return idOrFile;
   if (isHexString(idOrFile)) throw new UsageError(`${idOrFile} is not a consent id (0x + 64 hex digits)`);
   const { terms } = consentFromJson(await readJsonFile(idOrFile, "consent file"));
-  const ctx = await s.ctx();
-  return ctx.ledger.consentId(terms);
+  return consentIdOf(await s.ctx(), terms);
 }
 
 function describeTerms(t: { requester: string; datasetId: bigint; category: number; purpose: number; maxKind: number; expiresAt: bigint | number }): string {

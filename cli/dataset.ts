@@ -278,16 +278,16 @@ export function datasetCommand(): Command {
     .option("--device-key <file>", "with --request: the device key file the request named")
     .addOption(new Option("--wait <duration>", "with --request: wait this long for the key to be released").argParser(parseDuration).default(0, "0s"))
     .option("--key-file <file>", "use this data key file instead (from `key fetch -o` or the provider's)")
-    .option("--version <n>", "dataset version (default: the key's, else the latest)", parseUint)
+    .option("--dataset-version <n>", "dataset version (default: the key's, else the latest)", parseUint)
     .option("--input <file>", "decrypt this local ciphertext instead of the blob folder's copy (still checked against the chain when a dataset is known)")
     .option("--force", "replace an existing output file")
     .action(
-      action<{ out: string; format: "json" | "csv" | "ndjson" | "raw"; request?: bigint; deviceKey?: string; wait: number; keyFile?: string; version?: number; input?: string; force?: boolean }, [bigint | undefined]>(
+      action<{ out: string; format: "json" | "csv" | "ndjson" | "raw"; request?: bigint; deviceKey?: string; wait: number; keyFile?: string; datasetVersion?: number; input?: string; force?: boolean }, [bigint | undefined]>(
         async (s, o, datasetArg) => {
           if (!o.force && existsSync(o.out)) throw new UsageError(`${o.out} exists already`, "pass --force to replace it");
           if (o.request !== undefined && o.keyFile) throw new UsageError("give either --request (fetch the key) or --key-file, not both");
           let datasetId: bigint | undefined = datasetArg;
-          let version = o.version;
+          let version = o.datasetVersion;
           let dek: Uint8Array;
           if (o.request !== undefined) {
             if (!o.deviceKey) throw new UsageError("--request needs --device-key <file> (the device the request named)");

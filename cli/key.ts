@@ -11,7 +11,7 @@ import { GRANT_KINDS, nameOf } from "../sdk/vocabulary.js";
 import { action, parseDuration, parseId, parseUint } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
 import { readDataKey, readDeviceKey, writeDataKey } from "./lib/keyfiles.js";
-import { readCall } from "../sdk/actions/context.js";
+import { getDatasetVersion } from "../sdk/actions/get-dataset-version.js";
 
 export function keyCommand(): Command {
   const cmd = new Command("key").description("data keys and the custodian: deposit (provider), fetch (requester)");
@@ -21,13 +21,13 @@ export function keyCommand(): Command {
     .description("deposit a dataset version's data key with the custodian (provider)")
     .requiredOption("--key-file <file>", "the data key file written by `dataset register --key-out`")
     .option("--dataset <id>", "dataset id (default: from the key file)", parseId)
-    .option("--version <n>", "version (default: from the key file)", parseUint)
+    .option("--dataset-version <n>", "version (default: from the key file)", parseUint)
     .action(
-      action<{ keyFile: string; dataset?: bigint; version?: number }>(async (s, o) => {
+      action<{ keyFile: string; dataset?: bigint; datasetVersion?: number }>(async (s, o) => {
         const k = await readDataKey(o.keyFile);
         const datasetId = o.dataset ?? (k.datasetId !== undefined ? BigInt(k.datasetId) : undefined);
-        const version = o.version ?? k.version;
-        if (datasetId === undefined || version === undefined) throw new UsageError("the key file names no dataset version; pass --dataset <id> --version <n>");
+        const version = o.datasetVersion ?? k.version;
+        if (datasetId === undefined || version === undefined) throw new UsageError("the key file names no dataset version; pass --dataset <id> --dataset-version <n>");
         const r = await depositKey(await s.ctx(true), { custodian: await s.custodian(), datasetId, version, dek: k.dek });
         k.dek.fill(0);
         s.out.result(r, `${r.created ? "deposited" : "already deposited:"} the data key of dataset #${r.datasetId} v${r.version} with the custodian ${r.custodian}`);
@@ -48,7 +48,7 @@ export function keyCommand(): Command {
         const device = await readDeviceKey(o.deviceKey);
         const ctx = await s.ctx(true);
         const k = await fetchKey(ctx, { custodian: await s.custodian(), requestId: requestId, devicePrivateKey: device.privateKey, waitMs: o.wait * 1000, minKind: o.formal ? 2 : 0 });
-        const v = await readCall(() => ctx.ledger.datasetVersion(k.datasetId, k.version));
+        const v = await getDatasetVersion(ctx, { datasetId: k.datasetId, version: k.version });
         await writeDataKey(o.out, { datasetId: k.datasetId.toString(), version: k.version, dek: k.dek, ciphertextSha256: v.ciphertextSha256, keyCommitment: v.keyCommitment }, o.force);
         k.dek.fill(0);
         const r = { requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodian: k.custodian, keyFile: resolve(o.out) };

@@ -8,16 +8,20 @@
  * command line does not make sense.
  */
 import { CommanderError } from "commander";
-import { buildProgram } from "./program.js";
+import { buildProgram, isVersionRequest, VERSION } from "./program.js";
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const json = argv.includes("--json");
+  if (isVersionRequest(argv)) {
+    process.stdout.write(json ? JSON.stringify({ version: VERSION }, null, 2) + "\n" : `${VERSION}\n`);
+    return 0;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return 0;
       // commander printed its message on stderr already; scripts asked for JSON get it too.
       if (json) process.stdout.write(JSON.stringify({ error: { code: "USAGE", message: err.message.replace(/^error: /, "") } }, null, 2) + "\n");
       return 2;

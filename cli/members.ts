@@ -3,7 +3,8 @@ import { Command } from "commander";
 import { registerMember } from "../sdk/actions/register-member.js";
 import { suspendMember } from "../sdk/actions/suspend-member.js";
 import { reinstateMember } from "../sdk/actions/reinstate-member.js";
-import { readCall } from "../sdk/actions/context.js";
+import { getMember } from "../sdk/actions/get-member.js";
+import { when } from "../sdk/format.js";
 import { MEMBER_STATUSES, nameOf, SUSPENSION_REASONS } from "../sdk/vocabulary.js";
 import { action, HELP, parseAddress, parseSuspensionReason } from "./lib/command.js";
 
@@ -54,10 +55,9 @@ export function membersCommand(): Command {
     .argument("<address>", "the account", parseAddress)
     .action(
       action(async (s, _o, address) => {
-        const ctx = await s.ctx();
-        const [status, epoch] = await readCall(() => ctx.ledger.memberOf(address!));
-        const r = { member: address!, status: nameOf(MEMBER_STATUSES, status), epoch: Number(epoch) };
-        s.out.result(r, `${r.member}: ${r.status}${r.epoch ? ` (suspended ${r.epoch} time(s) so far)` : ""}`);
+        const m = await getMember(await s.ctx(), { member: address! });
+        const r = { member: m.member, status: nameOf(MEMBER_STATUSES, m.status), epoch: m.epoch, registeredAt: m.registeredAt || null };
+        s.out.result(r, `${r.member}: ${r.status}${r.registeredAt ? `, registered ${when(r.registeredAt)}` : ""}${r.epoch ? ` (suspended ${r.epoch} time(s) so far)` : ""}`);
       }),
     );
   return cmd;

@@ -18,10 +18,25 @@ import { usageCommand } from "./usage.js";
 /** Help is wrapped at a fixed width so that docs/CLI.md does not depend on the terminal. */
 export const HELP_WIDTH = 100;
 
+/** What `sealshare --version` prints. */
+export const VERSION = "0.1.0";
+
+/**
+ * True for `sealshare --version` (or `-V`), alone but for `--json`. The flag belongs to the bare
+ * program only: global options are recognised anywhere on the line, so a program-wide
+ * `--version` used to swallow a command's own option of that name (`access request --version 2`
+ * printed the version and exited 0 without asking). Commands name a dataset version
+ * `--dataset-version`, and `--version` next to a command is refused (exit 2), never ignored.
+ */
+export function isVersionRequest(argv: readonly string[]): boolean {
+  const rest = argv.filter((a) => a !== "--json");
+  return rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V");
+}
+
 export function buildProgram(): Command {
   const program = new Command("sealshare")
     .description("Consented, supervised sharing of encrypted financial data, recorded on an Ethereum ledger.")
-    .version("0.1.0", "--version", "print the version")
+    .option("-V, --version", "print the version (alone: `sealshare --version`; a dataset version is --dataset-version)")
     .helpOption("-h, --help", "show help for a command")
     .option("--config <file>", "config file (default: ./sealshare.config.json if present) [env SEALSHARE_CONFIG]")
     .option("--rpc-url <url>", "JSON-RPC endpoint of the ledger's chain [env SEALSHARE_RPC_URL]")
@@ -53,6 +68,14 @@ prompt. Settings: flags > environment > config file. Exit codes: 0 ok, 1 failed,
     c.commands.forEach(apply);
   };
   program.commands.forEach(apply);
+  program.hook("preSubcommand", (root) => {
+    if (root.opts().version) {
+      root.error("error: --version prints the program's version and stands alone (`sealshare --version`); to name a dataset version, use --dataset-version <n>", {
+        exitCode: 2,
+        code: "sealshare.versionWithCommand",
+      });
+    }
+  });
   return program;
 }
 
