@@ -13,12 +13,11 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { encryptKeystoreJson, hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
-import { deployLedger } from "../sdk/contracts.js";
-import { writeDeployment } from "../sdk/deployment-file.js";
+import { encryptKeystoreJson, JsonRpcProvider, Wallet } from "ethers";
 import { SealshareError } from "../sdk/errors.js";
 import { NODE_KINDS, parseNodeKind, startLocalChain, type LocalChain } from "../devkit/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
+import type { CustodianProcess } from "../devkit/custodian-process.js";
+import { deployToFolder, startLocalCustodian } from "../devkit/local-deployment.js";
 import { action } from "./lib/command.js";
 import type { ConfigFile } from "./lib/config.js";
 
@@ -82,20 +81,10 @@ export function devCommand(): Command {
           const by = (name: (typeof DEV_ROLES)[number]["name"]) => wallets[DEV_ROLES.findIndex((r) => r.name === name)]!;
 
           s.out.note("deploying the ledger …");
-          const { deployment } = await deployLedger(by("admin"), { supervisors: [by("supervisor").address], custodian: by("custodian").address });
-          const deploymentPath = join(dir, "deployment.json");
-          await writeDeployment(deploymentPath, deployment);
+          const { deployment, deploymentPath } = await deployToFolder(by("admin"), { supervisors: [by("supervisor").address], custodian: by("custodian").address }, dir);
 
           s.out.note("starting the key custodian …");
-          const custodian: CustodianProcess = await startCustodianProcess({
-            rpcUrl: chain.url,
-            deploymentPath,
-            dbPath: join(dir, "custodian.db"),
-            logPath: join(dir, "custodian.log"),
-            custodianKey: by("custodian").privateKey,
-            eciesKey: hexlify(randomBytes(32)),
-            masterKey: hexlify(randomBytes(32)),
-          });
+          const custodian: CustodianProcess = await startLocalCustodian({ rpcUrl: chain.url, deploymentPath, dir, custodianKey: by("custodian").privateKey });
           cleanups.push(() => custodian.stop());
 
           const accounts: Record<string, string> = {};

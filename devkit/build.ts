@@ -1,6 +1,7 @@
 /**
  * World-building on a deployed ledger — the steps every local world takes (devkit/world.ts, the
- * fault drills in scripts/lib/faults-core.ts, the custodian benchmark in bench/custodian.ts):
+ * contract tests' world in devkit/contract-world.ts, the fault drills in scripts/lib/faults-core.ts,
+ * the custodian benchmark in bench/custodian.ts):
  * register members, publish a device key with its proof of possession, register a dataset with
  * its v2 key commitment, and give a consent. Each step is one transaction, mined before it returns.
  *
@@ -32,9 +33,23 @@ function as(ledger: Sealshare, signer: Signer): Sealshare {
   return ledger.connect(signer) as Sealshare;
 }
 
-/** `supervisor` registers each of `members` (KYC reference `kyc/<address>`). */
-export async function registerMembers(ledger: Sealshare, supervisor: Signer, members: readonly string[], uri = "https://example.org/m.json"): Promise<void> {
-  for (const m of members) await mined(as(ledger, supervisor).registerMember(m, id(`kyc/${m}`), uri));
+/** A member to register: its account, and the KYC reference (hashed on chain) and metadata URI when not the defaults. */
+export interface MemberEntry {
+  readonly member: string;
+  /** Default `kyc/<address>`; only its keccak256 goes on chain. */
+  readonly kycRef?: string;
+  readonly metadataURI?: string;
+}
+
+/**
+ * `supervisor` registers each of `members`, in order: an address (KYC reference `kyc/<address>`,
+ * metadata URI `uri`) or a {@link MemberEntry}.
+ */
+export async function registerMembers(ledger: Sealshare, supervisor: Signer, members: readonly (string | MemberEntry)[], uri = "https://example.org/m.json"): Promise<void> {
+  for (const entry of members) {
+    const m: MemberEntry = typeof entry === "string" ? { member: entry } : entry;
+    await mined(as(ledger, supervisor).registerMember(m.member, id(m.kycRef ?? `kyc/${m.member}`), m.metadataURI ?? uri));
+  }
 }
 
 /** Publishes `key` as `owner`'s `deviceId`, with the proof of possession the ledger requires. */

@@ -1,7 +1,8 @@
 /**
  * Where the gas of a share goes, from opcode traces (debug_traceTransaction) of the three
- * headline transactions (and of the two receipts) on an in-process Hardhat network, on the contract tests' fixture
- * (test/contracts/fixture.ts), after one warm-up share (a ledger in use).
+ * headline transactions (and of the two receipts) on an in-process Hardhat network, in the contract
+ * tests' world (devkit/contract-world.ts, the one test/contracts/fixture.ts builds), after one
+ * warm-up share (a ledger in use).
  *
  * Each transaction's gasUsed is split into: the 21,000 base; calldata (4 gas per zero byte, 16
  * per non-zero byte); storage writes (SSTORE, by kind: a new slot 20,000, an update 2,900, plus
@@ -14,7 +15,7 @@
  */
 import { network } from "hardhat";
 import { getBytes, type ContractTransactionResponse } from "ethers";
-import { deploySealshare, requestIdOf } from "../test/contracts/fixture.js";
+import { buildContractWorld, requestIdOf } from "../devkit/contract-world.js";
 
 interface StructLog {
   op: string;
@@ -24,7 +25,7 @@ interface StructLog {
 }
 
 const connection = await network.create();
-const w = await deploySealshare(connection);
+const w = await buildContractWorld(await connection.ethers.getSigners());
 
 async function share() {
   const terms = await w.consentTerms();

@@ -164,6 +164,12 @@ describe("sealshare CLI: bad input gets a clear answer", function () {
     await fails(["access", "approve", "999", "--role", "provider"], 1, "AccessUnknownRequest", { as: "bank" });
   });
 
+  it("approve by an account that is neither the provider nor a supervisor: says who and how to act", async () => {
+    const { error } = await fails(["access", "approve", String(formalRequest)], 1, "NOT_APPROVER", { as: "lender" });
+    expect(error.message).to.equal(`${w.addr.lender} is neither dataset #${datasetId}'s provider nor a supervisor`);
+    expect(error.hint).to.equal("approve with the provider's or a supervisor's account (--as / --keystore)");
+  });
+
   it("a request the consent does not cover: the mismatch is named", async () => {
     await publishEncryptionKey(as("lender"), { device: "lender/desk", keyPair: generateEncryptionKeyPair() });
     const consentFile = join(w.dir, "insurer-consent.json");

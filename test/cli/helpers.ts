@@ -1,19 +1,19 @@
 /**
- * A real world for the CLI tests: a `hardhat node` (startLocalChain), the ledger deployed with
- * deployLedger, optionally the custodian as its own process (startCustodianProcess), a blob
- * folder and a config file; and `cli()`, which runs `tsx cli/main.ts … --json` as a child process
- * the way a script would.
+ * A real world for the CLI tests: a `hardhat node` (startLocalChain), the ledger deployed and its
+ * deployment file written, optionally the custodian as its own process — the same devkit steps
+ * `sealshare dev` takes (devkit/local-deployment.ts) —, a blob folder and a config file; and
+ * `cli()`, which runs `tsx cli/main.ts … --json` as a child process the way a script would.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hexlify, JsonRpcProvider, Network, randomBytes, Wallet } from "ethers";
-import { deployLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
-import { writeDeployment } from "../../sdk/deployment-file.js";
+import { JsonRpcProvider, Network, Wallet } from "ethers";
+import type { Deployment, Sealshare } from "../../sdk/contracts.js";
 import { startLocalChain, type LocalChain } from "../../devkit/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import type { CustodianProcess } from "../../devkit/custodian-process.js";
+import { deployToFolder, startLocalCustodian } from "../../devkit/local-deployment.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -95,23 +95,11 @@ async function setUp(chain: LocalChain, opts: { custodian?: boolean }): Promise<
   const provider = new JsonRpcProvider(chain.url, Network.from(31337n), { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
   const keys = Object.fromEntries(ROLES.map((r, i) => [r, chain.accounts[i]!])) as Record<Role, string>;
   const addr = Object.fromEntries(ROLES.map((r) => [r, new Wallet(keys[r]).address])) as Record<Role, string>;
-  const { ledger, deployment } = await deployLedger(new Wallet(keys.admin, provider), { supervisors: [addr.supervisor], custodian: addr.custodian });
   const dir = await mkdtemp(join(tmpdir(), "sealshare-cli-"));
-  const deploymentPath = join(dir, "deployment.json");
-  await writeDeployment(deploymentPath, deployment);
-  let custodian: CustodianProcess | undefined;
-  if (opts.custodian) {
-    custodian = await startCustodianProcess({
-      rpcUrl: chain.url,
-      deploymentPath,
-      dbPath: join(dir, "custodian.db"),
-      logPath: join(dir, "custodian.log"),
-      custodianKey: keys.custodian,
-      eciesKey: hexlify(randomBytes(32)),
-      masterKey: hexlify(randomBytes(32)),
-      pollMs: 50,
-    });
-  }
+  const { ledger, deployment, deploymentPath } = await deployToFolder(new Wallet(keys.admin, provider), { supervisors: [addr.supervisor], custodian: addr.custodian }, dir);
+  const custodian: CustodianProcess | undefined = opts.custodian
+    ? await startLocalCustodian({ rpcUrl: chain.url, deploymentPath, dir, custodianKey: keys.custodian, pollMs: 50 })
+    : undefined;
   const blobDir = join(dir, "blobs");
   const configPath = join(dir, "sealshare.config.json");
   await writeFile(

@@ -47,6 +47,7 @@ describe("sealshare CLI: the whole story, role by role", function () {
   });
 
   it("the supervisor registers the bank and the insurer", async () => {
+    let bankRegisteredAt = 0;
     for (const m of ["bank", "insurer"] as const) {
       // Once from the keystore, once from SEALSHARE_PRIVATE_KEY (each keystore opening costs a deliberate scrypt).
       const r = await ok(
@@ -56,9 +57,10 @@ describe("sealshare CLI: the whole story, role by role", function () {
       expect(r.member).to.equal(w.addr[m]);
       expect(r.supervisor).to.equal(w.addr.supervisor);
       expect(r.txHash).to.match(/^0x[0-9a-f]{64}$/);
+      if (m === "bank") bankRegisteredAt = (await w.provider.getBlock(r.blockNumber))!.timestamp;
     }
     const shown = await ok(["members", "show", w.addr.bank]);
-    expect(shown.status).to.equal("active");
+    expect(shown).to.deep.equal({ member: w.addr.bank, status: "active", epoch: 0, registeredAt: bankRegisteredAt });
   });
 
   it("the insurer generates a device key and publishes it", async () => {

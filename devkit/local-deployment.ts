@@ -1,0 +1,48 @@
+/**
+ * A deployment on a local chain, as `sealshare dev` and the CLI tests make it: the ledger
+ * deployed with its roles wired by the constructor (sdk/contracts.ts deployLedger), its
+ * deployment file written where the CLI and the custodian read it, and the key custodian as its
+ * own process (devkit/custodian-process.ts) with fresh secrets, its database and log in the
+ * world's folder. One step each, so every local world is deployed and served the same way.
+ */
+import { join } from "node:path";
+import { hexlify, randomBytes, type Signer } from "ethers";
+import { deployLedger, type Deployment, type Sealshare } from "../sdk/contracts.js";
+import { writeDeployment } from "../sdk/deployment-file.js";
+import { startCustodianProcess, type CustodianProcess, type CustodianProcessOptions } from "./custodian-process.js";
+
+export interface LocalDeployment {
+  ledger: Sealshare;
+  deployment: Deployment;
+  /** Where the deployment file was written (`<dir>/deployment.json`). */
+  deploymentPath: string;
+}
+
+/**
+ * `admin` deploys the ledger with `supervisors` and `custodian` (addresses) wired, and the
+ * deployment file is written to `<dir>/deployment.json`.
+ */
+export async function deployToFolder(admin: Signer, roles: { supervisors: readonly string[]; custodian: string }, dir: string): Promise<LocalDeployment> {
+  const { ledger, deployment } = await deployLedger(admin, { supervisors: [...roles.supervisors], custodian: roles.custodian });
+  const deploymentPath = join(dir, "deployment.json");
+  await writeDeployment(deploymentPath, deployment);
+  return { ledger, deployment, deploymentPath };
+}
+
+/**
+ * Starts the custodian process for a deployment written by {@link deployToFolder}: signing as
+ * `custodianKey`, with a fresh ECIES key and master key (a local world never reuses secrets), its
+ * SQLite database at `<dir>/custodian.db` and its log at `<dir>/custodian.log`.
+ */
+export function startLocalCustodian(
+  o: { rpcUrl: string; deploymentPath: string; dir: string; custodianKey: string } & Pick<CustodianProcessOptions, "pollMs" | "confirmations" | "receipts" | "env">,
+): Promise<CustodianProcess> {
+  const { dir, ...rest } = o;
+  return startCustodianProcess({
+    ...rest,
+    dbPath: join(dir, "custodian.db"),
+    logPath: join(dir, "custodian.log"),
+    eciesKey: hexlify(randomBytes(32)),
+    masterKey: hexlify(randomBytes(32)),
+  });
+}
