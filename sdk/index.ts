@@ -7,6 +7,7 @@
  * worker) are in ./node.ts, which re-exports this one.
  */
 export * from "./actions/context.js";
+export * from "./actions/connect-deployment.js";
 export * from "./actions/vocab.js";
 export * from "./actions/consent-terms.js";
 export * from "./actions/register-member.js";

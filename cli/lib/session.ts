@@ -5,8 +5,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { JsonRpcProvider, Network, Wallet, type Signer } from "ethers";
-import { connectLedger, type Deployment, type Sealshare } from "../../sdk/contracts.js";
+import { Wallet, type JsonRpcProvider, type Signer } from "ethers";
+import type { Deployment, Sealshare } from "../../sdk/contracts.js";
+import { connectDeployment } from "../../sdk/actions/connect-deployment.js";
 import { readDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { SealshareError } from "../../sdk/errors.js";
@@ -53,23 +54,7 @@ export class Session {
           hint: "point --deployment / SEALSHARE_DEPLOYMENT at the deployment JSON ({ chainId, ledger, deployBlock })",
         });
       }
-      const provider = new JsonRpcProvider(rpcUrl, Network.from(BigInt(deployment.chainId)), { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
-      let chainId: string;
-      try {
-        chainId = BigInt((await provider.send("eth_chainId", [])) as string).toString();
-      } catch (cause) {
-        provider.destroy();
-        throw new SealshareError("RPC_UNREACHABLE", `could not reach the chain at ${rpcUrl}`, { cause, hint: "is the node running? check --rpc-url (`sealshare dev` starts a local one)" });
-      }
-      if (chainId !== deployment.chainId) {
-        provider.destroy();
-        throw new SealshareError("WRONG_CHAIN", `the node at ${rpcUrl} serves chain ${chainId}, the deployment is on chain ${deployment.chainId}`, { hint: "use the RPC URL of the deployment's chain" });
-      }
-      if ((await provider.getCode(deployment.ledger)) === "0x") {
-        provider.destroy();
-        throw new SealshareError("NO_LEDGER", `there is no contract at ${deployment.ledger} on chain ${chainId}`, { hint: "the deployment file is for another run of this chain; redeploy or fix --deployment" });
-      }
-      return { provider, deployment, ledger: connectLedger(deployment.ledger, provider) };
+      return connectDeployment({ rpcUrl, deployment });
     })();
     return this.#chain;
   }

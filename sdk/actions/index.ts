@@ -5,6 +5,7 @@
  * (`ConsentsExpired(consentId, expiredAt)`), with a hint.
  */
 export * from "./context.js";
+export * from "./connect-deployment.js";
 export * from "./vocab.js";
 export { type ProgressFn } from "./files.js";
 export * from "./consent-terms.js";
