@@ -49,7 +49,12 @@ export const DEVICE = {
   fundHouse: id("fundhouse/server-1"),
 } as const;
 
-/** The format id the contract world's versions carry (a short string, zero-padded). */
+/**
+ * The format id the contract world's versions carry: the format's name as a zero-padded bytes32.
+ * Not the SDK's id (keccak256 of the name, sdk/convert/records.ts; devkit/build.ts uses that):
+ * the ledger stores the id without reading it, and this one keeps the contract tests' pinned gas
+ * figures (calldata of registerDataset / publishVersion) where docs/GAS.md quotes them.
+ */
 export const FORMAT_ID = encodeBytes32String("sealshare-stream-v1/ndjson");
 
 /** The data key of the version tagged `tag` (deterministic, so tests can check commitments). */
