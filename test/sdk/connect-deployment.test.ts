@@ -8,16 +8,7 @@ import { JsonRpcProvider, Network, Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../../devkit/local-chain.js";
 import { deployLedger, type Deployment } from "../../sdk/contracts.js";
 import { connectDeployment } from "../../sdk/actions/connect-deployment.js";
-import type { SealshareError } from "../../sdk/errors.js";
-
-async function rejection(promise: Promise<unknown>): Promise<SealshareError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as SealshareError;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection } from "./helpers/rejection.js";
 
 describe("connectDeployment: open a deployment and check it before use", function () {
   this.timeout(60_000);

@@ -10,23 +10,13 @@ import { getMember } from "../../sdk/actions/get-member.js";
 import { getDatasetVersion } from "../../sdk/actions/get-dataset-version.js";
 import { findApproverRole } from "../../sdk/actions/find-approver-role.js";
 import type { SealshareContext } from "../../sdk/actions/context.js";
-import type { SealshareError } from "../../sdk/errors.js";
+import { rejection } from "./helpers/rejection.js";
 import { MemberStatus } from "../../sdk/vocabulary.js";
 
 const { networkHelpers } = await network.create();
 const load = () => networkHelpers.loadFixture(deploySealshare);
 
 const ctxOf = (w: World, signer?: World["bank"]): SealshareContext => ({ ledger: w.ledger, ...(signer ? { signer } : {}) });
-
-/** The SealshareError `promise` rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<SealshareError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as SealshareError;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** Unix time of the block that mined the first `event` log with these indexed arguments. */
 async function timeOfEvent(w: World, filter: Parameters<World["ledger"]["queryFilter"]>[0]): Promise<number> {
