@@ -28,18 +28,20 @@ import {
   NonceSchema,
   PendingSchema,
   ProblemSchema,
+  ReceiptsSchema,
   SessionSchema,
   type CustodianInfo,
   type DepositResult,
   type GrantStatus,
   type PendingReason,
   type Problem,
+  type Receipts,
   type Session,
 } from "./api/schemas.js";
 import { z } from "zod";
 import { CustodianAnswerError, parseAnswer } from "./api/answer.js";
 
-export type { CustodianInfo, GrantStatus, PendingReason };
+export type { CustodianInfo, GrantStatus, PendingReason, Receipts };
 export { CustodianAnswerError };
 
 export interface DepositKeyParams {
@@ -214,6 +216,15 @@ export class CustodianClient {
     const text = message(nonce);
     const signature = await signer.signMessage(text);
     return (await this.#call("POST", "/v1/auth/siwe", SessionSchema, { message: text, signature })).body;
+  }
+
+  /**
+   * The release receipts of `requestId` (public: receipts are facts the ledger publishes anyway),
+   * validated against the API schema. Check a batched one on chain before trusting it
+   * (listReleaseReceipts does). A request the custodian never saw throws `unknown-request`.
+   */
+  async receipts(requestId: bigint): Promise<Receipts> {
+    return (await this.#call("GET", `/v1/receipts/${requestId.toString()}`, ReceiptsSchema)).body;
   }
 
   /** Ends a session. */

@@ -16,6 +16,7 @@ export * from "./suspend-member.js";
 export * from "./reinstate-member.js";
 export * from "./list-members.js";
 export * from "./publish-encryption-key.js";
+export * from "./get-device-key.js";
 export * from "./revoke-encryption-key.js";
 // datasets
 export * from "./encrypt-dataset.js";
@@ -46,6 +47,9 @@ export * from "./revoke-grant.js";
 export * from "./get-request-status.js";
 export * from "./list-requests.js";
 export * from "./list-releases.js";
+export * from "./list-release-receipts.js";
 export * from "./fetch-key.js";
+export * from "./fetch-ciphertext.js";
+export * from "./fetch-and-decrypt-blob.js";
 export * from "./decrypt-dataset.js";
 export * from "./record-usage.js";
