@@ -3,7 +3,7 @@
  * driven by playwright-core) against the real chain, custodian and built dapp:
  *
  *  - a blob store that sends more than the size registered on chain is cut off at that size,
- *    the page names the error and saves nothing (dapp/src/lib/blob-http.ts);
+ *    the page names the error and saves nothing (the SDK's fetchAndDecryptBlob, BLOB_TOO_LARGE);
  *  - the provider page deposits nothing with a custodian whose HTTP answer names an encryption
  *    key other than its key on chain (the SDK's depositKey);
  *  - fetch-and-decrypt refuses a validly signed envelope of another request (the SDK's fetchKey
@@ -102,9 +102,9 @@ describe("dapp: the trust rules of the browser paths, in Chromium", function () 
       await waitForText(row, /formal access granted/, 15_000);
       await row.getByRole("button", { name: `Fetch and decrypt request ${requestId}` }).click();
       const shown = row.getByTestId("fetch-result").locator(".notice");
-      const text = await waitForText(shown, /ledger registered|Decrypted/, 60_000);
-      expect(text).to.match(new RegExp(`sent more than the ${v.size} bytes the ledger registered`));
-      expect(await shown.getAttribute("data-code")).to.equal("too-large");
+      const text = await waitForText(shown, /registered on chain|Decrypted/, 60_000);
+      expect(text).to.equal(`the ciphertext blob://sha256/${v.ciphertextSha256.slice(2)} is longer than the ${v.size} bytes registered on chain for dataset #${datasetId} v1 the store serves something else than the registered version: nothing was decrypted; get an intact copy from the provider`);
+      expect(await shown.getAttribute("data-code")).to.equal("BLOB_TOO_LARGE");
       await new Promise((r) => setTimeout(r, 1_000));
       expect(downloads, "nothing saved").to.have.length(0);
       expect(hungUp, "the page hung up on the blob store").to.equal(true);
