@@ -6,12 +6,9 @@
  */
 import { getAddress, isAddress } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
-import { approveRequest } from "../../../sdk/actions/approve-request.js";
 import { publishEncryptedVersion } from "../../../sdk/actions/publish-encrypted-version.js";
 import { registerEncryptedDataset } from "../../../sdk/actions/register-encrypted-dataset.js";
 import { depositKey } from "../../../sdk/actions/deposit-key.js";
-import { rejectRequest } from "../../../sdk/actions/reject-request.js";
-import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { formatIdOf, formatOfFileName, type DataFormat } from "../../../sdk/convert/records.js";
 import { encryptStream, generateDataKey } from "../../../sdk/stream/web/index.js";
 import { blobHttpUrl } from "../lib/config.js";
@@ -26,7 +23,8 @@ import { failure, formValues, needsWallet, notice, progress, txLink, type App, t
 import { requestRow } from "../ui/request-row.js";
 import { itemList } from "../ui/item-list.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
-import { accountLoader, act, busyText, chainFollowingPage } from "./common.js";
+import { accountLoader, busyText, chainFollowingPage } from "./common.js";
+import { decideRequest, type Decision } from "./decide.js";
 
 interface State {
   datasets: DatasetInfo[];
@@ -126,20 +124,7 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
   }
 }
 
-const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke", reasonCode = 0) =>
-  act(app, s, what === "approve" ? `Approving request #${r.requestId}` : what === "reject" ? `Rejecting request #${r.requestId}` : `Revoking the grant of request #${r.requestId}`, async () => {
-    const ctx = await app.session.ctx();
-    const requestId = r.requestId;
-    if (what === "approve") {
-      const a = await approveRequest(ctx, { requestId, as: "provider" });
-      void load(app); // the outcome shows at once; the lists catch up
-      return { kind: "ok", code: what, text: `You approved request #${requestId}.${a.granted ? ` Granted: ${a.granted.kind === 2 ? "formal" : "temporary"} access.` : ""}` };
-    }
-    if (what === "reject") await rejectRequest(ctx, { requestId, reasonCode });
-    else await revokeGrant(ctx, { requestId, reasonCode });
-    void load(app); // the outcome shows at once; the lists catch up
-    return { kind: "ok", code: what, text: what === "reject" ? `You rejected request #${requestId}.` : `You revoked the grant of request #${requestId}.` };
-  });
+const decide = (app: App, r: RequestInfo, what: Decision, reasonCode = 0) => decideRequest(app, s, r, what, { as: "provider", reasonCode, reload: load });
 
 function publishSection(app: App): TemplateResult {
   const target = s.datasets.some((d) => d.datasetId.toString() === s.target) ? s.target : "new";

@@ -5,11 +5,8 @@
  */
 import { getAddress, isAddress } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
-import { approveRequest } from "../../../sdk/actions/approve-request.js";
 import { registerMember as registerMemberAction } from "../../../sdk/actions/register-member.js";
 import { reinstateMember } from "../../../sdk/actions/reinstate-member.js";
-import { rejectRequest } from "../../../sdk/actions/reject-request.js";
-import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { suspendMember } from "../../../sdk/actions/suspend-member.js";
 import { listConsents, type ConsentListing as ConsentInfo } from "../../../sdk/actions/list-consents.js";
 import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
@@ -24,6 +21,7 @@ import { consentScope } from "../ui/consent-words.js";
 import { onSubmit } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
 import { accountLoader, act, busyText, chainFollowingPage, datasetsOf } from "./common.js";
+import { decideRequest, type Decision } from "./decide.js";
 
 interface State {
   requests: RequestInfo[];
@@ -48,20 +46,7 @@ const load = accountLoader({
   failed: (n) => (s.listNotice = n),
 });
 
-const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke", reasonCode = 0) =>
-  act(app, s, `${what === "approve" ? "Approving" : what === "reject" ? "Rejecting" : "Revoking"} request #${r.requestId}`, async () => {
-    const ctx = await app.session.ctx();
-    const requestId = r.requestId;
-    let granted = "";
-    if (what === "approve") {
-      const a = await approveRequest(ctx, { requestId, as: "supervisor" });
-      if (a.granted) granted = ` Granted: ${a.granted.kind === 2 ? "formal" : "temporary"} access.`;
-    } else if (what === "reject") await rejectRequest(ctx, { requestId, reasonCode });
-    else await revokeGrant(ctx, { requestId, reasonCode });
-    void load(app); // the outcome shows at once; the lists catch up
-    const done = what === "approve" ? "approved" : what === "reject" ? "rejected" : "revoked the grant of";
-    return { kind: "ok", text: `You ${done} request #${requestId}.${granted}`, code: what };
-  });
+const decide = (app: App, r: RequestInfo, what: Decision, reasonCode = 0) => decideRequest(app, s, r, what, { as: "supervisor", reasonCode, reload: load });
 
 /** Waits for a supervisor's approval that `me` has not given: the SDK's count of what a formal grant still needs (sdk/reads/grant-rules.ts). */
 function needsMe(r: RequestInfo, me: string): boolean {
