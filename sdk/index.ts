@@ -39,6 +39,7 @@ export * from "./actions/get-request-status.js";
 export * from "./actions/list-requests.js";
 export * from "./actions/list-releases.js";
 export * from "./actions/list-release-receipts.js";
+export * from "./actions/sign-in-to-custodian.js";
 export * from "./actions/fetch-key.js";
 export * from "./actions/fetch-ciphertext.js";
 export * from "./actions/fetch-and-decrypt-blob.js";

@@ -48,6 +48,7 @@ export * from "./get-request-status.js";
 export * from "./list-requests.js";
 export * from "./list-releases.js";
 export * from "./list-release-receipts.js";
+export * from "./sign-in-to-custodian.js";
 export * from "./fetch-key.js";
 export * from "./fetch-ciphertext.js";
 export * from "./fetch-and-decrypt-blob.js";

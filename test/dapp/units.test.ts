@@ -12,7 +12,7 @@ import { parseConfig, ConfigError, blobHttpUrl, txUrl } from "../../dapp/src/lib
 import { grantRules, temporaryWords, TemporaryRule, waitingFor } from "../../sdk/reads/grant-rules.js";
 import { buildConsentReceipt, consentTermsOf, receiptHash, validateReceipt } from "../../sdk/consent/index.js";
 import { askLink, consentLink, parseAsk, parseSignedConsent, receiptDetails, toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
-import { siweMessage } from "../../dapp/src/lib/custodian-session.js";
+import { siweMessage } from "../../sdk/actions/sign-in-to-custodian.js";
 import { LEGACY_RDNS, legacyWallet, rankWallets, type WalletDetail } from "../../dapp/src/lib/discovery.js";
 import { duration } from "../../sdk/format.js";
 import { reasonLabel as reasonWords } from "../../sdk/vocabulary.js";

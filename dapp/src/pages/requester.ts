@@ -81,7 +81,7 @@ function startLive(app: App): void {
 async function signIn(app: App): Promise<void> {
   const box: { busy?: string; notice?: Notice } = {};
   await act(app, box, "Signing in to the custodian", async () => {
-    s.session = await signInToCustodian(app.config, await app.session.signer());
+    s.session = await signInToCustodian(app.config, await app.session.ctx());
     startLive(app);
     return undefined;
   });
