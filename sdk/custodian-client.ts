@@ -28,20 +28,18 @@ import {
   NonceSchema,
   PendingSchema,
   ProblemSchema,
-  ReceiptsSchema,
   SessionSchema,
   type CustodianInfo,
   type DepositResult,
   type GrantStatus,
   type PendingReason,
   type Problem,
-  type Receipts,
   type Session,
 } from "./api/schemas.js";
 import { z } from "zod";
 import { CustodianAnswerError, parseAnswer } from "./api/answer.js";
 
-export type { CustodianInfo, GrantStatus, PendingReason, Receipts };
+export type { CustodianInfo, GrantStatus, PendingReason };
 export { CustodianAnswerError };
 
 export interface DepositKeyParams {
@@ -216,15 +214,6 @@ export class CustodianClient {
     const text = message(nonce);
     const signature = await signer.signMessage(text);
     return (await this.#call("POST", "/v1/auth/siwe", SessionSchema, { message: text, signature })).body;
-  }
-
-  /**
-   * The release receipts of `requestId` (public: receipts are facts the ledger publishes anyway),
-   * validated against the API schema. Check a batched one on chain before trusting it
-   * (listReleaseReceipts does). A request the custodian never saw throws `unknown-request`.
-   */
-  async receipts(requestId: bigint): Promise<Receipts> {
-    return (await this.#call("GET", `/v1/receipts/${requestId.toString()}`, ReceiptsSchema)).body;
   }
 
   /**

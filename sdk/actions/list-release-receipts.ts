@@ -4,9 +4,10 @@
  *
  *  - **single**: one `KeyReleased` event per release ({@link listReleases}): on chain by itself;
  *  - **batch**: releases sealed under a Merkle root (`ReceiptBatchSealed`); each release's leaf
- *    and proof come from the custodian (`CustodianClient.receipts`, validated against the API
- *    schema) and are checked by the ledger itself (`receiptLeaf`, `verifyReceipt`), as the
- *    auditor's verifyLedger does, so the custodian's word is not trusted.
+ *    and proof come from the custodian (`fetchReceipts`, sdk/audit/proofs.ts: public, validated
+ *    against the API schema) and are checked by the ledger itself (`receiptLeaf`,
+ *    `verifyReceipt`), as the auditor's verifyLedger does, so the custodian's word is not trusted.
+ *    (No CustodianClient: a page that only reads receipts does not load the ECIES code.)
  *
  * A batched release whose batch is not sealed yet is `pending`; a proof that does not open
  * against the sealed root is `invalid` — reported, never hidden. When the custodian cannot be
@@ -14,19 +15,22 @@
  *
  * @example
  * ```ts
- * const { receipts } = await listReleaseReceipts(ctx, { custodian, requestIds: [7n] });
+ * const { receipts } = await listReleaseReceipts(ctx, { custodianUrl: "https://custodian.example", requestIds: [7n] });
  * for (const r of receipts) console.log(r.requestId, r.how, r.state);
  * ```
  */
 import { ZeroHash } from "ethers";
-import type { CustodianClient, Receipts } from "../custodian-client.js";
+import type { Receipts } from "../api/schemas.js";
+import { fetchReceipts } from "../audit/proofs.js";
 import { SealshareError } from "../errors.js";
 import { readCall, type SealshareContext } from "./context.js";
 import { listReleases, type ReleaseListing } from "./list-releases.js";
 
 export interface ListReleaseReceiptsParams {
-  /** The custodian that serves batch proofs. */
-  custodian: CustodianClient;
+  /** The custodian that serves batch proofs (its base URL). */
+  custodianUrl: string;
+  /** A fetch implementation; default the global one. */
+  fetch?: typeof fetch;
   requestIds: bigint[];
   /** The requests' KeyReleased events, when already read (listReleases); read here otherwise. */
   events?: ReleaseListing[];
@@ -65,9 +69,10 @@ export async function listReleaseReceipts(ctx: SealshareContext, p: ListReleaseR
     p.requestIds.map(async (requestId) => {
       let served: ServedReceipt[];
       try {
-        served = (await p.custodian.receipts(requestId)).receipts;
+        const answer = await fetchReceipts(p.custodianUrl, requestId, p.fetch);
+        if (!answer) return; // not seen by the custodian (yet)
+        served = answer.receipts;
       } catch (err) {
-        if (err instanceof SealshareError && err.code === "unknown-request") return; // not seen by the custodian (yet)
         custodianError ??= err instanceof SealshareError ? err : new SealshareError("CUSTODIAN_ERROR", String(err), { cause: err });
         return;
       }

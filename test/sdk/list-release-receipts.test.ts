@@ -13,7 +13,6 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { hexlify, randomBytes, Wallet } from "ethers";
 import { listReleaseReceipts } from "../../sdk/actions/list-release-receipts.js";
 import type { SealshareContext } from "../../sdk/actions/context.js";
-import { CustodianClient } from "../../sdk/custodian-client.js";
 import { startCliWorld, type CliWorld } from "../cli/helpers.js";
 
 describe("listReleaseReceipts: release receipts, each checked on chain", function () {
@@ -21,7 +20,7 @@ describe("listReleaseReceipts: release receipts, each checked on chain", functio
   let w: CliWorld;
   let ctx: SealshareContext;
   let server: Server;
-  let client: CustodianClient;
+  let custodianUrl: string;
   /** What the stand-in custodian answers for GET /v1/receipts/:id. */
   let answer: (id: string) => { status: number; body: unknown };
 
@@ -52,7 +51,7 @@ describe("listReleaseReceipts: release receipts, each checked on chain", functio
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
-    client = new CustodianClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { chainId: w.deployment.chainId, ledger: w.deployment.ledger });
+    custodianUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   after(async () => {
@@ -86,7 +85,7 @@ describe("listReleaseReceipts: release receipts, each checked on chain", functio
       },
     });
     const event = { requestId: 7n, datasetId: 1n, requester: w.addr.insurer, kind: 2, envelopeHash: single.envelopeHash, txHash: hexlify(randomBytes(32)), blockNumber: 5, at: single.releasedAt };
-    const { receipts, custodianError } = await listReleaseReceipts(ctx, { custodian: client, requestIds: [7n], events: [event] });
+    const { receipts, custodianError } = await listReleaseReceipts(ctx, { custodianUrl, requestIds: [7n], events: [event] });
     expect(custodianError).to.equal(undefined);
     expect(receipts.map((r) => [r.envelopeHash, r.how, r.state, r.at])).to.deep.equal([
       [good.envelopeHash, "batch", "verified", good.releasedAt],
@@ -102,10 +101,10 @@ describe("listReleaseReceipts: release receipts, each checked on chain", functio
       id === "8"
         ? { status: 404, body: { type: "urn:sealshare:problem:unknown-request", title: "Unknown request", status: 404, detail: "no access request 8", code: "unknown-request" } }
         : { status: 200, body: { requestId: id, receipts: [{ kind: 2, mode: "batch", envelopeHash: "0x12" }] } };
-    const unseen = await listReleaseReceipts(ctx, { custodian: client, requestIds: [8n], events: [] });
+    const unseen = await listReleaseReceipts(ctx, { custodianUrl, requestIds: [8n], events: [] });
     expect(unseen).to.deep.equal({ receipts: [] });
     const event = { requestId: 9n, datasetId: 1n, requester: w.addr.insurer, kind: 2, envelopeHash: envelopeHash(), txHash: hexlify(randomBytes(32)), blockNumber: 5, at: 1_900_000_000 };
-    const broken = await listReleaseReceipts(ctx, { custodian: client, requestIds: [9n], events: [event] });
+    const broken = await listReleaseReceipts(ctx, { custodianUrl, requestIds: [9n], events: [event] });
     expect(broken.custodianError?.code).to.equal("CUSTODIAN_BAD_ANSWER");
     expect(broken.receipts.map((r) => [r.requestId, r.how, r.state])).to.deep.equal([[9n, "event", "verified"]]);
   });

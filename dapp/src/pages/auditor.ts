@@ -10,7 +10,6 @@ import { filterTimeline, type TimelineScope } from "../../../sdk/audit/filter.js
 import { readTimeline, type TimelineEntry } from "../../../sdk/audit/timeline.js";
 import { fetchCiphertext } from "../../../sdk/actions/fetch-ciphertext.js";
 import { listReleaseReceipts, type ReleaseReceipt } from "../../../sdk/actions/list-release-receipts.js";
-import { custodianFor } from "../lib/custodian.js";
 import { bytes, when } from "../../../sdk/format.js";
 import { GrantInvalidReason, grantInvalidLabel as invalidWords, kindLabel as kindWords } from "../../../sdk/vocabulary.js";
 import { listRequests } from "../../../sdk/actions/list-requests.js";
@@ -65,7 +64,7 @@ async function verifyReceipt(app: App, form: HTMLFormElement): Promise<void> {
     const requestId = BigInt(v.requestId!);
     const reads = app.reads();
     const [{ receipts: releases, custodianError }, [request]] = await Promise.all([
-      listReleaseReceipts(reads, { custodian: custodianFor(app.config), requestIds: [requestId] }),
+      listReleaseReceipts(reads, { custodianUrl: app.config.custodianUrl, requestIds: [requestId] }),
       listRequests(reads, { requestId }),
     ]);
     const grant = request?.grant ?? { valid: false, reason: GrantInvalidReason.indexOf("NotGranted"), kind: 0, expiresAt: 0 };

@@ -15,7 +15,6 @@ import { listDatasets, type DatasetListing as DatasetInfo } from "../../../sdk/a
 import { listReleases } from "../../../sdk/actions/list-releases.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { listReleaseReceipts, type ReleaseReceipt } from "../../../sdk/actions/list-release-receipts.js";
-import { custodianFor } from "../lib/custodian.js";
 import { when, who } from "../../../sdk/format.js";
 import { CATEGORIES, categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
@@ -52,7 +51,7 @@ const load = accountLoader({
     ]);
     // Requests that were ever granted may have had a key released (status temporary, formal or revoked).
     const granted = requests.filter((r) => r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal || r.status === RequestStatus.Revoked).map((r) => r.requestId);
-    const { receipts: releases } = await listReleaseReceipts(reads, { custodian: custodianFor(app.config), requestIds: granted, events });
+    const { receipts: releases } = await listReleaseReceipts(reads, { custodianUrl: app.config.custodianUrl, requestIds: granted, events });
     return { datasets, consents, requests, releases };
   },
   show: (d) => {
