@@ -15,6 +15,7 @@ import { BlobIntegrityError, BlobNotFoundError, BlobOriginError, BlobSizeError }
 import { checkAnnouncedSize, sizeCap } from "../../sdk/blob/size-cap.js";
 import { fetchVerifiedWeb, locateBlob, type WebBlobOrigins } from "../../sdk/blob/web-fetch.js";
 import type { Hex } from "../../sdk/stream/hex.js";
+import { sendEndless } from "./helpers/endless-body.js";
 
 describe("ciphertexts over fetch, checked against the chain's facts (sdk/blob/web-fetch.ts)", function () {
   const body = Buffer.from(randomBytes(200_000));
@@ -22,7 +23,7 @@ describe("ciphertexts over fetch, checked against the chain's facts (sdk/blob/we
   let origin: string;
   let close: () => Promise<void>;
   const behaviours: Record<string, (res: ServerResponse) => void> = {};
-  let sent = 0;
+  let endless: ReturnType<typeof sendEndless> | undefined;
   let origins: WebBlobOrigins;
 
   before(async function () {
@@ -43,16 +44,7 @@ describe("ciphertexts over fetch, checked against the chain's facts (sdk/blob/we
       res.write(body);
     };
     // The registered bytes, then more without end (chunked, no length): only the reader can stop it.
-    behaviours["/endless"] = (res) => {
-      res.writeHead(200);
-      sent = 0;
-      const more = () => {
-        while (!res.destroyed && res.write(sent === 0 ? body : randomBytes(64 * 1024))) sent += sent === 0 ? body.length : 64 * 1024;
-        if (!res.destroyed && sent < 1_000_000_000) res.once("drain", more);
-      };
-      res.on("close", () => res.destroy());
-      more();
-    };
+    behaviours["/endless"] = (res) => (endless = sendEndless(res, body));
   });
   after(async function () {
     await close();
@@ -82,7 +74,7 @@ describe("ciphertexts over fetch, checked against the chain's facts (sdk/blob/we
     expect(e.actualSize).to.be.greaterThan(body.length);
     await new Promise((r) => setTimeout(r, 200));
     // The server could write only what fitted in socket buffers before the reader hung up.
-    expect(sent).to.be.lessThan(body.length + 16 * 1024 * 1024);
+    expect(endless!.sent()).to.be.lessThan(body.length + 16 * 1024 * 1024);
   });
 
   it("refuses a blob whose Content-Length exceeds the registered size before reading it", async function () {

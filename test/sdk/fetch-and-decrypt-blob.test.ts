@@ -34,20 +34,11 @@ import { CustodianClient } from "../../sdk/custodian-client.js";
 import { generateEncryptionKeyPair, wrapKey, type EncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { custodianDomain } from "../../sdk/eip712.js";
 import { signEnvelope } from "../../sdk/envelope.js";
-import type { SealshareError } from "../../sdk/errors.js";
+import { sendEndless } from "./helpers/endless-body.js";
+import { rejects } from "./helpers/rejects.js";
 import { startCliWorld, type CliWorld, type Role } from "../cli/helpers.js";
 
 const POLICY = { requireProvider: true, supervisorQuorum: 0, maxTemporary: 3600, maxFormal: 7 * 86_400 };
-
-async function rejects(p: Promise<unknown>, code: string): Promise<SealshareError> {
-  const err = (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as SealshareError | undefined;
-  expect(err, `expected a rejection with ${code}`).to.be.instanceOf(Error);
-  expect(err!.code, err!.message).to.equal(code);
-  return err!;
-}
 
 describe("fetchAndDecryptBlob: the browser's fetch, check and decrypt of a grant", function () {
   this.timeout(300_000);
@@ -148,24 +139,11 @@ describe("fetchAndDecryptBlob: the browser's fetch, check and decrypt of a grant
 
   it("stops a ciphertext that runs past its registered size (BLOB_TOO_LARGE), announced or not", async () => {
     const stored = await readFile(store.path(`blob://sha256/${sha}`));
-    let sent = 0;
-    misbehaving.set(sha, (res) => {
-      res.writeHead(200); // chunked: no length announced, only the reader can stop it
-      sent = 0;
-      const more = () => {
-        while (!res.destroyed && sent < 512 * 1024 * 1024) {
-          const chunk = sent === 0 ? stored : randomBytes(64 * 1024);
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once("drain", more);
-        }
-        res.end();
-      };
-      res.on("close", () => res.destroy());
-      more();
-    });
+    let endless: ReturnType<typeof sendEndless> | undefined;
+    misbehaving.set(sha, (res) => (endless = sendEndless(res, stored))); // no length announced: only the reader can stop it
     const err = await rejects(fetchAndDecryptBlob(as("insurer"), params(requestId)), "BLOB_TOO_LARGE");
     expect(err.message).to.equal(`the ciphertext blob://sha256/${sha} is longer than the ${stored.length} bytes registered on chain for dataset #${datasetId} v1`);
-    expect(sent, "the reader hung up").to.be.lessThan(stored.length + 64 * 1024 * 1024);
+    expect(endless!.sent(), "the reader hung up").to.be.lessThan(stored.length + 64 * 1024 * 1024);
 
     misbehaving.set(sha, (res) => res.writeHead(200, { "content-length": stored.length + 1 }).end(Buffer.concat([stored, Buffer.from([0])])));
     await rejects(fetchAndDecryptBlob(as("insurer"), params(requestId)), "BLOB_TOO_LARGE");
