@@ -216,6 +216,14 @@ export class CustodianClient {
     return (await this.#call("POST", "/v1/auth/siwe", SessionSchema, { message: text, signature })).body;
   }
 
+  /**
+   * The server-sent events URL of a session (`GET /v1/events`): EventSource cannot send headers,
+   * so the session token rides in the query. Secret-bearing: never log it.
+   */
+  eventsUrl(session: string): string {
+    return `${this.baseUrl}/v1/events?access_token=${encodeURIComponent(session)}`;
+  }
+
   /** Ends a session. */
   async signOut(session: string): Promise<void> {
     await this.#call("POST", "/v1/auth/logout", NO_BODY, undefined, { authorization: `Bearer ${session}` });

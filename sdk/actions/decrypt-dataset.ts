@@ -21,7 +21,6 @@ import { rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { commitFile, tempPathIn } from "../blob/atomic.js";
-import { BlobIntegrityError } from "../blob/errors.js";
 import { fetchVerified } from "../blob/fetch-verified.js";
 import type { BlobStore } from "../blob/types.js";
 import { formatOfId, type RecordFormat } from "../convert/records.js";
@@ -30,6 +29,7 @@ import { SealshareError } from "../errors.js";
 import type { Hex } from "../stream/index.js";
 import { queryEvents, readCall, type SealshareContext } from "./context.js";
 import { keyMatchesVersion } from "./key-binding.js";
+import { blobRefusal, checkMerkleRoot, streamRefusal, type RefusalHints } from "./ciphertext-refusals.js";
 import { decryptFileWithProgress, withDownloadProgress } from "./files.js";
 
 export interface DecryptDatasetParams {
@@ -64,6 +64,11 @@ export interface DecryptDatasetResult {
   /** Records written, when converted. */
   records?: number;
 }
+
+const CLI_HINTS: RefusalHints = {
+  notFound: "check the blob folder (--blob-dir) or give the ciphertext file (--input)",
+  origin: "the version's storage URI names a server you did not configure; allow its origin explicitly (--blob-allow-origin) if you trust it",
+};
 
 /** A single file seen as a blob store, so a local ciphertext goes through the same verified copy. */
 function fileAsStore(path: string): BlobStore {
@@ -121,31 +126,7 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
       copySha = blob.sha256;
       removeCopy = blob.remove;
     } catch (err) {
-      if (err instanceof BlobIntegrityError) {
-        throw new SealshareError("HASH_MISMATCH", `the ciphertext's SHA-256 is ${err.actualSha256}, but the chain registered ${err.expectedSha256} for dataset #${p.datasetId} v${version}`, {
-          hint: "the stored copy was modified, truncated or swapped: nothing was decrypted; get an intact copy from the provider",
-          cause: err,
-        });
-      }
-      if ((err as Error).name === "BlobSizeError") {
-        throw new SealshareError("BLOB_TOO_LARGE", `the ciphertext ${source.uri} is longer than the ${source.size} bytes registered on chain for dataset #${p.datasetId} v${version}`, {
-          hint: "the store serves something else than the registered version: nothing was decrypted; get an intact copy from the provider",
-          cause: err,
-        });
-      }
-      if ((err as Error).name === "BlobOriginError") {
-        throw new SealshareError("BLOB_ORIGIN_NOT_ALLOWED", (err as Error).message, {
-          hint: "the version's storage URI names a server you did not configure; allow its origin explicitly (--blob-allow-origin) if you trust it",
-          cause: err,
-        });
-      }
-      if ((err as Error).name === "BlobNotFoundError" || (err as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new SealshareError("BLOB_NOT_FOUND", `the ciphertext ${source.uri || "(no URI)"} is not in the blob store`, {
-          hint: "check the blob folder (--blob-dir) or give the ciphertext file (--input)",
-          cause: err,
-        });
-      }
-      throw err;
+      throw blobRefusal(err, { label: `dataset #${p.datasetId} v${version}`, uri: source.uri, size: source.size }, CLI_HINTS);
     }
   } else {
     copyPath = p.ciphertextPath!;
@@ -166,22 +147,9 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
       const dec = progress ? (d: number, t: number) => progress("decrypt", d, t) : undefined;
       summary = await decryptFileWithProgress(copyPath, plainPath, p.dek, dec);
     } catch (err) {
-      if ((err as Error).name === "StreamAuthError" || (err as Error).name === "StreamFormatError") {
-        const code = (err as { code?: string }).code;
-        throw new SealshareError("CIPHERTEXT_DAMAGED", `the ciphertext does not decrypt: ${(err as Error).message}`, {
-          hint:
-            code === "BAD_HEADER" || code === "UNSUPPORTED_VERSION"
-              ? "this is not a Sealshare ciphertext (or its header is damaged)"
-              : "the file was truncated or modified, or the key is not this file's key; nothing was written",
-          details: { streamError: code },
-          cause: err,
-        });
-      }
-      throw err;
+      throw streamRefusal(err);
     }
-    if (source.merkleRoot && summary.merkleRoot !== source.merkleRoot.toLowerCase()) {
-      throw new SealshareError("MERKLE_MISMATCH", "the ciphertext's chunk Merkle root differs from the chain's", { hint: "do not use this data; report it to the provider; nothing was written" });
-    }
+    if (source.merkleRoot) checkMerkleRoot(summary.merkleRoot, source.merkleRoot);
     let records: number | undefined;
     if (convert) {
       records = (await convertRecordsFile(plainPath, p.output, { from: source.storedFormat, to: format })).records;

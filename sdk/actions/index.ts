@@ -18,6 +18,7 @@ export * from "./reinstate-member.js";
 export * from "./list-members.js";
 export * from "./get-member.js";
 export * from "./publish-encryption-key.js";
+export * from "./get-device-key.js";
 export * from "./revoke-encryption-key.js";
 // datasets
 export * from "./encrypt-dataset.js";
@@ -50,6 +51,10 @@ export * from "./revoke-grant.js";
 export * from "./get-request-status.js";
 export * from "./list-requests.js";
 export * from "./list-releases.js";
+export * from "./list-release-receipts.js";
+export * from "./sign-in-to-custodian.js";
 export * from "./fetch-key.js";
+export * from "./fetch-ciphertext.js";
+export * from "./fetch-and-decrypt-blob.js";
 export * from "./decrypt-dataset.js";
 export * from "./record-usage.js";

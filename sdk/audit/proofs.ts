@@ -13,7 +13,7 @@
  */
 import { SealshareError } from "../errors.js";
 import { parseAnswer } from "../api/answer.js";
-import { ReceiptsSchema } from "../api/schemas.js";
+import { ReceiptsSchema, type Receipts } from "../api/schemas.js";
 import type { ReceiptProof } from "./verify.js";
 
 interface LooseReceipt {
@@ -66,25 +66,34 @@ export function parseReceiptProofs(json: unknown, where = "proofs"): ReceiptProo
   return out;
 }
 
-/** Fetches the receipts of `requestIds` from the custodian; requests it never saw are skipped. */
-export async function fetchReceiptProofs(custodianUrl: string, requestIds: Iterable<bigint>, fetchImpl: typeof fetch = fetch): Promise<ReceiptProof[]> {
+/**
+ * The receipts of one request as the custodian serves them (`GET /v1/receipts/:requestId`),
+ * validated against the API schema; undefined for a request the custodian never saw. Errors:
+ * `CUSTODIAN_UNREACHABLE`, `NO_RECEIPT_ROUTE`, `CUSTODIAN_ERROR`, `CUSTODIAN_BAD_ANSWER`.
+ */
+export async function fetchReceipts(custodianUrl: string, requestId: bigint, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): Promise<Receipts | undefined> {
   const base = custodianUrl.replace(/\/+$/, "");
+  let res: Response;
+  try {
+    res = await fetchImpl(`${base}/v1/receipts/${requestId}`, { headers: { accept: "application/json" } });
+  } catch (cause) {
+    throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${base}`, { cause });
+  }
+  if (res.status === 404) {
+    const body = (await res.json().catch(() => ({}))) as { code?: string };
+    if (body.code === "unknown-request") return undefined;
+    throw new SealshareError("NO_RECEIPT_ROUTE", `the custodian at ${base} serves no receipt proofs`, { hint: "pass the proofs as a file instead (--proofs <file>)" });
+  }
+  if (!res.ok) throw new SealshareError("CUSTODIAN_ERROR", `the custodian answered HTTP ${res.status} for the receipts of request #${requestId}`);
+  return parseAnswer(ReceiptsSchema, `/v1/receipts/${requestId}`, res.status, await res.text());
+}
+
+/** Fetches the receipts of `requestIds` from the custodian; requests it never saw are skipped. */
+export async function fetchReceiptProofs(custodianUrl: string, requestIds: Iterable<bigint>, fetchImpl?: typeof fetch): Promise<ReceiptProof[]> {
   const out: ReceiptProof[] = [];
   for (const id of requestIds) {
-    let res: Response;
-    try {
-      res = await fetchImpl(`${base}/v1/receipts/${id}`, { headers: { accept: "application/json" } });
-    } catch (cause) {
-      throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${base}`, { cause });
-    }
-    if (res.status === 404) {
-      const body = (await res.json().catch(() => ({}))) as { code?: string };
-      if (body.code === "unknown-request") continue;
-      throw new SealshareError("NO_RECEIPT_ROUTE", `the custodian at ${base} serves no receipt proofs`, { hint: "pass the proofs as a file instead (--proofs <file>)" });
-    }
-    if (!res.ok) throw new SealshareError("CUSTODIAN_ERROR", `the custodian answered HTTP ${res.status} for the receipts of request #${id}`);
-    const receipts = parseAnswer(ReceiptsSchema, `/v1/receipts/${id}`, res.status, await res.text());
-    out.push(...parseReceiptProofs(receipts, `receipts of request #${id}`));
+    const receipts = await fetchReceipts(custodianUrl, id, fetchImpl);
+    if (receipts) out.push(...parseReceiptProofs(receipts, `receipts of request #${id}`));
   }
   return out;
 }

@@ -5,18 +5,14 @@
  * record conversion (sdk/convert/records.ts) are the SDK's, tested in test/sdk.
  */
 import { expect } from "chai";
-import { createHash } from "node:crypto";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { getAddress, hexlify, randomBytes, Wallet } from "ethers";
 import { SiweMessage } from "siwe";
 import { consentFromJson } from "../../sdk/actions/consent-terms.js";
-import { blobRequestInit, BlobHttpError, fetchVerifiedBlob } from "../../dapp/src/lib/blob-http.js";
 import { parseConfig, ConfigError, blobHttpUrl, txUrl } from "../../dapp/src/lib/config.js";
 import { grantRules, temporaryWords, TemporaryRule, waitingFor } from "../../sdk/reads/grant-rules.js";
 import { buildConsentReceipt, consentTermsOf, receiptHash, validateReceipt } from "../../sdk/consent/index.js";
 import { askLink, consentLink, parseAsk, parseSignedConsent, receiptDetails, toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
-import { siweMessage } from "../../dapp/src/lib/custodian-session.js";
+import { siweMessage } from "../../sdk/actions/sign-in-to-custodian.js";
 import { LEGACY_RDNS, legacyWallet, rankWallets, type WalletDetail } from "../../dapp/src/lib/discovery.js";
 import { duration } from "../../sdk/format.js";
 import { reasonLabel as reasonWords } from "../../sdk/vocabulary.js";
@@ -118,92 +114,6 @@ describe("dapp units", function () {
       const ask = parseAsk(link.split("ask=")[1]!)!;
       expect(ask).to.deep.include({ requester: terms.requester, requesterName: "Insurer", datasetId: "7", days: 3650 });
       expect(parseAsk("not-base64!")).to.equal(undefined);
-    });
-  });
-
-  describe("ciphertext downloads (dapp/src/lib/blob-http.ts)", function () {
-    const body = randomBytes(200_000);
-    const expected = { sha256: `0x${createHash("sha256").update(body).digest("hex")}`, size: body.length };
-    let origin: string;
-    let close: () => Promise<void>;
-    /** Per path, what the test server does; `sent` counts the bytes it managed to write. */
-    const behaviours: Record<string, (res: ServerResponse) => void> = {};
-    let sent = 0;
-
-    before(async function () {
-      const server = createServer((req, res) => {
-        const behave = behaviours[req.url ?? ""];
-        if (behave) behave(res);
-        else res.writeHead(404).end();
-      });
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      close = () => new Promise((r) => (server.closeAllConnections(), server.close(() => r())));
-      behaviours["/exact"] = (res) => res.writeHead(200, { "content-length": body.length }).end(body);
-      behaviours["/short"] = (res) => res.writeHead(200).end(body.subarray(0, 1000));
-      behaviours["/flipped"] = (res) => res.writeHead(200).end(Buffer.concat([body.subarray(0, 10), Buffer.from([body[10]! ^ 1]), body.subarray(11)]));
-      behaviours["/announces-more"] = (res) => {
-        res.writeHead(200, { "content-length": body.length + 1 });
-        res.write(body);
-        sent = body.length;
-      };
-      // The registered bytes, then more without end (chunked, no length): only the reader can stop it.
-      behaviours["/endless"] = (res) => {
-        res.writeHead(200);
-        sent = 0;
-        const more = () => {
-          while (!res.destroyed && res.write(sent === 0 ? body : randomBytes(64 * 1024))) sent += sent === 0 ? body.length : 64 * 1024;
-          if (!res.destroyed && sent < 1_000_000_000) res.once("drain", more);
-        };
-        res.on("close", () => res.destroy());
-        more();
-      };
-    });
-    after(async function () {
-      await close();
-    });
-
-    const config = () => parseConfig({ chainId: 31337, ledger: LEDGER, custodianUrl: "/c", blobUrl: `${origin}/blobs/sha256/{sha256}` });
-    const refusal = async (path: string) => {
-      try {
-        await fetchVerifiedBlob(config(), `${origin}${path}`, expected);
-      } catch (e) {
-        return e as BlobHttpError;
-      }
-      throw new Error(`${path} was accepted`);
-    };
-
-    it("hands over exactly the registered bytes", async function () {
-      const blob = await fetchVerifiedBlob(config(), `${origin}/exact`, expected);
-      expect(Buffer.from(await blob.arrayBuffer()).equals(body)).to.equal(true);
-    });
-
-    it("stops a blob that streams past its registered size at the first byte too many (too-large)", async function () {
-      const e = await refusal("/endless");
-      expect(e).to.be.instanceOf(BlobHttpError);
-      expect(e.code).to.equal("too-large");
-      expect(e.message).to.match(new RegExp(`more than the ${body.length} bytes the ledger registered`));
-      await new Promise((r) => setTimeout(r, 200));
-      // The server could write only what fitted in socket buffers before the reader hung up.
-      expect(sent).to.be.lessThan(body.length + 16 * 1024 * 1024);
-    });
-
-    it("refuses a blob whose Content-Length exceeds the registered size before reading it", async function () {
-      expect((await refusal("/announces-more")).code).to.equal("too-large");
-    });
-
-    it("names a short blob (truncated) and a bit flip (integrity)", async function () {
-      expect((await refusal("/short")).code).to.equal("truncated");
-      expect((await refusal("/flipped")).code).to.equal("integrity");
-    });
-
-    it("sends credentials only to the configured blob origin; other origins get none and no referrer", function () {
-      const c = config();
-      expect(blobRequestInit(c, `${origin}/blobs/sha256/${"ab".repeat(32)}`)).to.deep.include({ credentials: "same-origin" });
-      const foreign = blobRequestInit(c, "https://storage.elsewhere.example/ana.sealed");
-      expect(foreign).to.deep.include({ credentials: "omit", referrerPolicy: "no-referrer" });
-      // Same host, another port: another origin.
-      expect(blobRequestInit(c, `${origin.replace(/:\d+$/, ":1")}/blobs/x`).credentials).to.equal("omit");
     });
   });
 

@@ -45,7 +45,7 @@ import { CustodianClient } from "../../sdk/custodian-client.js";
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { CONSENT_TYPES, custodianDomain, ledgerDomain } from "../../sdk/eip712.js";
 import { signEnvelope, type Envelope } from "../../sdk/envelope.js";
-import type { SealshareError } from "../../sdk/errors.js";
+import { rejects } from "./helpers/rejects.js";
 import type { Sealshare } from "../../sdk/contracts.js";
 import { keyCommitment } from "../../sdk/stream/index.js";
 import { verifyLedger } from "../../sdk/audit/verify.js";
@@ -53,16 +53,6 @@ import type { TimelineEntry } from "../../sdk/audit/timeline.js";
 import { explain, startCliWorld, type CliWorld, type Role } from "../cli/helpers.js";
 
 const POLICY = { requireProvider: true, supervisorQuorum: 0, maxTemporary: 3600, maxFormal: 7 * 86_400 };
-
-async function rejects(p: Promise<unknown>, code: string): Promise<SealshareError> {
-  const err = (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as SealshareError | undefined;
-  expect(err, `expected a rejection with ${code}`).to.be.instanceOf(Error);
-  expect(err!.code, err!.message).to.equal(code);
-  return err!;
-}
 
 /** A stand-in "custodian" on 127.0.0.1 that records every request it gets. */
 interface Stub {

@@ -8,7 +8,7 @@
  * and, if the wallet does not know the chain (error 4902), to add it first.
  */
 import { BrowserProvider, JsonRpcProvider, getAddress, toQuantity, type AbstractProvider, type JsonRpcSigner } from "ethers";
-import { connectLedger, type Sealshare } from "../../../sdk/contracts.js";
+import { connectLedger } from "../../../sdk/contracts.js";
 import type { SealshareContext } from "../../../sdk/actions/context.js";
 import type { DappConfig } from "./config.js";
 import { legacyWallet, rankWallets, watchWallets, type WalletDetail } from "./discovery.js";
@@ -178,14 +178,9 @@ export class Session {
     return this.provider.getSigner(this.account);
   }
 
-  /** The ledger for reads. */
-  ledger(): Sealshare {
-    return connectLedger(this.config.ledger, this.reader);
-  }
-
-  /** The SDK actions' context for reads (sdk/actions). */
+  /** The SDK actions' context for reads (sdk/actions): pages read the ledger through SDK actions only. */
   readCtx(): SealshareContext {
-    return { ledger: this.ledger(), fromBlock: this.config.deployBlock };
+    return { ledger: connectLedger(this.config.ledger, this.reader), fromBlock: this.config.deployBlock };
   }
 
   /** The SDK actions' context with the wallet as the acting account: every write goes through it. */

@@ -8,12 +8,12 @@ import { getAddress, isAddress } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
 import { filterTimeline, type TimelineScope } from "../../../sdk/audit/filter.js";
 import { readTimeline, type TimelineEntry } from "../../../sdk/audit/timeline.js";
-import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
-import { releasesOf, type ReleaseRecord } from "../lib/receipts.js";
+import { fetchCiphertext } from "../../../sdk/actions/fetch-ciphertext.js";
+import { listReleaseReceipts, type ReleaseReceipt } from "../../../sdk/actions/list-release-receipts.js";
 import { bytes, when } from "../../../sdk/format.js";
 import { GrantInvalidReason, grantInvalidLabel as invalidWords, kindLabel as kindWords } from "../../../sdk/vocabulary.js";
-import { getDataset } from "../../../sdk/actions/get-dataset.js";
 import { listRequests } from "../../../sdk/actions/list-requests.js";
+import { onSubmit } from "../ui/forms.js";
 import { failure, formValues, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 
 type Scope = TimelineScope["kind"];
@@ -24,7 +24,7 @@ interface State {
   entries?: TimelineEntry[];
   timelineNotice?: Notice;
   loading: boolean;
-  receipt?: { requestId: string; releases: ReleaseRecord[]; grant: string };
+  receipt?: { requestId: string; releases: ReleaseReceipt[]; grant: string };
   receiptNotice?: Notice;
   blob?: { done: number; total?: number };
   blobNotice?: Notice;
@@ -63,7 +63,10 @@ async function verifyReceipt(app: App, form: HTMLFormElement): Promise<void> {
     if (!/^\d+$/.test(v.requestId ?? "")) throw new Error("Enter a request number.");
     const requestId = BigInt(v.requestId!);
     const reads = app.reads();
-    const [releases, [request]] = await Promise.all([releasesOf(reads, app.config.custodianUrl, [requestId]), listRequests(reads, { requestId })]);
+    const [{ receipts: releases, custodianError }, [request]] = await Promise.all([
+      listReleaseReceipts(reads, { custodianUrl: app.config.custodianUrl, requestIds: [requestId] }),
+      listRequests(reads, { requestId }),
+    ]);
     const grant = request?.grant ?? { valid: false, reason: GrantInvalidReason.indexOf("NotGranted"), kind: 0, expiresAt: 0 };
     s.receipt = { requestId: requestId.toString(), releases, grant: grant.valid ? `valid (${kindWords(grant.kind)}) until ${when(grant.expiresAt)}` : invalidWords(grant.reason) };
     const verified = releases.filter((r) => r.state === "verified").length;
@@ -74,7 +77,7 @@ async function verifyReceipt(app: App, form: HTMLFormElement): Promise<void> {
         ? { kind: "ok", code: "receipt-found", text: `${verified} key release${verified > 1 ? "s" : ""} of request #${requestId} recorded on chain${releases.some((r) => r.how === "batch") ? " (batch proofs checked by the ledger)" : ""}.` }
         : releases.length
           ? { kind: "info", code: "receipt-pending", text: `The custodian reports ${releases.length} release(s) of request #${requestId}, not sealed on chain yet.` }
-          : { kind: "warn", code: "receipt-missing", text: `No key release of request #${requestId} is recorded on chain.` };
+          : { kind: "warn", code: "receipt-missing", text: `No key release of request #${requestId} is recorded on chain.`, hint: custodianError ? `Batched receipts could not be read from the custodian: ${custodianError.message}` : undefined };
   } catch (err) {
     s.receiptNotice = failure(err);
   }
@@ -86,18 +89,17 @@ async function checkBlob(app: App, form: HTMLFormElement): Promise<void> {
   s.blobNotice = undefined;
   try {
     if (!/^\d+$/.test(v.dataset ?? "")) throw new Error("Enter a dataset number.");
-    const reads = app.reads();
     const datasetId = BigInt(v.dataset!);
-    const dataset = await getDataset(reads, { datasetId });
-    const version = Number(v.version) || dataset.latestVersion;
-    const info = dataset.versions.find((x) => x.version === version);
-    if (!info) throw new Error(`Dataset #${datasetId} has no version ${version}.`);
-    s.blob = { done: 0, total: info.size };
+    s.blob = { done: 0 };
     app.update();
-    const url = blobUrlFor(app.config, info.storageURI, info.ciphertextSha256);
-    const blob = await fetchVerifiedBlob(app.config, url, { sha256: info.ciphertextSha256, size: info.size }, (done, total) => {
-      s.blob = { done, total };
-      app.update();
+    const { version, ciphertext: blob } = await fetchCiphertext(app.reads(), {
+      datasetId,
+      version: Number(v.version) || undefined,
+      blobs: { blobUrl: app.config.blobUrl },
+      onProgress: (done, total) => {
+        s.blob = { done, total };
+        app.update();
+      },
     });
     s.blobNotice = { kind: "ok", code: "blob-verified", text: `The stored ciphertext of dataset #${datasetId} v${version} (${bytes(blob.size)}) matches the SHA-256 registered on chain.` };
   } catch (err) {
@@ -139,7 +141,7 @@ export const auditorPage: Page = {
       <p class="lead">Everything below is rebuilt from the public ledger's events; no Sealshare server is trusted for it.</p>
       <section class="card" aria-labelledby="tl-title">
         <h3 id="tl-title">Timeline</h3>
-        <form @submit=${(e: SubmitEvent) => (e.preventDefault(), void trace(app, e.target as HTMLFormElement))}>
+        <form @submit=${onSubmit((form) => trace(app, form))}>
           <div class="grid">
             <div class="field">
               <label for="t-scope">Trace</label>
@@ -158,7 +160,7 @@ export const auditorPage: Page = {
       </section>
       <section class="card" aria-labelledby="rc-title">
         <h3 id="rc-title">Verify a key-release receipt</h3>
-        <form @submit=${(e: SubmitEvent) => (e.preventDefault(), void verifyReceipt(app, e.target as HTMLFormElement))}>
+        <form @submit=${onSubmit((form) => verifyReceipt(app, form))}>
           <div class="field"><label for="rc-request">Request number</label><input id="rc-request" name="requestId" inputmode="numeric" /></div>
           <button type="submit">Verify receipt</button>
         </form>
@@ -180,7 +182,7 @@ export const auditorPage: Page = {
       </section>
       <section class="card" aria-labelledby="cb-title">
         <h3 id="cb-title">Check a stored ciphertext</h3>
-        <form @submit=${(e: SubmitEvent) => (e.preventDefault(), void checkBlob(app, e.target as HTMLFormElement))}>
+        <form @submit=${onSubmit((form) => checkBlob(app, form))}>
           <div class="grid">
             <div class="field"><label for="cb-dataset">Dataset number</label><input id="cb-dataset" name="dataset" inputmode="numeric" /></div>
             <div class="field"><label for="cb-version">Version <span class="hint">empty = latest</span></label><input id="cb-version" name="version" inputmode="numeric" /></div>

@@ -6,26 +6,25 @@
  */
 import { getAddress, isAddress } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
-import { approveRequest } from "../../../sdk/actions/approve-request.js";
 import { publishEncryptedVersion } from "../../../sdk/actions/publish-encrypted-version.js";
 import { registerEncryptedDataset } from "../../../sdk/actions/register-encrypted-dataset.js";
 import { depositKey } from "../../../sdk/actions/deposit-key.js";
-import { rejectRequest } from "../../../sdk/actions/reject-request.js";
-import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { formatIdOf, formatOfFileName, type DataFormat } from "../../../sdk/convert/records.js";
 import { encryptStream, generateDataKey } from "../../../sdk/stream/web/index.js";
 import { blobHttpUrl } from "../lib/config.js";
-import { putBlob } from "../lib/blob-http.js";
+import { putBlob } from "../lib/blob-upload.js";
 import { custodianFor } from "../lib/custodian.js";
 import { temporaryWords } from "../../../sdk/reads/grant-rules.js";
 import { listDatasets, type DatasetListing as DatasetInfo } from "../../../sdk/actions/list-datasets.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { bytes, duration, who } from "../../../sdk/format.js";
 import { CATEGORIES, categoryLabel as categoryWords } from "../../../sdk/vocabulary.js";
-import { follow, type LiveHandle } from "../lib/live.js";
 import { failure, formValues, needsWallet, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
-import { act, busyText, latestOnly } from "./common.js";
+import { itemList } from "../ui/item-list.js";
+import { onSubmit, vocabularyField } from "../ui/forms.js";
+import { accountLoader, busyText, chainFollowingPage } from "./common.js";
+import { decideRequest, type Decision } from "./decide.js";
 
 interface State {
   datasets: DatasetInfo[];
@@ -41,26 +40,15 @@ interface State {
 }
 
 const s: State = { datasets: [], requests: [], publishing: false, target: "new" };
-let live: LiveHandle | undefined;
 
-const startLoad = latestOnly();
-
-async function load(app: App): Promise<void> {
-  const me = app.session.account;
-  if (app.session.status !== "ready" || !me) return;
-  const run = startLoad();
-  try {
-    const reads = app.reads();
+const load = accountLoader({
+  read: async (reads, me) => {
     const datasets = await listDatasets(reads, { provider: me });
-    const requests = datasets.length ? await listRequests(reads, { datasetIds: datasets.map((d) => d.datasetId) }) : [];
-    if (!run.current()) return;
-    [s.datasets, s.requests] = [datasets, requests];
-    s.listNotice = undefined;
-  } catch (err) {
-    if (run.current()) s.listNotice = failure(err);
-  }
-  app.update();
-}
+    return { datasets, requests: datasets.length ? await listRequests(reads, { datasetIds: datasets.map((d) => d.datasetId) }) : [] };
+  },
+  show: (d) => ([s.datasets, s.requests] = [d.datasets, d.requests]),
+  failed: (n) => (s.listNotice = n),
+});
 
 async function publish(app: App, form: HTMLFormElement): Promise<void> {
   const v = formValues(form);
@@ -136,32 +124,14 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
   }
 }
 
-const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke", reasonCode = 0) =>
-  act(app, s, what === "approve" ? `Approving request #${r.requestId}` : what === "reject" ? `Rejecting request #${r.requestId}` : `Revoking the grant of request #${r.requestId}`, async () => {
-    const ctx = await app.session.ctx();
-    const requestId = r.requestId;
-    if (what === "approve") {
-      const a = await approveRequest(ctx, { requestId, as: "provider" });
-      void load(app); // the outcome shows at once; the lists catch up
-      return { kind: "ok", code: what, text: `You approved request #${requestId}.${a.granted ? ` Granted: ${a.granted.kind === 2 ? "formal" : "temporary"} access.` : ""}` };
-    }
-    if (what === "reject") await rejectRequest(ctx, { requestId, reasonCode });
-    else await revokeGrant(ctx, { requestId, reasonCode });
-    void load(app); // the outcome shows at once; the lists catch up
-    return { kind: "ok", code: what, text: what === "reject" ? `You rejected request #${requestId}.` : `You revoked the grant of request #${requestId}.` };
-  });
+const decide = (app: App, r: RequestInfo, what: Decision, reasonCode = 0) => decideRequest(app, s, r, what, { as: "provider", reasonCode, reload: load });
 
 function publishSection(app: App): TemplateResult {
   const target = s.datasets.some((d) => d.datasetId.toString() === s.target) ? s.target : "new";
   const isNew = target === "new";
   return html`<section class="card" aria-labelledby="pub-title">
     <h3 id="pub-title">Publish encrypted data</h3>
-    <form
-      @submit=${(e: SubmitEvent) => {
-        e.preventDefault();
-        void publish(app, e.target as HTMLFormElement);
-      }}
-    >
+    <form @submit=${onSubmit((form) => publish(app, form))}>
       <div class="grid">
         <div class="field"><label for="p-file">File <span class="hint">NDJSON, JSON, CSV or any file; encrypted before it leaves this page</span></label><input id="p-file" name="file" type="file" required /></div>
         <div class="field">
@@ -175,10 +145,7 @@ function publishSection(app: App): TemplateResult {
         </div>
         ${isNew
           ? html`<div class="field"><label for="p-subject">The person it is about <span class="hint">their address</span></label><input id="p-subject" name="subject" placeholder="0x…" autocomplete="off" spellcheck="false" /></div>
-              <div class="field">
-                <label for="p-category">Category</label>
-                <select id="p-category" name="category">${CATEGORIES.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select>
-              </div>`
+              ${vocabularyField({ id: "p-category", name: "category", label: "Category", entries: CATEGORIES })}`
           : nothing}
         <div class="field">
           <label for="p-format">Format</label>
@@ -214,19 +181,17 @@ function policyFields(): TemplateResult {
 function datasetsSection(app: App): TemplateResult {
   return html`<section class="card" aria-labelledby="ds-title">
     <h3 id="ds-title">Your datasets</h3>
-    ${s.datasets.length === 0
-      ? html`<p class="meta">None yet.</p>`
-      : html`<ul class="items" data-testid="my-datasets">
-          ${s.datasets.map(
-            (d) => html`<li>
-              Dataset #${d.datasetId}: ${categoryWords(d.category)} data about ${who(d.subject, app.config.names)}, ${d.latestVersion} version${d.latestVersion === 1 ? "" : "s"}.
-              <div class="meta">
-                Policy${d.rules.raisedByFloor ? ` (with the ${categoryWords(d.category)} category's floor)` : ""}: ${d.rules.requireProvider ? "your approval" : "no provider approval"},
-                ${d.rules.supervisorQuorum} supervisor approval(s), ${temporaryWords(d.rules, duration)}, formal up to ${duration(d.rules.maxFormal)} · ${txLink(app.config, d.txHash)}
-              </div>
-            </li>`,
-          )}
-        </ul>`}
+    ${itemList(s.datasets, {
+      testId: "my-datasets",
+      empty: "None yet.",
+      row: (d) => html`<li>
+        Dataset #${d.datasetId}: ${categoryWords(d.category)} data about ${who(d.subject, app.config.names)}, ${d.latestVersion} version${d.latestVersion === 1 ? "" : "s"}.
+        <div class="meta">
+          Policy${d.rules.raisedByFloor ? ` (with the ${categoryWords(d.category)} category's floor)` : ""}: ${d.rules.requireProvider ? "your approval" : "no provider approval"},
+          ${d.rules.supervisorQuorum} supervisor approval(s), ${temporaryWords(d.rules, duration)}, formal up to ${duration(d.rules.maxFormal)} · ${txLink(app.config, d.txHash)}
+        </div>
+      </li>`,
+    })}
   </section>`;
 }
 
@@ -235,37 +200,30 @@ function requestsSection(app: App): TemplateResult {
     <h3 id="pr-title">Requests for your datasets</h3>
     <div data-testid="decision-result">${notice(s.notice)} ${busyText(s.busy)}</div>
     ${notice(s.listNotice)}
-    ${s.requests.length === 0
-      ? html`<p class="meta">No requests yet.</p>`
-      : html`<ul class="items" data-testid="provider-requests">
-          ${s.requests.map((r) => {
-            const d = s.datasets.find((x) => x.datasetId === r.datasetId);
-            const canDecide = r.status === 1 && !!d?.rules.requireProvider && !r.providerApproved;
-            return requestRow(app, r, d, {
-              decisions: canDecide
-                ? { approve: () => void decide(app, r, "approve"), reject: (reason) => void decide(app, r, "reject", reason), disabled: !!s.busy }
-                : r.grant.valid
-                  ? { revoke: (reason) => void decide(app, r, "revoke", reason), disabled: !!s.busy }
-                  : undefined,
-            });
-          })}
-        </ul>`}
+    ${itemList(s.requests, {
+      testId: "provider-requests",
+      empty: "No requests yet.",
+      row: (r) => {
+        const d = s.datasets.find((x) => x.datasetId === r.datasetId);
+        const canDecide = !!r.waitingFor?.provider; // the SDK's reading of the policy with its category floor
+        return requestRow(app, r, d, {
+          decisions: canDecide
+            ? { approve: () => void decide(app, r, "approve"), reject: (reason) => void decide(app, r, "reject", reason), disabled: !!s.busy }
+            : r.grant.valid
+              ? { revoke: (reason) => void decide(app, r, "revoke", reason), disabled: !!s.busy }
+              : undefined,
+        });
+      },
+    })}
   </section>`;
 }
 
-export const providerPage: Page = {
-  enter(app) {
-    void load(app);
-    live?.stop();
-    if (app.session.status === "ready") live = follow({ pollMs: app.config.pollMs, refresh: () => load(app), head: () => app.session.reader.getBlockNumber() });
-  },
-  leave() {
-    live?.stop();
-  },
+export const providerPage: Page = chainFollowingPage({
+  load,
   view(app) {
     const gate = needsWallet(app, "publish data and decide on requests");
     return html`<h2>Provide data</h2>
       <p class="lead">For member institutions holding a person's records: publish them encrypted, and approve who may read them.</p>
       ${gate ?? html`${requestsSection(app)} ${publishSection(app)} ${datasetsSection(app)}`}`;
   },
-};
+});

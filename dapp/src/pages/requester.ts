@@ -7,22 +7,20 @@
 import { hexlify } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
 import { toDeviceId } from "../../../sdk/actions/context.js";
-import { fetchKey, type FetchKeyResult } from "../../../sdk/actions/fetch-key.js";
+import { fetchAndDecryptBlob, type FetchAndDecryptBlobResult } from "../../../sdk/actions/fetch-and-decrypt-blob.js";
+import { getDeviceKey } from "../../../sdk/actions/get-device-key.js";
 import { publishEncryptionKey } from "../../../sdk/actions/publish-encryption-key.js";
 import { recordUsage as recordUsageAction } from "../../../sdk/actions/record-usage.js";
 import { requestAccess } from "../../../sdk/actions/request-access.js";
-import { convertBlob, formatOfId, type RecordFormat } from "../../../sdk/convert/records.js";
+import { convertBlob, type RecordFormat } from "../../../sdk/convert/records.js";
 import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/ecies.js";
 import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import { SealshareError } from "../../../sdk/errors.js";
-import { decryptStream } from "../../../sdk/stream/web/index.js";
 import { custodianFor } from "../lib/custodian.js";
-import { blobUrlFor, fetchVerifiedBlob } from "../lib/blob-http.js";
 import { askLink, parseSignedConsent } from "../lib/consent-share.js";
-import { getDeviceKey, isRemembered, putDeviceKey } from "../lib/key-store.js";
-import { getDataset, type GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
+import { getDeviceKey as storedDeviceKey, isRemembered, putDeviceKey } from "../lib/key-store.js";
+import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
-import { getCategoryFloors } from "../../../sdk/actions/get-category-floors.js";
 import { signInToCustodian, type CustodianSession } from "../lib/custodian-session.js";
 import { follow, type LiveHandle, type LiveMode } from "../lib/live.js";
 import { saveAs } from "../lib/save-file.js";
@@ -30,7 +28,9 @@ import { bytes } from "../../../sdk/format.js";
 import { purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, progress, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
-import { act, busyText, latestOnly } from "./common.js";
+import { onSubmit, vocabularyField } from "../ui/forms.js";
+import { itemList } from "../ui/item-list.js";
+import { accountLoader, act, busyText, datasetsOf } from "./common.js";
 
 interface FetchState {
   phase?: "envelope" | "download" | "decrypt" | "convert";
@@ -70,7 +70,7 @@ function startLive(app: App): void {
   live?.stop();
   const token = s.session && s.session.expiresAt > Date.now() / 1000 && s.session.address === app.session.account ? s.session.token : undefined;
   live = follow({
-    eventsUrl: token ? `${app.config.custodianUrl}/v1/events?access_token=${encodeURIComponent(token)}` : undefined,
+    eventsUrl: token ? custodianFor(app.config).eventsUrl(token) : undefined,
     pollMs: app.config.pollMs,
     refresh: () => loadRequests(app),
     onMode: (m) => ((s.live = m), app.update()),
@@ -81,7 +81,7 @@ function startLive(app: App): void {
 async function signIn(app: App): Promise<void> {
   const box: { busy?: string; notice?: Notice } = {};
   await act(app, box, "Signing in to the custodian", async () => {
-    s.session = await signInToCustodian(app.config, await app.session.signer());
+    s.session = await signInToCustodian(app.config, await app.session.ctx());
     startLive(app);
     return undefined;
   });
@@ -94,38 +94,20 @@ const ids = (app: App) => ({ chainId: app.config.chainId, ledger: app.config.led
 async function loadKeyStatus(app: App): Promise<void> {
   const { chainId, ledger, account } = ids(app);
   const deviceId = toDeviceId(s.deviceLabel);
-  s.key = getDeviceKey(chainId, ledger, account, deviceId);
+  s.key = storedDeviceKey(chainId, ledger, account, deviceId);
   s.remember = isRemembered(chainId, ledger, account, deviceId);
-  const l = app.session.ledger();
-  const keyId = Number(await l.currentKeyId(account, deviceId));
-  if (keyId === 0) s.keyOnChain = { keyId: 0, sameKey: false };
-  else {
-    const k = await l.encryptionKey(keyId);
-    s.keyOnChain = { keyId, sameKey: !!s.key && k.publicKey.toLowerCase() === hexlify(s.key.publicKey) };
-  }
+  const onChain = await getDeviceKey(app.reads(), { owner: account, device: deviceId });
+  s.keyOnChain = onChain ? { keyId: onChain.keyId, sameKey: !!s.key && onChain.publicKey === hexlify(s.key.publicKey) } : { keyId: 0, sameKey: false };
 }
 
-const startLoad = latestOnly();
-
-async function loadRequests(app: App): Promise<void> {
-  const me = app.session.account;
-  if (app.session.status !== "ready" || !me) return;
-  const run = startLoad();
-  try {
-    const reads = app.reads();
+const loadRequests = accountLoader({
+  read: async (reads, me) => {
     const requests = await listRequests(reads, { requester: me });
-    // Read again on every refresh: a policy or its category's floor may have changed since.
-    const floors = await getCategoryFloors(reads);
-    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((datasetId) => getDataset(reads, { datasetId, floors })));
-    if (!run.current()) return;
-    s.datasets = new Map(datasets.map((d) => [d.datasetId.toString(), d]));
-    s.requests = requests;
-    s.listNotice = undefined;
-  } catch (err) {
-    if (run.current()) s.listNotice = failure(err);
-  }
-  app.update();
-}
+    return { requests, datasets: await datasetsOf(reads, requests) };
+  },
+  show: (d) => ([s.requests, s.datasets] = [d.requests, d.datasets]),
+  failed: (n) => (s.listNotice = n),
+});
 
 async function derive(app: App): Promise<void> {
   await act(app, s, "Deriving your device key from a wallet signature", async () => {
@@ -190,15 +172,15 @@ async function request(app: App, form: HTMLFormElement): Promise<void> {
 
 /** The private key of the device key a request named; derives it (one signature) if needed. */
 async function keyForRequest(app: App, r: RequestInfo): Promise<DeviceKeyPair> {
-  const l = app.session.ledger();
-  const k = await l.encryptionKey(r.keyId);
+  const k = await getDeviceKey(app.reads(), { keyId: r.keyId });
+  if (!k) throw Object.assign(new Error(`request #${r.requestId} names key #${r.keyId}, which the ledger does not know`), { code: "unknown-device-key" });
   const { chainId, ledger, account } = ids(app);
-  let pair = getDeviceKey(chainId, ledger, account, k.deviceId);
+  let pair = storedDeviceKey(chainId, ledger, account, k.deviceId);
   if (!pair) {
     pair = await deriveEncryptionKey(await app.session.signer(), { chainId, deviceId: k.deviceId });
     putDeviceKey(chainId, ledger, account, k.deviceId, pair, false);
   }
-  if (hexlify(pair.publicKey) !== k.publicKey.toLowerCase()) {
+  if (hexlify(pair.publicKey) !== k.publicKey) {
     throw Object.assign(new Error(`request #${r.requestId} names key #${r.keyId}, which this wallet did not derive (another device or an older key)`), { code: "other-device-key" });
   }
   return pair;
@@ -207,18 +189,27 @@ async function keyForRequest(app: App, r: RequestInfo): Promise<DeviceKeyPair> {
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 /**
- * The SDK's fetchKey (sdk/actions/fetch-key.ts) — one flow for the CLI and the dapp: the
- * custodian's signer holds CUSTODIAN_ROLE on chain, the grant is valid now, the envelope is for
- * this request, dataset, version, key id and kind, it unwraps with the device key, and the key
- * matches the version's commitment (v2) on chain. Polled while the custodian says "pending",
- * saying so on the page.
+ * The SDK's fetchAndDecryptBlob (sdk/actions/fetch-and-decrypt-blob.ts) — every check is the
+ * SDK's: the custodian's role on chain, the grant, the envelope's request, dataset, version, key
+ * and kind, the key commitment, the ciphertext's origin, size, SHA-256 and Merkle root. Retried
+ * while the custodian says "pending", saying so on the page.
  */
-async function fetchKeyWhenReady(app: App, r: RequestInfo, f: FetchState, device: DeviceKeyPair): Promise<FetchKeyResult> {
+async function decryptWhenReady(app: App, r: RequestInfo, f: FetchState, device: DeviceKeyPair): Promise<FetchAndDecryptBlobResult> {
   const ctx = await app.session.ctx();
-  const custodian = custodianFor(app.config);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetchKey(ctx, { custodian, requestId: r.requestId, devicePrivateKey: device.privateKey });
+      return await fetchAndDecryptBlob(ctx, {
+        custodian: custodianFor(app.config),
+        requestId: r.requestId,
+        devicePrivateKey: device.privateKey,
+        blobs: { blobUrl: app.config.blobUrl },
+        onProgress: (phase, done, total) => {
+          if (phase === "key") f.notice = undefined;
+          f.phase = phase === "key" ? "download" : phase;
+          [f.done, f.total] = phase === "key" ? [0, undefined] : [done, total];
+          app.update();
+        },
+      });
     } catch (err) {
       if (!(err instanceof SealshareError && err.code === "KEY_NOT_READY") || attempt >= 10) throw err;
       const reason = String(err.details?.reason ?? "pending").replace(/-/g, " ");
@@ -235,60 +226,26 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
   s.fetches.set(key, f);
   f.busy = true;
   f.notice = undefined;
-  let dek: Uint8Array | undefined;
   try {
-    const reads = app.reads();
     f.phase = "envelope";
     app.update();
-    const device = await keyForRequest(app, r);
-    const released = await fetchKeyWhenReady(app, r, f, device);
-    dek = released.dek;
-    f.notice = undefined;
-    const version = (await getDataset(reads, { datasetId: released.datasetId })).versions.find((v) => v.version === released.version);
-    if (!version) throw new Error(`dataset #${released.datasetId} has no version ${released.version} on the ledger`);
-    f.phase = "download";
-    f.done = 0;
-    f.total = version.size;
-    app.update();
-    const url = blobUrlFor(app.config, version.storageURI, version.ciphertextSha256);
-    const ciphertext = await fetchVerifiedBlob(app.config, url, { sha256: version.ciphertextSha256, size: version.size }, (done, total) => {
-      f.done = done;
-      f.total = total ?? version.size;
-      app.update();
-    });
-    f.phase = "decrypt";
-    f.done = 0;
-    f.total = ciphertext.size;
-    app.update();
-    const { plaintext, result } = decryptStream(ciphertext, dek, {
-      onProgress: (p) => {
-        f.done = p.ciphertextBytes;
-        app.update();
-      },
-    });
-    // Only once the whole stream authenticated does the Blob exist (new Response(…).blob() rejects otherwise).
-    const decrypted = await new Response(plaintext).blob();
-    const summary = await result;
-    if (summary.ciphertextSha256 !== version.ciphertextSha256.toLowerCase() || summary.merkleRoot !== version.merkleRoot.toLowerCase()) {
-      throw new Error("the decrypted stream's hash or Merkle root differs from the ledger's");
-    }
+    const out = await decryptWhenReady(app, r, f, await keyForRequest(app, r));
     f.phase = "convert";
     app.update();
-    const source = formatOfId(version.formatId) ?? "raw";
+    const source = out.format ?? "raw";
     // Data that is not records is handed over as stored, whatever format was picked.
     const target = source === "raw" ? "original" : f.format;
-    const out = await convertBlob(decrypted, source, target, `dataset #${released.datasetId}`);
+    const saved = await convertBlob(out.plaintext, source, target, `dataset #${out.datasetId}`);
     const ext = target === "original" ? (source === "raw" ? "bin" : source) : target;
-    saveAs(out, `dataset-${released.datasetId}-v${released.version}.${ext}`);
+    saveAs(saved, `dataset-${out.datasetId}-v${out.version}.${ext}`);
     f.notice = {
       kind: "ok",
       code: "decrypted",
-      text: `Decrypted ${bytes(summary.plaintextSize)} in your browser and saved as ${source === "raw" ? "stored (not records, so not converted)" : ext.toUpperCase()}. Checked against the ledger: the custodian's role, the grant, ciphertext SHA-256, Merkle root and key commitment.`,
+      text: `Decrypted ${bytes(out.summary.plaintextSize)} in your browser and saved as ${source === "raw" ? "stored (not records, so not converted)" : ext.toUpperCase()}. Checked against the ledger: the custodian's role, the grant, ciphertext SHA-256, Merkle root and key commitment.`,
     };
   } catch (err) {
     f.notice = failure(err);
   } finally {
-    dek?.fill(0);
     f.phase = undefined;
     f.busy = false;
     app.update();
@@ -349,9 +306,8 @@ function askSection(app: App): TemplateResult {
   return html`<section class="card" aria-labelledby="ask-title">
     <h3 id="ask-title">Ask a person for consent</h3>
     <form
-      @submit=${(e: SubmitEvent) => {
-        e.preventDefault();
-        const v = formValues(e.target as HTMLFormElement);
+      @submit=${onSubmit((form) => {
+        const v = formValues(form);
         s.askUrl = askLink(location.href, {
           requester: app.session.account!,
           requesterName: v.name || undefined,
@@ -362,15 +318,12 @@ function askSection(app: App): TemplateResult {
           days: Number(v.days) || 30,
         });
         app.update();
-      }}
+      })}
     >
       <div class="grid">
         <div class="field"><label for="a-name">Your institution's name</label><input id="a-name" name="name" /></div>
         <div class="field"><label for="a-dataset">Dataset number</label><input id="a-dataset" name="dataset" inputmode="numeric" pattern="[0-9]+" required /></div>
-        <div class="field">
-          <label for="a-purpose">Purpose</label>
-          <select id="a-purpose" name="purpose">${PURPOSES.map((p) => html`<option value=${p.code}>${p.label}</option>`)}</select>
-        </div>
+        ${vocabularyField({ id: "a-purpose", name: "purpose", label: "Purpose", entries: PURPOSES })}
         <div class="field"><label for="a-days">Days</label><input id="a-days" name="days" type="number" min="1" value="30" /></div>
         <div class="field">
           <label for="a-kind">Access wanted</label>
@@ -392,12 +345,7 @@ function askSection(app: App): TemplateResult {
 function requestSection(app: App): TemplateResult {
   return html`<section class="card" aria-labelledby="req-title">
     <h3 id="req-title">Request access with a signed consent</h3>
-    <form
-      @submit=${(e: SubmitEvent) => {
-        e.preventDefault();
-        void request(app, e.target as HTMLFormElement);
-      }}
-    >
+    <form @submit=${onSubmit((form) => request(app, form))}>
       <div class="field">
         <label for="r-consent">Signed consent <span class="hint">paste the JSON or the link the person gave you</span></label>
         <textarea id="r-consent" name="consent" required .value=${s.consentText}></textarea>
@@ -436,38 +384,38 @@ function requestsSection(app: App): TemplateResult {
     </div>
     ${notice(s.liveNotice)}
     ${notice(s.listNotice)}
-    ${s.requests.length === 0
-      ? html`<p class="meta">No requests yet.</p>`
-      : html`<ul class="items" data-testid="my-requests">
-          ${s.requests.map((r) => {
-            const d = s.datasets.get(r.datasetId.toString());
-            const f = s.fetches.get(r.requestId.toString()) ?? { done: 0, format: "original" as const };
-            const fid = `fmt-${r.requestId}`;
-            // Only what was granted once has a key to fetch; a revoked or expired grant gets its plain "no".
-            const wasGranted = r.grant.valid || r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal || r.status === RequestStatus.Revoked;
-            return requestRow(app, r, d, {
-              me,
-              extra: html`${wasGranted
-                ? html`<div class="actions">
-                    <label for=${fid}>Format</label>
-                    <select id=${fid} @change=${(e: Event) => {
-                      f.format = (e.target as HTMLSelectElement).value as FetchState["format"];
-                      s.fetches.set(r.requestId.toString(), f);
-                    }}>
-                      ${(["original", "ndjson", "json", "csv"] as const).map((x) => html`<option value=${x} ?selected=${f.format === x}>${x === "original" ? "as stored" : x.toUpperCase()}</option>`)}
-                    </select>
-                    <button ?disabled=${!!f.busy} @click=${() => void fetchAndDecrypt(app, r)} aria-label="Fetch and decrypt request ${r.requestId}">Fetch and decrypt</button>
-                    ${r.grant.valid ? html`<button class="secondary" ?disabled=${!!f.busy} @click=${() => void recordUsage(app, r)}>Record use</button>` : nothing}
-                  </div>`
-                : nothing}
-              ${f.phase === "envelope" ? html`<p class="meta">Asking the custodian for the key (sign the request in your wallet)…</p>` : nothing}
-              ${f.phase === "download" ? progress("Downloading the ciphertext", f.done, f.total, `p-${r.requestId}`) : nothing}
-              ${f.phase === "decrypt" ? progress("Decrypting in your browser", f.done, f.total, `p-${r.requestId}`) : nothing}
-              ${f.phase === "convert" ? html`<p class="meta">Converting…</p>` : nothing}
-              <div data-testid="fetch-result">${notice(f.notice)}</div>`,
-            });
-          })}
-        </ul>`}
+    ${itemList(s.requests, {
+      testId: "my-requests",
+      empty: "No requests yet.",
+      row: (r) => {
+        const d = s.datasets.get(r.datasetId.toString());
+        const f = s.fetches.get(r.requestId.toString()) ?? { done: 0, format: "original" as const };
+        const fid = `fmt-${r.requestId}`;
+        // Only what was granted once has a key to fetch; a revoked or expired grant gets its plain "no".
+        const wasGranted = r.grant.valid || r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal || r.status === RequestStatus.Revoked;
+        return requestRow(app, r, d, {
+          me,
+          extra: html`${wasGranted
+            ? html`<div class="actions">
+                <label for=${fid}>Format</label>
+                <select id=${fid} @change=${(e: Event) => {
+                  f.format = (e.target as HTMLSelectElement).value as FetchState["format"];
+                  s.fetches.set(r.requestId.toString(), f);
+                }}>
+                  ${(["original", "ndjson", "json", "csv"] as const).map((x) => html`<option value=${x} ?selected=${f.format === x}>${x === "original" ? "as stored" : x.toUpperCase()}</option>`)}
+                </select>
+                <button ?disabled=${!!f.busy} @click=${() => void fetchAndDecrypt(app, r)} aria-label="Fetch and decrypt request ${r.requestId}">Fetch and decrypt</button>
+                ${r.grant.valid ? html`<button class="secondary" ?disabled=${!!f.busy} @click=${() => void recordUsage(app, r)}>Record use</button>` : nothing}
+              </div>`
+            : nothing}
+          ${f.phase === "envelope" ? html`<p class="meta">Asking the custodian for the key (sign the request in your wallet)…</p>` : nothing}
+          ${f.phase === "download" ? progress("Downloading the ciphertext", f.done, f.total, `p-${r.requestId}`) : nothing}
+          ${f.phase === "decrypt" ? progress("Decrypting in your browser", f.done, f.total, `p-${r.requestId}`) : nothing}
+          ${f.phase === "convert" ? html`<p class="meta">Converting…</p>` : nothing}
+          <div data-testid="fetch-result">${notice(f.notice)}</div>`,
+        });
+      },
+    })}
   </section>`;
 }
 

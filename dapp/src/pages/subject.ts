@@ -14,21 +14,22 @@ import { listConsents } from "../../../sdk/actions/list-consents.js";
 import { listDatasets, type DatasetListing as DatasetInfo } from "../../../sdk/actions/list-datasets.js";
 import { listReleases } from "../../../sdk/actions/list-releases.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
-import { releasesOf, type ReleaseRecord } from "../lib/receipts.js";
+import { listReleaseReceipts, type ReleaseReceipt } from "../../../sdk/actions/list-release-receipts.js";
 import { when, who } from "../../../sdk/format.js";
-import { CATEGORIES, categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, PURPOSES } from "../../../sdk/vocabulary.js";
-import { follow, type LiveHandle } from "../lib/live.js";
+import { CATEGORIES, categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
-import { act, busyText, latestOnly } from "./common.js";
+import { consentScope } from "../ui/consent-words.js";
+import { onSubmit, vocabularyField } from "../ui/forms.js";
+import { itemList } from "../ui/item-list.js";
+import { accountLoader, act, busyText, chainFollowingPage } from "./common.js";
 import { honesty, REVOCATION_TEXT } from "./honesty.js";
 
 interface State {
-  loading: boolean;
   datasets: DatasetInfo[];
   consents: ConsentInfo[];
   requests: RequestInfo[];
-  releases: ReleaseRecord[];
+  releases: ReleaseReceipt[];
   ask?: ConsentAsk;
   signed?: SignedConsentFile;
   signedRecorded?: boolean;
@@ -37,19 +38,10 @@ interface State {
   listNotice?: Notice;
 }
 
-const s: State = { loading: false, datasets: [], consents: [], requests: [], releases: [] };
-let live: LiveHandle | undefined;
+const s: State = { datasets: [], consents: [], requests: [], releases: [] };
 
-const startLoad = latestOnly();
-
-async function load(app: App): Promise<void> {
-  const me = app.session.account;
-  if (app.session.status !== "ready" || !me) return;
-  const run = startLoad();
-  s.loading = true;
-  app.update();
-  try {
-    const reads = app.reads();
+const load = accountLoader({
+  read: async (reads, me, app) => {
     const datasets = await listDatasets(reads, { subject: me });
     const ids = datasets.map((d) => d.datasetId);
     const [consents, requests, events] = await Promise.all([
@@ -58,24 +50,17 @@ async function load(app: App): Promise<void> {
       ids.length ? listReleases(reads, { datasetIds: ids }) : Promise.resolve([]),
     ]);
     // Requests that were ever granted may have had a key released (status temporary, formal or revoked).
-    const granted = requests.filter((r) => r.status >= 2 && r.status !== 4).map((r) => r.requestId);
-    const releases = await releasesOf(reads, app.config.custodianUrl, granted, events);
-    const signedRecorded = s.signed ? await isRecorded(app, s.signed) : undefined;
-    if (!run.current()) return;
-    [s.datasets, s.consents, s.requests, s.releases] = [datasets, consents, requests, releases];
-    if (signedRecorded !== undefined) s.signedRecorded = signedRecorded;
-    s.listNotice = undefined;
-  } catch (err) {
-    if (run.current()) s.listNotice = failure(err);
-  } finally {
-    s.loading = false;
-    app.update();
-  }
-}
-
-async function isRecorded(app: App, c: SignedConsentFile): Promise<boolean> {
-  return (await app.session.ledger().consentOf(c.consentId)).subject !== ZeroAddress;
-}
+    const granted = requests.filter((r) => r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal || r.status === RequestStatus.Revoked).map((r) => r.requestId);
+    const { receipts: releases } = await listReleaseReceipts(reads, { custodianUrl: app.config.custodianUrl, requestIds: granted, events });
+    return { datasets, consents, requests, releases };
+  },
+  show: (d) => {
+    [s.datasets, s.consents, s.requests, s.releases] = [d.datasets, d.consents, d.requests, d.releases];
+    // Recorded once the ledger has its ConsentGiven (relayed by the requester, or by the person).
+    if (s.signed) s.signedRecorded = d.consents.some((c) => c.consentId === s.signed?.consentId);
+  },
+  failed: (n) => (s.listNotice = n),
+});
 
 async function sign(app: App, form: HTMLFormElement): Promise<void> {
   const v = formValues(form);
@@ -161,12 +146,7 @@ function consentForm(app: App): TemplateResult {
   const signing = s.busy !== undefined;
   return html`<section class="card" aria-labelledby="give-title">
     <h3 id="give-title">Give consent</h3>
-    <form
-      @submit=${(e: SubmitEvent) => {
-        e.preventDefault();
-        void sign(app, e.target as HTMLFormElement);
-      }}
-    >
+    <form @submit=${onSubmit((form) => sign(app, form))}>
       <div class="grid">
         <div class="field">
           <label for="c-requester">Requester's address <span class="hint">the institution you allow to ask</span></label>
@@ -182,18 +162,8 @@ function consentForm(app: App): TemplateResult {
             <option value="0" ?selected=${a?.datasetId === "0"}>All my data of the category below</option>
           </select>
         </div>
-        <div class="field">
-          <label for="c-category">Category <span class="hint">used for “all my data”</span></label>
-          <select id="c-category" name="category">
-            ${CATEGORIES.map((c) => html`<option value=${c.code} ?selected=${a?.category === c.code}>${c.label}</option>`)}
-          </select>
-        </div>
-        <div class="field">
-          <label for="c-purpose">Purpose</label>
-          <select id="c-purpose" name="purpose">
-            ${PURPOSES.map((p) => html`<option value=${p.code} ?selected=${a?.purpose === p.code}>${p.label}</option>`)}
-          </select>
-        </div>
+        ${vocabularyField({ id: "c-category", name: "category", label: html`Category <span class="hint">used for “all my data”</span>`, entries: CATEGORIES, selected: a?.category })}
+        ${vocabularyField({ id: "c-purpose", name: "purpose", label: "Purpose", entries: PURPOSES, selected: a?.purpose })}
         <div class="field">
           <label for="c-days">For how many days</label>
           <input id="c-days" name="days" type="number" min="1" max="3650" value=${a?.days ?? 30} />
@@ -242,10 +212,11 @@ function signedView(app: App, c: SignedConsentFile): TemplateResult {
 }
 
 function consentsView(app: App): TemplateResult {
-  if (!s.consents.length) return html`<p class="meta">You have not given any consent on this ledger yet.</p>`;
-  return html`<ul class="items" data-testid="my-consents">
-    ${[...s.consents].reverse().map((c) => {
-      const scope = c.datasetId ? `dataset #${c.datasetId}` : `all your ${categoryWords(c.category)} data`;
+  return itemList([...s.consents].reverse(), {
+    testId: "my-consents",
+    empty: "You have not given any consent on this ledger yet.",
+    row: (c) => {
+      const scope = consentScope(c, "your");
       return html`<li>
         <div>
           ${who(c.requester, app.config.names)} may use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until ${when(c.expiresAt)}.
@@ -260,21 +231,23 @@ function consentsView(app: App): TemplateResult {
               </button>
             </div>`}
       </li>`;
-    })}
-  </ul>`;
+    },
+  });
 }
 
 function requestsView(app: App): TemplateResult {
-  if (!s.requests.length) return html`<p class="meta">Nobody has asked for your data yet.</p>`;
-  return html`<ul class="items" data-testid="requests-for-my-data">
-    ${s.requests.map((r) => requestRow(app, r, s.datasets.find((x) => x.datasetId === r.datasetId)))}
-  </ul>`;
+  return itemList(s.requests, {
+    testId: "requests-for-my-data",
+    empty: "Nobody has asked for your data yet.",
+    row: (r) => requestRow(app, r, s.datasets.find((x) => x.datasetId === r.datasetId)),
+  });
 }
 
 function releasesView(app: App): TemplateResult {
-  if (!s.releases.length) return html`<p class="meta">No key to your data has been released to anyone.</p>`;
-  return html`<ul class="items" data-testid="key-releases">
-    ${[...s.releases].reverse().map((r) => {
+  return itemList([...s.releases].reverse(), {
+    testId: "key-releases",
+    empty: "No key to your data has been released to anyone.",
+    row: (r) => {
       const req = s.requests.find((x) => x.requestId === r.requestId);
       const proof =
         r.how === "event"
@@ -288,20 +261,15 @@ function releasesView(app: App): TemplateResult {
         <strong>${req ? who(req.requester, app.config.names) : "A requester"}</strong> received the key to dataset #${req?.datasetId ?? "?"} (${kindWords(r.kind)} access) on ${when(r.at)}.
         <div class="meta">Request #${r.requestId} · ${proof}</div>
       </li>`;
-    })}
-  </ul>`;
+    },
+  });
 }
 
-export const subjectPage: Page = {
+export const subjectPage: Page = chainFollowingPage({
+  load,
   enter(app) {
     const ask = app.params.get("ask");
     s.ask = ask ? parseAsk(ask) : undefined;
-    void load(app);
-    live?.stop();
-    if (app.session.status === "ready") live = follow({ pollMs: app.config.pollMs, refresh: () => load(app), head: () => app.session.reader.getBlockNumber() });
-  },
-  leave() {
-    live?.stop();
   },
   view(app) {
     const gate = needsWallet(app, "see and manage who may use your data");
@@ -315,5 +283,4 @@ export const subjectPage: Page = {
         <section class="card" aria-labelledby="releases-title"><h3 id="releases-title">Who received a key to your data, and when</h3>${releasesView(app)}</section>`}
       ${honesty()}`;
   },
-};
-
+});

@@ -5,24 +5,23 @@
  */
 import { getAddress, isAddress } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
-import { approveRequest } from "../../../sdk/actions/approve-request.js";
 import { registerMember as registerMemberAction } from "../../../sdk/actions/register-member.js";
 import { reinstateMember } from "../../../sdk/actions/reinstate-member.js";
-import { rejectRequest } from "../../../sdk/actions/reject-request.js";
-import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { suspendMember } from "../../../sdk/actions/suspend-member.js";
 import { listConsents, type ConsentListing as ConsentInfo } from "../../../sdk/actions/list-consents.js";
-import { getDataset, type GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
-import { getCategoryFloors } from "../../../sdk/actions/get-category-floors.js";
+import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
 import { listMembers, type MemberListing as MemberInfo } from "../../../sdk/actions/list-members.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
-import { temporaryWords } from "../../../sdk/reads/grant-rules.js";
+import { temporaryWords, waitingFor } from "../../../sdk/reads/grant-rules.js";
 import { duration, when, who } from "../../../sdk/format.js";
-import { categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, RequestStatus, SUSPENSION_REASONS } from "../../../sdk/vocabulary.js";
-import { follow, type LiveHandle } from "../lib/live.js";
-import { failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
+import { categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, GrantKind, RequestStatus, SUSPENSION_REASONS } from "../../../sdk/vocabulary.js";
+import { formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { reasonIn, reasonPicker, requestRow } from "../ui/request-row.js";
-import { act, busyText, latestOnly } from "./common.js";
+import { consentScope } from "../ui/consent-words.js";
+import { onSubmit } from "../ui/forms.js";
+import { itemList } from "../ui/item-list.js";
+import { accountLoader, act, busyText, chainFollowingPage, datasetsOf } from "./common.js";
+import { decideRequest, type Decision } from "./decide.js";
 
 interface State {
   requests: RequestInfo[];
@@ -37,51 +36,27 @@ interface State {
 }
 
 const s: State = { requests: [], datasets: new Map(), consents: new Map(), members: [], memberBox: {} };
-let live: LiveHandle | undefined;
 
-const startLoad = latestOnly();
+const load = accountLoader({
+  read: async (reads) => {
+    const [requests, members, consents] = await Promise.all([listRequests(reads), listMembers(reads), listConsents(reads, { all: true })]);
+    return { requests, members, consents, datasets: await datasetsOf(reads, requests) };
+  },
+  show: (d) => ([s.requests, s.members, s.consents, s.datasets] = [d.requests, d.members, new Map(d.consents.map((c) => [c.consentId, c])), d.datasets]),
+  failed: (n) => (s.listNotice = n),
+});
 
-async function load(app: App): Promise<void> {
-  if (app.session.status !== "ready") return;
-  const run = startLoad();
-  try {
-    const reads = app.reads();
-    const [requests, members, consents, floors] = await Promise.all([listRequests(reads), listMembers(reads), listConsents(reads, { all: true }), getCategoryFloors(reads)]);
-    // Read again on every refresh: a policy or its category's floor may have changed since.
-    const datasets = await Promise.all([...new Set(requests.map((r) => r.datasetId))].map((datasetId) => getDataset(reads, { datasetId, floors })));
-    if (!run.current()) return;
-    s.datasets = new Map(datasets.map((d) => [d.datasetId.toString(), d]));
-    [s.requests, s.members, s.consents] = [requests, members, new Map(consents.map((c) => [c.consentId, c]))];
-    s.listNotice = undefined;
-  } catch (err) {
-    if (run.current()) s.listNotice = failure(err);
-  }
-  app.update();
-}
+const decide = (app: App, r: RequestInfo, what: Decision, reasonCode = 0) => decideRequest(app, s, r, what, { as: "supervisor", reasonCode, reload: load });
 
-const decide = (app: App, r: RequestInfo, what: "approve" | "reject" | "revoke", reasonCode = 0) =>
-  act(app, s, `${what === "approve" ? "Approving" : what === "reject" ? "Rejecting" : "Revoking"} request #${r.requestId}`, async () => {
-    const ctx = await app.session.ctx();
-    const requestId = r.requestId;
-    let granted = "";
-    if (what === "approve") {
-      const a = await approveRequest(ctx, { requestId, as: "supervisor" });
-      if (a.granted) granted = ` Granted: ${a.granted.kind === 2 ? "formal" : "temporary"} access.`;
-    } else if (what === "reject") await rejectRequest(ctx, { requestId, reasonCode });
-    else await revokeGrant(ctx, { requestId, reasonCode });
-    void load(app); // the outcome shows at once; the lists catch up
-    const done = what === "approve" ? "approved" : what === "reject" ? "rejected" : "revoked the grant of";
-    return { kind: "ok", text: `You ${done} request #${requestId}.${granted}`, code: what };
-  });
-
-function needsMe(r: RequestInfo, d: DatasetInfo | undefined, me: string): boolean {
-  if (!d || !(r.status === RequestStatus.Pending || r.status === RequestStatus.Temporary)) return false;
-  return r.supervisorApprovals < d.rules.supervisorQuorum && !r.approvers.includes(getAddress(me));
+/** Waits for a supervisor's approval that `me` has not given: the SDK's count of what a formal grant still needs (sdk/reads/grant-rules.ts). */
+function needsMe(r: RequestInfo, me: string): boolean {
+  if (!(r.status === RequestStatus.Pending || r.status === RequestStatus.Temporary)) return false;
+  return waitingFor(r.rules, GrantKind.Formal, r).supervisors > 0 && !r.approvers.includes(getAddress(me));
 }
 
 function consentTerms(app: App, c: ConsentInfo | undefined): TemplateResult {
   if (!c) return html`<p class="meta">Consent: not found on the ledger.</p>`;
-  const scope = c.datasetId ? `dataset #${c.datasetId}` : `all ${categoryWords(c.category)} data`;
+  const scope = consentScope(c);
   return html`<dl class="meta">
     <dt>Consent</dt>
     <dd>
@@ -106,38 +81,39 @@ function policyTerms(r: RequestInfo, d: DatasetInfo | undefined): TemplateResult
 
 function queueSection(app: App): TemplateResult {
   const me = app.session.account!;
-  const queue = s.requests.filter((r) => needsMe(r, s.datasets.get(r.datasetId.toString()), me));
+  const queue = s.requests.filter((r) => needsMe(r, me));
   const live = s.requests.filter((r) => r.grant.valid && !queue.includes(r));
   return html`<section class="card" aria-labelledby="q-title">
       <h3 id="q-title">Approval queue</h3>
       <div data-testid="decision-result">${notice(s.notice)} ${busyText(s.busy)}</div>
       ${notice(s.listNotice)}
-      ${queue.length === 0
-        ? html`<p class="meta" data-testid="queue-empty">Nothing waits for your approval.</p>`
-        : html`<ul class="items" data-testid="approval-queue">
-            ${queue.map((r) => {
-              const d = s.datasets.get(r.datasetId.toString());
-              return requestRow(app, r, d, {
-                lead: true,
-                details: html`${consentTerms(app, s.consents.get(r.consentId))} ${policyTerms(r, d)}`,
-                // A pending request can be rejected; a temporary grant waiting for formal approval can be revoked.
-                decisions: {
-                  approve: () => void decide(app, r, "approve"),
-                  reject: r.status === RequestStatus.Pending ? (reason) => void decide(app, r, "reject", reason) : undefined,
-                  revoke: r.grant.valid ? (reason) => void decide(app, r, "revoke", reason) : undefined,
-                  disabled: !!s.busy,
-                },
-              });
-            })}
-          </ul>`}
+      ${itemList(queue, {
+        testId: "approval-queue",
+        empty: "Nothing waits for your approval.",
+        emptyTestId: "queue-empty",
+        row: (r) => {
+          const d = s.datasets.get(r.datasetId.toString());
+          return requestRow(app, r, d, {
+            lead: true,
+            details: html`${consentTerms(app, s.consents.get(r.consentId))} ${policyTerms(r, d)}`,
+            // A pending request can be rejected; a temporary grant waiting for formal approval can be revoked.
+            decisions: {
+              approve: () => void decide(app, r, "approve"),
+              reject: r.status === RequestStatus.Pending ? (reason) => void decide(app, r, "reject", reason) : undefined,
+              revoke: r.grant.valid ? (reason) => void decide(app, r, "revoke", reason) : undefined,
+              disabled: !!s.busy,
+            },
+          });
+        },
+      })}
     </section>
     <section class="card" aria-labelledby="g-title">
       <h3 id="g-title">Live grants</h3>
-      ${live.length === 0
-        ? html`<p class="meta">No live grants.</p>`
-        : html`<ul class="items" data-testid="live-grants">
-            ${live.map((r) => requestRow(app, r, s.datasets.get(r.datasetId.toString()), { decisions: { revoke: (reason) => void decide(app, r, "revoke", reason), disabled: !!s.busy } }))}
-          </ul>`}
+      ${itemList(live, {
+        testId: "live-grants",
+        empty: "No live grants.",
+        row: (r) => requestRow(app, r, s.datasets.get(r.datasetId.toString()), { decisions: { revoke: (reason) => void decide(app, r, "revoke", reason), disabled: !!s.busy } }),
+      })}
     </section>`;
 }
 
@@ -173,12 +149,7 @@ async function memberAction(app: App, m: MemberInfo, what: "suspend" | "reinstat
 function membersSection(app: App): TemplateResult {
   return html`<section class="card" aria-labelledby="m-title">
     <h3 id="m-title">Member institutions</h3>
-    <form
-      @submit=${(e: SubmitEvent) => {
-        e.preventDefault();
-        void registerMember(app, e.target as HTMLFormElement);
-      }}
-    >
+    <form @submit=${onSubmit((form) => registerMember(app, form))}>
       <div class="grid">
         <div class="field"><label for="m-address">Institution's address</label><input id="m-address" name="member" placeholder="0x…" autocomplete="off" spellcheck="false" /></div>
         <div class="field"><label for="m-kyc">KYC reference <span class="hint">only its hash goes on chain</span></label><input id="m-kyc" name="kyc" autocomplete="off" /></div>
@@ -187,41 +158,34 @@ function membersSection(app: App): TemplateResult {
       <button type="submit" ?disabled=${!!s.memberBox.busy}>Register member</button>
     </form>
     <div data-testid="member-result">${busyText(s.memberBox.busy)} ${notice(s.memberBox.notice)}</div>
-    ${s.members.length === 0
-      ? html`<p class="meta">No members yet.</p>`
-      : html`<ul class="items" data-testid="members">
-          ${s.members.map((m) => {
-            const name = who(m.member, app.config.names);
-            return html`<li data-member=${m.member}>
-              ${name}
-              ${m.status === 1 ? html`<span class="badge ok" data-testid="member-status">active</span>` : m.status === 2 ? html`<span class="badge bad" data-testid="member-status">suspended</span>` : nothing}
-              ${m.suspension ? html`<span class="meta">reason: ${reasonWords(m.suspension.reasonCode)} · ${txLink(app.config, m.suspension.txHash, "suspended in")} ·</span>` : nothing}
-              <span class="meta">${txLink(app.config, m.txHash, "registered in")}</span>
-              <div class="actions">
-                ${m.status === 1
-                  ? html`${reasonPicker(`susp-${m.member}`, name, "Suspension reason", SUSPENSION_REASONS)}
-                      <button class="danger" ?disabled=${!!s.memberBox.busy} @click=${(e: Event) => void memberAction(app, m, "suspend", reasonIn(e))} aria-label="Suspend ${name}">Suspend</button>`
-                  : html`<button class="secondary" ?disabled=${!!s.memberBox.busy} @click=${() => void memberAction(app, m, "reinstate")} aria-label="Reinstate ${name}">Reinstate</button>`}
-              </div>
-            </li>`;
-          })}
-        </ul>`}
+    ${itemList(s.members, {
+      testId: "members",
+      empty: "No members yet.",
+      row: (m) => {
+        const name = who(m.member, app.config.names);
+        return html`<li data-member=${m.member}>
+          ${name}
+          ${m.status === 1 ? html`<span class="badge ok" data-testid="member-status">active</span>` : m.status === 2 ? html`<span class="badge bad" data-testid="member-status">suspended</span>` : nothing}
+          ${m.suspension ? html`<span class="meta">reason: ${reasonWords(m.suspension.reasonCode)} · ${txLink(app.config, m.suspension.txHash, "suspended in")} ·</span>` : nothing}
+          <span class="meta">${txLink(app.config, m.txHash, "registered in")}</span>
+          <div class="actions">
+            ${m.status === 1
+              ? html`${reasonPicker(`susp-${m.member}`, name, "Suspension reason", SUSPENSION_REASONS)}
+                  <button class="danger" ?disabled=${!!s.memberBox.busy} @click=${(e: Event) => void memberAction(app, m, "suspend", reasonIn(e))} aria-label="Suspend ${name}">Suspend</button>`
+              : html`<button class="secondary" ?disabled=${!!s.memberBox.busy} @click=${() => void memberAction(app, m, "reinstate")} aria-label="Reinstate ${name}">Reinstate</button>`}
+          </div>
+        </li>`;
+      },
+    })}
   </section>`;
 }
 
-export const supervisorPage: Page = {
-  enter(app) {
-    void load(app);
-    live?.stop();
-    if (app.session.status === "ready") live = follow({ pollMs: app.config.pollMs, refresh: () => load(app), head: () => app.session.reader.getBlockNumber() });
-  },
-  leave() {
-    live?.stop();
-  },
+export const supervisorPage: Page = chainFollowingPage({
+  load,
   view(app) {
     const gate = needsWallet(app, "supervise");
     return html`<h2>Supervise</h2>
       <p class="lead">For the supervisor: approve requests that policy puts before you, revoke grants, and keep the register of member institutions.</p>
       ${gate ?? html`${queueSection(app)} ${membersSection(app)}`}`;
   },
-};
+});

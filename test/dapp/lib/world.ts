@@ -10,12 +10,12 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
+import type { JsonRpcProvider, Wallet } from "ethers";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { build, type InlineConfig } from "vite";
-import { deployLedger, type Deployment } from "../../../sdk/contracts.js";
-import { writeDeployment } from "../../../sdk/deployment-file.js";
-import { startCustodianProcess, type CustodianProcess } from "../../../devkit/custodian-process.js";
+import type { Deployment } from "../../../sdk/contracts.js";
+import type { CustodianProcess } from "../../../devkit/custodian-process.js";
+import { startProcessWorld } from "../../../devkit/process-world.js";
 import { startLocalChain, type LocalChain } from "../../../devkit/local-chain.js";
 import { startDappServer, type DappServer } from "./dapp-server.js";
 import { injectWallet, type InjectedWallet } from "./wallet-bridge.js";
@@ -60,6 +60,7 @@ export type RoleName = "supervisor" | "bank" | "insurer" | "lender" | "ana" | "a
 
 /** Hardhat accounts by index: 0 deploys, 6 is the custodian. */
 const ACCOUNT_OF: Record<RoleName, number> = { supervisor: 1, bank: 2, insurer: 3, lender: 4, ana: 5, auditor: 7 };
+const CUSTODIAN = 6;
 const DISPLAY: Record<RoleName, string> = { supervisor: "Supervisor", bank: "Bank", insurer: "Insurer", lender: "Lender", ana: "Ana", auditor: "Auditor" };
 
 export interface Role {
@@ -114,47 +115,29 @@ export async function startWorld(): Promise<World> {
     if (chainResult.status === "rejected") throw chainResult.reason;
     if (buildResult.status === "rejected") throw buildResult.reason;
     const chain = chainResult.value;
-    const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
-    cleanups.push(async () => provider.destroy());
-    const keys = chain.accounts;
-    const address = (i: number) => new Wallet(keys[i]!).address;
-    const addresses = Object.fromEntries(Object.entries(ACCOUNT_OF).map(([n, i]) => [n, address(i)])) as Record<RoleName, string>;
-    const { deployment } = await deployLedger(new Wallet(keys[0]!, provider), { supervisors: [addresses.supervisor], custodian: address(6) });
-    const deploymentPath = join(workDir, "deployment.json");
-    await writeDeployment(deploymentPath, deployment);
-
     const server = await startDappServer({ distDir, blobDir: join(workDir, "blobs") });
     cleanups.push(() => server.close());
     const browserLaunching: Promise<Browser> = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     browserLaunching.catch(() => undefined); // awaited below; a failure there must not go unhandled meanwhile
     cleanups.push(() => browserLaunching.then((b) => b.close()));
 
-    // The custodian reads its CORS allow-list (and SIWE domains) from the environment. Receipts
-    // one by one (KeyReleased events): the batch-proof route (GET /v1/receipts/:id) is not
-    // mounted in the service yet; the dapp handles both modes (dapp/src/lib/receipts.ts).
-    const saved = { cors: process.env.SEALSHARE_CORS_ORIGINS, receipts: process.env.SEALSHARE_RECEIPTS };
-    process.env.SEALSHARE_CORS_ORIGINS = server.origin;
-    process.env.SEALSHARE_RECEIPTS = "single";
-    let custodian: CustodianProcess;
-    try {
-      custodian = await startCustodianProcess({
-        rpcUrl: chain.url,
-        deploymentPath,
-        dbPath: join(workDir, "custodian.db"),
-        logPath: join(workDir, "custodian.log"),
-        custodianKey: keys[6]!,
-        eciesKey: hexlify(randomBytes(32)),
-        masterKey: hexlify(randomBytes(32)),
-      });
-    } finally {
-      for (const [key, value] of [["SEALSHARE_CORS_ORIGINS", saved.cors], ["SEALSHARE_RECEIPTS", saved.receipts]] as const) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
-    }
-    cleanups.push(() => custodian.stop());
+    // The ledger and the custodian as its own process (devkit/process-world.ts), its CORS
+    // allow-list the dapp's origin. Receipts one by one (KeyReleased events, which the auditor's
+    // timeline shows); the SDK's listReleaseReceipts reads batched ones as well.
+    const deployed = await startProcessWorld({
+      chain,
+      dir: workDir,
+      accounts: { admin: 0, supervisors: [ACCOUNT_OF.supervisor], custodian: CUSTODIAN },
+      custodianEnv: { SEALSHARE_CORS_ORIGINS: server.origin },
+      receipts: "single",
+    });
+    cleanups.push(() => deployed.stop());
+    const { provider, deployment, custodian } = deployed;
+    const keys = chain.accounts;
+    const address = (i: number) => deployed.wallet(i).address;
+    const addresses = Object.fromEntries(Object.entries(ACCOUNT_OF).map(([n, i]) => [n, address(i)])) as Record<RoleName, string>;
 
-    const names: Record<string, string> = { [address(6)]: "Custodian" };
+    const names: Record<string, string> = { [address(CUSTODIAN)]: "Custodian" };
     for (const n of Object.keys(ACCOUNT_OF) as RoleName[]) names[addresses[n]] = DISPLAY[n];
     const config = {
       chainId: Number(deployment.chainId),
@@ -211,7 +194,7 @@ export async function startWorld(): Promise<World> {
       };
     };
 
-    const wallet = (name: RoleName) => new Wallet(keys[ACCOUNT_OF[name]]!, provider);
+    const wallet = (name: RoleName) => deployed.wallet(ACCOUNT_OF[name]);
     return { chain, provider, deployment, custodian, server, browser, workDir, config, addresses, wallet, role, stop };
   } catch (err) {
     await stop();

@@ -1,0 +1,38 @@
+/**
+ * A decision on an access request, as the provider's and the supervisor's pages both make it:
+ * approve (as provider or as supervisor), reject or revoke with a reason code — each the SDK's
+ * action — with the page's busy flag and outcome notice; the page's lists reload behind it.
+ */
+import { approveRequest } from "../../../sdk/actions/approve-request.js";
+import type { RequestListing } from "../../../sdk/actions/list-requests.js";
+import { rejectRequest } from "../../../sdk/actions/reject-request.js";
+import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
+import { kindLabel } from "../../../sdk/vocabulary.js";
+import type { App, Notice } from "../ui/parts.js";
+import { act } from "./common.js";
+
+export type Decision = "approve" | "reject" | "revoke";
+
+const DOING: Record<Decision, string> = { approve: "Approving request", reject: "Rejecting request", revoke: "Revoking the grant of request" };
+const DONE: Record<Decision, string> = { approve: "approved request", reject: "rejected request", revoke: "revoked the grant of request" };
+
+export function decideRequest(
+  app: App,
+  box: { busy?: string; notice?: Notice },
+  r: Pick<RequestListing, "requestId">,
+  what: Decision,
+  o: { as: "provider" | "supervisor"; reasonCode?: number; reload: (app: App) => Promise<void> },
+): Promise<void> {
+  const requestId = r.requestId;
+  return act(app, box, `${DOING[what]} #${requestId}`, async () => {
+    const ctx = await app.session.ctx();
+    let granted = "";
+    if (what === "approve") {
+      const a = await approveRequest(ctx, { requestId, as: o.as });
+      if (a.granted) granted = ` Granted: ${kindLabel(a.granted.kind)} access.`;
+    } else if (what === "reject") await rejectRequest(ctx, { requestId, reasonCode: o.reasonCode ?? 0 });
+    else await revokeGrant(ctx, { requestId, reasonCode: o.reasonCode ?? 0 });
+    void o.reload(app); // the outcome shows at once; the lists catch up
+    return { kind: "ok", code: what, text: `You ${DONE[what]} #${requestId}.${granted}` };
+  });
+}
