@@ -38,9 +38,18 @@ export function isCompressedPoint(publicKey: Uint8Array): boolean {
   return publicKey.length === 33 && (publicKey[0] === 2 || publicKey[0] === 3) && isPoint(publicKey);
 }
 
-/** Wraps `dataKey` to `publicKey` (33 or 65 bytes) in eciesjs's default format. */
+/** True for a SEC1 compressed (0x02/0x03, 33 bytes) or uncompressed (0x04, 65 bytes) encoding. */
+function isStandardEncoding(publicKey: Uint8Array): boolean {
+  return (publicKey.length === 33 && (publicKey[0] === 2 || publicKey[0] === 3)) || (publicKey.length === 65 && publicKey[0] === 4);
+}
+
+/**
+ * Wraps `dataKey` to `publicKey` (33 or 65 bytes) in eciesjs's default format. Throws a
+ * SealshareError INVALID_PUBLIC_KEY for anything else, including the "hybrid" 0x06/0x07
+ * encoding libsecp256k1 would parse but eciesjs (and so the key's owner's tools) refuses.
+ */
 export function wrapReleaseKey(publicKey: Uint8Array, dataKey: Uint8Array, backend: Secp256k1Backend = BACKEND): Uint8Array {
-  if (!isPoint(publicKey, backend)) throw new SealshareError("INVALID_PUBLIC_KEY", "encryption key is not a point on secp256k1");
+  if (!isStandardEncoding(publicKey) || !isPoint(publicKey, backend)) throw new SealshareError("INVALID_PUBLIC_KEY", "encryption key is not a point on secp256k1");
   let e: Buffer;
   do e = randomBytes(32);
   while (!isPrivate(e));

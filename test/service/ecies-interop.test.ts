@@ -94,6 +94,7 @@ describe("the custodian's ECIES wrap opens with eciesjs 0.5", function () {
           ["64 bytes (no prefix)", () => good.toBytes(false).subarray(1)],
           ["34 bytes", () => new Uint8Array([...good.toBytes(true), 0])],
           ["a compressed key with prefix 0x05", () => Uint8Array.from([5, ...good.toBytes(true).subarray(1)])],
+          ["a hybrid (0x06) key", () => Uint8Array.from([6, ...good.toBytes(false).subarray(1)])],
           [
             "an uncompressed key off the curve (y changed)",
             () => {
