@@ -23,7 +23,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import helmet from "helmet";
 import { ProblemError } from "../internal/errors.js";
 import type { Metrics } from "../internal/metrics.js";
-import { createRateLimits } from "../internal/ratelimit.js";
+import { createRateLimits } from "./ratelimit.js";
 import { apiOptions, type ApiOptions } from "./config.js";
 import { createEnvelopeFastPath } from "./envelope-fast-path.js";
 import { buildOpenApiDocument } from "./openapi.js";

@@ -25,7 +25,7 @@ import proxyaddr from "proxy-addr";
 import { ProblemError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import type { Metrics } from "../internal/metrics.js";
-import type { RateLimits } from "../internal/ratelimit.js";
+import type { RateLimits } from "./ratelimit.js";
 import { PROBLEM_CONTENT_TYPE, problem, type Problem } from "./problem.js";
 import { answerMismatch, parseInput, type AnyRoute } from "./registry.js";
 import { envelopeReply } from "./routes/envelope-reply.js";

@@ -25,8 +25,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIPv6 } from "node:net";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { ProblemError } from "./errors.js";
-import type { Logger } from "./logger.js";
+import { ProblemError } from "../internal/errors.js";
+import type { Logger } from "../internal/logger.js";
 
 export interface RateLimits {
   /** Middleware: the per-IP limit. */

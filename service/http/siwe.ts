@@ -11,7 +11,7 @@
  * when the address holds code: `getCode` is asked first and its answer cached (an address
  * without code for {@link NO_CODE_TTL_SECONDS}, one with code for good), so failed sign-ins
  * for plain accounts cost the RPC endpoint at most one read per address and minute. Attempts are
- * also rate-limited per client IP (service/internal/ratelimit.ts). Before that, each field is checked here so a refusal names its reason:
+ * also rate-limited per client IP (service/http/ratelimit.ts). Before that, each field is checked here so a refusal names its reason:
  *   chain-id       Chain ID is not the ledger's chain
  *   domain         the domain is not the host of a configured origin (SEALSHARE_CORS_ORIGINS or
  *                  SEALSHARE_PUBLIC_URL)
