@@ -140,7 +140,8 @@ export function mountRoutes(router: IRouter, routes: readonly AnyRoute[], opts: 
   }
   for (const [path, methods] of methodsByPath) {
     const allow = [...methods].sort().join(", ");
-    router.all(path, (req: Request, res: Response, next: NextFunction) => {
+    // route(path).all, not router.all: on an app, app.all registers one handler per HTTP method.
+    router.route(path).all((req: Request, res: Response, next: NextFunction) => {
       res.set("Allow", allow);
       next(new ProblemError("method-not-allowed", `${req.method} is not supported on ${path}; use ${allow}`, { allow: [...methods].sort() }));
     });
