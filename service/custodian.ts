@@ -234,6 +234,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
       ttlSeconds: api.sessionTtlSeconds,
       maxSkewSeconds,
       provider,
+      cacheSessions: deps.store.dialect === "sqlite", // one process ends sessions: see siwe.ts
     }),
     bus,
     metrics,
