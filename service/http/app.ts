@@ -21,7 +21,7 @@
  * depends on the request (docs/PERFORMANCE.md, API): helmet's headers and, for a request without
  * an Origin header, cors's are recorded once from the middlewares themselves and replayed; the
  * headers, CORS and access-log steps are one middleware; routes sit on the app's own router; the
- * metrics' label sets are bound once per (method, route, status).
+ * metrics' label objects are made once per (method, route, status).
  */
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -159,7 +159,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
  *    goes through the cors middleware itself;
  *  - access log: answers that went wrong (4xx, 5xx) or took a second or more at info, the rest at
  *    debug (SEALSHARE_LOG_LEVEL=debug logs every request). Every request is counted and timed in
- *    the metrics either way, through label sets bound once per (method, route, status): a line
+ *    the metrics either way (prom-client children made once per (method, route, status)): a line
  *    per successful fetch was a synchronous write per request on the hot path, and the metrics
  *    already say how many there were and how fast.
  * If either middleware turns out not to be synchronous (a future version), it runs as it is.
