@@ -34,7 +34,7 @@ import { createReceiptReader, type ReceiptReader } from "./receipts/proofs.js";
 import { createTxSubmitter } from "./receipts/tx.js";
 import { createEnvelopeReader, createGrantStatusReader, createPartiesLookup } from "./http/serve.js";
 import { createReleaseWorker, type ReleaseWorker, type WrapFn } from "./release/worker.js";
-import { createHttpHandler } from "./http/app.js";
+import { createHttpApp } from "./http/app.js";
 import { apiOptions, type ApiOptions } from "./http/config.js";
 import { createSessionService, nonceSecretFrom } from "./http/siwe.js";
 import { createEventBus, type EventBus } from "./events/bus.js";
@@ -84,7 +84,7 @@ export interface CustodianDeps {
 }
 
 export interface Custodian {
-  readonly app: ReturnType<typeof createHttpHandler>["app"];
+  readonly app: ReturnType<typeof createHttpApp>;
   readonly follower: Follower;
   readonly worker: ReleaseWorker;
   readonly bus: EventBus;
@@ -219,7 +219,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
     });
   };
   const readerDeps = { store, domain, now, maxSkewSeconds, parties: createPartiesLookup(ledger, now), freshness };
-  const { app, handler } = createHttpHandler({
+  const app = createHttpApp({
     identity: () => identity,
     deposit,
     readEnvelope: createEnvelopeReader(readerDeps),
@@ -234,6 +234,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
       ttlSeconds: api.sessionTtlSeconds,
       maxSkewSeconds,
       provider,
+      cacheSessions: deps.store.dialect === "sqlite", // one process ends sessions: see siwe.ts
     }),
     bus,
     metrics,
@@ -347,7 +348,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
   }
 
   async function listen(port: number, host = "127.0.0.1"): Promise<{ url: string; server: Server }> {
-    const server = createServer(handler); // the envelope fast path, else the Express app
+    const server = createServer(app);
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {

@@ -17,7 +17,7 @@ export interface Profile {
   crypto: {
     reps: number; // interleaved repetitions of value and baseline
     msPerRep: number;
-    /** Distinct recipient keys the wrap rotates over (more than the fast path's cache holds). */
+    /** Distinct recipient keys the wrap rotates over (more than any recipient cache would hold). */
     recipients: number;
     /** Keys checked both ways against eciesjs before anything is timed. */
     checks: number;

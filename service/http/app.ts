@@ -16,18 +16,22 @@
  *
  * Access is logged (method, route template, status, duration) without headers, query or bodies:
  * failures and slow answers at info, every request at debug.
+ *
+ * Every request goes through this one Express app. What it does per request is kept to what
+ * depends on the request (docs/PERFORMANCE.md, API): helmet's headers and, for a request without
+ * an Origin header, cors's are recorded once from the middlewares themselves and replayed; the
+ * headers, CORS and access-log steps are one middleware; routes sit on the app's own router; the
+ * metrics' label objects are made once per (method, route, status).
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import { ProblemError } from "../internal/errors.js";
 import type { Metrics } from "../internal/metrics.js";
-import { createRateLimits } from "../internal/ratelimit.js";
 import { apiOptions, type ApiOptions } from "./config.js";
-import { createEnvelopeFastPath } from "./envelope-fast-path.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { problem, sendProblem } from "./problem.js";
+import { createRateLimits } from "./ratelimit.js";
 import { BODY_LIMIT, mountRoutes, type AnyRoute } from "./registry.js";
 import { DOCUMENT_ONLY_DEPS, type RouteDeps } from "./routes/deps.js";
 import { ledgerRoutes } from "./routes/ledger.js";
@@ -55,22 +59,6 @@ export type HttpDeps = Omit<RouteDeps, "limits" | "options" | "openapi"> & { opt
 const CORS_HEADERS = ["content-type", "authorization", "x-sealshare-issued-at", "x-sealshare-signature", "last-event-id"];
 const CORS_EXPOSED = ["retry-after", "ratelimit", "ratelimit-policy", "www-authenticate", "allow"];
 
-/**
- * Helmet's headers, computed once: with this configuration they do not depend on the request,
- * so instead of helmet's thirteen middlewares per request (each a call and a setHeader), its
- * answer to one sample request is recorded and replayed — the same headers, set in one loop.
- */
-export function fixedHeaders(middleware: express.RequestHandler): express.RequestHandler {
-  const recorded = recordedHeaders(middleware);
-  if (!recorded) return middleware; // not synchronous after all: keep it as it is
-  const { set, removed } = recorded;
-  return (_req, res, next) => {
-    for (const [name, value] of set) res.setHeader(name, value);
-    for (const name of removed) res.removeHeader(name);
-    next();
-  };
-}
-
 type HeaderValue = string | number | readonly string[];
 
 /** What a synchronous header-setting middleware does to one sample request, or undefined. */
@@ -94,32 +82,8 @@ export function recordedHeaders(middleware: express.RequestHandler): { set: [str
   return called ? { set, removed } : undefined;
 }
 
-/**
- * The API as a node:http request listener: the envelope fetch's fast path
- * (./envelope-fast-path.ts) for what it takes, the Express app for everything else.
- */
-export function createHttpHandler(deps: HttpDeps): {
-  app: express.Express;
-  /** The fast path alone: true when it took the request. */
-  fast: (req: IncomingMessage, res: ServerResponse) => boolean;
-  handler: (req: IncomingMessage, res: ServerResponse) => void;
-} {
-  const { app, fast } = build(deps);
-  return {
-    app,
-    fast,
-    handler(req, res) {
-      if (!fast(req, res)) app(req, res);
-    },
-  };
-}
-
-/** The Express app alone (every route; the OpenAPI test walks it). */
+/** The Express app: every route of the API (the custodian serves it; the OpenAPI test walks it). */
 export function createHttpApp(deps: HttpDeps): express.Express {
-  return build(deps).app;
-}
-
-function build(deps: HttpDeps): { app: express.Express; fast: ReturnType<typeof createEnvelopeFastPath> } {
   const { log } = deps;
   const options = apiOptions(deps.options);
   const metrics: Metrics = deps.metrics;
@@ -134,7 +98,6 @@ function build(deps: HttpDeps): { app: express.Express; fast: ReturnType<typeof 
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: options.corsOrigins.length > 0 ? "cross-origin" : "same-origin" },
   });
-  app.use(fixedHeaders(securityHeaders));
   const corsHeaders = cors({
     origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
     methods: ["GET", "POST"],
@@ -142,26 +105,7 @@ function build(deps: HttpDeps): { app: express.Express; fast: ReturnType<typeof 
     exposedHeaders: CORS_EXPOSED,
     maxAge: 600,
   });
-  app.use(corsHeaders);
-
-  // Access log: answers that went wrong (4xx, 5xx) or took a second or more at info, the rest
-  // at debug (SEALSHARE_LOG_LEVEL=debug logs every request). Every request is counted and timed
-  // in the metrics either way; a line per successful fetch was a synchronous write per request
-  // on the hot path, and the metrics already say how many there were and how fast.
-  const accessDebug = log.isLevelEnabled("debug");
-  app.use((req, res, next) => {
-    const started = performance.now();
-    res.on("finish", () => {
-      const ms = performance.now() - started;
-      const route = (req.route?.path as string | undefined) ?? "unmatched";
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, ms / 1000);
-      if (res.statusCode >= 400 || ms >= 1000) log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "http");
-      else if (accessDebug) log.debug({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "http");
-    });
-    next();
-  });
+  app.use(headersAndAccessLog({ securityHeaders, corsHeaders, metrics, log }));
 
   let document: Record<string, unknown> | undefined;
   const routeDeps: RouteDeps = {
@@ -171,9 +115,7 @@ function build(deps: HttpDeps): { app: express.Express; fast: ReturnType<typeof 
     openapi: () => (document ??= buildOpenApiDocument(routes, { version: API_VERSION, servers: options.publicUrl ? [options.publicUrl] : undefined })),
   };
   const routes = allRoutes(routeDeps);
-  const router = express.Router();
-  mountRoutes(router, routes, { validateResponses: options.validateResponses, ipLimit: limits.ip });
-  app.use(router);
+  mountRoutes(app, routes, { validateResponses: options.validateResponses, ipLimit: limits.ip });
 
   app.use((req, _res, next) => next(new ProblemError("not-found", `no route ${req.method} ${req.path}`)));
 
@@ -202,25 +144,68 @@ function build(deps: HttpDeps): { app: express.Express; fast: ReturnType<typeof 
     sendProblem(res, problem("internal", "the custodian failed to answer; this was logged", {}, instance));
   });
 
-  // What helmet and cors write on a request without an Origin header (the only kind the fast
-  // path takes), recorded once: the fast path writes the same.
-  const security = recordedHeaders(securityHeaders);
-  const cross = recordedHeaders(corsHeaders);
-  const fast =
-    security && cross && cross.removed.length === 0
-      ? createEnvelopeFastPath({
-          route: routes.find((r) => r.operationId === "fetchEnvelope")!,
-          sessions: deps.sessions,
-          readEnvelope: deps.readEnvelope,
-          limits,
-          metrics,
-          log,
-          fixedHeaders: [...security.set, ...cross.set],
-          removedHeaders: security.removed,
-          validateResponses: options.validateResponses,
-          trustProxy: app.get("trust proxy fn") as (addr: string, hop: number) => boolean,
-        })
-      : () => false; // a middleware stopped being synchronous: everything through Express
+  return app;
+}
 
-  return { app, fast };
+/**
+ * The first middleware of every request, in one step: helmet's security headers, CORS, and the
+ * access log and metrics.
+ *
+ *  - helmet: with this configuration its headers do not depend on the request, so its answer to
+ *    one sample request is recorded at start-up and replayed (the same headers in one loop,
+ *    instead of thirteen middlewares each making a call and a setHeader);
+ *  - cors: a request without an Origin header (SDK, CLI, servers) gets what cors writes for one,
+ *    recorded at start-up the same way; a request with an Origin, and every OPTIONS (preflight),
+ *    goes through the cors middleware itself;
+ *  - access log: answers that went wrong (4xx, 5xx) or took a second or more at info, the rest at
+ *    debug (SEALSHARE_LOG_LEVEL=debug logs every request). Every request is counted and timed in
+ *    the metrics either way (prom-client children made once per (method, route, status)): a line
+ *    per successful fetch was a synchronous write per request on the hot path, and the metrics
+ *    already say how many there were and how fast.
+ * If either middleware turns out not to be synchronous (a future version), it runs as it is.
+ */
+function headersAndAccessLog(deps: {
+  securityHeaders: express.RequestHandler;
+  corsHeaders: express.RequestHandler;
+  metrics: Metrics;
+  log: HttpDeps["log"];
+}): express.RequestHandler {
+  const { securityHeaders, corsHeaders, metrics, log } = deps;
+  const security = recordedHeaders(securityHeaders);
+  const withoutOrigin = recordedHeaders(corsHeaders);
+  const accessDebug = log.isLevelEnabled("debug");
+  const bound = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const boundLabels = (method: string, route: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let b = bound.get(key);
+    if (!b) {
+      const labels = { method, route, status: String(status) };
+      b = { count: metrics.httpRequests.labels(labels), time: metrics.httpDuration.labels(labels) };
+      bound.set(key, b);
+    }
+    return b;
+  };
+  const continueWithCors = (req: Request, res: Response, next: NextFunction) => {
+    if (withoutOrigin && req.headers.origin === undefined && req.method !== "OPTIONS") {
+      for (const [name, value] of withoutOrigin.set) res.setHeader(name, value);
+      for (const name of withoutOrigin.removed) res.removeHeader(name);
+      next();
+    } else corsHeaders(req, res, next);
+  };
+  return (req, res, next) => {
+    const started = performance.now();
+    res.once("finish", () => {
+      const ms = performance.now() - started;
+      const route = (req.route?.path as string | undefined) ?? "unmatched";
+      const b = boundLabels(req.method, route, res.statusCode);
+      b.count.inc();
+      b.time.observe(ms / 1000);
+      if (res.statusCode >= 400 || ms >= 1000) log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "http");
+      else if (accessDebug) log.debug({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "http");
+    });
+    if (!security) return securityHeaders(req, res, (err?: unknown) => (err ? next(err) : continueWithCors(req, res, next)));
+    for (const [name, value] of security.set) res.setHeader(name, value);
+    for (const name of security.removed) res.removeHeader(name);
+    continueWithCors(req, res, next);
+  };
 }

@@ -9,7 +9,7 @@
  * With `validateResponses` (tests), every JSON answer is also checked against the schema
  * declared for its status; a mismatch becomes a 500, so a test fails when the document lies.
  */
-import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import express, { type IRouter, type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { ProblemError, type ProblemCode } from "../internal/errors.js";
 
@@ -94,15 +94,19 @@ const requireJson = (req: Request, _res: Response, next: NextFunction) =>
 
 export interface MountOptions {
   validateResponses?: boolean;
-  /** Runs before each rate-limited route's handler (the per-IP limiter). */
-  ipLimit?: express.RequestHandler;
+  /** Runs before each rate-limited route's handler (the per-IP limiter): the problem when over it. */
+  ipLimit?: (req: Request, res: Response) => ProblemError | undefined;
 }
 
 /**
- * Mounts `routes` on `router`: input parsing, JSON bodies (≤ 64 kB, 415 for another media
- * type), and a 405 `method-not-allowed` (with `Allow`) for a known path with another method.
+ * Mounts `routes` on `router` (the app itself: one router, no nested dispatch): input parsing,
+ * JSON bodies (≤ 64 kB, 415 for another media type), and a 405 `method-not-allowed` (with
+ * `Allow`) for a known path with another method. A route without a body is one handler (the
+ * per-IP limit, parsing and the route's own handler in one step: each extra Express layer is a
+ * few microseconds on the hot path); a route with a body counts the per-IP limit before it
+ * reads the body.
  */
-export function mountRoutes(router: Router, routes: readonly AnyRoute[], opts: MountOptions = {}): void {
+export function mountRoutes(router: IRouter, routes: readonly AnyRoute[], opts: MountOptions = {}): void {
   const methodsByPath = new Map<string, Set<string>>();
   for (const r of routes) {
     const methods = methodsByPath.get(r.path) ?? new Set<string>();
@@ -110,11 +114,9 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], opts: M
     if (r.method === "get") methods.add("HEAD");
     methodsByPath.set(r.path, methods);
 
-    const pre: express.RequestHandler[] = [];
-    if (opts.ipLimit && r.rateLimited !== false) pre.push(opts.ipLimit);
-    if (r.request.body) pre.push(requireJson, express.json({ limit: BODY_LIMIT }));
-    router[r.method](r.path, ...pre, async (req: Request, res: Response) => {
-      const q = r.request;
+    const q = r.request;
+    const ipLimit = opts.ipLimit && r.rateLimited !== false ? opts.ipLimit : undefined;
+    const run = async (req: Request, res: Response) => {
       const input = {
         params: q.params ? parseInput(q.params, req.params, "path") : undefined,
         query: q.query ? parseInput(q.query, req.query, "query") : undefined,
@@ -123,15 +125,46 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], opts: M
       };
       if (opts.validateResponses) checkJsonAnswers(r, res);
       await r.handler(input, req, res);
-    });
+    };
+    if (q.body) {
+      const limit = (req: Request, res: Response, next: NextFunction) => next(ipLimit?.(req, res));
+      router[r.method](r.path, limit, requireJson, express.json({ limit: BODY_LIMIT }), run);
+    } else if (ipLimit) {
+      router[r.method](r.path, (req: Request, res: Response, next: NextFunction) => {
+        const refused = ipLimit(req, res);
+        return refused ? next(refused) : run(req, res);
+      });
+    } else {
+      router[r.method](r.path, run);
+    }
   }
   for (const [path, methods] of methodsByPath) {
     const allow = [...methods].sort().join(", ");
-    router.all(path, (req: Request, res: Response, next: NextFunction) => {
+    // route(path).all, not router.all: on an app, app.all registers one handler per HTTP method.
+    router.route(path).all((req: Request, res: Response, next: NextFunction) => {
       res.set("Allow", allow);
       next(new ProblemError("method-not-allowed", `${req.method} is not supported on ${path}; use ${allow}`, { allow: [...methods].sort() }));
     });
   }
+}
+
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+const VALIDATE = Symbol("validate JSON answers");
+
+/**
+ * Sends a JSON answer as `res.json` would (status, `application/json; charset=utf-8`,
+ * Content-Length, the body; no body for HEAD) without its per-call work (settings lookups,
+ * content-type parsing and formatting, the freshness check of a body that has no validators).
+ * `text` is `body` already serialized (e.g. cached); with `validateResponses` the answer is
+ * still checked against the route's declared schema.
+ */
+export function sendJson(res: Response, status: number, body: unknown, text?: string): void {
+  (res as Response & { [VALIDATE]?: (status: number, body: unknown) => void })[VALIDATE]?.(status, body);
+  const payload = text ?? JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader("Content-Type", JSON_CONTENT_TYPE);
+  res.setHeader("Content-Length", Buffer.byteLength(payload));
+  res.end(payload);
 }
 
 /** Why a JSON answer `body` with `status` does not match `route`'s declared responses, if it does not. */
@@ -143,12 +176,16 @@ export function answerMismatch(route: AnyRoute, status: number, body: unknown): 
   return r.success ? undefined : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
 }
 
-/** Wraps res.json so an answer that does not match its declared schema becomes a 500. */
+/** Wraps res.json (and {@link sendJson}) so an answer that does not match its declared schema becomes a 500. */
 function checkJsonAnswers(route: AnyRoute, res: Response): void {
+  const check = (status: number, body: unknown) => {
+    const problem = answerMismatch(route, status, body);
+    if (problem) throw new Error(`response of ${route.operationId} does not match the API document: ${problem}`);
+  };
+  (res as Response & { [VALIDATE]?: typeof check })[VALIDATE] = check;
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
-    const problem = answerMismatch(route, res.statusCode, body);
-    if (problem) throw new Error(`response of ${route.operationId} does not match the API document: ${problem}`);
+    check(res.statusCode, body);
     return json(body);
   };
 }

@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { createHttpHandler, type HttpDeps } from "../../service/http/app.js";
+import { createHttpApp, type HttpDeps } from "../../service/http/app.js";
 import type { ApiOptions } from "../../service/http/config.js";
 import { createEventBus } from "../../service/events/bus.js";
 import { createLogger } from "../../service/internal/logger.js";
@@ -17,8 +17,6 @@ export interface StubApp {
   url: string;
   deps: HttpDeps;
   logLines: string[];
-  /** Requests the Express app answered (the rest, the envelope fast path). */
-  viaExpress(): number;
   close(): Promise<void>;
 }
 
@@ -54,20 +52,13 @@ export async function startStubApp(overrides: Partial<HttpDeps> = {}, options: P
     ...overrides,
     options: { validateResponses: true, ...options },
   };
-  const { app, fast } = createHttpHandler(deps);
-  const stub = { viaExpress: 0 };
-  const server: Server = createServer((req, res) => {
-    if (fast(req, res)) return;
-    stub.viaExpress++;
-    app(req, res);
-  });
+  const server: Server = createServer(createHttpApp(deps));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     deps,
     logLines,
-    viaExpress: () => stub.viaExpress,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

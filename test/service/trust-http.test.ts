@@ -22,7 +22,7 @@ import { createCustodian } from "../../service/custodian.js";
 import { createSessionService } from "../../service/http/siwe.js";
 import { createHealthMonitor } from "../../service/http/health.js";
 import { createLogger, redactUrls } from "../../service/internal/logger.js";
-import { createRateLimits, ipBucket } from "../../service/internal/ratelimit.js";
+import { createRateLimits, ipBucket } from "../../service/http/ratelimit.js";
 import { openStore } from "../../service/store/open.js";
 import type { Store } from "../../service/store/store.js";
 import { startStubApp } from "../helpers/http-app.js";

@@ -3,7 +3,7 @@ import type { EventBus } from "../../events/bus.js";
 import type { Readiness } from "../health.js";
 import type { Logger } from "../../internal/logger.js";
 import type { Metrics } from "../../internal/metrics.js";
-import type { RateLimits } from "../../internal/ratelimit.js";
+import type { RateLimits } from "../ratelimit.js";
 import type { Depositor } from "../../keys/deposit.js";
 import type { CustodianIdentity } from "../../keys/identity.js";
 import type { ReceiptReader } from "../../receipts/proofs.js";

@@ -5,7 +5,7 @@
  */
 import { ProblemError } from "../../internal/errors.js";
 import { credentialFrom } from "../auth.js";
-import { defineRoute, type AnyRoute } from "../registry.js";
+import { defineRoute, sendJson, type AnyRoute } from "../registry.js";
 import {
   AuthHeadersSchema,
   CustodianInfoSchema,
@@ -17,10 +17,24 @@ import {
   RequestIdParamsSchema,
 } from "../schemas.js";
 import type { RouteDeps } from "./deps.js";
-import { envelopeReply } from "./envelope-reply.js";
 import { z } from "zod";
 
 const retryAfterHeader = { "Retry-After": { description: "seconds before asking again", schema: z.string() } };
+
+/**
+ * Envelopes as JSON text, serialized once per stored envelope object: the store hands out the
+ * same object while its cached view of the request holds (service/store, requestView), and a
+ * client polls the same envelope many times. Weakly held: it goes with the cached view.
+ */
+const envelopeText = new WeakMap<object, string>();
+function serializedEnvelope(envelope: object): string {
+  let text = envelopeText.get(envelope);
+  if (text === undefined) {
+    text = JSON.stringify(envelope);
+    envelopeText.set(envelope, text);
+  }
+  return text;
+}
 
 export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
   return [
@@ -79,11 +93,17 @@ export function ledgerRoutes(deps: RouteDeps): AnyRoute[] {
         202: { description: "not released yet; ask again after Retry-After", schema: PendingSchema, headers: retryAfterHeader },
       },
       problems: ["bad-signature", "bad-session", "not-requester", "unknown-request", "grant-revoked", "grant-expired", "ledger-paused", "chain-view-stale"],
-      // Requests without an Origin header are answered by ../envelope-fast-path.ts with the same
-      // envelopeReply; this route answers browsers (CORS), HEAD, and whatever the fast path passes on.
       async handler({ params, headers }, req, res) {
-        const reply = await envelopeReply(deps, { params, headers }, req, res);
-        res.set(reply.headers).status(reply.status).json(reply.body);
+        const { credential } = await credentialFrom(headers, deps.sessions, res);
+        const answer = await deps.readEnvelope({
+          requestId: params.requestId,
+          credential,
+          gate: (account) => deps.limits.account(req, res, account),
+        });
+        res.setHeader("Cache-Control", "no-store");
+        if (answer.status === "ready") return sendJson(res, 200, answer.envelope, serializedEnvelope(answer.envelope));
+        res.setHeader("Retry-After", String(answer.retryAfter));
+        sendJson(res, 202, answer);
       },
     }),
     defineRoute({

@@ -24,14 +24,14 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIPv6 } from "node:net";
-import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { ProblemError } from "./errors.js";
-import type { Logger } from "./logger.js";
+import type { Request } from "express";
+import { ProblemError } from "../internal/errors.js";
+import type { Logger } from "../internal/logger.js";
 
 export interface RateLimits {
-  /** Middleware: the per-IP limit. */
-  ip: RequestHandler;
-  /** The per-IP limit outside Express (the envelope fast path): the 429 problem when over it. */
+  /** Counts one request from `req.ip` (its bucket); the 429 problem when over the limit (synchronous). */
+  ip(req: Request, res: ServerResponse): ProblemError | undefined;
+  /** The same for a client address given as is. */
   ipHit(res: ServerResponse, ip: string): ProblemError | undefined;
   /** Counts one request for `account`; throws the 429 problem when over its limit. */
   account(req: IncomingMessage, res: ServerResponse, account: string): Promise<void>;
@@ -122,9 +122,9 @@ export function createRateLimits(opts: {
   const byAccount = limiter("account", opts.accountPerMinute, now);
   const signInLimiter = limiter("signin", opts.signInPerMinute ?? 30, now);
   return {
-    ip(req: Request, res: Response, next: NextFunction) {
+    ip(req, res) {
       // The client IP may be any string in fuzzed requests; an absent one is its own bucket.
-      next(byIp(res, req.ip ?? "unknown"));
+      return byIp(res, req.ip ?? "unknown");
     },
     ipHit: byIp,
     signIn(res, ip) {
