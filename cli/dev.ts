@@ -18,6 +18,7 @@ import { SealshareError } from "../sdk/errors.js";
 import { NODE_KINDS, parseNodeKind, startLocalChain, type LocalChain } from "../devkit/local-chain.js";
 import type { CustodianProcess } from "../devkit/custodian-process.js";
 import { deployToFolder, startLocalCustodian } from "../devkit/local-deployment.js";
+import { missingDevTools } from "../devkit/dev-tools.js";
 import { action } from "./lib/command.js";
 import type { ConfigFile } from "./lib/config.js";
 
@@ -58,6 +59,12 @@ export function devCommand(): Command {
     .action(
       action<{ dir: string; writeConfig?: string; node: string }>(async (s, o) => {
         const node = parseNodeKind(o.node);
+        const missing = missingDevTools(node);
+        if (missing.length > 0) {
+          throw new SealshareError("DEV_TOOLS_MISSING", `\`sealshare dev\` runs the repository's development tools, and this installation lacks ${missing.join(", ")}`, {
+            hint: "run it from a checkout of the repository (`npm install`, then `npm run sealshare -- dev`); this command then works against it with --config <checkout>/.sealshare-dev/sealshare.config.json",
+          });
+        }
         const dir = resolve(o.dir);
         const configPath = resolve(o.writeConfig ?? join(dir, "sealshare.config.json"));
         await prepareDir(dir);

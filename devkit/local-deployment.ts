@@ -33,16 +33,20 @@ export async function deployToFolder(admin: Signer, roles: { supervisors: readon
  * Starts the custodian process for a deployment written by {@link deployToFolder}: signing as
  * `custodianKey`, with a fresh ECIES key and master key (a local world never reuses secrets), its
  * SQLite database at `<dir>/custodian.db` and its log at `<dir>/custodian.log`.
+ *
+ * A harness that restarts the custodian over the same database (the fault harness) passes the
+ * secrets of its first start each time, and may name another database (`dbPath`, a PostgreSQL URL).
  */
 export function startLocalCustodian(
-  o: { rpcUrl: string; deploymentPath: string; dir: string; custodianKey: string } & Pick<CustodianProcessOptions, "pollMs" | "confirmations" | "receipts" | "env">,
+  o: { rpcUrl: string; deploymentPath: string; dir: string; custodianKey: string } & Pick<CustodianProcessOptions, "pollMs" | "confirmations" | "receipts" | "env" | "timeoutMs"> &
+    Partial<Pick<CustodianProcessOptions, "eciesKey" | "masterKey" | "dbPath">>,
 ): Promise<CustodianProcess> {
   const { dir, ...rest } = o;
   return startCustodianProcess({
     ...rest,
-    dbPath: join(dir, "custodian.db"),
+    dbPath: o.dbPath ?? join(dir, "custodian.db"),
     logPath: join(dir, "custodian.log"),
-    eciesKey: hexlify(randomBytes(32)),
-    masterKey: hexlify(randomBytes(32)),
+    eciesKey: o.eciesKey ?? hexlify(randomBytes(32)),
+    masterKey: o.masterKey ?? hexlify(randomBytes(32)),
   });
 }

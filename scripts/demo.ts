@@ -15,11 +15,10 @@
  */
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
-import { deployLedger } from "../sdk/contracts.js";
-import { writeDeployment } from "../sdk/deployment-file.js";
+import { JsonRpcProvider, Wallet } from "ethers";
 import { parseNodeKind, startLocalChain } from "../devkit/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "../devkit/custodian-process.js";
+import type { CustodianProcess } from "../devkit/custodian-process.js";
+import { deployToFolder, startLocalCustodian } from "../devkit/local-deployment.js";
 import { playStory } from "./lib/story.js";
 
 const args = process.argv.slice(2);
@@ -51,25 +50,16 @@ async function main(): Promise<number> {
 
   say("▶ Deploying the Sealshare ledger and wiring roles (admin, supervisor, custodian)");
   const deployer = new Wallet(deployerKey, provider);
-  const { deployment } = await deployLedger(deployer, {
-    supervisors: [new Wallet(supKey).address],
-    custodian: new Wallet(custodianKey).address,
-  });
-  const deploymentPath = join(workDir, "deployment.json");
-  await writeDeployment(deploymentPath, deployment);
+  const { deployment, deploymentPath } = await deployToFolder(
+    deployer,
+    { supervisors: [new Wallet(supKey).address], custodian: new Wallet(custodianKey).address },
+    workDir,
+  );
   say(`  ledger ${deployment.ledger} on chain ${deployment.chainId} (block ${deployment.deployBlock})`);
 
   say("▶ Starting the key custodian (separate process, SQLite, local blob folder)");
-  const custodian: CustodianProcess = await startCustodianProcess({
-    rpcUrl: chain.url,
-    deploymentPath,
-    dbPath: join(workDir, "custodian.db"),
-    logPath: join(workDir, "custodian.log"),
-    custodianKey,
-    // Demo-only secrets, fresh each run. In production these come from an encrypted keystore.
-    eciesKey: hexlify(randomBytes(32)),
-    masterKey: hexlify(randomBytes(32)),
-  });
+  // Its secrets are fresh each run (startLocalCustodian); in production they come from an encrypted keystore.
+  const custodian: CustodianProcess = await startLocalCustodian({ rpcUrl: chain.url, deploymentPath, dir: workDir, custodianKey });
   cleanups.push(() => custodian.stop());
   say(`  custodian at ${custodian.url}`);
 

@@ -45,8 +45,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getAddress, hexlify, id, keccak256, randomBytes, Transaction, Wallet, ZeroAddress, ZeroHash, type ContractTransactionResponse } from "ethers";
-import { deployLedger, type Sealshare } from "../../sdk/contracts.js";
-import { writeDeployment } from "../../sdk/deployment-file.js";
+import type { Sealshare } from "../../sdk/contracts.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { parseReceiptProofs } from "../../sdk/audit/proofs.js";
@@ -55,7 +54,8 @@ import { GrantKind, Purpose } from "../../sdk/vocabulary.js";
 import { verifyReceiptProof } from "../../service/receipts/merkle.js";
 import { openStore } from "../../service/store/open.js";
 import { consentTerms, giveConsent, publishDeviceKey, registerMembers, registerPlaceholderDataset } from "../../devkit/build.js";
-import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import type { CustodianProcess } from "../../devkit/custodian-process.js";
+import { deployToFolder, startLocalCustodian } from "../../devkit/local-deployment.js";
 import { nodeControl, startLocalChain, type NodeKind, type ReorgTx } from "../../devkit/local-chain.js";
 import { JsonRpcProvider, Network } from "ethers";
 
@@ -141,7 +141,7 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
   try {
     const w = (i: number) => new Wallet(chain.accounts[i]!, provider);
     const [admin, sup, custodianAccount, bank, insurer, ana] = [0, 1, 2, 3, 4, 6].map(w) as Wallet[];
-    const { ledger: deployed, deployment } = await deployLedger(admin!, { supervisors: [sup!.address], custodian: custodianAccount!.address });
+    const { ledger: deployed, deployment, deploymentPath } = await deployToFolder(admin!, { supervisors: [sup!.address], custodian: custodianAccount!.address }, work);
     const ledger = deployed as Sealshare;
     const as = (x: Wallet) => ledger.connect(x) as Sealshare;
     const mined = async (tx: Promise<ContractTransactionResponse>) => (await (await tx).wait())!;
@@ -149,8 +149,6 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     const device = id("faults/device");
     const deviceKey = generateEncryptionKeyPair();
     await publishDeviceKey(ledger, insurer!, device, deviceKey);
-    const deploymentPath = join(work, "deployment.json");
-    await writeDeployment(deploymentPath, deployment);
 
     // Grant on request: no approvals needed, formal straight away.
     const policy = { requireProvider: false, supervisorQuorum: 0, maxTemporary: 0, maxFormal: 30 * DAY };
@@ -162,16 +160,17 @@ export async function runFaults(opts: FaultOptions = {}): Promise<FaultReport> {
     const terms = consentTerms({ subject: ana!.address, requester: ZeroAddress, datasetId: 0n, now, receipt: "faults consent" });
     await giveConsent(ledger, ana!, terms);
 
+    // Every restart runs over the same database, so with the secrets of the first start.
     const secrets = { ecies: hexlify(randomBytes(32)), master: hexlify(randomBytes(32)) };
     const dbPath = opts.db ?? join(work, "custodian.db");
     let starts = 0;
     async function start(): Promise<CustodianProcess> {
       starts++;
-      return startCustodianProcess({
+      return startLocalCustodian({
         rpcUrl: chain.url,
         deploymentPath,
+        dir: work,
         dbPath,
-        logPath: join(work, "custodian.log"),
         custodianKey: chain.accounts[2]!,
         eciesKey: secrets.ecies,
         masterKey: secrets.master,

@@ -37,7 +37,8 @@ import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
 import type { Envelope } from "../../sdk/envelope.js";
 import { createWorld, type World } from "../../devkit/world.js";
 import { nodeControl, type NodeKind } from "../../devkit/local-chain.js";
-import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
+import type { CustodianProcess } from "../../devkit/custodian-process.js";
+import { startLocalCustodian } from "../../devkit/local-deployment.js";
 import { startTcpProxy, type TcpProxy } from "../../devkit/tcp-proxy.js";
 
 export interface OutageTally {
@@ -75,14 +76,12 @@ export async function startOutageRig(opts: { node?: NodeKind } = {}): Promise<Ou
   const proxy = await startTcpProxy({ host: "127.0.0.1", port: world.chain.port });
   const deploymentPath = join(work, "deployment.json");
   await writeDeployment(deploymentPath, world.deployment);
-  const logPath = join(work, "custodian.log");
   let custodian: CustodianProcess;
   try {
-    custodian = await startCustodianProcess({
+    custodian = await startLocalCustodian({
       rpcUrl: proxy.url,
       deploymentPath,
-      dbPath: join(work, "custodian.db"),
-      logPath,
+      dir: work,
       custodianKey: world.chain.accounts[2]!,
       eciesKey: hexlify(world.secrets.eciesKey),
       masterKey: hexlify(world.secrets.masterKey),
@@ -112,7 +111,7 @@ export async function startOutageRig(opts: { node?: NodeKind } = {}): Promise<Ou
     custodian,
     client,
     custodianAddress: info.address,
-    logPath,
+    logPath: custodian.logPath,
     async stop() {
       await custodian.stop();
       await proxy.close();
