@@ -8,7 +8,7 @@ import { JsonRpcProvider, Network, Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../../devkit/local-chain.js";
 import { deployLedger, type Deployment } from "../../sdk/contracts.js";
 import { connectDeployment } from "../../sdk/actions/connect-deployment.js";
-import { rejection } from "./helpers/rejection.js";
+import { rejection } from "./helpers/rejects.js";
 
 describe("connectDeployment: open a deployment and check it before use", function () {
   this.timeout(60_000);

@@ -10,7 +10,7 @@ import { getMember } from "../../sdk/actions/get-member.js";
 import { getDatasetVersion } from "../../sdk/actions/get-dataset-version.js";
 import { findApproverRole } from "../../sdk/actions/find-approver-role.js";
 import type { SealshareContext } from "../../sdk/actions/context.js";
-import { rejection } from "./helpers/rejection.js";
+import { rejection } from "./helpers/rejects.js";
 import { MemberStatus } from "../../sdk/vocabulary.js";
 
 const { networkHelpers } = await network.create();
