@@ -40,6 +40,9 @@ export * from "./list-consents.js";
 // access
 export * from "./request-access.js";
 export * from "./approve-request.js";
+export * from "./sign-approval.js";
+export * from "./relay-share.js";
+export * from "./relay-shares.js";
 export * from "./advance-request.js";
 export * from "./reject-request.js";
 export * from "./revoke-grant.js";
