@@ -15,13 +15,14 @@
  * });
  * ```
  */
-import type { TxResult, SealshareContext } from "./context.js";
-import { relayShares, type RelayedShare, type RelayShareParams } from "./relay-shares.js";
+import { sendTx, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
+import { relayedSharesIn, relayShareArgs, type RelayedShare, type RelayShareParams } from "./relay-shares.js";
 
 export type RelayShareResult = TxResult & RelayedShare;
 
 /** Errors: those of `relayShares`. */
 export async function relayShare(ctx: SealshareContext, p: RelayShareParams): Promise<RelayShareResult> {
-  const { shares, ...tx } = await relayShares(ctx, { shares: [p] });
-  return { ...tx, ...shares[0]! };
+  const args = await relayShareArgs(ctx, p);
+  const receipt = await sendTx(() => writer(ctx).relayShare(...args));
+  return { ...txResult(receipt), ...relayedSharesIn(ctx, receipt)[0]! };
 }

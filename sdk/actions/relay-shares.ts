@@ -3,7 +3,8 @@
  * provider's and supervisors' signed approvals — in ONE transaction (`relayShares`): nobody but
  * the requester sends anything, and many shares split one base cost. Every approval still
  * appears on the ledger as its own `AccessApproved` naming its signer, as if it had been sent.
- * All or nothing: one failing share reverts them all. For one share, `relayShare`.
+ * All or nothing: one failing share reverts them all. For one share, `relayShare` (cheaper than
+ * a batch of one).
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@
  * });
  * ```
  */
-import { getAddress } from "ethers";
+import { getAddress, type ContractTransactionReceipt } from "ethers";
 import type { ConsentTerms } from "../eip712.js";
 import { SealshareError } from "../errors.js";
 import { assertDatasetSubject, consentIdOf } from "./consent-terms.js";
@@ -65,71 +66,72 @@ export interface RelaySharesResult extends TxResult {
  */
 export async function relayShares(ctx: SealshareContext, p: { shares: RelayShareParams[] }): Promise<RelaySharesResult> {
   if (p.shares.length === 0) throw new SealshareError("NO_SHARES", "nothing to relay", { hint: "give at least one share" });
+  const l = writer(ctx);
+  const calls: string[] = [];
+  for (const s of p.shares) calls.push(l.interface.encodeFunctionData("relayShare", [...(await relayShareArgs(ctx, s))]));
+  const receipt = await sendTx(() => l.relayShares(calls));
+  return { ...txResult(receipt), shares: relayedSharesIn(ctx, receipt) };
+}
+
+/** The arguments of `relayShare` for one share, after checking every approval is for exactly it. */
+export async function relayShareArgs(ctx: SealshareContext, s: RelayShareParams) {
   const requester = await requireSigner(ctx).getAddress();
   const chainId = (await providerOf(ctx).getNetwork()).chainId.toString();
   const ledger = getAddress(await ctx.ledger.getAddress());
   const now = Math.floor(Date.now() / 1000);
-  const shares = [];
-  for (const s of p.shares) {
-    const request = {
-      datasetId: s.datasetId,
-      version: s.version ?? 0,
-      purpose: toPurpose(s.purpose),
-      kind: toGrantKind(s.kind),
-      duration: toSeconds(s.duration),
-      deviceId: toDeviceId(s.device),
-    };
-    await assertDatasetSubject(ctx, s.consent);
-    const consentId = await consentIdOf(ctx, s.consent);
-    for (const a of s.approvals) {
-      const expected: [string, string | number, string | number][] = [
-        ["chain", a.chainId, chainId],
-        ["ledger", getAddress(a.ledger), ledger],
-        ["consent", a.consentId.toLowerCase(), consentId.toLowerCase()],
-        ["requester", getAddress(a.requester), requester],
-        ["dataset", a.datasetId, request.datasetId.toString()],
-        ["purpose", a.purpose, request.purpose],
-        ["kind", a.kind, request.kind],
-        ["duration", a.duration, request.duration],
-      ];
-      for (const [what, got, want] of expected) {
-        if (got !== want) {
-          throw new SealshareError("APPROVAL_MISMATCH", `the approval by ${a.approver} is for another ${what} (${got}, not ${want})`, {
-            hint: "the approver must sign for exactly this share (`sealshare access sign-approval` with the same consent and terms)",
-            details: { approver: a.approver, field: what },
-          });
-        }
-      }
-      if (a.deadline < now) {
-        throw new SealshareError("APPROVAL_EXPIRED", `the approval by ${a.approver} expired at ${new Date(a.deadline * 1000).toISOString()}`, { hint: "ask the approver to sign again" });
+  const request = {
+    datasetId: s.datasetId,
+    version: s.version ?? 0,
+    purpose: toPurpose(s.purpose),
+    kind: toGrantKind(s.kind),
+    duration: toSeconds(s.duration),
+    deviceId: toDeviceId(s.device),
+  };
+  await assertDatasetSubject(ctx, s.consent);
+  const consentId = await consentIdOf(ctx, s.consent);
+  for (const a of s.approvals) {
+    const expected: [string, string | number, string | number][] = [
+      ["chain", a.chainId, chainId],
+      ["ledger", getAddress(a.ledger), ledger],
+      ["consent", a.consentId.toLowerCase(), consentId.toLowerCase()],
+      ["requester", getAddress(a.requester), requester],
+      ["dataset", a.datasetId, request.datasetId.toString()],
+      ["purpose", a.purpose, request.purpose],
+      ["kind", a.kind, request.kind],
+      ["duration", a.duration, request.duration],
+    ];
+    for (const [what, got, want] of expected) {
+      if (got !== want) {
+        throw new SealshareError("APPROVAL_MISMATCH", `the approval by ${a.approver} is for another ${what} (${got}, not ${want})`, {
+          hint: "the approver must sign for exactly this share (`sealshare access sign-approval` with the same consent and terms)",
+          details: { approver: a.approver, field: what },
+        });
       }
     }
-    shares.push({
-      request,
-      consent: s.consent,
-      consentSignature: s.consentSignature,
-      approvals: s.approvals.map((a) => ({ approver: a.approver, asSupervisor: a.asSupervisor, deadline: a.deadline, signature: a.signature })),
-    });
+    if (a.deadline < now) {
+      throw new SealshareError("APPROVAL_EXPIRED", `the approval by ${a.approver} expired at ${new Date(a.deadline * 1000).toISOString()}`, { hint: "ask the approver to sign again" });
+    }
   }
-  const receipt = await sendTx(() => writer(ctx).relayShares(shares));
-  const requested = eventsIn(ctx, receipt, "AccessRequested");
+  const approvals = s.approvals.map((a) => ({ approver: a.approver, asSupervisor: a.asSupervisor, deadline: a.deadline, signature: a.signature }));
+  return [request, s.consent, s.consentSignature, approvals] as const;
+}
+
+/** Every share a relay transaction recorded, from its events (AccessRequested, AccessApproved, AccessGranted). */
+export function relayedSharesIn(ctx: SealshareContext, receipt: ContractTransactionReceipt): RelayedShare[] {
   const approved = eventsIn(ctx, receipt, "AccessApproved");
   const granted = eventsIn(ctx, receipt, "AccessGranted");
-  return {
-    ...txResult(receipt),
-    shares: requested.map((e) => {
-      const requestId = e.requestId as bigint;
-      const g = granted.filter((x) => x.requestId === requestId).at(-1);
-      return {
-        requestId,
-        consentId: e.consentId as string,
-        version: Number(e.version),
-        keyId: Number(e.keyId),
-        approvals: approved
-          .filter((x) => x.requestId === requestId)
-          .map((x) => ({ approver: x.approver as string, asSupervisor: x.asSupervisor as boolean, supervisorApprovals: Number(x.supervisorApprovals) })),
-        ...(g ? { granted: { kind: Number(g.kind), expiresAt: Number(g.expiresAt), version: Number(g.version) } } : {}),
-      };
-    }),
-  };
+  return eventsIn(ctx, receipt, "AccessRequested").map((e) => {
+    const requestId = e.requestId as bigint;
+    const g = granted.filter((x) => x.requestId === requestId).at(-1);
+    return {
+      requestId,
+      consentId: e.consentId as string,
+      version: Number(e.version),
+      keyId: Number(e.keyId),
+      approvals: approved
+        .filter((x) => x.requestId === requestId)
+        .map((x) => ({ approver: x.approver as string, asSupervisor: x.asSupervisor as boolean, supervisorApprovals: Number(x.supervisorApprovals) })),
+      ...(g ? { granted: { kind: Number(g.kind), expiresAt: Number(g.expiresAt), version: Number(g.version) } } : {}),
+    };
+  });
 }
