@@ -13,6 +13,8 @@ import { signApproval, signedApprovalFromJson, shareApprovalMessage, type SignAp
 import { relayShare } from "../../sdk/actions/relay-share.js";
 import { relayShares, type RelayShareParams } from "../../sdk/actions/relay-shares.js";
 import type { SealshareContext } from "../../sdk/actions/context.js";
+import { verifyLedger } from "../../sdk/audit/verify.js";
+import { readTimeline } from "../../sdk/audit/timeline.js";
 
 const { networkHelpers } = await network.create();
 const load = () => networkHelpers.loadFixture(deploySealshare);
@@ -107,6 +109,14 @@ describe("SDK: signed approvals and the one-transaction share", function () {
     ]);
     expect(r.granted).to.deep.include({ kind: 2, version: 1 });
     await w.expectValid(1n);
+    // The auditor sees every approval with its signer, and finds nothing wrong with the grant.
+    const provider = w.ethers.provider;
+    const timeline = await readTimeline({ provider, ledger: w.ledgerAddress, fromBlock: 0 });
+    const approved = timeline.filter((e) => e.event === "AccessApproved").map((e) => [e.args.approver, e.args.asSupervisor]);
+    expect(approved).to.deep.equal([[w.bank.address, false], [w.sup1.address, true]]);
+    const report = await verifyLedger({ ledger: w.ledger, provider, fromBlock: 0, timeline });
+    expect(report.violations).to.deep.equal([]);
+    expect(report.checked.grants).to.equal(1);
   });
 
   it("relayShares: two shares in one transaction, both granted", async function () {
