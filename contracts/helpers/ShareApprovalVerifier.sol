@@ -27,9 +27,10 @@ contract ShareApprovalVerifier {
     ///      bytes: the ledger's domain separator and the requester (the ledger's caller).
     ///      The ABI decoder ignores bytes after the encoded arguments, so they are read by hand.
     ///      Reverts {IAccess.AccessApprovalExpired} after a deadline and
-    ///      {IAccess.AccessInvalidApprovalSignature} for any other failure: EOA approvers sign
-    ///      65-byte or 64-byte (EIP-2098) ECDSA signatures with low s; an approver with code is
-    ///      asked through ERC-1271 (by this contract, so `msg.sender` there is this verifier).
+    ///      {IAccess.AccessInvalidApprovalSignature} for any other failure: a signature is the
+    ///      approver's if it is a 65-byte or 64-byte (EIP-2098) ECDSA signature with low s that
+    ///      recovers to it, or, for an approver with code, if its ERC-1271 `isValidSignature`
+    ///      says so (asked by this contract, so `msg.sender` there is this verifier).
     /// @param p The request as relayed.
     /// @param consent The consent terms as relayed (the approvals name their id).
     /// @param approvals The signed approvals as relayed.
@@ -69,12 +70,12 @@ contract ShareApprovalVerifier {
         }
     }
 
-    /// @dev ECDSA for an address without code (65 bytes, or 64-byte EIP-2098 compact), ERC-1271
-    ///      for a contract (asked only when the address has code, as SignatureChecker does).
+    /// @dev ECDSA first (65 bytes, or 64-byte EIP-2098 compact; low s): a signature that
+    ///      recovers to the approver is the approver's, and this costs no look-up of the
+    ///      approver's account (an EXTCODESIZE of a cold account is 2,600 gas per approver).
+    ///      Otherwise, only if the approver has code, its ERC-1271 answer (never asked of an
+    ///      address without code), as OpenZeppelin's SignatureChecker did before 5.2.
     function _isSignatureOf(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        if (signer.code.length != 0) {
-            return SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
-        }
         address recovered;
         ECDSA.RecoverError err;
         if (signature.length == 64) {
@@ -82,6 +83,7 @@ contract ShareApprovalVerifier {
         } else {
             (recovered, err,) = ECDSA.tryRecoverCalldata(digest, signature);
         }
-        return err == ECDSA.RecoverError.NoError && recovered == signer;
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return signer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
     }
 }

@@ -167,8 +167,9 @@ interface IAccess {
     ///      ("latest" is resolved as on the transaction path). Signatures are checked first, by
     ///      the ledger's ShareApprovalVerifier: {AccessApprovalExpired} after a deadline,
     ///      {AccessInvalidApprovalSignature} for a signature that is not the approver's over
-    ///      these terms (EOA: 65 or 64-byte EIP-2098 ECDSA, low s; an approver with code:
-    ///      ERC-1271, asked by the verifier). Then each signer's right to approve is checked at
+    ///      these terms (a 65 or 64-byte EIP-2098 ECDSA signature, low s, that recovers to the
+    ///      approver; otherwise, for an approver with code, its ERC-1271 answer, asked by the
+    ///      verifier). Then each signer's right to approve is checked at
     ///      execution by the transaction path's own code: the provider must be the dataset's
     ///      current provider and an active member ({DatasetsNotProvider}, {MembersNotActive}),
     ///      a supervisor must hold the role now ({AccessControlUnauthorizedAccount}) and have no
