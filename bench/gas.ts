@@ -32,13 +32,14 @@ import {
   Wallet,
   ZeroAddress,
   ZeroHash,
+  Signature,
   type BaseContract,
   type ContractTransactionResponse,
   type Signer,
 } from "ethers";
 import type { Sealshare } from "../types/ethers-contracts/index.js";
 import type { BenchERC721 } from "../types/ethers-contracts/index.js";
-import { CONSENT_TYPES, ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
+import { CONSENT_TYPES, SHARE_APPROVAL_TYPES, ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
 import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
 import { keyCommitment } from "../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
@@ -208,6 +209,28 @@ export async function runGas(profile: Profile, say: (line: string) => void): Pro
     }
     g["receipt.batch100.per_release"] = g["receipt_batch100"]!.map((x) => x / 100);
 
+    // ── The one-transaction share: approvals as EIP-712 signatures (relayShare / relayShares) ──
+    say("gas: one-transaction shares (signed approvals)");
+    /** The arguments of one relayShare: Ana's signed consent, Insurer's request, Bank's and sup1's signed approvals (EIP-2098). */
+    const relayArgs = async () => {
+      const t = await terms();
+      const consentId = await ledger.consentId(t);
+      const deadline = t.deadline;
+      const approve = async (signer: Signer, asSupervisor: boolean) => {
+        const approver = await addr(signer);
+        const message = { consentId, requester: await addr(insurer), datasetId, purpose: params.purpose, kind: params.kind, duration: params.duration, approver, asSupervisor, deadline };
+        return { approver, asSupervisor, deadline, signature: Signature.from(await signer.signTypedData(domain, SHARE_APPROVAL_TYPES, message)).compactSerialized };
+      };
+      return [params, t, await sign(t), [await approve(bank, false), await approve(sup1, true)]] as const;
+    };
+    await gasOf(as(insurer).relayShare(...(await relayArgs()))); // warm-up: the verifier's first call
+    for (let r = 0; r < reps; r++) put("share.onetx", await gasOf(as(insurer).relayShare(...(await relayArgs()))));
+    for (let r = 0; r < Math.min(reps, 3); r++) {
+      const calls: string[] = [];
+      for (let i = 0; i < 50; i++) calls.push(ledger.interface.encodeFunctionData("relayShare", [...(await relayArgs())]));
+      put("share.batch50.per_share", (await gasOf(as(insurer).relayShares(calls))) / 50);
+    }
+
     // ── EAS: attest with an expiration time ────────────────────────────────────────────────
     say("gas: EAS attest and ERC-721 mint baselines");
     const deploy = async (a: Artifact, args: unknown[]) => {
@@ -261,6 +284,22 @@ export async function runGas(profile: Profile, say: (line: string) => void): Pro
         note: "requestAccessWithConsent (subject's signed consent relayed by the requester) + provider approval + supervisor approval, base costs included",
       }),
       entry({ name: "gas.share.total.vs_erc721", unit: "gas", samples: g["share.total"]!, baseline: nftBase }),
+      entry({
+        name: "gas.share.onetx",
+        unit: "gas",
+        samples: g["share.onetx"]!,
+        baseline: easBase,
+        target: { on: "ratio", max: 0.5, text: "≤ 0.5 EAS attest" },
+        note: "relayShare: the subject's signed consent + the request + the provider's and a supervisor's EIP-712 approvals (64-byte signatures) → formal grant, one transaction",
+      }),
+      entry({
+        name: "gas.share.batch50.per_share",
+        unit: "gas",
+        samples: g["share.batch50.per_share"]!,
+        baseline: easBase,
+        target: { on: "ratio", max: 0.3, text: "≤ 0.3 EAS attest" },
+        note: "relayShares of 50 relayShare calls, one transaction, / 50",
+      }),
       entry({
         name: "gas.receipt.batch100.per_release",
         unit: "gas",

@@ -14,6 +14,7 @@ import { keysCommand } from "./keys.js";
 import { membersCommand } from "./members.js";
 import { providerCommand } from "./provider.js";
 import { usageCommand } from "./usage.js";
+import { withRelayCommands } from "./relay.js";
 
 /** Help is wrapped at a fixed width so that docs/CLI.md does not depend on the terminal. */
 export const HELP_WIDTH = 100;
@@ -58,7 +59,7 @@ The signing account comes from --keystore / --as, else SEALSHARE_PRIVATE_KEY, SE
 SEALSHARE_ACCOUNT, else the config file; a keystore's password from SEALSHARE_KEYSTORE_PASSWORD or a
 prompt. Settings: flags > environment > config file. Exit codes: 0 ok, 1 failed, 2 bad usage.`,
   );
-  for (const group of [configCommand(), devCommand(), membersCommand(), keysCommand(), datasetCommand(), providerCommand(), consentCommand(), accessCommand(), keyCommand(), usageCommand(), auditCommand()]) {
+  for (const group of [configCommand(), devCommand(), membersCommand(), keysCommand(), datasetCommand(), providerCommand(), consentCommand(), withRelayCommands(accessCommand()), keyCommand(), usageCommand(), auditCommand()]) {
     program.addCommand(group);
   }
   // Settings of the root (help width, global options in help, exit override) apply to every command.

@@ -2,7 +2,7 @@
  * The one EIP-712 module shared by the contracts' tests, the SDK, the CLI, the custodian and
  * the dapp. Two domains:
  *  - the ledger's ("Sealshare", "1", chainId, ledger address): consents and their revocation,
- *    checked on chain. Clients read it from the chain (ERC-5267 `eip712Domain()`), never guess.
+ *    and share approvals given by signature, checked on chain. Clients read it from the chain (ERC-5267 `eip712Domain()`), never guess.
  *  - the custodian's ("Sealshare Custodian", "1", chainId, ledger address): key deposits,
  *    envelope fetch and grant-status requests, and the envelopes the custodian signs. Bound to the same chain and
  *    ledger, so a signature for one deployment or chain is useless on another.
@@ -36,6 +36,40 @@ export const REVOKE_CONSENT_TYPES: Types = {
     { name: "deadline", type: "uint40" },
   ],
 };
+
+/**
+ * A provider's or a supervisor's approval given by signature instead of by transaction, relayed
+ * by the requester with the subject's signed consent in one `relayShares` call. Bound (with the
+ * ledger's domain: chain id and ledger address) to the consent id and the version-independent
+ * request terms, to its signer and role, and to a deadline. Single use: the consent id can be
+ * recorded once, and `relayShares` records it. Same fields, in order, as SHARE_APPROVAL_TYPE_HASH
+ * in contracts/common/TypedData.sol.
+ */
+export const SHARE_APPROVAL_TYPES: Types = {
+  ShareApproval: [
+    { name: "consentId", type: "bytes32" },
+    { name: "requester", type: "address" },
+    { name: "datasetId", type: "uint64" },
+    { name: "purpose", type: "uint32" },
+    { name: "kind", type: "uint8" },
+    { name: "duration", type: "uint32" },
+    { name: "approver", type: "address" },
+    { name: "asSupervisor", type: "bool" },
+    { name: "deadline", type: "uint40" },
+  ],
+};
+
+export interface ShareApprovalMessage {
+  consentId: string;
+  requester: string;
+  datasetId: bigint;
+  purpose: number;
+  kind: number;
+  duration: number;
+  approver: string;
+  asSupervisor: boolean;
+  deadline: bigint;
+}
 
 /** A provider hands the custodian a dataset version's data key, ECIES-wrapped to the custodian. */
 export const KEY_DEPOSIT_TYPES: Types = {

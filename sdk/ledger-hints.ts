@@ -48,6 +48,8 @@ export const LEDGER_ERROR_HINTS: Readonly<Record<string, string>> = {
   AccessNotApprover: "only the dataset's provider or a supervisor may do this",
   AccessNotRequester: "only the account that made the request records its usage",
   AccessNoVersion: "the dataset has no version yet; the provider must publish one first",
+  AccessApprovalExpired: "a signed approval passed its deadline; ask the approver to sign again (`sealshare access sign-approval`)",
+  AccessInvalidApprovalSignature: "a signed approval is not the approver's for exactly this share (consent, requester, dataset, purpose, kind, duration, role, chain, ledger); relay what it signed, or ask it to sign again",
   AccessNothingToAdvance: "nothing changed since the last approval: an approval, the version or the quorum is still missing",
   DatasetsCategoryQuorumTooHigh: "a category minimum may ask for at most 32 supervisors (no policy could meet more)",
   DatasetsCategoryEarlyQuorumAboveQuorum: "a category's early temporary quorum may be at most its full supervisor quorum",

@@ -18,6 +18,15 @@ interface IAccess {
         bytes32 deviceId; // the requester's device whose key the data key is wrapped to
     }
 
+    /// @notice An approval given by signature instead of by transaction: the provider's or a
+    ///         supervisor's EIP-712 `ShareApproval` (see {relayShare}), relayed by the requester.
+    struct SignedApproval {
+        address approver; // the signer: the dataset's provider, or a supervisor
+        bool asSupervisor; // the role it approves in (signed too)
+        uint40 deadline; // unix seconds; the approval cannot be used after this
+        bytes signature; // 65 bytes (r, s, v), 64 bytes (EIP-2098 compact) or an ERC-1271 signature
+    }
+
     /// @notice No request `requestId`.
     error AccessUnknownRequest(uint256 requestId);
     /// @notice The consent does not cover this request; `what` names the mismatch.
@@ -41,6 +50,14 @@ interface IAccess {
     /// @notice `supervisor` may not approve request `requestId`: it is the requester, the
     ///         dataset's provider, or affiliated (see {setSupervisorAffiliation}) with either.
     error AccessConflictOfInterest(uint256 requestId, address supervisor);
+
+    /// @notice `approver`'s signed approval for the share under consent `consentId` was relayed
+    ///         after its `deadline`.
+    error AccessApprovalExpired(bytes32 consentId, address approver, uint40 deadline);
+    /// @notice The signature is not `approver`'s `ShareApproval` of the share under consent
+    ///         `consentId` as relayed (another signer, or signed for other request terms, another
+    ///         consent, dataset, requester, role, chain or ledger).
+    error AccessInvalidApprovalSignature(bytes32 consentId, address approver);
 
     /// @notice `requester` asked for `datasetId` under `consentId`. For on-demand datasets this
     ///         is the provider's signal to extract and publish a version. `version` is the one
@@ -134,6 +151,58 @@ interface IAccess {
     function requestAccessWithConsent(RequestParams calldata p, ConsentTerms calldata consent, bytes calldata signature)
         external
         returns (uint256 requestId);
+
+    /// @notice A whole share in one transaction, as its four parties would make it with
+    ///         {requestAccessWithConsent}, {approveAsProvider} and {approveAsSupervisor}, but
+    ///         with the approvals given as signatures: records the subject's signed consent and
+    ///         asks for access under it (the caller is the requester) exactly as
+    ///         {requestAccessWithConsent} does, records each signed approval exactly as its
+    ///         signer's transaction would, then grants what the approvals allow (Formal at
+    ///         once when they are all in). Emits {ConsentGiven}, {AccessRequested}, one
+    ///         {AccessApproved} per approval naming its signer, and {AccessGranted} if granted.
+    /// @dev Each approval is the EIP-712 struct, in the ledger's domain (chain id and ledger
+    ///      address), `ShareApproval(bytes32 consentId,address requester,uint64 datasetId,uint32
+    ///      purpose,uint8 kind,uint32 duration,address approver,bool asSupervisor,uint40 deadline)`:
+    ///      it approves exactly these terms under exactly this consent, not a dataset version
+    ///      ("latest" is resolved as on the transaction path). Signatures are checked first, by
+    ///      the ledger's ShareApprovalVerifier: {AccessApprovalExpired} after a deadline,
+    ///      {AccessInvalidApprovalSignature} for a signature that is not the approver's over
+    ///      these terms (a 65 or 64-byte EIP-2098 ECDSA signature, low s, that recovers to the
+    ///      approver; otherwise, for an approver with code, its ERC-1271 answer, asked by the
+    ///      verifier). Then each signer's right to approve is checked at
+    ///      execution by the transaction path's own code: the provider must be the dataset's
+    ///      current provider and an active member ({DatasetsNotProvider}, {MembersNotActive}),
+    ///      a supervisor must hold the role now ({AccessControlUnauthorizedAccount}) and have no
+    ///      conflict of interest ({AccessConflictOfInterest}); the category floor applies at
+    ///      the grant. Every error of {requestAccessWithConsent} applies too.
+    ///
+    ///      Replay protection without a nonce slot: an approval names its consent id, and this
+    ///      function records that consent (reverting {ConsentsAlreadyRecorded} if it was
+    ///      recorded before, by any path), so a consent id, hence every approval naming it, is
+    ///      used by at most one successful call, which creates one request. Within it, a
+    ///      duplicate approval reverts {AccessAlreadyApproved} (one bit per supervisor, one
+    ///      provider flag). Signed approvals are accepted nowhere else. A signature in flight is
+    ///      cancelled with its consent: the subject revokes the consent id before it lands.
+    /// @param p What is asked for: dataset, version, purpose, kind, duration, device.
+    /// @param consent The consent terms the subject signed (not recorded yet).
+    /// @param consentSignature The subject's EIP-712 `Consent` signature (EOA or ERC-1271).
+    /// @param approvals The provider's and supervisors' signed approvals, in any order.
+    ///        The new request's id is in {AccessRequested}.
+    function relayShare(
+        RequestParams calldata p,
+        ConsentTerms calldata consent,
+        bytes calldata consentSignature,
+        SignedApproval[] calldata approvals
+    ) external;
+
+    /// @notice Many {relayShare} calls in one transaction, each run on the ledger itself as the
+    ///         caller (a DELEGATECALL to itself, as OpenZeppelin's Multicall does), so every
+    ///         check applies to each exactly as to a lone call, and a batch can do nothing its
+    ///         caller could not do in separate transactions (an item may be any ledger call; the
+    ///         SDK sends {relayShare} calls). All or nothing: the first failing item's error is
+    ///         re-thrown as it is and nothing is recorded.
+    /// @param shares ABI-encoded {relayShare} calls (selector and arguments), one per share.
+    function relayShares(bytes[] calldata shares) external;
 
     /// @notice The dataset's current provider approves. May emit {AccessGranted}.
     /// @dev Reverts {ConsentsRevoked} / {ConsentsExpired} when the request's consent is dead.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Datasets} from "./Datasets.sol";
+import {ShareApprovalVerifier} from "../helpers/ShareApprovalVerifier.sol";
 import {Consents} from "./Consents.sol";
 import {IAccess} from "../interfaces/IAccess.sol";
 import {
@@ -53,13 +54,21 @@ abstract contract Access is Datasets, Consents, IAccess {
 
     mapping(uint256 requestId => RequestRecord) private _requests;
 
+    /// @dev The signature half of {relayShares} (see ShareApprovalVerifier for why it is a
+    ///      separate contract).
+    ShareApprovalVerifier private immutable _APPROVAL_VERIFIER;
+
+    constructor() {
+        _APPROVAL_VERIFIER = new ShareApprovalVerifier();
+    }
+
     /// @inheritdoc IAccess
     function requestAccess(RequestParams calldata p, ConsentTerms calldata consent)
         external
         whenNotPaused
         returns (uint256)
     {
-        return _request(p, consent, _consentId(consent));
+        return _requestAndGrant(p, consent, _consentId(consent));
     }
 
     /// @inheritdoc IAccess
@@ -68,16 +77,90 @@ abstract contract Access is Datasets, Consents, IAccess {
         whenNotPaused
         returns (uint256)
     {
-        return _request(p, consent, _recordSignedConsent(consent, signature));
+        return _requestAndGrant(p, consent, _recordSignedConsent(consent, signature));
     }
 
-    /// @dev The one worker behind both request paths.
-    function _request(RequestParams calldata p, ConsentTerms calldata consent, bytes32 cid)
+    /// @inheritdoc IAccess
+    function relayShare(
+        RequestParams calldata p,
+        ConsentTerms calldata consent,
+        bytes calldata consentSignature,
+        SignedApproval[] calldata approvals
+    ) external whenNotPaused {
+        // Every signature first, before anything changes: the verifier gets this very call
+        // (its `relayShare` has the same selector and arguments), then the ledger's EIP-712
+        // domain separator and the requester.
+        // Its revert (the custom error with its facts) is re-thrown as it is.
+        address verifier = address(_APPROVAL_VERIFIER);
+        bytes32 domainSeparator = _domainSeparatorV4();
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, 0, calldatasize())
+            mstore(add(ptr, calldatasize()), domainSeparator)
+            mstore(add(ptr, add(calldatasize(), 32)), shl(96, caller()))
+            if iszero(staticcall(gas(), verifier, ptr, add(calldatasize(), 52), 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+        }
+        // Exactly requestAccessWithConsent (same code), then each approval through the same
+        // worker as its transaction with the signer in place of the caller, then the grant
+        // rules once more: a share whose approvals are all in goes to Formal directly.
+        uint256 requestId = _requestAndGrant(p, consent, _recordSignedConsent(consent, consentSignature));
+        uint40 consentEnd;
+        for (uint256 i = 0; i < approvals.length; ++i) {
+            (,, consentEnd) = approvals[i].asSupervisor
+                ? _approveSupervisor(requestId, approvals[i].approver)
+                : _approveProvider(requestId, approvals[i].approver);
+        }
+        if (approvals.length != 0) _advance(requestId, _requests[requestId], _datasetRecord(p.datasetId), consentEnd);
+    }
+
+    /// @inheritdoc IAccess
+    function relayShares(bytes[] calldata shares) external {
+        for (uint256 i = 0; i < shares.length; ++i) {
+            bytes calldata share = shares[i];
+            // On itself, as the caller: every check of the call applies, the pause included, and
+            // it can do nothing the caller could not do in a transaction of its own. The call
+            // is copied past the free memory pointer, which stays put: each item reuses it.
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                let ptr := mload(0x40)
+                calldatacopy(ptr, share.offset, share.length)
+                if iszero(delegatecall(gas(), address(), ptr, share.length, 0, 0)) {
+                    returndatacopy(ptr, 0, returndatasize())
+                    revert(ptr, returndatasize())
+                }
+            }
+        }
+    }
+
+    /// @dev Every path's request: the request, then the grant rules at once (a policy that
+    ///      needs no approval grants here). All three paths call it with their arguments at the
+    ///      same calldata positions, so the optimizer keeps one copy of it (the ledger is at
+    ///      EIP-170's size limit); the early return keeps it from being inlined.
+    function _requestAndGrant(RequestParams calldata p, ConsentTerms calldata consent, bytes32 cid)
         private
         returns (uint256 requestId)
     {
+        RequestRecord storage r;
+        DatasetRecord storage d;
+        uint40 consentEnd;
+        (requestId, r, d, consentEnd) = _request(p, consent, cid);
+        // Waiting for its provider: nothing to grant yet (the first test of _advance, made here).
+        if (d.requireProvider) return requestId;
+        _advance(requestId, r, d, consentEnd);
+    }
+
+    /// @dev Checks and writes a request; the caller then applies the grant rules (`_advance`).
+    ///      The one request worker of every path.
+    function _request(RequestParams calldata p, ConsentTerms calldata consent, bytes32 cid)
+        private
+        returns (uint256 requestId, RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd)
+    {
         uint32 epoch = _requireActiveMember(msg.sender);
-        DatasetRecord storage d = _requireDataset(p.datasetId);
+        d = _requireDataset(p.datasetId);
         if (d.retired) revert DatasetsRetired(p.datasetId);
         if (p.kind == uint8(GrantKind.None) || p.kind > uint8(GrantKind.Formal)) revert AccessInvalidKind(p.kind);
         if (p.duration == 0) revert AccessZeroDuration();
@@ -88,10 +171,10 @@ abstract contract Access is Datasets, Consents, IAccess {
             revert DatasetsUnknownVersion(p.datasetId, p.version);
         }
         uint40 keyId = _requireLiveKey(msg.sender, p.deviceId);
-        uint40 consentEnd = _checkConsentCovers(cid, consent, d, p);
+        consentEnd = _checkConsentCovers(cid, consent, d, p);
 
         requestId = ++_globals.lastRequestId;
-        RequestRecord storage r = _requests[requestId];
+        r = _requests[requestId];
         r.requester = msg.sender;
         r.datasetId = p.datasetId;
         r.version = version;
@@ -103,34 +186,53 @@ abstract contract Access is Datasets, Consents, IAccess {
         r.memberEpoch = epoch;
         r.supervisorEra = _globals.supervisorEra;
         emit AccessRequested(requestId, p.datasetId, msg.sender, cid, version, p.purpose, p.kind, p.duration, keyId);
-        _advance(requestId, r, d, consentEnd);
     }
 
     /// @inheritdoc IAccess
     function approveAsProvider(uint256 requestId) external whenNotPaused {
-        RequestRecord storage r = _requireOpen(requestId);
-        DatasetRecord storage d = _requireProviderOf(r.datasetId);
-        if (r.providerApproved) revert AccessAlreadyApproved(requestId, msg.sender);
-        if (r.version == 0 && d.latestVersion == 0) revert AccessNoVersion(r.datasetId);
-        uint40 consentEnd = _requireLiveConsent(r.consentId);
-        r.providerApproved = true;
-        emit AccessApproved(requestId, msg.sender, false, _popcount(_approvalBits(r)));
+        (RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd) = _approveProvider(requestId, msg.sender);
         _advance(requestId, r, d, consentEnd);
     }
 
     /// @inheritdoc IAccess
     function approveAsSupervisor(uint256 requestId) external whenNotPaused {
-        (uint32 mask, address affiliation) = _supervisorBit(msg.sender);
-        RequestRecord storage r = _requireOpen(requestId);
-        DatasetRecord storage d = _requireDataset(r.datasetId);
+        (RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd) = _approveSupervisor(requestId, msg.sender);
+        _advance(requestId, r, d, consentEnd);
+    }
+
+    /// @dev The provider's approval, by transaction or by signature (`approver` is the caller or
+    ///      the signer): every check and the record, not the grant decision.
+    function _approveProvider(uint256 requestId, address approver)
+        private
+        returns (RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd)
+    {
+        r = _requireOpen(requestId);
+        d = _requireProviderOf(r.datasetId, approver);
+        if (r.providerApproved) revert AccessAlreadyApproved(requestId, approver);
+        if (r.version == 0 && d.latestVersion == 0) revert AccessNoVersion(r.datasetId);
+        consentEnd = _requireLiveConsent(r.consentId);
+        r.providerApproved = true;
+        emit AccessApproved(requestId, approver, false, _popcount(_approvalBits(r)));
+    }
+
+    /// @dev A supervisor's approval, by transaction or by signature (`approver` is the caller or
+    ///      the signer): the role first, then conflict of interest, the consent, the bit. Not
+    ///      the grant decision.
+    function _approveSupervisor(uint256 requestId, address approver)
+        private
+        returns (RequestRecord storage r, DatasetRecord storage d, uint40 consentEnd)
+    {
+        (uint32 mask, address affiliation) = _supervisorBit(approver);
+        r = _requireOpen(requestId);
+        d = _requireDataset(r.datasetId);
         if (d.retired) revert DatasetsRetired(r.datasetId);
         address requester = r.requester;
         address provider = d.provider;
         if (
-            msg.sender == requester || msg.sender == provider
+            approver == requester || approver == provider
                 || (affiliation != address(0) && (affiliation == requester || affiliation == provider))
-        ) revert AccessConflictOfInterest(requestId, msg.sender);
-        uint40 consentEnd = _requireLiveConsent(r.consentId);
+        ) revert AccessConflictOfInterest(requestId, approver);
+        consentEnd = _requireLiveConsent(r.consentId);
         uint32 bits = r.supervisorBits;
         uint32 era = _globals.supervisorEra;
         if (r.supervisorEra != era) {
@@ -139,11 +241,10 @@ abstract contract Access is Datasets, Consents, IAccess {
             bits &= ~_recycledSince(r.supervisorEra, bits);
             r.supervisorEra = era;
         }
-        if (bits & mask != 0) revert AccessAlreadyApproved(requestId, msg.sender);
+        if (bits & mask != 0) revert AccessAlreadyApproved(requestId, approver);
         bits |= mask;
         r.supervisorBits = bits;
-        emit AccessApproved(requestId, msg.sender, true, _popcount(bits & ~_globals.revokedSupervisors));
-        _advance(requestId, r, d, consentEnd);
+        emit AccessApproved(requestId, approver, true, _popcount(bits & ~_globals.revokedSupervisors));
     }
 
     /// @inheritdoc IAccess

@@ -5,6 +5,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {SealshareBase} from "./SealshareBase.sol";
 import {IConsents} from "../interfaces/IConsents.sol";
 import {Category, ConsentTerms, ConsentView, GrantKind} from "../common/Types.sol";
+import {CONSENT_TYPE_HASH, consentStructHash} from "../common/TypedData.sol";
 
 /// @title Consents (see {IConsents}).
 /// @notice Records, revokes and checks consents given by transaction or EIP-712 signature.
@@ -14,9 +15,7 @@ abstract contract Consents is SealshareBase, IConsents {
     // solhint-disable gas-small-strings
     /// @notice EIP-712 type hash of a consent's terms (the struct a subject's wallet signs).
     /// @dev keccak256("Consent(address subject,address requester,uint64 datasetId,uint8 category,uint32 purpose,uint8 maxKind,uint40 expiresAt,bytes32 receiptHash,bytes32 nonce,uint40 deadline)")
-    bytes32 public constant CONSENT_TYPEHASH = keccak256(
-        "Consent(address subject,address requester,uint64 datasetId,uint8 category,uint32 purpose,uint8 maxKind,uint40 expiresAt,bytes32 receiptHash,bytes32 nonce,uint40 deadline)"
-    );
+    bytes32 public constant CONSENT_TYPEHASH = CONSENT_TYPE_HASH;
     /// @notice EIP-712 type hash of a revocation a subject signs for a relayer to send.
     /// @dev keccak256("RevokeConsent(bytes32 consentId,uint40 deadline)")
     bytes32 public constant REVOKE_CONSENT_TYPEHASH = keccak256("RevokeConsent(bytes32 consentId,uint40 deadline)");
@@ -89,23 +88,7 @@ abstract contract Consents is SealshareBase, IConsents {
 
     /// @dev The EIP-712 digest of the terms: bound to this chain id and this contract.
     function _consentId(ConsentTerms calldata t) internal view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    CONSENT_TYPEHASH,
-                    t.subject,
-                    t.requester,
-                    t.datasetId,
-                    t.category,
-                    t.purpose,
-                    t.maxKind,
-                    t.expiresAt,
-                    t.receiptHash,
-                    t.nonce,
-                    t.deadline
-                )
-            )
-        );
+        return _hashTypedDataV4(consentStructHash(t));
     }
 
     /// @dev Checks the subject's signature over the terms (EOA or ERC-1271) and records them.

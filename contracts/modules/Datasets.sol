@@ -185,10 +185,16 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
 
     /// @dev The caller must be the dataset's current provider and still an active member.
     function _requireProviderOf(uint64 datasetId) internal view returns (DatasetRecord storage d) {
+        return _requireProviderOf(datasetId, msg.sender);
+    }
+
+    /// @dev `account` must be the dataset's current provider and still an active member (the
+    ///      caller, or the signer of a relayed approval: one rule for both paths).
+    function _requireProviderOf(uint64 datasetId, address account) internal view returns (DatasetRecord storage d) {
         d = _requireDataset(datasetId);
-        if (d.provider != msg.sender) revert DatasetsNotProvider(datasetId, msg.sender);
+        if (d.provider != account) revert DatasetsNotProvider(datasetId, account);
         if (d.retired) revert DatasetsRetired(datasetId);
-        _requireActiveMember(msg.sender);
+        _requireActiveMember(account);
     }
 
     function _appendVersion(uint64 datasetId, DatasetRecord storage d, VersionParams calldata v)

@@ -11,7 +11,8 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { id, type ContractTransactionResponse } from "ethers";
+import { Signature, id, type ContractTransactionResponse } from "ethers";
+import { SHARE_APPROVAL_TYPES } from "../../sdk/eip712.js";
 import {
   Category,
   DEVICE,
@@ -195,5 +196,76 @@ describe("Gas", function () {
     row("batch of 100 (sealReceiptBatch)", gas, `(${(gas / 100n).toString()} per release; target <= 500)`);
     expect(gas / 100n).to.be.at.most(MAX_GAS_PER_BATCHED_RELEASE);
     expect(gas).to.be.at.most(MAX_GAS_PER_BATCHED_RELEASE * 100n);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The one-transaction share (issue 13 item 3): provider and supervisor approvals as EIP-712
+// signatures, relayed with the subject's signed consent and the request in one relayShare; and
+// fifty such shares in one relayShares. The issue's targets are 0.5x and 0.3x one EAS attest
+// (271,795: <= 135,900 and <= 81,500); they are NOT met by this storage layout (docs/GAS.md,
+// "One-transaction share" has the arithmetic and the layout change that would meet them). The
+// pins below hold the measured figures (+1 %) so that the path cannot silently get dearer.
+// ---------------------------------------------------------------------------------------------
+
+const ONE_TX_SHARE_PIN = 198_500n;
+const BATCH50_PER_SHARE_PIN = 155_100n;
+
+/** Bank's and sup1's signed approvals of the share (`terms`, `params`) Insurer requests. */
+async function signedApprovals(w: World, terms: Awaited<ReturnType<World["consentTerms"]>>, params: ReturnType<World["requestParams"]>) {
+  const deadline = BigInt(await w.time.latest()) + 3_600n;
+  const base = {
+    consentId: w.consentIdOf(terms),
+    requester: w.insurer.address,
+    datasetId: BigInt(params.datasetId),
+    purpose: Number(params.purpose),
+    kind: Number(params.kind),
+    duration: Number(params.duration),
+    deadline,
+  };
+  const sign = async (signer: typeof w.bank, asSupervisor: boolean) => ({
+    approver: signer.address,
+    asSupervisor,
+    deadline,
+    signature: Signature.from(await signer.signTypedData(w.domain, SHARE_APPROVAL_TYPES, { ...base, approver: signer.address, asSupervisor })).compactSerialized,
+  });
+  return [await sign(w.bank, false), await sign(w.sup1, true)];
+}
+
+/** The arguments of one relayShare: Ana's signed consent, Insurer's request, both approvals. */
+async function relayArgs(w: World) {
+  const terms = await w.consentTerms();
+  const params = w.requestParams();
+  return [params, terms, await w.signConsent(terms), await signedApprovals(w, terms, params)] as const;
+}
+
+(INSTRUMENTED ? describe.skip : describe)("Gas of the one-transaction share (signed approvals)", function () {
+  const table = new Map<string, [bigint, string]>();
+  after(function () {
+    if (table.size === 0) return;
+    const lines = [...table].map(([op, [gas, note]]) => `  ${op.padEnd(34)}  ${gas.toLocaleString("en-US").padStart(9)}  ${note}`);
+    console.log(`\n  One-transaction share (receipt gasUsed, 21,000 base included)\n${lines.join("\n")}\n`);
+  });
+
+  it(`a whole four-party share in one relayShare stays at or under its pin (${ONE_TX_SHARE_PIN.toLocaleString("en-US")}; issue target 135,900 not met)`, async function () {
+    const w = await load();
+    await measureShare(w); // a ledger in use
+    await gasOf(w.ledger.connect(w.insurer).relayShare(...(await relayArgs(w)))); // the verifier's first call
+    const tx = await w.ledger.connect(w.insurer).relayShare(...(await relayArgs(w)));
+    const gas = (await tx.wait())!.gasUsed;
+    expect((await w.expectValid(await requestIdOf(w.ledger, tx))).kind).to.equal(BigInt(GrantKind.Formal));
+    table.set("share in one tx (relayShare)", [gas, `(x${(Number(gas) / 271_795).toFixed(2)} EAS attest; target <= 135,900)`]);
+    expect(gas).to.be.at.most(ONE_TX_SHARE_PIN);
+  });
+
+  it(`fifty shares in one relayShares stay at or under their pin per share (${BATCH50_PER_SHARE_PIN.toLocaleString("en-US")}; issue target 81,500 not met)`, async function () {
+    const w = await load();
+    await measureShare(w);
+    const calls = [];
+    for (let i = 0; i < 50; i++) calls.push(w.ledger.interface.encodeFunctionData("relayShare", [...(await relayArgs(w))]));
+    const gas = await gasOf(w.ledger.connect(w.insurer).relayShares(calls));
+    const perShare = gas / 50n;
+    table.set("50 shares in one tx, per share", [perShare, `(x${(Number(perShare) / 271_795).toFixed(2)} EAS attest; target <= 81,500; whole tx ${gas.toLocaleString("en-US")})`]);
+    expect(perShare).to.be.at.most(BATCH50_PER_SHARE_PIN);
   });
 });
