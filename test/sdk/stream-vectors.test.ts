@@ -16,6 +16,7 @@ import {
   fromHex,
   keyCommitment,
   DEK_COMMITMENT_TAG,
+  StreamRootHasher,
   toHex,
   type Hex,
   type StreamSummary,
@@ -147,6 +148,15 @@ describe("stream format v2: committed test vectors", () => {
       expect(hex(rfc9162Root(leaves)), v.name).to.equal(v.merkleRoot);
       const { leaves: fromStream } = await chunkDigestsOf(fromHex(v.ciphertext, (v.ciphertext.length - 2) / 2));
       expect(fromStream.map(toHex), v.name).to.deep.equal(v.chunkDigests);
+    }
+  });
+
+  it("StreamRootHasher (keyless, fed one byte or a whole stream at a time) reproduces every root", () => {
+    for (const v of file.vectors) {
+      const ciphertext = Buffer.from(v.ciphertext.slice(2), "hex");
+      const byByte = new StreamRootHasher();
+      for (let i = 0; i < ciphertext.length; i++) byByte.update(ciphertext.subarray(i, i + 1));
+      expect([byByte.digest(), new StreamRootHasher().update(ciphertext).digest()], v.name).to.deep.equal([v.merkleRoot, v.merkleRoot]);
     }
   });
 
