@@ -24,6 +24,7 @@ import { commitFile, tempPathIn } from "../blob/atomic.js";
 import { BlobIntegrityError } from "../blob/errors.js";
 import { fetchVerified } from "../blob/fetch-verified.js";
 import type { BlobStore } from "../blob/types.js";
+import { blobDigestOf, blobSchemeOf } from "../blob/uri.js";
 import { formatOfId, type RecordFormat } from "../convert/records.js";
 import { convertRecordsFile } from "../convert/records-file.js";
 import { SealshareError } from "../errors.js";
@@ -56,9 +57,10 @@ export interface DecryptDatasetResult {
   datasetId?: bigint;
   version?: number;
   output: string;
-  /** True when hash, key commitment and Merkle root were checked against the chain. */
+  /** True when the copy, key commitment and Merkle root were checked against the chain. */
   verified: boolean;
-  ciphertextSha256: Hex;
+  /** The ciphertext's Merkle root (its content commitment). */
+  merkleRoot: Hex;
   plaintextSize: number;
   format: string;
   /** Records written, when converted. */
@@ -83,7 +85,7 @@ function fileAsStore(path: string): BlobStore {
 export async function decryptDataset(ctx: SealshareContext | undefined, p: DecryptDatasetParams): Promise<DecryptDatasetResult> {
   const workDir = p.workDir ?? dirname(p.output);
   const progress = p.onProgress;
-  let source: { store: BlobStore; uri: string; sha256?: Hex; merkleRoot?: string; size?: number; storedFormat?: RecordFormat };
+  let source: { store: BlobStore; uri: string; expected?: Hex; merkleRoot?: string; size?: number; storedFormat?: RecordFormat };
   let version: number | undefined;
   if (p.datasetId !== undefined) {
     if (!ctx) throw new SealshareError("NO_LEDGER", "checking a dataset against the chain needs the ledger");
@@ -98,31 +100,32 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
     }
     const [published] = await queryEvents(ctx, "DatasetVersionPublished", [datasetId, version]);
     const uri = published?.args.storageURI ?? "";
-    const sha256 = v.ciphertextSha256 as Hex;
+    // The copy is checked against what its URI names: the chain's Merkle root (a v2 stream), or
+    // the SHA-256 in a `sha256` URI (a v1 stream); decryption then checks the root either way.
+    const expected = (blobSchemeOf(uri) === "merkle" ? v.merkleRoot : (blobDigestOf(uri) ?? v.merkleRoot)) as Hex;
     const storedFormat = published ? formatOfId(published.args.formatId) : undefined;
-    if (p.ciphertextPath) source = { store: fileAsStore(p.ciphertextPath), uri, sha256, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
-    else if (p.blobStore) source = { store: p.blobStore, uri, sha256, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
+    if (p.ciphertextPath) source = { store: fileAsStore(p.ciphertextPath), uri, expected, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
+    else if (p.blobStore) source = { store: p.blobStore, uri, expected, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
     else throw new SealshareError("NO_BLOB_STORE", "say where the ciphertext is", { hint: "configure a blob folder (--blob-dir) or give the ciphertext file (--input)" });
   } else {
     if (!p.ciphertextPath) throw new SealshareError("NO_CIPHERTEXT", "name the dataset (to fetch and check it) or give a ciphertext file");
     source = { store: fileAsStore(p.ciphertextPath), uri: p.ciphertextPath };
   }
 
-  // 1. A private copy, hashed while copied; compared with the chain's hash when there is one.
+  // 1. A private copy, hashed while copied; compared with the chain's root when there is one.
   let copyPath: string;
-  let copySha: Hex;
   let removeCopy: () => Promise<void>;
   const dl = progress ? (d: number, t: number) => progress("download", d, t) : undefined;
   const store = withDownloadProgress(source.store, source.size ?? 0, dl);
-  if (source.sha256) {
+  if (source.expected) {
     try {
-      const blob = await fetchVerified(store, source.uri, source.sha256, { dir: workDir, expectedSize: source.size });
+      const blob = await fetchVerified(store, source.uri, source.expected, { dir: workDir, expectedSize: source.size });
       copyPath = blob.path;
-      copySha = blob.sha256;
       removeCopy = blob.remove;
     } catch (err) {
       if (err instanceof BlobIntegrityError) {
-        throw new SealshareError("HASH_MISMATCH", `the ciphertext's SHA-256 is ${err.actualSha256}, but the chain registered ${err.expectedSha256} for dataset #${p.datasetId} v${version}`, {
+        const what = err.scheme === "merkle" ? "Merkle root" : "SHA-256";
+        throw new SealshareError("HASH_MISMATCH", `the ciphertext's ${what} is ${err.actual ?? "(none: not a stream)"}, but the chain registered ${err.expected} for dataset #${p.datasetId} v${version}`, {
           hint: "the stored copy was modified, truncated or swapped: nothing was decrypted; get an intact copy from the provider",
           cause: err,
         });
@@ -149,7 +152,6 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
     }
   } else {
     copyPath = p.ciphertextPath!;
-    copySha = "0x" as Hex;
     removeCopy = async () => undefined;
   }
 
@@ -192,8 +194,8 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
     return {
       ...(p.datasetId !== undefined ? { datasetId: p.datasetId, version } : {}),
       output: p.output,
-      verified: source.sha256 !== undefined,
-      ciphertextSha256: source.sha256 ? copySha : summary.ciphertextSha256,
+      verified: source.expected !== undefined,
+      merkleRoot: summary.merkleRoot,
       plaintextSize: summary.plaintextSize,
       format: convert ? format : (source.storedFormat ?? "raw"),
       ...(records !== undefined ? { records } : {}),

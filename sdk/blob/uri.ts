@@ -47,3 +47,18 @@ export function blobSchemeOf(location: string): BlobScheme {
     return "merkle";
   }
 }
+
+/**
+ * The digest a storage location names: a `blob://` URI's, or the last path segment of an http(s)
+ * URL when it is 64 lowercase hex (`…/<scheme>/<hex>`, as serve.ts lays blobs out); else undefined.
+ */
+export function blobDigestOf(location: string): Hex | undefined {
+  const match = URI_PATTERN.exec(location);
+  if (match !== null) return `0x${match[2]!}`;
+  try {
+    const last = /\/([0-9a-f]{64})$/.exec(new URL(location).pathname);
+    return last ? `0x${last[1]!}` : undefined;
+  } catch {
+    return undefined;
+  }
+}

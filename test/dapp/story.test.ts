@@ -18,6 +18,7 @@ import { deriveEncryptionKey } from "../../sdk/crypto/wallet-key.js";
 import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { a11yProblems, focusedOutline, pageReady, ROLE_PAGES, storageDump, waitForText } from "./lib/page-checks.js";
 import { startWorld, type Role, type RoleName, type World } from "./lib/world.js";
+import { StreamRootHasher } from "../../sdk/stream/index.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 /** SEALSHARE_DAPP_TIMING=1 prints how long each step of the story took. */
@@ -114,8 +115,8 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     expect(published).to.match(/Dataset #\d+ version 1 is registered/);
     datasetId = /Dataset #(\d+)/.exec(published)![1]!;
     const version = await connectLedger(world.deployment.ledger, world.provider).datasetVersion(datasetId, 1);
-    const stored = await readFile(world.server.blobs.path(`blob://sha256/${version.ciphertextSha256.slice(2)}`));
-    expect(`0x${sha256(stored)}`).to.equal(version.ciphertextSha256, "the uploaded ciphertext is what the ledger registered");
+    const stored = await readFile(world.server.blobs.path(`blob://merkle/${version.merkleRoot.slice(2)}`));
+    expect(new StreamRootHasher().update(stored).digest()).to.equal(version.merkleRoot, "the uploaded ciphertext is what the ledger registered");
     expect(stored.includes(records.subarray(0, 64))).to.equal(false, "no plaintext reached the blob store");
 
     step("before step 4");

@@ -78,12 +78,12 @@ describe("dapp: the trust rules of the browser paths, in Chromium", function () 
   it("stops a ciphertext that runs past its registered size: the page names the error and saves nothing", async function () {
     const requestId = await request(world, { requester: "insurer", subject: "ana", datasetId, device: "underwriting-laptop", approvals: ["provider", "supervisor"] });
     const v = await ledger.datasetVersion(datasetId, 1);
-    const stored = await readFile(world.server.blobs.path(`blob://sha256/${v.ciphertextSha256.slice(2)}`));
+    const stored = await readFile(world.server.blobs.path(`blob://merkle/${v.merkleRoot.slice(2)}`));
     expect(BigInt(stored.length)).to.equal(v.size);
     // The real ciphertext, then more without end: only the reader can stop it.
     let sent = 0;
     let hungUp = false;
-    world.server.misbehave(v.ciphertextSha256, (_req, res) => {
+    world.server.misbehave(v.merkleRoot, (_req, res) => {
       res.writeHead(200, { "content-type": "application/octet-stream", "cache-control": "no-store" });
       res.on("close", () => (hungUp = true));
       const more = () => {
@@ -110,7 +110,7 @@ describe("dapp: the trust rules of the browser paths, in Chromium", function () 
       expect(hungUp, "the page hung up on the blob store").to.equal(true);
       expect(sent, "the page stopped the transfer").to.be.lessThan(stored.length + 64 * 1024 * 1024);
     } finally {
-      world.server.misbehave(v.ciphertextSha256);
+      world.server.misbehave(v.merkleRoot);
     }
     // The same request, from a store that behaves: decrypted — so the size was what stopped it.
     const row = insurer.request(requestId);

@@ -271,7 +271,6 @@ describe("client trust checks (issue 11)", function () {
       const tx = await w.ledger.connect(new Wallet(w.keys.bank, w.provider)).registerDataset(w.addr.ana, 0, POLICY, ZeroHash, {
         datasetId: id,
         version: 1,
-        ciphertextSha256: sealed.ciphertextSha256,
         merkleRoot: wrongRoot,
         keyCommitment: keyCommitment(sealed.dek, binding(id, 1, wrongRoot)),
         size: sealed.size,

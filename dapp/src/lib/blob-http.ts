@@ -1,8 +1,9 @@
 /**
- * Ciphertexts over HTTP. A storage URI on chain is content-addressed (`blob://sha256/<hex>`,
- * sdk/blob/uri.ts), so the dapp turns it into a URL with the configured `blobUrl` pattern; an
- * `http(s)://` URI is used as is. Stores are untrusted: every download is hashed while it
- * streams and refused unless it matches the SHA-256 registered on chain.
+ * Ciphertexts over HTTP. A storage URI on chain is content-addressed (`blob://merkle/<hex>` for a
+ * v2 stream, `blob://sha256/<hex>` before it; sdk/blob/uri.ts), so the dapp turns it into a URL
+ * with the configured `blobUrl` pattern; an `http(s)://` URI is used as is. Stores are
+ * untrusted: every download is refused unless its Merkle root is the one registered on chain
+ * (and, when the expected SHA-256 is given, its SHA-256 matches too).
  *
  * The same two limits as the SDK's blob readers (sdk/blob/size-cap.ts, sdk/blob/http.ts), which
  * are Node streams and so not usable here:
@@ -17,12 +18,14 @@
  *    the provider picked). The configured origin gets the browser's default ("same-origin").
  *
  * Upload is `PUT <blobUrl>` with the ciphertext as the body, answered with
- * `{ uri, sha256, size }`. XMLHttpRequest is used for it because fetch reports no upload
+ * `{ uri, scheme, digest, size }`. XMLHttpRequest is used for it because fetch reports no upload
  * progress (and Chrome streams request bodies only over HTTP/2).
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { blobHttpUrl, type DappConfig } from "./config.js";
 import { toHex } from "../../../sdk/stream/hex.js";
+import { merkleRootOfLeaves } from "../../../sdk/stream/merkle.js";
+import { chunkDigestsOf } from "../../../sdk/stream/segments.js";
 
 export type Progress = (done: number, total: number | undefined) => void;
 
@@ -38,18 +41,20 @@ export class BlobHttpError extends Error {
   }
 }
 
-/** What the ledger registered for a ciphertext: the download is checked against both. */
+/** What the ledger registered for a ciphertext: the download is checked against each one given. */
 export interface ExpectedBlob {
-  /** 0x-prefixed SHA-256 of the whole ciphertext. */
-  sha256: string;
+  /** 0x-prefixed Merkle root of the stream (format v2: its content commitment). */
+  merkleRoot?: string;
+  /** 0x-prefixed SHA-256 of the whole ciphertext (a `blob://sha256/…` name). */
+  sha256?: string;
   /** Size in bytes. */
   size: number;
 }
 
-export function blobUrlFor(config: DappConfig, storageURI: string, sha256Hex: string): string {
+export function blobUrlFor(config: DappConfig, storageURI: string, merkleRoot: string): string {
   if (/^https?:\/\//.test(storageURI)) return storageURI;
-  const m = /^blob:\/\/sha256\/([0-9a-f]{64})$/.exec(storageURI);
-  return blobHttpUrl(config, m ? m[1]! : sha256Hex);
+  const m = /^blob:\/\/(merkle|sha256)\/([0-9a-f]{64})$/.exec(storageURI);
+  return m ? blobHttpUrl(config, m[2]!, m[1] as "merkle" | "sha256") : blobHttpUrl(config, merkleRoot);
 }
 
 /**
@@ -71,8 +76,9 @@ function originOf(url: string): string {
 }
 
 /**
- * Downloads and hashes `url`; resolves only if the bytes are exactly `expected.size` long and hash
- * to `expected.sha256`. Reads no more than `expected.size` bytes (see the module comment).
+ * Downloads and hashes `url`; resolves only if the bytes are exactly `expected.size` long, have
+ * the Merkle root `expected.merkleRoot` and the SHA-256 `expected.sha256` (those given). Reads no
+ * more than `expected.size` bytes (see the module comment).
  */
 export async function fetchVerifiedBlob(config: DappConfig, url: string, expected: ExpectedBlob, onProgress?: Progress): Promise<Blob> {
   const where = originOf(url);
@@ -91,6 +97,7 @@ export async function fetchVerifiedBlob(config: DappConfig, url: string, expecte
     await res.body.cancel().catch(() => undefined);
     throw tooLarge(where, size, Number(announced));
   }
+  if (expected.merkleRoot === undefined && expected.sha256 === undefined) throw new TypeError("give the Merkle root or the SHA-256 to check the download against");
   const hash = sha256.create();
   const parts: Uint8Array<ArrayBuffer>[] = [];
   let done = 0;
@@ -100,7 +107,7 @@ export async function fetchVerifiedBlob(config: DappConfig, url: string, expecte
       const { done: end, value } = await reader.read();
       if (end) break;
       if (done + value.byteLength > size) throw tooLarge(where, size, done + value.byteLength);
-      hash.update(value);
+      if (expected.sha256 !== undefined) hash.update(value);
       parts.push(value as Uint8Array<ArrayBuffer>);
       done += value.byteLength;
       onProgress?.(done, size);
@@ -115,9 +122,22 @@ export async function fetchVerifiedBlob(config: DappConfig, url: string, expecte
   if (done < size) {
     throw new BlobHttpError("truncated", `the blob store sent ${done} bytes, but the ledger registered ${size}: refusing to use it`);
   }
-  const actual = toHex(hash.digest());
-  if (actual !== expected.sha256.toLowerCase()) {
-    throw new BlobHttpError("integrity", `the ciphertext's SHA-256 is ${actual}, but the ledger registered ${expected.sha256}: refusing to use it`);
+  if (expected.sha256 !== undefined) {
+    const actual = toHex(hash.digest());
+    if (actual !== expected.sha256.toLowerCase()) {
+      throw new BlobHttpError("integrity", `the ciphertext's SHA-256 is ${actual}, but the ledger registered ${expected.sha256}: refusing to use it`);
+    }
+  }
+  if (expected.merkleRoot !== undefined) {
+    let root: string;
+    try {
+      root = merkleRootOfLeaves((await chunkDigestsOf(parts)).leaves);
+    } catch {
+      root = "(none: not a stream)";
+    }
+    if (root !== expected.merkleRoot.toLowerCase()) {
+      throw new BlobHttpError("integrity", `the ciphertext's Merkle root is ${root}, but the ledger registered ${expected.merkleRoot}: refusing to use it`);
+    }
   }
   return new Blob(parts);
 }
@@ -127,7 +147,7 @@ function tooLarge(where: string, size: number, seen: number): BlobHttpError {
 }
 
 /** Uploads a ciphertext; resolves with the store's answer. */
-export function putBlob(url: string, body: Blob, onProgress?: Progress): Promise<{ uri: string; sha256: string; size: number }> {
+export function putBlob(url: string, body: Blob, onProgress?: Progress): Promise<{ uri: string; scheme: string; digest: string; size: number }> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("PUT", url);
@@ -137,7 +157,7 @@ export function putBlob(url: string, body: Blob, onProgress?: Progress): Promise
     xhr.onload = () => {
       if (xhr.status < 200 || xhr.status >= 300) return reject(new BlobHttpError("http", `the blob store answered HTTP ${xhr.status}: ${xhr.responseText.slice(0, 200)}`));
       try {
-        resolve(JSON.parse(xhr.responseText) as { uri: string; sha256: string; size: number });
+        resolve(JSON.parse(xhr.responseText) as { uri: string; scheme: string; digest: string; size: number });
       } catch {
         reject(new BlobHttpError("http", "the blob store's answer is not JSON"));
       }

@@ -94,12 +94,12 @@ async function checkBlob(app: App, form: HTMLFormElement): Promise<void> {
     if (!info) throw new Error(`Dataset #${datasetId} has no version ${version}.`);
     s.blob = { done: 0, total: info.size };
     app.update();
-    const url = blobUrlFor(app.config, info.storageURI, info.ciphertextSha256);
-    const blob = await fetchVerifiedBlob(app.config, url, { sha256: info.ciphertextSha256, size: info.size }, (done, total) => {
+    const url = blobUrlFor(app.config, info.storageURI, info.merkleRoot);
+    const blob = await fetchVerifiedBlob(app.config, url, { merkleRoot: info.merkleRoot, size: info.size }, (done, total) => {
       s.blob = { done, total };
       app.update();
     });
-    s.blobNotice = { kind: "ok", code: "blob-verified", text: `The stored ciphertext of dataset #${datasetId} v${version} (${bytes(blob.size)}) matches the SHA-256 registered on chain.` };
+    s.blobNotice = { kind: "ok", code: "blob-verified", text: `The stored ciphertext of dataset #${datasetId} v${version} (${bytes(blob.size)}) matches the Merkle root registered on chain.` };
   } catch (err) {
     s.blobNotice = failure(err);
   }

@@ -250,8 +250,8 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
     f.done = 0;
     f.total = version.size;
     app.update();
-    const url = blobUrlFor(app.config, version.storageURI, version.ciphertextSha256);
-    const ciphertext = await fetchVerifiedBlob(app.config, url, { sha256: version.ciphertextSha256, size: version.size }, (done, total) => {
+    const url = blobUrlFor(app.config, version.storageURI, version.merkleRoot);
+    const ciphertext = await fetchVerifiedBlob(app.config, url, { merkleRoot: version.merkleRoot, size: version.size }, (done, total) => {
       f.done = done;
       f.total = total ?? version.size;
       app.update();
@@ -269,8 +269,8 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
     // Only once the whole stream authenticated does the Blob exist (new Response(…).blob() rejects otherwise).
     const decrypted = await new Response(plaintext).blob();
     const summary = await result;
-    if (summary.ciphertextSha256 !== version.ciphertextSha256.toLowerCase() || summary.merkleRoot !== version.merkleRoot.toLowerCase()) {
-      throw new Error("the decrypted stream's hash or Merkle root differs from the ledger's");
+    if (summary.merkleRoot !== version.merkleRoot.toLowerCase()) {
+      throw new Error("the decrypted stream's Merkle root differs from the ledger's");
     }
     f.phase = "convert";
     app.update();
