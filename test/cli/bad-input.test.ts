@@ -141,8 +141,8 @@ describe("sealshare CLI: bad input gets a clear answer", function () {
       const registered = (await w.ledger.queryFilter(w.ledger.filters.DatasetVersionPublished(datasetId, 1)))[0]!;
       expect(audit.json.violations).to.deep.include({
         check: "ciphertext",
-        code: "CIPHERTEXT_HASH_MISMATCH",
-        message: audit.json.violations.find((x: { code: string }) => x.code === "CIPHERTEXT_HASH_MISMATCH")?.message,
+        code: "CIPHERTEXT_MERKLE_MISMATCH",
+        message: audit.json.violations.find((x: { code: string }) => x.code === "CIPHERTEXT_MERKLE_MISMATCH")?.message,
         txHash: registered.transactionHash,
         blockNumber: registered.blockNumber,
         datasetId: String(datasetId),
