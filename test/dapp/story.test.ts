@@ -226,7 +226,7 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     expect(await waitForText(auditor.page.getByTestId("receipt-result"), /recorded on chain/)).to.match(/(1 key release|2 key releases) of request #1 recorded/);
     await auditor.page.getByLabel("Dataset number", { exact: true }).fill(datasetId);
     await auditor.page.getByRole("button", { name: "Check ciphertext" }).click();
-    await waitForText(auditor.page.getByTestId("blob-result"), /matches the SHA-256 registered on chain/);
+    await waitForText(auditor.page.getByTestId("blob-result"), /matches the Merkle root registered on chain/);
     await auditor.shot("auditor");
     await bank.go("/provider");
     await waitForText(bank.page.getByTestId("my-datasets"), /Dataset #/);
