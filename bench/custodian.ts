@@ -94,12 +94,12 @@ const mined = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wa
 /** Registers `members`, a dataset about the subject (wallet 5) with the instant policy, and the subject's consent to `requester`. */
 async function world(c: Chain, l: Ledger, requester: string, members: string[]) {
   await registerMembers(l.ledger, c.wallet(1), members, "https://example.org/member.json");
-  const { dek, ciphertextSha256, datasetId } = await registerPlaceholderDataset(l.ledger, l.deployment, c.wallet(3), c.wallet(5).address, INSTANT, { size: 1_048_576n });
+  const { dek, datasetId } = await registerPlaceholderDataset(l.ledger, l.deployment, c.wallet(3), c.wallet(5).address, INSTANT, { size: 1_048_576n });
   const now = BigInt((await c.provider.getBlock("latest"))!.timestamp);
   const terms = consentTerms({ subject: c.wallet(5).address, requester, datasetId, now });
   await giveConsent(l.ledger, c.wallet(5), terms);
   const params = { datasetId, version: 0, purpose: Purpose.underwriting, kind: GrantKind.Formal, duration: 7 * DAY, deviceId: DEVICE };
-  return { dek, ciphertextSha256, datasetId, terms, params };
+  return { dek, datasetId, terms, params };
 }
 
 const BENCH_ORIGIN = "http://bench.sealshare.test";

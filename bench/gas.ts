@@ -66,17 +66,15 @@ const FORMAT_ID = encodeBytes32String("sealshare-stream-v1/ndjson");
 
 /** A version for the slot (datasetId, version) of `ledger` on `chainId`, with its v2 key commitment. */
 function versionParams(tag: string, slot: { chainId: bigint; ledger: string; datasetId: bigint; version: number }) {
-  const ciphertextSha256 = sha256(toUtf8Bytes(`ciphertext ${tag}`));
   const merkleRoot = keccak256(toUtf8Bytes(`chunks ${tag}`));
   return {
     datasetId: slot.datasetId,
     version: slot.version,
-    ciphertextSha256,
     merkleRoot,
     keyCommitment: keyCommitment(getBytes(id(`dek ${tag}`)), { ...slot, merkleRoot }),
     size: 3n * 1_048_576n + 17n,
     formatId: FORMAT_ID,
-    storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
+    storageURI: `blob://merkle/${merkleRoot.slice(2)}`,
   };
 }
 

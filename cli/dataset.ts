@@ -40,7 +40,7 @@ async function sourceOf(file: string | undefined, o: VersionOpts): Promise<Datas
   if (o.sealed) {
     if (!o.keyFile) throw new UsageError("--sealed needs --key-file (the data key file written by `dataset encrypt`)");
     const k = await readDataKey(o.keyFile);
-    return { ciphertext: resolve(o.sealed), dek: k.dek, format: k.format, ciphertextSha256: k.ciphertextSha256 };
+    return { ciphertext: resolve(o.sealed), dek: k.dek, format: k.format, merkleRoot: k.merkleRoot };
   }
   if (!file) throw new UsageError("name the file to encrypt and register (or --sealed <ciphertext> --key-file <file>)", "for a dataset whose data is pulled from its source when a request arrives, use `dataset register-on-demand`");
   return { plaintext: resolve(file) };
@@ -54,11 +54,11 @@ function requireKeyDestination(o: VersionOpts): void {
 }
 
 /** Writes the key file and/or deposits the key, after a version was registered. */
-async function placeKey(s: Session, o: VersionOpts, v: { datasetId: bigint; version: number; dek: Uint8Array; ciphertextSha256: string; keyCommitment: string; format: string }) {
+async function placeKey(s: Session, o: VersionOpts, v: { datasetId: bigint; version: number; dek: Uint8Array; merkleRoot: string; keyCommitment: string; format: string }) {
   const lines: string[] = [];
   const extra: Record<string, unknown> = {};
   if (o.keyOut) {
-    await writeDataKey(o.keyOut, { datasetId: v.datasetId.toString(), version: v.version, dek: v.dek, ciphertextSha256: v.ciphertextSha256, keyCommitment: v.keyCommitment, format: v.format }, o.force);
+    await writeDataKey(o.keyOut, { datasetId: v.datasetId.toString(), version: v.version, dek: v.dek, merkleRoot: v.merkleRoot, keyCommitment: v.keyCommitment, format: v.format }, o.force);
     extra.keyFile = resolve(o.keyOut);
     lines.push(`  data key written to ${o.keyOut} (secret; deposit it with \`sealshare key deposit --key-file ${o.keyOut}\`)`);
   }
@@ -71,7 +71,7 @@ async function placeKey(s: Session, o: VersionOpts, v: { datasetId: bigint; vers
       // The version is on chain already: never lose its key because the custodian failed.
       if (!o.keyOut) {
         const rescue = resolve(`dataset-${v.datasetId}-v${v.version}.key.json`);
-        await writeDataKey(rescue, { datasetId: v.datasetId.toString(), version: v.version, dek: v.dek, ciphertextSha256: v.ciphertextSha256, keyCommitment: v.keyCommitment, format: v.format }, false);
+        await writeDataKey(rescue, { datasetId: v.datasetId.toString(), version: v.version, dek: v.dek, merkleRoot: v.merkleRoot, keyCommitment: v.keyCommitment, format: v.format }, false);
         v.dek.fill(0);
         throw new SealshareError("DEPOSIT_FAILED", `dataset #${v.datasetId} v${v.version} is registered, but depositing its key failed: ${(err as Error).message}`, {
           hint: `the key was saved to ${rescue}; deposit it later with \`sealshare key deposit --key-file ${rescue}\``,
@@ -130,11 +130,10 @@ export function datasetCommand(): Command {
         } finally {
           progress.stop();
         }
-        await writeDataKey(o.keyOut, { dek: r.dek, ciphertextSha256: r.ciphertextSha256, format: r.format, ciphertext: resolve(o.out) }, o.force);
+        await writeDataKey(o.keyOut, { dek: r.dek, merkleRoot: r.merkleRoot, format: r.format, ciphertext: resolve(o.out) }, o.force);
         r.dek.fill(0);
         s.out.result({ ...r, keyFile: resolve(o.keyOut) }, [
           `encrypted ${file} (${bytes(r.plaintextSize)}) → ${o.out} (${bytes(r.size)}, ${r.chunkCount} chunk(s))`,
-          `  sha256 ${r.ciphertextSha256}`,
           `  merkle ${r.merkleRoot}`,
           `  data key in ${o.keyOut} (secret)`,
           `next: sealshare dataset register --sealed ${o.out} --key-file ${o.keyOut} --subject <address> --category <name> …`,
@@ -174,7 +173,7 @@ export function datasetCommand(): Command {
       s.out.result({ ...r, ...placed.extra }, [
         `registered dataset #${r.datasetId} v${r.version} about ${o.subject}`,
         `  ${bytes(r.size)} ciphertext at ${r.uri}`,
-        `  sha256 ${r.ciphertextSha256}`,
+        `  merkle ${r.merkleRoot}`,
         ...placed.lines,
         `  tx ${r.txHash}`,
       ]);
@@ -263,7 +262,7 @@ export function datasetCommand(): Command {
           `  subject  ${r.subject}`,
           `  provider ${r.provider}`,
           `  policy   provider approval ${p.requireProvider ? "required" : "not required"}, supervisor quorum ${p.supervisorQuorum}, temporary ≤ ${p.maxTemporary} s, formal ≤ ${p.maxFormal} s`,
-          ...r.versions.map((v) => `  v${v.version}: ${bytes(v.size)} ${v.format ?? "raw"}, sha256 ${v.ciphertextSha256}, ${v.storageURI}`),
+          ...r.versions.map((v) => `  v${v.version}: ${bytes(v.size)} ${v.format ?? "raw"}, merkle ${v.merkleRoot}, ${v.storageURI}`),
         ]);
       }),
     );
@@ -325,7 +324,7 @@ export function datasetCommand(): Command {
           }
           s.out.result(r, [
             `decrypted ${r.datasetId !== undefined ? `dataset #${r.datasetId} v${r.version}` : o.input} → ${o.out} (${bytes(r.plaintextSize)}${r.records !== undefined ? `, ${r.records} records as ${r.format}` : ""})`,
-            r.verified ? `  ciphertext sha256 ${r.ciphertextSha256} matches the chain; key matches its commitment` : "  not checked against the chain",
+            r.verified ? `  ciphertext Merkle root ${r.merkleRoot} matches the chain; key matches its commitment` : "  not checked against the chain",
           ]);
         },
       ),

@@ -49,7 +49,7 @@ export function keyCommand(): Command {
         const ctx = await s.ctx(true);
         const k = await fetchKey(ctx, { custodian: await s.custodian(), requestId: requestId, devicePrivateKey: device.privateKey, waitMs: o.wait * 1000, minKind: o.formal ? 2 : 0 });
         const v = await getDatasetVersion(ctx, { datasetId: k.datasetId, version: k.version });
-        await writeDataKey(o.out, { datasetId: k.datasetId.toString(), version: k.version, dek: k.dek, ciphertextSha256: v.ciphertextSha256, keyCommitment: v.keyCommitment }, o.force);
+        await writeDataKey(o.out, { datasetId: k.datasetId.toString(), version: k.version, dek: k.dek, merkleRoot: v.merkleRoot, keyCommitment: v.keyCommitment }, o.force);
         k.dek.fill(0);
         const r = { requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodian: k.custodian, keyFile: resolve(o.out) };
         s.out.result(r, [

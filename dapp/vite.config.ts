@@ -69,7 +69,7 @@ function devConfig(): Plugin {
             ledger: d.ledger,
             deployBlock: d.deployBlock,
             custodianUrl: "/custodian",
-            blobUrl: "/blobs/sha256/{sha256}",
+            blobUrl: "/blobs/{scheme}/{sha256}",
             explorerTxUrl: process.env.SEALSHARE_EXPLORER_TX_URL ?? "https://explorer.example/tx/{hash}",
           });
         }

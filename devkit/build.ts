@@ -63,7 +63,6 @@ export interface Dataset {
   readonly datasetId: bigint;
   readonly version: 1;
   readonly dek: Uint8Array;
-  readonly ciphertextSha256: string;
   readonly merkleRoot: string;
 }
 
@@ -89,7 +88,6 @@ export async function registerPlaceholderDataset(
   opts: PlaceholderDatasetOptions = {},
 ): Promise<Dataset> {
   const dek = new Uint8Array(randomBytes(32));
-  const ciphertextSha256 = hexlify(randomBytes(32));
   const merkleRoot = opts.merkleRoot ?? hexlify(randomBytes(32));
   const datasetId = await ledger.nextDatasetId();
   const binding = { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot };
@@ -97,18 +95,17 @@ export async function registerPlaceholderDataset(
     as(ledger, provider).registerDataset(subject, Category.Deposit, policy, ZeroHash, {
       datasetId,
       version: 1,
-      ciphertextSha256,
       merkleRoot,
       keyCommitment: opts.commitment ?? keyCommitment(dek, binding),
       size: opts.size ?? 1234n,
       formatId: FORMAT_ID,
-      storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
+      storageURI: `blob://merkle/${merkleRoot.slice(2)}`,
     }),
   );
   const receipt = await tx.wait();
   for (const l of receipt!.logs) {
     const p = ledger.interface.parseLog(l);
-    if (p?.name === "DatasetRegistered") return { datasetId: p.args.datasetId as bigint, version: 1, dek, ciphertextSha256, merkleRoot };
+    if (p?.name === "DatasetRegistered") return { datasetId: p.args.datasetId as bigint, version: 1, dek, merkleRoot };
   }
   throw new Error("no DatasetRegistered log");
 }

@@ -21,7 +21,6 @@ import {
   id,
   keccak256,
   randomBytes,
-  sha256,
   toUtf8Bytes,
   TypedDataEncoder,
   type ContractTransactionResponse,
@@ -78,18 +77,16 @@ export interface VersionSlot {
 export function versionParams(
   tag: string,
   slot: VersionSlot,
-): VersionParamsStruct & { ciphertextSha256: string; keyCommitment: string; merkleRoot: string } {
-  const ciphertextSha256 = sha256(toUtf8Bytes(`ciphertext ${tag}`));
+): VersionParamsStruct & { keyCommitment: string; merkleRoot: string } {
   const merkleRoot = keccak256(toUtf8Bytes(`chunks ${tag}`));
   return {
     datasetId: BigInt(slot.datasetId),
     version: slot.version,
-    ciphertextSha256,
     merkleRoot,
     keyCommitment: keyCommitment(dekOf(tag), { ...slot, merkleRoot }),
     size: 3n * 1_048_576n + 17n,
     formatId: FORMAT_ID,
-    storageURI: `blob://sha256/${ciphertextSha256.slice(2)}`,
+    storageURI: `blob://merkle/${merkleRoot.slice(2)}`,
   };
 }
 
@@ -97,7 +94,6 @@ export function versionParams(
 export const NO_VERSION: VersionParamsStruct = {
   datasetId: 0n,
   version: 0,
-  ciphertextSha256: ZeroHash,
   merkleRoot: ZeroHash,
   keyCommitment: ZeroHash,
   size: 0n,

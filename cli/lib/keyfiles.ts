@@ -79,7 +79,8 @@ export interface DataKeyFile {
   datasetId?: string; // absent for a file encrypted but not registered yet
   version?: number;
   dek: string; // 32 bytes, 0x hex — secret
-  ciphertextSha256: string;
+  /** The ciphertext's Merkle root (stream format v2: its content commitment). */
+  merkleRoot: string;
   /** The version's v2 key commitment (absent before registration: it names the dataset id and version). */
   keyCommitment?: string;
   format?: string;

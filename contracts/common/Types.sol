@@ -106,8 +106,7 @@ struct ConsentTerms {
 struct VersionParams {
     uint64 datasetId; // the id the ledger assigns: nextDatasetId() at registration
     uint32 version; // the number the ledger assigns: latestVersion + 1
-    bytes32 ciphertextSha256; // SHA-256 of the whole encrypted stream
-    bytes32 merkleRoot; // Merkle root of the stream's chunk hashes (docs/FORMAT.md); non-zero
+    bytes32 merkleRoot; // Merkle root of the stream's chunk hashes: the content commitment (docs/FORMAT.md); non-zero
     bytes32 keyCommitment; // data-key commitment v2 (docs/FORMAT.md): bound to chain, ledger, datasetId, version, merkleRoot
     uint64 size; // ciphertext size in bytes
     bytes32 formatId; // stream format + schema, e.g. "sealshare-stream-v1/ndjson"
@@ -146,8 +145,7 @@ struct DatasetView {
 
 /// @notice A published version of a dataset (`IDatasets.datasetVersion`).
 struct VersionView {
-    bytes32 ciphertextSha256; // SHA-256 of the whole encrypted stream
-    bytes32 merkleRoot; // Merkle root of the stream's chunk hashes (docs/FORMAT.md)
+    bytes32 merkleRoot; // Merkle root of the stream's chunk hashes: the content commitment (docs/FORMAT.md)
     bytes32 keyCommitment; // data-key commitment v2 (docs/FORMAT.md)
     uint64 size; // ciphertext size in bytes
     uint40 publishedAt; // unix seconds

@@ -75,8 +75,7 @@ interface IDatasets {
     /// @param datasetId The dataset.
     /// @param version The new version number (1, 2, ...).
     /// @param provider The provider that published it.
-    /// @param ciphertextSha256 SHA-256 of the whole encrypted stream.
-    /// @param merkleRoot Merkle root of the stream's chunk hashes.
+    /// @param merkleRoot Merkle root of the stream's chunk hashes: the content commitment (docs/FORMAT.md).
     /// @param keyCommitment Commitment to the version's data key.
     /// @param size Ciphertext size in bytes.
     /// @param formatId Stream format and schema.
@@ -85,7 +84,6 @@ interface IDatasets {
         uint64 indexed datasetId,
         uint32 indexed version,
         address indexed provider,
-        bytes32 ciphertextSha256,
         bytes32 merkleRoot,
         bytes32 keyCommitment,
         uint64 size,

@@ -26,7 +26,6 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
 
     /// @dev Append-only: a version, once written, is never changed.
     struct VersionRecord {
-        bytes32 ciphertextSha256;
         bytes32 merkleRoot;
         bytes32 keyCommitment;
         uint64 size;
@@ -63,8 +62,8 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
             registeredAt: _now()
         });
         emit DatasetRegistered(datasetId, msg.sender, subject, category, policy, sourceRef);
-        // An on-demand dataset starts with no version: its adapter publishes one on request.
-        if (first.ciphertextSha256 != bytes32(0)) _appendVersion(datasetId, _datasets[datasetId], first);
+        // An on-demand dataset starts with no version (all zero): its adapter publishes one on request.
+        if (first.merkleRoot != bytes32(0) || first.keyCommitment != bytes32(0) || first.size != 0) _appendVersion(datasetId, _datasets[datasetId], first);
     }
 
     /// @inheritdoc IDatasets
@@ -154,7 +153,6 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
         VersionRecord storage v = _versions[datasetId][version];
         if (v.publishedAt == 0) revert DatasetsUnknownVersion(datasetId, version);
         return VersionView({
-            ciphertextSha256: v.ciphertextSha256,
             merkleRoot: v.merkleRoot,
             keyCommitment: v.keyCommitment,
             size: v.size,
@@ -201,17 +199,14 @@ abstract contract Datasets is SealshareBase, Members, IDatasets {
         private
         returns (uint32 version)
     {
-        if (
-            v.ciphertextSha256 == bytes32(0) || v.merkleRoot == bytes32(0) || v.keyCommitment == bytes32(0)
-                || v.size == 0
-        ) {
+        if (v.merkleRoot == bytes32(0) || v.keyCommitment == bytes32(0) || v.size == 0) {
             revert DatasetsInvalidVersion(datasetId);
         }
         version = ++d.latestVersion;
         _checkSlot(datasetId, version, v);
-        _versions[datasetId][version] = VersionRecord(v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, _now());
+        _versions[datasetId][version] = VersionRecord(v.merkleRoot, v.keyCommitment, v.size, _now());
         emit DatasetVersionPublished(
-            datasetId, version, msg.sender, v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI
+            datasetId, version, msg.sender, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI
         );
     }
 

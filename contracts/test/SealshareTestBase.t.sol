@@ -168,17 +168,16 @@ abstract contract SealshareTestBase {
     }
 
     /// @dev A plausible dataset version for slot (`datasetId`, `version`), distinct per `tag`.
-    ///      The "SHA-256" is a keccak256 on purpose: sha256 is a precompile CALL, which would
+    ///      The "Merkle root" is a keccak256 on purpose: sha256 is a precompile CALL, which would
     ///      consume a pending `vm.prank` when this is evaluated as an argument of the pranked call.
     ///      The commitment is v2-shaped (bound to the slot); the ledger never evaluates it.
     function _versionParams(uint64 datasetId, uint32 version, uint256 tag) internal pure returns (VersionParams memory) {
-        bytes32 sha = keccak256(abi.encode("ciphertext", tag));
+        bytes32 root = keccak256(abi.encode("chunks", tag));
         return VersionParams({
             datasetId: datasetId,
             version: version,
-            ciphertextSha256: sha,
-            merkleRoot: keccak256(abi.encode("chunks", tag)),
-            keyCommitment: keccak256(abi.encode(keccak256("sealshare/dek-commitment/v2"), datasetId, version, sha, tag)),
+            merkleRoot: root,
+            keyCommitment: keccak256(abi.encode(keccak256("sealshare/dek-commitment/v2"), datasetId, version, root, tag)),
             size: 1_048_576 + uint64(tag % 1000),
             formatId: bytes32("sealshare-stream-v1/ndjson"),
             storageURI: "blob://sha256/test"

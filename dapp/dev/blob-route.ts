@@ -1,6 +1,6 @@
 /**
  * Ciphertext blobs over HTTP for a dapp served locally (`npm run dapp` with SEALSHARE_BLOB_DIR,
- * and the browser tests): one route, `/blobs/sha256/<64 hex>`, over a LocalBlobStore folder.
+ * and the browser tests): one route, `/blobs/<merkle|sha256>/<64 hex>`, over a LocalBlobStore folder.
  *
  *   GET | HEAD   served by sdk/blob/serve.ts (ranges, strong ETag)
  *   PUT          the provider page's upload: stored content-addressed and refused (422) unless
@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createBlobServer } from "../../sdk/blob/serve.js";
 import { LocalBlobStore } from "../../sdk/blob/local.js";
 
-const ROUTE = /^\/blobs(\/sha256\/([0-9a-f]{64}))$/;
+const ROUTE = /^\/blobs(\/(merkle|sha256)\/([0-9a-f]{64}))$/;
 const MAX_UPLOAD = 256 * 1024 * 1024;
 
 /** Returns a handler that answers `/blobs/…` requests (true) and leaves the rest (false). */
@@ -28,9 +28,9 @@ export function blobRoute(store: LocalBlobStore): (req: IncomingMessage, res: Se
         return true;
       }
       const stored = await store.put(req);
-      const ok = stored.sha256 === `0x${m[2]}`;
+      const ok = stored.scheme === m[2] && stored.digest === `0x${m[3]}`;
       res.writeHead(ok ? 201 : 422, { "content-type": "application/json" });
-      res.end(JSON.stringify(ok ? stored : { error: "the body does not hash to the URL's SHA-256", sha256: stored.sha256 }));
+      res.end(JSON.stringify(ok ? stored : { error: "the body is not named by the URL (its Merkle root, or SHA-256)", scheme: stored.scheme, digest: stored.digest }));
       return true;
     }
     req.url = m[1]!;

@@ -145,7 +145,7 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const dek = ds.dek;
   const datasetId = ds.datasetId;
   say(`   ${records} records, ${ds.plaintextSize} bytes → ${ds.size} bytes ciphertext, registered as dataset #${datasetId} in ${Date.now() - t0} ms`);
-  check("ciphertext stored under its SHA-256", ds.uri.endsWith(ds.ciphertextSha256.slice(2)) && (await blobs.has(ds.uri)), ds.uri);
+  check("ciphertext stored under its Merkle root (stream format v2)", ds.uri === `blob://merkle/${ds.merkleRoot.slice(2)}` && (await blobs.has(ds.uri)), ds.uri);
   const v1 = await ledger.datasetVersion(datasetId, 1);
   const binding = { chainId: BigInt(deployment.chainId), ledger: deployment.ledger, datasetId, version: 1, merkleRoot: v1.merkleRoot };
   check("the key commitment on chain binds the key to this chain, ledger, dataset and version (v2)", verifyKeyCommitment(dek, binding, v1.keyCommitment));
@@ -216,9 +216,9 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   const decryptedPath = join(env.workDir, "insurer-received.ndjson");
   const decrypted = await decryptDataset(ctx(insurer), { datasetId, version: released.version, dek: released.dek, blobStore: blobs, output: decryptedPath, workDir: env.workDir });
   check(
-    "the ciphertext's SHA-256, key commitment and Merkle root matched the chain before decryption (SDK decryptDataset)",
-    decrypted.verified && decrypted.ciphertextSha256 === (await getDataset(ctx(insurer), { datasetId })).versions.find((v) => v.version === released.version)?.ciphertextSha256,
-    decrypted.ciphertextSha256,
+    "the ciphertext's Merkle root and key commitment matched the chain before decryption (SDK decryptDataset)",
+    decrypted.verified && decrypted.merkleRoot === (await getDataset(ctx(insurer), { datasetId })).versions.find((v) => v.version === released.version)?.merkleRoot,
+    decrypted.merkleRoot,
   );
   const decryptedSha256 = await hashFile(decryptedPath);
   check("decrypted bytes equal Ana's original records", decryptedSha256 === originalSha256, decryptedSha256);

@@ -3,7 +3,7 @@
  * and fetchAndDecryptBlob in browsers) name a refusal: one SealshareError code per failure, the
  * same in the CLI and the dapp. Not an action itself.
  *
- *   BlobIntegrityError             → HASH_MISMATCH       (not the bytes the chain registered)
+ *   BlobIntegrityError             → HASH_MISMATCH       (not the Merkle root / SHA-256 the chain registered)
  *   BlobSizeError                  → BLOB_TOO_LARGE      (longer than the registered size)
  *   BlobOriginError                → BLOB_ORIGIN_NOT_ALLOWED
  *   BlobNotFoundError, ENOENT      → BLOB_NOT_FOUND
@@ -28,9 +28,10 @@ export interface RefusalHints {
 
 /** A blob store's error as the named refusal; anything else unchanged. */
 export function blobRefusal(err: unknown, facts: RefusedCiphertext, hints: RefusalHints): unknown {
-  const e = err as { name?: string; code?: string; message?: string; actualSha256?: string; expectedSha256?: string };
+  const e = err as { name?: string; code?: string; message?: string; actual?: string; expected?: string; scheme?: "merkle" | "sha256" };
   if (e?.name === "BlobIntegrityError") {
-    return new SealshareError("HASH_MISMATCH", `the ciphertext's SHA-256 is ${e.actualSha256}, but the chain registered ${e.expectedSha256} for ${facts.label}`, {
+    const what = e.scheme === "sha256" ? "SHA-256" : "Merkle root";
+    return new SealshareError("HASH_MISMATCH", `the ciphertext's ${what} is ${e.actual ?? "(none: not a stream)"}, but the chain registered ${e.expected} for ${facts.label}`, {
       hint: "the stored copy was modified, truncated or swapped: nothing was decrypted; get an intact copy from the provider",
       cause: err,
     });

@@ -23,6 +23,7 @@ import { basename, dirname, join } from "node:path";
 import { commitFile, tempPathIn } from "../blob/atomic.js";
 import { fetchVerified } from "../blob/fetch-verified.js";
 import type { BlobStore } from "../blob/types.js";
+import { expectedDigestOf } from "../blob/uri.js";
 import { formatOfId, type RecordFormat } from "../convert/records.js";
 import { convertRecordsFile } from "../convert/records-file.js";
 import { SealshareError } from "../errors.js";
@@ -56,9 +57,10 @@ export interface DecryptDatasetResult {
   datasetId?: bigint;
   version?: number;
   output: string;
-  /** True when hash, key commitment and Merkle root were checked against the chain. */
+  /** True when the copy, key commitment and Merkle root were checked against the chain. */
   verified: boolean;
-  ciphertextSha256: Hex;
+  /** The ciphertext's Merkle root (its content commitment). */
+  merkleRoot: Hex;
   plaintextSize: number;
   format: string;
   /** Records written, when converted. */
@@ -88,7 +90,7 @@ function fileAsStore(path: string): BlobStore {
 export async function decryptDataset(ctx: SealshareContext | undefined, p: DecryptDatasetParams): Promise<DecryptDatasetResult> {
   const workDir = p.workDir ?? dirname(p.output);
   const progress = p.onProgress;
-  let source: { store: BlobStore; uri: string; sha256?: Hex; merkleRoot?: string; size?: number; storedFormat?: RecordFormat };
+  let source: { store: BlobStore; uri: string; expected?: Hex; merkleRoot?: string; size?: number; storedFormat?: RecordFormat };
   let version: number | undefined;
   if (p.datasetId !== undefined) {
     if (!ctx) throw new SealshareError("NO_LEDGER", "checking a dataset against the chain needs the ledger");
@@ -103,34 +105,31 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
     }
     const [published] = await queryEvents(ctx, "DatasetVersionPublished", [datasetId, version]);
     const uri = published?.args.storageURI ?? "";
-    const sha256 = v.ciphertextSha256 as Hex;
+    const expected = expectedDigestOf(uri, v.merkleRoot).digest;
     const storedFormat = published ? formatOfId(published.args.formatId) : undefined;
-    if (p.ciphertextPath) source = { store: fileAsStore(p.ciphertextPath), uri, sha256, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
-    else if (p.blobStore) source = { store: p.blobStore, uri, sha256, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
+    if (p.ciphertextPath) source = { store: fileAsStore(p.ciphertextPath), uri, expected, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
+    else if (p.blobStore) source = { store: p.blobStore, uri, expected, merkleRoot: v.merkleRoot, size: Number(v.size), storedFormat };
     else throw new SealshareError("NO_BLOB_STORE", "say where the ciphertext is", { hint: "configure a blob folder (--blob-dir) or give the ciphertext file (--input)" });
   } else {
     if (!p.ciphertextPath) throw new SealshareError("NO_CIPHERTEXT", "name the dataset (to fetch and check it) or give a ciphertext file");
     source = { store: fileAsStore(p.ciphertextPath), uri: p.ciphertextPath };
   }
 
-  // 1. A private copy, hashed while copied; compared with the chain's hash when there is one.
+  // 1. A private copy, hashed while copied; compared with the chain's root when there is one.
   let copyPath: string;
-  let copySha: Hex;
   let removeCopy: () => Promise<void>;
   const dl = progress ? (d: number, t: number) => progress("download", d, t) : undefined;
   const store = withDownloadProgress(source.store, source.size ?? 0, dl);
-  if (source.sha256) {
+  if (source.expected) {
     try {
-      const blob = await fetchVerified(store, source.uri, source.sha256, { dir: workDir, expectedSize: source.size });
+      const blob = await fetchVerified(store, source.uri, source.expected, { dir: workDir, expectedSize: source.size });
       copyPath = blob.path;
-      copySha = blob.sha256;
       removeCopy = blob.remove;
     } catch (err) {
       throw blobRefusal(err, { label: `dataset #${p.datasetId} v${version}`, uri: source.uri, size: source.size }, CLI_HINTS);
     }
   } else {
     copyPath = p.ciphertextPath!;
-    copySha = "0x" as Hex;
     removeCopy = async () => undefined;
   }
 
@@ -160,8 +159,8 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
     return {
       ...(p.datasetId !== undefined ? { datasetId: p.datasetId, version } : {}),
       output: p.output,
-      verified: source.sha256 !== undefined,
-      ciphertextSha256: source.sha256 ? copySha : summary.ciphertextSha256,
+      verified: source.expected !== undefined,
+      merkleRoot: summary.merkleRoot,
       plaintextSize: summary.plaintextSize,
       format: convert ? format : (source.storedFormat ?? "raw"),
       ...(records !== undefined ? { records } : {}),

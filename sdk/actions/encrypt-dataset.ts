@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * const sealed = await encryptDataset({ input: "ana.ndjson", output: "ana.sealed" });
- * // sealed.ciphertextSha256, sealed.merkleRoot, sealed.dek …
+ * // sealed.merkleRoot, sealed.size, sealed.dek …
  * ```
  */
 import { rm } from "node:fs/promises";
@@ -39,7 +39,6 @@ export interface EncryptDatasetResult {
   // No key commitment: a commitment (v2) names the dataset id and version it is registered as,
   // which only registerDataset / publishVersion know.
   ciphertextPath: string;
-  ciphertextSha256: Hex;
   merkleRoot: Hex;
   size: number;
   plaintextSize: number;
@@ -63,7 +62,6 @@ export async function encryptDataset(p: EncryptDatasetParams): Promise<EncryptDa
   return {
     dek,
     ciphertextPath: p.output,
-    ciphertextSha256: summary.ciphertextSha256,
     merkleRoot: summary.merkleRoot,
     size: summary.size,
     plaintextSize: summary.plaintextSize,

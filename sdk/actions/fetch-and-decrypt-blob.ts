@@ -3,7 +3,7 @@
  * {@link fetchKey} (the custodian's account holds CUSTODIAN_ROLE on chain, the grant is valid,
  * the envelope is this request's and names the chain's dataset, version, device key and kind, it
  * unwraps with the device key and matches the version's key commitment), the ciphertext with
- * {@link fetchCiphertext} (origin rule, registered size, registered SHA-256), and it is decrypted
+ * {@link fetchCiphertext} (origin rule, registered size, registered Merkle root), and it is decrypted
  * with the web stream decryptor (every chunk authenticated, the chunk Merkle root compared with
  * the chain's). Only then is the plaintext handed over. Browser-safe (no `node:*`, no Buffer);
  * the Node counterpart on files is fetchKey + decryptDataset.
@@ -85,9 +85,6 @@ export async function fetchAndDecryptBlob(ctx: SealshareContext, p: FetchAndDecr
       throw streamRefusal(err);
     }
     checkMerkleRoot(summary.merkleRoot, facts.merkleRoot);
-    if (summary.ciphertextSha256 !== facts.ciphertextSha256.toLowerCase()) {
-      throw new SealshareError("HASH_MISMATCH", `the decrypted stream's SHA-256 is ${summary.ciphertextSha256}, the chain registered ${facts.ciphertextSha256}`);
-    }
     return { requestId: p.requestId, datasetId: key.datasetId, version: key.version, kind: key.kind, custodian: key.custodian, plaintext, format: facts.format, summary };
   } finally {
     key.dek.fill(0);

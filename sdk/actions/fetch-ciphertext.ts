@@ -1,17 +1,19 @@
 /**
  * Anyone fetches a dataset version's ciphertext over HTTP and gets it only if it is what the
  * chain registered: the URL from the version's storage URI under the origin rule, the body cut at
- * the registered size, its SHA-256 the registered one (sdk/blob/web-fetch.ts). Browser-safe: the
+ * the registered size, its digest the registered one (the Merkle root of a version-2 stream;
+ * sdk/blob/web-fetch.ts). Browser-safe: the
  * dapp's auditor checks a stored ciphertext with it, and {@link fetchAndDecryptBlob} decrypts
  * what it returns. (Files and folder stores: decryptDataset, Node entry.)
  *
  * @example
  * ```ts
  * const { ciphertext, facts } = await fetchCiphertext(ctx, {
- *   datasetId: 1n, blobs: { blobUrl: "https://blobs.bank.example/sha256/{sha256}" },
+ *   datasetId: 1n, blobs: { blobUrl: "https://blobs.bank.example/{scheme}/{sha256}" },
  * });
  * ```
  */
+import { expectedDigestOf } from "../blob/uri.js";
 import { fetchVerifiedWeb, locateBlob, type WebBlobOrigins } from "../blob/web-fetch.js";
 import { formatOfId, type RecordFormat } from "../convert/records.js";
 import { SealshareError } from "../errors.js";
@@ -32,7 +34,6 @@ export interface FetchCiphertextParams {
 
 /** What the chain registered for the version (the state, and the URI and format of its event). */
 export interface CiphertextFacts {
-  ciphertextSha256: Hex;
   merkleRoot: string;
   keyCommitment: string;
   size: number;
@@ -62,7 +63,6 @@ export async function ciphertextFacts(ctx: SealshareContext, datasetId: bigint, 
   return {
     version: v,
     facts: {
-      ciphertextSha256: state.ciphertextSha256 as Hex,
       merkleRoot: state.merkleRoot,
       keyCommitment: state.keyCommitment,
       size: Number(state.size),
@@ -80,8 +80,9 @@ export async function fetchCiphertext(ctx: SealshareContext, p: FetchCiphertextP
   const { version, facts } = await ciphertextFacts(ctx, p.datasetId, p.version);
   const label = `dataset #${p.datasetId} v${version}`;
   try {
-    const location = locateBlob(facts.storageURI, facts.ciphertextSha256, p.blobs);
-    const ciphertext = await fetchVerifiedWeb(location, { sha256: facts.ciphertextSha256, size: facts.size }, p.blobs, { fetch: p.blobs.fetch, onProgress: p.onProgress, signal: p.signal });
+    const expected = expectedDigestOf(facts.storageURI, facts.merkleRoot);
+    const location = locateBlob(facts.storageURI, expected, p.blobs);
+    const ciphertext = await fetchVerifiedWeb(location, { ...expected, size: facts.size }, p.blobs, { fetch: p.blobs.fetch, onProgress: p.onProgress, signal: p.signal });
     return { datasetId: p.datasetId, version, ciphertext, facts };
   } catch (err) {
     throw blobRefusal(err, { label, uri: facts.storageURI, size: facts.size }, WEB_HINTS);

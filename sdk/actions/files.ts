@@ -46,8 +46,8 @@ export async function encryptToStore(inPath: string, store: BlobStore, dek: Uint
   result.catch(() => undefined); // surfaced through put() or awaited below
   const stored = await store.put(ciphertext);
   const summary = await result;
-  if (stored.sha256 !== summary.ciphertextSha256 || stored.size !== summary.size) {
-    throw new Error(`the blob store stored ${stored.size} bytes hashing to ${stored.sha256}, the encryptor wrote ${summary.size} bytes hashing to ${summary.ciphertextSha256}`);
+  if (stored.digest !== summary.merkleRoot || stored.size !== summary.size) {
+    throw new Error(`the blob store stored ${stored.size} bytes named ${stored.digest}, the encryptor wrote ${summary.size} bytes with Merkle root ${summary.merkleRoot}`);
   }
   return { ...summary, uri: stored.uri };
 }
@@ -84,7 +84,6 @@ export function withDownloadProgress(store: BlobStore, total: number, onProgress
 
 /** What goes on chain about a ciphertext file encrypted earlier (no key needed). */
 export interface CiphertextFacts {
-  ciphertextSha256: Hex;
   merkleRoot: Hex;
   size: number;
   chunkCount: number;
@@ -93,7 +92,6 @@ export interface CiphertextFacts {
 export async function ciphertextFacts(path: string): Promise<CiphertextFacts> {
   const { leaves } = await chunkDigestsOf(createReadStream(path, { highWaterMark: DEFAULT_CHUNK_SIZE }));
   return {
-    ciphertextSha256: await hashFile(path),
     merkleRoot: merkleRootOfLeaves(leaves),
     size: (await stat(path)).size,
     chunkCount: leaves.length,

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * const v = await getDatasetVersion(ctx, { datasetId: 1n, version: 2 });
- * console.log(v.ciphertextSha256, v.size);
+ * console.log(v.merkleRoot, v.size);
  * ```
  */
 import { readCall, type SealshareContext } from "./context.js";
@@ -21,7 +21,6 @@ export interface GetDatasetVersionParams {
 export interface GetDatasetVersionResult {
   datasetId: bigint;
   version: number;
-  ciphertextSha256: string;
   merkleRoot: string;
   keyCommitment: string;
   size: number;
@@ -35,7 +34,6 @@ export async function getDatasetVersion(ctx: SealshareContext, p: GetDatasetVers
   return {
     datasetId: p.datasetId,
     version: p.version,
-    ciphertextSha256: v.ciphertextSha256,
     merkleRoot: v.merkleRoot,
     keyCommitment: v.keyCommitment,
     size: Number(v.size),

@@ -24,7 +24,6 @@ export interface GetDatasetParams {
 
 export interface DatasetVersionInfo {
   version: number;
-  ciphertextSha256: string;
   merkleRoot: string;
   keyCommitment: string;
   size: number;
@@ -58,7 +57,6 @@ export async function getDataset(ctx: SealshareContext, p: GetDatasetParams): Pr
   const floors = p.floors ?? (await getCategoryFloors(ctx));
   const versions = logs.map((l) => ({
     version: Number(l.args.version),
-    ciphertextSha256: l.args.ciphertextSha256,
     merkleRoot: l.args.merkleRoot,
     keyCommitment: l.args.keyCommitment,
     size: Number(l.args.size),

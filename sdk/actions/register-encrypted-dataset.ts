@@ -8,7 +8,7 @@
  * ```ts
  * const { datasetId } = await registerEncryptedDataset(bankCtx, {
  *   subject: ana, category: "deposit", policy,
- *   encrypted: { dek, ciphertextSha256, merkleRoot, size, formatId: formatIdOf("ndjson"), storageURI },
+ *   encrypted: { dek, merkleRoot, size, formatId: formatIdOf("ndjson"), storageURI },
  * });
  * await depositKey(bankCtx, { custodian, datasetId, version: 1, dek });
  * ```
@@ -22,7 +22,6 @@ import { nextDatasetSlot, sendForSlot, type PreparedVersion } from "./version-sl
 /** A ciphertext already encrypted with `dek` and stored at `storageURI`. */
 export interface EncryptedVersion {
   dek: Uint8Array;
-  ciphertextSha256: `0x${string}`;
   merkleRoot: `0x${string}`;
   size: number;
   /** bytes32 format id (formatIdOf). */

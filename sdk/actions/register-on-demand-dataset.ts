@@ -41,7 +41,7 @@ export interface RegisterOnDemandDatasetResult extends TxResult {
 }
 
 /** The all-zero first version that registers a dataset without one (IDatasets.registerDataset). */
-const NO_VERSION = { datasetId: 0n, version: 0, ciphertextSha256: ZeroHash, merkleRoot: ZeroHash, keyCommitment: ZeroHash, size: 0, formatId: ZeroHash, storageURI: "" };
+const NO_VERSION = { datasetId: 0n, version: 0, merkleRoot: ZeroHash, keyCommitment: ZeroHash, size: 0, formatId: ZeroHash, storageURI: "" };
 
 /** Errors: `NO_SOURCE_REF`, `MembersNotActive`, `DatasetsPolicyBelowMinimum`, `DatasetsInvalidCategory`, `DatasetsInvalidSubject`. */
 export async function registerOnDemandDataset(ctx: SealshareContext, p: RegisterOnDemandDatasetParams): Promise<RegisterOnDemandDatasetResult> {

@@ -21,7 +21,6 @@ export interface VersionParams {
   datasetId: bigint;
   /** The version number the commitment was made for. */
   version: number;
-  ciphertextSha256: Hex;
   merkleRoot: Hex;
   keyCommitment: Hex;
   size: number;
@@ -40,7 +39,6 @@ export interface PreparedVersion {
 /** What a registered or published version's result tells its provider (both actions return it). */
 export interface VersionFacts {
   uri: string;
-  ciphertextSha256: Hex;
   merkleRoot: Hex;
   /** The v2 commitment registered: bound to this chain, ledger, dataset id and version (docs/FORMAT.md §11). */
   keyCommitment: Hex;
@@ -55,7 +53,6 @@ export function versionFacts(prepared: PreparedVersion, committed: VersionParams
   const v = prepared.version;
   return {
     uri: v.storageURI,
-    ciphertextSha256: v.ciphertextSha256,
     merkleRoot: v.merkleRoot,
     keyCommitment: committed.keyCommitment,
     size: v.size,

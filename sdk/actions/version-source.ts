@@ -18,12 +18,12 @@ export * from "./version-slot.js";
 /**
  * A plaintext file (encrypted here with a fresh key, straight into the blob store), or a
  * ciphertext with the key it was made with (checked: the key must authenticate the file's first
- * chunk). `ciphertextSha256` (from the key file `dataset encrypt` wrote) also makes sure the key
+ * chunk). `merkleRoot` (from the key file `dataset encrypt` wrote) also makes sure the key
  * file was written for this very file.
  */
 export type DatasetSource =
   | { plaintext: string }
-  | { ciphertext: string; dek: Uint8Array; format?: string; ciphertextSha256?: string };
+  | { ciphertext: string; dek: Uint8Array; format?: string; merkleRoot?: string };
 
 /** True when `dek` authenticates the ciphertext file's first chunk (or the whole of an empty one). */
 async function keyOpens(path: string, dek: Uint8Array): Promise<boolean> {
@@ -47,7 +47,6 @@ export async function prepareVersion(source: DatasetSource, store: BlobStore, fo
     const fmt = format ?? sniffed;
     return {
       version: {
-        ciphertextSha256: summary.ciphertextSha256,
         merkleRoot: summary.merkleRoot,
         size: summary.size,
         formatId: formatIdOf(fmt),
@@ -59,7 +58,7 @@ export async function prepareVersion(source: DatasetSource, store: BlobStore, fo
     };
   }
   const facts = await ciphertextFacts(source.ciphertext);
-  if (source.ciphertextSha256 && source.ciphertextSha256.toLowerCase() !== facts.ciphertextSha256.toLowerCase()) {
+  if (source.merkleRoot && source.merkleRoot.toLowerCase() !== facts.merkleRoot.toLowerCase()) {
     throw new SealshareError("KEY_FILE_MISMATCH", "the data key file was written for another ciphertext file", {
       hint: "use the key file written when this ciphertext was encrypted",
     });
@@ -73,7 +72,6 @@ export async function prepareVersion(source: DatasetSource, store: BlobStore, fo
   const fmt = format ?? source.format ?? "raw";
   return {
     version: {
-      ciphertextSha256: facts.ciphertextSha256,
       merkleRoot: facts.merkleRoot,
       size: facts.size,
       formatId: formatIdOf(fmt),

@@ -100,7 +100,7 @@ export function describe(event: string, a: Record<string, unknown>, names: Recor
     case "DatasetRegistered":
       return `provider ${short(a.provider)} registered dataset #${a.datasetId} (${nameOf(CATEGORIES, Number(a.category))}) about ${short(a.subject)}`;
     case "DatasetVersionPublished":
-      return `dataset #${a.datasetId} v${a.version}: ${a.size} bytes, sha256 ${short(a.ciphertextSha256)}`;
+      return `dataset #${a.datasetId} v${a.version}: ${a.size} bytes, Merkle root ${short(a.merkleRoot)}`;
     case "ConsentGiven":
       return `subject ${short(a.subject)} consented: ${a.requester === "0x0000000000000000000000000000000000000000" ? "any member" : short(a.requester)}, ${Number(a.datasetId) ? `dataset #${a.datasetId}` : nameOf(CATEGORIES, Number(a.category))}, ${nameOf(PURPOSES, Number(a.purpose))}, until ${when(Number(a.expiresAt))}${a.relayer !== a.subject ? ` (signed; relayed by ${short(a.relayer)})` : ""}`;
     case "ConsentRevoked":

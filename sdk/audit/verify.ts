@@ -31,6 +31,7 @@
  */
 import { sha256OfStream, chunkDigestsOf, merkleRootOfLeaves } from "../stream/index.js";
 import type { BlobStore } from "../blob/types.js";
+import { blobDigestOf, blobSchemeOf } from "../blob/uri.js";
 import { SUPERVISOR_ROLE, type Sealshare } from "../contracts.js";
 import { readTimeline, addTimestamps, type TimelineEntry } from "./timeline.js";
 import type { Provider } from "ethers";
@@ -118,7 +119,7 @@ async function checkCiphertexts(o: VerifyOptions, timeline: TimelineEntry[], r: 
     const where = { txHash: e.txHash, blockNumber: e.blockNumber, datasetId: String(a.datasetId) };
     const label = `dataset #${a.datasetId} v${a.version}`;
     const v = await o.ledger.datasetVersion(big(a.datasetId), Number(a.version));
-    if (lc(v.ciphertextSha256) !== lc(a.ciphertextSha256) || lc(v.merkleRoot) !== lc(a.merkleRoot) || lc(v.keyCommitment) !== lc(a.keyCommitment) || v.size !== big(a.size)) {
+    if (lc(v.merkleRoot) !== lc(a.merkleRoot) || lc(v.keyCommitment) !== lc(a.keyCommitment) || v.size !== big(a.size)) {
       r.violations.push({ check: "ciphertext", code: "VERSION_STATE_MISMATCH", message: `${label}: the stored version differs from its DatasetVersionPublished event`, ...where });
     }
     if (!o.blobStore) continue;
@@ -136,25 +137,32 @@ async function checkCiphertexts(o: VerifyOptions, timeline: TimelineEntry[], r: 
       continue;
     }
     const registeredSize = Number(a.size);
-    let sha: string;
+    // A `sha256` URI (a v1 stream) also names the bytes' SHA-256; a `merkle` one names the root
+    // checked below.
+    const named = blobSchemeOf(uri) === "sha256" ? blobDigestOf(uri) : undefined;
+    let sha: string | undefined;
     try {
-      sha = await sha256OfStream(o.blobStore.get(uri, { maxBytes: registeredSize }));
+      if (named) sha = await sha256OfStream(o.blobStore.get(uri, { maxBytes: registeredSize }));
     } catch (err) {
       if ((err as Error).name !== "BlobSizeError") throw err;
       r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_SIZE_MISMATCH", message: `${label}: the stored ciphertext is longer than the registered ${registeredSize} bytes`, ...where });
       continue;
     }
-    if (sha !== lc(a.ciphertextSha256)) {
-      r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_HASH_MISMATCH", message: `${label}: the stored ciphertext hashes to ${sha}, the chain registered ${a.ciphertextSha256}`, ...where });
+    if (named && sha !== named) {
+      r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_HASH_MISMATCH", message: `${label}: the stored ciphertext hashes to ${sha}, its URI names ${named}`, ...where });
       continue;
     }
     try {
-      const { leaves } = await chunkDigestsOf(o.blobStore.get(uri));
+      const { leaves } = await chunkDigestsOf(o.blobStore.get(uri, { maxBytes: registeredSize }));
       if (merkleRootOfLeaves(leaves) !== lc(a.merkleRoot)) {
         r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_MERKLE_MISMATCH", message: `${label}: the chunk Merkle root differs from the registered one`, ...where });
         continue;
       }
     } catch (err) {
+      if ((err as Error).name === "BlobSizeError") {
+        r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_SIZE_MISMATCH", message: `${label}: the stored ciphertext is longer than the registered ${registeredSize} bytes`, ...where });
+        continue;
+      }
       r.violations.push({ check: "ciphertext", code: "CIPHERTEXT_MALFORMED", message: `${label}: the registered ciphertext is not a well-formed stream (${(err as Error).message})`, ...where });
       continue;
     }

@@ -1,6 +1,7 @@
 /**
- * Resumable, verified downloads: a blob appears under its real name only once its SHA-256 equals
- * the value registered on chain.
+ * Resumable, verified downloads: a blob appears under its real name only once its digest — the
+ * Merkle root of a version-2 stream, or the SHA-256 of a `sha256` blob (uri.ts) — equals the
+ * value registered on chain.
  *
  * Servers are untrusted for integrity (the hash check is what counts) but not for availability,
  * so downloads resume: bytes received so far stay in `<dest>.part`, and a retry — in the same
@@ -14,21 +15,22 @@
  * queue on each cut. Redirects are followed (at most 5), dropping credentials across origins.
  *
  * @example
- * const { path } = await downloadVerified(record.storageURI, record.ciphertextSha256, "statement.sealed", {
+ * const { path } = await downloadVerified(record.storageURI, record.merkleRoot, "statement.sealed", {
  *   expectedSize: Number(record.size),
  *   onProgress: ({ bytes, total }) => bar.update(bytes / (total ?? 1)),
  * });
  */
-import { createHash } from "node:crypto";
 import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isBytes32Hex, toHex, type Hex } from "../stream/hex.js";
+import { isBytes32Hex, type Hex } from "../stream/hex.js";
 import { commitFile } from "./atomic.js";
+import { contentHash, type ContentHash } from "./content-hash.js";
 import { BlobError, BlobHttpError, BlobIntegrityError, BlobNotFoundError, BlobSizeError } from "./errors.js";
 import { parseContentRange, redactUrl } from "./http-range.js";
+import { blobSchemeOf, type BlobScheme } from "./uri.js";
 
 /** Progress of a download: bytes on disk so far, and the blob's size once the server said it. */
 export interface DownloadProgress {
@@ -37,6 +39,11 @@ export interface DownloadProgress {
 }
 
 export interface DownloadOptions {
+  /**
+   * What the expected digest is: the Merkle root of a version-2 stream ("merkle") or a SHA-256.
+   * Default: the URL's path says, "sha256" under a `/sha256/` folder, "merkle" otherwise.
+   */
+  readonly scheme?: BlobScheme;
   /** Called as bytes arrive (and at the start of each attempt with the bytes kept so far). */
   readonly onProgress?: (progress: DownloadProgress) => void;
   /** The size registered on chain: a blob that turns out larger is refused without reading on. */
@@ -60,7 +67,8 @@ export interface DownloadOptions {
 
 export interface DownloadResult {
   readonly path: string; // destPath, now holding the verified blob
-  readonly sha256: Hex;
+  readonly scheme: BlobScheme;
+  readonly digest: Hex;
   readonly size: number;
   /** Bytes reused from a `.part` file left by an earlier call (0 for a fresh download). */
   readonly resumedFrom: number;
@@ -70,15 +78,16 @@ export interface DownloadResult {
 
 /**
  * Downloads `url` to `destPath`, resuming from `<destPath>.part`, and renames it into place only
- * if its SHA-256 equals `expectedSha256`. On a mismatch the partial file is deleted and
+ * if its digest (`opts.scheme`) equals `expected`. On a mismatch the partial file is deleted and
  * BlobIntegrityError thrown — after one fresh retry if a stale `.part` of an earlier call may be
  * what is wrong — and nothing appears at `destPath`. One download per destination at a time.
  * Throws BlobNotFoundError (404/410), BlobSizeError (larger than `expectedSize`), or
  * BlobHttpError once retries are exhausted or for a failure retrying cannot fix.
  */
-export async function downloadVerified(url: string, expectedSha256: Hex, destPath: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
-  if (!isBytes32Hex(expectedSha256)) throw new TypeError("expectedSha256 must be 0x-prefixed 32-byte hex");
-  const expected = expectedSha256.toLowerCase();
+export async function downloadVerified(url: string, expectedDigest: Hex, destPath: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  if (!isBytes32Hex(expectedDigest)) throw new TypeError("the expected digest must be 0x-prefixed 32-byte hex");
+  const expected = expectedDigest.toLowerCase();
+  const scheme = opts.scheme ?? blobSchemeOf(url);
   const partPath = `${destPath}.part`;
   const retries = opts.retries ?? 5;
   const resumedFrom = await sizeOf(partPath);
@@ -87,10 +96,10 @@ export async function downloadVerified(url: string, expectedSha256: Hex, destPat
   let freshRestartDone = resumedFrom === 0;
 
   for (;;) {
-    let attempt: { sha256: Hex; size: number };
+    let attempt: { digest: Hex | undefined; size: number };
     try {
       requests++;
-      attempt = await downloadAttempt(url, partPath, opts);
+      attempt = await downloadAttempt(url, partPath, scheme, opts);
     } catch (error) {
       opts.signal?.throwIfAborted();
       if (!(error instanceof BlobHttpError && error.retryable) || failures >= retries) {
@@ -100,25 +109,35 @@ export async function downloadVerified(url: string, expectedSha256: Hex, destPat
       await sleep(Math.min(5_000, (opts.retryDelayMs ?? 250) * 2 ** failures++), undefined, { signal: opts.signal });
       continue;
     }
-    if (attempt.sha256 === expected) {
+    if (attempt.digest === expected) {
       await commitFile(partPath, destPath);
-      return { path: destPath, sha256: attempt.sha256, size: attempt.size, resumedFrom, requests };
+      return { path: destPath, scheme, digest: attempt.digest, size: attempt.size, resumedFrom, requests };
     }
     await rm(partPath, { force: true });
     if (!freshRestartDone) {
       freshRestartDone = true; // the stale .part may be what is wrong: try once from byte 0
       continue;
     }
-    throw new BlobIntegrityError(redactUrl(url), expectedSha256, attempt.sha256);
+    throw new BlobIntegrityError(redactUrl(url), expectedDigest, attempt.digest, scheme);
+  }
+}
+
+
+/** The digest, or undefined when the bytes cannot have one (a "merkle" blob that is not a v2 stream). */
+function finish(hash: ContentHash): Hex | undefined {
+  try {
+    return hash.digest();
+  } catch {
+    return undefined;
   }
 }
 
 /**
  * One request: continue `.part` from its current size (or restart it), append what arrives, and
- * return the SHA-256 and size of the whole `.part`. Bytes kept from before are re-hashed from
- * disk, so the hash always describes exactly the bytes in the file.
+ * return the digest and size of the whole `.part`. Bytes kept from before are re-hashed from
+ * disk, so the digest always describes exactly the bytes in the file.
  */
-async function downloadAttempt(url: string, partPath: string, opts: DownloadOptions): Promise<{ sha256: Hex; size: number }> {
+async function downloadAttempt(url: string, partPath: string, scheme: BlobScheme, opts: DownloadOptions): Promise<{ digest: Hex | undefined; size: number }> {
   const shown = redactUrl(url);
   let have = await sizeOf(partPath);
   if (opts.expectedSize !== undefined && have > opts.expectedSize) {
@@ -148,7 +167,7 @@ async function downloadAttempt(url: string, partPath: string, opts: DownloadOpti
       total = range.total;
     } else if (status === 416 && have > 0 && range?.total === have) {
       response.resume();
-      return { sha256: await hashFile(partPath), size: have }; // the .part was already complete
+      return { digest: await hashFile(partPath, scheme), size: have }; // the .part was already complete
     } else if (status === 200) {
       const length = response.headers["content-length"];
       total = length === undefined ? undefined : Number(length); // the server ignored Range: start over
@@ -166,10 +185,10 @@ async function downloadAttempt(url: string, partPath: string, opts: DownloadOpti
       throw new BlobSizeError(shown, opts.expectedSize, total);
     }
 
-    const hash = createHash("sha256");
+    const hash = contentHash(scheme);
     if (append) for await (const piece of createReadStream(partPath, { end: have - 1, highWaterMark: 1024 * 1024 })) hash.update(piece as Buffer);
     const size = await receive(response, partPath, append, hash, append ? have : 0, total, idle, opts, shown);
-    return { sha256: toHex(hash.digest()), size };
+    return { digest: finish(hash), size };
   } finally {
     idle.stop();
   }
@@ -184,7 +203,7 @@ function receive(
   response: IncomingMessage,
   partPath: string,
   append: boolean,
-  hash: ReturnType<typeof createHash>,
+  hash: ContentHash,
   start: number,
   total: number | undefined,
   idle: IdleTimer,
@@ -294,8 +313,8 @@ async function sizeOf(path: string): Promise<number> {
   }
 }
 
-async function hashFile(path: string): Promise<Hex> {
-  const hash = createHash("sha256");
+async function hashFile(path: string, scheme: BlobScheme): Promise<Hex | undefined> {
+  const hash = contentHash(scheme);
   for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(piece as Buffer);
-  return toHex(hash.digest());
+  return finish(hash);
 }

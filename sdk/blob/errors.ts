@@ -7,11 +7,11 @@ export class BlobError extends Error {
   override name = "BlobError";
 }
 
-/** The URI is not of the form blob://sha256/<64 lowercase hex>. */
+/** The URI is not of the form blob://merkle/<64 lowercase hex> or blob://sha256/<64 lowercase hex>. */
 export class BlobUriError extends BlobError {
   override name = "BlobUriError";
   constructor(readonly uri: string) {
-    super(`not a Sealshare blob URI (expected blob://sha256/<64 lowercase hex>): ${JSON.stringify(uri.slice(0, 100))}`);
+    super(`not a Sealshare blob URI (expected blob://merkle/<64 lowercase hex> or blob://sha256/<64 lowercase hex>): ${JSON.stringify(uri.slice(0, 100))}`);
   }
 }
 
@@ -24,17 +24,19 @@ export class BlobNotFoundError extends BlobError {
 }
 
 /**
- * The bytes a store returned do not hash to what was expected (usually the hash registered on
- * chain). Not retryable against the same store: the copy it holds is wrong.
+ * The bytes a store returned do not hash to what was expected (usually the Merkle root registered
+ * on chain). Not retryable against the same store: the copy it holds is wrong. `actual` is
+ * undefined when the bytes are not a version-2 stream at all (a "merkle" blob that has no root).
  */
 export class BlobIntegrityError extends BlobError {
   override name = "BlobIntegrityError";
   constructor(
     readonly uri: string,
-    readonly expectedSha256: Hex,
-    readonly actualSha256: Hex,
+    readonly expected: Hex,
+    readonly actual: Hex | undefined,
+    readonly scheme: "merkle" | "sha256" = "merkle",
   ) {
-    super(`blob ${uri} has SHA-256 ${actualSha256}, expected ${expectedSha256}`);
+    super(`blob ${uri} has ${scheme === "merkle" ? "Merkle root" : "SHA-256"} ${actual ?? "(none: not a version-2 stream)"}, expected ${expected}`);
   }
 }
 

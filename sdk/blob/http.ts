@@ -1,7 +1,7 @@
 /**
  * A read-only {@link BlobStore} over HTTP(S), for storage URIs like
- * `https://blobs.bank.example/sha256/<hex>` (or `blob://sha256/<hex>` resolved against a base
- * URL): streaming reads (`get`, which fetchVerified uses), HEAD (`has`), byte ranges (`readAt`,
+ * `https://blobs.bank.example/merkle/<hex>` (or `blob://merkle/<hex>` resolved against a base
+ * URL; `sha256` in place of `merkle` for blobs named by their SHA-256, uri.ts): streaming reads (`get`, which fetchVerified uses), HEAD (`has`), byte ranges (`readAt`,
  * `rangeReader` for decryptRange) over fetch, and resumable verified downloads (`download`, see
  * download.ts). URLs are redacted in errors (no query strings: pre-signed URLs carry credentials).
  *
@@ -15,7 +15,7 @@
  *
  * @example
  * const store = new HttpBlobStore({ baseUrl: "https://blobs.bank.example/" });
- * const { path } = await store.download(record.storageURI, record.ciphertextSha256, "statement.sealed", {
+ * const { path } = await store.download(record.storageURI, record.merkleRoot, "statement.sealed", {
  *   expectedSize: Number(record.size),
  * });
  */
@@ -27,10 +27,10 @@ import { downloadVerified, type DownloadOptions, type DownloadResult } from "./d
 import { BlobError, BlobHttpError, BlobNotFoundError, BlobOriginError, BlobSizeError, BlobUriError } from "./errors.js";
 import { httpReadAt, redactUrl } from "./http-range.js";
 import type { BlobGetOptions, BlobPutResult, BlobStore } from "./types.js";
-import { parseBlobUri } from "./uri.js";
+import { blobSchemeOf, parseBlobUri } from "./uri.js";
 
 export interface HttpBlobStoreOptions {
-  /** Base URL that `blob://sha256/<hex>` URIs resolve against, as `<baseUrl>sha256/<hex>`. */
+  /** Base URL that `blob://<scheme>/<hex>` URIs resolve against, as `<baseUrl><scheme>/<hex>`. */
   readonly baseUrl?: string;
   /** A fetch implementation for reads; default the global one. (Downloads use node:http(s).) */
   readonly fetch?: typeof fetch;
@@ -98,9 +98,9 @@ export class HttpBlobStore implements BlobStore {
         throw new BlobUriError(uri);
       }
     }
-    const { sha256 } = parseBlobUri(uri); // BlobUriError for anything else
+    const { scheme, digest } = parseBlobUri(uri); // BlobUriError for anything else
     if (this.#baseUrl === undefined) throw new BlobError(`cannot resolve ${uri} over HTTP: this HttpBlobStore has no baseUrl`);
-    return new URL(`sha256/${sha256.slice(2)}`, this.#baseUrl).href;
+    return new URL(`${scheme}/${digest.slice(2)}`, this.#baseUrl).href;
   }
 
   /** Not supported: an HTTP store is read-only here. */
@@ -166,10 +166,11 @@ export class HttpBlobStore implements BlobStore {
    * {@link downloadVerified} (resumable, verified) for `uri`: this store's headers only to a
    * configured origin, redirects only to allowed origins.
    */
-  download(uri: string, expectedSha256: Hex, destPath: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  download(uri: string, expected: Hex, destPath: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
     const url = this.url(uri);
     const headers = this.headersFor(url);
-    return downloadVerified(url, expectedSha256, destPath, {
+    return downloadVerified(url, expected, destPath, {
+      scheme: blobSchemeOf(uri),
       ...opts,
       headers: { ...headers, ...opts.headers },
       allowRedirect: (next) => {

@@ -13,4 +13,5 @@ export { httpReadAt, parseContentRange, redactUrl, type ContentRange, type HttpR
 export { LocalBlobStore } from "./local.js";
 export { createBlobServer, parseRange, startBlobServer, type BlobServerOptions, type RunningBlobServer } from "./serve.js";
 export type { BlobGetOptions, BlobPutResult, BlobSource, BlobStore } from "./types.js";
-export { blobUri, parseBlobUri } from "./uri.js";
+export { blobDigestOf, blobSchemeOf, blobUri, BLOB_SCHEMES, parseBlobUri, type BlobScheme } from "./uri.js";
+export { contentHash, type ContentHash } from "./content-hash.js";

@@ -1,8 +1,10 @@
 /**
- * The default blob store: a local folder, content-addressed by SHA-256.
+ * The default blob store: a local folder, content-addressed (uri.ts): a version-2 stream by its
+ * Merkle root, anything else by its SHA-256.
  *
  * ```
- * <root>/sha256/<first 2 hex>/<64 hex>   one file per blob, named by its hash
+ * <root>/merkle/<first 2 hex>/<64 hex>   one file per v2 stream, named by its Merkle root
+ * <root>/sha256/<first 2 hex>/<64 hex>   one file per other blob, named by its SHA-256
  * <root>/tmp/                            puts in progress; never visible as blobs
  * ```
  *
@@ -38,8 +40,8 @@ export class LocalBlobStore implements BlobStore {
     try {
       const input = typeof source === "string" ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source;
       await pipeline(input, tap.stage, createWriteStream(tempPath, { flags: "wx" }));
-      const { sha256, size } = tap.digest();
-      const uri = blobUri(sha256);
+      const { scheme, digest, size } = tap.digest();
+      const uri = blobUri(digest, scheme);
       const finalPath = this.path(uri);
       if (await this.has(uri)) {
         await rm(tempPath, { force: true }); // same bytes are already stored
@@ -47,7 +49,7 @@ export class LocalBlobStore implements BlobStore {
         await mkdir(dirname(finalPath), { recursive: true });
         await commitFile(tempPath, finalPath);
       }
-      return { uri, sha256, size };
+      return { uri, scheme, digest, size };
     } catch (error) {
       await rm(tempPath, { force: true });
       throw error;
@@ -70,8 +72,9 @@ export class LocalBlobStore implements BlobStore {
   }
 
   path(uri: string): string {
-    const hex = parseBlobUri(uri).sha256.slice(2);
-    return join(this.#root, "sha256", hex.slice(0, 2), hex);
+    const { scheme, digest } = parseBlobUri(uri);
+    const hex = digest.slice(2);
+    return join(this.#root, scheme, hex.slice(0, 2), hex);
   }
 }
 

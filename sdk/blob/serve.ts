@@ -1,6 +1,6 @@
 /**
  * A small static server for a LocalBlobStore folder, so a provider can expose its ciphertexts at
- * `http(s)://<host>/sha256/<64 hex>` — the form HttpBlobStore and downloadVerified read, with
+ * `http(s)://<host>/<merkle|sha256>/<64 hex>` (uri.ts) — the form HttpBlobStore and downloadVerified read, with
  * byte ranges for resumable downloads and for decryptRange.
  *
  * What it serves is ciphertext, content-addressed and immutable: responses carry the hash as a
@@ -11,7 +11,7 @@
  *
  * @example
  * const server = await startBlobServer({ store: new LocalBlobStore("./blobs"), port: 8080 });
- * console.log(`serving at ${server.url}sha256/<hex>`);
+ * console.log(`serving at ${server.url}merkle/<hex>`);
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -19,7 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { LocalBlobStore } from "./local.js";
-import { blobUri } from "./uri.js";
+import { blobUri, type BlobScheme } from "./uri.js";
 
 export interface BlobServerOptions {
   /** The store to serve, or its root folder. */
@@ -30,12 +30,12 @@ export interface BlobServerOptions {
 
 export interface RunningBlobServer {
   readonly server: Server;
-  /** Base URL ending in "/"; blobs are at `${url}sha256/<hex>`. */
+  /** Base URL ending in "/"; blobs are at `${url}merkle/<hex>` (v2 streams) or `${url}sha256/<hex>`. */
   readonly url: string;
   close(): Promise<void>;
 }
 
-const BLOB_PATH = /^\/sha256\/([0-9a-f]{64})$/;
+const BLOB_PATH = /^\/(merkle|sha256)\/([0-9a-f]{64})$/;
 
 /** Creates (but does not start) the HTTP server. */
 export function createBlobServer(opts: BlobServerOptions): Server {
@@ -89,11 +89,11 @@ async function handle(store: LocalBlobStore, opts: BlobServerOptions, req: Incom
   }
   const match = BLOB_PATH.exec(new URL(req.url ?? "/", "http://blob.invalid").pathname);
   if (match === null) {
-    send(res, 404, "not found; blobs are at /sha256/<64 lowercase hex>");
+    send(res, 404, "not found; blobs are at /merkle/<64 lowercase hex> or /sha256/<64 lowercase hex>");
     return;
   }
-  const hex = match[1]!;
-  const path = store.path(blobUri(`0x${hex}`));
+  const hex = match[2]!;
+  const path = store.path(blobUri(`0x${hex}`, match[1] as BlobScheme));
   let size: number;
   try {
     const info = await stat(path);

@@ -1,16 +1,19 @@
 /**
  * The blob store contract. Stores hold ciphertext only; they are untrusted for integrity, which is
- * why readers go through fetchVerified against the hash registered on chain.
+ * why readers go through fetchVerified against the Merkle root registered on chain (uri.ts).
  */
 import type { Readable } from "node:stream";
 import type { Hex } from "../stream/hex.js";
+import type { BlobScheme } from "./uri.js";
 
 /** What to store: a file path, or bytes as a Readable / (async) iterable of chunks. */
 export type BlobSource = string | Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 export interface BlobPutResult {
-  readonly uri: string; // blob://sha256/<hex>; see uri.ts
-  readonly sha256: Hex; // SHA-256 of the stored bytes
+  readonly uri: string; // blob://merkle/<hex> for a v2 stream, else blob://sha256/<hex>; see uri.ts
+  readonly scheme: BlobScheme;
+  /** The digest the URI names: the stream's Merkle root (merkle), or the bytes' SHA-256 (sha256). */
+  readonly digest: Hex;
   readonly size: number; // stored bytes
 }
 

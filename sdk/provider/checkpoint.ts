@@ -46,7 +46,8 @@ export type RequestEntry = z.infer<typeof RequestEntry>;
 const PendingVersion = z.object({
   datasetId: decimal,
   requestIds: z.array(decimal).min(1),
-  ciphertextSha256: hex(32),
+  /** The ciphertext's Merkle root: finds the publication if the transaction landed. */
+  merkleRoot: hex(32),
   /** The v2 commitment for the slot the publication is expected to take (latestVersion + 1). */
   keyCommitment: hex(32),
   /** The data key, ECIES-wrapped to `custodianKey` (eciesjs format). */

@@ -32,7 +32,7 @@ export interface DatasetHeader {
 export interface VersionPublication {
   version: number;
   provider: string;
-  ciphertextSha256: string;
+  merkleRoot: string;
   blockNumber: number;
   logIndex: number;
 }
@@ -92,14 +92,14 @@ export class ProviderLedgerView {
     return log ? toPublication(log) : undefined;
   }
 
-  /** The version of the dataset whose ciphertext hashes to `ciphertextSha256`, published from `fromBlock` on. */
-  async findPublication(datasetId: bigint, ciphertextSha256: string, fromBlock: number): Promise<VersionPublication | undefined> {
+  /** The version of the dataset whose ciphertext has Merkle root `merkleRoot`, published from `fromBlock` on. */
+  async findPublication(datasetId: bigint, merkleRoot: string, fromBlock: number): Promise<VersionPublication | undefined> {
     const logs = await queryEvents(this.ctx, "DatasetVersionPublished", [datasetId], { fromBlock });
-    const match = logs.find((l) => l.args.ciphertextSha256.toLowerCase() === ciphertextSha256.toLowerCase());
+    const match = logs.find((l) => l.args.merkleRoot.toLowerCase() === merkleRoot.toLowerCase());
     return match ? toPublication(match) : undefined;
   }
 }
 
 function toPublication(l: LedgerLog): VersionPublication {
-  return { version: Number(l.args.version), provider: l.args.provider, ciphertextSha256: l.args.ciphertextSha256, blockNumber: l.blockNumber, logIndex: l.logIndex };
+  return { version: Number(l.args.version), provider: l.args.provider, merkleRoot: l.args.merkleRoot, blockNumber: l.blockNumber, logIndex: l.logIndex };
 }

@@ -231,7 +231,7 @@ export class OnDemandWorker {
   async #recoverOne(report: RoundReport, p: PendingVersion): Promise<void> {
     const datasetId = BigInt(p.datasetId);
     if (p.version === undefined) {
-      const found = await this.#ledger.findPublication(datasetId, p.ciphertextSha256, p.fromBlock);
+      const found = await this.#ledger.findPublication(datasetId, p.merkleRoot, p.fromBlock);
       if (!found) {
         // The transaction never landed: nothing on chain refers to this ciphertext. Its requests
         // are still waiting and get a fresh extraction below.
@@ -374,7 +374,7 @@ export class OnDemandWorker {
       const pending: PendingVersion = {
         datasetId: datasetId.toString(),
         requestIds: requestIds.map(String),
-        ciphertextSha256: summary.ciphertextSha256.toLowerCase(),
+        merkleRoot: summary.merkleRoot.toLowerCase(),
         keyCommitment: commitment.toLowerCase(),
         wrappedKey: hexlify(wrapKey(getBytes(custodianKey), dek)).toLowerCase(),
         custodianKey,
@@ -386,7 +386,7 @@ export class OnDemandWorker {
 
       const published = await publishVersion(this.#o.ctx, {
         datasetId,
-        source: { ciphertext: extraction.ciphertextPath, dek, format: "ndjson", ciphertextSha256: summary.ciphertextSha256 },
+        source: { ciphertext: extraction.ciphertextPath, dek, format: "ndjson", merkleRoot: summary.merkleRoot },
         blobStore: this.#o.blobStore,
       });
       this.#checkpoint.setPending({ ...pending, version: published.version, txHash: published.txHash.toLowerCase() });

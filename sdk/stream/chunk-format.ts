@@ -7,11 +7,13 @@
  * nonce_i = noncePrefix (7 bytes) || uint32be(i) || (0x01 if chunk i is the last, else 0x00)
  * AAD     = the 35 header bytes
  * key     = HKDF-SHA256(ikm = DEK, salt = fileId, info = CHUNK_KEY_INFO), 32 bytes (keys.ts)
- * segment = ciphertext || 16-byte tag; a Merkle leaf is the SHA-256 of a whole segment
+ * segment = ciphertext || 16-byte tag
+ * leaf_i  = SHA-256(segment_i); in version 2, leaf_0 = SHA-256(header || segment_0), so the
+ *           Merkle root commits to every byte of the stream (docs/FORMAT.md §9)
  *
  * Platform-neutral: no `node:*`, no WebCrypto, no Buffer (docs/FORMAT.md §2–§5).
  */
-import { HEADER_LENGTH, NONCE_PREFIX_OFFSET } from "./header.js";
+import { HEADER_LENGTH, NONCE_PREFIX_OFFSET, VERSION_OFFSET } from "./header.js";
 
 /** AES-GCM nonce bytes. */
 export const NONCE_LENGTH = 12;
@@ -43,4 +45,13 @@ export function chunkNonceOf(headerBytes: Uint8Array, index: number, last: boole
 /** The AAD of every chunk of a stream: its encoded header, unchanged. */
 export function chunkAad(headerBytes: Uint8Array): Uint8Array {
   return headerBytes;
+}
+
+/**
+ * The bytes hashed in front of segment `index` in its Merkle leaf: the whole header for chunk 0 of
+ * a version-2 stream (so the root commits to the header too, and with it to every byte of the
+ * stream), nothing otherwise (version 1, where the whole-stream SHA-256 covered the header).
+ */
+export function leafPrefix(headerBytes: Uint8Array, index: number): Uint8Array | undefined {
+  return index === 0 && headerBytes[VERSION_OFFSET]! >= 2 ? headerBytes.subarray(0, HEADER_LENGTH) : undefined;
 }

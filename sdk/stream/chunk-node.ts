@@ -8,7 +8,7 @@
  * threads, reusing buffers (no promise and no copy per chunk).
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync } from "node:crypto";
-import { CHUNK_KEY_INFO, CHUNK_KEY_LENGTH, chunkAad, chunkNonceOf } from "./chunk-format.js";
+import { CHUNK_KEY_INFO, CHUNK_KEY_LENGTH, chunkAad, chunkNonceOf, leafPrefix } from "./chunk-format.js";
 import { TAG_LENGTH } from "./header.js";
 import { assertDataKey } from "./keys.js";
 
@@ -40,9 +40,15 @@ export function openChunk(key: Uint8Array, headerBytes: Uint8Array, index: numbe
   return plaintext;
 }
 
-/** A segment's Merkle leaf: SHA-256 of its bytes, given whole or as ciphertext and tag. */
-export function segmentLeaf(ciphertext: Uint8Array, tag?: Uint8Array): Buffer {
-  const hash = createHash("sha256").update(ciphertext);
+/**
+ * Segment `index`'s Merkle leaf: SHA-256 of its bytes, given whole or as ciphertext and tag, with
+ * the header in front for chunk 0 of a version-2 stream (chunk-format.ts, leafPrefix).
+ */
+export function segmentLeaf(headerBytes: Uint8Array, index: number, ciphertext: Uint8Array, tag?: Uint8Array): Buffer {
+  const hash = createHash("sha256");
+  const prefix = leafPrefix(headerBytes, index);
+  if (prefix) hash.update(prefix);
+  hash.update(ciphertext);
   if (tag) hash.update(tag);
   return hash.digest();
 }

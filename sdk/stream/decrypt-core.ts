@@ -1,5 +1,5 @@
 /**
- * The decryption pass of Sealshare stream format v1 (docs/FORMAT.md §7), shared by the Node
+ * The decryption pass of the Sealshare stream format, versions 1 and 2 (docs/FORMAT.md §7), shared by the Node
  * (decrypt.ts) and browser (web/) front ends: a generator over authenticated plaintext pieces
  * that returns the {@link StreamSummary}. Platform-neutral: WebCrypto and plain Uint8Arrays only.
  *
@@ -27,12 +27,13 @@ interface OpenedChunk {
 
 /**
  * Yields each chunk's plaintext once it authenticates; returns the summary (which equals the
- * encryptor's). `sha256` is a fresh incremental SHA-256 for the whole-ciphertext hash.
+ * encryptor's). `newSha256` makes an incremental SHA-256 for the whole-ciphertext hash, used
+ * only if the stream is version 1.
  */
 export async function* decryptChunks(
   source: ByteSource,
   dek: Uint8Array,
-  sha256: IncrementalHash,
+  newSha256: () => IncrementalHash,
   onProgress?: ProgressCallback,
 ): AsyncGenerator<Uint8Array, StreamSummary, undefined> {
   const reader = new ByteReader(source);
@@ -40,8 +41,7 @@ export async function* decryptChunks(
     const header = decodeHeader(await reader.read(HEADER_LENGTH));
     const cipher = await createChunkCipher(dek, header);
     const fullSegment = segmentLength(header.chunkSize);
-    const tally = new StreamTally(header.chunkSize, sha256, onProgress);
-    tally.addHeader(header.bytes);
+    const tally = new StreamTally(header, newSha256, onProgress);
 
     const window = new OrderedWindow<OpenedChunk>();
     for (let index = 0, last = false; !last; index++) {
@@ -53,7 +53,7 @@ export async function* decryptChunks(
       // The segment is opened as final exactly when nothing follows it. Whether that guess was
       // right is what authentication decides; openChunk explains a wrong guess.
       last = segment.byteLength < fullSegment || (await reader.atEnd());
-      window.push(openChunk(cipher, index, last, segment));
+      window.push(openChunk(cipher, header.bytes, index, last, segment));
       if (window.full) {
         const opened = await window.take();
         tally.addSegment(opened.segment, opened.digest, opened.plaintext.byteLength);
@@ -71,8 +71,8 @@ export async function* decryptChunks(
   }
 }
 
-async function openChunk(cipher: ChunkCipher, index: number, last: boolean, segment: Uint8Array): Promise<OpenedChunk> {
-  const digest = digestSegment(segment);
+async function openChunk(cipher: ChunkCipher, headerBytes: Uint8Array, index: number, last: boolean, segment: Uint8Array): Promise<OpenedChunk> {
+  const digest = digestSegment(headerBytes, index, segment);
   digest.catch(() => undefined); // awaited below only on success
   let plaintext: Uint8Array;
   try {

@@ -37,6 +37,6 @@ export interface DecryptedStream {
 export function decryptStream(ciphertext: ByteSource, key: Uint8Array, opts: DecryptOptions = {}): DecryptedStream {
   assertDataKey(key);
   const dek = Uint8Array.from(key);
-  const { readable, result } = summarizedReadable(() => decryptChunks(ciphertext, dek, createHash("sha256"), opts.onProgress));
+  const { readable, result } = summarizedReadable(() => decryptChunks(ciphertext, dek, () => createHash("sha256"), opts.onProgress));
   return { plaintext: readable, result };
 }

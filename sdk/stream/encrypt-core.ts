@@ -1,5 +1,5 @@
 /**
- * The encryption pass of Sealshare stream format v1 (docs/FORMAT.md §2–§6), shared by the Node
+ * The encryption pass of the Sealshare stream format (docs/FORMAT.md §2–§6; it writes version 2), shared by the Node
  * (encrypt.ts, node:stream Readable) and browser (web/, WHATWG ReadableStream) front ends. It is
  * a generator over ciphertext pieces that returns the {@link StreamSummary}, so each front end
  * only adapts it to its stream type. Platform-neutral: WebCrypto and plain Uint8Arrays only.
@@ -45,23 +45,23 @@ interface SealedChunk {
 }
 
 /**
- * Yields the header, then one segment per chunk; returns the summary. `sha256` is a fresh
- * incremental SHA-256 for the whole-ciphertext hash (summary.ts explains why it is injected).
+ * Yields the header, then one segment per chunk; returns the summary. `newSha256` makes an
+ * incremental SHA-256 for the whole-ciphertext hash of a version-1 header (summary.ts explains
+ * why it is injected; a version-2 stream has none).
  * The source is released (its iterator returned) when the generator ends, fails or is closed.
  */
 export async function* encryptChunks(
   source: ByteSource,
   dek: Uint8Array,
   header: StreamHeader,
-  sha256: IncrementalHash,
+  newSha256: () => IncrementalHash,
   onProgress?: ProgressCallback,
 ): AsyncGenerator<Uint8Array, StreamSummary, undefined> {
   const reader = new ByteReader(source);
   try {
     const { chunkSize } = header;
     const cipher = await createChunkCipher(dek, header);
-    const tally = new StreamTally(chunkSize, sha256, onProgress);
-    tally.addHeader(header.bytes);
+    const tally = new StreamTally(header, newSha256, onProgress);
     yield Uint8Array.from(header.bytes); // a copy: header.bytes is the AAD of chunks still to come
 
     const window = new OrderedWindow<SealedChunk>();
@@ -74,7 +74,7 @@ export async function* encryptChunks(
       if (!last && index === MAX_CHUNK_INDEX) {
         throw new RangeError(`plaintext needs more than 2^32 chunks of ${chunkSize} bytes; use a larger chunkSize`);
       }
-      window.push(sealChunk(cipher, index, last, block));
+      window.push(sealChunk(cipher, header.bytes, index, last, block));
       if (window.full) {
         const sealed = await window.take();
         tally.addSegment(sealed.segment, sealed.digest, sealed.plaintextLength);
@@ -92,7 +92,7 @@ export async function* encryptChunks(
   }
 }
 
-async function sealChunk(cipher: ChunkCipher, index: number, last: boolean, plaintext: Uint8Array): Promise<SealedChunk> {
+async function sealChunk(cipher: ChunkCipher, headerBytes: Uint8Array, index: number, last: boolean, plaintext: Uint8Array): Promise<SealedChunk> {
   const segment = await cipher.seal(index, last, plaintext);
-  return { segment, digest: await digestSegment(segment), plaintextLength: plaintext.byteLength };
+  return { segment, digest: await digestSegment(headerBytes, index, segment), plaintextLength: plaintext.byteLength };
 }

@@ -1,12 +1,12 @@
 /**
- * Encrypts a byte stream into Sealshare stream format v1 (docs/FORMAT.md) with constant memory,
- * reporting the ciphertext's SHA-256, Merkle root and sizes from the same pass. Node front end
+ * Encrypts a byte stream into Sealshare stream format v2 (docs/FORMAT.md) with constant memory,
+ * reporting the ciphertext's Merkle root (its content commitment) and sizes from the same pass. Node front end
  * over the platform-neutral pass in encrypt-core.ts (the browser one is web/encrypt.ts).
  *
  * @example
  * const { ciphertext, result } = encryptStream(createReadStream("statement.pdf"), dek);
  * await pipeline(ciphertext, createWriteStream("statement.pdf.sealed"));
- * const { ciphertextSha256, merkleRoot } = await result;
+ * const { merkleRoot, size } = await result;
  */
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
@@ -37,6 +37,6 @@ export function encryptStream(plaintext: ByteSource, key: Uint8Array, opts: Encr
   const header = newStreamHeader(opts);
   // Copy the key so a caller zeroing or reusing their buffer mid-stream cannot change it.
   const dek = Uint8Array.from(key);
-  const { readable, result } = summarizedReadable(() => encryptChunks(plaintext, dek, header, createHash("sha256"), opts.onProgress));
+  const { readable, result } = summarizedReadable(() => encryptChunks(plaintext, dek, header, () => createHash("sha256"), opts.onProgress));
   return { ciphertext: readable, result, header };
 }

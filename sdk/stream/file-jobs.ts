@@ -182,7 +182,7 @@ function seal(job: SealJob): JobOutcome {
     const sealed = sealChunk(job.key, job.header, i, i === job.lastIndex, input.subarray(k * cs, Math.min(input.byteLength, (k + 1) * cs)));
     const tag = tags.subarray(TAG_LENGTH * k, TAG_LENGTH * (k + 1));
     tag.set(sealed.tag);
-    leaves.set(segmentLeaf(sealed.ciphertext, tag), 32 * k);
+    leaves.set(segmentLeaf(job.header, i, sealed.ciphertext, tag), 32 * k);
     pieces.push(sealed.ciphertext, tag);
   }
   const transfer = [arrayBufferOf(leaves)];
@@ -229,7 +229,7 @@ function open(job: OpenJob): JobOutcome {
       failure = { index: i, length: segment.byteLength, opensWithOtherFlag: other, message: String((error as Error | undefined)?.message) };
       break;
     }
-    leaves.set(segmentLeaf(segment), 32 * k);
+    leaves.set(segmentLeaf(job.header, i, segment), 32 * k);
     plain.push(plaintext);
   }
   const transfer = [arrayBufferOf(leaves)];

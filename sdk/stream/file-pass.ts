@@ -238,9 +238,8 @@ export async function sealFile(input: FileHandle, output: FileHandle, dek: Uint8
   const reader = new Reader(input, "encrypted");
   const writer = new Writer(output, run);
 
-  const tally = new StreamTally(chunkSize, createHash("sha256"), opts.onProgress);
+  const tally = new StreamTally(header, () => createHash("sha256"), opts.onProgress);
   const headerBytes = Uint8Array.from(header.bytes);
-  tally.addHeader(headerBytes);
 
   const start = async (j: number): Promise<SealReply> => {
     const first = j * perJob;
@@ -296,9 +295,8 @@ export async function openFile(input: FileHandle, output: FileHandle, dek: Uint8
   const reader = new Reader(input, "decrypted");
   const writer = new Writer(output, run);
 
-  const tally = new StreamTally(chunkSize, createHash("sha256"), opts.onProgress);
+  const tally = new StreamTally(header, () => createHash("sha256"), opts.onProgress);
   const headerBytes = Uint8Array.from(header.bytes);
-  tally.addHeader(headerBytes);
 
   const start = async (j: number): Promise<OpenReply> => {
     const first = j * perJob;

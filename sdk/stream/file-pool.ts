@@ -1,8 +1,9 @@
 /**
  * The worker threads that run file jobs (file-jobs.ts) for encryptFile and decryptFile, so
- * AES-GCM and the per-segment SHA-256 of different chunks run on other cores while the calling
- * thread does the one inherently sequential step, the SHA-256 of the whole stream; optionally a
- * writer thread too, which runs every write job (one writer per output file, in order).
+ * AES-GCM and the per-segment SHA-256 (the Merkle leaves) of different chunks run on every core
+ * while the calling thread only orders the results, folds the Merkle tree (one small hash per
+ * chunk) and hands the output over; optionally a writer thread too, which runs every write job
+ * (one writer per output file, in order).
  *
  * One pool per process, started on first use. Idle workers are unref'd, so they never keep a
  * process alive; a worker with a job in flight is ref'd, so a process waiting for that job does
@@ -17,8 +18,12 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { FileJob, JobError, JobReply } from "./file-jobs.js";
 
-/** At most this many seal/open workers: beyond that the calling thread's whole-stream SHA-256 limits. */
-const MAX_WORKERS = 3;
+/**
+ * At most this many seal/open workers. The calling thread's own work per chunk is small (ordering,
+ * one Merkle fold step, the write on small machines), so this only bounds the threads and buffers
+ * a pass may take on a large machine.
+ */
+const MAX_WORKERS = 8;
 
 /** The worker's module: chunk-worker.js beside this file (chunk-worker.ts under tsx). */
 const WORKER_URL = new URL("./chunk-worker.js", import.meta.url);
@@ -154,14 +159,14 @@ export class FileJobPool {
 let pool: FileJobPool | undefined;
 
 /**
- * The process's pool, created on first use: seal/open workers, one per core but the calling
- * thread's (the whole-stream hash), at least one, at most MAX_WORKERS; and a writer thread given
- * three cores or more. On two cores the calling thread writes (after hashing) and one worker
- * does the rest: two busy threads fit two cores; a third (a second worker, or a writer) was no
- * faster there and cost more CPU (docs/PERFORMANCE.md, streams).
+ * The process's pool, created on first use: seal/open workers, one per core (at most
+ * MAX_WORKERS), and a writer thread given three cores or more. Version 2 streams have no
+ * whole-stream hash, so the calling thread is mostly idle: every core encrypts and hashes
+ * chunks, and on two cores the calling thread writes between results (docs/PERFORMANCE.md,
+ * Streams). A version-1 stream being decrypted still hashes on the calling thread.
  */
 export function fileJobPool(): FileJobPool {
   const cores = availableParallelism();
-  pool ??= new FileJobPool(Math.max(1, Math.min(MAX_WORKERS, cores - 1)), { writer: cores >= 3 });
+  pool ??= new FileJobPool(Math.max(1, Math.min(MAX_WORKERS, cores)), { writer: cores >= 3 });
   return pool;
 }

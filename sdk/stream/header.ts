@@ -4,7 +4,7 @@
  * ```
  * offset  length  field
  *      0       7  magic        "SEALSHR" (53 45 41 4C 53 48 52)
- *      7       1  version      0x01
+ *      7       1  version      0x02 (this SDK writes 2; it still reads 1)
  *      8       4  chunkSize    uint32 big-endian, plaintext bytes per chunk
  *     12      16  fileId       random; HKDF salt for this stream's chunk key
  *     28       7  noncePrefix  random; first 7 bytes of every chunk nonce
@@ -18,7 +18,11 @@
 import { StreamFormatError } from "./errors.js";
 
 export const MAGIC: Uint8Array = new TextEncoder().encode("SEALSHR");
-export const FORMAT_VERSION = 1;
+/** The version this SDK writes. Version 2 is version 1 without the whole-stream SHA-256: its
+ * Merkle root (merkle.ts), whose first leaf covers the header, is the content commitment. */
+export const FORMAT_VERSION = 2;
+/** Every version this SDK reads (docs/FORMAT.md §16: version 1 stays readable). */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 export const FILE_ID_LENGTH = 16;
 export const NONCE_PREFIX_LENGTH = 7;
 export const HEADER_LENGTH = MAGIC.length + 1 + 4 + FILE_ID_LENGTH + NONCE_PREFIX_LENGTH; // 35
@@ -33,6 +37,8 @@ export const MIN_CHUNK_SIZE = 16;
  * from the unauthenticated header, so it is capped to bound the memory an attacker can demand. */
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 
+/** Where the version byte sits in the header. */
+export const VERSION_OFFSET = MAGIC.length;
 const CHUNK_SIZE_OFFSET = MAGIC.length + 1;
 const FILE_ID_OFFSET = CHUNK_SIZE_OFFSET + 4;
 /** Where the nonce prefix sits in the header: bytes NONCE_PREFIX_OFFSET … HEADER_LENGTH − 1. */
@@ -54,8 +60,10 @@ export function assertChunkSize(chunkSize: number): void {
   }
 }
 
-/** Encodes a version-1 header. */
-export function encodeHeader(fields: { chunkSize: number; fileId: Uint8Array; noncePrefix: Uint8Array }): StreamHeader {
+/** Encodes a header; version {@link FORMAT_VERSION} unless another readable one is asked for (tests of v1). */
+export function encodeHeader(fields: { chunkSize: number; fileId: Uint8Array; noncePrefix: Uint8Array; version?: number }): StreamHeader {
+  const version = fields.version ?? FORMAT_VERSION;
+  if (!READABLE_VERSIONS.includes(version)) throw new RangeError(`stream version ${version} is not one of ${READABLE_VERSIONS.join(", ")}`);
   assertChunkSize(fields.chunkSize);
   if (fields.fileId.byteLength !== FILE_ID_LENGTH) throw new RangeError(`fileId must be ${FILE_ID_LENGTH} bytes`);
   if (fields.noncePrefix.byteLength !== NONCE_PREFIX_LENGTH) {
@@ -63,7 +71,7 @@ export function encodeHeader(fields: { chunkSize: number; fileId: Uint8Array; no
   }
   const bytes = new Uint8Array(HEADER_LENGTH);
   bytes.set(MAGIC, 0);
-  bytes[MAGIC.length] = FORMAT_VERSION;
+  bytes[MAGIC.length] = version;
   new DataView(bytes.buffer).setUint32(CHUNK_SIZE_OFFSET, fields.chunkSize, false);
   bytes.set(fields.fileId, FILE_ID_OFFSET);
   bytes.set(fields.noncePrefix, NONCE_PREFIX_OFFSET);
@@ -82,8 +90,8 @@ export function decodeHeader(bytes: Uint8Array): StreamHeader {
     throw new StreamFormatError("BAD_HEADER", "magic bytes are not \"SEALSHR\"; this is not a Sealshare stream");
   }
   const version = bytes[MAGIC.length]!;
-  if (version !== FORMAT_VERSION) {
-    throw new StreamFormatError("UNSUPPORTED_VERSION", `stream version ${version} is not supported (this reader knows ${FORMAT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(version)) {
+    throw new StreamFormatError("UNSUPPORTED_VERSION", `stream version ${version} is not supported (this reader knows ${READABLE_VERSIONS.join(" and ")})`);
   }
   const chunkSize = new DataView(bytes.buffer, bytes.byteOffset, HEADER_LENGTH).getUint32(CHUNK_SIZE_OFFSET, false);
   if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {

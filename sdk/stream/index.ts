@@ -1,7 +1,7 @@
 /**
- * Sealshare stream format v1: chunked AES-256-GCM with a STREAM nonce, whole-ciphertext SHA-256,
- * a Merkle root over chunk digests, range verification and decryption, and the on-chain data-key
- * commitment. Spec: docs/FORMAT.md. This is the Node entry point (node:stream Readables, files);
+ * Sealshare stream format v2 (v1 still read): chunked AES-256-GCM with a STREAM nonce, a Merkle
+ * root over chunk digests that commits to every byte (the content commitment and blob address),
+ * range verification and decryption, and the on-chain data-key commitment. Spec: docs/FORMAT.md. This is the Node entry point (node:stream Readables, files);
  * browsers import sdk/stream/web/index.ts, which shares the same code.
  */
 export type { ByteSource } from "./byte-reader.js";
@@ -17,6 +17,7 @@ export {
   DEFAULT_CHUNK_SIZE,
   FORMAT_VERSION,
   HEADER_LENGTH,
+  READABLE_VERSIONS,
   MAX_CHUNK_SIZE,
   MIN_CHUNK_SIZE,
   TAG_LENGTH,
@@ -35,5 +36,6 @@ export {
   type ProofSource,
   type ReadAt,
 } from "./range.js";
+export { StreamRootHasher } from "./root-hasher.js";
 export { chunkDigestsOf } from "./segments.js";
 export type { ProgressCallback, StreamProgress, StreamSummary } from "./summary.js";

@@ -7,7 +7,8 @@
  * What is trusted: `size` and `merkleRoot` come from the chain; the key from the custodian
  * (checked against the key commitment). What is not: the store serving the bytes (`readAt`) and
  * whoever serves the proofs (`proof`) — a wrong segment or proof fails as MERKLE_MISMATCH, a wrong
- * header fails as AUTH_FAILED (the header is every chunk's AAD), short reads as TRUNCATED.
+ * header fails as AUTH_FAILED (the header is every chunk's AAD) — or, in version 2, as
+ * MERKLE_MISMATCH when chunk 0 is read (its leaf covers the header) — short reads as TRUNCATED.
  *
  * @example
  * const bytes = await decryptRange({
@@ -95,7 +96,7 @@ export async function* decryptRangeChunks(params: DecryptRangeParams): AsyncGene
   const { first, last } = chunksForPlaintextRange(chunkSize, start, end);
   const cipher = await createChunkCipher(Uint8Array.from(key), header);
   const window = new OrderedWindow<Uint8Array>();
-  const open = (index: number) => openVerified({ readAt, cipher, chunkSize, size, merkleRoot, proof, leafCount }, index);
+  const open = (index: number) => openVerified({ readAt, cipher, headerBytes: header.bytes, chunkSize, size, merkleRoot, proof, leafCount }, index);
 
   let next = first;
   while (next <= last && !window.full) window.push(open(next++));
@@ -122,6 +123,7 @@ export async function decryptRange(params: DecryptRangeParams): Promise<Uint8Arr
 interface RangeContext {
   readonly readAt: ReadAt;
   readonly cipher: ChunkCipher;
+  readonly headerBytes: Uint8Array;
   readonly chunkSize: number;
   readonly size: number;
   readonly merkleRoot: Hex;
@@ -132,7 +134,7 @@ interface RangeContext {
 async function openVerified(ctx: RangeContext, index: number): Promise<Uint8Array> {
   const { start, end } = segmentRange(ctx.chunkSize, index, ctx.size);
   const segment = await readExactly(ctx.readAt, start, end - start, index);
-  const [digest, supplied] = await Promise.all([digestSegment(segment), ctx.proof(index, ctx.leafCount)]);
+  const [digest, supplied] = await Promise.all([digestSegment(ctx.headerBytes, index, segment), ctx.proof(index, ctx.leafCount)]);
   // The verifier's index and count, never the prover's: the root does not commit to the count.
   const checked: MerkleProof = { index, leafCount: ctx.leafCount, siblings: supplied.siblings };
   if (!verifyMerkleProof(ctx.merkleRoot, digest, checked)) {

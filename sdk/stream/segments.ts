@@ -10,7 +10,8 @@ import { segmentLength } from "./layout.js";
 import { digestSegment } from "./summary.js";
 
 /**
- * Returns the header and the SHA-256 of every segment (the Merkle leaves), in order. Checks the
+ * Returns the header and every segment's Merkle leaf, in order: its SHA-256, with the header in
+ * front for chunk 0 of a version-2 stream (chunk-format.ts, leafPrefix). Checks the
  * layout only; nothing is authenticated without the key.
  */
 export async function chunkDigestsOf(ciphertext: ByteSource): Promise<{ header: StreamHeader; leaves: Uint8Array[] }> {
@@ -25,7 +26,7 @@ export async function chunkDigestsOf(ciphertext: ByteSource): Promise<{ header: 
       if (segment.byteLength < TAG_LENGTH) {
         throw new StreamAuthError("TRUNCATED", `chunk ${leaves.length} is shorter than its tag`, { chunkIndex: leaves.length });
       }
-      leaves.push(await digestSegment(segment));
+      leaves.push(await digestSegment(header.bytes, leaves.length, segment));
     }
     if (leaves.length === 0) throw new StreamAuthError("TRUNCATED", "the stream ends after its header", { chunkIndex: 0 });
     return { header, leaves };

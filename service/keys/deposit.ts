@@ -85,7 +85,6 @@ export function createDepositor(deps: DepositDeps): Depositor {
     }
 
     let provider: string;
-    let ciphertextSha256: string;
     let merkleRoot: string;
     let onChainCommitment: string;
     try {
@@ -99,7 +98,6 @@ export function createDepositor(deps: DepositDeps): Depositor {
     }
     try {
       const v = await ledger.datasetVersion(datasetId, version);
-      ciphertextSha256 = v.ciphertextSha256;
       merkleRoot = v.merkleRoot;
       onChainCommitment = v.keyCommitment;
     } catch (err) {
@@ -135,7 +133,6 @@ export function createDepositor(deps: DepositDeps): Depositor {
         datasetId: datasetId.toString(),
         version,
         sealed: keyBox.seal(dek, datasetId, version),
-        ciphertextSha256,
         keyCommitment: onChainCommitment,
         merkleRoot,
         depositedBy: provider,

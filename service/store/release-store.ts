@@ -125,7 +125,6 @@ export interface StoredKey {
   datasetId: string;
   version: number;
   sealed: Uint8Array;
-  ciphertextSha256: string;
   keyCommitment: string;
   /** The version's Merkle root the v2 commitment binds (null on keys stored before it was kept). */
   merkleRoot: string | null;

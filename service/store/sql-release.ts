@@ -125,9 +125,9 @@ export class SqlReleaseStore implements ReleaseStore {
     return this.#db.tx(async (q) => {
       const created =
         (await q.run(
-          `INSERT INTO dataset_keys (dataset_id, version, sealed, ciphertext_sha256, key_commitment, merkle_root, deposited_by, deposited_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-          [k.datasetId, k.version, k.sealed, k.ciphertextSha256, k.keyCommitment, k.merkleRoot?.toLowerCase() ?? null, k.depositedBy, k.depositedAt],
+          `INSERT INTO dataset_keys (dataset_id, version, sealed, key_commitment, merkle_root, deposited_by, deposited_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          [k.datasetId, k.version, k.sealed, k.keyCommitment, k.merkleRoot?.toLowerCase() ?? null, k.depositedBy, k.depositedAt],
         )) === 1;
       const woken = await q.run(
         `UPDATE releases SET status = 'pending', next_attempt_at = 0, reason = NULL, updated_at = ?
@@ -143,9 +143,9 @@ export class SqlReleaseStore implements ReleaseStore {
       const current = await q.get("SELECT sealed FROM dataset_keys WHERE dataset_id = ? AND version = ?", [k.datasetId, k.version]);
       if (!current || !Buffer.from(bytes(current.sealed)).equals(Buffer.from(previousSealed))) return { replaced: false, woken: 0 };
       await q.run(
-        `UPDATE dataset_keys SET sealed = ?, ciphertext_sha256 = ?, key_commitment = ?, merkle_root = ?, deposited_by = ?, deposited_at = ?
+        `UPDATE dataset_keys SET sealed = ?, key_commitment = ?, merkle_root = ?, deposited_by = ?, deposited_at = ?
          WHERE dataset_id = ? AND version = ?`,
-        [k.sealed, k.ciphertextSha256, k.keyCommitment, k.merkleRoot?.toLowerCase() ?? null, k.depositedBy, k.depositedAt, k.datasetId, k.version],
+        [k.sealed, k.keyCommitment, k.merkleRoot?.toLowerCase() ?? null, k.depositedBy, k.depositedAt, k.datasetId, k.version],
       );
       // Waiting for a key, or held / refused because the stored key did not match the grant's commitment.
       const woken = await q.run(

@@ -22,7 +22,6 @@ export function toStoredKey(r: Row): StoredKey {
     datasetId: String(r.dataset_id),
     version: num(r.version),
     sealed: bytes(r.sealed),
-    ciphertextSha256: String(r.ciphertext_sha256),
     keyCommitment: String(r.key_commitment),
     merkleRoot: strOrNull(r.merkle_root),
     depositedBy: String(r.deposited_by),

@@ -167,7 +167,7 @@ export class SqlSyncStore implements SyncStore {
           v("key", String(e.keyId), "DeviceKeyChanged");
           break;
         case "DatasetVersionPublished":
-          versions.push([e.datasetId, e.version, e.ciphertextSha256.toLowerCase(), e.keyCommitment.toLowerCase(), ...at]);
+          versions.push([e.datasetId, e.version, e.keyCommitment.toLowerCase(), ...at]);
           break;
         case "KeyReleased":
           receipts.push([...at, le.txHash.toLowerCase(), e.requestId, e.kind, e.envelopeHash.toLowerCase()]);
@@ -187,7 +187,7 @@ export class SqlSyncStore implements SyncStore {
     const g = await q.insertMany("grants", ["request_id", "kind", "dataset_id", "requester", "version", "expires_at", "key_id", ...FACT], grants, none);
     applied += g;
     applied += await q.insertMany("voids", [...FACT, "scope", "subject", "reason"], voids, none);
-    applied += await q.insertMany("dataset_versions", ["dataset_id", "version", "ciphertext_sha256", "key_commitment", ...FACT], versions, none);
+    applied += await q.insertMany("dataset_versions", ["dataset_id", "version", "key_commitment", ...FACT], versions, none);
     applied += await q.insertMany("pauses", [...FACT, "paused"], pauses, none);
     applied += await q.insertMany("receipt_logs", [...FACT, "tx_hash", "request_id", "kind", "envelope_hash"], receipts, none);
     applied += await q.insertMany("batch_logs", [...FACT, "tx_hash", "batch_id", "root", "count"], batches, none);

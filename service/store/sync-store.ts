@@ -36,7 +36,7 @@ export type LedgerEvent =
   | { name: "GrantRevoked"; requestId: string }
   | { name: "ConsentRevoked"; consentId: string }
   | { name: "MemberSuspended"; member: string }
-  | { name: "DatasetVersionPublished"; datasetId: string; version: number; ciphertextSha256: string; keyCommitment: string }
+  | { name: "DatasetVersionPublished"; datasetId: string; version: number; keyCommitment: string }
   | { name: "DatasetRetired"; datasetId: string }
   | { name: "EncryptionKeyPublished"; owner: string; keyId: number; previousKeyId: number }
   | { name: "EncryptionKeyRevoked"; owner: string; keyId: number }

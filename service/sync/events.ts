@@ -171,7 +171,6 @@ export function toLedgerEvent(name: LedgerEventName, a: Args): LedgerEvent {
         name,
         datasetId: dec(a.datasetId),
         version: int(a.version),
-        ciphertextSha256: (a.ciphertextSha256 as string).toLowerCase(),
         keyCommitment: (a.keyCommitment as string).toLowerCase(),
       };
     case "DatasetRetired":

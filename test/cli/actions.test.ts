@@ -15,6 +15,7 @@ import { CustodianClient } from "../../sdk/custodian-client.js";
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { SealshareError } from "../../sdk/errors.js";
 import { receiptHash } from "../../sdk/consent/index.js";
+import { ciphertextFacts } from "../../sdk/actions/files.js";
 import { hashFile, keyCommitment } from "../../sdk/stream/index.js";
 import { convertRecordsFile, readRecords } from "../../sdk/convert/records-file.js";
 import { readTimeline } from "../../sdk/audit/timeline.js";
@@ -114,31 +115,32 @@ describe("SDK actions and audit tools", function () {
   });
 
   describe("datasets", () => {
-    it("registerDataset encrypts, stores the ciphertext under its hash and registers it; getDataset reads it back", async () => {
+    it("registerDataset encrypts, stores the ciphertext under its Merkle root and registers it; getDataset reads it back", async () => {
       const r = await registerDataset(as("bank"), { subject: w.addr.ana, category: "Deposit", policy: POLICY, source: { plaintext: join(w.dir, "ana.ndjson") }, blobStore: store });
       datasetId = r.datasetId;
       dek = r.dek;
       expect(r.format).to.equal("ndjson");
-      expect(await hashFile(store.path(r.uri))).to.equal(r.ciphertextSha256);
+      expect(r.uri).to.equal(`blob://merkle/${r.merkleRoot.slice(2)}`);
+      expect((await ciphertextFacts(store.path(r.uri))).merkleRoot).to.equal(r.merkleRoot);
       const d = await getDataset(reader(), { datasetId });
       expect(d).to.deep.include({ provider: w.addr.bank, subject: w.addr.ana, categoryName: "Deposit", retired: false, latestVersion: 1, policy: POLICY });
-      expect(d.versions[0]).to.include({ version: 1, storageURI: r.uri, format: "ndjson", ciphertextSha256: r.ciphertextSha256, size: r.size });
+      expect(d.versions[0]).to.include({ version: 1, storageURI: r.uri, format: "ndjson", merkleRoot: r.merkleRoot, size: r.size });
     });
 
     it("publishVersion accepts a ciphertext made earlier by encryptDataset, and refuses a key that is not its own", async () => {
       const sealed = await encryptDataset({ input: join(w.dir, "ana.ndjson"), output: join(w.dir, "v2.sealed") });
       await rejects(
-        publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: new Uint8Array(randomBytes(32)), ciphertextSha256: sealed.ciphertextSha256 }, blobStore: store }),
+        publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: new Uint8Array(randomBytes(32)), merkleRoot: sealed.merkleRoot }, blobStore: store }),
         "WRONG_DATA_KEY",
       );
       await rejects(
-        publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek, ciphertextSha256: `0x${"ab".repeat(32)}` }, blobStore: store }),
+        publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek, merkleRoot: `0x${"ab".repeat(32)}` }, blobStore: store }),
         "KEY_FILE_MISMATCH",
       );
       const v2 = await publishVersion(as("bank"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek, format: sealed.format }, blobStore: store });
       // The commitment is v2: bound to this chain, ledger, dataset and version 2.
       const binding = { chainId: BigInt(w.deployment.chainId), ledger: w.deployment.ledger, datasetId, version: 2, merkleRoot: sealed.merkleRoot };
-      expect(v2).to.include({ version: 2, ciphertextSha256: sealed.ciphertextSha256, merkleRoot: sealed.merkleRoot, keyCommitment: keyCommitment(sealed.dek, binding) });
+      expect(v2).to.include({ version: 2, merkleRoot: sealed.merkleRoot, keyCommitment: keyCommitment(sealed.dek, binding) });
       expect((await w.ledger.datasetVersion(datasetId, 2)).keyCommitment).to.equal(v2.keyCommitment);
       await rejects(publishVersion(as("insurer"), { datasetId, source: { ciphertext: sealed.ciphertextPath, dek: sealed.dek }, blobStore: store }), "DatasetsNotProvider");
     });

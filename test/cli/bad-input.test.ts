@@ -58,7 +58,7 @@ describe("sealshare CLI: bad input gets a clear answer", function () {
     datasetId = ds.datasetId;
     await writeFile(
       join(w.dir, "bank.key.json"),
-      JSON.stringify({ type: "sealshare-data-key", datasetId: String(datasetId), version: 1, dek: hexlify(ds.dek), ciphertextSha256: ds.ciphertextSha256, keyCommitment: ds.keyCommitment, format: "ndjson" }),
+      JSON.stringify({ type: "sealshare-data-key", datasetId: String(datasetId), version: 1, dek: hexlify(ds.dek), merkleRoot: ds.merkleRoot, keyCommitment: ds.keyCommitment, format: "ndjson" }),
       { mode: 0o600 },
     );
     const custodian = new CustodianClient(w.custodian!.url, { chainId: w.deployment.chainId, ledger: w.deployment.ledger });
@@ -121,17 +121,17 @@ describe("sealshare CLI: bad input gets a clear answer", function () {
     expect(existsSync(join(w.dir, "flip.out"))).to.equal(false);
   });
 
-  it("a stored ciphertext that does not match the chain's hash: refused before decryption, and audit verify reports it", async () => {
+  it("a stored ciphertext that does not match the chain's Merkle root: refused before decryption, and audit verify reports it", async () => {
     const store = new LocalBlobStore(w.blobDir);
     const v = await w.ledger.datasetVersion(datasetId, 1);
-    const path = store.path(`blob://sha256/${v.ciphertextSha256.slice(2)}`);
+    const path = store.path(`blob://merkle/${v.merkleRoot.slice(2)}`);
     const original = await readFile(path);
     try {
       const tampered = Buffer.from(original);
       tampered[tampered.length - 1]! ^= 0xff;
       await writeFile(path, tampered);
       const { error } = await fails(["dataset", "decrypt", String(datasetId), "--key-file", "bank.key.json", "-o", "tampered.csv", "--format", "csv"], 1, "HASH_MISMATCH");
-      expect(error.message).to.include(v.ciphertextSha256);
+      expect(error.message).to.include(v.merkleRoot);
       expect(error.hint).to.include("nothing was decrypted");
       expect(existsSync(join(w.dir, "tampered.csv"))).to.equal(false);
 
@@ -141,8 +141,8 @@ describe("sealshare CLI: bad input gets a clear answer", function () {
       const registered = (await w.ledger.queryFilter(w.ledger.filters.DatasetVersionPublished(datasetId, 1)))[0]!;
       expect(audit.json.violations).to.deep.include({
         check: "ciphertext",
-        code: "CIPHERTEXT_HASH_MISMATCH",
-        message: audit.json.violations.find((x: { code: string }) => x.code === "CIPHERTEXT_HASH_MISMATCH")?.message,
+        code: "CIPHERTEXT_MERKLE_MISMATCH",
+        message: audit.json.violations.find((x: { code: string }) => x.code === "CIPHERTEXT_MERKLE_MISMATCH")?.message,
         txHash: registered.transactionHash,
         blockNumber: registered.blockNumber,
         datasetId: String(datasetId),

@@ -53,17 +53,16 @@ describe("sealshare CLI: blobs over HTTP follow only allowed origins", function 
       await w.ledger.connect(new Wallet(w.keys.bank, w.provider)).registerDataset(w.addr.ana, 0, POLICY, ZeroHash, {
         datasetId,
         version: 1,
-        ciphertextSha256: sealed.ciphertextSha256,
         merkleRoot: sealed.merkleRoot,
         keyCommitment: keyCommitment(sealed.dek, binding),
         size: sealed.size,
         formatId: ZeroHash,
-        storageURI: `${foreignOrigin}/sha256/${sealed.ciphertextSha256.slice(2)}`,
+        storageURI: `${foreignOrigin}/merkle/${sealed.merkleRoot.slice(2)}`,
       })
     ).wait();
     await writeFile(
       join(w.dir, "ana.key.json"),
-      JSON.stringify({ type: "sealshare-data-key", datasetId: String(datasetId), version: 1, dek: hexlify(sealed.dek), ciphertextSha256: sealed.ciphertextSha256 }),
+      JSON.stringify({ type: "sealshare-data-key", datasetId: String(datasetId), version: 1, dek: hexlify(sealed.dek), merkleRoot: sealed.merkleRoot }),
       { mode: 0o600 },
     );
   });

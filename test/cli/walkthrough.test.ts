@@ -76,10 +76,10 @@ describe("sealshare CLI: the whole story, role by role", function () {
     const r = await ok(["dataset", "register", "ana.ndjson", "--subject", w.addr.ana, "--category", "deposit", "--quorum", "1", "--max-temporary", "1h", "--max-formal", "30d", "--key-out", "bank.key.json"], { as: "bank" });
     state.datasetId = r.datasetId;
     expect(r.version).to.equal(1);
-    expect(r.uri).to.equal(`blob://sha256/${r.ciphertextSha256.slice(2)}`);
+    expect(r.uri).to.equal(`blob://merkle/${r.merkleRoot.slice(2)}`);
     expect(r).to.not.have.property("dek");
     const v = await w.ledger.datasetVersion(BigInt(r.datasetId), 1);
-    expect(v.ciphertextSha256).to.equal(r.ciphertextSha256);
+    expect(v.merkleRoot).to.equal(r.merkleRoot);
     expect(v.keyCommitment).to.equal(r.keyCommitment);
 
     const d = await ok(["key", "deposit", "--key-file", "bank.key.json"], { as: "bank" });

@@ -35,7 +35,7 @@ describe("Datasets", function () {
         .withArgs(3, bank.address, ana.address, Category.Deposit, policyTuple(POLICY), sourceRef);
       await expect(tx)
         .to.emit(ledger, "DatasetVersionPublished")
-        .withArgs(3, 1, bank.address, v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI);
+        .withArgs(3, 1, bank.address, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI);
       expect(await ledger.dataset(3)).to.deep.equal([
         bank.address,
         ana.address,
@@ -44,8 +44,8 @@ describe("Datasets", function () {
         1n,
         policyTuple(POLICY),
       ]);
-      const { ciphertextSha256: sha, merkleRoot: root, keyCommitment: commitment, size, publishedAt } = await ledger.datasetVersion(3, 1);
-      expect([sha, root, commitment, size]).to.deep.equal([v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size]);
+      const { merkleRoot: root, keyCommitment: commitment, size, publishedAt } = await ledger.datasetVersion(3, 1);
+      expect([root, commitment, size]).to.deep.equal([v.merkleRoot, v.keyCommitment, v.size]);
       expect(publishedAt).to.be.greaterThan(0n);
     });
 
@@ -160,7 +160,7 @@ describe("Datasets", function () {
       const copy = { ...v1, datasetId: 3n, version: 1 };
       await expect(ledger.connect(lender).registerDataset(ana.address, Category.Deposit, POLICY, ZeroHash, copy))
         .to.emit(ledger, "DatasetVersionPublished")
-        .withArgs(3, 1, lender.address, copy.ciphertextSha256, copy.merkleRoot, copy.keyCommitment, copy.size, copy.formatId, copy.storageURI);
+        .withArgs(3, 1, lender.address, copy.merkleRoot, copy.keyCommitment, copy.size, copy.formatId, copy.storageURI);
       // The commitment binds (chain, ledger, dataset 1, version 1): for dataset 3 it matches no key,
       // not even the victim's own (what the custodian checks before releasing anything).
       const dek = dekOf("deposits v1");
@@ -226,7 +226,7 @@ describe("Datasets", function () {
       const v2 = await version("deposits v2 (rotated key)", datasetId);
       await expect(ledger.connect(bank).publishVersion(datasetId, v2))
         .to.emit(ledger, "DatasetVersionPublished")
-        .withArgs(datasetId, 2, bank.address, v2.ciphertextSha256, v2.merkleRoot, v2.keyCommitment, v2.size, v2.formatId, v2.storageURI);
+        .withArgs(datasetId, 2, bank.address, v2.merkleRoot, v2.keyCommitment, v2.size, v2.formatId, v2.storageURI);
       expect((await ledger.dataset(datasetId)).latestVersion).to.equal(2n);
       expect((await ledger.datasetVersion(datasetId, 1)).keyCommitment).to.equal(v1.keyCommitment);
       expect((await ledger.datasetVersion(datasetId, 2)).keyCommitment).to.equal(v2.keyCommitment);
@@ -238,7 +238,7 @@ describe("Datasets", function () {
       const v = await version("extracted", 3);
       await expect(ledger.connect(bank).publishVersion(3, v))
         .to.emit(ledger, "DatasetVersionPublished")
-        .withArgs(3, 1, bank.address, v.ciphertextSha256, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI);
+        .withArgs(3, 1, bank.address, v.merkleRoot, v.keyCommitment, v.size, v.formatId, v.storageURI);
     });
 
     it("reverts when someone other than the provider publishes", async function () {
@@ -255,9 +255,9 @@ describe("Datasets", function () {
         .withArgs(99);
     });
 
-    it("reverts when the version carries no ciphertext hash", async function () {
+    it("reverts when the version carries no size", async function () {
       const { ledger, version, bank, datasetId } = await load();
-      await expect(ledger.connect(bank).publishVersion(datasetId, { ...(await version("v2", datasetId)), ciphertextSha256: ZeroHash }))
+      await expect(ledger.connect(bank).publishVersion(datasetId, { ...(await version("v2", datasetId)), size: 0n }))
         .to.be.revertedWithCustomError(ledger, "DatasetsInvalidVersion")
         .withArgs(datasetId);
     });
@@ -447,7 +447,7 @@ describe("Datasets", function () {
       const v2 = await version("v2", datasetId);
       await expect(ledger.connect(fundHouse).publishVersion(datasetId, v2))
         .to.emit(ledger, "DatasetVersionPublished")
-        .withArgs(datasetId, 2, fundHouse.address, v2.ciphertextSha256, v2.merkleRoot, v2.keyCommitment, v2.size, v2.formatId, v2.storageURI);
+        .withArgs(datasetId, 2, fundHouse.address, v2.merkleRoot, v2.keyCommitment, v2.size, v2.formatId, v2.storageURI);
       await expect(ledger.connect(bank).publishVersion(datasetId, await version("v3", datasetId)))
         .to.be.revertedWithCustomError(ledger, "DatasetsNotProvider")
         .withArgs(datasetId, bank.address);

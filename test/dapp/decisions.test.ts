@@ -21,6 +21,8 @@ import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { a11yProblems, waitForText } from "./lib/page-checks.js";
 import { consentFor, publishDataset, registerDeviceKey, registerMembers, request } from "./lib/seed.js";
 import { startWorld, type Role, type World } from "./lib/world.js";
+import { StreamRootHasher } from "../../sdk/stream/index.js";
+import { nodeSha256 } from "../../sdk/blob/content-hash.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -223,8 +225,8 @@ describe("dapp: the provider's and the supervisor's decisions, in Chromium", fun
     const v2 = await ledger.datasetVersion(datasetId, 2);
     const [v2Event] = await ledger.queryFilter(ledger.filters.DatasetVersionPublished(datasetId, 2));
     expect(v2Event!.args.formatId).to.equal(formatIdOf("csv"), "the format comes from the file name");
-    const stored = await readFile(world.server.blobs.path(`blob://sha256/${v2.ciphertextSha256.slice(2)}`));
-    expect(`0x${sha256(stored)}`).to.equal(v2.ciphertextSha256);
+    const stored = await readFile(world.server.blobs.path(`blob://merkle/${v2.merkleRoot.slice(2)}`));
+    expect(new StreamRootHasher(nodeSha256).update(stored).digest()).to.equal(v2.merkleRoot);
     expect(stored.includes(csv.subarray(0, 40))).to.equal(false, "no plaintext reached the blob store");
     expect(v2.keyCommitment).not.to.equal((await ledger.datasetVersion(datasetId, 1)).keyCommitment, "a new data key");
 

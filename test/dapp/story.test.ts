@@ -18,6 +18,8 @@ import { deriveEncryptionKey } from "../../sdk/crypto/wallet-key.js";
 import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { a11yProblems, focusedOutline, pageReady, ROLE_PAGES, storageDump, waitForText } from "./lib/page-checks.js";
 import { startWorld, type Role, type RoleName, type World } from "./lib/world.js";
+import { StreamRootHasher } from "../../sdk/stream/index.js";
+import { nodeSha256 } from "../../sdk/blob/content-hash.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 /** SEALSHARE_DAPP_TIMING=1 prints how long each step of the story took. */
@@ -114,8 +116,8 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     expect(published).to.match(/Dataset #\d+ version 1 is registered/);
     datasetId = /Dataset #(\d+)/.exec(published)![1]!;
     const version = await connectLedger(world.deployment.ledger, world.provider).datasetVersion(datasetId, 1);
-    const stored = await readFile(world.server.blobs.path(`blob://sha256/${version.ciphertextSha256.slice(2)}`));
-    expect(`0x${sha256(stored)}`).to.equal(version.ciphertextSha256, "the uploaded ciphertext is what the ledger registered");
+    const stored = await readFile(world.server.blobs.path(`blob://merkle/${version.merkleRoot.slice(2)}`));
+    expect(new StreamRootHasher(nodeSha256).update(stored).digest()).to.equal(version.merkleRoot, "the uploaded ciphertext is what the ledger registered");
     expect(stored.includes(records.subarray(0, 64))).to.equal(false, "no plaintext reached the blob store");
 
     step("before step 4");
@@ -225,7 +227,7 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     expect(await waitForText(auditor.page.getByTestId("receipt-result"), /recorded on chain/)).to.match(/(1 key release|2 key releases) of request #1 recorded/);
     await auditor.page.getByLabel("Dataset number", { exact: true }).fill(datasetId);
     await auditor.page.getByRole("button", { name: "Check ciphertext" }).click();
-    await waitForText(auditor.page.getByTestId("blob-result"), /matches the SHA-256 registered on chain/);
+    await waitForText(auditor.page.getByTestId("blob-result"), /matches the Merkle root registered on chain/);
     await auditor.shot("auditor");
     await bank.go("/provider");
     await waitForText(bank.page.getByTestId("my-datasets"), /Dataset #/);

@@ -79,11 +79,11 @@ describe("dapp: the trust rules of the browser paths, in Chromium", function () 
   it("stops a ciphertext that runs past its registered size: the page names the error and saves nothing", async function () {
     const requestId = await request(world, { requester: "insurer", subject: "ana", datasetId, device: "underwriting-laptop", approvals: ["provider", "supervisor"] });
     const v = await ledger.datasetVersion(datasetId, 1);
-    const stored = await readFile(world.server.blobs.path(`blob://sha256/${v.ciphertextSha256.slice(2)}`));
+    const stored = await readFile(world.server.blobs.path(`blob://merkle/${v.merkleRoot.slice(2)}`));
     expect(BigInt(stored.length)).to.equal(v.size);
     // The real ciphertext, then more without end: only the reader can stop it.
     let endless: ReturnType<typeof sendEndless> | undefined;
-    world.server.misbehave(v.ciphertextSha256, (_req, res) => (endless = sendEndless(res, stored)));
+    world.server.misbehave(v.merkleRoot, (_req, res) => (endless = sendEndless(res, stored)));
     try {
       const downloads = downloadsOf(insurer);
       const row = insurer.request(requestId);
@@ -91,14 +91,14 @@ describe("dapp: the trust rules of the browser paths, in Chromium", function () 
       await row.getByRole("button", { name: `Fetch and decrypt request ${requestId}` }).click();
       const shown = row.getByTestId("fetch-result").locator(".notice");
       const text = await waitForText(shown, /registered on chain|Decrypted/, 60_000);
-      expect(text).to.equal(`the ciphertext blob://sha256/${v.ciphertextSha256.slice(2)} is longer than the ${v.size} bytes registered on chain for dataset #${datasetId} v1 the store serves something else than the registered version: nothing was decrypted; get an intact copy from the provider`);
+      expect(text).to.equal(`the ciphertext blob://merkle/${v.merkleRoot.slice(2)} is longer than the ${v.size} bytes registered on chain for dataset #${datasetId} v1 the store serves something else than the registered version: nothing was decrypted; get an intact copy from the provider`);
       expect(await shown.getAttribute("data-code")).to.equal("BLOB_TOO_LARGE");
       await new Promise((r) => setTimeout(r, 1_000));
       expect(downloads, "nothing saved").to.have.length(0);
       expect(endless!.hungUp(), "the page hung up on the blob store").to.equal(true);
       expect(endless!.sent(), "the page stopped the transfer").to.be.lessThan(stored.length + 64 * 1024 * 1024);
     } finally {
-      world.server.misbehave(v.ciphertextSha256);
+      world.server.misbehave(v.merkleRoot);
     }
     // The same request, from a store that behaves: decrypted — so the size was what stopped it.
     const row = insurer.request(requestId);

@@ -77,7 +77,6 @@ describe("end to end: a copied key commitment releases nothing", function () {
       await w.ledger.connect(mallory).registerDataset(w.addr.mallory, 0, POLICY, `0x${"00".repeat(32)}`, {
         datasetId: slot,
         version: 1,
-        ciphertextSha256: v.ciphertextSha256,
         merkleRoot: v.merkleRoot,
         keyCommitment: v.keyCommitment,
         size: v.size,

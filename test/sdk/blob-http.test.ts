@@ -53,7 +53,7 @@ describe("blobs over HTTP", () => {
       const progress: DownloadProgress[] = [];
       const result = await downloadVerified(server.url, sha, dest, { onProgress: (p) => progress.push(p) });
       expect((await readFile(dest)).equals(blob)).to.equal(true);
-      expect(result).to.deep.equal({ path: dest, sha256: sha, size: blob.length, resumedFrom: 0, requests: 1 });
+      expect(result).to.deep.equal({ path: dest, scheme: "sha256", digest: sha, size: blob.length, resumedFrom: 0, requests: 1 });
       expect(progress.at(-1)).to.deep.equal({ bytes: blob.length, total: blob.length });
       expect(progress.map((p) => p.bytes)).to.deep.equal([...progress.map((p) => p.bytes)].sort((a, b) => a - b));
       expect(await exists(`${dest}.part`)).to.equal(false);
@@ -145,8 +145,8 @@ describe("blobs over HTTP", () => {
       server.blob = tampered;
       const error = await rejection(downloadVerified(server.url, sha, dest));
       expect(error).to.be.instanceOf(BlobIntegrityError);
-      expect((error as BlobIntegrityError).expectedSha256).to.equal(sha);
-      expect((error as BlobIntegrityError).actualSha256).to.equal(sha256Hex(tampered));
+      expect((error as BlobIntegrityError).expected).to.equal(sha);
+      expect((error as BlobIntegrityError).actual).to.equal(sha256Hex(tampered));
       expect(await exists(dest)).to.equal(false);
       expect(await exists(`${dest}.part`)).to.equal(false);
     });
@@ -316,14 +316,16 @@ describe("blobs over HTTP", () => {
       const enc = encryptStream(plaintext, key, { chunkSize: 65_536 });
       const local = new LocalBlobStore(join(dir, "provider"));
       const put = await local.put(enc.ciphertext);
-      const summary = await enc.result; // registered on chain: sha256, size, merkle root
+      const summary = await enc.result; // registered on chain: size, Merkle root (also the blob's name)
+      expect(put.uri).to.equal(`blob://merkle/${summary.merkleRoot.slice(2)}`);
       const provider = await startBlobServer({ store: local });
       try {
         const store = new HttpBlobStore({ baseUrl: provider.url });
         const dest = join(dir, "statement.sealed");
         const ciphertext = await collect(local.get(put.uri));
         await writeFile(`${dest}.part`, ciphertext.subarray(0, 100_000)); // an earlier, interrupted download
-        const got = await store.download(put.uri, summary.ciphertextSha256, dest, { expectedSize: summary.size });
+        const got = await store.download(put.uri, summary.merkleRoot, dest, { expectedSize: summary.size });
+        expect([got.scheme, got.digest]).to.deep.equal(["merkle", summary.merkleRoot]);
         expect(got.resumedFrom).to.equal(100_000);
         await decryptFile(dest, join(dir, "statement"), key);
         expect((await readFile(join(dir, "statement"))).equals(plaintext)).to.equal(true);

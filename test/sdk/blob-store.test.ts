@@ -13,7 +13,8 @@ import {
   parseBlobUri,
   writeFileAtomically,
 } from "../../sdk/blob/index.js";
-import { hex, sha256 } from "./helpers/reference.js";
+import { encryptStream, generateDataKey, StreamFormatError } from "../../sdk/stream/index.js";
+import { hex, referenceMerkleRoot, sha256 } from "./helpers/reference.js";
 import { collect, collectUntilError, irregularPieces, tempDir } from "./helpers/streams.js";
 
 /** All files under `dir`, as paths relative to it. */
@@ -37,7 +38,7 @@ describe("LocalBlobStore", () => {
     const source = join(dir, "ciphertext.bin");
     await writeFile(source, bytes);
     const put = await store.put(source);
-    expect(put).to.deep.equal({ uri: `blob://sha256/${sha256(bytes).toString("hex")}`, sha256: hex(sha256(bytes)), size: bytes.length });
+    expect(put).to.deep.equal({ uri: `blob://sha256/${sha256(bytes).toString("hex")}`, scheme: "sha256", digest: hex(sha256(bytes)), size: bytes.length });
     expect((await collect(store.get(put.uri))).equals(bytes)).to.equal(true);
     expect(await store.has(put.uri)).to.equal(true);
     expect((await readFile(store.path(put.uri))).equals(bytes)).to.equal(true);
@@ -47,7 +48,7 @@ describe("LocalBlobStore", () => {
     const bytes = randomBytes(1000);
     const fromReadable = await store.put(Readable.from([bytes.subarray(0, 10), bytes.subarray(10)]));
     const fromIterable = await store.put(irregularPieces(bytes));
-    expect(fromReadable.sha256).to.equal(hex(sha256(bytes)));
+    expect(fromReadable.digest).to.equal(hex(sha256(bytes)));
     expect(fromIterable).to.deep.equal(fromReadable);
   });
 
@@ -58,19 +59,19 @@ describe("LocalBlobStore", () => {
     const other = await store.put(Readable.from([randomBytes(5000)]));
     expect(second).to.deep.equal(first);
     expect(other.uri).to.not.equal(first.uri);
-    const hexName = first.sha256.slice(2);
+    const hexName = first.digest.slice(2);
     expect((await filesUnder(join(dir, "store"))).filter((f) => f.endsWith(hexName))).to.deep.equal([join("sha256", hexName.slice(0, 2), hexName)]);
   });
 
   it("stores the empty blob", async () => {
     const put = await store.put(Readable.from([]));
-    expect(put).to.deep.equal({ uri: blobUri(hex(sha256())), sha256: hex(sha256()), size: 0 });
+    expect(put).to.deep.equal({ uri: blobUri(hex(sha256()), "sha256"), scheme: "sha256", digest: hex(sha256()), size: 0 });
     expect(await collect(store.get(put.uri))).to.have.length(0);
   });
 
   it("shows nothing under the blob's name until the whole blob is written", async () => {
     const bytes = randomBytes(4096);
-    const uri = blobUri(hex(sha256(bytes)));
+    const uri = blobUri(hex(sha256(bytes)), "sha256");
     let seenWhileWriting: string[] = [];
     async function* slowSource(): AsyncGenerator<Uint8Array> {
       yield bytes.subarray(0, 2048);
@@ -101,7 +102,7 @@ describe("LocalBlobStore", () => {
   });
 
   it("reports a missing blob as BlobNotFoundError, on get and on has", async () => {
-    const uri = blobUri(hex(sha256(Buffer.from("never stored"))));
+    const uri = blobUri(hex(sha256(Buffer.from("never stored"))), "sha256");
     expect(await store.has(uri)).to.equal(false);
     const { error } = await collectUntilError(store.get(uri));
     expect(error).to.be.instanceOf(BlobNotFoundError);
@@ -114,7 +115,75 @@ describe("LocalBlobStore", () => {
       expect(() => store.get(bad), bad).to.throw(BlobUriError);
       expect(() => parseBlobUri(bad), bad).to.throw(BlobUriError);
     }
-    expect(parseBlobUri(blobUri(`0x${"AB".repeat(32)}`)).sha256).to.equal(`0x${"ab".repeat(32)}`);
+    expect(parseBlobUri(blobUri(`0x${"AB".repeat(32)}`))).to.deep.equal({ scheme: "merkle", digest: `0x${"ab".repeat(32)}` });
+    expect(parseBlobUri(blobUri(`0x${"AB".repeat(32)}`, "sha256"))).to.deep.equal({ scheme: "sha256", digest: `0x${"ab".repeat(32)}` });
+    expect(() => parseBlobUri(`blob://md5/${"ab".repeat(32)}`)).to.throw(BlobUriError);
+  });
+});
+
+describe("LocalBlobStore: streams are named by their Merkle root", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let store: LocalBlobStore;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    store = new LocalBlobStore(join(dir, "store"));
+  });
+  afterEach(async () => cleanup());
+
+  it("names a version-2 stream blob://merkle/<root>, the root its encryptor reported, in pieces of any size", async () => {
+    const key = generateDataKey();
+    const { ciphertext, result } = encryptStream(randomBytes(3 * 4096 + 100), key, { chunkSize: 4096 });
+    const bytes = await collect(ciphertext);
+    const summary = await result;
+    const put = await store.put(irregularPieces(bytes));
+    expect(put).to.deep.equal({ uri: `blob://merkle/${summary.merkleRoot.slice(2)}`, scheme: "merkle", digest: summary.merkleRoot, size: summary.size });
+    expect(summary.merkleRoot).to.equal(referenceMerkleRoot(bytes));
+    expect(await filesUnder(join(dir, "store"))).to.deep.equal([join("merkle", summary.merkleRoot.slice(2, 4), summary.merkleRoot.slice(2))]);
+    expect((await collect(store.get(put.uri))).equals(bytes)).to.equal(true);
+  });
+
+  it("names a version-1 stream by its SHA-256, as before format v2", async () => {
+    const v1 = Buffer.from(JSON.parse(await readFile(new URL("../vectors/stream-v1.json", import.meta.url), "utf8")).vectors[6].ciphertext.slice(2), "hex");
+    const put = await store.put(Readable.from([v1]));
+    expect(put).to.deep.equal({ uri: blobUri(hex(sha256(v1)), "sha256"), scheme: "sha256", digest: hex(sha256(v1)), size: v1.length });
+  });
+
+  it("refuses, and keeps nothing of, a v2 stream cut inside its last tag (it has no root)", async () => {
+    const { ciphertext } = encryptStream(randomBytes(5000), generateDataKey(), { chunkSize: 4096 });
+    const bytes = await collect(ciphertext);
+    let error: unknown;
+    await store.put(Readable.from([bytes.subarray(0, bytes.length - (5000 - 4096) - 10)])).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(StreamFormatError);
+    expect((error as StreamFormatError).code).to.equal("BAD_HEADER");
+    expect(await filesUnder(join(dir, "store"))).to.deep.equal([]);
+  });
+
+  it("fetchVerified checks a merkle blob against the registered root, and catches a corrupted copy", async () => {
+    const { ciphertext, result } = encryptStream(randomBytes(10_000), generateDataKey(), { chunkSize: 1024 });
+    const bytes = await collect(ciphertext);
+    const { merkleRoot } = await result;
+    const { uri } = await store.put(Readable.from([bytes]));
+    const scratch = join(dir, "scratch");
+    await mkdir(scratch);
+    const blob = await fetchVerified(store, uri, merkleRoot, { dir: scratch, expectedSize: bytes.length });
+    expect([blob.scheme, blob.digest, blob.size]).to.deep.equal(["merkle", merkleRoot, bytes.length]);
+    await blob.remove();
+
+    const corrupted = Buffer.from(bytes);
+    corrupted[5000]! ^= 0x01;
+    await writeFile(store.path(uri), corrupted);
+    let error: unknown;
+    await fetchVerified(store, uri, merkleRoot, { dir: scratch }).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(BlobIntegrityError);
+    expect([(error as BlobIntegrityError).expected, (error as BlobIntegrityError).actual, (error as BlobIntegrityError).scheme]).to.deep.equal([merkleRoot, referenceMerkleRoot(corrupted), "merkle"]);
+
+    await writeFile(store.path(uri), randomBytes(100)); // not a stream at all: no root
+    error = undefined;
+    await fetchVerified(store, uri, merkleRoot, { dir: scratch }).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(BlobIntegrityError);
+    expect((error as BlobIntegrityError).actual).to.equal(undefined);
+    expect(await readdir(scratch)).to.deep.equal([]);
   });
 });
 
@@ -133,9 +202,9 @@ describe("fetchVerified", () => {
 
   it("returns a private copy whose bytes hash to the expected value", async () => {
     const bytes = randomBytes(100_000);
-    const { uri, sha256: digest } = await store.put(Readable.from([bytes]));
+    const { uri, digest } = await store.put(Readable.from([bytes]));
     const blob = await fetchVerified(store, uri, digest, { dir: scratch });
-    expect(blob.sha256).to.equal(digest);
+    expect(blob.digest).to.equal(digest);
     expect(blob.size).to.equal(bytes.length);
     expect((await readFile(blob.path)).equals(bytes)).to.equal(true);
     expect((await collect(blob.open())).equals(bytes)).to.equal(true);
@@ -149,26 +218,26 @@ describe("fetchVerified", () => {
     let error: unknown;
     await fetchVerified(store, uri, expected, { dir: scratch }).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(BlobIntegrityError);
-    expect((error as BlobIntegrityError).expectedSha256).to.equal(expected);
-    expect((error as BlobIntegrityError).actualSha256).to.equal(parseBlobUri(uri).sha256);
+    expect((error as BlobIntegrityError).expected).to.equal(expected);
+    expect((error as BlobIntegrityError).actual).to.equal(parseBlobUri(uri).digest);
     expect(await readdir(scratch)).to.deep.equal([]);
   });
 
   it("catches a store whose copy was corrupted after it was stored", async () => {
     const bytes = randomBytes(1000);
-    const { uri, sha256: digest } = await store.put(Readable.from([bytes]));
+    const { uri, digest } = await store.put(Readable.from([bytes]));
     const corrupted = Buffer.from(bytes);
     corrupted[500]! ^= 0x80;
     await writeFile(store.path(uri), corrupted);
     let error: unknown;
     await fetchVerified(store, uri, digest, { dir: scratch }).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(BlobIntegrityError);
-    expect((error as BlobIntegrityError).actualSha256).to.equal(hex(sha256(corrupted)));
+    expect((error as BlobIntegrityError).actual).to.equal(hex(sha256(corrupted)));
   });
 
   it("passes BlobNotFoundError through and keeps nothing", async () => {
     let error: unknown;
-    await fetchVerified(store, blobUri(hex(sha256(Buffer.from("x")))), hex(sha256(Buffer.from("x"))), { dir: scratch }).catch((e: unknown) => (error = e));
+    await fetchVerified(store, blobUri(hex(sha256(Buffer.from("x"))), "sha256"), hex(sha256(Buffer.from("x"))), { dir: scratch }).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(BlobNotFoundError);
     expect(await readdir(scratch)).to.deep.equal([]);
   });

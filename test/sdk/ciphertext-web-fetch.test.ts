@@ -15,11 +15,18 @@ import { BlobIntegrityError, BlobNotFoundError, BlobOriginError, BlobSizeError }
 import { checkAnnouncedSize, sizeCap } from "../../sdk/blob/size-cap.js";
 import { fetchVerifiedWeb, locateBlob, type WebBlobOrigins } from "../../sdk/blob/web-fetch.js";
 import type { Hex } from "../../sdk/stream/hex.js";
+import { StreamRootHasher } from "../../sdk/stream/root-hasher.js";
+import { nodeSha256 } from "../../sdk/blob/content-hash.js";
+import { referenceEncrypt, referenceMerkleRoot } from "./helpers/reference.js";
 import { sendEndless } from "./helpers/endless-body.js";
 
 describe("ciphertexts over fetch, checked against the chain's facts (sdk/blob/web-fetch.ts)", function () {
   const body = Buffer.from(randomBytes(200_000));
-  const expected = { sha256: `0x${createHash("sha256").update(body).digest("hex")}` as Hex, size: body.length };
+  // A blob named by its SHA-256 (`blob://sha256/…`, version-1 streams and other bytes).
+  const expected = { scheme: "sha256" as const, digest: `0x${createHash("sha256").update(body).digest("hex")}` as Hex, size: body.length };
+  // A version-2 stream, named and checked by its Merkle root (computed by the reference encoder's layout).
+  const stream = referenceEncrypt(new Uint8Array(randomBytes(150_000)), new Uint8Array(32).fill(7), new Uint8Array(16).fill(1), new Uint8Array(8).fill(2), 65_536);
+  const streamExpected = { scheme: "merkle" as const, digest: new StreamRootHasher(nodeSha256).update(stream).digest(), size: stream.length };
   let origin: string;
   let close: () => Promise<void>;
   const behaviours: Record<string, (res: ServerResponse) => void> = {};
@@ -39,6 +46,8 @@ describe("ciphertexts over fetch, checked against the chain's facts (sdk/blob/we
     behaviours["/exact"] = (res) => res.writeHead(200, { "content-length": body.length }).end(body);
     behaviours["/short"] = (res) => res.writeHead(200).end(body.subarray(0, 1000));
     behaviours["/flipped"] = (res) => res.writeHead(200).end(Buffer.concat([body.subarray(0, 10), Buffer.from([body[10]! ^ 1]), body.subarray(11)]));
+    behaviours["/stream"] = (res) => res.writeHead(200).end(stream);
+    behaviours["/stream-flipped"] = (res) => res.writeHead(200).end(Buffer.concat([stream.subarray(0, 100_000), Buffer.from([stream[100_000]! ^ 1]), stream.subarray(100_001)]));
     behaviours["/announces-more"] = (res) => {
       res.writeHead(200, { "content-length": body.length + 1 });
       res.write(body);
@@ -67,6 +76,22 @@ describe("ciphertexts over fetch, checked against the chain's facts (sdk/blob/we
     expect(seen.at(-1)).to.equal(body.length);
   });
 
+  it("checks a version-2 stream by its Merkle root, not a SHA-256 of the whole (BlobIntegrityError naming the root)", async function () {
+    expect(streamExpected.digest).to.equal(referenceMerkleRoot(stream));
+    const blob = await fetchVerifiedWeb(at("/stream"), streamExpected, origins);
+    expect(Buffer.from(await blob.arrayBuffer()).equals(stream)).to.equal(true);
+    const flipped = await fetchVerifiedWeb(at("/stream-flipped"), streamExpected, origins).then(
+      () => expect.fail("a flipped bit was accepted"),
+      (e: unknown) => e as BlobIntegrityError,
+    );
+    expect(flipped).to.be.instanceOf(BlobIntegrityError);
+    expect([flipped.scheme, flipped.expected]).to.deep.equal(["merkle", streamExpected.digest]);
+    expect(flipped.actual).to.match(/^0x[0-9a-f]{64}$/).and.not.equal(streamExpected.digest);
+    // Bytes that are not a stream at all have no root: refused, naming none.
+    const notStream = (await fetchVerifiedWeb(at("/exact"), { ...streamExpected, size: body.length }, origins).catch((e: unknown) => e)) as BlobIntegrityError;
+    expect([notStream.name, notStream.actual]).to.deep.equal(["BlobIntegrityError", undefined]);
+  });
+
   it("stops a blob that streams past its registered size at the first byte too many (BlobSizeError)", async function () {
     const e = (await refusal("/endless")) as BlobSizeError;
     expect(e).to.be.instanceOf(BlobSizeError);
@@ -86,21 +111,25 @@ describe("ciphertexts over fetch, checked against the chain's facts (sdk/blob/we
   it("refuses a short blob and a flipped bit (BlobIntegrityError), and names an absent one (BlobNotFoundError)", async function () {
     const short = (await refusal("/short")) as BlobIntegrityError;
     expect(short).to.be.instanceOf(BlobIntegrityError);
-    expect(short.expectedSha256).to.equal(expected.sha256);
-    expect(short.actualSha256).to.equal(`0x${createHash("sha256").update(body.subarray(0, 1000)).digest("hex")}`);
+    expect([short.scheme, short.expected]).to.deep.equal(["sha256", expected.digest]);
+    expect(short.actual).to.equal(`0x${createHash("sha256").update(body.subarray(0, 1000)).digest("hex")}`);
     expect(await refusal("/flipped")).to.be.instanceOf(BlobIntegrityError);
     expect(await refusal("/absent")).to.be.instanceOf(BlobNotFoundError);
   });
 
-  it("locates content-addressed URIs by the registered hash, and http(s) URIs only on the configured or allowed origins", function () {
+  it("locates content-addressed URIs by what they name, and http(s) URIs only on the configured or allowed origins", function () {
     const hex = "ab".repeat(32);
-    expect(locateBlob(`blob://sha256/${hex}`, `0x${hex.toUpperCase()}`, origins)).to.deep.equal({ url: `${origin}/blobs/sha256/${hex}`, credentials: "same-origin" });
-    expect(locateBlob(`${origin}/elsewhere/x.sealed`, `0x${hex}`, origins)).to.deep.equal({ url: `${origin}/elsewhere/x.sealed`, credentials: "same-origin" });
-    expect(() => locateBlob("https://storage.elsewhere.example/ana.sealed?sig=secret", `0x${hex}`, origins)).to.throw(BlobOriginError, /https:\/\/storage\.elsewhere\.example\/ana\.sealed\?…: origin https:\/\/storage\.elsewhere\.example is not an allowed blob origin/);
+    const reg = (digest: string) => ({ scheme: "merkle" as const, digest: digest as Hex });
+    expect(locateBlob(`blob://sha256/${hex}`, { scheme: "sha256", digest: `0x${hex.toUpperCase()}` }, origins)).to.deep.equal({ url: `${origin}/blobs/sha256/${hex}`, credentials: "same-origin" });
+    const bySchemes = { blobUrl: `${origin}/blobs/{scheme}/{sha256}` };
+    expect(locateBlob(`blob://merkle/${hex}`, reg(`0x${"cd".repeat(32)}`), bySchemes)).to.deep.equal({ url: `${origin}/blobs/merkle/${hex}`, credentials: "same-origin" });
+    expect(locateBlob("", reg(`0x${"cd".repeat(32)}`), bySchemes)).to.deep.equal({ url: `${origin}/blobs/merkle/${"cd".repeat(32)}`, credentials: "same-origin" });
+    expect(locateBlob(`${origin}/elsewhere/x.sealed`, reg(`0x${hex}`), origins)).to.deep.equal({ url: `${origin}/elsewhere/x.sealed`, credentials: "same-origin" });
+    expect(() => locateBlob("https://storage.elsewhere.example/ana.sealed?sig=secret", reg(`0x${hex}`), origins)).to.throw(BlobOriginError, /https:\/\/storage\.elsewhere\.example\/ana\.sealed\?…: origin https:\/\/storage\.elsewhere\.example is not an allowed blob origin/);
     // Same host, another port: another origin.
-    expect(() => locateBlob(`${origin.replace(/:\d+$/, ":1")}/x`, `0x${hex}`, origins)).to.throw(BlobOriginError);
+    expect(() => locateBlob(`${origin.replace(/:\d+$/, ":1")}/x`, reg(`0x${hex}`), origins)).to.throw(BlobOriginError);
     // An origin the user allowed: read, but without the user's credentials.
-    expect(locateBlob("https://storage.elsewhere.example/ana.sealed", `0x${hex}`, { ...origins, allowOrigins: ["https://storage.elsewhere.example"] })).to.deep.equal({
+    expect(locateBlob("https://storage.elsewhere.example/ana.sealed", reg(`0x${hex}`), { ...origins, allowOrigins: ["https://storage.elsewhere.example"] })).to.deep.equal({
       url: "https://storage.elsewhere.example/ana.sealed",
       credentials: "omit",
     });

@@ -3,7 +3,8 @@
  * fetchCiphertext), on a real local chain with the custodian as its own process, and a blob
  * server on 127.0.0.1 that can be made to misbehave for one ciphertext. What it hands over is the
  * provider's exact bytes; each check refuses by its own code, handing over nothing:
- * BLOB_TOO_LARGE, HASH_MISMATCH, MERKLE_MISMATCH, KEY_COMMITMENT_MISMATCH,
+ * BLOB_TOO_LARGE, HASH_MISMATCH (also for a copy whose Merkle root is not the chain's: format v2
+ * checks the root as it downloads, before any decryption), KEY_COMMITMENT_MISMATCH,
  * CUSTODIAN_NOT_AUTHORIZED, BLOB_ORIGIN_NOT_ALLOWED.
  */
 import { expect } from "chai";
@@ -88,21 +89,21 @@ describe("fetchAndDecryptBlob: the browser's fetch, check and decrypt of a grant
     records = await readFile(file);
     const ds = await registerDataset(as("bank"), { subject: w.addr.ana, category: "deposit", policy: POLICY, source: { plaintext: file }, blobStore: store });
     datasetId = ds.datasetId;
-    sha = (await w.ledger.datasetVersion(datasetId, 1)).ciphertextSha256.slice(2);
+    sha = (await w.ledger.datasetVersion(datasetId, 1)).merkleRoot.slice(2); // the v2 blob's name
     await depositKey(as("bank"), { custodian, datasetId, version: 1, dek: ds.dek });
     requestId = await grantedRequest(datasetId);
 
     blobServer = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const hex = /^\/sha256\/([0-9a-f]{64})$/.exec(req.url ?? "")?.[1] ?? "";
-      const odd = misbehaving.get(hex);
+      const [, scheme, hex] = /^\/(merkle|sha256)\/([0-9a-f]{64})$/.exec(req.url ?? "") ?? [];
+      const odd = misbehaving.get(hex ?? "");
       if (odd) return odd(res);
-      readFile(store.path(`blob://sha256/${hex}`)).then(
+      readFile(store.path(`blob://${scheme}/${hex}`)).then(
         (body) => res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length }).end(body),
         () => res.writeHead(404).end(),
       );
     });
     await new Promise<void>((r) => blobServer.listen(0, "127.0.0.1", r));
-    blobUrl = `http://127.0.0.1:${(blobServer.address() as AddressInfo).port}/sha256/{sha256}`;
+    blobUrl = `http://127.0.0.1:${(blobServer.address() as AddressInfo).port}/{scheme}/{sha256}`;
   });
 
   afterEach(async () => {
@@ -133,16 +134,16 @@ describe("fetchAndDecryptBlob: the browser's fetch, check and decrypt of a grant
     expect(Buffer.from(await out.plaintext.arrayBuffer()).equals(records)).to.equal(true);
     const v = await w.ledger.datasetVersion(datasetId, 1);
     expect([out.requestId, out.datasetId, out.version, out.kind, out.custodian, out.format]).to.deep.equal([requestId, datasetId, 1, 2, w.addr.custodian, "ndjson"]);
-    expect([out.summary.ciphertextSha256, out.summary.merkleRoot, out.summary.size, out.summary.plaintextSize]).to.deep.equal([v.ciphertextSha256, v.merkleRoot, Number(v.size), records.length]);
+    expect([out.summary.version, out.summary.merkleRoot, out.summary.size, out.summary.plaintextSize]).to.deep.equal([2, v.merkleRoot, Number(v.size), records.length]);
     expect([...phases]).to.deep.equal(["key", "download", "decrypt"]);
   });
 
   it("stops a ciphertext that runs past its registered size (BLOB_TOO_LARGE), announced or not", async () => {
-    const stored = await readFile(store.path(`blob://sha256/${sha}`));
+    const stored = await readFile(store.path(`blob://merkle/${sha}`));
     let endless: ReturnType<typeof sendEndless> | undefined;
     misbehaving.set(sha, (res) => (endless = sendEndless(res, stored))); // no length announced: only the reader can stop it
     const err = await rejects(fetchAndDecryptBlob(as("insurer"), params(requestId)), "BLOB_TOO_LARGE");
-    expect(err.message).to.equal(`the ciphertext blob://sha256/${sha} is longer than the ${stored.length} bytes registered on chain for dataset #${datasetId} v1`);
+    expect(err.message).to.equal(`the ciphertext blob://merkle/${sha} is longer than the ${stored.length} bytes registered on chain for dataset #${datasetId} v1`);
     expect(endless!.sent(), "the reader hung up").to.be.lessThan(stored.length + 64 * 1024 * 1024);
 
     misbehaving.set(sha, (res) => res.writeHead(200, { "content-length": stored.length + 1 }).end(Buffer.concat([stored, Buffer.from([0])])));
@@ -150,7 +151,7 @@ describe("fetchAndDecryptBlob: the browser's fetch, check and decrypt of a grant
   });
 
   it("refuses a ciphertext of the registered size with one bit flipped (HASH_MISMATCH) and a short one", async () => {
-    const stored = await readFile(store.path(`blob://sha256/${sha}`));
+    const stored = await readFile(store.path(`blob://merkle/${sha}`));
     const flipped = Buffer.from(stored);
     flipped[100]! ^= 1;
     misbehaving.set(sha, (res) => res.writeHead(200).end(flipped));
@@ -160,20 +161,21 @@ describe("fetchAndDecryptBlob: the browser's fetch, check and decrypt of a grant
     await rejects(fetchAndDecryptBlob(as("insurer"), params(requestId)), "HASH_MISMATCH");
   });
 
-  it("refuses a ciphertext whose chunk Merkle root is not the registered one (MERKLE_MISMATCH)", async () => {
-    // Right hash and size, a wrong Merkle root on chain (and a commitment made for that root, so
-    // the key checks pass and the custodian takes the deposit): only the Merkle check can catch it.
+  it("refuses a stored copy whose Merkle root is not the registered one, before decrypting it (HASH_MISMATCH)", async () => {
+    // The right size, a wrong Merkle root on chain (and a commitment made for that root, so the key
+    // checks pass and the custodian takes the deposit): the download's root check catches it.
     const sealed = await encryptDataset({ input: join(w.dir, "ana.ndjson"), output: join(w.dir, "bad-root.sealed"), blobStore: store });
     const wrongRoot = hexlify(randomBytes(32)) as `0x${string}`;
     const reg = await registerEncryptedDataset(as("bank"), {
       subject: w.addr.ana,
       category: "deposit",
       policy: POLICY,
-      encrypted: { dek: sealed.dek, ciphertextSha256: sealed.ciphertextSha256, merkleRoot: wrongRoot, size: sealed.size, formatId: formatIdOf("ndjson"), storageURI: sealed.uri! },
+      encrypted: { dek: sealed.dek, merkleRoot: wrongRoot, size: sealed.size, formatId: formatIdOf("ndjson"), storageURI: sealed.uri! },
     });
     await depositKey(as("bank"), { custodian, datasetId: reg.datasetId, version: 1, dek: sealed.dek });
     const id = await grantedRequest(reg.datasetId);
-    await rejects(fetchAndDecryptBlob(as("insurer"), params(id)), "MERKLE_MISMATCH");
+    const err = await rejects(fetchAndDecryptBlob(as("insurer"), params(id)), "HASH_MISMATCH");
+    expect(err.message).to.equal(`the ciphertext's Merkle root is ${sealed.merkleRoot}, but the chain registered ${wrongRoot} for dataset #${reg.datasetId} v1`);
   });
 
   it("refuses a key that is not the version's committed key, though the custodian signed it (KEY_COMMITMENT_MISMATCH)", async () => {
@@ -202,7 +204,7 @@ describe("fetchAndDecryptBlob: the browser's fetch, check and decrypt of a grant
       subject: w.addr.ana,
       category: "deposit",
       policy: POLICY,
-      encrypted: { dek: sealed.dek, ciphertextSha256: sealed.ciphertextSha256, merkleRoot: sealed.merkleRoot, size: sealed.size, formatId: formatIdOf("ndjson"), storageURI: uri },
+      encrypted: { dek: sealed.dek, merkleRoot: sealed.merkleRoot, size: sealed.size, formatId: formatIdOf("ndjson"), storageURI: uri },
     });
     const err = await rejects(fetchCiphertext(as("insurer"), { datasetId: reg.datasetId, blobs: { blobUrl } }), "BLOB_ORIGIN_NOT_ALLOWED");
     expect(err.message).to.match(/is not an allowed blob origin/);

@@ -63,7 +63,6 @@ describe("SDK ledger reads: getMember, getDatasetVersion, findApproverRole", fun
       expect(await getDatasetVersion(ctxOf(w), { datasetId: w.datasetId, version: 1 })).to.deep.equal({
         datasetId: w.datasetId,
         version: 1,
-        ciphertextSha256: w.v1.ciphertextSha256,
         merkleRoot: w.v1.merkleRoot,
         keyCommitment: w.v1.keyCommitment,
         size: 3 * 1_048_576 + 17,

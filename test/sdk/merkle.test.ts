@@ -110,7 +110,7 @@ describe("Merkle tree over chunk digests", () => {
       const file = await open(sealedPath);
       await file.read(segment, 0, segment.length, start);
       await file.close();
-      expect(verifyMerkleProof(summary.merkleRoot, sha256(segment), proof)).to.equal(true);
+      expect(verifyMerkleProof(summary.merkleRoot, sha256(segment), proof)).to.equal(true); // chunk 7: a plain segment digest
       segment[0]! ^= 1;
       expect(verifyMerkleProof(summary.merkleRoot, sha256(segment), proof)).to.equal(false);
     } finally {

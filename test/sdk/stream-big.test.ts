@@ -70,7 +70,7 @@ function report(what: string, size: number, growth: { rss: number; arrayBuffers:
   console.log(`      ${what}: ${mib(size)} MiB; peak growth: RSS ${mib(growth.rss)} MiB, ArrayBuffers ${mib(growth.arrayBuffers)} MiB; ${seconds.toFixed(1)} s`);
 }
 
-describe("stream format v1: constant memory on multi-GiB streams generated on the fly", function () {
+describe("stream format v2: constant memory on multi-GiB streams generated on the fly", function () {
   this.timeout(BIG ? 900_000 : 180_000);
 
   it(`Node: encrypts and decrypts ${NODE_SIZE / GiB} GiB through a pipe with memory growth under ${MEMORY_BOUND / MiB} MiB`, async () => {

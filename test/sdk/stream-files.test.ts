@@ -32,6 +32,7 @@ import { JOB_CONSTANTS } from "../../sdk/stream/file-jobs.js";
 import { openFile, sealFile, type FilePassOptions } from "../../sdk/stream/file-pass.js";
 import { FileJobPool } from "../../sdk/stream/file-pool.js";
 import { FILE_ID_LENGTH } from "../../sdk/stream/header.js";
+import { referenceMerkleRoot } from "./helpers/reference.js";
 import { collect, collectUntilError, tempDir } from "./helpers/streams.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -92,7 +93,7 @@ async function streamVerdict(ciphertext: Uint8Array, key: Uint8Array): Promise<{
   return error === undefined ? { summary: await dec.result } : { error: verdictOf(error) };
 }
 
-describe("stream format v1: the file passes (encryptFile / decryptFile)", function () {
+describe("stream format v2: the file passes (encryptFile / decryptFile)", function () {
   this.timeout(300_000);
   let dir: string;
   let cleanup: () => Promise<void>;
@@ -137,7 +138,7 @@ describe("stream format v1: the file passes (encryptFile / decryptFile)", functi
             expect(ciphertext.equals(await collect(enc.ciphertext)), "ciphertext bytes").to.equal(true);
             expect(sealed).to.deep.equal(await enc.result);
             expect(progress).to.deep.equal(streamProgress);
-            expect(sealed.ciphertextSha256).to.equal(`0x${createHash("sha256").update(ciphertext).digest("hex")}`);
+            expect(sealed.merkleRoot).to.equal(referenceMerkleRoot(ciphertext));
 
             const opened = await withFiles(sealedPath, openedPath, (i, o) => openFile(i, o, key, { runOn: place.runOn() }));
             expect(opened).to.deep.equal(sealed);
@@ -223,7 +224,7 @@ describe("stream format v1: the file passes (encryptFile / decryptFile)", functi
   });
 
   it("reproduces the committed test vectors through encryptFile and decryptFile", async () => {
-    const file = JSON.parse(await readFile(new URL("../vectors/stream-v1.json", import.meta.url), "utf8")) as {
+    const file = JSON.parse(await readFile(new URL("../vectors/stream-v2.json", import.meta.url), "utf8")) as {
       key: Hex;
       fileId: Hex;
       noncePrefix: Hex;
@@ -238,10 +239,26 @@ describe("stream format v1: the file passes (encryptFile / decryptFile)", functi
       const fixed = { chunkSize: v.chunkSize, fileId: fromHex(file.fileId, 16), noncePrefix: fromHex(file.noncePrefix, 7) };
       const sealed = await encryptFile(plainPath, sealedPath, key, fixed);
       expect(`0x${(await readFile(sealedPath)).toString("hex")}`, v.name).to.equal(v.ciphertext);
-      const { ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize } = v;
-      expect(sealed, v.name).to.deep.equal({ ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize });
+      const { merkleRoot, size, plaintextSize, chunkCount, chunkSize } = v;
+      expect(sealed, v.name).to.deep.equal({ version: 2, merkleRoot, size, plaintextSize, chunkCount, chunkSize });
       await writeFile(sealedPath, bytesOf(v.ciphertext));
       expect(await decryptFile(sealedPath, openedPath, key), v.name).to.deep.equal(sealed);
+      expect(`0x${(await readFile(openedPath)).toString("hex")}`, v.name).to.equal(v.plaintext);
+    }
+  });
+
+  it("decrypts the frozen v1 vectors through decryptFile, checking the whole-stream SHA-256", async () => {
+    const file = JSON.parse(await readFile(new URL("../vectors/stream-v1.json", import.meta.url), "utf8")) as {
+      key: Hex;
+      vectors: (Required<Omit<StreamSummary, "version">> & { name: string; plaintext: Hex; ciphertext: Hex })[];
+    };
+    const key = fromHex(file.key, 32);
+    for (const v of file.vectors) {
+      const sealedPath = join(dir, "v1.sealed");
+      const openedPath = join(dir, "v1.opened");
+      await writeFile(sealedPath, bytesOf(v.ciphertext));
+      const { ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize } = v;
+      expect(await decryptFile(sealedPath, openedPath, key), v.name).to.deep.equal({ version: 1, merkleRoot, ciphertextSha256, size, plaintextSize, chunkCount, chunkSize });
       expect(`0x${(await readFile(openedPath)).toString("hex")}`, v.name).to.equal(v.plaintext);
     }
   });

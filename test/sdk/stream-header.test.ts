@@ -13,7 +13,7 @@ function formatError(fn: () => unknown): StreamError {
   throw new Error("expected a StreamFormatError");
 }
 
-describe("stream format v1: header and nonce", () => {
+describe("stream format v2: header and nonce", () => {
   const fileId = randomBytes(16);
   const noncePrefix = randomBytes(7);
 
@@ -22,7 +22,7 @@ describe("stream format v1: header and nonce", () => {
     const b = Buffer.from(bytes);
     expect(b.length).to.equal(HEADER_LENGTH).and.to.equal(35);
     expect(b.subarray(0, 7).toString("ascii")).to.equal("SEALSHR");
-    expect(b[7]).to.equal(1);
+    expect(b[7]).to.equal(2);
     expect(b.subarray(8, 12).toString("hex")).to.equal("00010000");
     expect(b.subarray(12, 28).equals(fileId)).to.equal(true);
     expect(b.subarray(28, 35).equals(noncePrefix)).to.equal(true);
@@ -31,7 +31,9 @@ describe("stream format v1: header and nonce", () => {
   it("decodes what it encodes, ignoring bytes after the header", () => {
     const { bytes } = encodeHeader({ chunkSize: 1024, fileId, noncePrefix });
     const decoded = decodeHeader(Buffer.concat([bytes, Buffer.from("chunk data")]));
-    expect(decoded.version).to.equal(1);
+    expect(decoded.version).to.equal(2);
+    // Version 1 stays readable (and encodable, for the old vectors and tests).
+    expect(decodeHeader(encodeHeader({ chunkSize: 1024, fileId, noncePrefix, version: 1 }).bytes).version).to.equal(1);
     expect(decoded.chunkSize).to.equal(1024);
     expect(Buffer.from(decoded.fileId).equals(fileId)).to.equal(true);
     expect(Buffer.from(decoded.noncePrefix).equals(noncePrefix)).to.equal(true);
@@ -48,6 +50,8 @@ describe("stream format v1: header and nonce", () => {
     };
     expect(formatError(() => decodeHeader(withByte(0, 0x73))).code).to.equal("BAD_HEADER");
     expect(formatError(() => decodeHeader(withByte(7, 0))).code).to.equal("UNSUPPORTED_VERSION");
+    expect(formatError(() => decodeHeader(withByte(7, 3))).code).to.equal("UNSUPPORTED_VERSION");
+    expect(() => encodeHeader({ chunkSize: 1024, fileId, noncePrefix, version: 3 })).to.throw(RangeError, "stream version 3 is not one of 1, 2");
     expect(formatError(() => decodeHeader(withChunkSize(15))).code).to.equal("BAD_HEADER");
     expect(formatError(() => decodeHeader(withChunkSize(16 * 1024 * 1024 + 1))).code).to.equal("BAD_HEADER");
     expect(formatError(() => decodeHeader(good.subarray(0, 34))).code).to.equal("BAD_HEADER");

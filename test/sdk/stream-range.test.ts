@@ -86,7 +86,7 @@ async function expectRejected(params: DecryptRangeParams, code: StreamErrorCode,
   expect([error.code, error.chunkIndex]).to.deep.equal([code, chunkIndex]);
 }
 
-describe("stream format v1: range verification and decryption", () => {
+describe("stream format v2: range verification and decryption", () => {
   // 20 full chunks and a 23-byte final chunk: 21 leaves, so the tree has promoted nodes.
   let s: Stored;
   before(async () => (s = await store(20 * CHUNK + 23)));
@@ -193,10 +193,11 @@ describe("stream format v1: range verification and decryption", () => {
       await expectRejected(paramsFor(s, 0, 10, { readAt: recordingReadAt(tampered).readAt }), "MERKLE_MISMATCH", 0);
     });
 
-    it("rejects another stream's header with AUTH_FAILED: the header is every chunk's AAD", async () => {
+    it("rejects another stream's header: chunk 0's leaf covers it (MERKLE_MISMATCH), later chunks' AAD is it (AUTH_FAILED)", async () => {
       const other = await store(CHUNK, CHUNK);
       const tampered = Buffer.concat([other.ciphertext.subarray(0, HEADER_LENGTH), s.ciphertext.subarray(HEADER_LENGTH)]);
-      await expectRejected(paramsFor(s, 0, 10, { readAt: recordingReadAt(tampered).readAt }), "AUTH_FAILED", 0);
+      await expectRejected(paramsFor(s, 0, 10, { readAt: recordingReadAt(tampered).readAt }), "MERKLE_MISMATCH", 0);
+      await expectRejected(paramsFor(s, 3 * CHUNK, 3 * CHUNK + 10, { readAt: recordingReadAt(tampered).readAt }), "AUTH_FAILED", 3);
     });
 
     it("rejects the wrong key with AUTH_FAILED", async () => {

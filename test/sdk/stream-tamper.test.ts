@@ -61,7 +61,7 @@ async function expectRejected(
   }
 }
 
-describe("stream format v1: tamper detection", () => {
+describe("stream format v2: tamper detection", () => {
   // 4 full chunks and a 10-byte final chunk.
   let s: Sealed;
   before(async () => (s = await seal(4 * CHUNK + 10)));
@@ -92,8 +92,15 @@ describe("stream format v1: tamper detection", () => {
 
     it("rejects an unknown version byte as a format error", async () => {
       const tampered = Buffer.from(s.ciphertext);
-      tampered[7] = 2;
+      tampered[7] = 3;
       await expectRejected(tampered, s.key, { errorClass: StreamFormatError, code: "UNSUPPORTED_VERSION", plaintext: s.plaintext, goodChunks: 0 });
+    });
+
+    it("rejects a version 2 stream relabelled as version 1 (the header is every chunk's AAD)", async () => {
+      const tampered = Buffer.from(s.ciphertext);
+      expect(tampered[7]).to.equal(2);
+      tampered[7] = 1;
+      await expectRejected(tampered, s.key, { errorClass: StreamAuthError, code: "AUTH_FAILED", chunkIndex: 0, plaintext: s.plaintext, goodChunks: 0 });
     });
 
     it("rejects a chunk size below the minimum before trying to decrypt", async () => {

@@ -1,10 +1,11 @@
 /**
- * Checks the implementation against the committed test vectors in test/vectors/stream-v1.json,
- * which other implementations (the browser client, auditors' tools) can use too.
+ * Checks the implementation against the committed test vectors in test/vectors/stream-v2.json
+ * (what encoders write) and test/vectors/stream-v1.json (the previous version, which decoders
+ * still read), which other implementations (the browser client, auditors' tools) can use too.
  *
- * To regenerate after an intentional format change — which also needs a new version byte — run
- * with SEALSHARE_WRITE_VECTORS=1. The independent reference decoder below is what keeps
- * regenerated vectors honest.
+ * To regenerate the v2 file after an intentional format change — which also needs a new version
+ * byte — run with SEALSHARE_WRITE_VECTORS=1. The independent reference encoder and decoder below
+ * are what keep regenerated vectors honest. The v1 file is frozen: nothing writes v1 any more.
  */
 import { expect } from "chai";
 import { readFile, writeFile } from "node:fs/promises";
@@ -15,16 +16,19 @@ import {
   fromHex,
   keyCommitment,
   DEK_COMMITMENT_TAG,
+  StreamRootHasher,
   toHex,
   type Hex,
   type StreamSummary,
 } from "../../sdk/stream/index.js";
-import { hex, referenceDecrypt, referenceEncrypt, rfc9162Root, sha256, splitSegments } from "./helpers/reference.js";
+import { hex, referenceDecrypt, referenceEncrypt, referenceLeaves, referenceMerkleRoot, rfc9162Root, sha256, splitSegments } from "./helpers/reference.js";
 import { collect } from "./helpers/streams.js";
+import { nodeSha256 } from "../../sdk/blob/content-hash.js";
 
-const VECTORS_PATH = new URL("../vectors/stream-v1.json", import.meta.url);
+const VECTORS_PATH = new URL("../vectors/stream-v2.json", import.meta.url);
+const V1_VECTORS_PATH = new URL("../vectors/stream-v1.json", import.meta.url);
 
-interface Vector extends StreamSummary {
+interface Vector extends Omit<StreamSummary, "version"> {
   name: string;
   plaintext: Hex;
   ciphertext: Hex;
@@ -72,14 +76,14 @@ async function generate(): Promise<VectorFile> {
       name: c.name,
       plaintext: toHex(c.plaintext),
       ciphertext: toHex(bytes),
-      ...summary,
-      chunkDigests: splitSegments(bytes).map((segment) => hex(sha256(segment))),
+      ...summaryFields(summary),
+      chunkDigests: referenceLeaves(bytes).map(hex),
       keyCommitment: keyCommitment(KEY, { ...COMMITMENT_SLOT, chainId: BigInt(COMMITMENT_SLOT.chainId), datasetId: BigInt(COMMITMENT_SLOT.datasetId), merkleRoot: summary.merkleRoot }),
     });
   }
   return {
-    format: "sealshare-stream-v1",
-    description: "Sealshare stream format v1 test vectors; see docs/FORMAT.md. All byte strings are 0x hex; fileId and noncePrefix are fixed here only so outputs are reproducible.",
+    format: "sealshare-stream-v2",
+    description: "Sealshare stream format v2 test vectors; see docs/FORMAT.md. All byte strings are 0x hex; fileId and noncePrefix are fixed here only so outputs are reproducible. chunkDigests are the Merkle entries (the first one covers the header); merkleRoot is the content commitment and blob address.",
     key: toHex(KEY),
     fileId: toHex(FILE_ID),
     noncePrefix: toHex(NONCE_PREFIX),
@@ -88,7 +92,12 @@ async function generate(): Promise<VectorFile> {
   };
 }
 
-describe("stream format v1: committed test vectors", () => {
+/** A summary as a vector records it: the version is the file's, not each vector's. */
+function summaryFields({ version: _version, ...fields }: StreamSummary): Omit<StreamSummary, "version"> {
+  return fields;
+}
+
+describe("stream format v2: committed test vectors", () => {
   let file: VectorFile;
   before(async () => {
     if (process.env.SEALSHARE_WRITE_VECTORS === "1") {
@@ -98,7 +107,7 @@ describe("stream format v1: committed test vectors", () => {
   });
 
   it("holds one vector per case, with the fixed key, file id and nonce prefix", () => {
-    expect(file.format).to.equal("sealshare-stream-v1");
+    expect(file.format).to.equal("sealshare-stream-v2");
     expect(file.vectors.map((v) => v.name)).to.deep.equal(CASES.map((c) => c.name));
     expect([file.key, file.fileId, file.noncePrefix]).to.deep.equal([toHex(KEY), toHex(FILE_ID), toHex(NONCE_PREFIX)]);
   });
@@ -115,8 +124,9 @@ describe("stream format v1: committed test vectors", () => {
     for (const v of file.vectors) {
       const { plaintext, result } = decryptStream(fromHex(v.ciphertext, (v.ciphertext.length - 2) / 2), KEY);
       expect(toHex(await collect(plaintext)), v.name).to.equal(v.plaintext);
-      const { ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize } = v;
-      expect(await result, v.name).to.deep.equal({ ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize });
+      const { merkleRoot, size, plaintextSize, chunkCount, chunkSize } = v;
+      expect(v).to.not.have.property("ciphertextSha256");
+      expect(await result, v.name).to.deep.equal({ version: 2, merkleRoot, size, plaintextSize, chunkCount, chunkSize });
     }
   });
 
@@ -124,19 +134,76 @@ describe("stream format v1: committed test vectors", () => {
     for (const v of file.vectors) {
       const plaintext = Buffer.from(v.plaintext.slice(2), "hex");
       const ciphertext = Buffer.from(v.ciphertext.slice(2), "hex");
+      expect(ciphertext[7], v.name).to.equal(2);
       expect(toHex(referenceEncrypt(plaintext, KEY, FILE_ID, NONCE_PREFIX, v.chunkSize)), v.name).to.equal(v.ciphertext);
       expect(toHex(referenceDecrypt(ciphertext, KEY)), v.name).to.equal(v.plaintext);
-      expect(hex(sha256(ciphertext)), v.name).to.equal(v.ciphertextSha256);
     }
   });
 
-  it("lists chunk digests that hash to the committed Merkle root under RFC 9162", async () => {
+  it("lists chunk digests that hash to the committed Merkle root under RFC 9162, the first one over the header and segment 0", async () => {
     for (const v of file.vectors) {
+      const ciphertext = Buffer.from(v.ciphertext.slice(2), "hex");
       const leaves = v.chunkDigests.map((d) => fromHex(d, 32));
       expect(leaves).to.have.length(v.chunkCount);
+      expect(hex(leaves[0]!), v.name).to.equal(hex(sha256(ciphertext.subarray(0, 35 + Math.min(v.chunkSize + 16, ciphertext.length - 35)))));
       expect(hex(rfc9162Root(leaves)), v.name).to.equal(v.merkleRoot);
       const { leaves: fromStream } = await chunkDigestsOf(fromHex(v.ciphertext, (v.ciphertext.length - 2) / 2));
       expect(fromStream.map(toHex), v.name).to.deep.equal(v.chunkDigests);
+    }
+  });
+
+  it("StreamRootHasher (keyless, fed one byte or a whole stream at a time) reproduces every root", () => {
+    for (const v of file.vectors) {
+      const ciphertext = Buffer.from(v.ciphertext.slice(2), "hex");
+      const byByte = new StreamRootHasher(nodeSha256);
+      for (let i = 0; i < ciphertext.length; i++) byByte.update(ciphertext.subarray(i, i + 1));
+      expect([byByte.digest(), new StreamRootHasher(nodeSha256).update(ciphertext).digest()], v.name).to.deep.equal([v.merkleRoot, v.merkleRoot]);
+    }
+  });
+
+  it("commits to the header: the same segments under another header have another root", async () => {
+    const v = file.vectors.find((x) => x.name === "five chunks, last partial")!;
+    const ciphertext = Buffer.from(v.ciphertext.slice(2), "hex");
+    const other = Buffer.from(ciphertext);
+    other[12]! ^= 0x01; // a fileId bit: not the stream's header, same segments
+    const { leaves } = await chunkDigestsOf(other);
+    expect(referenceMerkleRoot(other)).to.not.equal(v.merkleRoot);
+    expect(hex(rfc9162Root(leaves))).to.equal(referenceMerkleRoot(other));
+    expect(leaves.slice(1).map(toHex)).to.deep.equal(v.chunkDigests.slice(1));
+  });
+});
+
+describe("stream format v1: the frozen vectors still decrypt and verify", () => {
+  let file: VectorFile;
+  before(async () => {
+    file = JSON.parse(await readFile(V1_VECTORS_PATH, "utf8")) as VectorFile;
+  });
+
+  it("holds the eight v1 cases with the same fixed inputs", () => {
+    expect(file.format).to.equal("sealshare-stream-v1");
+    expect(file.vectors.map((v) => v.name)).to.deep.equal(CASES.map((c) => c.name));
+    expect([file.key, file.fileId, file.noncePrefix]).to.deep.equal([toHex(KEY), toHex(FILE_ID), toHex(NONCE_PREFIX)]);
+  });
+
+  it("decrypts every v1 ciphertext to its plaintext, with the whole-stream SHA-256 in the summary", async () => {
+    for (const v of file.vectors) {
+      const { plaintext, result } = decryptStream(fromHex(v.ciphertext, (v.ciphertext.length - 2) / 2), KEY);
+      expect(toHex(await collect(plaintext)), v.name).to.equal(v.plaintext);
+      const { ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize } = v;
+      expect(await result, v.name).to.deep.equal({ version: 1, merkleRoot, ciphertextSha256, size, plaintextSize, chunkCount, chunkSize });
+      expect(hex(sha256(Buffer.from(v.ciphertext.slice(2), "hex"))), v.name).to.equal(ciphertextSha256);
+    }
+  });
+
+  it("agrees with the reference: v1 bytes, and v1 leaves that are plain segment digests", async () => {
+    for (const v of file.vectors) {
+      const plaintext = Buffer.from(v.plaintext.slice(2), "hex");
+      const ciphertext = Buffer.from(v.ciphertext.slice(2), "hex");
+      expect(toHex(referenceEncrypt(plaintext, KEY, FILE_ID, NONCE_PREFIX, v.chunkSize, 1)), v.name).to.equal(v.ciphertext);
+      expect(splitSegments(ciphertext).map((segment) => hex(sha256(segment))), v.name).to.deep.equal(v.chunkDigests);
+      const { leaves } = await chunkDigestsOf(ciphertext);
+      expect(leaves.map(toHex), v.name).to.deep.equal(v.chunkDigests);
+      expect(hex(rfc9162Root(leaves)), v.name).to.equal(v.merkleRoot);
     }
   });
 });

@@ -13,19 +13,19 @@ import * as web from "../../sdk/stream/web/index.js";
 import { hex, referenceMerkleRoot, sha256 } from "./helpers/reference.js";
 import { collect, collectWeb, collectWebUntilError, irregularPieces, webStreamOf } from "./helpers/streams.js";
 
-const VECTORS_PATH = new URL("../vectors/stream-v1.json", import.meta.url);
+const VECTORS_PATH = new URL("../vectors/stream-v2.json", import.meta.url);
 const CHUNK = 64;
 
 interface VectorFile {
   key: node.Hex;
   fileId: node.Hex;
   noncePrefix: node.Hex;
-  vectors: (node.StreamSummary & { name: string; plaintext: node.Hex; ciphertext: node.Hex })[];
+  vectors: (Omit<node.StreamSummary, "version"> & { name: string; plaintext: node.Hex; ciphertext: node.Hex })[];
 }
 
 const bytesOf = (h: string) => Buffer.from(h.slice(2), "hex");
-const summaryOf = ({ ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize }: node.StreamSummary) =>
-  ({ ciphertextSha256, merkleRoot, size, plaintextSize, chunkCount, chunkSize }) satisfies node.StreamSummary;
+const summaryOf = ({ merkleRoot, size, plaintextSize, chunkCount, chunkSize }: Omit<node.StreamSummary, "version">) =>
+  ({ version: 2, merkleRoot, size, plaintextSize, chunkCount, chunkSize }) satisfies node.StreamSummary;
 
 function flipBit(bytes: Buffer, offset: number): Buffer {
   const copy = Buffer.from(bytes);
@@ -33,7 +33,7 @@ function flipBit(bytes: Buffer, offset: number): Buffer {
   return copy;
 }
 
-describe("stream format v1: browser implementation (sdk/stream/web)", () => {
+describe("stream format v2: browser implementation (sdk/stream/web)", () => {
   let file: VectorFile;
   before(async () => (file = JSON.parse(await readFile(VECTORS_PATH, "utf8")) as VectorFile));
 
@@ -83,7 +83,7 @@ describe("stream format v1: browser implementation (sdk/stream/web)", () => {
         const ciphertext = await collectWeb(enc.ciphertext);
         const sealed = await enc.result;
         expect(sealed).to.deep.equal({
-          ciphertextSha256: hex(sha256(ciphertext)),
+          version: 2,
           merkleRoot: referenceMerkleRoot(ciphertext),
           size: ciphertext.length,
           plaintextSize: size,
@@ -267,7 +267,7 @@ describe("stream format v1: browser implementation (sdk/stream/web)", () => {
         const again = S.toHex(await read(S.decryptStream(sealed, fresh).plaintext));
         const { leaves } = await S.chunkDigestsOf(ct);
         const range = S.toHex(await S.decryptRange({ readAt: S.blobReadAt(new Blob([ct])), key, size: ${v.size}, merkleRoot: summary.merkleRoot, proof: S.merkleProofSource(leaves), start: 70, end: 200 }));
-        return JSON.stringify({ typeofBuffer: typeof Buffer, typeofProcess: typeof process, opened, root: summary.merkleRoot, sha: summary.ciphertextSha256, again, range });
+        return JSON.stringify({ typeofBuffer: typeof Buffer, typeofProcess: typeof process, opened, root: summary.merkleRoot, version: summary.version, again, range });
       })()`;
       const out = JSON.parse((await runInContext(script, page)) as string) as Record<string, string>;
       expect(out).to.deep.equal({
@@ -275,7 +275,7 @@ describe("stream format v1: browser implementation (sdk/stream/web)", () => {
         typeofProcess: "undefined",
         opened: v.plaintext,
         root: v.merkleRoot,
-        sha: v.ciphertextSha256,
+        version: 2,
         again: v.plaintext,
         range: hex(bytesOf(v.plaintext).subarray(70, 200)),
       });

@@ -252,8 +252,9 @@ describe("client trust checks (issue 11)", function () {
 
   describe("decryptDataset verifies before anything reaches the output path", () => {
     it("a version whose ciphertext does not match its registered Merkle root leaves the output path untouched", async () => {
-      // The bank registers a ciphertext with the right hash and size but a wrong Merkle root (and
-      // a commitment made for that root, so the key check passes): only the Merkle check can catch it.
+      // The bank registers a ciphertext with the right size but a wrong Merkle root (and a
+      // commitment made for that root, so the key check passes): the Merkle root is the content
+      // commitment (format v2), so the copy is refused before decryption.
       const sealed = await encryptDataset({ input: join(w.dir, "ana.ndjson"), output: join(w.dir, "bad.sealed"), blobStore: store });
       const wrongRoot = hexlify(randomBytes(32));
       const id = await w.ledger.nextDatasetId();
@@ -261,7 +262,6 @@ describe("client trust checks (issue 11)", function () {
       const tx = await w.ledger.connect(new Wallet(w.keys.bank, w.provider)).registerDataset(w.addr.ana, 0, POLICY, ZeroHash, {
         datasetId: id,
         version: 1,
-        ciphertextSha256: sealed.ciphertextSha256,
         merkleRoot: wrongRoot,
         keyCommitment: keyCommitment(sealed.dek, binding(id, 1, wrongRoot)),
         size: sealed.size,
@@ -273,7 +273,7 @@ describe("client trust checks (issue 11)", function () {
       await (await import("node:fs/promises")).mkdir(outDir);
       const output = join(outDir, "ana.ndjson");
       await writeFile(output, "the previous, good copy\n");
-      await rejects(decryptDataset(as("insurer"), { datasetId: id, version: 1, dek: sealed.dek, blobStore: store, output, workDir: outDir }), "MERKLE_MISMATCH");
+      await rejects(decryptDataset(as("insurer"), { datasetId: id, version: 1, dek: sealed.dek, blobStore: store, output, workDir: outDir }), "HASH_MISMATCH");
       expect(await readFile(output, "utf8")).to.equal("the previous, good copy\n");
       expect(await readdir(outDir)).to.deep.equal(["ana.ndjson"]); // no plaintext left behind either
     });

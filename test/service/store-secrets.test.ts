@@ -131,7 +131,7 @@ describe("secrets at rest", function () {
         for (let v = 1; v <= 5; v++) {
           const dek = randomBytes(32);
           deks.set(v, hexlify(dek));
-          await store.putDatasetKey({ datasetId: "12", version: v, sealed: box.seal(dek, 12n, v), ciphertextSha256: id("c"), keyCommitment: id("k"), merkleRoot: null, depositedBy: BINDING.ledger, depositedAt: 1 });
+          await store.putDatasetKey({ datasetId: "12", version: v, sealed: box.seal(dek, 12n, v), keyCommitment: id("k"), merkleRoot: null, depositedBy: BINDING.ledger, depositedAt: 1 });
         }
         await store.close();
 

@@ -190,7 +190,6 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
         datasetId: "1",
         version: 1,
         sealed: box.seal(randomBytes(32), 1n, 1),
-        ciphertextSha256: id("c"),
         keyCommitment: id("k"),
         merkleRoot: null,
         depositedBy: A,
@@ -289,7 +288,7 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       const oldBox = createKeyBox(randomBytes(32));
       const dek = randomBytes(32);
       for (const v of [1, 2, 3]) {
-        await store.putDatasetKey({ datasetId: "9", version: v, sealed: oldBox.seal(dek, 9n, v), ciphertextSha256: id("c"), keyCommitment: id("k"), merkleRoot: null, depositedBy: A, depositedAt: 1 });
+        await store.putDatasetKey({ datasetId: "9", version: v, sealed: oldBox.seal(dek, 9n, v), keyCommitment: id("k"), merkleRoot: null, depositedBy: A, depositedAt: 1 });
       }
       const before = (await store.datasetKey("9", 2))!.sealed;
       let n = 0;
@@ -355,7 +354,7 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
     it("replaces a stored key that a deposit shows stale, and wakes releases held or refused for the mismatch", async function () {
       await ingest(store, 170, [requested(170, "k1", { datasetId: "7" }), granted(170, "k1", 2, { datasetId: "7" }), requested(170, "k2", { datasetId: "7" }), granted(170, "k2", 2, { datasetId: "7" })]);
       const box = createKeyBox(randomBytes(32));
-      const key = (dek: Uint8Array) => ({ datasetId: "7", version: 1, sealed: box.seal(dek, 7n, 1), ciphertextSha256: id("c"), keyCommitment: id("k"), merkleRoot: id("root"), depositedBy: A, depositedAt: 1 });
+      const key = (dek: Uint8Array) => ({ datasetId: "7", version: 1, sealed: box.seal(dek, 7n, 1), keyCommitment: id("k"), merkleRoot: id("root"), depositedBy: A, depositedAt: 1 });
       const stale = key(randomBytes(32));
       expect((await store.putDatasetKey(stale)).created).to.equal(true);
       await store.settleReleases([{ requestId: "k1", kind: 2, status: "pending", reason: "key-commitment-mismatch", nextAttemptAt: 9_999_999_999 }]);

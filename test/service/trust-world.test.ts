@@ -81,7 +81,6 @@ describe("trust holes: the custodian against a real chain", function () {
         await world.as(lender).registerDataset(world.accounts.ana.address, Category.Deposit, FORMAL_ONLY, ZeroHash, {
           datasetId: copyId,
           version: 1,
-          ciphertextSha256: victim.ciphertextSha256,
           merkleRoot,
           keyCommitment: commitment,
           size: 1234n,
@@ -113,7 +112,6 @@ describe("trust holes: the custodian against a real chain", function () {
         datasetId: ds.datasetId.toString(),
         version: 1,
         sealed: box.seal(stale, ds.datasetId, 1),
-        ciphertextSha256: ds.ciphertextSha256,
         keyCommitment: ZeroHash,
         merkleRoot: ds.merkleRoot,
         depositedBy: world.accounts.bank.address,

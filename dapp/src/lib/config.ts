@@ -4,7 +4,7 @@
  *
  * ```json
  * { "chainId": 31337, "ledger": "0x…", "deployBlock": 1,
- *   "custodianUrl": "/custodian", "blobUrl": "/blobs/{sha256}",
+ *   "custodianUrl": "/custodian", "blobUrl": "/blobs/{scheme}/{sha256}",
  *   "explorerTxUrl": "https://explorer.example/tx/{hash}" }
  * ```
  */
@@ -20,7 +20,11 @@ export interface DappConfig {
   deployBlock: number;
   /** The key custodian's base URL, absolute or relative to the app. */
   custodianUrl: string;
-  /** Where ciphertexts are fetched (GET) and uploaded (PUT): `{sha256}` is the 64 hex digits. */
+  /**
+   * Where ciphertexts are fetched (GET) and uploaded (PUT): `{sha256}` is the 64 hex digits of the
+   * blob's name, `{scheme}` (optional) how it is named: `merkle` (a v2 stream's Merkle root) or
+   * `sha256` (sdk/blob/uri.ts).
+   */
   blobUrl: string;
   /** Block explorer link for a transaction: `{hash}` is replaced. */
   explorerTxUrl?: string;
@@ -91,7 +95,7 @@ export function txUrl(config: DappConfig, hash: string): string | undefined {
   return config.explorerTxUrl?.replace("{hash}", hash);
 }
 
-/** The blob URL of a ciphertext whose SHA-256 is `sha256` (0x hex). */
-export function blobHttpUrl(config: DappConfig, sha256: string): string {
-  return config.blobUrl.replace("{sha256}", sha256.replace(/^0x/, "").toLowerCase());
+/** The blob URL of a ciphertext named `digest` (0x hex) under `scheme` (default: its Merkle root). */
+export function blobHttpUrl(config: DappConfig, digest: string, scheme: "merkle" | "sha256" = "merkle"): string {
+  return config.blobUrl.replace("{scheme}", scheme).replace("{sha256}", digest.replace(/^0x/, "").toLowerCase());
 }

@@ -101,7 +101,7 @@ async function checkBlob(app: App, form: HTMLFormElement): Promise<void> {
         app.update();
       },
     });
-    s.blobNotice = { kind: "ok", code: "blob-verified", text: `The stored ciphertext of dataset #${datasetId} v${version} (${bytes(blob.size)}) matches the SHA-256 registered on chain.` };
+    s.blobNotice = { kind: "ok", code: "blob-verified", text: `The stored ciphertext of dataset #${datasetId} v${version} (${bytes(blob.size)}) matches the Merkle root registered on chain.` };
   } catch (err) {
     s.blobNotice = failure(err);
   }

@@ -73,15 +73,14 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
     const summary = await result;
 
     setPhase("Uploading the ciphertext", 0, ciphertext.size);
-    const stored = await putBlob(blobHttpUrl(app.config, summary.ciphertextSha256), ciphertext, (d, t) => setPhase("Uploading the ciphertext", d, t));
-    if (stored.sha256?.toLowerCase() !== summary.ciphertextSha256) throw new Error("the blob store stored different bytes than were uploaded");
+    const stored = await putBlob(blobHttpUrl(app.config, summary.merkleRoot), ciphertext, (d, t) => setPhase("Uploading the ciphertext", d, t));
+    if (stored.digest?.toLowerCase() !== summary.merkleRoot) throw new Error("the blob store stored different bytes than were uploaded");
 
     setPhase("Registering on the ledger (confirm in your wallet)");
     const ctx = await app.session.ctx();
     // The SDK commits the key (v2) to the slot the ledger assigns, and resends for the next slot if one was taken meanwhile.
     const encrypted = {
       dek,
-      ciphertextSha256: summary.ciphertextSha256,
       merkleRoot: summary.merkleRoot,
       size: summary.size,
       formatId: formatIdOf(format),

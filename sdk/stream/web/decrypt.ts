@@ -10,7 +10,7 @@
  * const response = await fetch(blobUrl);
  * const { plaintext, result } = decryptStream(response.body!, dek);
  * const blob = await new Response(plaintext).blob(); // rejects if any chunk fails
- * const { ciphertextSha256 } = await result;          // compare with the chain's value
+ * const { merkleRoot } = await result;               // compare with the chain's value
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { decryptChunks, type DecryptOptions } from "../decrypt-core.js";
@@ -31,6 +31,6 @@ export interface WebDecryptedStream {
 export function decryptStream(ciphertext: WebByteSource, key: Uint8Array, opts: DecryptOptions = {}): WebDecryptedStream {
   assertDataKey(key);
   const dek = Uint8Array.from(key);
-  const { stream, result } = summarizedWebStream(() => decryptChunks(toByteSource(ciphertext), dek, sha256.create(), opts.onProgress));
+  const { stream, result } = summarizedWebStream(() => decryptChunks(toByteSource(ciphertext), dek, () => sha256.create(), opts.onProgress));
   return { plaintext: stream, result };
 }

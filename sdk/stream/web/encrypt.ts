@@ -9,7 +9,7 @@
  * const file = input.files[0];
  * const { ciphertext, result } = encryptStream(file, dek, { onProgress: (p) => bar.value = p.plaintextBytes / file.size });
  * await ciphertext.pipeTo(uploadSink);
- * const { ciphertextSha256, merkleRoot, size } = await result; // what to register on chain
+ * const { merkleRoot, size } = await result; // what to register on chain
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { encryptChunks, newStreamHeader, type EncryptOptions } from "../encrypt-core.js";
@@ -37,6 +37,6 @@ export function encryptStream(plaintext: WebByteSource, key: Uint8Array, opts: E
   assertDataKey(key);
   const header = newStreamHeader(opts);
   const dek = Uint8Array.from(key); // a caller zeroing their buffer mid-stream cannot change it
-  const { stream, result } = summarizedWebStream(() => encryptChunks(toByteSource(plaintext), dek, header, sha256.create(), opts.onProgress));
+  const { stream, result } = summarizedWebStream(() => encryptChunks(toByteSource(plaintext), dek, header, () => sha256.create(), opts.onProgress));
   return { ciphertext: stream, result, header };
 }

@@ -26,7 +26,7 @@ export interface DappServer {
   blobs: LocalBlobStore;
   setConfig(config: unknown): void;
   /** Answers GETs of blob `sha256` (0x hex) with `handler` from now on; without one, the store again. */
-  misbehave(sha256: string, handler?: (req: IncomingMessage, res: ServerResponse) => void): void;
+  misbehave(digest: string, handler?: (req: IncomingMessage, res: ServerResponse) => void): void;
   close(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ export async function startDappServer(o: { distDir: string; blobDir: string }): 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://dapp.invalid");
     (async () => {
-      const odd = req.method === "GET" ? misbehaving.get(/^\/blobs\/sha256\/([0-9a-f]{64})$/.exec(url.pathname)?.[1] ?? "") : undefined;
+      const odd = req.method === "GET" ? misbehaving.get(/^\/blobs\/(?:merkle|sha256)\/([0-9a-f]{64})$/.exec(url.pathname)?.[1] ?? "") : undefined;
       if (odd) {
         odd(req, res);
       } else if (url.pathname === "/sealshare.config.json") {
@@ -91,8 +91,8 @@ export async function startDappServer(o: { distDir: string; blobDir: string }): 
     origin,
     blobs,
     setConfig: (c) => (config = c),
-    misbehave: (sha256, handler) => {
-      const hex = sha256.replace(/^0x/, "").toLowerCase();
+    misbehave: (digest, handler) => {
+      const hex = digest.replace(/^0x/, "").toLowerCase();
       if (handler) misbehaving.set(hex, handler);
       else misbehaving.delete(hex);
     },

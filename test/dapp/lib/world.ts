@@ -146,7 +146,7 @@ export async function startWorld(): Promise<World> {
       ledger: deployment.ledger,
       deployBlock: deployment.deployBlock,
       custodianUrl: custodian.url,
-      blobUrl: `${server.origin}/blobs/sha256/{sha256}`,
+      blobUrl: `${server.origin}/blobs/{scheme}/{sha256}`,
       explorerTxUrl: "https://explorer.example/tx/{hash}",
       names,
       pollMs: 500,

@@ -31,8 +31,9 @@ function nonce(prefix: Uint8Array, index: number, last: boolean): Buffer {
   return n;
 }
 
-export function referenceEncrypt(plaintext: Uint8Array, key: Uint8Array, fileId: Uint8Array, noncePrefix: Uint8Array, chunkSize: number): Buffer {
-  const header = Buffer.concat([Buffer.from("SEALSHR"), Buffer.from([1]), u32(chunkSize), fileId, noncePrefix]);
+/** Encodes a whole stream; `version` 2 (what encoders write) or 1 (the old vectors). */
+export function referenceEncrypt(plaintext: Uint8Array, key: Uint8Array, fileId: Uint8Array, noncePrefix: Uint8Array, chunkSize: number, version = 2): Buffer {
+  const header = Buffer.concat([Buffer.from("SEALSHR"), Buffer.from([version]), u32(chunkSize), fileId, noncePrefix]);
   const k = chunkKey(key, fileId);
   const count = Math.max(1, Math.ceil(plaintext.length / chunkSize));
   const out: Buffer[] = [header];
@@ -79,9 +80,19 @@ export function rfc9162Root(entries: readonly Uint8Array[]): Buffer {
   return sha256(Buffer.from([1]), rfc9162Root(entries.slice(0, k)), rfc9162Root(entries.slice(k)));
 }
 
-/** Merkle root of a ciphertext computed from scratch: split, hash each segment, RFC 9162 tree. */
+/**
+ * The chunk digests (Merkle entries) of a ciphertext from scratch: SHA-256 of each segment; in
+ * version 2 (FORMAT.md §9) the first one is SHA-256(header || segment_0).
+ */
+export function referenceLeaves(stream: Uint8Array): Buffer[] {
+  const buf = Buffer.from(stream);
+  const version = buf[7];
+  return splitSegments(buf).map((segment, i) => (i === 0 && version === 2 ? sha256(buf.subarray(0, HEADER_LENGTH), segment) : sha256(segment)));
+}
+
+/** Merkle root of a ciphertext computed from scratch: split, hash each chunk, RFC 9162 tree. */
 export function referenceMerkleRoot(stream: Uint8Array): `0x${string}` {
-  return hex(rfc9162Root(splitSegments(stream).map((segment) => sha256(segment))));
+  return hex(rfc9162Root(referenceLeaves(stream)));
 }
 
 function u32(value: number): Buffer {
