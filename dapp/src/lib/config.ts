@@ -5,7 +5,7 @@
  * ```json
  * { "chainId": 31337, "ledger": "0x…", "deployBlock": 1,
  *   "custodianUrl": "/custodian", "blobUrl": "/blobs/{sha256}",
- *   "explorerTxUrl": "https://explorer.example/tx/{hash}" }
+ *   "explorers": { "11155111": "https://sepolia.etherscan.io/tx/{hash}" } }
  * ```
  */
 import { getAddress, isAddress } from "ethers";
@@ -22,13 +22,29 @@ export interface DappConfig {
   custodianUrl: string;
   /** Where ciphertexts are fetched (GET) and uploaded (PUT): `{sha256}` is the 64 hex digits. */
   blobUrl: string;
-  /** Block explorer link for a transaction: `{hash}` is replaced. */
+  /**
+   * Block explorer link for a transaction on this config's chain (`{hash}` is replaced): the
+   * config's `explorerTxUrl`, or its `explorers[chainId]`, or a well-known public chain's
+   * explorer. None on a local chain: no link rather than a dead one.
+   */
   explorerTxUrl?: string;
   /** Display names for well-known addresses (institutions of this deployment). */
   names: Record<string, string>;
   /** How often the app polls the chain, ms. */
   pollMs: number;
 }
+
+/** Transaction links of well-known public chains, used when a config names no explorer for its chain. */
+export const PUBLIC_EXPLORERS: Readonly<Record<number, string>> = {
+  1: "https://etherscan.io/tx/{hash}",
+  11155111: "https://sepolia.etherscan.io/tx/{hash}",
+  17000: "https://holesky.etherscan.io/tx/{hash}",
+  10: "https://optimistic.etherscan.io/tx/{hash}",
+  8453: "https://basescan.org/tx/{hash}",
+  84532: "https://sepolia.basescan.org/tx/{hash}",
+  42161: "https://arbiscan.io/tx/{hash}",
+  137: "https://polygonscan.com/tx/{hash}",
+};
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -55,7 +71,9 @@ export function parseConfig(raw: unknown, base: string = globalThis.location?.hr
   };
   const blobUrl = url("blobUrl", true)!;
   if (!blobUrl.includes("{sha256}")) throw new ConfigError("blobUrl must contain {sha256}");
-  const explorerTxUrl = url("explorerTxUrl", false);
+  const perChain = typeof r.explorers === "object" && r.explorers !== null ? (r.explorers as Record<string, unknown>)[String(chainId)] : undefined;
+  if (perChain !== undefined && r.explorerTxUrl === undefined) r.explorerTxUrl = perChain;
+  const explorerTxUrl = url("explorerTxUrl", false) ?? PUBLIC_EXPLORERS[chainId];
   if (explorerTxUrl && !explorerTxUrl.includes("{hash}")) throw new ConfigError("explorerTxUrl must contain {hash}");
   const names: Record<string, string> = {};
   if (typeof r.names === "object" && r.names !== null) {
