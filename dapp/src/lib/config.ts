@@ -59,8 +59,7 @@ export function parseConfig(raw: unknown, base: string = globalThis.location?.hr
   if (typeof r.ledger !== "string" || !isAddress(r.ledger)) throw new ConfigError("ledger must be the Sealshare contract address");
   const deployBlock = Number(r.deployBlock ?? 0);
   if (!Number.isSafeInteger(deployBlock) || deployBlock < 0) throw new ConfigError("deployBlock must be a block number");
-  const url = (key: string, required: boolean): string | undefined => {
-    const v = r[key];
+  const url = (key: string, required: boolean, v: unknown = r[key]): string | undefined => {
     if (v === undefined && !required) return undefined;
     if (typeof v !== "string" || v.length === 0) throw new ConfigError(`${key} must be a URL`);
     try {
@@ -72,8 +71,7 @@ export function parseConfig(raw: unknown, base: string = globalThis.location?.hr
   const blobUrl = url("blobUrl", true)!;
   if (!blobUrl.includes("{sha256}")) throw new ConfigError("blobUrl must contain {sha256}");
   const perChain = typeof r.explorers === "object" && r.explorers !== null ? (r.explorers as Record<string, unknown>)[String(chainId)] : undefined;
-  if (perChain !== undefined && r.explorerTxUrl === undefined) r.explorerTxUrl = perChain;
-  const explorerTxUrl = url("explorerTxUrl", false) ?? PUBLIC_EXPLORERS[chainId];
+  const explorerTxUrl = url("explorerTxUrl", false, r.explorerTxUrl ?? perChain) ?? PUBLIC_EXPLORERS[chainId];
   if (explorerTxUrl && !explorerTxUrl.includes("{hash}")) throw new ConfigError("explorerTxUrl must contain {hash}");
   const names: Record<string, string> = {};
   if (typeof r.names === "object" && r.names !== null) {

@@ -6,9 +6,9 @@ import type { ConsentListing } from "../../../sdk/actions/list-consents.js";
 import { who } from "../../../sdk/format.js";
 import { categoryLabel } from "../../../sdk/vocabulary.js";
 
-/** "deposit data from Bank (dataset #3)"; "dataset #3" when the dataset is not known here. */
+/** "deposit data from Bank (dataset #3)" (the provider by its name, else its short address); "dataset #3" until the dataset is known here. */
 export function datasetWords(datasetId: bigint, d: { category: number; provider: string } | undefined, names: Record<string, string>, whose?: "your"): string {
-  return d ? `${whose ? `${whose} ` : ""}${categoryLabel(d.category)} data from ${who(d.provider, names)} (dataset #${datasetId})` : `dataset #${datasetId}`;
+  return d ? `${whose ? `${whose} ` : ""}${categoryLabel(d.category)} data from ${names[d.provider] ?? who(d.provider, names)} (dataset #${datasetId})` : `${whose ? `${whose} ` : ""}dataset #${datasetId}`;
 }
 
 /** The dataset in words ({@link datasetWords}), or "all deposit data" / "all your deposit data" for a whole-category consent. */
