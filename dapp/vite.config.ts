@@ -89,7 +89,7 @@ function devConfig(): Plugin {
  * config (a ledger address that is likely nothing): said loudly when the custodian does not answer
  * either, since then nothing of the app will work. `sealshare dev` prints the command that sets both.
  */
-async function warnIfExample(logger: { warn(msg: string): void }): Promise<void> {
+export async function warnIfExample(logger: { warn(msg: string): void }): Promise<void> {
   const file = process.env.SEALSHARE_DAPP_CONFIG;
   const deployment = process.env.SEALSHARE_DEPLOYMENT;
   if ((file && existsSync(file)) || (deployment && existsSync(deployment))) return;
