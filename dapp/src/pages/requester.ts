@@ -7,7 +7,7 @@
 import { hexlify } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
 import { toDeviceId } from "../../../sdk/actions/context.js";
-import { fetchAndDecryptBlob, type FetchAndDecryptBlobResult } from "../../../sdk/actions/fetch-and-decrypt-blob.js";
+import type { FetchAndDecryptBlobResult } from "../../../sdk/actions/fetch-and-decrypt-blob.js";
 import { getDeviceKey } from "../../../sdk/actions/get-device-key.js";
 import { getMember } from "../../../sdk/actions/get-member.js";
 import { publishEncryptionKey } from "../../../sdk/actions/publish-encryption-key.js";
@@ -199,6 +199,8 @@ const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
  */
 async function decryptWhenReady(app: App, r: RequestInfo, f: FetchState, device: DeviceKeyPair): Promise<FetchAndDecryptBlobResult> {
   const ctx = await app.session.ctx();
+  // Loaded on the first fetch, not with the page: a visit that only requests or follows approvals does not download it.
+  const { fetchAndDecryptBlob } = await import("../../../sdk/actions/fetch-and-decrypt-blob.js");
   for (let attempt = 0; ; attempt++) {
     try {
       return await fetchAndDecryptBlob(ctx, {
