@@ -11,8 +11,9 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
-import { Command, Option } from "commander";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { encryptKeystoreJson, JsonRpcProvider, Wallet } from "ethers";
 import { SealshareError } from "../sdk/errors.js";
 import { NODE_KINDS, parseNodeKind, startLocalChain, type LocalChain } from "../devkit/local-chain.js";
@@ -37,6 +38,23 @@ export const DEV_ROLES = [
   { name: "auditor", role: "auditor (anyone; needs no role)" },
 ] as const;
 
+/** The checkout holding the dapp (dapp/vite.config.ts), found upwards from this file; undefined in an installed package without it. */
+function dappCheckout(): string | undefined {
+  for (let d = dirname(fileURLToPath(import.meta.url)); d !== dirname(d); d = dirname(d)) {
+    if (existsSync(join(d, "dapp", "vite.config.ts")) && existsSync(join(d, "package.json"))) return d;
+  }
+  return undefined;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("a port is a number from 1 to 65535");
+  return n;
+}
+
+/** A shell word, quoted only when it needs to be. */
+const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
 /** Only a folder we created (marked) or an empty/missing one may be wiped. */
 async function prepareDir(dir: string): Promise<void> {
   if (existsSync(dir)) {
@@ -55,9 +73,10 @@ export function devCommand(): Command {
     .description("start a local chain, deploy the ledger, run the custodian and write a ready-to-use config; runs until Ctrl-C")
     .option("--dir <dir>", "working folder (wiped at start)", ".sealshare-dev")
     .option("--write-config <file>", "where to write the config file (default: <dir>/sealshare.config.json)")
+    .addOption(new Option("--dapp-port <port>", "the port the dapp will be served on (its origin may sign in to the custodian)").argParser(parsePort).default(5173))
     .addOption(new Option("--node <node>", "the local node to run: Hardhat's (EDR) or Foundry's Anvil").choices(NODE_KINDS).default("hardhat"))
     .action(
-      action<{ dir: string; writeConfig?: string; node: string }>(async (s, o) => {
+      action<{ dir: string; writeConfig?: string; node: string; dappPort: number }>(async (s, o) => {
         const node = parseNodeKind(o.node);
         const missing = missingDevTools(node);
         if (missing.length > 0) {
@@ -65,6 +84,9 @@ export function devCommand(): Command {
             hint: "run it from a checkout of the repository (`npm install`, then `npm run sealshare -- dev`); this command then works against it with --config <checkout>/.sealshare-dev/sealshare.config.json",
           });
         }
+        const dappPort = o.dappPort;
+        // The dapp's origins: the custodian allows them by CORS and as Sign-In with Ethereum domains.
+        const dappOrigins = [`http://127.0.0.1:${dappPort}`, `http://localhost:${dappPort}`];
         const dir = resolve(o.dir);
         const configPath = resolve(o.writeConfig ?? join(dir, "sealshare.config.json"));
         await prepareDir(dir);
@@ -91,7 +113,13 @@ export function devCommand(): Command {
           const { deployment, deploymentPath } = await deployToFolder(by("admin"), { supervisors: [by("supervisor").address], custodian: by("custodian").address }, dir);
 
           s.out.note("starting the key custodian …");
-          const custodian: CustodianProcess = await startLocalCustodian({ rpcUrl: chain.url, deploymentPath, dir, custodianKey: by("custodian").privateKey });
+          const custodian: CustodianProcess = await startLocalCustodian({
+            rpcUrl: chain.url,
+            deploymentPath,
+            dir,
+            custodianKey: by("custodian").privateKey,
+            env: { SEALSHARE_CORS_ORIGINS: dappOrigins.join(",") },
+          });
           cleanups.push(() => custodian.stop());
 
           const accounts: Record<string, string> = {};
@@ -120,6 +148,24 @@ export function devCommand(): Command {
           };
           await writeFile(configPath, JSON.stringify(config, null, 2) + "\n");
 
+          // The dapp's own config (dapp/src/lib/config.ts): no explorer on a local chain.
+          const dappConfigPath = join(dir, "dapp.config.json");
+          const dappConfig = {
+            chainId: Number(deployment.chainId),
+            chainName: `Local ${node === "anvil" ? "Anvil" : "Hardhat"} chain`,
+            rpcUrl: chain.url,
+            ledger: deployment.ledger,
+            deployBlock: deployment.deployBlock,
+            custodianUrl: custodian.url,
+            blobUrl: "/blobs/{scheme}/{sha256}",
+            names,
+          };
+          await writeFile(dappConfigPath, JSON.stringify(dappConfig, null, 2) + "\n");
+          const checkout = dappCheckout();
+          const dappCommand = checkout
+            ? [`SEALSHARE_DAPP_CONFIG=${shellWord(dappConfigPath)}`, `SEALSHARE_BLOB_DIR=${shellWord(blobDir)}`, `SEALSHARE_DAPP_PORT=${dappPort}`, "npm", "--prefix", shellWord(checkout), "run", "dapp"].join(" ")
+            : undefined;
+
           const ready = {
             node,
             rpcUrl: chain.url,
@@ -131,6 +177,7 @@ export function devCommand(): Command {
             keystorePassword: DEV_PASSWORD,
             dir,
             accounts: listed,
+            dapp: { config: dappConfigPath, url: `${dappOrigins[0]}/`, origins: dappOrigins, ...(dappCommand ? { command: dappCommand } : {}) },
           };
           s.out.result(ready, [
             "Sealshare dev environment is up.",
@@ -147,6 +194,10 @@ export function devCommand(): Command {
             `  export SEALSHARE_CONFIG=${configPath}`,
             `  export SEALSHARE_KEYSTORE_PASSWORD=${DEV_PASSWORD}`,
             `  sealshare --as supervisor members register ${by("bank").address} --kyc-ref KYC-BANK-1`,
+            "",
+            dappCommand
+              ? `The dapp (then open ${dappOrigins[0]}/ ; its origin may sign in to the custodian):\n  ${dappCommand}`
+              : `The dapp runs from a Sealshare checkout: SEALSHARE_DAPP_CONFIG=${dappConfigPath} SEALSHARE_BLOB_DIR=${blobDir} SEALSHARE_DAPP_PORT=${dappPort} npm run dapp`,
             "",
             "Press Ctrl-C to stop.",
           ]);

@@ -55,6 +55,7 @@ function devConfig(): Plugin {
           handle(req, res).then((done) => done || next(), next);
         });
       }
+      server.httpServer?.once("listening", () => void warnIfExample(server.config.logger));
       server.middlewares.use("/sealshare.config.json", (_req, res, next) => {
         const file = process.env.SEALSHARE_DAPP_CONFIG;
         const deploymentPath = process.env.SEALSHARE_DEPLOYMENT;
@@ -70,7 +71,8 @@ function devConfig(): Plugin {
             deployBlock: d.deployBlock,
             custodianUrl: "/custodian",
             blobUrl: "/blobs/{scheme}/{sha256}",
-            explorerTxUrl: process.env.SEALSHARE_EXPLORER_TX_URL ?? "https://explorer.example/tx/{hash}",
+            // No invented explorer: a local chain has none, and a public one has a default in the app.
+            ...(process.env.SEALSHARE_EXPLORER_TX_URL ? { explorerTxUrl: process.env.SEALSHARE_EXPLORER_TX_URL } : {}),
           });
         }
         if (!body) return next();
@@ -80,6 +82,37 @@ function devConfig(): Plugin {
       });
     },
   };
+}
+
+/**
+ * `npm run dapp` with neither SEALSHARE_DAPP_CONFIG nor SEALSHARE_DEPLOYMENT serves the example
+ * config (a ledger address that is likely nothing): said loudly when the custodian does not answer
+ * either, since then nothing of the app will work. `sealshare dev` prints the command that sets both.
+ */
+export async function warnIfExample(logger: { warn(msg: string): void }): Promise<void> {
+  const file = process.env.SEALSHARE_DAPP_CONFIG;
+  const deployment = process.env.SEALSHARE_DEPLOYMENT;
+  if ((file && existsSync(file)) || (deployment && existsSync(deployment))) return;
+  const custodian = process.env.SEALSHARE_CUSTODIAN_URL ?? "http://127.0.0.1:8787";
+  const answers = await fetch(`${custodian.replace(/\/+$/, "")}/v1/custodian`, { signal: AbortSignal.timeout(3000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (answers) return;
+  const given = file ?? deployment;
+  logger.warn(
+    [
+      "",
+      "!!! ============================================================================ !!!",
+      "!!!  The dapp is serving the EXAMPLE config (dapp/public/sealshare.config.json)  !!!",
+      `!!!  and no custodian answers at ${custodian}.`,
+      given ? `!!!  ${given} does not exist.` : "!!!  Neither SEALSHARE_DAPP_CONFIG nor SEALSHARE_DEPLOYMENT is set.",
+      "!!!  Start `sealshare dev` and run the dapp command it prints, e.g.",
+      "!!!    SEALSHARE_DAPP_CONFIG=.sealshare-dev/dapp.config.json SEALSHARE_BLOB_DIR=.sealshare-dev/blobs npm run dapp",
+      "!!! ============================================================================ !!!",
+      "",
+    ].join("\n"),
+  );
 }
 
 function proxyTo(envVar: string, fallback: string, prefix: string): ProxyOptions {

@@ -15,6 +15,7 @@ export * from "./actions/suspend-member.js";
 export * from "./actions/reinstate-member.js";
 export * from "./actions/list-members.js";
 export * from "./actions/get-member.js";
+export * from "./actions/get-roles.js";
 export * from "./actions/publish-encryption-key.js";
 export * from "./actions/get-device-key.js";
 export * from "./actions/revoke-encryption-key.js";

@@ -12,7 +12,7 @@
  * ```ts
  * const out = await fetchAndDecryptBlob(insurerCtx, {
  *   custodian, requestId: 7n, devicePrivateKey: device.privateKey,
- *   blobs: { blobUrl: "https://blobs.bank.example/sha256/{sha256}" },
+ *   blobs: { blobUrl: "https://blobs.bank.example/{scheme}/{sha256}" },
  * });
  * const csv = await convertBlob(out.plaintext, out.format ?? "raw", "csv");
  * ```

@@ -17,6 +17,7 @@ export * from "./suspend-member.js";
 export * from "./reinstate-member.js";
 export * from "./list-members.js";
 export * from "./get-member.js";
+export * from "./get-roles.js";
 export * from "./publish-encryption-key.js";
 export * from "./get-device-key.js";
 export * from "./revoke-encryption-key.js";

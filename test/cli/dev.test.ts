@@ -69,6 +69,30 @@ describe("sealshare dev", function () {
     expect(reg.code, explain(reg)).to.equal(0);
     expect(reg.json.supervisor).to.equal(ready.accounts.find((a: { name: string }) => a.name === "supervisor").address);
 
+    // The dapp's config, the command that serves it, and its origin allowed by the custodian (CORS and Sign-In with Ethereum).
+    const dappConfig = JSON.parse(await readFile(ready.dapp.config, "utf8"));
+    expect(ready.dapp.config).to.equal(join(dir, `env-${node}`, "dapp.config.json"));
+    expect(dappConfig).to.deep.equal({
+      chainId: Number(ready.chainId),
+      chainName: `Local ${node === "anvil" ? "Anvil" : "Hardhat"} chain`,
+      rpcUrl: ready.rpcUrl,
+      ledger: ready.ledger,
+      deployBlock: ready.deployBlock,
+      custodianUrl: ready.custodianUrl,
+      blobUrl: "/blobs/{scheme}/{sha256}",
+      names: Object.fromEntries(ready.accounts.map((a: { name: string; address: string }) => [a.address, a.name])),
+    });
+    expect(ready.dapp.url).to.equal("http://127.0.0.1:5173/");
+    expect(ready.dapp.command).to.equal(
+      `SEALSHARE_DAPP_CONFIG=${ready.dapp.config} SEALSHARE_BLOB_DIR=${join(dir, `env-${node}`, "blobs")} SEALSHARE_DAPP_PORT=5173 npm --prefix ${ROOT.replace(/\/$/, "")} run dapp`,
+    );
+    for (const origin of ["http://127.0.0.1:5173", "http://localhost:5173"]) {
+      const preflight = await fetch(`${ready.custodianUrl}/v1/custodian`, { headers: { origin } });
+      expect(preflight.headers.get("access-control-allow-origin"), origin).to.equal(origin);
+    }
+    const stranger = await fetch(`${ready.custodianUrl}/v1/custodian`, { headers: { origin: "http://127.0.0.1:5174" } });
+    expect(stranger.headers.get("access-control-allow-origin")).to.equal(null);
+
     const custodian = (await (await fetch(`${ready.custodianUrl}/v1/custodian`)).json()) as { address: string; ledger: string };
     expect(custodian.address).to.equal(ready.accounts.find((a: { name: string }) => a.name === "custodian").address);
     expect(custodian.ledger).to.equal(ready.ledger);

@@ -13,7 +13,7 @@ import { buildDapp, ROOT } from "./lib/world.js";
 
 /**
  * Gzipped kB a first visit to one role's page downloads (shell + that page's chunks), at most.
- * The requester page is the heaviest (ECIES, streaming decryption, range reads: ~210 kB);
+ * The requester page is the heaviest (ECIES, the SDK's reads and writes; fetch-and-decrypt loads on the first fetch);
  * known trims are an ABI-only ledger connect and sharing eciesjs's copy of noble.
  */
 const BUDGET_KB = 240;

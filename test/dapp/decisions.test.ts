@@ -19,7 +19,8 @@ import { GrantInvalidReason, RequestStatus } from "../../sdk/vocabulary.js";
 import { toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
 import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { a11yProblems, waitForText } from "./lib/page-checks.js";
-import { consentFor, publishDataset, registerDeviceKey, registerMembers, request } from "./lib/seed.js";
+import { requestAccess } from "../../sdk/actions/request-access.js";
+import { actAs, consentFor, publishDataset, registerDeviceKey, registerMembers, request } from "./lib/seed.js";
 import { startWorld, type Role, type World } from "./lib/world.js";
 import { StreamRootHasher } from "../../sdk/stream/index.js";
 import { nodeSha256 } from "../../sdk/blob/content-hash.js";
@@ -142,7 +143,7 @@ describe("dapp: the provider's and the supervisor's decisions, in Chromium", fun
     expectNoPageErrors();
   });
 
-  it("the supervisor revokes a live grant: the requester's page says revoked, by whom and why, and fetching is refused", async function () {
+  it("the supervisor revokes a live grant: the requester's page says revoked, by whom and why, and offers no fetch", async function () {
     const { supervisor: sup, insurer, ana } = roles;
     const id = await request(world, { requester: "insurer", subject: "ana", datasetId, device: "underwriting-laptop", approvals: ["provider", "supervisor"] });
 
@@ -160,16 +161,14 @@ describe("dapp: the provider's and the supervisor's decisions, in Chromium", fun
 
     const mine = insurer.request(id);
     expect(await waitForText(mine, /revoked by/)).to.match(/revoked by Supervisor \(0x.{4}….{4}\) reason: policy breach/);
-    await mine.getByRole("button", { name: `Fetch and decrypt request ${id}` }).click();
-    const refusal = await waitForText(mine.getByTestId("fetch-result").locator(".notice.error"), /revoked/i);
-    expect(refusal).to.match(/^Not (delivered|used)\b.*revoked/);
-    expect(await mine.getByTestId("fetch-result").innerText()).not.to.match(/Decrypted/);
+    // A revoked grant has no key to fetch: the row shows why, and no Fetch button.
+    expect(await mine.getByRole("button", { name: `Fetch and decrypt request ${id}` }).count()).to.equal(0);
     expect(await waitForText(ana.request(id), /revoked by/)).to.match(/revoked by Supervisor .* reason: policy breach/);
     expect(GrantInvalidReason[Number((await ledger.isGrantValid(id)).reason)]).to.equal("Revoked");
     expectNoPageErrors();
   });
 
-  it("the supervisor suspends a member and reinstates it: its grant stops at once and stays void, it cannot request while suspended, and can again after", async function () {
+  it("the supervisor suspends a member and reinstates it: its grant stops at once and stays void, its page offers no request while suspended (the ledger would refuse one), and can again after", async function () {
     const { supervisor: sup, lender } = roles;
     const id = await request(world, { requester: "lender", subject: "ana", datasetId, device: "credit-desk", approvals: ["provider", "supervisor"] });
     await waitForText(lender.request(id), /formal access granted/);
@@ -184,18 +183,23 @@ describe("dapp: the provider's and the supervisor's decisions, in Chromium", fun
     await sup.shot("supervisor-members");
     await waitForText(lender.request(id), /revoked: the requester was suspended/);
 
-    // While suspended: the ledger refuses the lender's new request, and the page says why.
+    // While suspended: the page offers no request (it says why), and the ledger would refuse one.
     const consent = await consentFor(world, { subject: "ana", requester: "lender", datasetId });
-    await lender.page.getByRole("textbox", { name: /^Signed consent paste/ }).fill(toJson(toConsentFile({ ...consent, chainId: world.deployment.chainId, ledger: world.deployment.ledger })));
-    await lender.page.getByLabel("For device").fill("credit-desk");
-    await lender.page.getByRole("button", { name: "Request access" }).click();
-    const refusal = await waitForText(lender.page.getByTestId("request-result").locator(".notice.error"), /ledger refused/);
-    expect(refusal).to.match(/MembersNotActive/).and.match(/not an active member institution/);
+    expect(await waitForText(lender.page.getByTestId("not-member"), /suspended/)).to.match(/^Lender \(0x.{4}….{4}\) is a suspended member, so it cannot request data/);
+    expect(await lender.page.getByRole("button", { name: "Request access" }).count()).to.equal(0);
+    const asSuspended = { datasetId, purpose: "underwriting", kind: "formal", duration: "7d", device: "credit-desk", consent: consent.terms, signature: consent.signature } as const;
+    const refused = await requestAccess(actAs(world, "lender"), asSuspended).then(
+      () => undefined,
+      (e: { code?: string }) => e.code,
+    );
+    expect(refused).to.equal("MembersNotActive");
 
-    // Reinstated: a new request goes through; the grant from before the suspension stays void.
+    // Reinstated: the form is back, a new request goes through; the grant from before the suspension stays void.
     await member.getByRole("button", { name: /^Reinstate Lender/ }).click();
     await waitForText(sup.page.getByTestId("member-result"), /Reinstated Lender/);
     await waitForText(member.getByTestId("member-status"), /active/);
+    await lender.page.getByRole("textbox", { name: /^Signed consent paste/ }).fill(toJson(toConsentFile({ ...consent, chainId: world.deployment.chainId, ledger: world.deployment.ledger })));
+    await lender.page.getByLabel("For device").fill("credit-desk");
     await lender.page.getByRole("button", { name: "Request access" }).click();
     expect(await waitForText(lender.page.getByTestId("request-result"), /is on the ledger|refused/)).to.match(/Request #\d+ is on the ledger/);
     expect(await lender.request(id).innerText()).to.match(/revoked: the requester was suspended/);

@@ -56,6 +56,16 @@ describe("dapp units", function () {
       expect(txUrl(c, "0x12")).to.equal("https://explorer.example/tx/0x12");
     });
 
+    it("links transactions per chain: the config's explorer for its chain, a public chain's default, none on a local chain", function () {
+      const { explorerTxUrl: _dropped, ...local } = good;
+      expect(txUrl(parseConfig(local), "0x12"), "no dead link on a local chain").to.equal(undefined);
+      const perChain = { ...local, chainId: 11155111, explorers: { "11155111": "https://sepolia.example/tx/{hash}", "1": "https://mainnet.example/tx/{hash}" } };
+      expect(txUrl(parseConfig(perChain), "0x12")).to.equal("https://sepolia.example/tx/0x12");
+      expect(txUrl(parseConfig({ ...local, chainId: 11155111 }), "0x12")).to.equal("https://sepolia.etherscan.io/tx/0x12");
+      expect(txUrl(parseConfig({ ...local, explorers: { "1": "https://mainnet.example/tx/{hash}" } }), "0x12"), "another chain's explorer is not this one's").to.equal(undefined);
+      expect(() => parseConfig({ ...perChain, explorers: { "11155111": "https://sepolia.example/tx/" } })).to.throw(ConfigError, /explorerTxUrl must contain \{hash\}/);
+    });
+
     it("names the field that is wrong", function () {
       expect(() => parseConfig({ ...good, ledger: "0x12" })).to.throw(ConfigError, /ledger/);
       expect(() => parseConfig({ ...good, blobUrl: "/blobs" })).to.throw(ConfigError, /\{sha256\}/);

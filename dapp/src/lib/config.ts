@@ -5,7 +5,7 @@
  * ```json
  * { "chainId": 31337, "ledger": "0x…", "deployBlock": 1,
  *   "custodianUrl": "/custodian", "blobUrl": "/blobs/{scheme}/{sha256}",
- *   "explorerTxUrl": "https://explorer.example/tx/{hash}" }
+ *   "explorers": { "11155111": "https://sepolia.etherscan.io/tx/{hash}" } }
  * ```
  */
 import { getAddress, isAddress } from "ethers";
@@ -26,13 +26,29 @@ export interface DappConfig {
    * `sha256` (sdk/blob/uri.ts).
    */
   blobUrl: string;
-  /** Block explorer link for a transaction: `{hash}` is replaced. */
+  /**
+   * Block explorer link for a transaction on this config's chain (`{hash}` is replaced): the
+   * config's `explorerTxUrl`, or its `explorers[chainId]`, or a well-known public chain's
+   * explorer. None on a local chain: no link rather than a dead one.
+   */
   explorerTxUrl?: string;
   /** Display names for well-known addresses (institutions of this deployment). */
   names: Record<string, string>;
   /** How often the app polls the chain, ms. */
   pollMs: number;
 }
+
+/** Transaction links of well-known public chains, used when a config names no explorer for its chain. */
+export const PUBLIC_EXPLORERS: Readonly<Record<number, string>> = {
+  1: "https://etherscan.io/tx/{hash}",
+  11155111: "https://sepolia.etherscan.io/tx/{hash}",
+  17000: "https://holesky.etherscan.io/tx/{hash}",
+  10: "https://optimistic.etherscan.io/tx/{hash}",
+  8453: "https://basescan.org/tx/{hash}",
+  84532: "https://sepolia.basescan.org/tx/{hash}",
+  42161: "https://arbiscan.io/tx/{hash}",
+  137: "https://polygonscan.com/tx/{hash}",
+};
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -47,8 +63,7 @@ export function parseConfig(raw: unknown, base: string = globalThis.location?.hr
   if (typeof r.ledger !== "string" || !isAddress(r.ledger)) throw new ConfigError("ledger must be the Sealshare contract address");
   const deployBlock = Number(r.deployBlock ?? 0);
   if (!Number.isSafeInteger(deployBlock) || deployBlock < 0) throw new ConfigError("deployBlock must be a block number");
-  const url = (key: string, required: boolean): string | undefined => {
-    const v = r[key];
+  const url = (key: string, required: boolean, v: unknown = r[key]): string | undefined => {
     if (v === undefined && !required) return undefined;
     if (typeof v !== "string" || v.length === 0) throw new ConfigError(`${key} must be a URL`);
     try {
@@ -59,7 +74,8 @@ export function parseConfig(raw: unknown, base: string = globalThis.location?.hr
   };
   const blobUrl = url("blobUrl", true)!;
   if (!blobUrl.includes("{sha256}")) throw new ConfigError("blobUrl must contain {sha256}");
-  const explorerTxUrl = url("explorerTxUrl", false);
+  const perChain = typeof r.explorers === "object" && r.explorers !== null ? (r.explorers as Record<string, unknown>)[String(chainId)] : undefined;
+  const explorerTxUrl = url("explorerTxUrl", false, r.explorerTxUrl ?? perChain) ?? PUBLIC_EXPLORERS[chainId];
   if (explorerTxUrl && !explorerTxUrl.includes("{hash}")) throw new ConfigError("explorerTxUrl must contain {hash}");
   const names: Record<string, string> = {};
   if (typeof r.names === "object" && r.names !== null) {

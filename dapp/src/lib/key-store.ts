@@ -53,3 +53,17 @@ export function forgetDeviceKey(chainId: number, ledger: string, account: string
   memory.delete(k);
   storage()?.removeItem(PREFIX + k);
 }
+
+const NAME_PREFIX = "sealshare:device-name:";
+
+/**
+ * The device name this wallet last used on this ledger (not a secret: the key it names is
+ * re-derived from the wallet), so a reload derives the same key without retyping it.
+ */
+export function deviceNameOf(chainId: number, ledger: string, account: string): string | undefined {
+  return storage()?.getItem(NAME_PREFIX + [chainId, ledger.toLowerCase(), account.toLowerCase()].join(":")) ?? undefined;
+}
+
+export function rememberDeviceName(chainId: number, ledger: string, account: string, name: string): void {
+  storage()?.setItem(NAME_PREFIX + [chainId, ledger.toLowerCase(), account.toLowerCase()].join(":"), name);
+}

@@ -40,14 +40,20 @@ export function latestOnly(): () => { current(): boolean } {
   };
 }
 
+/** A page's loader, and whether the connected account's data has been read once (else its lists say "loading"). */
+export type AccountLoader = ((app: App) => Promise<void>) & { loaded(app: App): boolean };
+
 /**
  * A page's data loader for a connected account: `read` gathers everything into locals, `show`
  * publishes it — only if this run is still the latest ({@link latestOnly}); a failure goes to
- * `failed` (undefined once a load succeeds). The page re-renders after each run.
+ * `failed` (undefined once a load succeeds). The page re-renders after each run. `loaded(app)`
+ * is true once a read for the account now connected has been shown: until then a page shows
+ * "loading", never an empty list that would read as "nothing happened".
  */
-export function accountLoader<T>(o: { read: (reads: SealshareContext, me: string, app: App) => Promise<T>; show: (data: T) => void; failed: (n: Notice | undefined) => void }): (app: App) => Promise<void> {
+export function accountLoader<T>(o: { read: (reads: SealshareContext, me: string, app: App) => Promise<T>; show: (data: T) => void; failed: (n: Notice | undefined) => void }): AccountLoader {
   const start = latestOnly();
-  return async (app) => {
+  let shownFor: string | undefined;
+  const load = async (app: App) => {
     const me = app.session.account;
     if (app.session.status !== "ready" || !me) return;
     const run = start();
@@ -55,13 +61,18 @@ export function accountLoader<T>(o: { read: (reads: SealshareContext, me: string
       const data = await o.read(app.reads(), me, app);
       if (!run.current()) return;
       o.show(data);
+      shownFor = me;
       o.failed(undefined);
     } catch (err) {
       if (run.current()) o.failed(failure(err));
     }
     app.update();
   };
+  return Object.assign(load, { loaded: (app: App) => !!shownFor && shownFor === app.session.account });
 }
+
+/** What a page shows in place of its lists until its first read for this account is in. */
+export const loadingView = (what: string): TemplateResult => html`<p class="meta" role="status" data-testid="loading">Loading ${what} from the ledger…</p>`;
 
 /**
  * A page that loads on entry and then follows the chain: `load` runs again on every new block

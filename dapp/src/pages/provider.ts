@@ -11,22 +11,25 @@ import { registerEncryptedDataset } from "../../../sdk/actions/register-encrypte
 import { depositKey } from "../../../sdk/actions/deposit-key.js";
 import { formatIdOf, formatOfFileName, type DataFormat } from "../../../sdk/convert/records.js";
 import { encryptStream, generateDataKey } from "../../../sdk/stream/web/index.js";
-import { blobHttpUrl } from "../lib/config.js";
+import { blobHttpUrl, txUrl } from "../lib/config.js";
 import { putBlob } from "../lib/blob-upload.js";
 import { custodianFor } from "../lib/custodian.js";
 import { temporaryWords } from "../../../sdk/reads/grant-rules.js";
+import { getRoles, type GetRolesResult } from "../../../sdk/actions/get-roles.js";
 import { listDatasets, type DatasetListing as DatasetInfo } from "../../../sdk/actions/list-datasets.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { bytes, duration, who } from "../../../sdk/format.js";
-import { CATEGORIES, categoryLabel as categoryWords } from "../../../sdk/vocabulary.js";
+import { CATEGORIES, categoryLabel as categoryWords, MemberStatus } from "../../../sdk/vocabulary.js";
 import { failure, formValues, needsWallet, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
 import { itemList } from "../ui/item-list.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
-import { accountLoader, busyText, chainFollowingPage } from "./common.js";
+import { accountLoader, busyText, chainFollowingPage, loadingView } from "./common.js";
 import { decideRequest, type Decision } from "./decide.js";
 
 interface State {
+  /** The connected account's roles, read from the chain: only an active member publishes or decides. */
+  roles?: GetRolesResult;
   datasets: DatasetInfo[];
   requests: RequestInfo[];
   phase?: { label: string; done: number; total?: number };
@@ -43,10 +46,10 @@ const s: State = { datasets: [], requests: [], publishing: false, target: "new" 
 
 const load = accountLoader({
   read: async (reads, me) => {
-    const datasets = await listDatasets(reads, { provider: me });
-    return { datasets, requests: datasets.length ? await listRequests(reads, { datasetIds: datasets.map((d) => d.datasetId) }) : [] };
+    const [roles, datasets] = await Promise.all([getRoles(reads, { account: me }), listDatasets(reads, { provider: me })]);
+    return { roles, datasets, requests: datasets.length ? await listRequests(reads, { datasetIds: datasets.map((d) => d.datasetId) }) : [] };
   },
-  show: (d) => ([s.datasets, s.requests] = [d.datasets, d.requests]),
+  show: (d) => ([s.roles, s.datasets, s.requests] = [d.roles, d.datasets, d.requests]),
   failed: (n) => (s.listNotice = n),
 });
 
@@ -110,7 +113,7 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
       kind: "ok",
       code: "published",
       text: `Dataset #${datasetId} version ${version} is registered (${bytes(summary.plaintextSize)} → ${bytes(summary.size)} encrypted) and its key is with the custodian. The key never left this page unwrapped.`,
-      link: app.config.explorerTxUrl ? { href: app.config.explorerTxUrl.replace("{hash}", txHash), label: "See the transaction" } : undefined,
+      link: txUrl(app.config, txHash) ? { href: txUrl(app.config, txHash)!, label: "See the transaction" } : undefined,
     };
     void load(app);
   } catch (err) {
@@ -217,12 +220,28 @@ function requestsSection(app: App): TemplateResult {
   </section>`;
 }
 
+/** Before anything is encrypted: this account may not publish, and why. */
+function notMember(app: App, status: number): TemplateResult {
+  const name = who(app.session.account!, app.config.names);
+  return html`<div class="notice warn" role="status" data-testid="not-member">
+    ${status === MemberStatus.Suspended
+      ? html`<p>${name} is a suspended member: it cannot publish data or decide on requests until a supervisor reinstates it.</p>`
+      : html`<p>${name} is not a member institution of this ledger, so it cannot publish data: the ledger would refuse the registration.</p>
+          <p>A supervisor registers member institutions (on the supervisor's page, or <code>sealshare members register</code>). Nothing has been encrypted or uploaded.</p>`}
+  </div>`;
+}
+
 export const providerPage: Page = chainFollowingPage({
   load,
   view(app) {
     const gate = needsWallet(app, "publish data and decide on requests");
     return html`<h2>Provide data</h2>
       <p class="lead">For member institutions holding a person's records: publish them encrypted, and approve who may read them.</p>
-      ${gate ?? html`${requestsSection(app)} ${publishSection(app)} ${datasetsSection(app)}`}`;
+      ${gate ??
+      (!load.loaded(app)
+        ? html`${notice(s.listNotice)} ${loadingView("your membership and datasets")}`
+        : s.roles?.memberStatus === MemberStatus.Active
+          ? html`${requestsSection(app)} ${publishSection(app)} ${datasetsSection(app)}`
+          : html`${notMember(app, s.roles?.memberStatus ?? MemberStatus.None)} ${s.datasets.length ? datasetsSection(app) : nothing}`)}`;
   },
 });

@@ -7,8 +7,9 @@
 import { hexlify } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
 import { toDeviceId } from "../../../sdk/actions/context.js";
-import { fetchAndDecryptBlob, type FetchAndDecryptBlobResult } from "../../../sdk/actions/fetch-and-decrypt-blob.js";
+import type { FetchAndDecryptBlobResult } from "../../../sdk/actions/fetch-and-decrypt-blob.js";
 import { getDeviceKey } from "../../../sdk/actions/get-device-key.js";
+import { getMember } from "../../../sdk/actions/get-member.js";
 import { publishEncryptionKey } from "../../../sdk/actions/publish-encryption-key.js";
 import { recordUsage as recordUsageAction } from "../../../sdk/actions/record-usage.js";
 import { requestAccess } from "../../../sdk/actions/request-access.js";
@@ -18,19 +19,19 @@ import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import { SealshareError } from "../../../sdk/errors.js";
 import { custodianFor } from "../lib/custodian.js";
 import { askLink, parseSignedConsent } from "../lib/consent-share.js";
-import { getDeviceKey as storedDeviceKey, isRemembered, putDeviceKey } from "../lib/key-store.js";
+import { deviceNameOf, getDeviceKey as storedDeviceKey, isRemembered, putDeviceKey, rememberDeviceName } from "../lib/key-store.js";
 import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { signInToCustodian, type CustodianSession } from "../lib/custodian-session.js";
 import { follow, type LiveHandle, type LiveMode } from "../lib/live.js";
 import { saveAs } from "../lib/save-file.js";
-import { bytes } from "../../../sdk/format.js";
-import { purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
+import { bytes, who } from "../../../sdk/format.js";
+import { MemberStatus, purposeLabel as purposeWords, PURPOSES } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, progress, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
-import { accountLoader, act, busyText, datasetsOf } from "./common.js";
+import { accountLoader, act, busyText, datasetsOf, loadingView } from "./common.js";
 
 interface FetchState {
   phase?: "envelope" | "download" | "decrypt" | "convert";
@@ -42,6 +43,8 @@ interface FetchState {
 }
 
 interface State {
+  /** The account's MemberStatus on chain: only an active member may request. */
+  member?: number;
   deviceLabel: string;
   key?: DeviceKeyPair;
   keyOnChain?: { keyId: number; sameKey: boolean };
@@ -102,10 +105,10 @@ async function loadKeyStatus(app: App): Promise<void> {
 
 const loadRequests = accountLoader({
   read: async (reads, me) => {
-    const requests = await listRequests(reads, { requester: me });
-    return { requests, datasets: await datasetsOf(reads, requests) };
+    const [member, requests] = await Promise.all([getMember(reads, { member: me }), listRequests(reads, { requester: me })]);
+    return { member: member.status, requests, datasets: await datasetsOf(reads, requests) };
   },
-  show: (d) => ([s.requests, s.datasets] = [d.requests, d.datasets]),
+  show: (d) => ([s.member, s.requests, s.datasets] = [d.member, d.requests, d.datasets]),
   failed: (n) => (s.listNotice = n),
 });
 
@@ -196,6 +199,8 @@ const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
  */
 async function decryptWhenReady(app: App, r: RequestInfo, f: FetchState, device: DeviceKeyPair): Promise<FetchAndDecryptBlobResult> {
   const ctx = await app.session.ctx();
+  // Loaded on the first fetch, not with the page: a visit that only requests or follows approvals does not download it.
+  const { fetchAndDecryptBlob } = await import("../../../sdk/actions/fetch-and-decrypt-blob.js");
   for (let attempt = 0; ; attempt++) {
     try {
       return await fetchAndDecryptBlob(ctx, {
@@ -284,6 +289,7 @@ function keySection(app: App): TemplateResult {
         <label for="r-device">Device name</label>
         <input id="r-device" .value=${s.deviceLabel} @change=${(e: Event) => {
           s.deviceLabel = (e.target as HTMLInputElement).value.trim() || "browser";
+          rememberDeviceName(app.config.chainId, app.config.ledger, app.session.account!, s.deviceLabel);
           void loadKeyStatus(app).then(() => app.update());
         }} />
       </div>
@@ -343,6 +349,12 @@ function askSection(app: App): TemplateResult {
 }
 
 function requestSection(app: App): TemplateResult {
+  if (!loadRequests.loaded(app)) return loadingView("your membership and requests");
+  if (s.member !== MemberStatus.Active)
+    return html`<p class="notice warn" role="status" data-testid="not-member">
+      ${who(app.session.account!, app.config.names)} is ${s.member === MemberStatus.Suspended ? "a suspended member" : "not a member institution of this ledger"}, so it cannot request
+      data: a supervisor registers (or reinstates) member institutions.
+    </p>`;
   return html`<section class="card" aria-labelledby="req-title">
     <h3 id="req-title">Request access with a signed consent</h3>
     <form @submit=${onSubmit((form) => request(app, form))}>
@@ -384,15 +396,15 @@ function requestsSection(app: App): TemplateResult {
     </div>
     ${notice(s.liveNotice)}
     ${notice(s.listNotice)}
-    ${itemList(s.requests, {
+    ${loadRequests.loaded(app) ? itemList(s.requests, {
       testId: "my-requests",
       empty: "No requests yet.",
       row: (r) => {
         const d = s.datasets.get(r.datasetId.toString());
         const f = s.fetches.get(r.requestId.toString()) ?? { done: 0, format: "original" as const };
         const fid = `fmt-${r.requestId}`;
-        // Only what was granted once has a key to fetch; a revoked or expired grant gets its plain "no".
-        const wasGranted = r.grant.valid || r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal || r.status === RequestStatus.Revoked;
+        // Only a live grant has a key to fetch: a revoked or expired one shows its state, and no button.
+        const wasGranted = r.grant.valid;
         return requestRow(app, r, d, {
           me,
           extra: html`${wasGranted
@@ -405,7 +417,7 @@ function requestsSection(app: App): TemplateResult {
                   ${(["original", "ndjson", "json", "csv"] as const).map((x) => html`<option value=${x} ?selected=${f.format === x}>${x === "original" ? "as stored" : x.toUpperCase()}</option>`)}
                 </select>
                 <button ?disabled=${!!f.busy} @click=${() => void fetchAndDecrypt(app, r)} aria-label="Fetch and decrypt request ${r.requestId}">Fetch and decrypt</button>
-                ${r.grant.valid ? html`<button class="secondary" ?disabled=${!!f.busy} @click=${() => void recordUsage(app, r)}>Record use</button>` : nothing}
+                <button class="secondary" ?disabled=${!!f.busy} @click=${() => void recordUsage(app, r)}>Record use</button>
               </div>`
             : nothing}
           ${f.phase === "envelope" ? html`<p class="meta">Asking the custodian for the key (sign the request in your wallet)…</p>` : nothing}
@@ -415,7 +427,7 @@ function requestsSection(app: App): TemplateResult {
           <div data-testid="fetch-result">${notice(f.notice)}</div>`,
         });
       },
-    })}
+    }) : loadingView("your requests")}
   </section>`;
 }
 
@@ -425,6 +437,7 @@ export const requesterPage: Page = {
     if (consent) s.consentText = `${location.href.split("#")[0]}#/requester?consent=${consent}`;
     live?.stop();
     if (app.session.status !== "ready") return;
+    s.deviceLabel = deviceNameOf(app.config.chainId, app.config.ledger, app.session.account!) ?? "browser";
     void loadKeyStatus(app).then(() => app.update(), (err: unknown) => ((s.notice = failure(err)), app.update()));
     void loadRequests(app);
     startLive(app);

@@ -8,6 +8,7 @@ import { html, nothing, type TemplateResult } from "lit-html";
 import { relayConsent } from "../../../sdk/actions/relay-consent.js";
 import { revokeConsent } from "../../../sdk/actions/revoke-consent.js";
 import { signConsent } from "../../../sdk/actions/sign-consent.js";
+import { txUrl } from "../lib/config.js";
 import { consentLink, receiptDetails, parseAsk, parseSignedConsent, toConsentFile, toJson, type ConsentAsk, type SignedConsentFile } from "../lib/consent-share.js";
 import type { ConsentListing as ConsentInfo } from "../../../sdk/actions/list-consents.js";
 import { listConsents } from "../../../sdk/actions/list-consents.js";
@@ -19,10 +20,10 @@ import { when, who } from "../../../sdk/format.js";
 import { CATEGORIES, categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { requestRow } from "../ui/request-row.js";
-import { consentScope } from "../ui/consent-words.js";
+import { consentScope, datasetWords } from "../ui/consent-words.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
-import { accountLoader, act, busyText, chainFollowingPage } from "./common.js";
+import { accountLoader, act, busyText, chainFollowingPage, loadingView } from "./common.js";
 import { honesty, REVOCATION_TEXT } from "./honesty.js";
 
 interface State {
@@ -90,7 +91,7 @@ async function sign(app: App, form: HTMLFormElement): Promise<void> {
     s.signedRecorded = false;
     return {
       kind: "ok",
-      text: `Signed. You paid nothing. Give the signed consent below to ${who(requester, app.config.names)}: they relay it to the ledger with their request.`,
+      text: `Signed. You paid nothing. Send it to ${who(requester, app.config.names)} with the button below: they relay it to the ledger with their request.`,
     };
   });
 }
@@ -124,13 +125,14 @@ async function revoke(app: App, consentId: string, pending: boolean): Promise<vo
 }
 
 function linkTo(app: App, hash: string): Notice["link"] {
-  const href = app.config.explorerTxUrl?.replace("{hash}", hash);
+  const href = txUrl(app.config, hash);
   return href ? { href, label: "See the transaction" } : undefined;
 }
 
 function askView(app: App, ask: ConsentAsk): TemplateResult {
   const name = app.config.names[ask.requester] ?? ask.requesterName;
-  const what = ask.datasetId !== "0" ? `your dataset #${ask.datasetId}` : `all your ${categoryWords(ask.category)} data`;
+  const id = ask.datasetId !== "0" ? BigInt(ask.datasetId) : 0n;
+  const what = id ? datasetWords(id, s.datasets.find((d) => d.datasetId === id), app.config.names, "your") : `all your ${categoryWords(ask.category)} data`;
   return html`<section class="card" aria-labelledby="ask-title" data-testid="consent-ask">
     <h3 id="ask-title">A request for your consent</h3>
     <p>
@@ -157,7 +159,7 @@ function consentForm(app: App): TemplateResult {
           <label for="c-dataset">Which data</label>
           <select id="c-dataset" name="dataset">
             ${s.datasets.map(
-              (d, i) => html`<option value=${d.datasetId.toString()} ?selected=${a ? a.datasetId === d.datasetId.toString() : i === 0}>Dataset #${d.datasetId} — ${categoryWords(d.category)} (from ${who(d.provider, app.config.names)})</option>`,
+              (d, i) => html`<option value=${d.datasetId.toString()} ?selected=${a ? a.datasetId === d.datasetId.toString() : i === 0}>${datasetWords(d.datasetId, d, app.config.names, "your")}</option>`,
             )}
             <option value="0" ?selected=${a?.datasetId === "0"}>All my data of the category below</option>
           </select>
@@ -186,21 +188,36 @@ function consentForm(app: App): TemplateResult {
   </section>`;
 }
 
+/**
+ * The signed consent, handed over in one click: a link that opens the requester's page with it
+ * filled in (the signature inside stays bound to this chain, ledger, requester and deadline),
+ * sent by e-mail or the device's share sheet. The JSON is there for the command line only.
+ */
 function signedView(app: App, c: SignedConsentFile): TemplateResult {
   const json = toJson(c);
   const link = consentLink(location.href, c);
+  const to = c.terms.requester === ZeroAddress ? "the requester" : who(String(c.terms.requester), app.config.names);
+  const subject = `My signed consent for ${to}`;
+  const body = `Open this link to use my consent (it records nothing until you request access with it):\n\n${link}\n`;
+  const mail = `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
   return html`<div data-testid="signed-consent">
-    <div class="field">
-      <label for="signed-json">Signed consent — give this to the requester</label>
-      <textarea id="signed-json" readonly rows="8" .value=${json}></textarea>
+    <div class="actions">
+      <a class="button" href=${mail} data-testid="send-consent">Send to ${to} by e-mail</a>
+      ${"share" in navigator ? html`<button class="secondary" @click=${() => void navigator.share({ title: subject, text: body, url: link }).catch(() => undefined)}>Share…</button>` : nothing}
+      <button class="secondary" @click=${() => void copyText(link)}>Copy link</button>
     </div>
     <div class="field">
-      <label for="signed-link">Or send this link</label>
+      <label for="signed-link">The link you send</label>
       <input id="signed-link" readonly .value=${link} />
     </div>
+    <details>
+      <summary>As JSON (for the command line)</summary>
+      <div class="field">
+        <label for="signed-json">Signed consent — give this to the requester</label>
+        <textarea id="signed-json" readonly rows="8" .value=${json}></textarea>
+      </div>
+    </details>
     <div class="actions">
-      <button class="secondary" @click=${() => void copyText(json, document.getElementById("signed-json") as HTMLTextAreaElement)}>Copy JSON</button>
-      <button class="secondary" @click=${() => void copyText(link)}>Copy link</button>
       ${s.signedRecorded
         ? html`<span class="badge ok">recorded on the ledger</span>`
         : html`<button class="secondary" ?disabled=${!!s.busy} @click=${() => void relayMyself(app)}>Relay it myself (transaction, you pay gas)</button>
@@ -216,7 +233,7 @@ function consentsView(app: App): TemplateResult {
     testId: "my-consents",
     empty: "You have not given any consent on this ledger yet.",
     row: (c) => {
-      const scope = consentScope(c, "your");
+      const scope = consentScope(c, "your", { get: (id) => s.datasets.find((d) => d.datasetId === id), names: app.config.names });
       return html`<li>
         <div>
           ${who(c.requester, app.config.names)} may use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until ${when(c.expiresAt)}.
@@ -258,11 +275,22 @@ function releasesView(app: App): TemplateResult {
               ? html`receipt not sealed on chain yet (the custodian reports it)`
               : html`<strong>the custodian's receipt does NOT verify on chain</strong>`;
       return html`<li>
-        <strong>${req ? who(req.requester, app.config.names) : "A requester"}</strong> received the key to dataset #${req?.datasetId ?? "?"} (${kindWords(r.kind)} access) on ${when(r.at)}.
+        <strong>${req ? who(req.requester, app.config.names) : "A requester"}</strong> received the key to
+        ${req ? datasetWords(req.datasetId, s.datasets.find((d) => d.datasetId === req.datasetId), app.config.names, "your") : "your data"} (${kindWords(r.kind)} access) on ${when(r.at)}.
         <div class="meta">Request #${r.requestId} · ${proof}</div>
       </li>`;
     },
   });
+}
+
+/** What happened to my data first — consents, requests, key releases — then the form to give a new consent. */
+function dashboard(app: App): TemplateResult {
+  // Until the first read is in, say so: an empty list would read as "nobody received your data".
+  const ready = load.loaded(app);
+  const section = (id: string, title: string, body: () => TemplateResult) =>
+    html`<section class="card" aria-labelledby=${id}><h3 id=${id}>${title}</h3>${ready ? body() : loadingView("what happened to your data")}</section>`;
+  return html`${section("consents-title", "Consents you gave", () => consentsView(app))} ${section("requests-title", "Requests for your data", () => requestsView(app))}
+    ${section("releases-title", "Who received a key to your data, and when", () => releasesView(app))}`;
 }
 
 export const subjectPage: Page = chainFollowingPage({
@@ -276,11 +304,7 @@ export const subjectPage: Page = chainFollowingPage({
     return html`<h2>My data</h2>
       <p class="lead">Who asks for your financial data, who may use it, and who received it. You decide; every step is on the public ledger.</p>
       ${s.ask ? askView(app, s.ask) : nothing}
-      ${gate ??
-      html`${notice(s.listNotice)} ${consentForm(app)}
-        <section class="card" aria-labelledby="consents-title"><h3 id="consents-title">Consents you gave</h3>${consentsView(app)}</section>
-        <section class="card" aria-labelledby="requests-title"><h3 id="requests-title">Requests for your data</h3>${requestsView(app)}</section>
-        <section class="card" aria-labelledby="releases-title"><h3 id="releases-title">Who received a key to your data, and when</h3>${releasesView(app)}</section>`}
+      ${gate ?? html`${notice(s.listNotice)} ${dashboard(app)} ${consentForm(app)}`}
       ${honesty()}`;
   },
 });

@@ -10,17 +10,18 @@ import { reinstateMember } from "../../../sdk/actions/reinstate-member.js";
 import { suspendMember } from "../../../sdk/actions/suspend-member.js";
 import { listConsents, type ConsentListing as ConsentInfo } from "../../../sdk/actions/list-consents.js";
 import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
+import { getRoles, type GetRolesResult } from "../../../sdk/actions/get-roles.js";
 import { listMembers, type MemberListing as MemberInfo } from "../../../sdk/actions/list-members.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { temporaryWords, waitingFor } from "../../../sdk/reads/grant-rules.js";
 import { duration, when, who } from "../../../sdk/format.js";
-import { categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, GrantKind, RequestStatus, SUSPENSION_REASONS } from "../../../sdk/vocabulary.js";
+import { categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, GrantKind, MemberStatus, RequestStatus, SUSPENSION_REASONS } from "../../../sdk/vocabulary.js";
 import { formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { reasonIn, reasonPicker, requestRow } from "../ui/request-row.js";
 import { consentScope } from "../ui/consent-words.js";
 import { onSubmit } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
-import { accountLoader, act, busyText, chainFollowingPage, datasetsOf } from "./common.js";
+import { accountLoader, act, busyText, chainFollowingPage, datasetsOf, loadingView } from "./common.js";
 import { decideRequest, type Decision } from "./decide.js";
 
 interface State {
@@ -28,6 +29,8 @@ interface State {
   datasets: Map<string, DatasetInfo>;
   consents: Map<string, ConsentInfo>;
   members: MemberInfo[];
+  /** The connected account's roles, read from the chain (never from the config). */
+  roles?: GetRolesResult;
   busy?: string;
   notice?: Notice;
   /** The member register's own busy flag and outcome (registration, suspension, reinstatement). */
@@ -38,19 +41,27 @@ interface State {
 const s: State = { requests: [], datasets: new Map(), consents: new Map(), members: [], memberBox: {} };
 
 const load = accountLoader({
-  read: async (reads) => {
+  read: async (reads, me) => {
+    const roles = await getRoles(reads, { account: me });
+    if (!roles.supervisor) return { roles, requests: [], members: [], consents: [], datasets: new Map<string, DatasetInfo>() };
     const [requests, members, consents] = await Promise.all([listRequests(reads), listMembers(reads), listConsents(reads, { all: true })]);
-    return { requests, members, consents, datasets: await datasetsOf(reads, requests) };
+    return { roles, requests, members, consents, datasets: await datasetsOf(reads, requests) };
   },
-  show: (d) => ([s.requests, s.members, s.consents, s.datasets] = [d.requests, d.members, new Map(d.consents.map((c) => [c.consentId, c])), d.datasets]),
+  show: (d) => ([s.roles, s.requests, s.members, s.consents, s.datasets] = [d.roles, d.requests, d.members, new Map(d.consents.map((c) => [c.consentId, c])), d.datasets]),
   failed: (n) => (s.listNotice = n),
 });
 
 const decide = (app: App, r: RequestInfo, what: Decision, reasonCode = 0) => decideRequest(app, s, r, what, { as: "supervisor", reasonCode, reload: load });
 
-/** Waits for a supervisor's approval that `me` has not given: the SDK's count of what a formal grant still needs (sdk/reads/grant-rules.ts). */
+/**
+ * Waits for a supervisor's approval that `me` has not given: the SDK's count of what a formal
+ * grant still needs (sdk/reads/grant-rules.ts). Only what an approval could still grant: a
+ * pending request whose consent is live, or a live temporary grant — an expired one (or one
+ * whose consent expired or was withdrawn) leaves the queue, as approving it would be refused.
+ */
 function needsMe(r: RequestInfo, me: string): boolean {
-  if (!(r.status === RequestStatus.Pending || r.status === RequestStatus.Temporary)) return false;
+  const live = r.status === RequestStatus.Pending ? s.consents.get(r.consentId)?.status === "active" : r.status === RequestStatus.Temporary && r.grant.valid;
+  if (!live) return false;
   return waitingFor(r.rules, GrantKind.Formal, r).supervisors > 0 && !r.approvers.includes(getAddress(me));
 }
 
@@ -82,7 +93,8 @@ function policyTerms(r: RequestInfo, d: DatasetInfo | undefined): TemplateResult
 function queueSection(app: App): TemplateResult {
   const me = app.session.account!;
   const queue = s.requests.filter((r) => needsMe(r, me));
-  const live = s.requests.filter((r) => r.grant.valid && !queue.includes(r));
+  // Every live grant, temporary ones waiting in the queue for a formal approval included.
+  const live = s.requests.filter((r) => r.grant.valid);
   return html`<section class="card" aria-labelledby="q-title">
       <h3 id="q-title">Approval queue</h3>
       <div data-testid="decision-result">${notice(s.notice)} ${busyText(s.busy)}</div>
@@ -169,15 +181,28 @@ function membersSection(app: App): TemplateResult {
           ${m.suspension ? html`<span class="meta">reason: ${reasonWords(m.suspension.reasonCode)} · ${txLink(app.config, m.suspension.txHash, "suspended in")} ·</span>` : nothing}
           <span class="meta">${txLink(app.config, m.txHash, "registered in")}</span>
           <div class="actions">
-            ${m.status === 1
+            ${m.status === MemberStatus.Active
               ? html`${reasonPicker(`susp-${m.member}`, name, "Suspension reason", SUSPENSION_REASONS)}
                   <button class="danger" ?disabled=${!!s.memberBox.busy} @click=${(e: Event) => void memberAction(app, m, "suspend", reasonIn(e))} aria-label="Suspend ${name}">Suspend</button>`
-              : html`<button class="secondary" ?disabled=${!!s.memberBox.busy} @click=${() => void memberAction(app, m, "reinstate")} aria-label="Reinstate ${name}">Reinstate</button>`}
+              : m.status === MemberStatus.Suspended
+                ? html`<button class="secondary" ?disabled=${!!s.memberBox.busy} @click=${() => void memberAction(app, m, "reinstate")} aria-label="Reinstate ${name}">Reinstate</button>`
+                : nothing}
           </div>
         </li>`;
       },
     })}
   </section>`;
+}
+
+/** For any other account: what this page is for and who may use it; nothing to press. */
+function notSupervisor(app: App): TemplateResult {
+  return html`<div class="notice info" role="status" data-testid="not-supervisor">
+    <p>${who(app.session.account!, app.config.names)} is not a supervisor of this ledger, so there is nothing for you to decide here.</p>
+    <p>
+      Supervisors approve the requests a dataset's policy puts before them, revoke grants, and register, suspend and reinstate member institutions. The
+      ledger's admin gives an account this role. What supervisors decided is public: see it on the <a href="#/auditor">auditor's page</a>.
+    </p>
+  </div>`;
 }
 
 export const supervisorPage: Page = chainFollowingPage({
@@ -186,6 +211,6 @@ export const supervisorPage: Page = chainFollowingPage({
     const gate = needsWallet(app, "supervise");
     return html`<h2>Supervise</h2>
       <p class="lead">For the supervisor: approve requests that policy puts before you, revoke grants, and keep the register of member institutions.</p>
-      ${gate ?? html`${queueSection(app)} ${membersSection(app)}`}`;
+      ${gate ?? (!load.loaded(app) ? html`${notice(s.listNotice)} ${loadingView("your role and the approval queue")}` : s.roles?.supervisor ? html`${queueSection(app)} ${membersSection(app)}` : notSupervisor(app))}`;
   },
 });

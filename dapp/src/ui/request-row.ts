@@ -8,12 +8,13 @@ import { html, nothing, type TemplateResult } from "lit-html";
 import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
 import type { RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { duration, when, who } from "../../../sdk/format.js";
-import { categoryLabel as categoryWords, grantInvalidLabel as invalidWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, REASONS, RequestStatus, statusLabel } from "../../../sdk/vocabulary.js";
+import { grantInvalidLabel as invalidWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, REASONS, RequestStatus, statusLabel } from "../../../sdk/vocabulary.js";
 import { txLink, type App } from "./parts.js";
+import { datasetWords } from "./consent-words.js";
 
-/** "Insurer (0x…) asked for dataset #1 (deposit data) for underwriting — formal access for 7 days." */
+/** "Insurer (0x…) asked for deposit data from Bank (dataset #1) for underwriting — formal access for 7 days." */
 export function requestSentence(app: App, r: RequestInfo, d?: DatasetInfo, me?: string): string {
-  const dataset = d ? `dataset #${r.datasetId} (${categoryWords(d.category)} data)` : `dataset #${r.datasetId}`;
+  const dataset = datasetWords(r.datasetId, d, app.config.names);
   const sentence = `${who(r.requester, app.config.names, me)} asked for ${dataset} for ${purposeWords(r.purpose)} — ${kindWords(r.kind)} access for ${duration(r.duration)}.`;
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }

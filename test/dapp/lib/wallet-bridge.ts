@@ -30,6 +30,11 @@ export interface InjectedWallet {
   readonly typedData: SignedTypedData[];
   /** Messages signed with personal_sign (as text). */
   readonly messages: string[];
+  /**
+   * Holds every ledger read (eth_call, eth_getLogs) the page sends through the wallet until the
+   * returned function is called: what the page shows while it loads, observed without a timer.
+   */
+  holdReads(): () => void;
 }
 
 interface RpcError {
@@ -109,6 +114,7 @@ export async function injectWallet(context: BrowserContext, o: InjectOptions): P
   const messages: string[] = [];
   let queue: Promise<unknown> = Promise.resolve(); // one transaction at a time per account (nonces)
   let rpcId = 0;
+  let readsHeld: Promise<void> | undefined;
 
   const forward = async (method: string, params: unknown): Promise<unknown> => {
     const res = await fetch(o.rpcUrl, {
@@ -179,6 +185,7 @@ export async function injectWallet(context: BrowserContext, o: InjectOptions): P
       case "wallet_addEthereumChain":
         throw new WalletError(4200, "this test wallet only knows the local chain");
       default:
+        if (readsHeld && (method === "eth_call" || method === "eth_getLogs")) await readsHeld;
         return { result: await forward(method, params) };
     }
   };
@@ -200,5 +207,13 @@ export async function injectWallet(context: BrowserContext, o: InjectOptions): P
     icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E",
   };
   await context.addInitScript({ content: WALLET_IN_PAGE.replace("__INFO__", JSON.stringify(info)) });
-  return { address: wallet.address, wallet, calls, typedData, messages };
+  const holdReads = () => {
+    let release!: () => void;
+    readsHeld = new Promise<void>((r) => (release = r));
+    return () => {
+      readsHeld = undefined;
+      release();
+    };
+  };
+  return { address: wallet.address, wallet, calls, typedData, messages, holdReads };
 }
