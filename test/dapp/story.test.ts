@@ -210,9 +210,8 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     step("before step 9");
     // 9. The auditor rebuilds the dataset's history from events, each transaction linked.
     await auditor.go("/auditor");
-    await auditor.connect();
-    await auditor.page.getByLabel("Dataset number or address").fill(datasetId);
-    await auditor.page.getByRole("button", { name: "Show timeline" }).click();
+    await auditor.page.getByLabel("Dataset", { exact: true }).selectOption(datasetId);
+    await auditor.page.getByRole("button", { name: "Apply filters" }).click();
     await auditor.page.getByTestId("timeline").waitFor();
     const events = await auditor.page.locator("[data-testid=timeline] tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-event")));
     for (const e of ["DatasetRegistered", "DatasetVersionPublished", "ConsentGiven", "AccessRequested", "AccessApproved", "AccessGranted", "KeyReleased", "UsageRecorded"]) {
