@@ -55,6 +55,6 @@ export async function readAuditTimeline(ctx: SealshareContext, p: ReadAuditTimel
 
 function address(a: string | undefined, what: string): string | undefined {
   if (a === undefined || a === "") return undefined;
-  if (!isAddress(a)) throw new SealshareError("INVALID_OPTION", `the ${what} is not an address: ${JSON.stringify(a)}`, { hint: "give a 0x address of 40 hex digits" });
+  if (!isAddress(a)) throw new SealshareError("INVALID_ADDRESS", `the ${what} is not an address: ${JSON.stringify(a)}`, { hint: "give a 0x address of 40 hex digits" });
   return getAddress(a);
 }
