@@ -5,6 +5,7 @@
  * choice; the SDK's readAuditTimeline does the narrowing.
  */
 import { html, type TemplateResult } from "lit-html";
+import { live } from "lit-html/directives/live.js";
 import { getAddress, ZeroAddress } from "ethers";
 import { EVENT_KINDS } from "../../../sdk/audit/event-kinds.js";
 import type { TimelineFilters } from "../../../sdk/audit/filter.js";
@@ -79,28 +80,28 @@ export function filterForm(o: { all: TimelineEntry[]; names: Record<string, stri
     <div class="grid">
       <div class="field">
         <label for="f-dataset">Dataset</label>
-        <select id="f-dataset" name="dataset">
+        <select id="f-dataset" name="dataset" .value=${live(c.dataset)}>
           <option value="">every dataset</option>
           ${opts.datasets.map((d) => html`<option value=${d.id} ?selected=${c.dataset === d.id}>${d.label}</option>`)}
         </select>
       </div>
       <div class="field">
         <label for="f-subject">Person (subject)</label>
-        <select id="f-subject" name="subject"><option value="">everyone</option>${people(opts.subjects, c.subject)}</select>
+        <select id="f-subject" name="subject" .value=${live(c.subject)}><option value="">everyone</option>${people(opts.subjects, c.subject)}</select>
       </div>
       <div class="field">
         <label for="f-requester">Institution (requester)</label>
-        <select id="f-requester" name="requester"><option value="">every institution</option>${people(opts.requesters, c.requester)}</select>
+        <select id="f-requester" name="requester" .value=${live(c.requester)}><option value="">every institution</option>${people(opts.requesters, c.requester)}</select>
       </div>
       <div class="field">
         <label for="f-event">Kind of event</label>
-        <select id="f-event" name="event">
+        <select id="f-event" name="event" .value=${live(c.event)}>
           <option value="">every kind</option>
           ${opts.events.map((k) => html`<option value=${k.event} ?selected=${c.event === k.event}>${k.label}</option>`)}
         </select>
       </div>
-      <div class="field"><label for="f-from">From <span class="hint">(UTC day)</span></label><input id="f-from" name="from" type="date" .value=${c.from} /></div>
-      <div class="field"><label for="f-to">To <span class="hint">(UTC day, included)</span></label><input id="f-to" name="to" type="date" .value=${c.to} /></div>
+      <div class="field"><label for="f-from">From <span class="hint">(UTC day)</span></label><input id="f-from" name="from" type="date" .value=${live(c.from)} /></div>
+      <div class="field"><label for="f-to">To <span class="hint">(UTC day, included)</span></label><input id="f-to" name="to" type="date" .value=${live(c.to)} /></div>
     </div>
     <button type="submit" ?disabled=${o.busy}>Apply filters</button>
     <button type="button" class="secondary" ?disabled=${o.busy} @click=${reset}>Clear filters</button>
