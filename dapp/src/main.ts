@@ -65,7 +65,7 @@ async function start(): Promise<void> {
 
   const header = () => {
     const s = session;
-    if (current.route.walletless) return html`<header class="top"><h1><a href="#/">Sealshare</a></h1><div class="wallet meta">Read-only: no wallet needed</div></header>`;
+    if (current.route.walletless) return html`<header class="top"><h1><a href="#/">Sealshare</a></h1><div class="wallet"><span>Read-only: no wallet needed</span></div></header>`;
     return html`<header class="top">
       <h1><a href="#/">Sealshare</a></h1>
       <div class="wallet" aria-live="polite">
