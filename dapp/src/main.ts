@@ -17,6 +17,8 @@ interface Route {
   title: string;
   /** Each role's page is its own chunk: the provider's encryption or the requester's ECIES code loads only there. */
   load: () => Promise<Page>;
+  /** A page anyone uses without a wallet (it reads the public RPC): the header offers none. */
+  walletless?: boolean;
 }
 
 const ROUTES: Route[] = [
@@ -24,7 +26,7 @@ const ROUTES: Route[] = [
   { path: "/requester", title: "Request data (institution)", load: () => import("./pages/requester.js").then((m) => m.requesterPage) },
   { path: "/provider", title: "Provide data (institution)", load: () => import("./pages/provider.js").then((m) => m.providerPage) },
   { path: "/supervisor", title: "Supervise", load: () => import("./pages/supervisor.js").then((m) => m.supervisorPage) },
-  { path: "/auditor", title: "Audit", load: () => import("./pages/auditor.js").then((m) => m.auditorPage) },
+  { path: "/auditor", title: "Audit", load: () => import("./pages/auditor.js").then((m) => m.auditorPage), walletless: true },
 ];
 const HOME: Route = { path: "/", title: "Sealshare", load: async () => homePage };
 
@@ -63,6 +65,7 @@ async function start(): Promise<void> {
 
   const header = () => {
     const s = session;
+    if (current.route.walletless) return html`<header class="top"><h1><a href="#/">Sealshare</a></h1><div class="wallet"><span>Read-only: no wallet needed</span></div></header>`;
     return html`<header class="top">
       <h1><a href="#/">Sealshare</a></h1>
       <div class="wallet" aria-live="polite">

@@ -56,6 +56,7 @@ export * from "./get-request-status.js";
 export * from "./list-requests.js";
 export * from "./list-releases.js";
 export * from "./list-release-receipts.js";
+export * from "./read-audit-timeline.js";
 export * from "./sign-in-to-custodian.js";
 export * from "./fetch-key.js";
 export * from "./fetch-ciphertext.js";

@@ -82,3 +82,37 @@ export function filterTimeline(entries: TimelineEntry[], scope: TimelineScope): 
     return false;
   });
 }
+
+/**
+ * What an auditor narrows a timeline to; every field given must hold (they combine with AND).
+ * Dataset, subject and requester follow the ids events share, as {@link filterTimeline} does.
+ */
+export interface TimelineFilters {
+  datasetId?: bigint;
+  subject?: string;
+  requester?: string;
+  /** Event names (`AccessGranted`, …; see ./event-kinds.ts); empty or absent = every kind. */
+  events?: readonly string[];
+  /** Block time at or after this (unix seconds). Needs a timeline read with timestamps. */
+  from?: number;
+  /** Block time at or before this (unix seconds). Needs a timeline read with timestamps. */
+  to?: number;
+}
+
+/** The entries every given filter keeps, in chain order. An entry without a timestamp fails a date bound. */
+export function narrowTimeline(entries: TimelineEntry[], f: TimelineFilters): TimelineEntry[] {
+  const scopes: TimelineScope[] = [];
+  if (f.datasetId !== undefined) scopes.push({ kind: "dataset", datasetId: f.datasetId });
+  if (f.subject) scopes.push({ kind: "subject", subject: f.subject });
+  if (f.requester) scopes.push({ kind: "requester", requester: f.requester });
+  // Each scope is followed over the whole timeline (its ids may come from events another scope drops), then intersected.
+  const kept = scopes.map((scope) => new Set(filterTimeline(entries, scope)));
+  const kinds = f.events?.length ? new Set(f.events) : undefined;
+  return entries.filter(
+    (e) =>
+      kept.every((set) => set.has(e)) &&
+      (!kinds || kinds.has(e.event)) &&
+      (f.from === undefined || (e.timestamp !== undefined && e.timestamp >= f.from)) &&
+      (f.to === undefined || (e.timestamp !== undefined && e.timestamp <= f.to)),
+  );
+}

@@ -112,7 +112,7 @@ const READY: Record<string, string> = {
   "/requester": "[data-testid=my-requests] >> nth=0",
   "/provider": "[data-testid=my-datasets]",
   "/supervisor": "[data-testid=members]",
-  "/auditor": "#t-scope",
+  "/auditor": "[data-testid=audit-filters]",
 };
 
 /** Waits until `route`'s first data load is on screen (a visible condition, never a pause). */
