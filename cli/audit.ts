@@ -8,7 +8,8 @@ import { writeFile } from "node:fs/promises";
 import { Command, Argument } from "commander";
 import { isAddress, getAddress } from "ethers";
 import { readTimeline, type TimelineEntry } from "../sdk/audit/timeline.js";
-import { filterTimeline, type TimelineScope } from "../sdk/audit/filter.js";
+import type { TimelineScope } from "../sdk/audit/filter.js";
+import { readAuditTimeline } from "../sdk/actions/read-audit-timeline.js";
 import { timelineToCsv, timelineToJson } from "../sdk/audit/export.js";
 import { verifyLedger } from "../sdk/audit/verify.js";
 import { fetchReceiptProofs, parseReceiptProofs } from "../sdk/audit/proofs.js";
@@ -19,18 +20,13 @@ import { UsageError } from "./lib/errors.js";
 import { readJsonFile } from "./lib/keyfiles.js";
 import type { Session } from "./lib/session.js";
 
+/** The SDK's readAuditTimeline (the dapp's auditor page reads the same), narrowed to `scope`. */
 async function timeline(s: Session, scope: TimelineScope, o: { fromBlock?: number; toBlock?: number }): Promise<TimelineEntry[]> {
-  const { provider, deployment } = await s.chain();
+  const ctx = await s.ctx();
   const c = await s.config();
-  const entries = await readTimeline({
-    provider,
-    ledger: deployment.ledger,
-    fromBlock: o.fromBlock ?? deployment.deployBlock,
-    toBlock: o.toBlock,
-    names: c.names,
-    withTimestamps: true,
-  });
-  return filterTimeline(entries, scope);
+  const filters = scope.kind === "dataset" ? { datasetId: scope.datasetId } : scope.kind === "subject" ? { subject: scope.subject } : scope.kind === "requester" ? { requester: scope.requester } : {};
+  const { entries } = await readAuditTimeline({ ...ctx, fromBlock: o.fromBlock ?? ctx.fromBlock }, { ...filters, toBlock: o.toBlock, names: c.names });
+  return entries;
 }
 
 function scopeOf(kind: string, id: string | undefined): TimelineScope {

@@ -19,22 +19,13 @@ import type { ConsentTerms } from "../eip712.js";
 import { SealshareError } from "../errors.js";
 import { assertDatasetSubject, consentIdOf } from "./consent-terms.js";
 import { eventsIn, providerOf, requireSigner, sendTx, toDeviceId, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
+import type { RequestAccessParams } from "./request-access.js";
 import type { SignedApproval } from "./sign-approval.js";
 import { toGrantKind, toPurpose, toSeconds } from "./vocab.js";
 
-/** One share as its requester relays it. */
-export interface RelayShareParams {
-  datasetId: bigint;
-  /** 0 or omitted = the latest version when asked. */
-  version?: number;
-  purpose: string | number;
-  kind: string | number;
-  duration: number | string;
-  /** Device label or bytes32 id; the requester must have a live key for it. */
-  device: string;
-  /** The consent terms the subject signed (not recorded yet). */
-  consent: ConsentTerms;
-  /** The subject's signature over `consent`. */
+/** One share as its requester relays it: a request's terms (as requestAccess takes them), the subject's signature and the approvals. */
+export interface RelayShareParams extends Omit<RequestAccessParams, "signature"> {
+  /** The subject's signature over `consent` (the consent is not recorded yet). */
   consentSignature: string;
   /** The provider's and supervisors' signed approvals (`signApproval`). */
   approvals: SignedApproval[];

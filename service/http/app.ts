@@ -153,7 +153,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
  *
  *  - helmet: with this configuration its headers do not depend on the request, so its answer to
  *    one sample request is recorded at start-up and replayed (the same headers in one loop,
- *    instead of thirteen middlewares each making a call and a setHeader);
+ *    instead of thirteen middlewares each making a call and a setHeader). This is for the shipped
+ *    figure `api.fetch.rps.session` (≥ 0.5× a bare Express route, docs/PERFORMANCE.md "API"):
+ *    nothing is written by hand — the headers are helmet's and cors's own, recorded from them,
+ *    and test/service/envelope-route.test.ts pins them against what the middlewares write;
  *  - cors: a request without an Origin header (SDK, CLI, servers) gets what cors writes for one,
  *    recorded at start-up the same way; a request with an Origin, and every OPTIONS (preflight),
  *    goes through the cors middleware itself;
