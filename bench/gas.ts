@@ -17,6 +17,9 @@
  * `profile.gas.reps` times; the entry is the median.
  */
 import { createRequire } from "node:module";
+// The world's own helpers (the same versions, policy and request ids the contract tests use).
+import { POLICY, requestIdOf, versionParams } from "../devkit/contract-world.js";
+import { DAY, HOUR } from "../devkit/build.js";
 import { network } from "hardhat";
 import {
   AbiCoder,
@@ -41,7 +44,6 @@ import type { Sealshare } from "../types/ethers-contracts/index.js";
 import type { BenchERC721 } from "../types/ethers-contracts/index.js";
 import { CONSENT_TYPES, SHARE_APPROVAL_TYPES, ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
 import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
-import { keyCommitment } from "../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
 import { entry, type Entry } from "./lib/harness.js";
 import type { Profile } from "./lib/profiles.js";
@@ -58,40 +60,10 @@ const EAS = require(`${EAS_ARTIFACTS}/EAS.sol/EAS.json`) as Artifact;
 /** The attestation the baseline makes: "requester may use datasetId for purpose, as kind", with expiry. */
 export const EAS_SCHEMA = "uint64 datasetId,address requester,uint32 purpose,uint8 kind";
 
-const HOUR = 3_600;
-const DAY = 86_400;
-/** Provider approval, one supervisor, 1 h temporary grants, 30 d formal ones (as in the demo). */
-const POLICY = { requireProvider: true, supervisorQuorum: 1, maxTemporary: HOUR, maxFormal: 30 * DAY };
-const FORMAT_ID = encodeBytes32String("sealshare-stream-v1/ndjson");
-
-/** A version for the slot (datasetId, version) of `ledger` on `chainId`, with its v2 key commitment. */
-function versionParams(tag: string, slot: { chainId: bigint; ledger: string; datasetId: bigint; version: number }) {
-  const merkleRoot = keccak256(toUtf8Bytes(`chunks ${tag}`));
-  return {
-    datasetId: slot.datasetId,
-    version: slot.version,
-    merkleRoot,
-    keyCommitment: keyCommitment(getBytes(id(`dek ${tag}`)), { ...slot, merkleRoot }),
-    size: 3n * 1_048_576n + 17n,
-    formatId: FORMAT_ID,
-    storageURI: `blob://merkle/${merkleRoot.slice(2)}`,
-  };
-}
-
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
   const receipt = await (await tx).wait();
   if (!receipt || receipt.status !== 1) throw new Error("benchmark transaction failed");
   return Number(receipt.gasUsed);
-}
-
-/** The request id from a mined request's AccessRequested log. */
-async function requestIdOf(ledger: Sealshare, tx: ContractTransactionResponse): Promise<bigint> {
-  const receipt = await tx.wait();
-  for (const log of receipt!.logs) {
-    const parsed = ledger.interface.parseLog(log);
-    if (parsed?.name === "AccessRequested") return parsed.args[0] as bigint;
-  }
-  throw new Error("no AccessRequested log");
 }
 
 export async function runGas(profile: Profile, say: (line: string) => void): Promise<Entry[]> {
@@ -219,7 +191,7 @@ export async function runGas(profile: Profile, say: (line: string) => void): Pro
         const message = { consentId, requester: await addr(insurer), datasetId, purpose: params.purpose, kind: params.kind, duration: params.duration, approver, asSupervisor, deadline };
         return { approver, asSupervisor, deadline, signature: Signature.from(await signer.signTypedData(domain, SHARE_APPROVAL_TYPES, message)).compactSerialized };
       };
-      return [params, t, await sign(t), [await approve(bank, false), await approve(sup1, true)]] as const;
+      return [params, t, await sign(t), [await approve(bank, false), await approve(sup1, true)]] as [typeof params, typeof t, string, Awaited<ReturnType<typeof approve>>[]];
     };
     await gasOf(as(insurer).relayShare(...(await relayArgs()))); // warm-up: the verifier's first call
     for (let r = 0; r < reps; r++) put("share.onetx", await gasOf(as(insurer).relayShare(...(await relayArgs()))));
