@@ -114,10 +114,26 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
     },
   };
 
+  /**
+   * The head block's own timestamp. A batch takes only releases dated at or before it, so its
+   * seal — mined after the head — is never dated before a release it covers. Releases are dated
+   * by the highest chain time the custodian has seen (../sync/node-quirks.ts), and a reorg can
+   * replace the head that time came from with blocks dated earlier (Hardhat's snapshot reorgs,
+   * Anvil's copied timestamps): such releases wait until the new chain's clock catches up,
+   * instead of landing in a batch an auditor reports as RECEIPT_FROM_THE_FUTURE.
+   */
+  async function headTime(): Promise<number> {
+    return (await provider.getBlock("latest"))?.timestamp ?? 0;
+  }
+
   async function formBatches(): Promise<number> {
     let formed = 0;
+    let headAt: number | undefined;
     for (;;) {
-      const waiting = await store.unbatchedReleases(batchSize);
+      const unbatched = await store.unbatchedReleases(batchSize);
+      if (unbatched.length === 0) break;
+      headAt ??= await headTime();
+      const waiting = unbatched.filter((w) => w.releasedAt <= headAt!);
       if (waiting.length === 0) break;
       // Waited since it was persisted, by the wall clock: `releasedAt` follows chain time, which
       // may run ahead of the wall clock (releases are never dated before their grant's block).
@@ -131,7 +147,7 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
       await store.createBatch({ batchId, root, members: waiting.map((w, i) => ({ requestId: w.requestId, kind: w.kind, proof: proofs[i]! })) });
       log.info({ batchId, root, count: waiting.length }, "receipt batch formed");
       formed++;
-      if (waiting.length < batchSize) break;
+      if (unbatched.length < batchSize || waiting.length < unbatched.length) break;
     }
     return formed;
   }
