@@ -98,6 +98,14 @@ const HINTS: Record<string, string> = {
   "unknown-request": "check the request id and that the custodian has caught up with the chain",
 };
 
+/**
+ * What to do when nothing answers at the custodian's URL, said to whoever runs the client: the
+ * URL it tried, and the three places that URL comes from.
+ */
+export function custodianUnreachableHint(url: string): string {
+  return `nothing answered at ${url}: is the custodian running there? Locally, check that \`sealshare dev\` is still running; otherwise point the client at this deployment's custodian with --custodian-url, SEALSHARE_CUSTODIAN_URL or "custodianUrl" in the config file`;
+}
+
 export interface CustodianClientOptions {
   chainId: bigint | number | string;
   ledger: string;
@@ -275,7 +283,11 @@ export class CustodianClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (cause) {
-      throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${this.baseUrl}`, { cause });
+      throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${this.baseUrl}`, {
+        cause,
+        details: { url: this.baseUrl },
+        hint: custodianUnreachableHint(this.baseUrl),
+      });
     }
     const text = await res.text();
     if (!res.ok) {
