@@ -109,6 +109,11 @@ describe("sealshare CLI: errors say what to do", function () {
     const keystore = await fails(["--keystore", "sub/nope.keystore.json", "keys", "revoke", "--device", "x"], 1, "KEYSTORE_NOT_FOUND");
     expect(keystore.error.message).to.equal(`cannot read the keystore ${join(w.dir, "sub", "nope.keystore.json")} (given by --keystore)`);
     expect(keystore.error.hint).to.include("check --keystore");
+
+    // A setting of the configuration, resolved before any command reads it: named by where it came from.
+    const deployment = await fails(["access", "status", "1"], 1, "DEPLOYMENT_UNREADABLE", { env: { SEALSHARE_DEPLOYMENT: "gone/deployment.json" } });
+    expect(deployment.error.message).to.match(new RegExp(`^cannot read the deployment file ${join(w.dir, "gone", "deployment.json")} \\(given by SEALSHARE_DEPLOYMENT\\): `));
+    expect(deployment.error.hint).to.include("point SEALSHARE_DEPLOYMENT at the deployment JSON");
   });
 
   it('a mixed-case address with a wrong checksum says "checksum"; an unchecked one that is not a member is warned about, not refused', async () => {
