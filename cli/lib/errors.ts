@@ -42,7 +42,7 @@ export function describeError(err: unknown, files: readonly FileOption[] = [], c
   if (err instanceof SealshareError) return { code: err.code, message: err.message, hint: err.hint, details: safeDetails(err.details), exitCode: 1 };
   const e = err as { name?: string; code?: unknown; message?: string; path?: unknown };
   if (typeof e?.code === "string" && ["ENOENT", "EACCES", "EISDIR"].includes(e.code) && typeof e.path === "string") {
-    return { code: e.code, ...fileProblem("file", e.path, e.code, files, cwd), exitCode: 1 };
+    return { code: e.code, ...fileProblem(undefined, e.path, e.code, files, cwd), exitCode: 1 };
   }
   if (e?.name === "StreamAuthError" || e?.name === "StreamFormatError") {
     return { code: "CIPHERTEXT_DAMAGED", message: `the ciphertext does not decrypt: ${e.message}`, hint: "the file was truncated or modified, or the key is not this file's key; nothing was written", exitCode: 1 };
@@ -69,18 +69,27 @@ function fileErrno(cause: unknown): string | undefined {
 }
 
 /**
- * A file that could not be read, said with the absolute path looked at and the option that
- * named it: "no consent file at /home/me/consent.json (given by --consent)".
+ * A file that could not be used, said with the absolute path looked at and the option that
+ * named it: "no consent file at /home/me/consent.json (given by --consent)". `what` is known for
+ * files the CLI reads itself; a Node error (`ENOENT` from the SDK) may be a file read or written,
+ * so it is said without guessing which ("no such file or folder").
  */
-function fileProblem(what: string, path: string, errno: string | undefined, files: readonly FileOption[], cwd: string): { message: string; hint: string; details: Record<string, unknown> } {
+function fileProblem(what: string | undefined, path: string, errno: string | undefined, files: readonly FileOption[], cwd: string): { message: string; hint: string; details: Record<string, unknown> } {
   const abs = resolve(cwd, path);
   const from = files.find((f) => resolve(cwd, f.value) === abs);
   const by = from ? ` (given by ${from.option})` : "";
+  const the = what ? `the ${what} ` : "";
   const message =
-    errno === "EACCES" ? `cannot read the ${what} ${abs}${by}: permission denied` : errno === "EISDIR" ? `the ${what} ${abs}${by} is a folder, not a file` : `no ${what} at ${abs}${by}`;
+    errno === "EACCES"
+      ? `no permission to use ${the}${abs}${by}`
+      : errno === "EISDIR"
+        ? `${the}${abs}${by} is a folder, not a file`
+        : what
+          ? `no ${what} at ${abs}${by}`
+          : `no such file or folder: ${abs}${by}`;
   const hint =
     errno === "EACCES"
-      ? `give this account read access to it, or pass another file${from ? ` to ${from.option}` : ""}`
+      ? `give this account access to it, or pass another path${from ? ` to ${from.option}` : ""}`
       : `check the path${from ? ` given to ${from.option}` : ""}; a relative path is read from the folder the command runs in (${cwd})`;
   return { message, hint, details: { path: abs, ...(from ? { option: from.option } : {}) } };
 }

@@ -103,7 +103,7 @@ describe("sealshare CLI: errors say what to do", function () {
 
     // A positional argument, read by the SDK (a Node ENOENT, not the CLI's own file reader).
     const input = await fails(["dataset", "encrypt", "missing.csv", "-o", "m.sealed", "--key-out", "m.key.json"], 1, "ENOENT");
-    expect(input.error.message).to.equal(`no file at ${join(w.dir, "missing.csv")} (given by <file>)`);
+    expect(input.error.message).to.equal(`no such file or folder: ${join(w.dir, "missing.csv")} (given by <file>)`);
 
     // A global option: the keystore.
     const keystore = await fails(["--keystore", "sub/nope.keystore.json", "keys", "revoke", "--device", "x"], 1, "KEYSTORE_NOT_FOUND");

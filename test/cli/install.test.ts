@@ -116,7 +116,7 @@ describe("cli: the packed package installs and runs with plain node", function (
     expect(JSON.parse(missing.stdout)).to.deep.equal({
       error: {
         code: "ENOENT",
-        message: `no file at ${join(elsewhere, "missing.csv")} (given by <file>)`,
+        message: `no such file or folder: ${join(elsewhere, "missing.csv")} (given by <file>)`,
         hint: `check the path given to <file>; a relative path is read from the folder the command runs in (${elsewhere})`,
         details: { path: join(elsewhere, "missing.csv"), option: "<file>" },
       },
