@@ -94,7 +94,7 @@ const HINTS: Record<string, string> = {
   "not-provider": "deposit with the dataset's current provider account",
   "key-commitment-mismatch": "this is not the key registered for that version; check dataset id, version and key",
   "grant-expired": "request access again",
-  "grant-revoked": "the grant was revoked, the consent withdrawn or the requester suspended",
+  "grant-revoked": "the grant was revoked, the consent withdrawn or the requester suspended; `sealshare access status <id>` says which",
   "unknown-request": "check the request id and that the custodian has caught up with the chain",
 };
 

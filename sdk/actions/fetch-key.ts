@@ -54,19 +54,19 @@ export interface FetchKeyResult {
 
 const GRANT_HINTS: Record<string, string> = {
   Expired: "the grant ran out; request access again",
-  Revoked: "the provider or a supervisor revoked the grant; nothing more is delivered under it",
-  ConsentRevoked: "the subject withdrew the consent; ask for a new one",
+  Revoked: "the provider or a supervisor revoked the grant; nothing more is delivered under it (ask them why; request access again once that is settled)",
+  ConsentRevoked: "the subject withdrew the consent; ask the subject for a new one",
   ConsentExpired: "the consent ran out; ask the subject for a new one",
-  RequesterSuspended: "your institution was suspended; grants from before a suspension stay void",
+  RequesterSuspended: "your institution was suspended; grants from before a suspension stay void: ask a supervisor to reinstate it, then request access again",
   DeviceKeyChanged: "the device key the request named was rotated or revoked; request again for the current key",
   DatasetRetired: "the provider retired the dataset",
   Paused: "the ledger is paused by its admin; try again later",
 };
 
 const PENDING_HINTS: Record<PendingReason, string> = {
-  "not-granted": "the request is not granted yet; approvals are missing (see `sealshare access status`)",
+  "not-granted": "the request is not granted yet; ask the provider or the supervisors whose approval is missing (`sealshare access status` says which)",
   releasing: "the custodian is releasing the key; try again in a moment (or pass --wait)",
-  "waiting-for-key": "the provider has not deposited the data key yet",
+  "waiting-for-key": "the provider has not deposited the data key with the custodian yet; ask the provider to deposit it (or pass --wait)",
   upgrading: "the formal envelope is being prepared; try again in a moment",
 };
 
