@@ -4,6 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { requestAccess } from "../sdk/actions/request-access.js";
+import { readRequestWarnings } from "../sdk/actions/request-warnings.js";
 import { advanceRequest } from "../sdk/actions/advance-request.js";
 import { approveRequest } from "../sdk/actions/approve-request.js";
 import { rejectRequest } from "../sdk/actions/reject-request.js";
@@ -42,7 +43,10 @@ export function accessCommand(): Command {
         if (c.chainId && c.chainId !== deployment.chainId) {
           throw new SealshareError("WRONG_CHAIN", `the consent is for chain ${c.chainId}, this deployment is on chain ${deployment.chainId}`, { hint: "the subject must sign for this deployment" });
         }
-        const r = await requestAccess(await s.ctx(true), {
+        const ctx = await s.ctx(true);
+        // Before sending: a duration the ledger will cap, a request it will refuse or never grant.
+        for (const w of await readRequestWarnings(ctx, { datasetId: o.dataset, kind: o.kind, duration: o.duration, consent: c.terms })) s.out.warn(w.message);
+        const r = await requestAccess(ctx, {
           datasetId: o.dataset,
           version: o.datasetVersion,
           purpose: o.purpose ?? c.terms.purpose,

@@ -47,7 +47,7 @@ export function keyCommand(): Command {
       action<{ deviceKey: string; out: string; wait: number; formal?: boolean; force?: boolean }, [bigint]>(async (s, o, requestId) => {
         const device = await readDeviceKey(o.deviceKey);
         const ctx = await s.ctx(true);
-        const k = await fetchKey(ctx, { custodian: await s.custodian(), requestId: requestId, devicePrivateKey: device.privateKey, waitMs: o.wait * 1000, minKind: o.formal ? 2 : 0 });
+        const k = await fetchKey(ctx, { custodian: await s.custodian(), requestId: requestId, devicePrivateKey: device.privateKey, deviceLabel: device.device, waitMs: o.wait * 1000, minKind: o.formal ? 2 : 0 });
         const v = await getDatasetVersion(ctx, { datasetId: k.datasetId, version: k.version });
         await writeDataKey(o.out, { datasetId: k.datasetId.toString(), version: k.version, dek: k.dek, merkleRoot: v.merkleRoot, keyCommitment: v.keyCommitment }, o.force);
         k.dek.fill(0);

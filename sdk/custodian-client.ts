@@ -94,9 +94,17 @@ const HINTS: Record<string, string> = {
   "not-provider": "deposit with the dataset's current provider account",
   "key-commitment-mismatch": "this is not the key registered for that version; check dataset id, version and key",
   "grant-expired": "request access again",
-  "grant-revoked": "the grant was revoked, the consent withdrawn or the requester suspended",
+  "grant-revoked": "the grant was revoked, the consent withdrawn or the requester suspended; `sealshare access status <id>` says which",
   "unknown-request": "check the request id and that the custodian has caught up with the chain",
 };
+
+/**
+ * What to do when nothing answers at the custodian's URL, said to whoever runs the client: the
+ * URL it tried, and the three places that URL comes from.
+ */
+export function custodianUnreachableHint(url: string): string {
+  return `nothing answered at ${url}: is the custodian running there? Locally, check that \`sealshare dev\` is still running; otherwise point the client at this deployment's custodian with --custodian-url, SEALSHARE_CUSTODIAN_URL or "custodianUrl" in the config file`;
+}
 
 export interface CustodianClientOptions {
   chainId: bigint | number | string;
@@ -275,7 +283,11 @@ export class CustodianClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (cause) {
-      throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${this.baseUrl}`, { cause });
+      throw new SealshareError("CUSTODIAN_UNREACHABLE", `could not reach the custodian at ${this.baseUrl}`, {
+        cause,
+        details: { url: this.baseUrl },
+        hint: custodianUnreachableHint(this.baseUrl),
+      });
     }
     const text = await res.text();
     if (!res.ok) {

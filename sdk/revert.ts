@@ -1,18 +1,19 @@
 /**
  * Turns revert data into a named error with its arguments, so a CLI user or a test reads
- * `ConsentsUnknown(0x12…)` instead of hex.
+ * `ConsentsUnknown(0x12…)` instead of hex, and a role by its name
+ * (`AccessControlUnauthorizedAccount(0xAb…, SUPERVISOR_ROLE)`), never its hash.
  */
 import { Interface, isError } from "ethers";
 import { Sealshare__factory } from "../types/ethers-contracts/index.js";
 import { SealshareError } from "./errors.js";
-import { LEDGER_ERROR_HINTS } from "./ledger-hints.js";
+import { ledgerErrorHint, roleName } from "./ledger-hints.js";
 
 const ledgerInterface: Interface = Sealshare__factory.createInterface() as unknown as Interface;
 
 export interface DecodedRevert {
   name: string;
   args: unknown[];
-  /** `Name(arg1, arg2)` with bigints printed in decimal. */
+  /** `Name(arg1, arg2)` with bigints printed in decimal and role hashes as their names. */
   text: string;
 }
 
@@ -24,7 +25,7 @@ export function decodeRevert(err: unknown): DecodedRevert | undefined {
     const parsed = ledgerInterface.parseError(data);
     if (!parsed) return undefined;
     const args = [...parsed.args];
-    return { name: parsed.name, args, text: `${parsed.name}(${args.map(formatArg).join(", ")})` };
+    return { name: parsed.name, args, text: `${parsed.name}(${shownArgs(parsed.name, args).join(", ")})` };
   } catch {
     return undefined;
   }
@@ -35,10 +36,15 @@ export function asLedgerError(err: unknown): SealshareError | unknown {
   const decoded = decodeRevert(err);
   if (!decoded) return err;
   return new SealshareError(decoded.name, `the ledger refused: ${decoded.text}`, {
-    details: { args: decoded.args.map(formatArg) },
-    hint: LEDGER_ERROR_HINTS[decoded.name],
+    details: { args: shownArgs(decoded.name, decoded.args) },
+    hint: ledgerErrorHint(decoded.name, decoded.args),
     cause: err,
   });
+}
+
+/** The arguments as printed: a role (the `bytes32 neededRole` of AccessControl's errors) by its name. */
+function shownArgs(name: string, args: unknown[]): string[] {
+  return args.map((a, i) => (name === "AccessControlUnauthorizedAccount" && i === 1 && typeof a === "string" ? roleName(a) : formatArg(a)));
 }
 
 function findRevertData(err: unknown, depth = 0): string | undefined {

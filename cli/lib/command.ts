@@ -1,14 +1,16 @@
 /**
  * Glue between commander and the commands: argument parsers that turn bad input into usage
  * errors (exit code 2), and `action()`, which gives each command a Session, prints any failure
- * in words (or as JSON with --json) and sets the exit code.
+ * in words (or as JSON with --json) and sets the exit code. Before the command runs, `action()`
+ * warns about addresses typed without a checksum that are not members (./address.ts); after a
+ * failure about a missing file, it names the option that gave the file (./errors.ts).
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { isAddress, getAddress } from "ethers";
 import { SealshareError } from "../../sdk/errors.js";
 import { toCategory, toGrantKind, toPurpose, toSeconds } from "../../sdk/actions/vocab.js";
 import { CATEGORIES, GRANT_KINDS, PURPOSES, REASONS, SUSPENSION_REASONS, toCode, USAGE_CODES, type Vocabulary } from "../../sdk/vocabulary.js";
-import { describeError } from "./errors.js";
+import { parseAddressText, warnUncheckedAddresses } from "./address.js";
+import { describeError, type FileOption } from "./errors.js";
 import { Session } from "./session.js";
 import type { GlobalFlags } from "./config.js";
 
@@ -22,9 +24,10 @@ export function action<O = Record<string, unknown>, A extends unknown[] = string
     const positionals = all.slice(0, -2) as A;
     const session = new Session(cmd.optsWithGlobals() as GlobalFlags);
     try {
+      await warnUncheckedAddresses(session, uncheckedAddresses.splice(0));
       await fn(session, cmd.opts() as O, ...positionals);
     } catch (err) {
-      const d = describeError(err);
+      const d = describeError(err, fileOptions(cmd, positionals));
       session.out.error(d);
       process.exitCode = d.exitCode;
     } finally {
@@ -32,6 +35,30 @@ export function action<O = Record<string, unknown>, A extends unknown[] = string
     }
   };
 }
+
+/**
+ * What the command line gave that may be a file: every option's string value (the command's and
+ * its parents', e.g. --keystore) and the string positionals, with the name to quote.
+ */
+function fileOptions(cmd: Command, positionals: unknown[]): FileOption[] {
+  const out: FileOption[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    for (const o of c.options) {
+      const v = c.getOptionValue(o.attributeName()) as unknown;
+      for (const x of Array.isArray(v) ? v : [v]) if (typeof x === "string" && o.long) out.push({ option: o.long, value: x });
+    }
+  }
+  cmd.registeredArguments.forEach((a, i) => {
+    if (typeof positionals[i] === "string") out.push({ option: `<${a.name()}>`, value: positionals[i] });
+  });
+  return out;
+}
+
+/**
+ * Addresses parsed without a checksum during this command line's parsing, warned about (when
+ * not members) by `action()` before the command runs. One CLI process parses one command line.
+ */
+const uncheckedAddresses: string[] = [];
 
 const wrap =
   <T>(f: (v: string) => T) =>
@@ -54,9 +81,11 @@ export const parseUint = wrap((v: string): number => {
   return Number(v);
 });
 
+/** An address; a mixed-case one must carry a valid EIP-55 checksum ("checksum" errors otherwise). */
 export const parseAddress = wrap((v: string): string => {
-  if (!isAddress(v)) throw new Error(`not an address: ${JSON.stringify(v)} (0x + 40 hex digits)`);
-  return getAddress(v);
+  const { address, unchecked } = parseAddressText(v);
+  if (unchecked) uncheckedAddresses.push(address);
+  return address;
 });
 
 export const parseDuration = wrap((v: string): number => toSeconds(v));

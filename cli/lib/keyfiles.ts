@@ -11,6 +11,7 @@
  * Existing files are not replaced unless `force` is set.
  */
 import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { getBytes, hexlify } from "ethers";
 import { keyPairFromPrivateKey } from "../../sdk/crypto/ecies.js";
 import { SealshareError } from "../../sdk/errors.js";
@@ -26,12 +27,17 @@ async function writeSecretJson(path: string, data: unknown, force = false): Prom
   }
 }
 
+/**
+ * Reads and parses a JSON file. A file that cannot be read is `FILE_NOT_FOUND` with the absolute
+ * path in `details.path` (and `what` it is), which the CLI's error printing completes with the
+ * option that named it.
+ */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (cause) {
-    throw new SealshareError("FILE_NOT_FOUND", `cannot read the ${what} ${path}`, { cause });
+    throw new SealshareError("FILE_NOT_FOUND", `cannot read the ${what} ${resolve(path)}`, { cause, details: { path: resolve(path), what } });
   }
   try {
     return JSON.parse(text);

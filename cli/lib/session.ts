@@ -4,6 +4,7 @@
  * only set up (and only complained about when missing) if the command asks for it.
  */
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Wallet, type JsonRpcProvider, type Signer } from "ethers";
 import type { Deployment, Sealshare } from "../../sdk/contracts.js";
@@ -49,9 +50,11 @@ export class Session {
       try {
         deployment = await readDeployment(deploymentPath);
       } catch (cause) {
-        throw new SealshareError("DEPLOYMENT_UNREADABLE", `cannot read the deployment file ${deploymentPath}: ${(cause as Error).message}`, {
+        const from = { flag: "--deployment", env: "SEALSHARE_DEPLOYMENT", file: `"deployment" in ${c.file}`, default: "the default" }[c.deployment!.source];
+        throw new SealshareError("DEPLOYMENT_UNREADABLE", `cannot read the deployment file ${deploymentPath} (given by ${from}): ${(cause as Error).message}`, {
           cause,
-          hint: "point --deployment / SEALSHARE_DEPLOYMENT at the deployment JSON ({ chainId, ledger, deployBlock })",
+          details: { path: deploymentPath },
+          hint: `point ${from} at the deployment JSON ({ chainId, ledger, deployBlock }) that \`sealshare dev\` or the deployment wrote`,
         });
       }
       return connectDeployment({ rpcUrl, deployment });
@@ -77,7 +80,8 @@ export class Session {
           throw new SealshareError("BAD_PRIVATE_KEY", "SEALSHARE_PRIVATE_KEY is not a valid private key", { hint: "it must be 32 bytes of hex (0x optional)" });
         }
       }
-      return (await openKeystore(a.path, this.env)).connect(provider);
+      const from = a.source === "flag" ? "--keystore" : a.source === "env" ? (a.name ? "SEALSHARE_ACCOUNT" : "SEALSHARE_KEYSTORE") : `the config file ${c.file}`;
+      return (await openKeystore(a.path, this.env, a.name ? `account "${a.name}", from ${a.source === "flag" ? "--as" : from}` : from)).connect(provider);
     })();
     return this.#signer;
   }
@@ -124,12 +128,17 @@ export class Session {
 }
 
 /** Decrypts an ethers JSON keystore; the password comes from SEALSHARE_KEYSTORE_PASSWORD or a prompt. */
-export async function openKeystore(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Wallet> {
+/** `from` says where the path came from ("--keystore", `account "bank", from --as`), for errors. */
+export async function openKeystore(path: string, env: NodeJS.ProcessEnv = process.env, from?: string): Promise<Wallet> {
   let json: string;
   try {
     json = await readFile(path, "utf8");
   } catch (cause) {
-    throw new SealshareError("KEYSTORE_NOT_FOUND", `cannot read the keystore ${path}`, { cause, hint: "check --keystore / SEALSHARE_KEYSTORE or the config's accounts" });
+    throw new SealshareError("KEYSTORE_NOT_FOUND", `cannot read the keystore ${resolve(path)}${from ? ` (given by ${from})` : ""}`, {
+      cause,
+      details: { path: resolve(path) },
+      hint: `check ${from ?? "--keystore / SEALSHARE_KEYSTORE or the config's accounts"}; \`sealshare config new-account\` writes a keystore`,
+    });
   }
   let password = env.SEALSHARE_KEYSTORE_PASSWORD;
   if (password === undefined) {

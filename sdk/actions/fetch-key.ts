@@ -16,9 +16,12 @@
 import type { Envelope } from "../envelope.js";
 import { CUSTODIAN_ROLE } from "../contracts.js";
 import type { CustodianClient, PendingReason } from "../custodian-client.js";
+import { hexlify } from "ethers";
+import { keyPairFromPrivateKey } from "../crypto/ecies.js";
 import { SealshareError } from "../errors.js";
 import { GrantInvalidReason } from "../vocabulary.js";
-import { expiryNow, readCall, requireSigner, type SealshareContext } from "./context.js";
+import { expiryNow, readCall, requireSigner, toDeviceId, type SealshareContext } from "./context.js";
+import { getDeviceKey } from "./get-device-key.js";
 import { keyMatchesVersion } from "./key-binding.js";
 
 export interface FetchKeyParams {
@@ -26,6 +29,11 @@ export interface FetchKeyParams {
   requestId: bigint;
   /** The private key of the device the request named. Never leaves this process. */
   devicePrivateKey: Uint8Array;
+  /**
+   * The label you know that device by (a device key file's `device`), named in errors. Used only
+   * when it hashes to the device id the chain names, so a wrong label is never shown as the name.
+   */
+  deviceLabel?: string;
   /** Keep polling this long while the custodian says "pending". Default 0: answer at once. */
   waitMs?: number;
   /** Wait for at least this grant kind (2 = formal); default any. */
@@ -46,19 +54,19 @@ export interface FetchKeyResult {
 
 const GRANT_HINTS: Record<string, string> = {
   Expired: "the grant ran out; request access again",
-  Revoked: "the provider or a supervisor revoked the grant; nothing more is delivered under it",
-  ConsentRevoked: "the subject withdrew the consent; ask for a new one",
+  Revoked: "the provider or a supervisor revoked the grant; nothing more is delivered under it (ask them why; request access again once that is settled)",
+  ConsentRevoked: "the subject withdrew the consent; ask the subject for a new one",
   ConsentExpired: "the consent ran out; ask the subject for a new one",
-  RequesterSuspended: "your institution was suspended; grants from before a suspension stay void",
+  RequesterSuspended: "your institution was suspended; grants from before a suspension stay void: ask a supervisor to reinstate it, then request access again",
   DeviceKeyChanged: "the device key the request named was rotated or revoked; request again for the current key",
   DatasetRetired: "the provider retired the dataset",
   Paused: "the ledger is paused by its admin; try again later",
 };
 
 const PENDING_HINTS: Record<PendingReason, string> = {
-  "not-granted": "the request is not granted yet; approvals are missing (see `sealshare access status`)",
+  "not-granted": "the request is not granted yet; ask the provider or the supervisors whose approval is missing (`sealshare access status` says which)",
   releasing: "the custodian is releasing the key; try again in a moment (or pass --wait)",
-  "waiting-for-key": "the provider has not deposited the data key yet",
+  "waiting-for-key": "the provider has not deposited the data key with the custodian yet; ask the provider to deposit it (or pass --wait)",
   upgrading: "the formal envelope is being prepared; try again in a moment",
 };
 
@@ -68,7 +76,8 @@ const PENDING_HINTS: Record<PendingReason, string> = {
  * `not-requester`, `unknown-request`), `ENVELOPE_EXPIRED`, `ENVELOPE_WRONG_ISSUER`,
  * `ENVELOPE_MISMATCH` (another request), `ENVELOPE_WRONG_DATASET` / `ENVELOPE_WRONG_VERSION` /
  * `ENVELOPE_WRONG_KEY` / `ENVELOPE_WRONG_KIND` (not the grant `isGrantValid` names),
- * `UNWRAP_FAILED`, `KEY_COMMITMENT_MISMATCH`, `CUSTODIAN_NOT_AUTHORIZED`.
+ * `UNWRAP_FAILED` (naming the device the envelope is wrapped to: its id, its label when
+ * `deviceLabel` is that device's), `KEY_COMMITMENT_MISMATCH`, `CUSTODIAN_NOT_AUTHORIZED`.
  */
 export async function fetchKey(ctx: SealshareContext, p: FetchKeyParams): Promise<FetchKeyResult> {
   const signer = requireSigner(ctx);
@@ -109,7 +118,13 @@ export async function fetchKey(ctx: SealshareContext, p: FetchKeyParams): Promis
       hint: "request access again",
     });
   }
-  const dek = p.custodian.openEnvelope(envelope, p.devicePrivateKey, info.address);
+  let dek: Uint8Array;
+  try {
+    dek = p.custodian.openEnvelope(envelope, p.devicePrivateKey, info.address);
+  } catch (err) {
+    if (err instanceof SealshareError && err.code === "UNWRAP_FAILED") throw await unwrapFailed(ctx, p, envelope, err);
+    throw err;
+  }
   if (!(await keyMatchesVersion(ctx, dek, BigInt(envelope.datasetId), envelope.version))) {
     dek.fill(0);
     throw new SealshareError("KEY_COMMITMENT_MISMATCH", `the released key does not match dataset #${envelope.datasetId} v${envelope.version}'s commitment on chain`, {
@@ -126,6 +141,40 @@ export async function fetchKey(ctx: SealshareContext, p: FetchKeyParams): Promis
     custodian: info.address,
     envelope,
   };
+}
+
+/**
+ * UNWRAP_FAILED naming the device: the envelope is wrapped to the key the request named (key id
+ * checked against the chain above), so the chain says which device that is. Two cases: the
+ * private key given is not that device's published key (the usual one: another device's file),
+ * or it is and the wrapped key still does not open (the custodian wrapped something broken).
+ */
+async function unwrapFailed(ctx: SealshareContext, p: FetchKeyParams, envelope: Envelope, cause: SealshareError): Promise<SealshareError> {
+  const key = await getDeviceKey(ctx, { keyId: envelope.keyId });
+  const deviceId = key?.deviceId.toLowerCase();
+  const labelled = (id: string | undefined) => (p.deviceLabel && id && toDeviceId(p.deviceLabel) === id ? p.deviceLabel : undefined);
+  const deviceName = labelled(deviceId);
+  const device = deviceId ? `device ${deviceName ? `"${deviceName}" (${deviceId})` : deviceId}, key #${envelope.keyId}` : `key #${envelope.keyId}`;
+  let given: string | undefined;
+  try {
+    given = hexlify(keyPairFromPrivateKey(p.devicePrivateKey).publicKey);
+  } catch {
+    given = undefined; // not a valid private key at all: certainly not that device's
+  }
+  const details = { requestId: p.requestId.toString(), keyId: envelope.keyId, ...(deviceId ? { deviceId } : {}), ...(deviceName ? { deviceName } : {}) };
+  if (key && given === key.publicKey) {
+    return new SealshareError("UNWRAP_FAILED", `the envelope of request #${p.requestId} is wrapped to ${device}, whose private key you gave, and still does not open`, {
+      hint: "the custodian wrapped a damaged key: do not retry with other keys; report it to the custodian's operator",
+      details,
+      cause,
+    });
+  }
+  const other = p.deviceLabel && !deviceName ? ` (you gave the key of device "${p.deviceLabel}")` : "";
+  return new SealshareError("UNWRAP_FAILED", `could not unwrap the data key of request #${p.requestId}: it is wrapped to ${device}, and the device key you gave is not that device's key${other}`, {
+    hint: "use that device's key file (the one whose public key you published for it with `sealshare keys publish`); if it is lost, publish a new key for a device and request access again naming it",
+    details,
+    cause,
+  });
 }
 
 const MISMATCH_HINT = "do not use this envelope; the custodian answered for another grant (report it), or it is still catching up with the chain: try again";

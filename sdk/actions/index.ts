@@ -44,6 +44,7 @@ export * from "./revoke-consent.js";
 export * from "./list-consents.js";
 // access
 export * from "./request-access.js";
+export * from "./request-warnings.js";
 export * from "./approve-request.js";
 export * from "./find-approver-role.js";
 export * from "./sign-approval.js";

@@ -114,7 +114,12 @@ describe("cli: the packed package installs and runs with plain node", function (
     const missing = await run(bin, ["dataset", "encrypt", "missing.csv", "-o", "m.sealed", "--key-out", "m.key.json", "--json"], elsewhere, plainEnv);
     expect(missing.code).to.equal(1);
     expect(JSON.parse(missing.stdout)).to.deep.equal({
-      error: { code: "ENOENT", message: `ENOENT: no such file or directory, open '${join(elsewhere, "missing.csv")}'` },
+      error: {
+        code: "ENOENT",
+        message: `no such file or folder: ${join(elsewhere, "missing.csv")} (given by <file>)`,
+        hint: `check the path given to <file>; a relative path is read from the folder the command runs in (${elsewhere})`,
+        details: { path: join(elsewhere, "missing.csv"), option: "<file>" },
+      },
     });
   });
 
