@@ -30,7 +30,8 @@ export async function takeBackBlobOnRefusal<T>(ctx: SealshareContext, store: Blo
 
 /** True when the chain said no (the transaction reverted, or would have): nothing of it can land later. */
 export function isRefusal(err: unknown): boolean {
-  return decodeRevert(err) !== undefined || isError(err, "CALL_EXCEPTION") || isError((err as { cause?: unknown } | undefined)?.cause, "CALL_EXCEPTION");
+  const cause = (err as { cause?: unknown } | null | undefined)?.cause;
+  return decodeRevert(err) !== undefined || isError(err, "CALL_EXCEPTION") || (cause != null && isError(cause, "CALL_EXCEPTION"));
 }
 
 /** Removes `prepared.createdBlob` unless a registered version names it. Returns whether it removed it. */
