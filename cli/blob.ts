@@ -11,7 +11,7 @@
  */
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { LocalBlobStore, startBlobServer } from "../sdk/blob/index.js";
+import { startBlobServer } from "../sdk/blob/index.js";
 import { action } from "./lib/command.js";
 
 /** A TCP port; 0 asks the system for a free one (printed once listening). */
@@ -48,7 +48,7 @@ front (a reverse proxy) before serving over a network you do not control.`,
     )
     .action(
       action<{ host: string; port: number; corsOrigin?: string }>(async (s, o) => {
-        await s.blobStore(); // says which option to set when no blob folder is configured
+        const store = await s.blobStore(); // says which option to set when no blob folder is configured
         const root = resolve((await s.config()).blobDir!.value);
         const authorization = s.env.SEALSHARE_BLOB_AUTHORIZATION || undefined;
         let stop: () => void = () => undefined;
@@ -56,7 +56,7 @@ front (a reverse proxy) before serving over a network you do not control.`,
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
         try {
-          const server = await startBlobServer({ store: new LocalBlobStore(root), host: o.host, port: o.port, corsOrigin: o.corsOrigin, authorization });
+          const server = await startBlobServer({ store, host: o.host, port: o.port, corsOrigin: o.corsOrigin, authorization });
           try {
             const port = Number(new URL(server.url).port);
             if (!LOOPBACK.test(o.host) && authorization === undefined) {
