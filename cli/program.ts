@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { accessCommand } from "./access.js";
 import { auditCommand } from "./audit.js";
+import { blobCommand } from "./blob.js";
 import { configCommand } from "./config.js";
 import { consentCommand } from "./consent.js";
 import { datasetCommand } from "./dataset.js";
@@ -59,7 +60,7 @@ The signing account comes from --keystore / --as, else SEALSHARE_PRIVATE_KEY, SE
 SEALSHARE_ACCOUNT, else the config file; a keystore's password from SEALSHARE_KEYSTORE_PASSWORD or a
 prompt. Settings: flags > environment > config file. Exit codes: 0 ok, 1 failed, 2 bad usage.`,
   );
-  for (const group of [configCommand(), devCommand(), membersCommand(), keysCommand(), datasetCommand(), providerCommand(), consentCommand(), withRelayCommands(accessCommand()), keyCommand(), usageCommand(), auditCommand()]) {
+  for (const group of [configCommand(), devCommand(), membersCommand(), keysCommand(), datasetCommand(), blobCommand(), providerCommand(), consentCommand(), withRelayCommands(accessCommand()), keyCommand(), usageCommand(), auditCommand()]) {
     program.addCommand(group);
   }
   // Settings of the root (help width, global options in help, exit override) apply to every command.

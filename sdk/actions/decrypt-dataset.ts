@@ -1,7 +1,7 @@
 /**
  * The requester turns a dataset version back into records: the ciphertext is fetched (from the
  * blob store, or a local file) into a private copy while being hashed, refused unless its
- * SHA-256 equals the hash registered on chain; the key is checked against the version's key
+ * digest equals the one registered on chain (from a blob server: resumable, download.ts); the key is checked against the version's key
  * commitment; the stream is decrypted into a temporary file (every chunk authenticated, the Merkle root
  * compared with the chain's) and only then moved to the output path or converted to JSON, CSV or
  * NDJSON. No plaintext byte is written under the output name (and an existing file there is not
@@ -22,6 +22,7 @@ import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { commitFile, tempPathIn } from "../blob/atomic.js";
 import { fetchVerified } from "../blob/fetch-verified.js";
+import { HttpBlobStore } from "../blob/http.js";
 import type { BlobStore } from "../blob/types.js";
 import { expectedDigestOf } from "../blob/uri.js";
 import { formatOfId, type RecordFormat } from "../convert/records.js";
@@ -122,9 +123,18 @@ export async function decryptDataset(ctx: SealshareContext | undefined, p: Decry
   const store = withDownloadProgress(source.store, source.size ?? 0, dl);
   if (source.expected) {
     try {
-      const blob = await fetchVerified(store, source.uri, source.expected, { dir: workDir, expectedSize: source.size });
-      copyPath = blob.path;
-      removeCopy = blob.remove;
+      if (source.store instanceof HttpBlobStore) {
+        // A blob server (another machine): resumable — the bytes received stay in a `.part`
+        // file named by the digest, so a retry (here, or the next run) asks only for the rest.
+        const dest = join(workDir, `.sealshare-${source.expected.slice(2, 18)}.ciphertext`);
+        const blob = await source.store.download(source.uri, source.expected, dest, { expectedSize: source.size, onProgress: dl ? (d) => dl(d.bytes, source.size ?? d.total ?? 0) : undefined });
+        copyPath = blob.path;
+        removeCopy = () => rm(blob.path, { force: true });
+      } else {
+        const blob = await fetchVerified(store, source.uri, source.expected, { dir: workDir, expectedSize: source.size });
+        copyPath = blob.path;
+        removeCopy = blob.remove;
+      }
     } catch (err) {
       throw blobRefusal(err, { label: `dataset #${p.datasetId} v${version}`, uri: source.uri, size: source.size }, CLI_HINTS);
     }

@@ -39,7 +39,7 @@ export async function encryptFileWithProgress(inPath: string, outPath: string, d
  * Encrypts `inPath` straight into a blob store, in one pass (no temporary ciphertext file): the
  * store hashes what it writes and the encryptor reports the same hash, which is checked.
  */
-export async function encryptToStore(inPath: string, store: BlobStore, dek: Uint8Array, onProgress?: ProgressFn): Promise<StreamSummary & { uri: string }> {
+export async function encryptToStore(inPath: string, store: BlobStore, dek: Uint8Array, onProgress?: ProgressFn): Promise<StreamSummary & { uri: string; created?: boolean }> {
   const total = (await stat(inPath)).size;
   onProgress?.(0, total);
   const { ciphertext, result } = encryptStream(countingRead(inPath, total, onProgress), dek);
@@ -49,7 +49,7 @@ export async function encryptToStore(inPath: string, store: BlobStore, dek: Uint
   if (stored.digest !== summary.merkleRoot || stored.size !== summary.size) {
     throw new Error(`the blob store stored ${stored.size} bytes named ${stored.digest}, the encryptor wrote ${summary.size} bytes with Merkle root ${summary.merkleRoot}`);
   }
-  return { ...summary, uri: stored.uri };
+  return { ...summary, uri: stored.uri, created: stored.created };
 }
 
 /** decryptFile (the file-to-file path) with progress over the ciphertext bytes read. The plaintext is owner-readable only. */

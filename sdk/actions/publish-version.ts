@@ -11,6 +11,7 @@
 import type { BlobStore } from "../blob/types.js";
 import { eventIn, readCall, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
 import type { ProgressFn } from "./files.js";
+import { takeBackBlobOnRefusal } from "./orphan-blob.js";
 import { prepareVersion, sendForSlot, versionFacts, type DatasetSource, type VersionFacts } from "./version-source.js";
 
 export interface PublishVersionParams {
@@ -28,7 +29,8 @@ export interface PublishVersionResult extends TxResult, VersionFacts {
 
 /**
  * The data key is committed (v2) to version `latestVersion + 1` of this dataset, read just before
- * sending (and again, recommitted, if another publication took that number first).
+ * sending (and again, recommitted, if another publication took that number first). When the
+ * ledger refuses it, the ciphertext blob this call added is removed again (orphan-blob.ts).
  *
  * Errors: `DatasetsUnknown`, `DatasetsNotProvider`, `DatasetsRetired`, `KEY_FILE_MISMATCH`,
  * `WRONG_DATA_KEY`, `DatasetsVersionSlotMismatch`.
@@ -36,7 +38,7 @@ export interface PublishVersionResult extends TxResult, VersionFacts {
 export async function publishVersion(ctx: SealshareContext, p: PublishVersionParams): Promise<PublishVersionResult> {
   const prepared = await prepareVersion(p.source, p.blobStore, p.format, p.onProgress);
   const nextVersion = async () => ({ datasetId: p.datasetId, version: Number((await readCall(() => ctx.ledger.dataset(p.datasetId))).latestVersion) + 1 });
-  const { receipt, params } = await sendForSlot(ctx, prepared, nextVersion, (v) => writer(ctx).publishVersion(p.datasetId, v));
+  const { receipt, params } = await takeBackBlobOnRefusal(ctx, p.blobStore, prepared, () => sendForSlot(ctx, prepared, nextVersion, (v) => writer(ctx).publishVersion(p.datasetId, v)));
   const e = eventIn(ctx, receipt, "DatasetVersionPublished");
   return { ...txResult(receipt), datasetId: p.datasetId, version: Number(e.version), ...versionFacts(prepared, params) };
 }

@@ -22,6 +22,7 @@ import { ZeroHash } from "ethers";
 import type { BlobStore } from "../blob/types.js";
 import { eventIn, toAddress, toBytes32, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
 import type { ProgressFn } from "./files.js";
+import { takeBackBlobOnRefusal } from "./orphan-blob.js";
 import { nextDatasetSlot, prepareVersion, sendForSlot, versionFacts, type DatasetSource, type VersionFacts } from "./version-source.js";
 import { toCategory } from "./vocab.js";
 
@@ -54,6 +55,9 @@ export interface RegisterDatasetResult extends TxResult, VersionFacts {
 }
 
 /**
+ * When the ledger refuses the registration, the ciphertext blob this call added is removed again
+ * (unless a registered version names it: orphan-blob.ts); the error is rethrown.
+ *
  * The data key is committed (v2) to `nextDatasetId()` as read just before sending; when another
  * registration takes that id first, the commitment is recomputed for the next id and the
  * transaction resent (at most `SLOT_ATTEMPTS` times; the file is encrypted and stored once).
@@ -66,7 +70,9 @@ export async function registerDataset(ctx: SealshareContext, p: RegisterDatasetP
   const category = toCategory(p.category);
   const prepared = await prepareVersion(p.source, p.blobStore, p.format, p.onProgress);
   const sourceRef = p.sourceRef ? toBytes32(p.sourceRef) : ZeroHash;
-  const { receipt, params } = await sendForSlot(ctx, prepared, () => nextDatasetSlot(ctx), (v) => writer(ctx).registerDataset(subject, category, p.policy, sourceRef, v));
+  const { receipt, params } = await takeBackBlobOnRefusal(ctx, p.blobStore, prepared, () =>
+    sendForSlot(ctx, prepared, () => nextDatasetSlot(ctx), (v) => writer(ctx).registerDataset(subject, category, p.policy, sourceRef, v)),
+  );
   const e = eventIn(ctx, receipt, "DatasetRegistered");
   return { ...txResult(receipt), datasetId: e.datasetId as bigint, version: 1, ...versionFacts(prepared, params) };
 }

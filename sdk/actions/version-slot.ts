@@ -34,6 +34,8 @@ export interface PreparedVersion {
   dek: Uint8Array;
   format: string;
   plaintextSize?: number;
+  /** The blob URI when preparing it added the ciphertext to the blob store (it was not there before): the blob a refused registration takes back (orphan-blob.ts). */
+  createdBlob?: string;
 }
 
 /** What a registered or published version's result tells its provider (both actions return it). */

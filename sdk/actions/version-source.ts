@@ -55,6 +55,7 @@ export async function prepareVersion(source: DatasetSource, store: BlobStore, fo
       dek,
       format: fmt,
       plaintextSize: summary.plaintextSize,
+      ...(summary.created ? { createdBlob: summary.uri } : {}),
     };
   }
   const facts = await ciphertextFacts(source.ciphertext);
@@ -79,5 +80,6 @@ export async function prepareVersion(source: DatasetSource, store: BlobStore, fo
     },
     dek: source.dek,
     format: fmt,
+    ...(stored.created ? { createdBlob: stored.uri } : {}),
   };
 }

@@ -43,13 +43,14 @@ export class LocalBlobStore implements BlobStore {
       const { scheme, digest, size } = tap.digest();
       const uri = blobUri(digest, scheme);
       const finalPath = this.path(uri);
-      if (await this.has(uri)) {
+      const created = !(await this.has(uri));
+      if (!created) {
         await rm(tempPath, { force: true }); // same bytes are already stored
       } else {
         await mkdir(dirname(finalPath), { recursive: true });
         await commitFile(tempPath, finalPath);
       }
-      return { uri, scheme, digest, size };
+      return { uri, scheme, digest, size, created };
     } catch (error) {
       await rm(tempPath, { force: true });
       throw error;
@@ -69,6 +70,11 @@ export class LocalBlobStore implements BlobStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
       throw error;
     }
+  }
+
+  /** Deletes the blob's file; its fan-out folder stays (other puts may be using it). */
+  async remove(uri: string): Promise<void> {
+    await rm(this.path(uri), { force: true });
   }
 
   path(uri: string): string {

@@ -9,10 +9,17 @@
  * `corsOrigin`) OPTIONS; one range per request (a multi-range request gets the whole blob, which
  * RFC 9110 §14.2 allows). Put TLS and rate limits in front of it (a reverse proxy) in production.
  *
+ * With `authorization`, every GET and HEAD must carry exactly that `Authorization` header value
+ * (the value readers send from SEALSHARE_BLOB_AUTHORIZATION), else 401 — compared in constant
+ * time, never logged or echoed. Ciphertext is useless without its key, but a provider may still
+ * not want strangers to enumerate or mirror it. A CORS preflight needs no credential (browsers
+ * send none with it).
+ *
  * @example
  * const server = await startBlobServer({ store: new LocalBlobStore("./blobs"), port: 8080 });
  * console.log(`serving at ${server.url}merkle/<hex>`);
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -26,6 +33,8 @@ export interface BlobServerOptions {
   readonly store: LocalBlobStore | string;
   /** Allow browsers from this origin (e.g. the dapp's, or "*") to read blobs and ranges. */
   readonly corsOrigin?: string;
+  /** Serve only requests whose `Authorization` header is exactly this value (e.g. "Bearer …"). */
+  readonly authorization?: string;
 }
 
 export interface RunningBlobServer {
@@ -77,7 +86,7 @@ async function handle(store: LocalBlobStore, opts: BlobServerOptions, req: Incom
   }
   if (req.method === "OPTIONS" && opts.corsOrigin !== undefined) {
     res.setHeader("access-control-allow-methods", "GET, HEAD");
-    res.setHeader("access-control-allow-headers", "range, if-range, if-none-match");
+    res.setHeader("access-control-allow-headers", `range, if-range, if-none-match${opts.authorization !== undefined ? ", authorization" : ""}`);
     res.setHeader("access-control-max-age", "86400");
     res.writeHead(204).end();
     return;
@@ -85,6 +94,11 @@ async function handle(store: LocalBlobStore, opts: BlobServerOptions, req: Incom
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("allow", "GET, HEAD");
     send(res, 405, "method not allowed");
+    return;
+  }
+  if (opts.authorization !== undefined && !sameSecret(req.headers.authorization, opts.authorization)) {
+    res.setHeader("www-authenticate", 'Bearer realm="sealshare-blobs"');
+    send(res, 401, "this blob server needs the Authorization header its provider gave you (SEALSHARE_BLOB_AUTHORIZATION)");
     return;
   }
   const match = BLOB_PATH.exec(new URL(req.url ?? "/", "http://blob.invalid").pathname);
@@ -157,6 +171,13 @@ export function parseRange(header: string | undefined, size: number): { start: n
   if (last !== "" && Number(last) < start) return undefined; // invalid: ignore it
   if (start >= size) return "unsatisfiable";
   return { start, end };
+}
+
+/** Constant-time equality of a presented credential and the expected one (hashed first: equal lengths). */
+function sameSecret(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 function send(res: ServerResponse, status: number, message: string): void {

@@ -15,6 +15,11 @@ export interface BlobPutResult {
   /** The digest the URI names: the stream's Merkle root (merkle), or the bytes' SHA-256 (sha256). */
   readonly digest: Hex;
   readonly size: number; // stored bytes
+  /**
+   * True when this put added the blob, false when the same bytes were already stored (undefined:
+   * the store cannot tell). Only a blob a caller added is the caller's to remove again.
+   */
+  readonly created?: boolean;
 }
 
 export interface BlobGetOptions {
@@ -38,4 +43,9 @@ export interface BlobStore {
   has(uri: string): Promise<boolean>;
   /** Local file path of the blob, for stores that keep blobs on the local filesystem. */
   path?(uri: string): string;
+  /**
+   * Deletes the blob (no error if absent). For stores that can: used to take back a blob whose
+   * registration the ledger refused (sdk/actions/orphan-blob.ts), never for a registered one.
+   */
+  remove?(uri: string): Promise<void>;
 }

@@ -125,10 +125,10 @@ describe("dapp: the provider's and the supervisor's decisions, in Chromium", fun
     const row = sup.request(id);
     expect(await waitForText(row, /Dataset policy/)).to.match(/Ana .* allowed Lender .* underwriting/);
     await expectAccessible(sup);
-    // Keyboard only: focus the reason list, pick the 4th reason with the arrow keys, Tab to Reject, Enter.
+    // Keyboard only: focus the reason list (on "choose a reason…": nothing is preset), pick the 4th reason with the arrow keys, Tab to Reject, Enter.
     const reason = row.getByLabel(`Reason for request ${id}`, { exact: true }); // each row's list says which request it is for
     await reason.focus();
-    for (let i = 0; i < 3; i++) await sup.page.keyboard.press("ArrowDown");
+    for (let i = 0; i < 4; i++) await sup.page.keyboard.press("ArrowDown");
     expect(await reason.inputValue(), "the arrow keys moved the choice").to.equal("4");
     await sup.page.keyboard.press("Tab");
     expect(await sup.page.evaluate("document.activeElement.getAttribute('aria-label')")).to.equal(`Reject request ${id}`);

@@ -301,6 +301,26 @@ describe("blobs over HTTP", () => {
       expect((await fetch(url, { method: "POST", body: "x" })).status).to.equal(405);
     });
 
+    it("with a credential, serves only requests carrying exactly it (401 otherwise; a preflight needs none)", async () => {
+      const guarded = await startBlobServer({ store: join(dir, "store"), corsOrigin: "https://dapp.example", authorization: "Bearer right" });
+      try {
+        const at = `${guarded.url}sha256/${hex}`;
+        for (const authorization of [undefined, "Bearer wrong", "Bearer righ", "bearer right"]) {
+          const res = await fetch(at, { headers: authorization ? { authorization } : {} });
+          expect(res.status, String(authorization)).to.equal(401);
+          expect(await res.text()).to.not.include("right");
+        }
+        const ok = await fetch(at, { headers: { authorization: "Bearer right", range: "bytes=0-3" } });
+        expect(ok.status).to.equal(206);
+        expect(Buffer.from(await ok.arrayBuffer()).equals(blob.subarray(0, 4))).to.equal(true);
+        const preflight = await fetch(at, { method: "OPTIONS", headers: { origin: "https://dapp.example", "access-control-request-headers": "authorization, range" } });
+        expect(preflight.status).to.equal(204);
+        expect(preflight.headers.get("access-control-allow-headers")).to.include("authorization");
+      } finally {
+        await guarded.close();
+      }
+    });
+
     it("lets the configured origin read ranges from a browser (CORS)", async () => {
       const preflight = await fetch(url, { method: "OPTIONS", headers: { origin: "https://dapp.example", "access-control-request-headers": "range" } });
       expect(preflight.status).to.equal(204);

@@ -38,7 +38,7 @@ describe("LocalBlobStore", () => {
     const source = join(dir, "ciphertext.bin");
     await writeFile(source, bytes);
     const put = await store.put(source);
-    expect(put).to.deep.equal({ uri: `blob://sha256/${sha256(bytes).toString("hex")}`, scheme: "sha256", digest: hex(sha256(bytes)), size: bytes.length });
+    expect(put).to.deep.equal({ uri: `blob://sha256/${sha256(bytes).toString("hex")}`, scheme: "sha256", digest: hex(sha256(bytes)), size: bytes.length, created: true });
     expect((await collect(store.get(put.uri))).equals(bytes)).to.equal(true);
     expect(await store.has(put.uri)).to.equal(true);
     expect((await readFile(store.path(put.uri))).equals(bytes)).to.equal(true);
@@ -49,7 +49,7 @@ describe("LocalBlobStore", () => {
     const fromReadable = await store.put(Readable.from([bytes.subarray(0, 10), bytes.subarray(10)]));
     const fromIterable = await store.put(irregularPieces(bytes));
     expect(fromReadable.digest).to.equal(hex(sha256(bytes)));
-    expect(fromIterable).to.deep.equal(fromReadable);
+    expect(fromIterable).to.deep.equal({ ...fromReadable, created: false }); // the same bytes: stored once
   });
 
   it("gives the same content the same URI and keeps a single copy", async () => {
@@ -57,15 +57,27 @@ describe("LocalBlobStore", () => {
     const first = await store.put(Readable.from([bytes]));
     const second = await store.put(Readable.from([bytes]));
     const other = await store.put(Readable.from([randomBytes(5000)]));
-    expect(second).to.deep.equal(first);
+    const { created: firstCreated, ...firstFacts } = first;
+    const { created: secondCreated, ...secondFacts } = second;
+    expect(secondFacts).to.deep.equal(firstFacts);
+    expect([firstCreated, secondCreated], "only the first put added the blob").to.deep.equal([true, false]);
     expect(other.uri).to.not.equal(first.uri);
     const hexName = first.digest.slice(2);
     expect((await filesUnder(join(dir, "store"))).filter((f) => f.endsWith(hexName))).to.deep.equal([join("sha256", hexName.slice(0, 2), hexName)]);
   });
 
+  it("removes a blob it holds (and a missing one without error), leaving the others", async () => {
+    const gone = await store.put(Readable.from([randomBytes(300)]));
+    const kept = await store.put(Readable.from([randomBytes(300)]));
+    await store.remove(gone.uri);
+    await store.remove(gone.uri);
+    expect([await store.has(gone.uri), await store.has(kept.uri)]).to.deep.equal([false, true]);
+    expect((await store.put(Readable.from([await collect(store.get(kept.uri))]))).created).to.equal(false);
+  });
+
   it("stores the empty blob", async () => {
     const put = await store.put(Readable.from([]));
-    expect(put).to.deep.equal({ uri: blobUri(hex(sha256()), "sha256"), scheme: "sha256", digest: hex(sha256()), size: 0 });
+    expect(put).to.deep.equal({ uri: blobUri(hex(sha256()), "sha256"), scheme: "sha256", digest: hex(sha256()), size: 0, created: true });
     expect(await collect(store.get(put.uri))).to.have.length(0);
   });
 
@@ -137,7 +149,7 @@ describe("LocalBlobStore: streams are named by their Merkle root", () => {
     const bytes = await collect(ciphertext);
     const summary = await result;
     const put = await store.put(irregularPieces(bytes));
-    expect(put).to.deep.equal({ uri: `blob://merkle/${summary.merkleRoot.slice(2)}`, scheme: "merkle", digest: summary.merkleRoot, size: summary.size });
+    expect(put).to.deep.equal({ uri: `blob://merkle/${summary.merkleRoot.slice(2)}`, scheme: "merkle", digest: summary.merkleRoot, size: summary.size, created: true });
     expect(summary.merkleRoot).to.equal(referenceMerkleRoot(bytes));
     expect(await filesUnder(join(dir, "store"))).to.deep.equal([join("merkle", summary.merkleRoot.slice(2, 4), summary.merkleRoot.slice(2))]);
     expect((await collect(store.get(put.uri))).equals(bytes)).to.equal(true);
@@ -146,7 +158,7 @@ describe("LocalBlobStore: streams are named by their Merkle root", () => {
   it("names a version-1 stream by its SHA-256, as before format v2", async () => {
     const v1 = Buffer.from(JSON.parse(await readFile(new URL("../vectors/stream-v1.json", import.meta.url), "utf8")).vectors[6].ciphertext.slice(2), "hex");
     const put = await store.put(Readable.from([v1]));
-    expect(put).to.deep.equal({ uri: blobUri(hex(sha256(v1)), "sha256"), scheme: "sha256", digest: hex(sha256(v1)), size: v1.length });
+    expect(put).to.deep.equal({ uri: blobUri(hex(sha256(v1)), "sha256"), scheme: "sha256", digest: hex(sha256(v1)), size: v1.length, created: true });
   });
 
   it("refuses, and keeps nothing of, a v2 stream cut inside its last tag (it has no root)", async () => {

@@ -2,13 +2,19 @@
  * A providing institution: encrypt a file in the browser under a fresh data key, upload the
  * ciphertext, register the dataset (or a new version: key rotation) with its hashes and key
  * commitment, deposit the key with the custodian; then approve, reject or revoke requests for
- * its datasets.
+ * its datasets (a reason is always chosen, never preset), hand a dataset to another member
+ * (transfer) or end it (retire, after a second click that says what it does).
+ *
+ * After a publication the form is emptied (file, person, target): a second click cannot publish
+ * the same file again by accident — the person must choose it again.
  */
 import { getAddress, isAddress } from "ethers";
 import { html, nothing, type TemplateResult } from "lit-html";
 import { publishEncryptedVersion } from "../../../sdk/actions/publish-encrypted-version.js";
 import { registerEncryptedDataset } from "../../../sdk/actions/register-encrypted-dataset.js";
 import { depositKey } from "../../../sdk/actions/deposit-key.js";
+import { retireDataset } from "../../../sdk/actions/retire-dataset.js";
+import { transferDataset } from "../../../sdk/actions/transfer-dataset.js";
 import { formatIdOf, formatOfFileName, type DataFormat } from "../../../sdk/convert/records.js";
 import { encryptStream, generateDataKey } from "../../../sdk/stream/web/index.js";
 import { blobHttpUrl, txUrl } from "../lib/config.js";
@@ -24,7 +30,7 @@ import { failure, formValues, needsWallet, notice, progress, txLink, type App, t
 import { requestRow } from "../ui/request-row.js";
 import { itemList } from "../ui/item-list.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
-import { accountLoader, busyText, chainFollowingPage, loadingView } from "./common.js";
+import { accountLoader, act, busyText, chainFollowingPage, loadingView } from "./common.js";
 import { decideRequest, type Decision } from "./decide.js";
 
 interface State {
@@ -40,9 +46,13 @@ interface State {
   busy?: string;
   notice?: Notice;
   listNotice?: Notice;
+  /** Transfer and retire: their own busy flag and outcome, shown above the datasets. */
+  stewardship: { busy?: string; notice?: Notice };
+  /** The dataset whose retirement waits for its confirmation click. */
+  confirmRetire?: bigint;
 }
 
-const s: State = { datasets: [], requests: [], publishing: false, target: "new" };
+const s: State = { datasets: [], requests: [], publishing: false, target: "new", stewardship: {} };
 
 const load = accountLoader({
   read: async (reads, me) => {
@@ -115,6 +125,9 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
       text: `Dataset #${datasetId} version ${version} is registered (${bytes(summary.plaintextSize)} → ${bytes(summary.size)} encrypted) and its key is with the custodian. The key never left this page unwrapped.`,
       link: txUrl(app.config, txHash) ? { href: txUrl(app.config, txHash)!, label: "See the transaction" } : undefined,
     };
+    // Emptied, so the same file cannot be published twice by a second click.
+    form.reset();
+    s.target = "new";
     void load(app);
   } catch (err) {
     s.publishNotice = failure(err);
@@ -126,10 +139,11 @@ async function publish(app: App, form: HTMLFormElement): Promise<void> {
   }
 }
 
-const decide = (app: App, r: RequestInfo, what: Decision, reasonCode = 0) => decideRequest(app, s, r, what, { as: "provider", reasonCode, reload: load });
+const decide = (app: App, r: RequestInfo, what: Decision, reasonCode?: number) => decideRequest(app, s, r, what, { as: "provider", reasonCode, reload: load });
 
 function publishSection(app: App): TemplateResult {
-  const target = s.datasets.some((d) => d.datasetId.toString() === s.target) ? s.target : "new";
+  const open = s.datasets.filter((d) => !d.retired);
+  const target = open.some((d) => d.datasetId.toString() === s.target) ? s.target : "new";
   const isNew = target === "new";
   return html`<section class="card" aria-labelledby="pub-title">
     <h3 id="pub-title">Publish encrypted data</h3>
@@ -140,7 +154,7 @@ function publishSection(app: App): TemplateResult {
           <label for="p-target">Publish as</label>
           <select id="p-target" name="target" @change=${(e: Event) => ((s.target = (e.target as HTMLSelectElement).value), app.update())}>
             <option value="new" ?selected=${isNew}>a new dataset</option>
-            ${s.datasets.map(
+            ${open.map(
               (d) => html`<option value=${d.datasetId.toString()} ?selected=${target === d.datasetId.toString()}>new version of dataset #${d.datasetId} (rotates its key)</option>`,
             )}
           </select>
@@ -180,21 +194,79 @@ function policyFields(): TemplateResult {
   </fieldset>`;
 }
 
-function datasetsSection(app: App): TemplateResult {
+function datasetsSection(app: App, manage: boolean): TemplateResult {
   return html`<section class="card" aria-labelledby="ds-title">
     <h3 id="ds-title">Your datasets</h3>
+    ${manage ? html`<div data-testid="stewardship-result">${notice(s.stewardship.notice)} ${busyText(s.stewardship.busy)}</div>` : nothing}
     ${itemList(s.datasets, {
       testId: "my-datasets",
       empty: "None yet.",
-      row: (d) => html`<li>
+      row: (d) => html`<li data-dataset=${d.datasetId.toString()}>
         Dataset #${d.datasetId}: ${categoryWords(d.category)} data about ${who(d.subject, app.config.names)}, ${d.latestVersion} version${d.latestVersion === 1 ? "" : "s"}.
+        ${d.retired ? html`<span class="badge bad" data-testid="dataset-retired">retired</span>` : nothing}
         <div class="meta">
           Policy${d.rules.raisedByFloor ? ` (with the ${categoryWords(d.category)} category's floor)` : ""}: ${d.rules.requireProvider ? "your approval" : "no provider approval"},
           ${d.rules.supervisorQuorum} supervisor approval(s), ${temporaryWords(d.rules, duration)}, formal up to ${duration(d.rules.maxFormal)} · ${txLink(app.config, d.txHash)}
         </div>
+        ${manage && !d.retired ? stewardshipControls(app, d) : nothing}
       </li>`,
     })}
   </section>`;
+}
+
+/**
+ * Transfer (to another member's address; the ledger refuses one that is not an active member)
+ * and retire — a retirement ends the dataset for good, so the first click only says what it
+ * will do and the second, on "Yes, retire", sends it.
+ */
+function stewardshipControls(app: App, d: DatasetInfo): TemplateResult {
+  const id = d.datasetId;
+  const busy = !!s.stewardship.busy;
+  if (s.confirmRetire === id) {
+    return html`<div class="notice warn" role="alert" data-testid="confirm-retire">
+      <p>Retiring dataset #${id} ends it: no new requests or versions, and every live grant on it stops at once. It cannot be undone.</p>
+      <div class="actions">
+        <button class="danger" ?disabled=${busy} @click=${() => void retire(app, id)}>Yes, retire dataset #${id}</button>
+        <button ?disabled=${busy} @click=${() => ((s.confirmRetire = undefined), app.update())}>Keep dataset #${id}</button>
+      </div>
+    </div>`;
+  }
+  return html`<form class="actions" @submit=${onSubmit((form) => transfer(app, id, form))}>
+    <label for=${`transfer-${id}`}>New provider<span class="visually-hidden"> for dataset #${id}</span> <span class="hint">a member's address</span></label>
+    <input id=${`transfer-${id}`} name="to" placeholder="0x…" autocomplete="off" spellcheck="false" required />
+    <button type="submit" ?disabled=${busy} aria-label=${`Transfer dataset #${id}`}>Transfer</button>
+    <button type="button" class="danger" ?disabled=${busy} aria-label=${`Retire dataset #${id}`} @click=${() => ((s.confirmRetire = id), app.update())}>Retire…</button>
+  </form>`;
+}
+
+async function transfer(app: App, datasetId: bigint, form: HTMLFormElement): Promise<void> {
+  const to = (formValues(form).to ?? "").trim();
+  await act(app, s.stewardship, `Transferring dataset #${datasetId}`, async () => {
+    if (!isAddress(to)) return { kind: "error", text: "Enter the address of the member that takes the dataset over (0x…)." };
+    const r = await transferDataset(await app.session.ctx(), { datasetId, to: getAddress(to) });
+    form.reset();
+    void load(app); // it leaves this list: its requests are the new provider's to decide
+    return {
+      kind: "ok",
+      code: "dataset-transferred",
+      text: `Dataset #${datasetId} is now ${who(r.to, app.config.names)}'s: it approves its requests and publishes its versions from now on.`,
+      link: txUrl(app.config, r.txHash) ? { href: txUrl(app.config, r.txHash)!, label: "See the transaction" } : undefined,
+    };
+  });
+}
+
+async function retire(app: App, datasetId: bigint): Promise<void> {
+  await act(app, s.stewardship, `Retiring dataset #${datasetId}`, async () => {
+    const r = await retireDataset(await app.session.ctx(), { datasetId });
+    s.confirmRetire = undefined;
+    void load(app);
+    return {
+      kind: "ok",
+      code: "dataset-retired",
+      text: `Dataset #${datasetId} is retired: no new requests or versions, and its live grants have stopped.`,
+      link: txUrl(app.config, r.txHash) ? { href: txUrl(app.config, r.txHash)!, label: "See the transaction" } : undefined,
+    };
+  });
 }
 
 function requestsSection(app: App): TemplateResult {
@@ -241,7 +313,7 @@ export const providerPage: Page = chainFollowingPage({
       (!load.loaded(app)
         ? html`${notice(s.listNotice)} ${loadingView("your membership and datasets")}`
         : s.roles?.memberStatus === MemberStatus.Active
-          ? html`${requestsSection(app)} ${publishSection(app)} ${datasetsSection(app)}`
-          : html`${notMember(app, s.roles?.memberStatus ?? MemberStatus.None)} ${s.datasets.length ? datasetsSection(app) : nothing}`)}`;
+          ? html`${requestsSection(app)} ${publishSection(app)} ${datasetsSection(app, true)}`
+          : html`${notMember(app, s.roles?.memberStatus ?? MemberStatus.None)} ${s.datasets.length ? datasetsSection(app, false) : nothing}`)}`;
   },
 });

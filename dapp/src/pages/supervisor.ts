@@ -17,7 +17,7 @@ import { temporaryWords, waitingFor } from "../../../sdk/reads/grant-rules.js";
 import { duration, when, who } from "../../../sdk/format.js";
 import { categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, GrantKind, MemberStatus, RequestStatus, SUSPENSION_REASONS } from "../../../sdk/vocabulary.js";
 import { formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
-import { reasonIn, reasonPicker, requestRow } from "../ui/request-row.js";
+import { reasonPicker, requestRow, withReason } from "../ui/request-row.js";
 import { consentScope } from "../ui/consent-words.js";
 import { onSubmit } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
@@ -183,7 +183,7 @@ function membersSection(app: App): TemplateResult {
           <div class="actions">
             ${m.status === MemberStatus.Active
               ? html`${reasonPicker(`susp-${m.member}`, name, "Suspension reason", SUSPENSION_REASONS)}
-                  <button class="danger" ?disabled=${!!s.memberBox.busy} @click=${(e: Event) => void memberAction(app, m, "suspend", reasonIn(e))} aria-label="Suspend ${name}">Suspend</button>`
+                  <button class="danger" ?disabled=${!!s.memberBox.busy} @click=${(e: Event) => withReason(e, (reason) => void memberAction(app, m, "suspend", reason))} aria-label="Suspend ${name}">Suspend</button>`
               : m.status === MemberStatus.Suspended
                 ? html`<button class="secondary" ?disabled=${!!s.memberBox.busy} @click=${() => void memberAction(app, m, "reinstate")} aria-label="Reinstate ${name}">Reinstate</button>`
                 : nothing}

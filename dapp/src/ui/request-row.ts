@@ -8,8 +8,9 @@ import { html, nothing, type TemplateResult } from "lit-html";
 import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
 import type { RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { duration, when, who } from "../../../sdk/format.js";
-import { grantInvalidLabel as invalidWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, REASONS, RequestStatus, statusLabel } from "../../../sdk/vocabulary.js";
+import { grantInvalidLabel as invalidWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, RequestStatus, statusLabel } from "../../../sdk/vocabulary.js";
 import { txLink, type App } from "./parts.js";
+import { reasonPicker, withReason } from "./reason-picker.js";
 import { datasetWords } from "./consent-words.js";
 
 /** "Insurer (0x…) asked for deposit data from Bank (dataset #1) for underwriting — formal access for 7 days." */
@@ -48,20 +49,8 @@ export function requestMeta(app: App, r: RequestInfo): TemplateResult {
   return html`<span class="meta">Request #${r.requestId} · ${txLink(app.config, r.txHash)}</span>`;
 }
 
-/**
- * A labelled reason list (uint16 reason codes), read back by {@link reasonIn}. `about` completes
- * the label for screen readers ("Reason for request 5"), where every row has its own list.
- */
-export function reasonPicker(id: string, about: string, label = "Reason", reasons = REASONS): TemplateResult {
-  return html`<label for=${id}>${label}<span class="visually-hidden"> for ${about}</span></label>
-    <select id=${id} data-reason>${reasons.map((r) => html`<option value=${r.code}>${r.label}</option>`)}</select>`;
-}
-
-/** The reason picked next to the button that was pressed (the nearest row's reason list). */
-export function reasonIn(e: Event): number {
-  const select = (e.currentTarget as HTMLElement | null)?.closest("li")?.querySelector<HTMLSelectElement>("select[data-reason]");
-  return Number(select?.value ?? 99);
-}
+// The reason list (required, nothing preset) has its own home; pages import it from here too.
+export { reasonIn, reasonPicker, withReason } from "./reason-picker.js";
 
 /** What the page's user may do with a request; each present callback shows its button. */
 export interface RequestDecisions {
@@ -99,9 +88,9 @@ function decisionsView(r: RequestInfo, x: RequestDecisions): TemplateResult | ty
   return html`<div class="actions">
     ${x.approve ? html`<button ?disabled=${x.disabled} @click=${() => x.approve!()} aria-label="Approve request ${n}">Approve</button>` : nothing}
     ${x.reject || x.revoke ? reasonPicker(`reason-${n}`, `request ${n}`) : nothing}
-    ${x.reject ? html`<button class="danger" ?disabled=${x.disabled} @click=${(e: Event) => x.reject!(reasonIn(e))} aria-label="Reject request ${n}">Reject</button>` : nothing}
+    ${x.reject ? html`<button class="danger" ?disabled=${x.disabled} @click=${(e: Event) => withReason(e, x.reject!)} aria-label="Reject request ${n}">Reject</button>` : nothing}
     ${x.revoke
-      ? html`<button class="danger" ?disabled=${x.disabled} @click=${(e: Event) => x.revoke!(reasonIn(e))} aria-label="Revoke the grant of request ${n}">Revoke grant</button>`
+      ? html`<button class="danger" ?disabled=${x.disabled} @click=${(e: Event) => withReason(e, x.revoke!)} aria-label="Revoke the grant of request ${n}">Revoke grant</button>`
       : nothing}
   </div>`;
 }
