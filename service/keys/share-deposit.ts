@@ -12,7 +12,7 @@
  *   this custodian's address is at `index` of that set (`custodianSet`; 403 wrong-share-index) →
  *   the wrapped share opens with this custodian's ECIES key (422 unwrap-failed) →
  *   the leaf [chainId, custody, datasetId, version, setId, index, keccak256(share)] verifies with the
- *   proof against the on-chain sharesRoot (422 share-proof-invalid) →
+ *   proof against the on-chain sharesRoot (sdk/threshold/commitment.ts; 422 share-proof-invalid) →
  *   the signature was not used before (401 bad-signature, reason replayed) →
  *   sealed under the master key (bound to dataset, version, set and index) and stored.
  * The same share again answers 200 (idempotent); a different one for the same slot is 409
@@ -31,7 +31,7 @@ import type { Bell } from "../internal/shutdown.js";
 import type { AuthStore, ShareStore } from "../store/store.js";
 import { revertName, upstreamProblem } from "../http/chain-errors.js";
 import type { Custody } from "../custody/contract.js";
-import { verifyShareLeaf } from "../custody/share-leaf.js";
+import { verifyShareInSlot } from "../../sdk/threshold/commitment.js";
 
 export interface ShareDepositRequest {
   datasetId: bigint;
@@ -141,8 +141,8 @@ export function createShareDepositor(deps: ShareDepositDeps): ShareDepositor {
       throw new ProblemError("unwrap-failed", "the wrapped share does not open with the custodian's published encryption key");
     }
     try {
-      const leaf = { chainId: BigInt(deps.domain.chainId!), custody: await custody.getAddress(), datasetId, version, setId, index, share };
-      if (!verifyShareLeaf(record.sharesRoot, leaf, req.proof)) {
+      const slot = { chainId: BigInt(deps.domain.chainId!), custody: await custody.getAddress(), datasetId, version, setId };
+      if (!verifyShareInSlot(record.sharesRoot, slot, index, share, req.proof)) {
         log.warn({ datasetId: datasetId.toString(), version, setId, index, provider }, "share deposit refused: the share does not verify against the on-chain shares root");
         throw new ProblemError(
           "share-proof-invalid",
