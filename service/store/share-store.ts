@@ -43,6 +43,8 @@ export interface ShareStore {
   shredShare(r: ShredRecord): Promise<{ deleted: boolean; recorded: boolean }>;
   /** Whether (dataset, version, set) was shredded here. */
   shredded(datasetId: string, version: number, setId: number): Promise<boolean>;
+  /** Master key rotation: replaces every share's sealed bytes by `rewrap(share)`, in one transaction. Returns how many. */
+  rewrapShares(rewrap: (s: StoredShare) => Uint8Array): Promise<number>;
   /** The last block the shred watcher scanned for ShredOrdered (−1 before the first scan). */
   custodyScanned(): Promise<number>;
   setCustodyScanned(block: number): Promise<void>;

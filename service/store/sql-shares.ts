@@ -3,7 +3,7 @@
  * it carried out and the shred watcher's cursor. A shred deletes the share row and records the
  * shred in one transaction; a shredded (dataset, version, set) never takes a share again.
  */
-import { bytes, num, type SqlContext, type SqlDriver } from "./sql.js";
+import { bytes, num, type SqlContext, type SqlDriver, type SqlRunner } from "./sql.js";
 import { nowSeconds } from "./sql-rows.js";
 import type { ShareStore, ShredRecord, StoredShare } from "./share-store.js";
 
@@ -15,7 +15,11 @@ export class SqlShareStore implements ShareStore {
   }
 
   async share(datasetId: string, version: number, setId: number): Promise<StoredShare | undefined> {
-    const r = await this.#db.get("SELECT * FROM custody_shares WHERE dataset_id = ? AND version = ? AND set_id = ?", [datasetId, version, setId]);
+    return this.#shareIn(this.#db, datasetId, version, setId);
+  }
+
+  async #shareIn(q: SqlRunner, datasetId: string, version: number, setId: number): Promise<StoredShare | undefined> {
+    const r = await q.get("SELECT * FROM custody_shares WHERE dataset_id = ? AND version = ? AND set_id = ?", [datasetId, version, setId]);
     if (!r) return undefined;
     return {
       datasetId: String(r.dataset_id),
@@ -63,6 +67,17 @@ export class SqlShareStore implements ShareStore {
 
   async shredded(datasetId: string, version: number, setId: number): Promise<boolean> {
     return !!(await this.#db.get("SELECT 1 AS x FROM custody_shreds WHERE dataset_id = ? AND version = ? AND set_id = ?", [datasetId, version, setId]));
+  }
+
+  async rewrapShares(rewrap: (s: StoredShare) => Uint8Array): Promise<number> {
+    return this.#db.tx(async (q) => {
+      const rows = await q.all("SELECT dataset_id, version, set_id FROM custody_shares ORDER BY dataset_id, version, set_id");
+      for (const r of rows) {
+        const s = (await this.#shareIn(q, String(r.dataset_id), num(r.version), num(r.set_id)))!;
+        await q.run("UPDATE custody_shares SET sealed = ? WHERE dataset_id = ? AND version = ? AND set_id = ?", [rewrap(s), s.datasetId, s.version, s.setId]);
+      }
+      return rows.length;
+    });
   }
 
   async custodyScanned(): Promise<number> {

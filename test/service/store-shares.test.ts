@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getAddress, hexlify, id, randomBytes } from "ethers";
 import { createKeyBox } from "../../service/keys/at-rest.js";
+import { rotateMasterKey } from "../../scripts/rotate-master-key.js";
 import { shareContext } from "../../service/keys/share-deposit.js";
 import { openPostgresStore } from "../../service/store/postgres.js";
 import { openSqliteStore } from "../../service/store/sqlite.js";
@@ -89,6 +90,18 @@ function describeShares(name: string, open: (ctx: Mocha.Context) => Promise<{ st
       expect((await store.putShare(shareRow({ datasetId: "9", version: 1, setId: 1 }))).shredded).to.equal(true);
     });
 
+    it("re-seals every share in one pass (master key rotation) and reads the new bytes back", async function () {
+      await store.putShare(shareRow());
+      await store.putShare(shareRow({ setId: 4, index: 0 }));
+      const seen: string[] = [];
+      const n = await store.rewrapShares((sh) => {
+        seen.push(`${sh.setId}/${sh.index}`);
+        return new Uint8Array([sh.setId, sh.index]);
+      });
+      expect([n, seen]).to.deep.equal([2, ["3/1", "4/0"]]);
+      expect(hexlify((await store.share("7", 2, 4))!.sealed)).to.equal("0x0400");
+    });
+
     it("keeps the shred watcher's cursor (−1 before the first scan)", async function () {
       expect(await store.custodyScanned()).to.equal(-1);
       await store.setCustodyScanned(120);
@@ -122,5 +135,26 @@ describe("Sealing a share: bound to its dataset, version, set and index", functi
     expect(() => box.open(sealed, 7n, 2, shareContext(4, 1))).to.throw(/failed authentication/);
     expect(() => box.open(sealed, 7n, 2, shareContext(3, 0))).to.throw(/failed authentication/);
     expect(() => box.open(sealed, 7n, 3, shareContext(3, 1))).to.throw(/failed authentication/);
+  });
+
+  it("master key rotation re-seals stored shares: they open under the new key only", async function () {
+    const dir = mkdtempSync(join(tmpdir(), "sealshare-shares-rotate-"));
+    try {
+      const db = join(dir, "c.db");
+      const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+      const share = randomBytes(33);
+      const store = await openSqliteStore(db, BINDING);
+      await store.putShare(shareRow({ sealed: createKeyBox(oldKey).seal(share, 7n, 2, shareContext(3, 1)) }));
+      await store.close();
+      const result = await rotateMasterKey({ db, binding: BINDING, oldKey, newKey });
+      expect(result.sharesRewrapped).to.equal(1);
+      const after = await openSqliteStore(db, BINDING);
+      const sealed = (await after.share("7", 2, 3))!.sealed;
+      await after.close();
+      expect(hexlify(createKeyBox(newKey).open(sealed, 7n, 2, shareContext(3, 1)))).to.equal(hexlify(share));
+      expect(() => createKeyBox(oldKey).open(sealed, 7n, 2, shareContext(3, 1))).to.throw(/unknown master key/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
