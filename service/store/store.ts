@@ -1,5 +1,5 @@
 /**
- * The custodian's storage: five aggregates, each behind its own small interface in its own file
+ * The custodian's storage: six aggregates, each behind its own small interface in its own file
  * (sync, release, receipts, transaction outbox, auth/replay; {@link Store} is all of them), with
  * two implementations that run the same test suite (test/service/store.test.ts): SQLite
  * (embedded, the default; ./sqlite.ts) and PostgreSQL (several replicas on one database;
