@@ -1,6 +1,6 @@
 /**
  * The custodian's storage: six aggregates, each behind its own small interface in its own file
- * (sync, release, receipts, transaction outbox, auth/replay; {@link Store} is all of them), with
+ * (sync, release, receipts, transaction outbox, auth/replay, custody shares; {@link Store} is all of them), with
  * two implementations that run the same test suite (test/service/store.test.ts): SQLite
  * (embedded, the default; ./sqlite.ts) and PostgreSQL (several replicas on one database;
  * ./postgres.ts). Both are thin drivers under one SQL core — one file per aggregate
@@ -70,7 +70,7 @@ export interface Leadership {
 }
 
 /**
- * The whole store: one database, five aggregates, each behind its own interface (callers take
+ * The whole store: one database, six aggregates, each behind its own interface (callers take
  * only the one they use): {@link SyncStore} (./sync-store.ts), {@link ReleaseStore}
  * (./release-store.ts), {@link ReceiptStore} (./receipts-store.ts), {@link TxOutbox}
  * (./tx-outbox.ts), {@link AuthStore} (./auth-store.ts), {@link ShareStore} (./share-store.ts).
