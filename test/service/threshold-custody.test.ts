@@ -13,6 +13,8 @@
  *  - One custodian stopped: the two others still release, and 2 shares still rebuild the key.
  *  - The provider orders a shred: every custodian (the stopped one once restarted) deletes its
  *    share and confirms on chain; a later grant gets nothing, and a deposit is refused.
+ *  - A change of set (a deposit of the version to another set): the old set's shares are deleted
+ *    and the shred confirmed; the new set, in another order, takes and serves its shares.
  *  - No custodian's database file (with its WAL) or log holds the whole key (raw, hex, base64).
  */
 import { expect } from "chai";
@@ -68,6 +70,7 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
   let domain: ReturnType<typeof custodianDomain>;
   const members: Member[] = [];
   let ds: Dataset;
+  let ds2: Dataset; // the change-of-set test's dataset
   let shares: Uint8Array[];
   let commitment: SharesCommitment;
 
@@ -139,7 +142,8 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
   }
 
   /** Verifies, unwraps and combines the envelopes (from some of the custodians); returns the DEK. */
-  async function combine(envelopes: { m: Member; e: Envelope }[]): Promise<Uint8Array> {
+  async function combine(envelopes: { m: Member; e: Envelope }[], target: { ds: Dataset; setId: number } = { ds, setId }): Promise<Uint8Array> {
+    const { ds, setId } = target;
     const answers: CustodianAnswer[] = envelopes.map(({ m, e }) => {
       verifyEnvelope(domain, e, m.wallet.address);
       return { custodian: m.wallet.address, index: e.share!.index, share: unwrapShare(world.deviceKeys.insurer.privateKey, getBytes(e.wrappedKey)), proof: e.share!.proof };
@@ -157,8 +161,9 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
     });
     // Only the custodians not asked are missing, and for that reason alone (no share was bad).
     const asked = new Set(envelopes.map(({ m }) => m.wallet.address));
+    const order = set.custodians.map((c) => getAddress(c));
     expect(failures.map((f) => [f.custodian, f.error.message])).to.deep.equal(
-      members.filter((m) => !asked.has(m.wallet.address)).map((m) => [m.wallet.address, `custodian ${m.wallet.address} (index ${members.indexOf(m)}) gave no answer`]),
+      order.filter((c) => !asked.has(c)).map((c) => [c, `custodian ${c} (index ${order.indexOf(c)}) gave no answer`]),
     );
     return dataKey;
   }
@@ -323,10 +328,64 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
     expect([late.status, late.body.code]).to.deep.equal([410, "shares-shredded"]);
   });
 
+  it("a change of set: the old set's shares are shredded and confirmed, the new set (other order) serves", async function () {
+    const { admin, bank } = world.accounts;
+    const chainId = BigInt(world.deployment.chainId);
+    const custodyAddress = await custody.getAddress();
+    ds2 = await world.registerDataset();
+    // Set 1 gets the version first.
+    const oldShares = await splitDataKey(ds2.dek, { n: 3, t: 2 });
+    const oldCommit = commitShares({ chainId, custody: custodyAddress, datasetId: ds2.datasetId, version: 1, setId }, oldShares);
+    await (await custody.connect(bank).depositShares(ds2.datasetId, 1, setId, oldCommit.root)).wait();
+    for (const [i, m] of members.entries()) {
+      const body = await signedDeposit(bank, {
+        datasetId: ds2.datasetId.toString(),
+        version: 1,
+        setId,
+        index: i,
+        wrappedShare: hexlify(wrapShare(getBytes(m.encryptionKey!), oldShares[i]!)),
+        proof: oldCommit.shareProof(i),
+      });
+      expect((await post(m, body)).status).to.equal(201);
+    }
+    // A new set, the same custodians in another order; the provider moves the version to it.
+    const order = [members[2]!, members[0]!, members[1]!];
+    await (await custody.connect(admin).registerSet(order.map((m) => m.wallet.address), 2)).wait();
+    const newSetId = Number(await custody.lastSetId());
+    const newShares = await splitDataKey(ds2.dek, { n: 3, t: 2 });
+    const newCommit = commitShares({ chainId, custody: custodyAddress, datasetId: ds2.datasetId, version: 1, setId: newSetId }, newShares);
+    await (await custody.connect(bank).depositShares(ds2.datasetId, 1, newSetId, newCommit.root)).wait();
+    await eventually(
+      async () => ((await custody.unconfirmedShred(ds2.datasetId, 1, setId)).length === 0 ? true : undefined),
+      "the old set's custodians confirmed the shred",
+      120_000,
+      500,
+    );
+    for (const [j, m] of order.entries()) {
+      expect(await readStore(m, (s) => s.share(ds2.datasetId.toString(), 1, setId)), "old set's share deleted").to.equal(undefined);
+      const body = await signedDeposit(bank, {
+        datasetId: ds2.datasetId.toString(),
+        version: 1,
+        setId: newSetId,
+        index: j,
+        wrappedShare: hexlify(wrapShare(getBytes(m.encryptionKey!), newShares[j]!)),
+        proof: newCommit.shareProof(j),
+      });
+      const res = await post(m, body);
+      expect([res.status, res.body.index, res.body.setId]).to.deep.equal([201, j, newSetId]);
+    }
+    const { requestId } = await world.grantedRequest(ds2);
+    const envelopes = await Promise.all(order.map(async (m) => ({ m, e: await envelopeFrom(m, requestId) })));
+    envelopes.forEach(({ e }, j) => expect([e.share?.setId, e.share?.index]).to.deep.equal([newSetId, j]));
+    expect(hexlify(await combine([envelopes[1]!, envelopes[2]!], { ds: ds2, setId: newSetId }))).to.equal(hexlify(ds2.dek));
+  });
+
   it("no custodian's database file or log holds the whole key (raw, hex or base64)", async function () {
     for (const m of members) await m.proc?.stop(); // flushes logs; the WAL is kept for the search
-    const dek = Buffer.from(ds.dek);
-    const needles = [dek, Buffer.from(dek.toString("hex")), Buffer.from(dek.toString("hex").toUpperCase()), Buffer.from(dek.toString("base64")), Buffer.from(dek.toString("base64url"))];
+    const needles = [ds.dek, ds2.dek].flatMap((k) => {
+      const dek = Buffer.from(k);
+      return [dek, Buffer.from(dek.toString("hex")), Buffer.from(dek.toString("hex").toUpperCase()), Buffer.from(dek.toString("base64")), Buffer.from(dek.toString("base64url"))];
+    });
     let searched = 0;
     for (const [i, m] of members.entries()) {
       let dbText = Buffer.alloc(0);
