@@ -13,6 +13,7 @@
  * ```
  */
 import { getAddress, ZeroAddress } from "ethers";
+import { termOf, type Vocabulary } from "./vocabulary.js";
 
 /** "0x1234…abcd": an address short enough for a sentence. */
 export function shortAddress(a: string): string {
@@ -60,6 +61,17 @@ export function who(address: string, names: NameBook, me?: string): string {
   const n = names[a];
   if (n === undefined) return shortAddress(a);
   return typeof n !== "string" && n.verified ? `${n.name} (${shortAddress(a)})` : `${typeof n === "string" ? n : n.name} (${shortAddress(a)}, unverified)`;
+}
+
+/**
+ * A code in output: its vocabulary name ("more-data-than-needed"), never a bare number — "none
+ * given" for 0 of an open vocabulary (reasons: 0 is "no reason"), "code 4242" for a code the
+ * vocabulary does not name.
+ */
+export function codeName(v: Vocabulary, code: number | bigint): string {
+  const t = termOf(v, code);
+  if (t) return t.name;
+  return v.open && Number(code) === 0 ? "none given" : `code ${code}`;
 }
 
 /** Seconds in the largest whole unit: "7 days", "1 hour", "30 minutes", "90 seconds". */
