@@ -14,6 +14,7 @@
  */
 import { getAddress, ZeroAddress } from "ethers";
 import { termOf, type Vocabulary } from "./vocabulary.js";
+import { safeName } from "./members/display-name.js";
 
 /** "0x1234…abcd": an address short enough for a sentence. */
 export function shortAddress(a: string): string {
@@ -45,22 +46,26 @@ export type NameBook = Readonly<Record<string, string | DisplayName>>;
 /** "Insurer", or "Insurer (unverified)" for a name that did not come from the chain; undefined: no name. */
 export function nameFor(address: string, names: NameBook): string | undefined {
   const n = names[getAddress(address)];
-  if (n === undefined) return undefined;
-  return typeof n === "string" ? `${n} (unverified)` : n.verified ? n.name : `${n.name} (unverified)`;
+  const text = n === undefined ? undefined : safeName(typeof n === "string" ? n : n.name);
+  if (text === undefined) return undefined;
+  return typeof n !== "string" && n!.verified ? text : `${text} (unverified)`;
 }
 
 /**
  * "Insurer (0x1234…abcd)" when the address has a verified name in `names`, "Insurer
  * (0x1234…abcd, unverified)" for any other name, "you" for `me`, "any member" for the zero address, else the
- * short address.
+ * short address (`full`: the whole checksummed address instead).
  */
-export function who(address: string, names: NameBook, me?: string): string {
+export function who(address: string, names: NameBook, me?: string, o: { full?: boolean } = {}): string {
   if (address === ZeroAddress) return "any member";
   const a = getAddress(address);
   if (me && a === getAddress(me)) return "you";
+  const shown = o.full ? a : shortAddress(a); // full: where a person decides on it (a consent ask)
   const n = names[a];
-  if (n === undefined) return shortAddress(a);
-  return typeof n !== "string" && n.verified ? `${n.name} (${shortAddress(a)})` : `${typeof n === "string" ? n : n.name} (${shortAddress(a)}, unverified)`;
+  // A name from a link or a file could carry direction overrides that make it read as another's: not shown.
+  const text = n === undefined ? undefined : safeName(typeof n === "string" ? n : n.name);
+  if (text === undefined) return shown;
+  return typeof n !== "string" && n!.verified ? `${text} (${shown})` : `${text} (${shown}, unverified)`;
 }
 
 /**

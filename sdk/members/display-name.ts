@@ -91,7 +91,11 @@ export function checkedName(name: string): string {
   return n;
 }
 
-function safeName(raw: string): string | undefined {
+/**
+ * `raw` normalised for display, or undefined when it could mislead (control or direction
+ * characters, empty, too long, address-like). Applied to every name shown, verified or not.
+ */
+export function safeName(raw: string): string | undefined {
   if (UNSAFE.test(raw)) return undefined;
   const n = raw.normalize("NFC").replace(/\s+/gu, " ").trim();
   if (!n || [...n].length > MAX_NAME_LENGTH || ADDRESS_LIKE.test(n)) return undefined;

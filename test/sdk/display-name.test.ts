@@ -65,6 +65,18 @@ describe("member display names: reading a metadata URI", function () {
   });
 });
 
+describe("member display names: showing one (sdk/format.ts)", function () {
+  const a = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
+  it("a verified name plainly, any other flagged, a misleading one not at all", function () {
+    expect(who(a, { [a]: { name: "Lender", verified: true } })).to.equal("Lender (0x9965…A4dc)");
+    expect(who(a, { [a]: "Lender" })).to.equal("Lender (0x9965…A4dc, unverified)");
+    expect(who(a, { [a]: "Lender" }, undefined, { full: true })).to.equal(`Lender (${a}, unverified)`);
+    expect(who(a, { [a]: "Lender\u202e" })).to.equal("0x9965…A4dc");
+    expect(nameFor(a, { [a]: "Lender" })).to.equal("Lender (unverified)");
+    expect(nameFor(a, {})).to.equal(undefined);
+  });
+});
+
 describe("member display names: writing one into a metadata URI", function () {
   it("builds a data:application/json record when there is no URI, which reads back", function () {
     const uri = metadataURIWithName("Acme Bank");
