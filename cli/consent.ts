@@ -121,7 +121,7 @@ export function consentCommand(): Command {
       const receiptFile = await writeReceipt(o, r.receipt);
       s.out.result({ consentId: r.consentId, file: o.out, terms: r.terms, ...(receiptFile ? { receiptFile } : {}) }, [
         `signed consent ${r.consentId}`,
-        `  ${describeTerms(r.terms)}`,
+        `  ${describeTerms(r.terms, await memberNames(s))}`,
         receiptFile && `  consent receipt written to ${receiptFile} (its keccak256 is the receipt hash ${r.terms.receiptHash})`,
         `  must be recorded before ${when(r.terms.deadline)}; written to ${o.out}`,
         `next: the requester runs \`sealshare access request --consent ${o.out} …\` (or \`sealshare consent relay ${o.out}\`)`,
@@ -145,7 +145,7 @@ export function consentCommand(): Command {
       }
       s.out.result({ ...r, ...(o.out ? { file: o.out } : {}), ...(receiptFile ? { receiptFile } : {}) }, [
         `recorded consent ${r.consentId}`,
-        `  ${describeTerms(r.terms)}`,
+        `  ${describeTerms(r.terms, await memberNames(s))}`,
         receiptFile && `  consent receipt written to ${receiptFile}`,
         `  tx ${r.txHash}`,
       ]);

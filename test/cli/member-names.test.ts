@@ -106,6 +106,12 @@ describe("sealshare CLI: member names, durations in words, one time format", fun
       expect(line).to.match(new RegExp(`until ${TIME.source}$`));
     });
 
+    it("consent give: the requester the person consents to, by its verified name", async function () {
+      const r = await w.cli(["consent", "give", "--requester", w.addr.insurer, "--dataset", String(datasetId), "--purpose", "underwriting", "--valid-for", "7d"], { as: "ana", human: true });
+      expect(r.code, explain(r)).to.equal(0);
+      expect(r.stdout.split("\n")[1]).to.match(new RegExp(`^  ${insurerCo().replace(/[().&]/g, "\\$&")} may ask for dataset #${datasetId} for underwriting, up to formal, until ${TIME.source}$`));
+    });
+
     it("access status: the requester by its verified name; the config's name for it is not used", async function () {
       const r = await w.cli(["access", "status", String(requestId)], { human: true });
       expect(r.code, explain(r)).to.equal(0);
