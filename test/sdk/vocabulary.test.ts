@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SealshareError } from "../../sdk/errors.js";
-import { bytes, duration, shortAddress, shortHex, when, who } from "../../sdk/format.js";
+import { bytes, codeName, duration, shortAddress, shortHex, when, who } from "../../sdk/format.js";
 import {
   CATEGORIES,
   Category,
@@ -165,5 +165,10 @@ describe("display helpers (sdk/format.ts)", function () {
     expect(who(a, { [a]: "Lender" })).to.equal("Lender (0x9965…A4dc, unverified)");
     expect(who(a.toLowerCase(), {}, a)).to.equal("you");
     expect(who("0x0000000000000000000000000000000000000000", {})).to.equal("any member");
+  });
+
+  it("says a code by its name, never a bare number", function () {
+    expect([codeName(REASONS, 3), codeName(REASONS, 0), codeName(REASONS, 4242)]).to.deep.equal(["more-data-than-needed", "none given", "code 4242"]);
+    expect([codeName(USAGE_CODES, 2), codeName(GRANT_KINDS, 7)]).to.deep.equal(["converted", "code 7"]);
   });
 });
