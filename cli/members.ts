@@ -4,7 +4,7 @@ import { registerMember } from "../sdk/actions/register-member.js";
 import { suspendMember } from "../sdk/actions/suspend-member.js";
 import { reinstateMember } from "../sdk/actions/reinstate-member.js";
 import { getMember } from "../sdk/actions/get-member.js";
-import { resolveMemberNames } from "../sdk/actions/resolve-member-names.js";
+import { namesWithMembers, resolveMemberNames } from "../sdk/actions/resolve-member-names.js";
 import { displayNameOf } from "../sdk/members/display-name.js";
 import { codeName, when, who, type NameBook } from "../sdk/format.js";
 import { MEMBER_STATUSES, nameOf, SUSPENSION_REASONS } from "../sdk/vocabulary.js";
@@ -18,7 +18,7 @@ import type { Session } from "./lib/session.js";
  */
 export async function memberNames(s: Session): Promise<NameBook> {
   const [c, ctx] = await Promise.all([s.config(), s.ctx()]);
-  return { ...c.names, ...(await resolveMemberNames(ctx)) };
+  return namesWithMembers(ctx, c.names);
 }
 
 export function membersCommand(): Command {

@@ -34,8 +34,7 @@ import { listReleases } from "../../sdk/actions/list-releases.js";
 import { listRequests } from "../../sdk/actions/list-requests.js";
 import { recordUsage } from "../../sdk/actions/record-usage.js";
 import { registerMember } from "../../sdk/actions/register-member.js";
-import { resolveMemberNames } from "../../sdk/actions/resolve-member-names.js";
-import type { NameBook } from "../../sdk/format.js";
+import { namesWithMembers } from "../../sdk/actions/resolve-member-names.js";
 import { requestAccess } from "../../sdk/actions/request-access.js";
 import { revokeConsent } from "../../sdk/actions/revoke-consent.js";
 import { setCategoryMinimum } from "../../sdk/actions/set-category-minimum.js";
@@ -265,14 +264,13 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   say("8. Auditor verifies the whole ledger: ciphertexts, receipt proofs from the custodian, every grant and release against the rules");
   // Members by their verified names from the chain; the others by the story's own names, which the
   // timeline flags as unverified (no supervisor wrote them).
-  const names: NameBook = {
+  const names = await namesWithMembers(ctx(sup), {
     [sup.address]: "Supervisor",
     [sup2.address]: "Supervisor 2",
     [ana.address]: "Ana",
     [info.address]: "Custodian",
     [admin.address]: "Admin",
-    ...(await resolveMemberNames(ctx(sup))),
-  };
+  });
   const timeline = await readTimeline({ provider, ledger: deployment.ledger, fromBlock: deployment.deployBlock, names, withTimestamps: true });
   const requestIds = timeline.filter((e) => e.event === "AccessRequested").map((e) => BigInt(e.args.requestId as bigint));
   const proofs = await fetchReceiptProofs(env.custodianUrl, requestIds);

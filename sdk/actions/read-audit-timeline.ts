@@ -19,7 +19,7 @@ import { readTimeline, type TimelineEntry } from "../audit/timeline.js";
 import { SealshareError } from "../errors.js";
 import type { NameBook } from "../format.js";
 import { providerOf, type SealshareContext } from "./context.js";
-import { resolveMemberNames } from "./resolve-member-names.js";
+import { namesWithMembers } from "./resolve-member-names.js";
 
 export interface ReadAuditTimelineParams extends TimelineFilters {
   /**
@@ -53,7 +53,7 @@ export async function readAuditTimeline(ctx: SealshareContext, p: ReadAuditTimel
       fromBlock: ctx.fromBlock ?? 0,
       toBlock: p.toBlock,
       step: ctx.reader?.maxRange,
-      names: { ...p.names, ...(await resolveMemberNames(ctx)) },
+      names: await namesWithMembers(ctx, p.names),
       withTimestamps: true,
     }));
   return { entries: narrowTimeline(all, filters), all };

@@ -13,11 +13,12 @@
  * @example
  * ```ts
  * const names = await resolveMemberNames(ctx);
- * console.log(who(bank, { ...config.names, ...names })); // "Acme Bank (0x1234…abcd)"
+ * console.log(who(bank, names)); // "Acme Bank (0x1234…abcd)"
+ * console.log(who(ana, await namesWithMembers(ctx, config.names))); // "Ana (0x5678…ef01, unverified)"
  * ```
  */
 import { getAddress } from "ethers";
-import type { DisplayName } from "../format.js";
+import type { DisplayName, NameBook } from "../format.js";
 import { displayNameOf } from "../members/display-name.js";
 import { providerOf, queryEvents, type SealshareContext } from "./context.js";
 
@@ -63,4 +64,12 @@ export async function resolveMemberNames(ctx: SealshareContext): Promise<MemberN
     }
   })();
   return entry.pending;
+}
+
+/**
+ * The names to show: `others` (a config's, a story's — shown unverified) with every member's
+ * verified name from the chain over them, so a file can never rename a member.
+ */
+export async function namesWithMembers(ctx: SealshareContext, others: NameBook = {}): Promise<NameBook> {
+  return { ...others, ...(await resolveMemberNames(ctx)) };
 }

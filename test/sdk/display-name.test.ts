@@ -11,7 +11,7 @@ import { id, Wallet } from "ethers";
 import { deploySealshare, type World } from "../contracts/fixture.js";
 import { checkedName, displayNameOf, MAX_NAME_LENGTH, metadataURIWithName } from "../../sdk/members/display-name.js";
 import { registerMember } from "../../sdk/actions/register-member.js";
-import { resolveMemberNames } from "../../sdk/actions/resolve-member-names.js";
+import { namesWithMembers, resolveMemberNames } from "../../sdk/actions/resolve-member-names.js";
 import type { SealshareContext } from "../../sdk/actions/context.js";
 import { SealshareError } from "../../sdk/errors.js";
 import { nameFor, who } from "../../sdk/format.js";
@@ -115,7 +115,10 @@ describe("member display names: from the chain", function () {
     });
     // A subject is no member: no name, whatever a config says about it.
     expect(who(w.ana.address, { [w.ana.address]: "Ana", ...names })).to.equal(`Ana (${w.ana.address.slice(0, 6)}…${w.ana.address.slice(-4)}, unverified)`);
-    expect(who(w.bank.address, { [w.bank.address]: "Evil Bank", ...names })).to.equal(`Bank (${w.bank.address.slice(0, 6)}…${w.bank.address.slice(-4)})`);
+    // A config cannot rename a member: the chain's name goes over it.
+    const shown = await namesWithMembers(ctxOf(w), { [w.bank.address]: "Evil Bank", [w.ana.address]: "Ana" });
+    expect(who(w.bank.address, shown)).to.equal(`Bank (${w.bank.address.slice(0, 6)}…${w.bank.address.slice(-4)})`);
+    expect(who(w.ana.address, shown)).to.equal(`Ana (${w.ana.address.slice(0, 6)}…${w.ana.address.slice(-4)}, unverified)`);
     expect(nameFor(w.lender.address, names)).to.equal("Lender");
   });
 

@@ -1,6 +1,6 @@
 /**
  * The names every page shows next to addresses: each member's verified name, read from the
- * chain by the SDK's resolveMemberNames (the name a supervisor wrote in the member's record),
+ * chain by the SDK's resolveMemberNames (the SDK's namesWithMembers, kept synchronous for views) (the name a supervisor wrote in the member's record),
  * over the deployment config's `names` (written by `sealshare dev` or an operator), which the
  * SDK's `who()` shows flagged "unverified". A view calls {@link namesOf} while it renders; the
  * chain's names arrive shortly after the first render and the page re-renders once they change.
