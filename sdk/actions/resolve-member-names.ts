@@ -8,7 +8,8 @@
  *
  * Read once per context and then only the blocks since (the cache is keyed by the context
  * object): a page that follows the chain sees a member registered a minute ago, without reading
- * every registration again.
+ * every registration again. (A registration in a block later reorganised away keeps its name in
+ * a long-lived context's cache; a new context reads afresh.)
  *
  * @example
  * ```ts
