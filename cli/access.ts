@@ -13,15 +13,16 @@ import { getRequestStatus } from "../sdk/actions/get-request-status.js";
 import { consentFromJson } from "../sdk/actions/consent-terms.js";
 import { findApproverRole } from "../sdk/actions/find-approver-role.js";
 import { SealshareError } from "../sdk/errors.js";
-import { duration, when } from "../sdk/format.js";
+import { codeName, duration, when, who } from "../sdk/format.js";
+import { memberNames } from "./members.js";
 import { GRANT_INVALID_REASONS, GRANT_KINDS, labelOf, nameOf, PURPOSES, REASONS, toCode } from "../sdk/vocabulary.js";
 import { action, HELP, parseDuration, parseId, parseKind, parsePurpose, parseReason, parseUint } from "./lib/command.js";
 import { readJsonFile } from "./lib/keyfiles.js";
 
 const grantLine = (g: { kind: number; expiresAt: number } | undefined) => (g ? `  GRANTED: ${nameOf(GRANT_KINDS, g.kind)} until ${when(g.expiresAt)}` : undefined);
 
-/** "more-data-than-needed (3)", or "no reason given" for 0. */
-const reasonText = (code: number) => (code ? `${nameOf(REASONS, code)} (${code})` : "no reason given");
+/** "more-data-than-needed" ("code 4242" when unnamed), or "no reason given" for 0. */
+const reasonText = (code: number) => (code ? codeName(REASONS, code) : "no reason given");
 
 export function accessCommand(): Command {
   const cmd = new Command("access").description("access requests and grants: request, approve, advance, reject, revoke, status");
@@ -124,10 +125,10 @@ export function accessCommand(): Command {
     .argument("<requestId>", "the request", parseId)
     .action(
       action<Record<string, unknown>, [bigint]>(async (s, _o, requestId) => {
-        const r = await getRequestStatus(await s.ctx(), { requestId: requestId });
+        const [r, names] = await Promise.all([getRequestStatus(await s.ctx(), { requestId: requestId }), memberNames(s)]);
         const g = r.grant;
         s.out.result(r, [
-          `request #${r.requestId}: ${r.status.toLowerCase()} — dataset #${r.datasetId}${r.version ? ` v${r.version}` : ""}, ${r.wantKind.toLowerCase()} wanted by ${r.requester}`,
+          `request #${r.requestId}: ${r.status.toLowerCase()} — dataset #${r.datasetId}${r.version ? ` v${r.version}` : ""}, ${r.wantKind.toLowerCase()} wanted by ${who(r.requester, names)}`,
           `  approvals: provider ${r.providerApproved ? "yes" : "no"}, supervisors ${r.supervisorApprovals}`,
           g.valid
             ? `  grant VALID: ${g.kind.toLowerCase()} until ${when(g.expiresAt)} (key #${g.keyId})`

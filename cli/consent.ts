@@ -15,7 +15,8 @@ import { consentFromJson, consentIdOf, consentToJson, type ConsentTermsInput } f
 import { SealshareError } from "../sdk/errors.js";
 import { exportReceipt, type ConsentReceipt } from "../sdk/consent/index.js";
 import { getDataset } from "../sdk/actions/get-dataset.js";
-import { when } from "../sdk/format.js";
+import { when, who as whoIs, type NameBook } from "../sdk/format.js";
+import { memberNames } from "./members.js";
 import { CATEGORIES, GRANT_KINDS, nameOf, PURPOSES } from "../sdk/vocabulary.js";
 import { action, HELP, parseAddress, parseBytes32, parseCategory, parseDuration, parseId, parseKind, parsePurpose } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
@@ -96,8 +97,8 @@ async function consentIdFrom(s: Session, idOrFile: string): Promise<string> {
   return consentIdOf(await s.ctx(), terms);
 }
 
-function describeTerms(t: { requester: string; datasetId: bigint; category: number; purpose: number; maxKind: number; expiresAt: bigint | number }): string {
-  const who = t.requester === ZeroAddress ? "any member" : t.requester;
+function describeTerms(t: { requester: string; datasetId: bigint; category: number; purpose: number; maxKind: number; expiresAt: bigint | number }, names: NameBook = {}): string {
+  const who = t.requester === ZeroAddress ? "any member" : whoIs(t.requester, names);
   const what = t.datasetId !== 0n ? `dataset #${t.datasetId}` : `all ${nameOf(CATEGORIES, t.category)} data`;
   return `${who} may ask for ${what} for ${nameOf(PURPOSES, t.purpose)}, up to ${nameOf(GRANT_KINDS, t.maxKind)}, until ${when(t.expiresAt)}`;
 }
@@ -120,7 +121,7 @@ export function consentCommand(): Command {
       const receiptFile = await writeReceipt(o, r.receipt);
       s.out.result({ consentId: r.consentId, file: o.out, terms: r.terms, ...(receiptFile ? { receiptFile } : {}) }, [
         `signed consent ${r.consentId}`,
-        `  ${describeTerms(r.terms)}`,
+        `  ${describeTerms(r.terms, await memberNames(s))}`,
         receiptFile && `  consent receipt written to ${receiptFile} (its keccak256 is the receipt hash ${r.terms.receiptHash})`,
         `  must be recorded before ${when(r.terms.deadline)}; written to ${o.out}`,
         `next: the requester runs \`sealshare access request --consent ${o.out} …\` (or \`sealshare consent relay ${o.out}\`)`,
@@ -144,7 +145,7 @@ export function consentCommand(): Command {
       }
       s.out.result({ ...r, ...(o.out ? { file: o.out } : {}), ...(receiptFile ? { receiptFile } : {}) }, [
         `recorded consent ${r.consentId}`,
-        `  ${describeTerms(r.terms)}`,
+        `  ${describeTerms(r.terms, await memberNames(s))}`,
         receiptFile && `  consent receipt written to ${receiptFile}`,
         `  tx ${r.txHash}`,
       ]);
@@ -188,8 +189,8 @@ export function consentCommand(): Command {
     .action(
       action<{ subject?: string; requester?: string }>(async (s, o) => {
         if (!o.subject && !o.requester) throw new UsageError("give --subject <address> or --requester <address>");
-        const list = await listConsents(await s.ctx(), { subject: o.subject, requester: o.requester });
-        s.out.result(list, list.length ? list.map((c) => `${c.consentId}  ${c.status.padEnd(7)}  ${c.subject} → ${describeTerms(c)}`) : "no consents");
+        const [list, names] = await Promise.all([listConsents(await s.ctx(), { subject: o.subject, requester: o.requester }), memberNames(s)]);
+        s.out.result(list, list.length ? list.map((c) => `${c.consentId}  ${c.status.padEnd(7)}  ${whoIs(c.subject, names)} → ${describeTerms(c, names)}`) : "no consents");
       }),
     );
   return cmd;

@@ -17,7 +17,8 @@ import { fetchKey } from "../sdk/actions/fetch-key.js";
 import { decryptDataset } from "../sdk/actions/decrypt-dataset.js";
 import type { DatasetSource } from "../sdk/actions/version-source.js";
 import { SealshareError } from "../sdk/errors.js";
-import { bytes } from "../sdk/format.js";
+import { bytes, duration, who } from "../sdk/format.js";
+import { memberNames } from "./members.js";
 import { CATEGORIES, nameOf } from "../sdk/vocabulary.js";
 import { action, HELP, parseAddress, parseCategory, parseDuration, parseFormat, parseId, parseUint } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
@@ -255,13 +256,13 @@ export function datasetCommand(): Command {
     .argument("<datasetId>", "the dataset", parseId)
     .action(
       action<Record<string, unknown>, [bigint]>(async (s, _o, datasetId) => {
-        const r = await getDataset(await s.ctx(), { datasetId: datasetId });
+        const [r, names] = await Promise.all([getDataset(await s.ctx(), { datasetId: datasetId }), memberNames(s)]);
         const p = r.policy;
         s.out.result(r, [
           `dataset #${r.datasetId} (${nameOf(CATEGORIES, r.category)})${r.retired ? " — RETIRED" : ""}`,
-          `  subject  ${r.subject}`,
-          `  provider ${r.provider}`,
-          `  policy   provider approval ${p.requireProvider ? "required" : "not required"}, supervisor quorum ${p.supervisorQuorum}, temporary ≤ ${p.maxTemporary} s, formal ≤ ${p.maxFormal} s`,
+          `  subject  ${who(r.subject, names)}`,
+          `  provider ${who(r.provider, names)}`,
+          `  policy   provider approval ${p.requireProvider ? "required" : "not required"}, supervisor quorum ${p.supervisorQuorum}, temporary ${p.maxTemporary ? `up to ${duration(p.maxTemporary)}` : "none"}, formal up to ${duration(p.maxFormal)}`,
           ...r.versions.map((v) => `  v${v.version}: ${bytes(v.size)} ${v.format ?? "raw"}, merkle ${v.merkleRoot}, ${v.storageURI}`),
         ]);
       }),

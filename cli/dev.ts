@@ -31,9 +31,9 @@ export const DEV_ROLES = [
   { name: "admin", role: "admin (governance: grants roles, pauses)" },
   { name: "supervisor", role: "supervisor (registers members, approves, revokes)" },
   { name: "custodian", role: "key custodian's signing account (used by the custodian process only)" },
-  { name: "bank", role: "provider (a bank; register it as a member first)" },
-  { name: "insurer", role: "requester (an insurer; register it as a member first)" },
-  { name: "lender", role: "requester (a lender; register it as a member first)" },
+  { name: "bank", role: "provider (a bank; register it as a member first, with --name Bank)" },
+  { name: "insurer", role: "requester (an insurer; register it as a member first, with --name Insurer)" },
+  { name: "lender", role: "requester (a lender; register it as a member first, with --name Lender)" },
   { name: "ana", role: "subject (the person the data is about)" },
   { name: "auditor", role: "auditor (anyone; needs no role)" },
 ] as const;
@@ -193,7 +193,9 @@ export function devCommand(): Command {
             "In another terminal:",
             `  export SEALSHARE_CONFIG=${configPath}`,
             `  export SEALSHARE_KEYSTORE_PASSWORD=${DEV_PASSWORD}`,
-            `  sealshare --as supervisor members register ${by("bank").address} --kyc-ref KYC-BANK-1`,
+            `  sealshare --as supervisor members register ${by("bank").address} --kyc-ref KYC-BANK-1 --name Bank`,
+            "  (the --name goes into the member's record on chain: every reader shows it as verified; the",
+            "  names in the config files are shown flagged unverified)",
             "",
             dappCommand
               ? `The dapp (then open ${dappOrigins[0]}/ ; its origin may sign in to the custodian):\n  ${dappCommand}`

@@ -13,6 +13,7 @@ import { SourceError } from "../sdk/sources/errors.js";
 import { GRANT_KINDS, nameOf } from "../sdk/vocabulary.js";
 import { action, HELP, parseAddress, parseCategory, parseDuration, parseUint } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
+import { duration } from "../sdk/format.js";
 
 /** One line per worker event, for people and log files (stderr). Never data or keys. */
 function describeEvent(e: WorkerEvent): string {
@@ -108,7 +109,7 @@ Progress goes to stderr; what was served, published, skipped and failed to stdou
           } else {
             process.once("SIGINT", stop);
             process.once("SIGTERM", stop);
-            log(`watching (every ${o.poll} s; Ctrl-C to stop)`);
+            log(`watching (every ${duration(o.poll)}; Ctrl-C to stop)`);
             await worker.run({ pollMs: o.poll * 1000, signal: controller.signal, onRound: add });
             log("stopped");
           }

@@ -1,7 +1,8 @@
 /** `sealshare usage record` — the requester records what it did with the data. */
 import { Command } from "commander";
 import { recordUsage } from "../sdk/actions/record-usage.js";
-import { nameOf, USAGE_CODES } from "../sdk/vocabulary.js";
+import { codeName } from "../sdk/format.js";
+import { USAGE_CODES } from "../sdk/vocabulary.js";
 import { action, HELP, parseId, parseUsage } from "./lib/command.js";
 
 export function usageCommand(): Command {
@@ -15,8 +16,8 @@ export function usageCommand(): Command {
     .action(
       action<{ code: number; details?: string }, [bigint]>(async (s, o, requestId) => {
         const r = await recordUsage(await s.ctx(true), { requestId: requestId, usageCode: o.code, details: o.details });
-        const usage = nameOf(USAGE_CODES, r.usageCode);
-        s.out.result({ ...r, usage }, [`recorded usage ${usage} (${r.usageCode}) of request #${r.requestId}`, `  tx ${r.txHash}`]);
+        const usage = codeName(USAGE_CODES, r.usageCode);
+        s.out.result({ ...r, usage }, [`recorded usage ${usage} of request #${r.requestId}`, `  tx ${r.txHash}`]);
       }),
     );
   return cmd;

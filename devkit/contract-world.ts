@@ -35,6 +35,7 @@ import { generateEncryptionKeyPair, type EncryptionKeyPair } from "../sdk/crypto
 import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
 import { keyCommitment } from "../sdk/stream/commitment.js";
 import { DAY, HOUR, publishDeviceKey, registerMembers } from "./build.js";
+import { metadataURIWithName } from "../sdk/members/display-name.js";
 
 export type RequestParams = IAccess.RequestParamsStruct;
 
@@ -133,9 +134,10 @@ export async function buildContractWorld<S extends WorldSigner>(signers: readonl
   const ledgerAddress = await ledger.getAddress();
 
   await registerMembers(ledger, sup1, [
-    { member: bank.address, kycRef: "kyc-ref/bank", metadataURI: "https://bank.example/sealshare.json" },
-    { member: insurer.address, kycRef: "kyc-ref/insurer", metadataURI: "https://insurer.example/sealshare.json" },
-    { member: lender.address, kycRef: "kyc-ref/lender", metadataURI: "https://lender.example/sealshare.json" },
+    // Each record carries its display name (sdk/members/display-name.ts), so readers show "Bank", not hex.
+    { member: bank.address, kycRef: "kyc-ref/bank", metadataURI: metadataURIWithName("Bank", "https://bank.example/sealshare.json") },
+    { member: insurer.address, kycRef: "kyc-ref/insurer", metadataURI: metadataURIWithName("Insurer", "https://insurer.example/sealshare.json") },
+    { member: lender.address, kycRef: "kyc-ref/lender", metadataURI: metadataURIWithName("Lender", "https://lender.example/sealshare.json") },
   ]);
 
   const domain: TypedDataDomain = await ledgerDomain(ledger);

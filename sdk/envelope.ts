@@ -10,6 +10,7 @@
 import { keccak256, TypedDataEncoder, verifyTypedData, getAddress, type Signer, type TypedDataDomain } from "ethers";
 import { KEY_ENVELOPE_TYPES, KEY_SHARE_ENVELOPE_TYPES, proofHash, type KeyEnvelopeMessage, type KeyShareEnvelopeMessage } from "./eip712.js";
 import { SealshareError } from "./errors.js";
+import { when } from "./format.js";
 import type { EnvelopeBody } from "./api/schemas.js";
 
 /**
@@ -78,7 +79,7 @@ export function verifyEnvelope(
     });
   }
   if (e.expiresAt <= now) {
-    throw new SealshareError("ENVELOPE_EXPIRED", `the grant expired at ${new Date(e.expiresAt * 1000).toISOString()}`, {
+    throw new SealshareError("ENVELOPE_EXPIRED", `the grant expired at ${when(e.expiresAt)}`, {
       hint: "request access again",
     });
   }

@@ -14,6 +14,8 @@ export * from "./actions/register-member.js";
 export * from "./actions/suspend-member.js";
 export * from "./actions/reinstate-member.js";
 export * from "./actions/list-members.js";
+export * from "./actions/resolve-member-names.js";
+export * from "./members/display-name.js";
 export * from "./actions/get-member.js";
 export * from "./actions/get-roles.js";
 export * from "./actions/publish-encryption-key.js";

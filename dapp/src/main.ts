@@ -8,8 +8,9 @@ import "./styles.css";
 import { html, nothing, render } from "lit-html";
 import { loadConfig, type DappConfig } from "./lib/config.js";
 import { Session } from "./lib/session.js";
-import { shortAddress } from "../../sdk/format.js";
+import { who } from "../../sdk/format.js";
 import type { App, Page } from "./ui/parts.js";
+import { namesOf } from "./ui/names.js";
 import { homePage } from "./pages/home.js";
 
 interface Route {
@@ -79,7 +80,7 @@ async function start(): Promise<void> {
               <button data-testid="connect" @click=${() => void s.connect((document.getElementById("wallet-pick") as HTMLSelectElement | null)?.value)}>
                 ${s.wallets[0] ? `Connect ${s.wallets[0].info.name}` : "Connect wallet"}
               </button>`
-          : html`<span class="who" data-testid="account" title=${s.account!}>${config.names[s.account!] ?? ""} ${shortAddress(s.account!)}</span>
+          : html`<span class="who" data-testid="account" title=${s.account!}>${who(s.account!, namesOf(app))}</span>
               <span>via ${s.wallet!.info.name}</span>
               <button class="secondary" @click=${() => s.disconnect()}>Disconnect</button>`}
       </div>

@@ -34,6 +34,7 @@ import { listReleases } from "../../sdk/actions/list-releases.js";
 import { listRequests } from "../../sdk/actions/list-requests.js";
 import { recordUsage } from "../../sdk/actions/record-usage.js";
 import { registerMember } from "../../sdk/actions/register-member.js";
+import { namesWithMembers } from "../../sdk/actions/resolve-member-names.js";
 import { requestAccess } from "../../sdk/actions/request-access.js";
 import { revokeConsent } from "../../sdk/actions/revoke-consent.js";
 import { setCategoryMinimum } from "../../sdk/actions/set-category-minimum.js";
@@ -123,8 +124,9 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
     `   floor for deposit data (on chain): ${floor.requireProvider ? "provider approval, " : ""}${floor.supervisorQuorum} supervisor approvals; temporary grants: ${ruleName}` +
       (Number(floor.temporary) === TemporaryRule.AfterQuorum ? ` — no key, temporary or formal, leaves before ${floor.supervisorQuorum} supervisors approved` : ""),
   );
-  for (const [who, name] of [[bank, "bank"], [insurer, "insurer"], [lender, "lender"]] as const) {
-    await registerMember(ctx(sup), { member: who.address, kycRef: `kyc-ref:${name}`, metadataURI: `https://members.example/${name}.json` });
+  // Each record carries the member's display name (a #name= fragment): every reader shows it as verified.
+  for (const [who, name] of [[bank, "Bank"], [insurer, "Insurer"], [lender, "Lender"]] as const) {
+    await registerMember(ctx(sup), { member: who.address, kycRef: `kyc-ref:${name.toLowerCase()}`, metadataURI: `https://members.example/${name.toLowerCase()}.json`, name });
   }
   const insurerDevice = id("insurer/underwriting-laptop");
   const lenderDevice = id("lender/credit-desk");
@@ -260,16 +262,15 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   say("   (a key Insurer already fetched cannot be taken back; Bank can rotate: a new version under a new key)");
 
   say("8. Auditor verifies the whole ledger: ciphertexts, receipt proofs from the custodian, every grant and release against the rules");
-  const names: Record<string, string> = {
+  // Members by their verified names from the chain; the others by the story's own names, which the
+  // timeline flags as unverified (no supervisor wrote them).
+  const names = await namesWithMembers(ctx(sup), {
     [sup.address]: "Supervisor",
     [sup2.address]: "Supervisor 2",
-    [bank.address]: "Bank",
-    [insurer.address]: "Insurer",
-    [lender.address]: "Lender",
     [ana.address]: "Ana",
     [info.address]: "Custodian",
     [admin.address]: "Admin",
-  };
+  });
   const timeline = await readTimeline({ provider, ledger: deployment.ledger, fromBlock: deployment.deployBlock, names, withTimestamps: true });
   const requestIds = timeline.filter((e) => e.event === "AccessRequested").map((e) => BigInt(e.args.requestId as bigint));
   const proofs = await fetchReceiptProofs(env.custodianUrl, requestIds);

@@ -16,6 +16,7 @@ export * from "./register-member.js";
 export * from "./suspend-member.js";
 export * from "./reinstate-member.js";
 export * from "./list-members.js";
+export * from "./resolve-member-names.js";
 export * from "./get-member.js";
 export * from "./get-roles.js";
 export * from "./publish-encryption-key.js";

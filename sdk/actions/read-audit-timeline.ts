@@ -2,7 +2,8 @@
  * The history of the ledger, rebuilt from its events alone (sdk/audit/timeline.ts), each event
  * with its sentence in words and its block time, narrowed by dataset, subject, requester, kind of
  * event and date range (sdk/audit/filter.ts). Read-only: a context connected to any provider
- * (no account) will do. The dapp's auditor page and `sealshare audit` show what this returns;
+ * (no account) will do. Members are named by their verified names (resolveMemberNames); names
+ * the caller passes (a config's) fill in the rest and show as unverified. The dapp's auditor page and `sealshare audit` show what this returns;
  * sdk/audit/export.ts turns it into CSV or JSON.
  *
  * @example
@@ -16,11 +17,16 @@ import { getAddress, isAddress } from "ethers";
 import { narrowTimeline, type TimelineFilters } from "../audit/filter.js";
 import { readTimeline, type TimelineEntry } from "../audit/timeline.js";
 import { SealshareError } from "../errors.js";
+import type { NameBook } from "../format.js";
 import { providerOf, type SealshareContext } from "./context.js";
+import { namesWithMembers } from "./resolve-member-names.js";
 
 export interface ReadAuditTimelineParams extends TimelineFilters {
-  /** Display names of known addresses (checksummed address → name), used in the sentences. */
-  names?: Record<string, string>;
+  /**
+   * Names of other known addresses (checksummed address → name, e.g. a config's), used in the
+   * sentences flagged as unverified; a member's verified name from the chain takes precedence.
+   */
+  names?: NameBook;
   /** Stop at this block (default: the latest). */
   toBlock?: number;
   /** An already-read timeline to narrow instead of reading the chain again. */
@@ -47,7 +53,7 @@ export async function readAuditTimeline(ctx: SealshareContext, p: ReadAuditTimel
       fromBlock: ctx.fromBlock ?? 0,
       toBlock: p.toBlock,
       step: ctx.reader?.maxRange,
-      names: p.names,
+      names: await namesWithMembers(ctx, p.names),
       withTimestamps: true,
     }));
   return { entries: narrowTimeline(all, filters), all };

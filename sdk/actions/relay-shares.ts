@@ -17,6 +17,7 @@
 import { getAddress, type ContractTransactionReceipt } from "ethers";
 import type { ConsentTerms } from "../eip712.js";
 import { SealshareError } from "../errors.js";
+import { when } from "../format.js";
 import { assertDatasetSubject, consentIdOf } from "./consent-terms.js";
 import { eventsIn, providerOf, requireSigner, sendTx, toDeviceId, txResult, writer, type SealshareContext, type TxResult } from "./context.js";
 import type { RequestAccessParams } from "./request-access.js";
@@ -100,7 +101,7 @@ export async function relayShareArgs(ctx: SealshareContext, s: RelayShareParams)
       }
     }
     if (a.deadline < now) {
-      throw new SealshareError("APPROVAL_EXPIRED", `the approval by ${a.approver} expired at ${new Date(a.deadline * 1000).toISOString()}`, { hint: "ask the approver to sign again" });
+      throw new SealshareError("APPROVAL_EXPIRED", `the approval by ${a.approver} expired at ${when(a.deadline)}`, { hint: "ask the approver to sign again" });
     }
   }
   const approvals = s.approvals.map((a) => ({ approver: a.approver, asSupervisor: a.asSupervisor, deadline: a.deadline, signature: a.signature }));

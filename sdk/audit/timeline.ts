@@ -5,8 +5,8 @@
  */
 import { id, ZeroHash, type Provider } from "ethers";
 import { readEvents, type LedgerLog } from "../reads/events.js";
-import { duration as span, when } from "../format.js";
-import { CATEGORIES, GRANT_KINDS, nameOf, PURPOSES, REASONS, SUSPENSION_REASONS, USAGE_CODES } from "../vocabulary.js";
+import { codeName as nameOf, duration as span, when, who, type NameBook } from "../format.js";
+import { CATEGORIES, GRANT_KINDS, PURPOSES, REASONS, SUSPENSION_REASONS, USAGE_CODES } from "../vocabulary.js";
 
 export interface TimelineEntry {
   blockNumber: number;
@@ -26,8 +26,11 @@ export interface TimelineQuery {
   toBlock?: number;
   /** Largest block range per eth_getLogs call (the reader halves it when the node refuses). */
   step?: number;
-  /** Display names for known addresses (e.g. "Bank"), used in the summaries. */
-  names?: Record<string, string>;
+  /**
+   * Display names for known addresses, used in the summaries: the chain's verified names
+   * (resolveMemberNames) over any others, which show as unverified (sdk/format.ts NameBook).
+   */
+  names?: NameBook;
   /** Also read each block's timestamp (one eth_getBlockByNumber per distinct block). */
   withTimestamps?: boolean;
 }
@@ -54,7 +57,7 @@ export async function addTimestamps(provider: Provider, entries: TimelineEntry[]
   for (const e of entries) if (e.timestamp === undefined) e.timestamp = times.get(e.blockNumber);
 }
 
-function entry(log: LedgerLog, names: Record<string, string>): TimelineEntry {
+function entry(log: LedgerLog, names: NameBook): TimelineEntry {
   return { blockNumber: log.blockNumber, logIndex: log.logIndex, txHash: log.txHash, event: log.event, args: log.args, summary: describe(log.event, log.args, names) };
 }
 
@@ -63,13 +66,16 @@ const ROLE_NAMES: Record<string, string> = {
   [id("SUPERVISOR_ROLE")]: "supervisor",
   [id("CUSTODIAN_ROLE")]: "custodian",
 };
-/** A duration in the largest whole unit: "7 days", "30 minutes", "90 seconds". */
 
 /** Plain words for each event; falls back to name(args) for the rest. */
-export function describe(event: string, a: Record<string, unknown>, names: Record<string, string> = {}): string {
-  const lower = Object.fromEntries(Object.entries(names).map(([k, v]) => [k.toLowerCase(), v]));
-  const short = (x: unknown) =>
-    typeof x === "string" && x.startsWith("0x") ? (lower[x.toLowerCase()] ?? `${x.slice(0, 8)}…`) : String(x);
+export function describe(event: string, a: Record<string, unknown>, names: NameBook = {}): string {
+  const lower = new Map(Object.keys(names).map((k) => [k.toLowerCase(), k]));
+  // A named address reads "Bank (0x1234…abcd)" (flagged when the name is not the chain's); any other hex is shortened.
+  const short = (x: unknown) => {
+    if (typeof x !== "string" || !x.startsWith("0x")) return String(x);
+    const named = lower.get(x.toLowerCase());
+    return named ? who(named, names) : `${x.slice(0, 8)}…`;
+  };
   switch (event) {
     case "RoleGranted":
       return `${short(a.sender)} granted the ${ROLE_NAMES[String(a.role)] ?? short(a.role)} role to ${short(a.account)}`;

@@ -42,6 +42,7 @@ import { SUPERVISOR_ROLE, type Sealshare } from "../contracts.js";
 import { readTimeline, addTimestamps, type TimelineEntry } from "./timeline.js";
 import type { Provider } from "ethers";
 import { GRANT_KINDS, nameOf, TemporaryRule } from "../vocabulary.js";
+import { duration } from "../format.js";
 
 export type CheckName = "ciphertext" | "receipt" | "grant" | "consent";
 
@@ -407,7 +408,7 @@ function checkGrants(timeline: TimelineEntry[], batchReleases: BatchRelease[], r
           if (have < need) violate("GRANT_WITHOUT_QUORUM", `${label}: ${have} supervisor approval(s), the category floor requires ${need} for a temporary grant`, e, id);
         }
         const cap = kind === 2 ? d.policy.maxFormal : temporaryCap(d.policy.maxTemporary, min.maxTemporary);
-        if (e.timestamp !== undefined && expiresAt > ts + cap) violate("GRANT_BEYOND_POLICY_MAX", `${label}: expires ${expiresAt - ts} s after it was granted; the policy allows ${cap} s`, e, id);
+        if (e.timestamp !== undefined && expiresAt > ts + cap) violate("GRANT_BEYOND_POLICY_MAX", `${label}: expires ${duration(expiresAt - ts)} after it was granted; the policy allows ${duration(cap)}`, e, id);
         q.grants.push({ kind, expiresAt, seq, timestamp: ts, txHash: e.txHash });
         break;
       }

@@ -51,7 +51,7 @@ describe("sealshare CLI: the whole story, role by role", function () {
     for (const m of ["bank", "insurer"] as const) {
       // Once from the keystore, once from SEALSHARE_PRIVATE_KEY (each keystore opening costs a deliberate scrypt).
       const r = await ok(
-        ["members", "register", w.addr[m], "--kyc-ref", `KYC-${m}`, "--metadata", `https://members.example/${m}.json`, ...(m === "bank" ? ["--keystore", "supervisor.keystore.json"] : [])],
+        ["members", "register", w.addr[m], "--kyc-ref", `KYC-${m}`, "--metadata", `https://members.example/${m}.json`, "--name", m === "bank" ? "Bank" : "Insurer", ...(m === "bank" ? ["--keystore", "supervisor.keystore.json"] : [])],
         m === "bank" ? { env: { SEALSHARE_KEYSTORE_PASSWORD: KEYSTORE_PASSWORD } } : { as: "supervisor" },
       );
       expect(r.member).to.equal(w.addr[m]);
@@ -60,7 +60,7 @@ describe("sealshare CLI: the whole story, role by role", function () {
       if (m === "bank") bankRegisteredAt = (await w.provider.getBlock(r.blockNumber))!.timestamp;
     }
     const shown = await ok(["members", "show", w.addr.bank]);
-    expect(shown).to.deep.equal({ member: w.addr.bank, status: "active", epoch: 0, registeredAt: bankRegisteredAt });
+    expect(shown).to.deep.equal({ member: w.addr.bank, name: "Bank", status: "active", epoch: 0, registeredAt: bankRegisteredAt });
   });
 
   it("the insurer generates a device key and publishes it", async () => {
@@ -185,7 +185,7 @@ describe("sealshare CLI: the whole story, role by role", function () {
 
     const human = await w.cli(["audit", "timeline", "dataset", state.datasetId!], { human: true });
     expect(human.code).to.equal(0);
-    expect(human.stdout).to.include("insurer requested dataset");
+    expect(human.stdout).to.include(`Insurer (${w.addr.insurer.slice(0, 6)}…${w.addr.insurer.slice(-4)}) requested dataset`);
   });
 
   it("an auditor exports the timeline and verifies it: clean", async () => {

@@ -156,8 +156,8 @@ describe("dapp: the auditor's page, with no wallet, in Chromium", function () {
     expect(await page.getByTestId("page-status").innerText()).to.equal(`Events 21–${all.length} of ${all.length} · page 2 of 2`);
     // Names, not hex: the Insurer's granted request, in the SDK's words.
     const asked = rows.find((r) => r[1] === "Access requested");
-    expect(asked).to.deep.equal([when(all.find((e) => e.event === "AccessRequested")!.timestamp!), "Access requested", `Insurer requested dataset #${datasetA} for underwriting, formal, 7 days (request #${granted})`]);
-    expect(rows.every((r) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(r[0]))).to.equal(true);
+    expect(asked).to.deep.equal([when(all.find((e) => e.event === "AccessRequested")!.timestamp!), "Access requested", `Insurer (${world.addresses.insurer.slice(0, 6)}…${world.addresses.insurer.slice(-4)}) requested dataset #${datasetA} for underwriting, formal, 7 days (request #${granted})`]);
+    expect(rows.every((r) => /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/.test(r[0]))).to.equal(true);
     await page.getByRole("button", { name: "Previous page" }).click();
     await waitForText(page.getByTestId("page-status"), /^Events 1–20 of/);
     await page.screenshot({ path: join(SCREENSHOTS, "auditor.png"), fullPage: true });

@@ -136,7 +136,7 @@ describe("dapp: the provider's and the supervisor's decisions, in Chromium", fun
     await waitForText(sup.page.getByTestId("decision-result"), new RegExp(`You rejected request #${id}`));
     await row.waitFor({ state: "detached" }); // out of the queue
 
-    await waitForText(lender.request(id), /rejected by Supervisor \(0x.{4}….{4}\) reason: requester under review/);
+    await waitForText(lender.request(id), /rejected by Supervisor \(0x.{4}….{4}, unverified\) reason: requester under review/);
     await waitForText(ana.request(id), /rejected by Supervisor .* reason: requester under review/);
     const [event] = await ledger.queryFilter(ledger.filters.AccessRejected(id));
     expect([event!.args.by, Number(event!.args.reasonCode)]).to.deep.equal([world.addresses.supervisor, 4]);
@@ -160,7 +160,7 @@ describe("dapp: the provider's and the supervisor's decisions, in Chromium", fun
     await waitForText(sup.page.getByTestId("decision-result"), new RegExp(`You revoked the grant of request #${id}`));
 
     const mine = insurer.request(id);
-    expect(await waitForText(mine, /revoked by/)).to.match(/revoked by Supervisor \(0x.{4}….{4}\) reason: policy breach/);
+    expect(await waitForText(mine, /revoked by/)).to.match(/revoked by Supervisor \(0x.{4}….{4}, unverified\) reason: policy breach/);
     // A revoked grant has no key to fetch: the row shows why, and no Fetch button.
     expect(await mine.getByRole("button", { name: `Fetch and decrypt request ${id}` }).count()).to.equal(0);
     expect(await waitForText(ana.request(id), /revoked by/)).to.match(/revoked by Supervisor .* reason: policy breach/);

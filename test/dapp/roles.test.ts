@@ -142,7 +142,7 @@ describe("dapp: role-aware pages, in Chromium", function () {
 
   it("the requester and provider pages for a non-member say so, with nothing to request, encrypt or publish", async function () {
     const requester = (await open("auditor", "/requester")).r;
-    expect(await waitForText(requester.page.getByTestId("not-member"), /not a member/)).to.match(/^Auditor \(0x.{4}….{4}\) is not a member institution of this ledger, so it cannot request data/);
+    expect(await waitForText(requester.page.getByTestId("not-member"), /not a member/)).to.match(/^Auditor \(0x.{4}….{4}, unverified\) is not a member institution of this ledger, so it cannot request data/);
     expect(await requester.page.getByRole("button", { name: "Request access" }).count()).to.equal(0);
     await requester.shot("roles-nonmember-requester");
 

@@ -17,7 +17,7 @@ import { connectLedger } from "../../sdk/contracts.js";
 import { deriveEncryptionKey } from "../../sdk/crypto/wallet-key.js";
 import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { a11yProblems, focusedOutline, pageReady, ROLE_PAGES, storageDump, waitForText } from "./lib/page-checks.js";
-import { startWorld, type Role, type RoleName, type World } from "./lib/world.js";
+import { DISPLAY, startWorld, type Role, type RoleName, type World } from "./lib/world.js";
 import { StreamRootHasher } from "../../sdk/stream/index.js";
 import { nodeSha256 } from "../../sdk/blob/content-hash.js";
 
@@ -85,9 +85,10 @@ describe("dapp: every role from a browser wallet, in Chromium", function () {
     expect(sup.wallet.calls).to.include("wallet_switchEthereumChain");
     for (const who of ["bank", "insurer", "lender"] as const) {
       await sup.page.getByLabel("Institution's address").fill(world.addresses[who]);
+      await sup.page.getByLabel("Display name").fill(DISPLAY[who]); // into its record on chain: every page shows it as verified
       await sup.page.getByLabel("KYC reference").fill(`KYC-${who}`);
       await sup.page.getByRole("button", { name: "Register member" }).click();
-      await waitForText(sup.page.getByTestId("member-result"), new RegExp(`Registered ${who}`, "i"));
+      await waitForText(sup.page.getByTestId("member-result"), new RegExp(`Registered ${DISPLAY[who]} \\(0x.{4}….{4}\\)\\.`));
     }
 
     step("before step 2");

@@ -9,6 +9,8 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { deploySealshare, type World } from "../contracts/fixture.js";
 import { readAuditTimeline } from "../../sdk/actions/read-audit-timeline.js";
+import { resolveMemberNames } from "../../sdk/actions/resolve-member-names.js";
+import { shortAddress } from "../../sdk/format.js";
 import type { SealshareContext } from "../../sdk/actions/context.js";
 import { readTimeline, type TimelineEntry } from "../../sdk/audit/timeline.js";
 import { DEVICE } from "../../devkit/contract-world.js";
@@ -31,26 +33,29 @@ describe("SDK readAuditTimeline: the ledger's history, narrowed", function () {
   before(async function () {
     w = await networkHelpers.loadFixture(deploySealshare);
     ctx = { ledger: w.ledger, fromBlock: 0 };
-    names = { [w.ana.address]: "Ana", [w.insurer.address]: "Insurer", [w.lender.address]: "Lender", [w.bank.address]: "Bank" };
+    // What a config would say; the members' own names come from their records on chain.
+    names = { [w.ana.address]: "Ana", [w.insurer.address]: "Config's Insurer", [w.lender.address]: "Lender", [w.bank.address]: "Bank" };
     insurerRequest = (await w.share()).requestId;
     await networkHelpers.time.increase(10 * 86_400);
     await (await w.publishKey(w.lender, DEVICE.lender)).wait();
     const { terms } = await w.consent({ requester: w.lender.address });
     lenderDay = await networkHelpers.time.latest(); // the time of the consent's block
     lenderRequest = await w.request(terms, { deviceId: DEVICE.lender }, w.lender);
-    all = await readTimeline({ provider: w.ledger.runner!.provider!, ledger: w.ledgerAddress, fromBlock: 0, names, withTimestamps: true });
+    all = await readTimeline({ provider: w.ledger.runner!.provider!, ledger: w.ledgerAddress, fromBlock: 0, names: { ...names, ...(await resolveMemberNames(ctx)) }, withTimestamps: true });
   });
 
-  it("without filters: every event, with block times and the timeline's sentences", async function () {
+  it("without filters: every event, with block times and the timeline's sentences, members by their verified names", async function () {
     const t = await readAuditTimeline(ctx, { names });
     expect(t.all).to.deep.equal(all);
     expect(t.entries).to.deep.equal(all);
     expect(all.every((e) => typeof e.timestamp === "number")).to.equal(true);
     const asked = all.filter((e) => e.event === "AccessRequested").map((e) => e.summary);
     expect(asked).to.deep.equal([
-      `Insurer requested dataset #1 for underwriting, formal, 7 days (request #${insurerRequest})`,
-      `Lender requested dataset #1 for underwriting, formal, 7 days (request #${lenderRequest})`,
+      `Insurer (${shortAddress(w.insurer.address)}) requested dataset #1 for underwriting, formal, 7 days (request #${insurerRequest})`,
+      `Lender (${shortAddress(w.lender.address)}) requested dataset #1 for underwriting, formal, 7 days (request #${lenderRequest})`,
     ]);
+    const registered = all.find((e) => e.event === "DatasetRegistered")!.summary;
+    expect(registered).to.equal(`provider Bank (${shortAddress(w.bank.address)}) registered dataset #1 (deposit) about Ana (${shortAddress(w.ana.address)}, unverified)`);
   });
 
   it("by dataset: the other dataset's registration and version only", async function () {

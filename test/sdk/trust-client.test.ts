@@ -375,6 +375,11 @@ describe("audit verify: the category floor covers temporary grants", () => {
   it("a temporary grant longer than the category's cap is GRANT_BEYOND_POLICY_MAX", async () => {
     expect(await codes(history(floor(1n, { maxTemporary: 300n }), 600))).to.deep.equal(["GRANT_BEYOND_POLICY_MAX"]);
   });
+
+  it("…and says the durations in words", async () => {
+    const { violations } = await verifyLedger({ ledger: {} as Sealshare, provider: {} as never, fromBlock: 0, timeline: history(floor(1n, { maxTemporary: 300n }), 600) });
+    expect(violations.map((v) => v.message.replace(/^.*: expires/, "expires"))).to.deep.equal(["expires 10 minutes after it was granted; the policy allows 5 minutes"]);
+  });
 });
 
 describe("access status after expiry on an idle chain", function () {

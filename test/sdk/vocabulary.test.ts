@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SealshareError } from "../../sdk/errors.js";
-import { bytes, duration, shortAddress, shortHex, when, who } from "../../sdk/format.js";
+import { bytes, codeName, duration, shortAddress, shortHex, when, who } from "../../sdk/format.js";
 import {
   CATEGORIES,
   Category,
@@ -154,15 +154,21 @@ describe("vocabulary (sdk/vocabulary.ts)", function () {
 
 describe("display helpers (sdk/format.ts)", function () {
   it("shows times, durations, sizes and addresses the same way everywhere", function () {
-    expect(when(1_767_225_600)).to.equal("2026-01-01T00:00:00Z");
-    expect(when(1_767_225_600n)).to.equal("2026-01-01T00:00:00Z");
+    expect(when(1_767_225_600)).to.equal("2026-01-01 00:00 UTC");
+    expect(when(1_767_225_600n + 59n)).to.equal("2026-01-01 00:00 UTC");
     expect([duration(7 * 86_400), duration(3_600), duration(1_800), duration(90), duration(1)]).to.deep.equal(["7 days", "1 hour", "30 minutes", "90 seconds", "1 second"]);
     expect([bytes(512), bytes(1536), bytes(3 * 1024 * 1024)]).to.deep.equal(["512 B", "1.5 KiB", "3.0 MiB"]);
     const a = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
     expect(shortAddress(a)).to.equal("0x9965…A4dc");
     expect(shortHex("0x" + "ab".repeat(32))).to.equal("0xabababab…abab");
-    expect(who(a, { [a]: "Lender" })).to.equal("Lender (0x9965…A4dc)");
+    expect(who(a, { [a]: { name: "Lender", verified: true } })).to.equal("Lender (0x9965…A4dc)");
+    expect(who(a, { [a]: "Lender" })).to.equal("Lender (0x9965…A4dc, unverified)");
     expect(who(a.toLowerCase(), {}, a)).to.equal("you");
     expect(who("0x0000000000000000000000000000000000000000", {})).to.equal("any member");
+  });
+
+  it("says a code by its name, never a bare number", function () {
+    expect([codeName(REASONS, 3), codeName(REASONS, 0), codeName(REASONS, 4242)]).to.deep.equal(["more-data-than-needed", "none given", "code 4242"]);
+    expect([codeName(USAGE_CODES, 2), codeName(GRANT_KINDS, 7)]).to.deep.equal(["converted", "code 7"]);
   });
 });

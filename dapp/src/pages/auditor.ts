@@ -27,6 +27,7 @@ import { verifyReport } from "../ui/audit-report.js";
 import { pageCount, timelinePage } from "../ui/audit-table.js";
 import { onSubmit } from "../ui/forms.js";
 import { failure, formValues, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
+import { namesOf } from "../ui/names.js";
 
 interface State {
   /** Every event of the ledger, as last read. */
@@ -121,7 +122,7 @@ function timelineSection(app: App): TemplateResult {
   const busy = s.loading || s.verifying;
   return html`<section class="card" aria-labelledby="tl-title" aria-busy=${s.loading ? "true" : "false"}>
     <h3 id="tl-title">Timeline</h3>
-    ${s.all ? filterForm({ all: s.all, names: app.config.names, choice: s.choice, busy, apply: (c) => void applyFilters(app, c) }) : nothing}
+    ${s.all ? filterForm({ all: s.all, names: namesOf(app), choice: s.choice, busy, apply: (c) => void applyFilters(app, c) }) : nothing}
     ${notice(s.timelineNotice)}
     ${s.loading ? html`<p class="meta" role="status" data-testid="timeline-loading">Reading the ledger's events…</p>` : nothing}
     ${s.entries && !s.loading ? timelinePage({ config: app.config, entries: s.entries, page: s.page, go: (p) => ((s.page = p), app.update()) }) : nothing}

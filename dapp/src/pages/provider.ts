@@ -27,6 +27,7 @@ import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/a
 import { bytes, duration, who } from "../../../sdk/format.js";
 import { CATEGORIES, categoryLabel as categoryWords, MemberStatus } from "../../../sdk/vocabulary.js";
 import { failure, formValues, needsWallet, notice, progress, txLink, type App, type Notice, type Page } from "../ui/parts.js";
+import { namesOf } from "../ui/names.js";
 import { requestRow } from "../ui/request-row.js";
 import { itemList } from "../ui/item-list.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
@@ -202,7 +203,7 @@ function datasetsSection(app: App, manage: boolean): TemplateResult {
       testId: "my-datasets",
       empty: "None yet.",
       row: (d) => html`<li data-dataset=${d.datasetId.toString()}>
-        Dataset #${d.datasetId}: ${categoryWords(d.category)} data about ${who(d.subject, app.config.names)}, ${d.latestVersion} version${d.latestVersion === 1 ? "" : "s"}.
+        Dataset #${d.datasetId}: ${categoryWords(d.category)} data about ${who(d.subject, namesOf(app))}, ${d.latestVersion} version${d.latestVersion === 1 ? "" : "s"}.
         ${d.retired ? html`<span class="badge bad" data-testid="dataset-retired">retired</span>` : nothing}
         <div class="meta">
           Policy${d.rules.raisedByFloor ? ` (with the ${categoryWords(d.category)} category's floor)` : ""}: ${d.rules.requireProvider ? "your approval" : "no provider approval"},
@@ -249,7 +250,7 @@ async function transfer(app: App, datasetId: bigint, form: HTMLFormElement): Pro
     return {
       kind: "ok",
       code: "dataset-transferred",
-      text: `Dataset #${datasetId} is now ${who(r.to, app.config.names)}'s: it approves its requests and publishes its versions from now on.`,
+      text: `Dataset #${datasetId} is now ${who(r.to, namesOf(app))}'s: it approves its requests and publishes its versions from now on.`,
       link: txUrl(app.config, r.txHash) ? { href: txUrl(app.config, r.txHash)!, label: "See the transaction" } : undefined,
     };
   });
@@ -294,7 +295,7 @@ function requestsSection(app: App): TemplateResult {
 
 /** Before anything is encrypted: this account may not publish, and why. */
 function notMember(app: App, status: number): TemplateResult {
-  const name = who(app.session.account!, app.config.names);
+  const name = who(app.session.account!, namesOf(app));
   return html`<div class="notice warn" role="status" data-testid="not-member">
     ${status === MemberStatus.Suspended
       ? html`<p>${name} is a suspended member: it cannot publish data or decide on requests until a supervisor reinstates it.</p>`

@@ -28,6 +28,7 @@ import { saveAs } from "../lib/save-file.js";
 import { bytes, who } from "../../../sdk/format.js";
 import { MemberStatus, purposeLabel as purposeWords, PURPOSES } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, progress, type App, type Notice, type Page } from "../ui/parts.js";
+import { namesOf } from "../ui/names.js";
 import { requestRow } from "../ui/request-row.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
@@ -352,7 +353,7 @@ function requestSection(app: App): TemplateResult {
   if (!loadRequests.loaded(app)) return loadingView("your membership and requests");
   if (s.member !== MemberStatus.Active)
     return html`<p class="notice warn" role="status" data-testid="not-member">
-      ${who(app.session.account!, app.config.names)} is ${s.member === MemberStatus.Suspended ? "a suspended member" : "not a member institution of this ledger"}, so it cannot request
+      ${who(app.session.account!, namesOf(app))} is ${s.member === MemberStatus.Suspended ? "a suspended member" : "not a member institution of this ledger"}, so it cannot request
       data: a supervisor registers (or reinstates) member institutions.
     </p>`;
   return html`<section class="card" aria-labelledby="req-title">

@@ -16,9 +16,10 @@ import { listDatasets, type DatasetListing as DatasetInfo } from "../../../sdk/a
 import { listReleases } from "../../../sdk/actions/list-releases.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
 import { listReleaseReceipts, type ReleaseReceipt } from "../../../sdk/actions/list-release-receipts.js";
-import { when, who } from "../../../sdk/format.js";
+import { duration, when, who } from "../../../sdk/format.js";
 import { CATEGORIES, categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
+import { nameText, namesOf } from "../ui/names.js";
 import { requestRow } from "../ui/request-row.js";
 import { consentScope, datasetWords } from "../ui/consent-words.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
@@ -84,14 +85,14 @@ async function sign(app: App, form: HTMLFormElement): Promise<void> {
       maxKind: Number(v.maxKind) === 1 ? 1 : 2,
       validFor: days * 86_400,
       // The SDK builds the receipt; its canonical hash is the terms' receiptHash.
-      receipt: receiptDetails({ requester, requesterName: app.config.names[requester] ?? s.ask?.requesterName, policyUrl: new URL("#/subject", location.href).href }),
+      receipt: receiptDetails({ requester, requesterName: nameText(app, requester) ?? s.ask?.requesterName, policyUrl: new URL("#/subject", location.href).href }),
       deadlineIn: 86_400, // the requester has a day to relay it
     });
     s.signed = toConsentFile({ ...signed, chainId: String(app.config.chainId), ledger: app.config.ledger, receipt: signed.receipt });
     s.signedRecorded = false;
     return {
       kind: "ok",
-      text: `Signed. You paid nothing. Send it to ${who(requester, app.config.names)} with the button below: they relay it to the ledger with their request.`,
+      text: `Signed. You paid nothing. Send it to ${who(requester, namesOf(app))} with the button below: they relay it to the ledger with their request.`,
     };
   });
 }
@@ -130,14 +131,15 @@ function linkTo(app: App, hash: string): Notice["link"] {
 }
 
 function askView(app: App, ask: ConsentAsk): TemplateResult {
-  const name = app.config.names[ask.requester] ?? ask.requesterName;
+  // The link's name for the requester is whatever its sender wrote: shown flagged, under the chain's.
+  const requester = who(ask.requester, { ...(ask.requesterName ? { [getAddress(ask.requester)]: ask.requesterName } : {}), ...namesOf(app) }, undefined, { full: true });
   const id = ask.datasetId !== "0" ? BigInt(ask.datasetId) : 0n;
-  const what = id ? datasetWords(id, s.datasets.find((d) => d.datasetId === id), app.config.names, "your") : `all your ${categoryWords(ask.category)} data`;
+  const what = id ? datasetWords(id, s.datasets.find((d) => d.datasetId === id), namesOf(app), "your") : `all your ${categoryWords(ask.category)} data`;
   return html`<section class="card" aria-labelledby="ask-title" data-testid="consent-ask">
     <h3 id="ask-title">A request for your consent</h3>
     <p>
-      <strong>${name ? `${name} (${ask.requester})` : ask.requester}</strong> asks to use <strong>${what}</strong> for
-      <strong>${purposeWords(ask.purpose)}</strong>, for <strong>${ask.days} days</strong>, up to ${kindWords(ask.maxKind)} access.
+      <strong data-testid="ask-requester">${requester}</strong> asks to use <strong>${what}</strong> for
+      <strong>${purposeWords(ask.purpose)}</strong>, for <strong>${duration(ask.days * 86_400)}</strong>, up to ${kindWords(ask.maxKind)} access.
     </p>
     <p class="meta">The form below is filled in with these terms. Nothing happens until you sign, and you can revoke at any time.</p>
   </section>`;
@@ -159,7 +161,7 @@ function consentForm(app: App): TemplateResult {
           <label for="c-dataset">Which data</label>
           <select id="c-dataset" name="dataset">
             ${s.datasets.map(
-              (d, i) => html`<option value=${d.datasetId.toString()} ?selected=${a ? a.datasetId === d.datasetId.toString() : i === 0}>${datasetWords(d.datasetId, d, app.config.names, "your")}</option>`,
+              (d, i) => html`<option value=${d.datasetId.toString()} ?selected=${a ? a.datasetId === d.datasetId.toString() : i === 0}>${datasetWords(d.datasetId, d, namesOf(app), "your")}</option>`,
             )}
             <option value="0" ?selected=${a?.datasetId === "0"}>All my data of the category below</option>
           </select>
@@ -196,7 +198,7 @@ function consentForm(app: App): TemplateResult {
 function signedView(app: App, c: SignedConsentFile): TemplateResult {
   const json = toJson(c);
   const link = consentLink(location.href, c);
-  const to = c.terms.requester === ZeroAddress ? "the requester" : who(String(c.terms.requester), app.config.names);
+  const to = c.terms.requester === ZeroAddress ? "the requester" : who(String(c.terms.requester), namesOf(app));
   const subject = `My signed consent for ${to}`;
   const body = `Open this link to use my consent (it records nothing until you request access with it):\n\n${link}\n`;
   const mail = `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
@@ -233,17 +235,17 @@ function consentsView(app: App): TemplateResult {
     testId: "my-consents",
     empty: "You have not given any consent on this ledger yet.",
     row: (c) => {
-      const scope = consentScope(c, "your", { get: (id) => s.datasets.find((d) => d.datasetId === id), names: app.config.names });
+      const scope = consentScope(c, "your", { get: (id) => s.datasets.find((d) => d.datasetId === id), names: namesOf(app) });
       return html`<li>
         <div>
-          ${who(c.requester, app.config.names)} may use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until ${when(c.expiresAt)}.
+          ${who(c.requester, namesOf(app))} may use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until ${when(c.expiresAt)}.
           ${c.status === "revoked" ? html`<span class="badge bad">revoked</span>` : html`<span class="badge ok">active</span>`}
         </div>
-        <div class="meta">${c.relayer !== c.subject ? `Relayed by ${who(c.relayer, app.config.names)} (you paid no gas)` : "Recorded by you"} · ${txLink(app.config, c.givenTx)}</div>
+        <div class="meta">${c.relayer !== c.subject ? `Relayed by ${who(c.relayer, namesOf(app))} (you paid no gas)` : "Recorded by you"} · ${txLink(app.config, c.givenTx)}</div>
         ${c.status === "revoked"
           ? nothing
           : html`<div class="actions">
-              <button class="danger" ?disabled=${!!s.busy} @click=${() => void revoke(app, c.consentId, false)} aria-label="Revoke consent for ${who(c.requester, app.config.names)}, ${scope}">
+              <button class="danger" ?disabled=${!!s.busy} @click=${() => void revoke(app, c.consentId, false)} aria-label="Revoke consent for ${who(c.requester, namesOf(app))}, ${scope}">
                 Revoke
               </button>
             </div>`}
@@ -275,8 +277,8 @@ function releasesView(app: App): TemplateResult {
               ? html`receipt not sealed on chain yet (the custodian reports it)`
               : html`<strong>the custodian's receipt does NOT verify on chain</strong>`;
       return html`<li>
-        <strong>${req ? who(req.requester, app.config.names) : "A requester"}</strong> received the key to
-        ${req ? datasetWords(req.datasetId, s.datasets.find((d) => d.datasetId === req.datasetId), app.config.names, "your") : "your data"} (${kindWords(r.kind)} access) on ${when(r.at)}.
+        <strong>${req ? who(req.requester, namesOf(app)) : "A requester"}</strong> received the key to
+        ${req ? datasetWords(req.datasetId, s.datasets.find((d) => d.datasetId === req.datasetId), namesOf(app), "your") : "your data"} (${kindWords(r.kind)} access) on ${when(r.at)}.
         <div class="meta">Request #${r.requestId} · ${proof}</div>
       </li>`;
     },

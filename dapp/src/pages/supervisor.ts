@@ -17,6 +17,8 @@ import { temporaryWords, waitingFor } from "../../../sdk/reads/grant-rules.js";
 import { duration, when, who } from "../../../sdk/format.js";
 import { categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, reasonLabel as reasonWords, GrantKind, MemberStatus, RequestStatus, SUSPENSION_REASONS } from "../../../sdk/vocabulary.js";
 import { formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
+import { namesOf } from "../ui/names.js";
+import { displayNameOf, MAX_NAME_LENGTH } from "../../../sdk/members/display-name.js";
 import { reasonPicker, requestRow, withReason } from "../ui/request-row.js";
 import { consentScope } from "../ui/consent-words.js";
 import { onSubmit } from "../ui/forms.js";
@@ -71,7 +73,7 @@ function consentTerms(app: App, c: ConsentInfo | undefined): TemplateResult {
   return html`<dl class="meta">
     <dt>Consent</dt>
     <dd>
-      ${who(c.subject, app.config.names)} allowed ${who(c.requester, app.config.names)} to use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until
+      ${who(c.subject, namesOf(app))} allowed ${who(c.requester, namesOf(app))} to use ${scope} for ${purposeWords(c.purpose)}, up to ${kindWords(c.maxKind)} access, until
       ${when(c.expiresAt)}${c.status === "revoked" ? " — REVOKED" : ""}. ${c.relayer !== c.subject ? "Signed by the person, relayed by the requester." : "Recorded by the person."}
       ${txLink(app.config, c.givenTx)}
     </dd>
@@ -133,15 +135,22 @@ async function registerMember(app: App, form: HTMLFormElement): Promise<void> {
   const v = formValues(form);
   await act(app, s.memberBox, "Registering the member", async () => {
     if (!isAddress(v.member ?? "")) return { kind: "error", text: "Enter the institution's address (0x…)." };
-    await registerMemberAction(await app.session.ctx(), { member: getAddress(v.member!), kycRef: v.kyc || v.member!, metadataURI: v.metadata || "" });
+    const member = getAddress(v.member!);
+    // The name goes into the member's record on chain: from then on every page shows it as verified.
+    const r = await registerMemberAction(await app.session.ctx(), { member, kycRef: v.kyc || v.member!, metadataURI: v.metadata || "", ...(v.name ? { name: v.name } : {}) });
     form.reset();
     void load(app); // the outcome shows at once; the lists catch up
-    return { kind: "ok", text: `Registered ${who(v.member!, app.config.names)}.`, code: "member-registered" };
+    const name = displayNameOf(r.metadataURI);
+    return {
+      kind: "ok",
+      text: name ? `Registered ${who(member, { [member]: { name, verified: true } })}.` : `Registered ${who(member, namesOf(app))}, with no display name: pages show its address.`,
+      code: "member-registered",
+    };
   });
 }
 
 async function memberAction(app: App, m: MemberInfo, what: "suspend" | "reinstate", reason = 0): Promise<void> {
-  const name = who(m.member, app.config.names);
+  const name = who(m.member, namesOf(app));
   await act(app, s.memberBox, `${what === "suspend" ? "Suspending" : "Reinstating"} ${name}`, async () => {
     const ctx = await app.session.ctx();
     if (what === "suspend") await suspendMember(ctx, { member: m.member, reasonCode: reason });
@@ -164,6 +173,10 @@ function membersSection(app: App): TemplateResult {
     <form @submit=${onSubmit((form) => registerMember(app, form))}>
       <div class="grid">
         <div class="field"><label for="m-address">Institution's address</label><input id="m-address" name="member" placeholder="0x…" autocomplete="off" spellcheck="false" /></div>
+        <div class="field">
+          <label for="m-name">Display name <span class="hint">written in its record on chain; every page shows it</span></label>
+          <input id="m-name" name="name" autocomplete="off" maxlength=${MAX_NAME_LENGTH} placeholder="Acme Bank" />
+        </div>
         <div class="field"><label for="m-kyc">KYC reference <span class="hint">only its hash goes on chain</span></label><input id="m-kyc" name="kyc" autocomplete="off" /></div>
         <div class="field"><label for="m-meta">Public metadata URL</label><input id="m-meta" name="metadata" type="url" placeholder="https://…" /></div>
       </div>
@@ -174,7 +187,7 @@ function membersSection(app: App): TemplateResult {
       testId: "members",
       empty: "No members yet.",
       row: (m) => {
-        const name = who(m.member, app.config.names);
+        const name = who(m.member, namesOf(app));
         return html`<li data-member=${m.member}>
           ${name}
           ${m.status === 1 ? html`<span class="badge ok" data-testid="member-status">active</span>` : m.status === 2 ? html`<span class="badge bad" data-testid="member-status">suspended</span>` : nothing}
@@ -197,7 +210,7 @@ function membersSection(app: App): TemplateResult {
 /** For any other account: what this page is for and who may use it; nothing to press. */
 function notSupervisor(app: App): TemplateResult {
   return html`<div class="notice info" role="status" data-testid="not-supervisor">
-    <p>${who(app.session.account!, app.config.names)} is not a supervisor of this ledger, so there is nothing for you to decide here.</p>
+    <p>${who(app.session.account!, namesOf(app))} is not a supervisor of this ledger, so there is nothing for you to decide here.</p>
     <p>
       Supervisors approve the requests a dataset's policy puts before them, revoke grants, and register, suspend and reinstate member institutions. The
       ledger's admin gives an account this role. What supervisors decided is public: see it on the <a href="#/auditor">auditor's page</a>.

@@ -10,7 +10,7 @@ import { getAddress, ZeroAddress } from "ethers";
 import { EVENT_KINDS } from "../../../sdk/audit/event-kinds.js";
 import type { TimelineFilters } from "../../../sdk/audit/filter.js";
 import type { TimelineEntry } from "../../../sdk/audit/timeline.js";
-import { who } from "../../../sdk/format.js";
+import { who, type NameBook } from "../../../sdk/format.js";
 import { CATEGORIES, nameOf } from "../../../sdk/vocabulary.js";
 
 /** The form's raw values (what the fields show), kept so the form survives a re-render. */
@@ -48,7 +48,7 @@ interface Options {
 }
 
 /** What the pickers offer: the datasets, subjects, requesters and kinds of event the ledger has seen. */
-function optionsOf(all: TimelineEntry[], names: Record<string, string>): Options {
+function optionsOf(all: TimelineEntry[], names: NameBook): Options {
   const datasets: Options["datasets"] = [];
   const subjects = new Set<string>();
   const requesters = new Set<string>();
@@ -65,7 +65,7 @@ function optionsOf(all: TimelineEntry[], names: Record<string, string>): Options
   return { datasets, subjects: [...subjects], requesters: [...requesters], events: EVENT_KINDS.filter((k) => seen.has(k.event)) };
 }
 
-export function filterForm(o: { all: TimelineEntry[]; names: Record<string, string>; choice: FilterChoice; busy: boolean; apply: (c: FilterChoice) => void }): TemplateResult {
+export function filterForm(o: { all: TimelineEntry[]; names: NameBook; choice: FilterChoice; busy: boolean; apply: (c: FilterChoice) => void }): TemplateResult {
   const opts = optionsOf(o.all, o.names);
   const c = o.choice;
   const submit = (e: SubmitEvent) => {

@@ -8,6 +8,7 @@ import { explain } from "../lib/explain.js";
 import type { SealshareContext } from "../../../sdk/actions/context.js";
 import type { Session } from "../lib/session.js";
 import { shortAddress, who } from "../../../sdk/format.js";
+import { namesOf } from "./names.js";
 
 export interface App {
   session: Session;
@@ -57,8 +58,9 @@ export function txLink(config: DappConfig, hash: string | undefined, label = "tr
     : html`<span class="mono" title=${hash}>${label} ${hash.slice(0, 10)}…</span>`;
 }
 
-export function addr(config: DappConfig, a: string, me?: string): TemplateResult {
-  return html`<span title=${a}>${who(a, config.names, me)}</span>`;
+/** An address as a person reads it: "Acme Bank (0x1234…abcd)" (see ./names.ts), the full address on hover. */
+export function addr(app: App, a: string, me?: string): TemplateResult {
+  return html`<span title=${a}>${who(a, namesOf(app), me)}</span>`;
 }
 
 export function progress(label: string, done: number, total: number | undefined, id: string): TemplateResult {

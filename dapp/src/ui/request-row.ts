@@ -12,11 +12,13 @@ import { grantInvalidLabel as invalidWords, kindLabel as kindWords, purposeLabel
 import { txLink, type App } from "./parts.js";
 import { reasonPicker, withReason } from "./reason-picker.js";
 import { datasetWords } from "./consent-words.js";
+import { namesOf } from "./names.js";
 
 /** "Insurer (0x…) asked for deposit data from Bank (dataset #1) for underwriting — formal access for 7 days." */
 export function requestSentence(app: App, r: RequestInfo, d?: DatasetInfo, me?: string): string {
-  const dataset = datasetWords(r.datasetId, d, app.config.names);
-  const sentence = `${who(r.requester, app.config.names, me)} asked for ${dataset} for ${purposeWords(r.purpose)} — ${kindWords(r.kind)} access for ${duration(r.duration)}.`;
+  const names = namesOf(app);
+  const dataset = datasetWords(r.datasetId, d, names);
+  const sentence = `${who(r.requester, names, me)} asked for ${dataset} for ${purposeWords(r.purpose)} — ${kindWords(r.kind)} access for ${duration(r.duration)}.`;
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }
 
@@ -38,7 +40,7 @@ export function requestState(app: App, r: RequestInfo, d?: DatasetInfo): Templat
   // Rejected, or revoked by the provider or a supervisor: say who, and why.
   const decided = r.decision;
   if (decided && (r.status === RequestStatus.Rejected || r.status === RequestStatus.Revoked)) {
-    return html`<span class="badge bad" data-testid="request-status">${decided.what} by ${who(decided.by, app.config.names)}</span>
+    return html`<span class="badge bad" data-testid="request-status">${decided.what} by ${who(decided.by, namesOf(app))}</span>
       <span class="meta" data-testid="request-reason">reason: ${reasonWords(decided.reasonCode)} · ${txLink(app.config, decided.txHash, `${decided.what} in`)} ·</span>`;
   }
   const word = r.status === RequestStatus.Temporary || r.status === RequestStatus.Formal ? invalidWords(g.reason) : statusLabel(r.status);

@@ -19,7 +19,7 @@ import { signConsent, type SignConsentResult } from "../../../sdk/actions/sign-c
 import { connectLedger } from "../../../sdk/contracts.js";
 import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import { CustodianClient } from "../../../sdk/custodian-client.js";
-import type { RoleName, World } from "./world.js";
+import { DISPLAY, type RoleName, type World } from "./world.js";
 
 /** The SDK's action context for `name`, acting with its own account. */
 export function actAs(world: World, name: RoleName): SealshareContext {
@@ -27,9 +27,9 @@ export function actAs(world: World, name: RoleName): SealshareContext {
   return { ledger: connectLedger(world.deployment.ledger, signer), signer, fromBlock: world.deployment.deployBlock };
 }
 
-/** The supervisor registers each institution. */
+/** The supervisor registers each institution, its display name ("Bank") in its record: the pages show it as verified. */
 export async function registerMembers(world: World, names: RoleName[]): Promise<void> {
-  for (const name of names) await registerMember(actAs(world, "supervisor"), { member: world.addresses[name], kycRef: `KYC-${name}`, metadataURI: "" });
+  for (const name of names) await registerMember(actAs(world, "supervisor"), { member: world.addresses[name], kycRef: `KYC-${name}`, name: DISPLAY[name] });
 }
 
 /** `name` derives its device key from its wallet, as the dapp does, and registers it (with its proof of possession). */

@@ -61,7 +61,7 @@ export type RoleName = "supervisor" | "bank" | "insurer" | "lender" | "ana" | "a
 /** Hardhat accounts by index: 0 deploys, 6 is the custodian. */
 const ACCOUNT_OF: Record<RoleName, number> = { supervisor: 1, bank: 2, insurer: 3, lender: 4, ana: 5, auditor: 7 };
 const CUSTODIAN = 6;
-const DISPLAY: Record<RoleName, string> = { supervisor: "Supervisor", bank: "Bank", insurer: "Insurer", lender: "Lender", ana: "Ana", auditor: "Auditor" };
+export const DISPLAY: Record<RoleName, string> = { supervisor: "Supervisor", bank: "Bank", insurer: "Insurer", lender: "Lender", ana: "Ana", auditor: "Auditor" };
 
 export interface Role {
   name: RoleName;
