@@ -2,13 +2,18 @@
  * A decision on an access request, as the provider's and the supervisor's pages both make it:
  * approve (as provider or as supervisor), reject or revoke with a reason code — each the SDK's
  * action — with the page's busy flag and outcome notice; the page's lists reload behind it.
+ * Or, for a share the requester will relay in one transaction, approve by signature
+ * ({@link signShareApproval}): no transaction, the signed approval goes back to the requester.
  */
 import { approveRequest } from "../../../sdk/actions/approve-request.js";
 import type { RequestListing } from "../../../sdk/actions/list-requests.js";
 import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
+import { signApproval, type SignedApproval } from "../../../sdk/actions/sign-approval.js";
+import { duration, when } from "../../../sdk/format.js";
 import { kindLabel } from "../../../sdk/vocabulary.js";
 import type { App, Notice } from "../ui/parts.js";
+import type { ParsedShareAsk } from "../ui/relay-links.js";
 import { act } from "./common.js";
 
 export type Decision = "approve" | "reject" | "revoke";
@@ -34,5 +39,38 @@ export function decideRequest(
     else await revokeGrant(ctx, { requestId, reasonCode: o.reasonCode ?? 0 });
     void o.reload(app); // the outcome shows at once; the lists catch up
     return { kind: "ok", code: what, text: `You ${DONE[what]} #${requestId}.${granted}` };
+  });
+}
+
+/**
+ * Approves the share `ask` describes by signature (EIP-712 `ShareApproval` in the wallet, the
+ * SDK's signApproval): no transaction. The SDK refuses first when the connected account is not
+ * the dataset's provider (`NOT_PROVIDER`) or holds no supervisor role (`NOT_SUPERVISOR`), both
+ * read from the chain; the ledger checks both again when the requester relays. The signed
+ * approval lands in `box.signed`, for the page to hand back to the requester.
+ */
+export function signShareApproval(
+  app: App,
+  box: { busy?: string; notice?: Notice; signed?: SignedApproval },
+  ask: ParsedShareAsk,
+  as: "provider" | "supervisor",
+): Promise<void> {
+  box.signed = undefined;
+  return act(app, box, "Signing your approval", async () => {
+    const a = await signApproval(await app.session.ctx(), {
+      consent: ask.terms,
+      requester: ask.requester,
+      datasetId: BigInt(ask.datasetId),
+      purpose: ask.purpose,
+      kind: ask.kind,
+      duration: ask.duration,
+      as,
+    });
+    box.signed = a;
+    return {
+      kind: "ok",
+      code: "approval-signed",
+      text: `You approved by signature, as ${as}: ${kindLabel(a.kind)} access for ${duration(a.duration)}. No transaction was sent. Send it to the requester below; it must be relayed before ${when(a.deadline)}.`,
+    };
   });
 }

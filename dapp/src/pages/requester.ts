@@ -32,6 +32,7 @@ import { requestRow } from "../ui/request-row.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
 import { accountLoader, act, busyText, datasetsOf, loadingView } from "./common.js";
+import { enterRelay, relaySection } from "../ui/relay-collect.js";
 
 interface FetchState {
   phase?: "envelope" | "download" | "decrypt" | "convert";
@@ -384,6 +385,12 @@ function requestSection(app: App): TemplateResult {
   </section>`;
 }
 
+/** The share relayed in one transaction (../ui/relay-collect.ts), for an active member only, as the request form. */
+function relayPart(app: App): TemplateResult | typeof nothing {
+  if (!loadRequests.loaded(app) || s.member !== MemberStatus.Active) return nothing;
+  return relaySection(app, { device: s.deviceLabel, reload: () => void loadRequests(app) });
+}
+
 function requestsSection(app: App): TemplateResult {
   const me = app.session.account;
   return html`<section class="card" aria-labelledby="mine-title">
@@ -435,6 +442,7 @@ export const requesterPage: Page = {
   enter(app) {
     const consent = app.params.get("consent");
     if (consent) s.consentText = `${location.href.split("#")[0]}#/requester?consent=${consent}`;
+    enterRelay(app);
     live?.stop();
     if (app.session.status !== "ready") return;
     s.deviceLabel = deviceNameOf(app.config.chainId, app.config.ledger, app.session.account!) ?? "browser";
@@ -449,7 +457,7 @@ export const requesterPage: Page = {
     const gate = needsWallet(app, "request data");
     return html`<h2>Request data</h2>
       <p class="lead">For member institutions: ask for a person's data with their consent, follow approvals, and decrypt what you were granted — in this browser.</p>
-      ${gate ?? html`${keySection(app)} ${requestSection(app)} ${requestsSection(app)} ${askSection(app)}`}`;
+      ${gate ?? html`${keySection(app)} ${requestSection(app)} ${relayPart(app)} ${requestsSection(app)} ${askSection(app)}`}`;
   },
 };
 

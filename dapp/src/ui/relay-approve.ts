@@ -1,0 +1,156 @@
+/**
+ * The provider's and the supervisor's side of a share relayed in one transaction: a share the
+ * requester asks them to approve (opened from its link, `…/#/provider?share=…`), shown at the
+ * head of their approval queue with "Sign approval" — an EIP-712 signature in the wallet, no
+ * transaction — and, once signed, the approval handed back to the requester in one click (a
+ * link that opens the requester's page with it added, by e-mail, the share sheet or the
+ * clipboard), as the person's page hands over a signed consent.
+ *
+ * Such a share is not on the ledger yet (the requester's relay records the consent, the request
+ * and the approvals together), so it has no "Approve" transaction: a request already on the
+ * ledger is approved with the queue's Approve button. Everything shown about the dataset is read
+ * from the chain, never from the link: the link only says what the requester asks.
+ */
+import { html, nothing, type TemplateResult } from "lit-html";
+import { getDataset, type GetDatasetResult } from "../../../sdk/actions/get-dataset.js";
+import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
+import { duration, when, who } from "../../../sdk/format.js";
+import { kindLabel, purposeLabel } from "../../../sdk/vocabulary.js";
+import { signShareApproval } from "../pages/decide.js";
+import { datasetWords } from "./consent-words.js";
+import { copyText, failure, notice, type App, type Notice } from "./parts.js";
+import { approvalLink, parseShareAsk, type ParsedShareAsk } from "./relay-links.js";
+
+interface AskState {
+  /** The `share` parameter this state is for. */
+  encoded: string;
+  ask?: ParsedShareAsk;
+  /** The dataset as the ledger has it (provider, subject, category, rules). */
+  dataset?: GetDatasetResult;
+  problem?: Notice;
+  busy?: string;
+  notice?: Notice;
+  signed?: SignedApproval;
+}
+
+/** One ask at a time per role's page (the link the page was opened with). */
+const states: Partial<Record<"provider" | "supervisor", AskState>> = {};
+
+function stateFor(app: App, as: "provider" | "supervisor"): AskState | undefined {
+  const encoded = app.params.get("share");
+  if (!encoded) return undefined;
+  let st = states[as];
+  if (st?.encoded === encoded) return st;
+  st = { encoded };
+  states[as] = st;
+  try {
+    st.ask = parseShareAsk(encoded);
+  } catch (err) {
+    st.problem = failure(err);
+    return st;
+  }
+  const ask = st.ask;
+  // What the dataset is and whose, from the chain (the link could say anything).
+  void getDataset(app.reads(), { datasetId: BigInt(ask.datasetId) }).then(
+    (d) => ((st.dataset = d), app.update()),
+    (err: unknown) => ((st.problem = failure(err)), app.update()),
+  );
+  return st;
+}
+
+/** Why this account's signature would not count, from what the chain says (the SDK refuses too). */
+function roleProblem(app: App, as: "provider" | "supervisor", st: AskState): string | undefined {
+  const me = app.session.account;
+  const d = st.dataset;
+  if (!me || !d) return undefined;
+  if (as === "provider" && d.provider.toLowerCase() !== me.toLowerCase()) {
+    return `You are not this dataset's provider (${who(d.provider, app.config.names)} is): only its provider approves as provider.`;
+  }
+  if (as === "provider" && !d.rules.requireProvider) return "This dataset's policy needs no provider approval: the share can be relayed without yours.";
+  if (as === "supervisor" && d.rules.supervisorQuorum === 0) return "This dataset's policy needs no supervisor approval: the share can be relayed without yours.";
+  return undefined;
+}
+
+/** "Insurer (0x…) asks you to approve, by signature, deposit data from Bank (dataset #1) for underwriting — formal access for 7 days." */
+function askSentence(app: App, a: ParsedShareAsk, d: GetDatasetResult | undefined): string {
+  return `${who(a.requester, app.config.names)} asks you to approve, by signature, ${datasetWords(BigInt(a.datasetId), d, app.config.names)} for ${purposeLabel(a.purpose)} — ${kindLabel(a.kind)} access for ${duration(a.duration)}.`;
+}
+
+/**
+ * The share the page was opened for, as the first row of the approval queue, with "Sign
+ * approval". Nothing when the page was not opened from a share link.
+ */
+export function relayApprovalCard(app: App, as: "provider" | "supervisor"): TemplateResult | typeof nothing {
+  const st = stateFor(app, as);
+  if (!st) return nothing;
+  if (!st.ask) {
+    return html`<section class="card" aria-labelledby="share-ask-title" data-testid="share-ask">
+      <h3 id="share-ask-title">A share to approve by signature</h3>
+      ${notice(st.problem)}
+    </section>`;
+  }
+  const a = st.ask;
+  const t = a.terms;
+  const wrongPlace = a.consent.chainId !== String(app.config.chainId) || a.consent.ledger.toLowerCase() !== app.config.ledger.toLowerCase();
+  const problem = wrongPlace ? "This share is for another Sealshare deployment or chain: signing here would approve nothing." : roleProblem(app, as, st);
+  const rules = st.dataset?.rules;
+  return html`<section class="card" aria-labelledby="share-ask-title" data-testid="share-ask">
+    <h3 id="share-ask-title">Approval queue: a share to approve by signature</h3>
+    <ul class="items">
+      <li data-share-ask=${a.consent.consentId}>
+        <div><strong>${askSentence(app, a, st.dataset)}</strong></div>
+        <dl class="meta">
+          <dt>Consent</dt>
+          <dd>
+            ${who(t.subject, app.config.names)} signed a consent for ${who(t.requester, app.config.names)}, for ${purposeLabel(Number(t.purpose))}, up to
+            ${kindLabel(Number(t.maxKind))} access, until ${when(t.expiresAt)}. The requester records it on the ledger with your approval, in one transaction; the
+            ledger checks the person's signature then.
+          </dd>
+          ${st.dataset
+            ? html`<dt>Dataset</dt>
+                <dd>
+                  about ${who(st.dataset.subject, app.config.names)}${st.dataset.subject.toLowerCase() !== t.subject.toLowerCase() ? html` — <strong>not the person who consented</strong>` : nothing};
+                  ${rules!.requireProvider ? "provider approval required" : "no provider approval needed"}; ${rules!.supervisorQuorum} supervisor approval(s) for a formal grant.
+                </dd>`
+            : html`<dd role="status">Reading the dataset from the ledger…</dd>`}
+        </dl>
+        ${problem ? html`<p class="notice warn" role="status" data-testid="share-ask-problem">${problem}</p>` : nothing}
+        <div class="actions">
+          <button ?disabled=${!!st.busy || !st.dataset || !!problem || !!st.signed} @click=${() => void signShareApproval(app, st, a, as)} aria-label="Sign approval (no transaction)">
+            Sign approval (no transaction)
+          </button>
+          <span class="meta">A signature in your wallet: no gas, nothing on the ledger until the requester relays it. A request already on the ledger is approved with Approve, below.</span>
+        </div>
+        <div data-testid="share-ask-result">${notice(st.notice)}</div>
+        ${st.signed ? signedApprovalView(app, st.signed) : nothing}
+      </li>
+    </ul>
+  </section>`;
+}
+
+/** The signed approval, handed back in one click: a link to the requester's page with it added. */
+function signedApprovalView(app: App, a: SignedApproval): TemplateResult {
+  const link = approvalLink(location.href, a);
+  const to = who(a.requester, app.config.names);
+  const subject = `My signed approval of your share (dataset #${a.datasetId})`;
+  const body = `Open this link to add my approval to your share, then relay it (it records nothing by itself):\n\n${link}\n`;
+  const mail = `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
+  return html`<div data-testid="signed-approval">
+    <div class="actions">
+      <a class="button" href=${mail} data-testid="send-approval">Send to ${to} by e-mail</a>
+      ${"share" in navigator ? html`<button class="secondary" @click=${() => void navigator.share({ title: subject, text: body, url: link }).catch(() => undefined)}>Share…</button>` : nothing}
+      <button class="secondary" @click=${() => void copyText(link)}>Copy link</button>
+    </div>
+    <div class="field">
+      <label for="approval-link-${a.approver}">The link you send</label>
+      <input id="approval-link-${a.approver}" readonly .value=${link} />
+    </div>
+    <details>
+      <summary>As JSON (for the command line: <code>sealshare access relay --approval</code>)</summary>
+      <div class="field">
+        <label for="approval-json-${a.approver}">Signed approval — give this to the requester</label>
+        <textarea id="approval-json-${a.approver}" readonly rows="8" .value=${JSON.stringify(a, null, 2)}></textarea>
+      </div>
+    </details>
+  </div>`;
+}
