@@ -2,18 +2,22 @@
  * A decision on an access request, as the provider's and the supervisor's pages both make it:
  * approve (as provider or as supervisor), reject or revoke with a reason code — each the SDK's
  * action — with the page's busy flag and outcome notice; the page's lists reload behind it.
- * Or, for a share the requester will relay in one transaction, approve by signature
- * ({@link signShareApproval}): no transaction, the signed approval goes back to the requester.
+ * Or, for a share the requester will relay in one transaction and asks for by link, approve by
+ * signature ({@link shareAskSection}): no transaction, the signed approval goes back to the
+ * requester.
  */
+import { nothing, type TemplateResult } from "lit-html";
 import { approveRequest } from "../../../sdk/actions/approve-request.js";
+import { getDataset } from "../../../sdk/actions/get-dataset.js";
 import type { RequestListing } from "../../../sdk/actions/list-requests.js";
 import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { signApproval, type SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { duration, when } from "../../../sdk/format.js";
 import { kindLabel } from "../../../sdk/vocabulary.js";
-import type { App, Notice } from "../ui/parts.js";
-import type { ParsedShareAsk } from "../ui/relay-links.js";
+import { failure, type App, type Notice } from "../ui/parts.js";
+import { shareAskCard, type ShareAskState } from "../ui/relay-approve.js";
+import { parseShareAsk, type ParsedShareAsk } from "../ui/relay-links.js";
 import { act } from "./common.js";
 
 export type Decision = "approve" | "reject" | "revoke";
@@ -49,7 +53,7 @@ export function decideRequest(
  * read from the chain; the ledger checks both again when the requester relays. The signed
  * approval lands in `box.signed`, for the page to hand back to the requester.
  */
-export function signShareApproval(
+function signShareApproval(
   app: App,
   box: { busy?: string; notice?: Notice; signed?: SignedApproval },
   ask: ParsedShareAsk,
@@ -73,4 +77,38 @@ export function signShareApproval(
       text: `You approved by signature, as ${as}: ${kindLabel(a.kind)} access for ${duration(a.duration)}. No transaction was sent. Send it to the requester below; it must be relayed before ${when(a.deadline)}.`,
     };
   });
+}
+
+/** One share ask per approver's page: the link the page was opened with. */
+const asks: Partial<Record<"provider" | "supervisor", ShareAskState>> = {};
+
+/**
+ * The share ask of the page's `share` parameter, parsed; the first time a link is seen, the
+ * dataset it names is read from the chain (what the page shows about it comes from there).
+ */
+function shareAskOf(app: App, as: "provider" | "supervisor"): ShareAskState | undefined {
+  const encoded = app.params.get("share");
+  if (!encoded) return undefined;
+  const known = asks[as];
+  if (known?.encoded === encoded) return known;
+  const st: ShareAskState = { encoded };
+  asks[as] = st;
+  try {
+    st.ask = parseShareAsk(encoded);
+  } catch (err) {
+    st.problem = failure(err);
+    return st;
+  }
+  void getDataset(app.reads(), { datasetId: BigInt(st.ask.datasetId) }).then(
+    (d) => ((st.dataset = d), app.update()),
+    (err: unknown) => ((st.problem = failure(err)), app.update()),
+  );
+  return st;
+}
+
+/** A share asked by link (`…/#/provider?share=…`), with "Sign approval", at the head of the page's queue; nothing without a link. */
+export function shareAskSection(app: App, as: "provider" | "supervisor"): TemplateResult | typeof nothing {
+  const st = shareAskOf(app, as);
+  if (!st) return nothing;
+  return shareAskCard(app, st, { as, onSign: () => void (st.ask && signShareApproval(app, st, st.ask, as)) });
 }

@@ -32,7 +32,13 @@ import { requestRow } from "../ui/request-row.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
 import { accountLoader, act, busyText, datasetsOf, loadingView } from "./common.js";
-import { enterRelay, relaySection } from "../ui/relay-collect.js";
+import { relayOutcome, relayShareView, type RelayState } from "../ui/relay-collect.js";
+import { parseApproval, shareAsk, shareAskLink } from "../ui/relay-links.js";
+import { consentIdOf } from "../../../sdk/actions/consent-terms.js";
+import { getDataset } from "../../../sdk/actions/get-dataset.js";
+import { relayShare } from "../../../sdk/actions/relay-share.js";
+import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
+import { txUrl } from "../lib/config.js";
 
 interface FetchState {
   phase?: "envelope" | "download" | "decrypt" | "convert";
@@ -146,12 +152,16 @@ function setRemember(app: App, on: boolean): void {
   app.update();
 }
 
+/** A consent file names the chain and ledger it was signed for: another deployment's is of no use here. */
+const signedElsewhere = (app: App, c: { chainId?: string; ledger?: string }) =>
+  (!!c.chainId && c.chainId !== String(app.config.chainId)) || (!!c.ledger && c.ledger.toLowerCase() !== app.config.ledger.toLowerCase());
+
 async function request(app: App, form: HTMLFormElement): Promise<void> {
   const v = formValues(form);
   s.consentText = v.consent ?? "";
   await act(app, s.req, "Sending your access request", async () => {
     const c = parseSignedConsent(s.consentText);
-    if ((c.chainId && c.chainId !== String(app.config.chainId)) || (c.ledger && c.ledger.toLowerCase() !== app.config.ledger.toLowerCase())) {
+    if (signedElsewhere(app, c)) {
       return { kind: "error", text: "This consent was signed for another Sealshare deployment or chain.", code: "wrong-deployment" };
     }
     const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : BigInt(v.dataset || "0");
@@ -385,12 +395,6 @@ function requestSection(app: App): TemplateResult {
   </section>`;
 }
 
-/** The share relayed in one transaction (../ui/relay-collect.ts), for an active member only, as the request form. */
-function relayPart(app: App): TemplateResult | typeof nothing {
-  if (!loadRequests.loaded(app) || s.member !== MemberStatus.Active) return nothing;
-  return relaySection(app, { device: s.deviceLabel, reload: () => void loadRequests(app) });
-}
-
 function requestsSection(app: App): TemplateResult {
   const me = app.session.account;
   return html`<section class="card" aria-labelledby="mine-title">
@@ -437,6 +441,124 @@ function requestsSection(app: App): TemplateResult {
     }) : loadingView("your requests")}
   </section>`;
 }
+
+// ---- The whole share in one transaction (approvals by signature, the SDK's relayShare): the
+// consent, the links that ask the provider and the supervisors to sign, the approvals they send
+// back, and the relay. The view is ../ui/relay-collect.ts. What the dataset's policy needs is
+// read from the chain; the SDK checks each approval against the share before sending
+// (`APPROVAL_MISMATCH`, `APPROVAL_EXPIRED`), and the ledger checks every signature and role again.
+
+const rs: RelayState = { consentText: "", datasetText: "", kind: 2, amount: 7, unit: "days", approvalText: "", approvals: [], relayed: new Set() };
+
+/** Adds a signed approval once (by signature), unless its consent was already relayed here. */
+function addApproval(a: SignedApproval): "added" | "known" | "spent" {
+  if (rs.relayed.has(a.consentId.toLowerCase())) return "spent";
+  if (rs.approvals.some((x) => x.signature === a.signature)) return "known";
+  rs.approvals.push(a);
+  return "added";
+}
+
+/**
+ * Called when the page is entered: a consent link fills in the share's consent (as it fills the
+ * request form), an approval link adds its approval to the share.
+ */
+function enterRelay(app: App): void {
+  if (app.params.get("consent")) rs.consentText = s.consentText;
+  const approval = app.params.get("approval");
+  if (!approval) return;
+  try {
+    const a = parseApproval(approval);
+    const added = addApproval(a);
+    rs.addNotice =
+      added === "spent"
+        ? { kind: "warn", text: `The approval by ${who(a.approver, app.config.names)} is for a share already relayed from this page.` }
+        : { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}).` };
+  } catch (err) {
+    rs.addNotice = failure(err);
+  }
+}
+
+const seconds = () => Math.round(Math.max(1, rs.amount || 1) * (rs.unit === "hours" ? 3600 : 86_400));
+
+/** Reads the consent, the dataset's needs from the chain, and makes the links that ask for approvals. */
+async function makeAsk(app: App): Promise<void> {
+  await act(app, rs, "Preparing the share", async () => {
+    const c = parseSignedConsent(rs.consentText);
+    if (signedElsewhere(app, c)) {
+      return { kind: "error", text: "This consent was signed for another Sealshare deployment or chain.", code: "wrong-deployment" };
+    }
+    if (!c.signature) return { kind: "error", text: "This consent carries no signature: the person must sign it (their page's “Sign consent”).", code: "unsigned-consent" };
+    const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : /^\d+$/.test(rs.datasetText.trim()) ? BigInt(rs.datasetText.trim()) : 0n;
+    if (datasetId === 0n) return { kind: "error", text: "The consent covers a whole category: say which dataset number the share is for." };
+    const reads = app.reads();
+    const [consentId, d] = await Promise.all([consentIdOf(reads, c.terms), getDataset(reads, { datasetId })]);
+    const ask = shareAsk({ terms: c.terms, chainId: String(app.config.chainId), ledger: app.config.ledger, consentId, requester: app.session.account!, datasetId, kind: rs.kind, duration: seconds() });
+    rs.draft = {
+      consent: { ...c, signature: c.signature },
+      consentId,
+      datasetId,
+      kind: rs.kind,
+      duration: seconds(),
+      needs: { provider: d.rules.requireProvider, supervisors: d.rules.supervisorQuorum },
+      links: { provider: shareAskLink(location.href, "provider", ask), supervisor: shareAskLink(location.href, "supervisor", ask) },
+    };
+    return undefined;
+  });
+}
+
+function addPasted(app: App): void {
+  try {
+    const a = parseApproval(rs.approvalText);
+    const added = addApproval(a);
+    rs.addNotice = added === "spent" ? { kind: "warn", text: "This approval is for a share already relayed from this page." } : undefined;
+    rs.approvalText = "";
+  } catch (err) {
+    rs.addNotice = failure(err);
+  }
+  app.update();
+}
+
+/** The whole share in one transaction: consent, request and every collected approval for it. */
+async function relayShareNow(app: App, device: string): Promise<void> {
+  const d = rs.draft;
+  if (!d) return;
+  await act(app, rs, "Relaying the share (one transaction)", async () => {
+    const approvals = rs.approvals.filter((a) => a.consentId.toLowerCase() === d.consentId.toLowerCase());
+    const r = await relayShare(await app.session.ctx(), {
+      datasetId: d.datasetId,
+      purpose: Number(d.consent.terms.purpose),
+      kind: d.kind,
+      duration: d.duration,
+      device,
+      consent: d.consent.terms,
+      consentSignature: d.consent.signature,
+      approvals,
+    });
+    rs.relayed.add(d.consentId.toLowerCase());
+    rs.approvals = rs.approvals.filter((a) => a.consentId.toLowerCase() !== d.consentId.toLowerCase());
+    rs.draft = undefined;
+    // The consent is recorded now: it cannot be relayed again.
+    rs.consentText = "";
+    rs.addNotice = undefined;
+    void loadRequests(app);
+    return relayOutcome(app, r, txUrl(app.config, r.txHash));
+  });
+}
+
+/** For an active member only, as the request form. */
+function relayPart(app: App): TemplateResult | typeof nothing {
+  if (!loadRequests.loaded(app) || s.member !== MemberStatus.Active) return nothing;
+  return relayShareView(app, rs, {
+    device: s.deviceLabel,
+    busy: busyText(rs.busy),
+    makeAsk: () => void makeAsk(app),
+    addPasted: () => addPasted(app),
+    remove: (a) => ((rs.approvals = rs.approvals.filter((x) => x !== a)), app.update()),
+    relay: (device) => void relayShareNow(app, device),
+  });
+}
+
+// ---- (end of the relay part)
 
 export const requesterPage: Page = {
   enter(app) {

@@ -1,27 +1,28 @@
 /**
- * The provider's and the supervisor's side of a share relayed in one transaction: a share the
- * requester asks them to approve (opened from its link, `…/#/provider?share=…`), shown at the
- * head of their approval queue with "Sign approval" — an EIP-712 signature in the wallet, no
- * transaction — and, once signed, the approval handed back to the requester in one click (a
- * link that opens the requester's page with it added, by e-mail, the share sheet or the
- * clipboard), as the person's page hands over a signed consent.
+ * The provider's and the supervisor's side of a share relayed in one transaction, as a view: a
+ * share the requester asks them to approve (opened from its link, `…/#/provider?share=…`),
+ * shown at the head of their approval queue with "Sign approval" — an EIP-712 signature in the
+ * wallet, no transaction — and, once signed, the approval handed back to the requester in one
+ * click (a link that opens the requester's page with it added, by e-mail, the share sheet or the
+ * clipboard), as the person's page hands over a signed consent. The state and the signing are
+ * ../pages/decide.ts's (`shareAskSection`).
  *
  * Such a share is not on the ledger yet (the requester's relay records the consent, the request
  * and the approvals together), so it has no "Approve" transaction: a request already on the
- * ledger is approved with the queue's Approve button. Everything shown about the dataset is read
+ * ledger is approved with the queue's Approve button. What is shown about the dataset is read
  * from the chain, never from the link: the link only says what the requester asks.
  */
 import { html, nothing, type TemplateResult } from "lit-html";
-import { getDataset, type GetDatasetResult } from "../../../sdk/actions/get-dataset.js";
+import type { GetDatasetResult } from "../../../sdk/actions/get-dataset.js";
 import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { duration, when, who } from "../../../sdk/format.js";
 import { kindLabel, purposeLabel } from "../../../sdk/vocabulary.js";
-import { signShareApproval } from "../pages/decide.js";
 import { datasetWords } from "./consent-words.js";
-import { copyText, failure, notice, type App, type Notice } from "./parts.js";
-import { approvalLink, parseShareAsk, type ParsedShareAsk } from "./relay-links.js";
+import { copyText, notice, type App, type Notice } from "./parts.js";
+import { approvalLink, type ParsedShareAsk } from "./relay-links.js";
 
-interface AskState {
+/** A share ask as an approver's page holds it. */
+export interface ShareAskState {
   /** The `share` parameter this state is for. */
   encoded: string;
   ask?: ParsedShareAsk;
@@ -33,33 +34,8 @@ interface AskState {
   signed?: SignedApproval;
 }
 
-/** One ask at a time per role's page (the link the page was opened with). */
-const states: Partial<Record<"provider" | "supervisor", AskState>> = {};
-
-function stateFor(app: App, as: "provider" | "supervisor"): AskState | undefined {
-  const encoded = app.params.get("share");
-  if (!encoded) return undefined;
-  let st = states[as];
-  if (st?.encoded === encoded) return st;
-  st = { encoded };
-  states[as] = st;
-  try {
-    st.ask = parseShareAsk(encoded);
-  } catch (err) {
-    st.problem = failure(err);
-    return st;
-  }
-  const ask = st.ask;
-  // What the dataset is and whose, from the chain (the link could say anything).
-  void getDataset(app.reads(), { datasetId: BigInt(ask.datasetId) }).then(
-    (d) => ((st.dataset = d), app.update()),
-    (err: unknown) => ((st.problem = failure(err)), app.update()),
-  );
-  return st;
-}
-
 /** Why this account's signature would not count, from what the chain says (the SDK refuses too). */
-function roleProblem(app: App, as: "provider" | "supervisor", st: AskState): string | undefined {
+function roleProblem(app: App, as: "provider" | "supervisor", st: ShareAskState): string | undefined {
   const me = app.session.account;
   const d = st.dataset;
   if (!me || !d) return undefined;
@@ -76,13 +52,9 @@ function askSentence(app: App, a: ParsedShareAsk, d: GetDatasetResult | undefine
   return `${who(a.requester, app.config.names)} asks you to approve, by signature, ${datasetWords(BigInt(a.datasetId), d, app.config.names)} for ${purposeLabel(a.purpose)} — ${kindLabel(a.kind)} access for ${duration(a.duration)}.`;
 }
 
-/**
- * The share the page was opened for, as the first row of the approval queue, with "Sign
- * approval". Nothing when the page was not opened from a share link.
- */
-export function relayApprovalCard(app: App, as: "provider" | "supervisor"): TemplateResult | typeof nothing {
-  const st = stateFor(app, as);
-  if (!st) return nothing;
+/** The share the page was opened for, as the first row of the approval queue, with "Sign approval" (`onSign`). */
+export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | "supervisor"; onSign: () => void }): TemplateResult {
+  const as = o.as;
   if (!st.ask) {
     return html`<section class="card" aria-labelledby="share-ask-title" data-testid="share-ask">
       <h3 id="share-ask-title">A share to approve by signature</h3>
@@ -114,9 +86,9 @@ export function relayApprovalCard(app: App, as: "provider" | "supervisor"): Temp
                 </dd>`
             : html`<dd role="status">Reading the dataset from the ledger…</dd>`}
         </dl>
-        ${problem ? html`<p class="notice warn" role="status" data-testid="share-ask-problem">${problem}</p>` : nothing}
+        ${notice(st.problem)} ${problem ? html`<p class="notice warn" role="status" data-testid="share-ask-problem">${problem}</p>` : nothing}
         <div class="actions">
-          <button ?disabled=${!!st.busy || !st.dataset || !!problem || !!st.signed} @click=${() => void signShareApproval(app, st, a, as)} aria-label="Sign approval (no transaction)">
+          <button ?disabled=${!!st.busy || !st.dataset || !!problem || !!st.signed} @click=${() => o.onSign()} aria-label="Sign approval (no transaction)">
             Sign approval (no transaction)
           </button>
           <span class="meta">A signature in your wallet: no gas, nothing on the ledger until the requester relays it. A request already on the ledger is approved with Approve, below.</span>

@@ -1,28 +1,21 @@
 /**
- * The requester's side of a share relayed in one transaction (the SDK's relayShare): from the
- * person's signed consent, make the links that ask the provider and the supervisors to approve
- * by signature (./relay-links.ts); collect the signed approvals they send back (opened from
- * their links, or pasted); then record the consent, the request and every approval at once —
- * nobody but the requester sends a transaction — and show the grant.
- *
- * What the dataset's policy needs is read from the chain; the SDK checks each approval against
- * the share before sending (`APPROVAL_MISMATCH`, `APPROVAL_EXPIRED`), and the ledger checks
- * every signature and role again.
+ * The requester's side of a share relayed in one transaction, as a view: from the person's
+ * signed consent, the links that ask the provider and the supervisors to approve by signature
+ * (./relay-links.ts); the signed approvals they sent back (opened from their links, or pasted);
+ * the "Relay share" button that records the consent, the request and every approval at once —
+ * nobody but the requester sends a transaction — and the outcome with the grant. The state and
+ * the actions are ../pages/requester.ts's (its relay part).
  */
 import { html, nothing, type TemplateResult } from "lit-html";
-import { consentIdOf } from "../../../sdk/actions/consent-terms.js";
-import { getDataset } from "../../../sdk/actions/get-dataset.js";
-import { relayShare, type RelayShareResult } from "../../../sdk/actions/relay-share.js";
+import type { SignedConsent } from "../lib/consent-share.js";
+import type { RelayShareResult } from "../../../sdk/actions/relay-share.js";
 import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { duration, when, who } from "../../../sdk/format.js";
 import { kindLabel } from "../../../sdk/vocabulary.js";
-import { txUrl } from "../lib/config.js";
-import { parseSignedConsent, type SignedConsent } from "../lib/consent-share.js";
-import { act, busyText } from "../pages/common.js";
-import { copyText, failure, notice, type App, type Notice } from "./parts.js";
-import { parseApproval, shareAsk, shareAskLink } from "./relay-links.js";
+import { copyText, notice, type App, type Notice } from "./parts.js";
 
-interface ShareDraft {
+/** A share being put together: its consent and terms, what its policy needs, the links that ask for approvals. */
+export interface ShareDraft {
   consent: SignedConsent & { signature: string };
   consentId: string;
   datasetId: bigint;
@@ -33,7 +26,8 @@ interface ShareDraft {
   links: { provider: string; supervisor: string };
 }
 
-interface RelayState {
+/** The relay form as the requester's page holds it. */
+export interface RelayState {
   consentText: string;
   datasetText: string;
   kind: number;
@@ -44,120 +38,34 @@ interface RelayState {
   approvals: SignedApproval[];
   /** Consent ids relayed from this page: their approvals are spent. */
   relayed: Set<string>;
-  result?: RelayShareResult;
   busy?: string;
   notice?: Notice;
   /** The approvals box's own outcome (a link or paste that could not be read). */
   addNotice?: Notice;
 }
 
-const s: RelayState = { consentText: "", datasetText: "", kind: 2, amount: 7, unit: "days", approvalText: "", approvals: [], relayed: new Set() };
-
-/** Adds a signed approval once (by signature), unless its consent was already relayed here. */
-function addApproval(a: SignedApproval): "added" | "known" | "spent" {
-  if (s.relayed.has(a.consentId.toLowerCase())) return "spent";
-  if (s.approvals.some((x) => x.signature === a.signature)) return "known";
-  s.approvals.push(a);
-  return "added";
+/** What the page does when a button is pressed. */
+export interface RelayActions {
+  /** The page's device name: the default device the data key is wrapped to. */
+  device: string;
+  busy: TemplateResult | typeof nothing;
+  makeAsk(): void;
+  addPasted(): void;
+  remove(a: SignedApproval): void;
+  relay(device: string): void;
 }
 
-/**
- * Called when the requester's page is entered: a consent link fills in the share's consent (as
- * it fills the request form), an approval link adds its approval to the share.
- */
-export function enterRelay(app: App): void {
-  const consent = app.params.get("consent");
-  if (consent) s.consentText = `${location.href.split("#")[0]}#/requester?consent=${consent}`;
-  const approval = app.params.get("approval");
-  if (!approval) return;
-  try {
-    const a = parseApproval(approval);
-    const added = addApproval(a);
-    s.addNotice =
-      added === "spent"
-        ? { kind: "warn", text: `The approval by ${who(a.approver, app.config.names)} is for a share already relayed from this page.` }
-        : { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}).` };
-  } catch (err) {
-    s.addNotice = failure(err);
-  }
-}
-
-const seconds = () => Math.round(Math.max(1, s.amount || 1) * (s.unit === "hours" ? 3600 : 86_400));
-
-/** Reads the consent, the dataset's needs from the chain, and makes the links that ask for approvals. */
-async function makeAsk(app: App): Promise<void> {
-  await act(app, s, "Preparing the share", async () => {
-    const c = parseSignedConsent(s.consentText);
-    if ((c.chainId && c.chainId !== String(app.config.chainId)) || (c.ledger && c.ledger.toLowerCase() !== app.config.ledger.toLowerCase())) {
-      return { kind: "error", text: "This consent was signed for another Sealshare deployment or chain.", code: "wrong-deployment" };
-    }
-    if (!c.signature) return { kind: "error", text: "This consent carries no signature: the person must sign it (their page's “Sign consent”).", code: "unsigned-consent" };
-    const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : /^\d+$/.test(s.datasetText.trim()) ? BigInt(s.datasetText.trim()) : 0n;
-    if (datasetId === 0n) return { kind: "error", text: "The consent covers a whole category: say which dataset number the share is for." };
-    const reads = app.reads();
-    const [consentId, d] = await Promise.all([consentIdOf(reads, c.terms), getDataset(reads, { datasetId })]);
-    const ask = shareAsk({ terms: c.terms, chainId: String(app.config.chainId), ledger: app.config.ledger, consentId, requester: app.session.account!, datasetId, kind: s.kind, duration: seconds() });
-    s.draft = {
-      consent: { ...c, signature: c.signature },
-      consentId,
-      datasetId,
-      kind: s.kind,
-      duration: seconds(),
-      needs: { provider: d.rules.requireProvider, supervisors: d.rules.supervisorQuorum },
-      links: { provider: shareAskLink(location.href, "provider", ask), supervisor: shareAskLink(location.href, "supervisor", ask) },
-    };
-    s.result = undefined;
-    return undefined;
-  });
-}
-
-function addPasted(app: App): void {
-  try {
-    const a = parseApproval(s.approvalText);
-    const added = addApproval(a);
-    s.addNotice = added === "spent" ? { kind: "warn", text: "This approval is for a share already relayed from this page." } : undefined;
-    s.approvalText = "";
-  } catch (err) {
-    s.addNotice = failure(err);
-  }
-  app.update();
-}
-
-/** The whole share in one transaction: consent, request and every collected approval for it. */
-async function relay(app: App, device: string, reload: () => void): Promise<void> {
-  const d = s.draft;
-  if (!d) return;
-  await act(app, s, "Relaying the share (one transaction)", async () => {
-    const approvals = s.approvals.filter((a) => a.consentId.toLowerCase() === d.consentId.toLowerCase());
-    const r = await relayShare(await app.session.ctx(), {
-      datasetId: d.datasetId,
-      purpose: Number(d.consent.terms.purpose),
-      kind: d.kind,
-      duration: d.duration,
-      device,
-      consent: d.consent.terms,
-      consentSignature: d.consent.signature,
-      approvals,
-    });
-    s.relayed.add(d.consentId.toLowerCase());
-    s.approvals = s.approvals.filter((a) => a.consentId.toLowerCase() !== d.consentId.toLowerCase());
-    s.result = r;
-    s.draft = undefined;
-    // The consent is recorded now: it cannot be relayed again.
-    s.consentText = "";
-    s.addNotice = undefined;
-    reload();
-    const href = txUrl(app.config, r.txHash);
-    const by = r.approvals.map((a) => `${who(a.approver, app.config.names)} as ${a.asSupervisor ? "supervisor" : "provider"}`).join(", ");
-    return {
-      kind: "ok",
-      code: r.granted ? "share-granted" : "share-relayed",
-      text: `Request #${r.requestId} is on the ledger with the person's consent and ${r.approvals.length} signed approval${r.approvals.length === 1 ? "" : "s"} (${by || "none"}), in one transaction.${
-        r.granted ? ` Granted: ${kindLabel(r.granted.kind)} access until ${when(r.granted.expiresAt)}.` : " Not granted yet: more approvals are needed."
-      }`,
-      link: href ? { href, label: "See the transaction" } : undefined,
-    };
-  });
+/** What the relay did, in words: the request, every approval by its signer, and the grant. */
+export function relayOutcome(app: App, r: RelayShareResult, txHref: string | undefined): Notice {
+  const by = r.approvals.map((a) => `${who(a.approver, app.config.names)} as ${a.asSupervisor ? "supervisor" : "provider"}`).join(", ");
+  return {
+    kind: "ok",
+    code: r.granted ? "share-granted" : "share-relayed",
+    text: `Request #${r.requestId} is on the ledger with the person's consent and ${r.approvals.length} signed approval${r.approvals.length === 1 ? "" : "s"} (${by || "none"}), in one transaction.${
+      r.granted ? ` Granted: ${kindLabel(r.granted.kind)} access until ${when(r.granted.expiresAt)}.` : " Not granted yet: more approvals are needed."
+    }`,
+    link: txHref ? { href: txHref, label: "See the transaction" } : undefined,
+  };
 }
 
 function needsWords(n: ShareDraft["needs"]): string {
@@ -173,7 +81,8 @@ function linkField(id: string, label: string, copyLabel: string, link: string): 
     <button class="secondary" @click=${() => void copyText(link)} aria-label=${copyLabel}>Copy link</button>`;
 }
 
-function approvalsView(app: App, d: ShareDraft | undefined): TemplateResult {
+function approvalsView(app: App, s: RelayState, h: RelayActions): TemplateResult {
+  const d = s.draft;
   if (s.approvals.length === 0) return html`<p class="meta" data-testid="share-approvals-empty">No signed approval yet.</p>`;
   return html`<ul class="items" data-testid="share-approvals">
     ${s.approvals.map((a) => {
@@ -181,7 +90,7 @@ function approvalsView(app: App, d: ShareDraft | undefined): TemplateResult {
       return html`<li data-approver=${a.approver}>
         Approved by <strong>${who(a.approver, app.config.names)}</strong> as ${a.asSupervisor ? "supervisor" : "provider"}: ${kindLabel(a.kind)} access for ${duration(a.duration)}, dataset #${a.datasetId};
         to relay before ${when(a.deadline)}. ${other ? html`<span class="badge bad">for another consent: not relayed with this share</span>` : nothing}
-        <button class="secondary" @click=${() => ((s.approvals = s.approvals.filter((x) => x !== a)), app.update())} aria-label="Remove the approval by ${who(a.approver, app.config.names)}">
+        <button class="secondary" @click=${() => h.remove(a)} aria-label="Remove the approval by ${who(a.approver, app.config.names)}">
           Remove
         </button>
       </li>`;
@@ -191,10 +100,9 @@ function approvalsView(app: App, d: ShareDraft | undefined): TemplateResult {
 
 /**
  * "Relay a whole share in one transaction": the consent and the terms, the approval links to
- * send, the approvals collected, and the Relay share button. `device` is the page's device
- * name (the default for the one the key is wrapped to); `reload` refreshes the page's lists.
+ * send, the approvals collected, and the Relay share button.
  */
-export function relaySection(app: App, o: { device: string; reload: () => void }): TemplateResult {
+export function relayShareView(app: App, s: RelayState, h: RelayActions): TemplateResult {
   const d = s.draft;
   const relayDevice = `relay-device`;
   return html`<section class="card" aria-labelledby="relay-title" data-testid="relay-share">
@@ -232,8 +140,8 @@ export function relaySection(app: App, o: { device: string; reload: () => void }
       </div>
     </div>
     <div class="actions">
-      <button ?disabled=${!!s.busy} @click=${() => void makeAsk(app)}>Ask for signed approvals</button>
-      ${busyText(s.busy)}
+      <button ?disabled=${!!s.busy} @click=${() => h.makeAsk()}>Ask for signed approvals</button>
+      ${h.busy}
     </div>
     ${d
       ? html`<div data-testid="share-ask-links">
@@ -243,22 +151,22 @@ export function relaySection(app: App, o: { device: string; reload: () => void }
         </div>`
       : nothing}
     <h4>Signed approvals</h4>
-    ${approvalsView(app, d)}
+    ${approvalsView(app, s, h)}
     <div class="field">
       <label for="relay-approval">Add a signed approval <span class="hint">paste the link or the JSON an approver sent you</span></label>
       <textarea id="relay-approval" rows="2" .value=${s.approvalText} @input=${(e: Event) => (s.approvalText = (e.target as HTMLTextAreaElement).value)}></textarea>
     </div>
-    <div class="actions"><button class="secondary" @click=${() => addPasted(app)}>Add approval</button></div>
+    <div class="actions"><button class="secondary" @click=${() => h.addPasted()}>Add approval</button></div>
     <div data-testid="relay-add-result">${notice(s.addNotice)}</div>
     <div class="grid">
-      <div class="field"><label for=${relayDevice}>Wrap the key to device</label><input id=${relayDevice} .value=${o.device} /></div>
+      <div class="field"><label for=${relayDevice}>Wrap the key to device</label><input id=${relayDevice} .value=${h.device} /></div>
     </div>
     <div class="actions">
       <button
         ?disabled=${!!s.busy || !d}
         @click=${(e: Event) => {
-          const device = ((e.currentTarget as HTMLElement).closest("section")?.querySelector<HTMLInputElement>(`#${relayDevice}`)?.value ?? "").trim() || o.device;
-          void relay(app, device, o.reload);
+          const device = ((e.currentTarget as HTMLElement).closest("section")?.querySelector<HTMLInputElement>(`#${relayDevice}`)?.value ?? "").trim() || h.device;
+          h.relay(device);
         }}
       >
         Relay share (one transaction)
