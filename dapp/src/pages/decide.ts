@@ -12,12 +12,11 @@ import { getDataset } from "../../../sdk/actions/get-dataset.js";
 import type { RequestListing } from "../../../sdk/actions/list-requests.js";
 import { rejectRequest } from "../../../sdk/actions/reject-request.js";
 import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
-import { signApproval, type SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { duration, when } from "../../../sdk/format.js";
 import { kindLabel } from "../../../sdk/vocabulary.js";
 import { failure, type App, type Notice } from "../ui/parts.js";
 import { shareAskCard, type ShareAskState } from "../ui/relay-approve.js";
-import { parseShareAsk, type ParsedShareAsk } from "../ui/relay-links.js";
+import type { ParsedShareAsk } from "../ui/relay-links.js";
 import { act } from "./common.js";
 
 export type Decision = "approve" | "reject" | "revoke";
@@ -47,20 +46,25 @@ export function decideRequest(
 }
 
 /**
+ * What a share ask needs beyond the queue — reading the link, signing (the SDK's consent terms
+ * and signApproval, with the schema library the consent receipt brings), making the link back —
+ * loaded on the first link, not with the page: a page opened without one does not download it.
+ */
+let relayCode: Promise<{ links: typeof import("../ui/relay-links.js"); signApproval: typeof import("../../../sdk/actions/sign-approval.js").signApproval }> | undefined;
+const loadRelayCode = () =>
+  (relayCode ??= Promise.all([import("../ui/relay-links.js"), import("../../../sdk/actions/sign-approval.js")]).then(([links, a]) => ({ links, signApproval: a.signApproval })));
+
+/**
  * Approves the share `ask` describes by signature (EIP-712 `ShareApproval` in the wallet, the
  * SDK's signApproval): no transaction. The SDK refuses first when the connected account is not
  * the dataset's provider (`NOT_PROVIDER`) or holds no supervisor role (`NOT_SUPERVISOR`), both
  * read from the chain; the ledger checks both again when the requester relays. The signed
- * approval lands in `box.signed`, for the page to hand back to the requester.
+ * approval and the link that hands it back land in `st.signed`.
  */
-function signShareApproval(
-  app: App,
-  box: { busy?: string; notice?: Notice; signed?: SignedApproval },
-  ask: ParsedShareAsk,
-  as: "provider" | "supervisor",
-): Promise<void> {
-  box.signed = undefined;
-  return act(app, box, "Signing your approval", async () => {
+function signShareApproval(app: App, st: ShareAskState, ask: ParsedShareAsk, as: "provider" | "supervisor"): Promise<void> {
+  st.signed = undefined;
+  return act(app, st, "Signing your approval", async () => {
+    const { links, signApproval } = await loadRelayCode();
     const a = await signApproval(await app.session.ctx(), {
       consent: ask.terms,
       requester: ask.requester,
@@ -70,7 +74,7 @@ function signShareApproval(
       duration: ask.duration,
       as,
     });
-    box.signed = a;
+    st.signed = { approval: a, link: links.approvalLink(location.href, a) };
     return {
       kind: "ok",
       code: "approval-signed",
@@ -83,8 +87,8 @@ function signShareApproval(
 const asks: Partial<Record<"provider" | "supervisor", ShareAskState>> = {};
 
 /**
- * The share ask of the page's `share` parameter, parsed; the first time a link is seen, the
- * dataset it names is read from the chain (what the page shows about it comes from there).
+ * The share ask of the page's `share` parameter; the first time a link is seen, it is read, then
+ * the dataset it names is read from the chain (what the page shows about it comes from there).
  */
 function shareAskOf(app: App, as: "provider" | "supervisor"): ShareAskState | undefined {
   const encoded = app.params.get("share");
@@ -93,16 +97,14 @@ function shareAskOf(app: App, as: "provider" | "supervisor"): ShareAskState | un
   if (known?.encoded === encoded) return known;
   const st: ShareAskState = { encoded };
   asks[as] = st;
-  try {
-    st.ask = parseShareAsk(encoded);
-  } catch (err) {
-    st.problem = failure(err);
-    return st;
-  }
-  void getDataset(app.reads(), { datasetId: BigInt(st.ask.datasetId) }).then(
-    (d) => ((st.dataset = d), app.update()),
-    (err: unknown) => ((st.problem = failure(err)), app.update()),
-  );
+  void loadRelayCode()
+    .then(async ({ links }) => {
+      st.ask = links.parseShareAsk(encoded);
+      app.update();
+      st.dataset = await getDataset(app.reads(), { datasetId: BigInt(st.ask.datasetId) });
+    })
+    .catch((err: unknown) => (st.problem = failure(err)))
+    .finally(() => app.update());
   return st;
 }
 

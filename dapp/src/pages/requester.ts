@@ -33,10 +33,8 @@ import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
 import { accountLoader, act, busyText, datasetsOf, loadingView } from "./common.js";
 import { relayOutcome, relayShareView, type RelayState } from "../ui/relay-collect.js";
-import { parseApproval, shareAsk, shareAskLink } from "../ui/relay-links.js";
 import { consentIdOf } from "../../../sdk/actions/consent-terms.js";
 import { getDataset } from "../../../sdk/actions/get-dataset.js";
-import { relayShare } from "../../../sdk/actions/relay-share.js";
 import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { txUrl } from "../lib/config.js";
 
@@ -448,6 +446,11 @@ function requestsSection(app: App): TemplateResult {
 // read from the chain; the SDK checks each approval against the share before sending
 // (`APPROVAL_MISMATCH`, `APPROVAL_EXPIRED`), and the ledger checks every signature and role again.
 
+/** The links' code and the SDK's relayShare, loaded on first use: a visit that only requests does not download them. */
+let relayCode: Promise<{ links: typeof import("../ui/relay-links.js"); relayShare: typeof import("../../../sdk/actions/relay-share.js").relayShare }> | undefined;
+const loadRelayCode = () =>
+  (relayCode ??= Promise.all([import("../ui/relay-links.js"), import("../../../sdk/actions/relay-share.js")]).then(([links, r]) => ({ links, relayShare: r.relayShare })));
+
 const rs: RelayState = { consentText: "", datasetText: "", kind: 2, amount: 7, unit: "days", approvalText: "", approvals: [], relayed: new Set() };
 
 /** Adds a signed approval once (by signature), unless its consent was already relayed here. */
@@ -466,16 +469,17 @@ function enterRelay(app: App): void {
   if (app.params.get("consent")) rs.consentText = s.consentText;
   const approval = app.params.get("approval");
   if (!approval) return;
-  try {
-    const a = parseApproval(approval);
-    const added = addApproval(a);
-    rs.addNotice =
-      added === "spent"
-        ? { kind: "warn", text: `The approval by ${who(a.approver, app.config.names)} is for a share already relayed from this page.` }
-        : { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}).` };
-  } catch (err) {
-    rs.addNotice = failure(err);
-  }
+  void loadRelayCode()
+    .then(({ links }) => {
+      const a = links.parseApproval(approval);
+      const added = addApproval(a);
+      rs.addNotice =
+        added === "spent"
+          ? { kind: "warn", text: `The approval by ${who(a.approver, app.config.names)} is for a share already relayed from this page.` }
+          : { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}).` };
+    })
+    .catch((err: unknown) => (rs.addNotice = failure(err)))
+    .finally(() => app.update());
 }
 
 const seconds = () => Math.round(Math.max(1, rs.amount || 1) * (rs.unit === "hours" ? 3600 : 86_400));
@@ -491,8 +495,8 @@ async function makeAsk(app: App): Promise<void> {
     const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : /^\d+$/.test(rs.datasetText.trim()) ? BigInt(rs.datasetText.trim()) : 0n;
     if (datasetId === 0n) return { kind: "error", text: "The consent covers a whole category: say which dataset number the share is for." };
     const reads = app.reads();
-    const [consentId, d] = await Promise.all([consentIdOf(reads, c.terms), getDataset(reads, { datasetId })]);
-    const ask = shareAsk({ terms: c.terms, chainId: String(app.config.chainId), ledger: app.config.ledger, consentId, requester: app.session.account!, datasetId, kind: rs.kind, duration: seconds() });
+    const [consentId, d, { links }] = await Promise.all([consentIdOf(reads, c.terms), getDataset(reads, { datasetId }), loadRelayCode()]);
+    const ask = links.shareAsk({ terms: c.terms, chainId: String(app.config.chainId), ledger: app.config.ledger, consentId, requester: app.session.account!, datasetId, kind: rs.kind, duration: seconds() });
     rs.draft = {
       consent: { ...c, signature: c.signature },
       consentId,
@@ -500,15 +504,15 @@ async function makeAsk(app: App): Promise<void> {
       kind: rs.kind,
       duration: seconds(),
       needs: { provider: d.rules.requireProvider, supervisors: d.rules.supervisorQuorum },
-      links: { provider: shareAskLink(location.href, "provider", ask), supervisor: shareAskLink(location.href, "supervisor", ask) },
+      links: { provider: links.shareAskLink(location.href, "provider", ask), supervisor: links.shareAskLink(location.href, "supervisor", ask) },
     };
     return undefined;
   });
 }
 
-function addPasted(app: App): void {
+async function addPasted(app: App): Promise<void> {
   try {
-    const a = parseApproval(rs.approvalText);
+    const a = (await loadRelayCode()).links.parseApproval(rs.approvalText);
     const added = addApproval(a);
     rs.addNotice = added === "spent" ? { kind: "warn", text: "This approval is for a share already relayed from this page." } : undefined;
     rs.approvalText = "";
@@ -524,6 +528,7 @@ async function relayShareNow(app: App, device: string): Promise<void> {
   if (!d) return;
   await act(app, rs, "Relaying the share (one transaction)", async () => {
     const approvals = rs.approvals.filter((a) => a.consentId.toLowerCase() === d.consentId.toLowerCase());
+    const { relayShare } = await loadRelayCode();
     const r = await relayShare(await app.session.ctx(), {
       datasetId: d.datasetId,
       purpose: Number(d.consent.terms.purpose),
@@ -552,7 +557,7 @@ function relayPart(app: App): TemplateResult | typeof nothing {
     device: s.deviceLabel,
     busy: busyText(rs.busy),
     makeAsk: () => void makeAsk(app),
-    addPasted: () => addPasted(app),
+    addPasted: () => void addPasted(app),
     remove: (a) => ((rs.approvals = rs.approvals.filter((x) => x !== a)), app.update()),
     relay: (device) => void relayShareNow(app, device),
   });

@@ -19,7 +19,7 @@ import { duration, when, who } from "../../../sdk/format.js";
 import { kindLabel, purposeLabel } from "../../../sdk/vocabulary.js";
 import { datasetWords } from "./consent-words.js";
 import { copyText, notice, type App, type Notice } from "./parts.js";
-import { approvalLink, type ParsedShareAsk } from "./relay-links.js";
+import type { ParsedShareAsk } from "./relay-links.js";
 
 /** A share ask as an approver's page holds it. */
 export interface ShareAskState {
@@ -31,7 +31,8 @@ export interface ShareAskState {
   problem?: Notice;
   busy?: string;
   notice?: Notice;
-  signed?: SignedApproval;
+  /** The signed approval, and the link to the requester's page that hands it over. */
+  signed?: { approval: SignedApproval; link: string };
 }
 
 /** Why this account's signature would not count, from what the chain says (the SDK refuses too). */
@@ -58,7 +59,7 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
   if (!st.ask) {
     return html`<section class="card" aria-labelledby="share-ask-title" data-testid="share-ask">
       <h3 id="share-ask-title">A share to approve by signature</h3>
-      ${notice(st.problem)}
+      ${st.problem ? notice(st.problem) : html`<p class="meta" role="status">Reading the share…</p>`}
     </section>`;
   }
   const a = st.ask;
@@ -94,15 +95,14 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
           <span class="meta">A signature in your wallet: no gas, nothing on the ledger until the requester relays it. A request already on the ledger is approved with Approve, below.</span>
         </div>
         <div data-testid="share-ask-result">${notice(st.notice)}</div>
-        ${st.signed ? signedApprovalView(app, st.signed) : nothing}
+        ${st.signed ? signedApprovalView(app, st.signed.approval, st.signed.link) : nothing}
       </li>
     </ul>
   </section>`;
 }
 
 /** The signed approval, handed back in one click: a link to the requester's page with it added. */
-function signedApprovalView(app: App, a: SignedApproval): TemplateResult {
-  const link = approvalLink(location.href, a);
+function signedApprovalView(app: App, a: SignedApproval, link: string): TemplateResult {
   const to = who(a.requester, app.config.names);
   const subject = `My signed approval of your share (dataset #${a.datasetId})`;
   const body = `Open this link to add my approval to your share, then relay it (it records nothing by itself):\n\n${link}\n`;

@@ -17,7 +17,6 @@
  * signature and role again.
  */
 import { getAddress } from "ethers";
-import { z } from "zod";
 import { consentFromJson, consentToJson, type ConsentFile, type ConsentTerms } from "../../../sdk/actions/consent-terms.js";
 import { signedApprovalFromJson, type SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { fromBase64Url, toBase64Url } from "../lib/consent-share.js";
@@ -41,16 +40,19 @@ export interface ParsedShareAsk extends ShareAsk {
   terms: ConsentTerms;
 }
 
-const uint = z.number().int().nonnegative().max(2 ** 32 - 1);
-const AskSchema = z.object({
-  type: z.literal("sealshare-share-ask"),
-  consent: z.unknown(),
-  requester: z.string(),
-  datasetId: z.string().regex(/^[1-9]\d{0,19}$/),
-  purpose: uint,
-  kind: z.union([z.literal(1), z.literal(2)]),
-  duration: uint.min(1),
-});
+const isUint32 = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v < 2 ** 32;
+
+/** The fields of an ask, checked one by one (no schema library: this runs in every approver's page chunk). */
+function askFields(raw: unknown): Omit<ShareAsk, "consent" | "requester"> & { consent: unknown; requester: unknown } {
+  const a = raw as Partial<Record<keyof ShareAsk, unknown>> | null;
+  const bad = (what: string) => new ShareLinkError(`This link's share is malformed (${what}).`);
+  if (!a || typeof a !== "object" || a.type !== "sealshare-share-ask") throw bad("type");
+  if (typeof a.datasetId !== "string" || !/^[1-9]\d{0,19}$/.test(a.datasetId)) throw bad("datasetId");
+  if (!isUint32(a.purpose)) throw bad("purpose");
+  if (a.kind !== 1 && a.kind !== 2) throw bad("kind");
+  if (!isUint32(a.duration) || a.duration === 0) throw bad("duration");
+  return { type: "sealshare-share-ask", consent: a.consent, requester: a.requester, datasetId: a.datasetId, purpose: a.purpose, kind: a.kind, duration: a.duration };
+}
 
 export class ShareLinkError extends Error {
   override name = "ShareLinkError";
@@ -82,16 +84,15 @@ export function parseShareAsk(encoded: string): ParsedShareAsk {
   } catch {
     throw new ShareLinkError("This link does not carry a share to approve (it is cut or altered).");
   }
-  const a = AskSchema.safeParse(raw);
-  if (!a.success) throw new ShareLinkError(`This link's share is malformed (${a.error.issues[0]?.path.join(".") || "shape"}).`);
+  const a = askFields(raw);
   let terms: ConsentTerms, requester: string;
   try {
-    terms = consentFromJson(a.data.consent).terms;
-    requester = getAddress(a.data.requester);
+    terms = consentFromJson(a.consent).terms;
+    requester = getAddress(String(a.requester));
   } catch (err) {
     throw new ShareLinkError(`This link's share is malformed: ${(err as Error).message}.`);
   }
-  return { ...a.data, consent: a.data.consent as ConsentFile, requester, terms };
+  return { ...a, consent: a.consent as ConsentFile, requester, terms };
 }
 
 /** `…/#/requester?approval=…`: opens the requester's page with the approval added to its share. */
