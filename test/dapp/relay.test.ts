@@ -17,7 +17,7 @@ import { connectLedger, type Sealshare } from "../../sdk/contracts.js";
 import { signApproval } from "../../sdk/actions/sign-approval.js";
 import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
-import { approvalLink } from "../../dapp/src/ui/relay-links.js";
+import { shareAsk, shareAskLink } from "../../dapp/src/ui/relay-links.js";
 import { a11yProblems, waitForText } from "./lib/page-checks.js";
 import { actAs, consentFor, publishDataset, registerDeviceKey, registerMembers } from "./lib/seed.js";
 import { startWorld, type Role, type World } from "./lib/world.js";
@@ -200,7 +200,8 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     await relay.getByLabel("For how long").fill("7");
     await relay.getByRole("button", { name: "Ask for signed approvals" }).click();
     await insurer.page.getByTestId("share-ask-links").waitFor();
-    await relay.getByLabel(/^Add a signed approval/).fill(approvalLink(insurer.page.url(), oneDay));
+    // Pasted as the JSON `sealshare access sign-approval` writes (a link works the same way).
+    await relay.getByLabel(/^Add a signed approval/).fill(JSON.stringify(oneDay, null, 2));
     await relay.getByRole("button", { name: "Add approval" }).click();
     await waitForText(relay.getByTestId("share-approvals"), /Approved by Bank .* formal access for 1 day/);
 
@@ -211,6 +212,26 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     expect(await relay.getByTestId("relay-result").locator("[data-code]").getAttribute("data-code")).to.equal("APPROVAL_MISMATCH");
     expect(await world.provider.getTransactionCount(world.addresses.insurer), "nothing was sent").to.equal(insurerSent);
     expect((await ledger.consentOf(consent.consentId)).subject, "the consent is not recorded").to.equal(ZeroAddress);
+    expectNoPageErrors();
+  });
+
+  it("the provider's link opened by another member: the page says who the provider is and offers no signature; a cut link says it carries no share", async function () {
+    const { insurer } = roles;
+    const consent = await consentFor(world, { subject: "ana", requester: "insurer", datasetId });
+    const ask = shareAsk({ ...consent, chainId: world.deployment.chainId, ledger: world.deployment.ledger, requester: world.addresses.insurer, datasetId, kind: 2, duration: 7 * 86_400 });
+    const signaturesBefore = insurer.wallet.typedData.length;
+
+    await insurer.page.goto(shareAskLink(insurer.page.url(), "provider", ask));
+    const card = insurer.page.getByTestId("share-ask");
+    expect(await waitForText(card.getByTestId("share-ask-problem"), /provider/)).to.match(/^You are not this dataset's provider \(Bank \(0x.{4}….{4}\) is\): only its provider approves as provider\.$/);
+    expect(await card.getByRole("button", { name: "Sign approval (no transaction)" }).isDisabled()).to.equal(true);
+    await expectAccessible(insurer);
+    await insurer.shot("relay-not-the-provider");
+
+    await insurer.page.goto(`${insurer.page.url().split("#")[0]}#/provider?share=bm90IGEgc2hhcmU`);
+    expect(await waitForText(card, /link/)).to.match(/This link does not carry a share to approve \(it is cut or altered\)\./);
+    expect(await card.getByRole("button").count()).to.equal(0);
+    expect(insurer.wallet.typedData.length, "nothing was signed").to.equal(signaturesBefore);
     expectNoPageErrors();
   });
 });
