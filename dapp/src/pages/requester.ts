@@ -32,7 +32,7 @@ import { requestRow } from "../ui/request-row.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
 import { accountLoader, act, busyText, datasetsOf, loadingView } from "./common.js";
-import { relayOutcome, relayShareView, type RelayState } from "../ui/relay-collect.js";
+import { relayOutcome, relayShareView, type RelayState, type ShareDraft } from "../ui/relay-collect.js";
 import { consentIdOf } from "../../../sdk/actions/consent-terms.js";
 import { getDataset } from "../../../sdk/actions/get-dataset.js";
 import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
@@ -484,29 +484,37 @@ function enterRelay(app: App): void {
 
 const seconds = () => Math.round(Math.max(1, rs.amount || 1) * (rs.unit === "hours" ? 3600 : 86_400));
 
-/** Reads the consent, the dataset's needs from the chain, and makes the links that ask for approvals. */
+/** A page-made refusal, with its code for the notice (the page's own words, not the SDK's). */
+const refusal = (text: string, code: string) => Object.assign(new Error(text), { code });
+
+/**
+ * The share the consent and the form describe: the consent (signed, for this deployment), the
+ * dataset, what its policy needs (read from the chain), and the links that ask for approvals.
+ */
+async function shareDraft(app: App): Promise<ShareDraft> {
+  const c = parseSignedConsent(rs.consentText);
+  if (signedElsewhere(app, c)) throw refusal("This consent was signed for another Sealshare deployment or chain.", "wrong-deployment");
+  if (!c.signature) throw refusal("This consent carries no signature: the person must sign it (their page's “Sign consent”).", "unsigned-consent");
+  const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : /^\d+$/.test(rs.datasetText.trim()) ? BigInt(rs.datasetText.trim()) : 0n;
+  if (datasetId === 0n) throw refusal("The consent covers a whole category: say which dataset number the share is for.", "no-dataset");
+  const reads = app.reads();
+  const [consentId, d, { links }] = await Promise.all([consentIdOf(reads, c.terms), getDataset(reads, { datasetId }), loadRelayCode()]);
+  const ask = links.shareAsk({ terms: c.terms, chainId: String(app.config.chainId), ledger: app.config.ledger, consentId, requester: app.session.account!, datasetId, kind: rs.kind, duration: seconds() });
+  return {
+    consent: { ...c, signature: c.signature },
+    consentId,
+    datasetId,
+    kind: rs.kind,
+    duration: seconds(),
+    needs: { provider: d.rules.requireProvider, supervisors: d.rules.supervisorQuorum },
+    links: { provider: links.shareAskLink(location.href, "provider", ask), supervisor: links.shareAskLink(location.href, "supervisor", ask) },
+  };
+}
+
+/** Makes the links that ask for approvals. */
 async function makeAsk(app: App): Promise<void> {
   await act(app, rs, "Preparing the share", async () => {
-    const c = parseSignedConsent(rs.consentText);
-    if (signedElsewhere(app, c)) {
-      return { kind: "error", text: "This consent was signed for another Sealshare deployment or chain.", code: "wrong-deployment" };
-    }
-    if (!c.signature) return { kind: "error", text: "This consent carries no signature: the person must sign it (their page's “Sign consent”).", code: "unsigned-consent" };
-    const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : /^\d+$/.test(rs.datasetText.trim()) ? BigInt(rs.datasetText.trim()) : 0n;
-    if (datasetId === 0n) return { kind: "error", text: "The consent covers a whole category: say which dataset number the share is for." };
-    const reads = app.reads();
-    const [consentId, d, { links }] = await Promise.all([consentIdOf(reads, c.terms), getDataset(reads, { datasetId }), loadRelayCode()]);
-    const ask = links.shareAsk({ terms: c.terms, chainId: String(app.config.chainId), ledger: app.config.ledger, consentId, requester: app.session.account!, datasetId, kind: rs.kind, duration: seconds() });
-    rs.draft = {
-      consent: { ...c, signature: c.signature },
-      consentId,
-      datasetId,
-      kind: rs.kind,
-      duration: seconds(),
-      needs: { provider: d.rules.requireProvider, supervisors: d.rules.supervisorQuorum },
-      links: { provider: links.shareAskLink(location.href, "provider", ask), supervisor: links.shareAskLink(location.href, "supervisor", ask) },
-    };
-    return undefined;
+    rs.draft = await shareDraft(app);
   });
 }
 
@@ -524,9 +532,9 @@ async function addPasted(app: App): Promise<void> {
 
 /** The whole share in one transaction: consent, request and every collected approval for it. */
 async function relayShareNow(app: App, device: string): Promise<void> {
-  const d = rs.draft;
-  if (!d) return;
   await act(app, rs, "Relaying the share (one transaction)", async () => {
+    // Approvals that arrived in a tab that had not made the links: the pasted consent and the form say which share.
+    const d = rs.draft ?? (rs.draft = await shareDraft(app));
     const approvals = rs.approvals.filter((a) => a.consentId.toLowerCase() === d.consentId.toLowerCase());
     const { relayShare } = await loadRelayCode();
     const r = await relayShare(await app.session.ctx(), {

@@ -99,6 +99,20 @@ function approvalsView(app: App, s: RelayState, h: RelayActions): TemplateResult
 }
 
 /**
+ * A change to the consent or the terms: the share the links asked for is no longer the one the
+ * form describes, so they go (the approvals already signed stay listed; relaying them with other
+ * terms is refused before sending, naming what differs).
+ */
+const edited =
+  (app: App, s: RelayState, set: (e: Event) => unknown) =>
+  (e: Event): void => {
+    set(e);
+    if (!s.draft) return;
+    s.draft = undefined;
+    app.update();
+  };
+
+/**
  * "Relay a whole share in one transaction": the consent and the terms, the approval links to
  * send, the approvals collected, and the Relay share button.
  */
@@ -113,27 +127,27 @@ export function relayShareView(app: App, s: RelayState, h: RelayActions): Templa
     </p>
     <div class="field">
       <label for="relay-consent">The person's signed consent <span class="hint">the JSON or the link they gave you</span></label>
-      <textarea id="relay-consent" .value=${s.consentText} @input=${(e: Event) => (s.consentText = (e.target as HTMLTextAreaElement).value)}></textarea>
+      <textarea id="relay-consent" .value=${s.consentText} @input=${edited(app, s, (e) => (s.consentText = (e.target as HTMLTextAreaElement).value))}></textarea>
     </div>
     <div class="grid">
       <div class="field">
         <label for="relay-dataset">Which dataset <span class="hint">its number; only for a whole-category consent</span></label>
-        <input id="relay-dataset" inputmode="numeric" .value=${s.datasetText} @input=${(e: Event) => (s.datasetText = (e.target as HTMLInputElement).value)} />
+        <input id="relay-dataset" inputmode="numeric" .value=${s.datasetText} @input=${edited(app, s, (e) => (s.datasetText = (e.target as HTMLInputElement).value))} />
       </div>
       <div class="field">
         <label for="relay-kind">Access asked</label>
-        <select id="relay-kind" @change=${(e: Event) => (s.kind = Number((e.target as HTMLSelectElement).value) === 1 ? 1 : 2)}>
+        <select id="relay-kind" @change=${edited(app, s, (e) => (s.kind = Number((e.target as HTMLSelectElement).value) === 1 ? 1 : 2))}>
           <option value="2" ?selected=${s.kind === 2}>formal</option>
           <option value="1" ?selected=${s.kind === 1}>temporary</option>
         </select>
       </div>
       <div class="field">
         <label for="relay-duration">For how long</label>
-        <input id="relay-duration" type="number" min="1" .value=${String(s.amount)} @input=${(e: Event) => (s.amount = Number((e.target as HTMLInputElement).value))} />
+        <input id="relay-duration" type="number" min="1" .value=${String(s.amount)} @input=${edited(app, s, (e) => (s.amount = Number((e.target as HTMLInputElement).value)))} />
       </div>
       <div class="field">
         <label for="relay-unit">Days or hours</label>
-        <select id="relay-unit" @change=${(e: Event) => (s.unit = (e.target as HTMLSelectElement).value === "hours" ? "hours" : "days")}>
+        <select id="relay-unit" @change=${edited(app, s, (e) => (s.unit = (e.target as HTMLSelectElement).value === "hours" ? "hours" : "days"))}>
           <option value="days" ?selected=${s.unit === "days"}>days</option>
           <option value="hours" ?selected=${s.unit === "hours"}>hours</option>
         </select>
@@ -163,7 +177,7 @@ export function relayShareView(app: App, s: RelayState, h: RelayActions): Templa
     </div>
     <div class="actions">
       <button
-        ?disabled=${!!s.busy || !d}
+        ?disabled=${!!s.busy || (!d && !s.consentText.trim())}
         @click=${(e: Event) => {
           const device = ((e.currentTarget as HTMLElement).closest("section")?.querySelector<HTMLInputElement>(`#${relayDevice}`)?.value ?? "").trim() || h.device;
           h.relay(device);
