@@ -141,11 +141,19 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     expect(await nonces()).to.deep.equal(sentBefore);
     for (const r of [bank, sup]) expect(r.wallet.calls, `${r.name} sent no transaction`).not.to.include("eth_sendTransaction");
 
-    // The requester opens both links: each adds its approval to the share.
+    // The requester opens both links: each adds its approval to the share — the bank's in the
+    // tab that made the links, the supervisor's in a new tab (as from an e-mail), which hands it
+    // to that tab.
     await insurer.page.goto(fromBank);
     await waitForText(relay.getByTestId("relay-add-result"), /Added the approval by Bank/);
-    await insurer.page.goto(fromSupervisor);
-    await waitForText(relay.getByTestId("relay-add-result"), /Added the approval by Supervisor/);
+    const newTab = await insurer.context.newPage();
+    await newTab.goto(fromSupervisor);
+    expect(await waitForText(newTab.getByTestId("relay-add-result"), /other tab/)).to.match(
+      /^The approval by Supervisor \(0x.{4}….{4}\) was added to your share in your other tab, where you made its links: relay it there/,
+    );
+    expect(await newTab.getByTestId("share-approvals").count(), "the new tab keeps nothing to relay").to.equal(0);
+    await newTab.close();
+    await waitForText(relay.getByTestId("relay-add-result"), /Added the approval by Supervisor \(0x.{4}….{4}\) \(as supervisor\), opened in another tab/);
     const approvals = relay.getByTestId("share-approvals").locator("li");
     expect(await approvals.count()).to.equal(2);
     expect(await approvals.nth(0).innerText()).to.match(/Approved by Bank \(0x.{4}….{4}\) as provider: formal access for 7 days/);
@@ -182,7 +190,7 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     expect(await nonces()).to.deep.equal(sentBefore);
 
     // The share's approvals are spent: opening a link again adds nothing to relay.
-    await insurer.page.goto(fromBank);
+    await insurer.page.goto(fromSupervisor);
     await waitForText(relay.getByTestId("relay-add-result"), /already relayed/);
     expect(await relay.getByTestId("share-approvals").count()).to.equal(0);
     expectNoPageErrors();

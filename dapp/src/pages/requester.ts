@@ -461,11 +461,60 @@ function addApproval(a: SignedApproval): "added" | "known" | "spent" {
   return "added";
 }
 
+/** Whether `a` belongs to the share this tab made links for. */
+const forDraft = (a: SignedApproval) => !!rs.draft && a.consentId.toLowerCase() === rs.draft.consentId.toLowerCase();
+
+/**
+ * The requester's tabs of one account on one ledger pass approvals to each other: an approval
+ * link opened in a new tab (from an e-mail, say) goes to the tab that made the share's links and
+ * holds its consent; that tab adds it and answers "taken", and the new tab says where to go on.
+ * Same origin only (BroadcastChannel); every message is checked as a pasted approval would be.
+ */
+type RelayMessage = { type: "approval"; id: string; approval: SignedApproval } | { type: "taken"; id: string };
+let channel: BroadcastChannel | undefined;
+/** Approvals this tab offered to its other tabs, by message id. */
+const offered = new Map<string, SignedApproval>();
+
+function openRelayChannel(app: App): void {
+  closeRelayChannel();
+  if (app.session.status !== "ready" || typeof BroadcastChannel === "undefined") return;
+  const ch = new BroadcastChannel(`sealshare-relay:${app.config.chainId}:${app.config.ledger.toLowerCase()}:${app.session.account!.toLowerCase()}`);
+  ch.onmessage = (e: MessageEvent) => void onRelayMessage(app, ch, e.data as Partial<RelayMessage> | null).catch(() => undefined); // not an approval: ignored
+  channel = ch;
+}
+
+function closeRelayChannel(): void {
+  channel?.close();
+  channel = undefined;
+}
+
+async function onRelayMessage(app: App, ch: BroadcastChannel, m: Partial<RelayMessage> | null): Promise<void> {
+  if (m?.type === "approval" && typeof m.id === "string" && rs.draft) {
+    const a = (await loadRelayCode()).links.parseApproval(JSON.stringify(m.approval));
+    if (!forDraft(a) || addApproval(a) === "spent") return;
+    ch.postMessage({ type: "taken", id: m.id } satisfies RelayMessage);
+    rs.addNotice = { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}), opened in another tab.` };
+    app.update();
+  } else if (m?.type === "taken" && typeof m.id === "string" && offered.has(m.id)) {
+    const a = offered.get(m.id)!;
+    offered.delete(m.id);
+    rs.approvals = rs.approvals.filter((x) => x.signature !== a.signature);
+    rs.addNotice = {
+      kind: "ok",
+      code: "approval-handed-over",
+      text: `The approval by ${who(a.approver, app.config.names)} was added to your share in your other tab, where you made its links: relay it there (you can close this tab).`,
+    };
+    app.update();
+  }
+}
+
 /**
  * Called when the page is entered: a consent link fills in the share's consent (as it fills the
- * request form), an approval link adds its approval to the share.
+ * request form), an approval link adds its approval to the share — this tab's, or the one of
+ * another tab of this account that made the share's links.
  */
 function enterRelay(app: App): void {
+  openRelayChannel(app);
   if (app.params.get("consent")) rs.consentText = s.consentText;
   const approval = app.params.get("approval");
   if (!approval) return;
@@ -477,6 +526,11 @@ function enterRelay(app: App): void {
         added === "spent"
           ? { kind: "warn", text: `The approval by ${who(a.approver, app.config.names)} is for a share already relayed from this page.` }
           : { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}).` };
+      if (added !== "spent" && !forDraft(a) && channel) {
+        const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`; // tells this tab's offers apart, nothing more
+        offered.set(id, a);
+        channel.postMessage({ type: "approval", id, approval: a } satisfies RelayMessage);
+      }
     })
     .catch((err: unknown) => (rs.addNotice = failure(err)))
     .finally(() => app.update());
@@ -587,6 +641,7 @@ export const requesterPage: Page = {
   },
   leave() {
     live?.stop();
+    closeRelayChannel();
   },
   view(app) {
     const gate = needsWallet(app, "request data");
