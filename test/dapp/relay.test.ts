@@ -86,8 +86,8 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     const card = r.page.getByTestId("share-ask");
     const text = await waitForText(card, /asks you to approve, by signature, deposit data from Bank/);
     expect(text).to.match(new RegExp(`Insurer \\(0x.{4}….{4}\\) asks you to approve, by signature, deposit data from Bank \\(dataset #${datasetId}\\) for underwriting — formal access for 7 days\\.`));
-    expect(text).to.match(/Ana \(0x.{4}….{4}\) signed a consent for Insurer/);
-    await waitForText(card, /provider approval required; 1 supervisor approval/); // the policy, read from the chain
+    expect(text).to.match(/The requester holds a consent of Ana \(0x.{4}….{4}\) for Insurer \(0x.{4}….{4}\), for underwriting, up to formal access/);
+    await waitForText(card, /provider approval required; 1 supervisor approval\(s\) for formal access/); // the policy, read from the chain
     await expectAccessible(r);
     const before = r.wallet.typedData.length;
     await card.getByRole("button", { name: "Sign approval (no transaction)" }).click();
@@ -128,7 +128,7 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     expect(await relay.getByLabel(/^The person's signed consent/).inputValue()).to.equal(consentLink);
     await relay.getByRole("button", { name: "Ask for signed approvals" }).click();
     const links = insurer.page.getByTestId("share-ask-links");
-    expect(await waitForText(links, /policy needs/)).to.match(/This dataset's policy needs the provider's approval and 1 supervisor approval for a formal grant\./);
+    expect(await waitForText(links, /policy needs/)).to.match(/This dataset's policy needs the provider's approval and 1 supervisor approval for formal access\./);
     const forProvider = await links.getByRole("textbox", { name: "Link for the provider" }).inputValue();
     const forSupervisor = await links.getByRole("textbox", { name: "Link for a supervisor" }).inputValue();
     expect(forProvider).to.match(/#\/provider\?share=[A-Za-z0-9_-]+$/);

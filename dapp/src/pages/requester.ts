@@ -35,6 +35,7 @@ import { accountLoader, act, busyText, datasetsOf, loadingView } from "./common.
 import { relayOutcome, relayShareView, type RelayState, type ShareDraft } from "../ui/relay-collect.js";
 import { consentIdOf } from "../../../sdk/actions/consent-terms.js";
 import { getDataset } from "../../../sdk/actions/get-dataset.js";
+import { waitingFor } from "../../../sdk/reads/grant-rules.js";
 import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { txUrl } from "../lib/config.js";
 
@@ -560,7 +561,7 @@ async function shareDraft(app: App): Promise<ShareDraft> {
     datasetId,
     kind: rs.kind,
     duration: seconds(),
-    needs: { provider: d.rules.requireProvider, supervisors: d.rules.supervisorQuorum },
+    needs: waitingFor(d.rules, rs.kind, { providerApproved: false, supervisorApprovals: 0 }),
     links: { provider: links.shareAskLink(location.href, "provider", ask), supervisor: links.shareAskLink(location.href, "supervisor", ask) },
   };
 }

@@ -16,6 +16,7 @@ import { html, nothing, type TemplateResult } from "lit-html";
 import type { GetDatasetResult } from "../../../sdk/actions/get-dataset.js";
 import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { duration, when, who } from "../../../sdk/format.js";
+import { waitingFor } from "../../../sdk/reads/grant-rules.js";
 import { kindLabel, purposeLabel } from "../../../sdk/vocabulary.js";
 import { datasetWords } from "./consent-words.js";
 import { copyText, notice, type App, type Notice } from "./parts.js";
@@ -35,16 +36,21 @@ export interface ShareAskState {
   signed?: { approval: SignedApproval; link: string };
 }
 
+/** What a grant of the kind asked needs, under the dataset's policy and its category's floor (read from the chain). */
+const needsOf = (st: ShareAskState) => (st.dataset && st.ask ? waitingFor(st.dataset.rules, st.ask.kind, { providerApproved: false, supervisorApprovals: 0 }) : undefined);
+
 /** Why this account's signature would not count, from what the chain says (the SDK refuses too). */
 function roleProblem(app: App, as: "provider" | "supervisor", st: ShareAskState): string | undefined {
   const me = app.session.account;
   const d = st.dataset;
-  if (!me || !d) return undefined;
+  const needs = needsOf(st);
+  if (!me || !d || !needs) return undefined;
   if (as === "provider" && d.provider.toLowerCase() !== me.toLowerCase()) {
     return `You are not this dataset's provider (${who(d.provider, app.config.names)} is): only its provider approves as provider.`;
   }
-  if (as === "provider" && !d.rules.requireProvider) return "This dataset's policy needs no provider approval: the share can be relayed without yours.";
-  if (as === "supervisor" && d.rules.supervisorQuorum === 0) return "This dataset's policy needs no supervisor approval: the share can be relayed without yours.";
+  if (needs.impossible) return `The dataset's category allows no ${kindLabel(st.ask!.kind)} access now: the share cannot be granted.`;
+  if (as === "provider" && !needs.provider) return "This dataset's policy needs no provider approval: the share can be relayed without yours.";
+  if (as === "supervisor" && needs.supervisors === 0) return "This dataset's policy needs no supervisor approval: the share can be relayed without yours.";
   return undefined;
 }
 
@@ -66,7 +72,7 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
   const t = a.terms;
   const wrongPlace = a.consent.chainId !== String(app.config.chainId) || a.consent.ledger.toLowerCase() !== app.config.ledger.toLowerCase();
   const problem = wrongPlace ? "This share is for another Sealshare deployment or chain: signing here would approve nothing." : roleProblem(app, as, st);
-  const rules = st.dataset?.rules;
+  const needs = needsOf(st);
   return html`<section class="card" aria-labelledby="share-ask-title" data-testid="share-ask">
     <h3 id="share-ask-title">Approval queue: a share to approve by signature</h3>
     <ul class="items">
@@ -75,15 +81,15 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
         <dl class="meta">
           <dt>Consent</dt>
           <dd>
-            ${who(t.subject, app.config.names)} signed a consent for ${who(t.requester, app.config.names)}, for ${purposeLabel(Number(t.purpose))}, up to
-            ${kindLabel(Number(t.maxKind))} access, until ${when(t.expiresAt)}. The requester records it on the ledger with your approval, in one transaction; the
-            ledger checks the person's signature then.
+            The requester holds a consent of ${who(t.subject, app.config.names)} for ${who(t.requester, app.config.names)}, for ${purposeLabel(Number(t.purpose))}, up to
+            ${kindLabel(Number(t.maxKind))} access, until ${when(t.expiresAt)}. It records it on the ledger with your approval, in one transaction: the ledger checks the
+            person's signature then, and your approval counts for nothing without it.
           </dd>
           ${st.dataset
             ? html`<dt>Dataset</dt>
                 <dd>
                   about ${who(st.dataset.subject, app.config.names)}${st.dataset.subject.toLowerCase() !== t.subject.toLowerCase() ? html` — <strong>not the person who consented</strong>` : nothing};
-                  ${rules!.requireProvider ? "provider approval required" : "no provider approval needed"}; ${rules!.supervisorQuorum} supervisor approval(s) for a formal grant.
+                  ${needs!.provider ? "provider approval required" : "no provider approval needed"}; ${needs!.supervisors} supervisor approval(s) for ${kindLabel(a.kind)} access.
                 </dd>`
             : html`<dd role="status">Reading the dataset from the ledger…</dd>`}
         </dl>

@@ -11,6 +11,7 @@ import type { SignedConsent } from "../lib/consent-share.js";
 import type { RelayShareResult } from "../../../sdk/actions/relay-share.js";
 import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
 import { duration, when, who } from "../../../sdk/format.js";
+import type { WaitingFor } from "../../../sdk/reads/grant-rules.js";
 import { kindLabel } from "../../../sdk/vocabulary.js";
 import { copyText, notice, type App, type Notice } from "./parts.js";
 
@@ -21,8 +22,8 @@ export interface ShareDraft {
   datasetId: bigint;
   kind: number;
   duration: number;
-  /** What the dataset's policy needs, read from the chain. */
-  needs: { provider: boolean; supervisors: number };
+  /** What a grant of `kind` needs under the dataset's policy and its category's floor, read from the chain. */
+  needs: WaitingFor;
   links: { provider: string; supervisor: string };
 }
 
@@ -68,9 +69,11 @@ export function relayOutcome(app: App, r: RelayShareResult, txHref: string | und
   };
 }
 
-function needsWords(n: ShareDraft["needs"]): string {
+function needsWords(d: ShareDraft): string {
+  const n = d.needs;
+  if (n.impossible) return `The dataset's category allows no ${kindLabel(d.kind)} access now: ask for another kind.`;
   const parts = [n.provider ? "the provider's approval" : "", n.supervisors ? `${n.supervisors} supervisor approval${n.supervisors > 1 ? "s" : ""}` : ""].filter(Boolean);
-  return parts.length ? `This dataset's policy needs ${parts.join(" and ")} for a formal grant.` : "This dataset's policy needs no approval: relay the share now.";
+  return parts.length ? `This dataset's policy needs ${parts.join(" and ")} for ${kindLabel(d.kind)} access.` : "This dataset's policy needs no approval: relay the share now.";
 }
 
 function linkField(id: string, label: string, copyLabel: string, link: string): TemplateResult {
@@ -159,7 +162,7 @@ export function relayShareView(app: App, s: RelayState, h: RelayActions): Templa
     </div>
     ${d
       ? html`<div data-testid="share-ask-links">
-          <p>${needsWords(d.needs)} Send each approver its link; it opens their page with this share, ready to sign.</p>
+          <p>${needsWords(d)} Send each approver its link; it opens their page with this share, ready to sign.</p>
           ${d.needs.provider ? linkField("ask-provider-link", "Link for the provider", "Copy the provider's link", d.links.provider) : nothing}
           ${d.needs.supervisors ? linkField("ask-supervisor-link", "Link for a supervisor", "Copy the supervisor's link", d.links.supervisor) : nothing}
         </div>`
