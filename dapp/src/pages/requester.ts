@@ -453,6 +453,8 @@ const loadRelayCode = () =>
   (relayCode ??= Promise.all([import("../ui/relay-links.js"), import("../../../sdk/actions/relay-share.js")]).then(([links, r]) => ({ links, relayShare: r.relayShare })));
 
 const rs: RelayState = { consentText: "", datasetText: "", kind: 2, amount: 7, unit: "days", approvalText: "", approvals: [], relayed: new Set() };
+/** The account (on this ledger) the share being put together is for: another account starts afresh. */
+let relayFor: string | undefined;
 
 /** Adds a signed approval once (by signature), unless its consent was already relayed here. */
 function addApproval(a: SignedApproval): "added" | "known" | "spent" {
@@ -516,6 +518,12 @@ async function onRelayMessage(app: App, ch: BroadcastChannel, m: Partial<RelayMe
  */
 function enterRelay(app: App): void {
   openRelayChannel(app);
+  const owner = app.session.status === "ready" ? `${app.config.chainId}:${app.config.ledger}:${app.session.account}`.toLowerCase() : undefined;
+  if (owner && owner !== relayFor) {
+    // Approvals name their requester: another account's would be refused at the relay.
+    if (relayFor) Object.assign(rs, { draft: undefined, approvals: [], relayed: new Set<string>(), consentText: "", notice: undefined, addNotice: undefined });
+    relayFor = owner;
+  }
   if (app.params.get("consent")) rs.consentText = s.consentText;
   const approval = app.params.get("approval");
   if (!approval) return;
