@@ -14,10 +14,10 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { getAddress, ZeroAddress } from "ethers";
 import { connectLedger, type Sealshare } from "../../sdk/contracts.js";
-import { signApproval } from "../../sdk/actions/sign-approval.js";
+import { signApproval, type SignedApproval } from "../../sdk/actions/sign-approval.js";
 import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { toConsentFile, toJson } from "../../dapp/src/lib/consent-share.js";
-import { shareAsk, shareAskLink } from "../../dapp/src/ui/relay-links.js";
+import { approvalLink, parseApproval, parseShareAsk, shareAsk, shareAskLink, ShareLinkError } from "../../dapp/src/ui/relay-links.js";
 import { a11yProblems, waitForText } from "./lib/page-checks.js";
 import { actAs, consentFor, publishDataset, registerDeviceKey, registerMembers } from "./lib/seed.js";
 import { startWorld, type Role, type World } from "./lib/world.js";
@@ -241,5 +241,65 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     expect(await card.getByRole("button").count()).to.equal(0);
     expect(insurer.wallet.typedData.length, "nothing was signed").to.equal(signaturesBefore);
     expectNoPageErrors();
+  });
+});
+
+describe("dapp: the share-ask and approval links (dapp/src/ui/relay-links.ts)", function () {
+  const terms = {
+    subject: getAddress("0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc"),
+    requester: getAddress("0x90f79bf6eb2c4f870365e785982e1f101e93b906"),
+    datasetId: 1n,
+    category: 1,
+    purpose: 1,
+    maxKind: 2,
+    expiresAt: 1_900_000_000n,
+    receiptHash: `0x${"00".repeat(32)}`,
+    nonce: `0x${"ab".repeat(32)}`,
+    deadline: 1_800_000_000n,
+  };
+  const ledger = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
+  const consentId = `0x${"cd".repeat(32)}`;
+  const ask = shareAsk({ terms, chainId: "31337", ledger, consentId, requester: terms.requester, datasetId: 1n, kind: 2, duration: 604_800 });
+  const encodedOf = (link: string) => /[?&]share=([A-Za-z0-9_-]+)$/.exec(link)![1]!;
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const approval: SignedApproval = {
+    type: "sealshare-share-approval",
+    chainId: "31337",
+    ledger,
+    consentId,
+    requester: terms.requester,
+    datasetId: "1",
+    purpose: 1,
+    kind: 2,
+    duration: 604_800,
+    approver: getAddress("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"),
+    asSupervisor: false,
+    deadline: 1_800_000_000,
+    signature: `0x${"12".repeat(64)}`,
+  };
+
+  it("a share ask goes to the approver's page and back whole, without the person's signature", function () {
+    const link = shareAskLink("http://127.0.0.1:5173/#/requester?consent=x", "supervisor", ask);
+    expect(link.startsWith("http://127.0.0.1:5173/#/supervisor?share=")).to.equal(true);
+    const back = parseShareAsk(encodedOf(link));
+    expect(back.terms).to.deep.equal(terms);
+    expect([back.requester, back.datasetId, back.purpose, back.kind, back.duration, back.consent.consentId]).to.deep.equal([terms.requester, "1", 1, 2, 604_800, consentId]);
+    expect(back.consent).to.not.have.property("signature");
+  });
+
+  it("refuses a share ask with a field out of range, naming the field", function () {
+    for (const [field, value] of [["kind", 3], ["duration", 0], ["datasetId", "0"], ["purpose", -1], ["type", "sealshare-consent"]] as const) {
+      expect(() => parseShareAsk(encode({ ...ask, [field]: value })), field).to.throw(ShareLinkError, `This link's share is malformed (${field}).`);
+    }
+    expect(() => parseShareAsk(encode({ ...ask, consent: { ...ask.consent, terms: { ...ask.consent.terms, subject: "0x12" } } }))).to.throw(ShareLinkError, /malformed: the consent file's terms are malformed/);
+  });
+
+  it("reads a signed approval from its link, its link's parameter, or the CLI's JSON; refuses a tampered one", function () {
+    const link = approvalLink("http://127.0.0.1:5173/#/provider?share=x", approval);
+    expect(link.startsWith("http://127.0.0.1:5173/#/requester?approval=")).to.equal(true);
+    const param = /approval=([A-Za-z0-9_-]+)$/.exec(link)![1]!;
+    for (const text of [link, param, JSON.stringify(approval, null, 2)]) expect(parseApproval(text)).to.deep.equal(approval);
+    expect(() => parseApproval(JSON.stringify({ ...approval, approver: "0xnot" }))).to.throw(ShareLinkError, "This is not a usable signed approval: not a Sealshare signed approval: an address field.");
+    expect(() => parseApproval("hello there")).to.throw(ShareLinkError, /^This is not a signed approval/);
   });
 });
