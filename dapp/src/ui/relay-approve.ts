@@ -39,7 +39,7 @@ export interface ShareAskState {
 /** What a grant of the kind asked needs, under the dataset's policy and its category's floor (read from the chain). */
 const needsOf = (st: ShareAskState) => (st.dataset && st.ask ? waitingFor(st.dataset.rules, st.ask.kind, { providerApproved: false, supervisorApprovals: 0 }) : undefined);
 
-/** Why this account's signature would not count, from what the chain says (the SDK refuses too). */
+/** Why this account's signature would not count, from what the chain says (the SDK or the ledger would refuse it too). */
 function roleProblem(app: App, as: "provider" | "supervisor", st: ShareAskState): string | undefined {
   const me = app.session.account;
   const d = st.dataset;
@@ -48,6 +48,7 @@ function roleProblem(app: App, as: "provider" | "supervisor", st: ShareAskState)
   if (as === "provider" && d.provider.toLowerCase() !== me.toLowerCase()) {
     return `You are not this dataset's provider (${who(d.provider, app.config.names)} is): only its provider approves as provider.`;
   }
+  if (d.subject.toLowerCase() !== st.ask!.terms.subject.toLowerCase()) return "The consent is not from the person this dataset is about: the ledger would refuse the share.";
   if (needs.impossible) return `The dataset's category allows no ${kindLabel(st.ask!.kind)} access now: the share cannot be granted.`;
   if (as === "provider" && !needs.provider) return "This dataset's policy needs no provider approval: the share can be relayed without yours.";
   if (as === "supervisor" && needs.supervisors === 0) return "This dataset's policy needs no supervisor approval: the share can be relayed without yours.";
@@ -85,9 +86,9 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
             ${kindLabel(Number(t.maxKind))} access, until ${when(t.expiresAt)}. It records it on the ledger with your approval, in one transaction: the ledger checks the
             person's signature then, and your approval counts for nothing without it.
           </dd>
+          <dt>Dataset</dt>
           ${st.dataset
-            ? html`<dt>Dataset</dt>
-                <dd>
+            ? html`<dd>
                   about ${who(st.dataset.subject, app.config.names)}${st.dataset.subject.toLowerCase() !== t.subject.toLowerCase() ? html` — <strong>not the person who consented</strong>` : nothing};
                   ${needs!.provider ? "provider approval required" : "no provider approval needed"}; ${needs!.supervisors} supervisor approval(s) for ${kindLabel(a.kind)} access.
                 </dd>`
