@@ -124,7 +124,7 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     // The requester opens it: the share's consent is filled in; it asks for approvals by signature.
     await insurer.page.goto(consentLink);
     const relay = insurer.page.getByTestId("relay-share");
-    await relay.waitFor();
+    await relay.getByRole("button", { name: "Ask for approvals by signature" }).click(); // loads the relay part
     expect(await relay.getByLabel(/^The person's signed consent/).inputValue()).to.equal(consentLink);
     await relay.getByRole("button", { name: "Ask for signed approvals" }).click();
     const links = insurer.page.getByTestId("share-ask-links");

@@ -18,7 +18,7 @@ import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/eci
 import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import { SealshareError } from "../../../sdk/errors.js";
 import { custodianFor } from "../lib/custodian.js";
-import { askLink, parseSignedConsent } from "../lib/consent-share.js";
+import { askLink, parseSignedConsent, signedElsewhere } from "../lib/consent-share.js";
 import { deviceNameOf, getDeviceKey as storedDeviceKey, isRemembered, putDeviceKey, rememberDeviceName } from "../lib/key-store.js";
 import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
@@ -32,12 +32,6 @@ import { requestRow } from "../ui/request-row.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
 import { accountLoader, act, busyText, datasetsOf, loadingView } from "./common.js";
-import { relayOutcome, relayShareView, type RelayState, type ShareDraft } from "../ui/relay-collect.js";
-import { consentIdOf } from "../../../sdk/actions/consent-terms.js";
-import { getDataset } from "../../../sdk/actions/get-dataset.js";
-import { waitingFor } from "../../../sdk/reads/grant-rules.js";
-import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
-import { txUrl } from "../lib/config.js";
 
 interface FetchState {
   phase?: "envelope" | "download" | "decrypt" | "convert";
@@ -151,16 +145,12 @@ function setRemember(app: App, on: boolean): void {
   app.update();
 }
 
-/** A consent file names the chain and ledger it was signed for: another deployment's is of no use here. */
-const signedElsewhere = (app: App, c: { chainId?: string; ledger?: string }) =>
-  (!!c.chainId && c.chainId !== String(app.config.chainId)) || (!!c.ledger && c.ledger.toLowerCase() !== app.config.ledger.toLowerCase());
-
 async function request(app: App, form: HTMLFormElement): Promise<void> {
   const v = formValues(form);
   s.consentText = v.consent ?? "";
   await act(app, s.req, "Sending your access request", async () => {
     const c = parseSignedConsent(s.consentText);
-    if (signedElsewhere(app, c)) {
+    if (signedElsewhere(app.config, c)) {
       return { kind: "error", text: "This consent was signed for another Sealshare deployment or chain.", code: "wrong-deployment" };
     }
     const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : BigInt(v.dataset || "0");
@@ -441,206 +431,41 @@ function requestsSection(app: App): TemplateResult {
   </section>`;
 }
 
-// ---- The whole share in one transaction (approvals by signature, the SDK's relayShare): the
-// consent, the links that ask the provider and the supervisors to sign, the approvals they send
-// back, and the relay. The view is ../ui/relay-collect.ts. What the dataset's policy needs is
-// read from the chain; the SDK checks each approval against the share before sending
-// (`APPROVAL_MISMATCH`, `APPROVAL_EXPIRED`), and the ledger checks every signature and role again.
+// ---- The whole share in one transaction (./requester-relay.ts), loaded when asked for: by an
+// approval link, or by the button here. A visit that only requests does not download it.
 
-/** The links' code and the SDK's relayShare, loaded on first use: a visit that only requests does not download them. */
-let relayCode: Promise<{ links: typeof import("../ui/relay-links.js"); relayShare: typeof import("../../../sdk/actions/relay-share.js").relayShare }> | undefined;
-const loadRelayCode = () =>
-  (relayCode ??= Promise.all([import("../ui/relay-links.js"), import("../../../sdk/actions/relay-share.js")]).then(([links, r]) => ({ links, relayShare: r.relayShare })));
+type RelayPart = typeof import("./requester-relay.js");
+let relay: RelayPart | undefined;
+let relayLoading: Promise<RelayPart> | undefined;
+const loadRelay = (app: App): Promise<RelayPart> =>
+  (relayLoading ??= import("./requester-relay.js").then((m) => ((relay = m), m)));
 
-const rs: RelayState = { consentText: "", datasetText: "", kind: 2, amount: 7, unit: "days", approvalText: "", approvals: [], relayed: new Set() };
-/** The account (on this ledger) the share being put together is for: another account starts afresh. */
-let relayFor: string | undefined;
-
-/** Adds a signed approval once (by signature), unless its consent was already relayed here. */
-function addApproval(a: SignedApproval): "added" | "known" | "spent" {
-  if (rs.relayed.has(a.consentId.toLowerCase())) return "spent";
-  if (rs.approvals.some((x) => x.signature === a.signature)) return "known";
-  rs.approvals.push(a);
-  return "added";
-}
-
-/** Whether `a` belongs to the share this tab made links for. */
-const forDraft = (a: SignedApproval) => !!rs.draft && a.consentId.toLowerCase() === rs.draft.consentId.toLowerCase();
-
-/**
- * The requester's tabs of one account on one ledger pass approvals to each other: an approval
- * link opened in a new tab (from an e-mail, say) goes to the tab that made the share's links and
- * holds its consent; that tab adds it and answers "taken", and the new tab says where to go on.
- * Same origin only (BroadcastChannel); every message is checked as a pasted approval would be.
- */
-type RelayMessage = { type: "approval"; id: string; approval: SignedApproval } | { type: "taken"; id: string };
-let channel: BroadcastChannel | undefined;
-/** Approvals this tab offered to its other tabs, by message id. */
-const offered = new Map<string, SignedApproval>();
-
-function openRelayChannel(app: App): void {
-  closeRelayChannel();
-  if (app.session.status !== "ready" || typeof BroadcastChannel === "undefined") return;
-  const ch = new BroadcastChannel(`sealshare-relay:${app.config.chainId}:${app.config.ledger.toLowerCase()}:${app.session.account!.toLowerCase()}`);
-  ch.onmessage = (e: MessageEvent) => void onRelayMessage(app, ch, e.data as Partial<RelayMessage> | null).catch(() => undefined); // not an approval: ignored
-  channel = ch;
-}
-
-function closeRelayChannel(): void {
-  channel?.close();
-  channel = undefined;
-}
-
-async function onRelayMessage(app: App, ch: BroadcastChannel, m: Partial<RelayMessage> | null): Promise<void> {
-  if (m?.type === "approval" && typeof m.id === "string" && rs.draft) {
-    const a = (await loadRelayCode()).links.parseApproval(JSON.stringify(m.approval));
-    if (!forDraft(a) || addApproval(a) === "spent") return;
-    ch.postMessage({ type: "taken", id: m.id } satisfies RelayMessage);
-    rs.addNotice = { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}), opened in another tab.` };
-    app.update();
-  } else if (m?.type === "taken" && typeof m.id === "string" && offered.has(m.id)) {
-    const a = offered.get(m.id)!;
-    offered.delete(m.id);
-    rs.approvals = rs.approvals.filter((x) => x.signature !== a.signature);
-    rs.addNotice = {
-      kind: "ok",
-      code: "approval-handed-over",
-      text: `The approval by ${who(a.approver, app.config.names)} was added to your share in your other tab, where you made its links: relay it there (you can close this tab).`,
-    };
-    app.update();
-  }
-}
-
-/**
- * Called when the page is entered: a consent link fills in the share's consent (as it fills the
- * request form), an approval link adds its approval to the share — this tab's, or the one of
- * another tab of this account that made the share's links.
- */
-function enterRelay(app: App): void {
-  openRelayChannel(app);
-  const owner = app.session.status === "ready" ? `${app.config.chainId}:${app.config.ledger}:${app.session.account}`.toLowerCase() : undefined;
-  if (owner && owner !== relayFor) {
-    // Approvals name their requester: another account's would be refused at the relay.
-    if (relayFor) Object.assign(rs, { draft: undefined, approvals: [], relayed: new Set<string>(), consentText: "", notice: undefined, addNotice: undefined });
-    relayFor = owner;
-  }
-  if (app.params.get("consent")) rs.consentText = s.consentText;
-  const approval = app.params.get("approval");
-  if (!approval) return;
-  void loadRelayCode()
-    .then(({ links }) => {
-      const a = links.parseApproval(approval);
-      const added = addApproval(a);
-      rs.addNotice =
-        added === "spent"
-          ? { kind: "warn", text: `The approval by ${who(a.approver, app.config.names)} is for a share already relayed from this page.` }
-          : { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}).` };
-      if (added !== "spent" && !forDraft(a) && channel) {
-        const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`; // tells this tab's offers apart, nothing more
-        offered.set(id, a);
-        channel.postMessage({ type: "approval", id, approval: a } satisfies RelayMessage);
-      }
-    })
-    .catch((err: unknown) => (rs.addNotice = failure(err)))
-    .finally(() => app.update());
-}
-
-const seconds = () => Math.round(Math.max(1, rs.amount || 1) * (rs.unit === "hours" ? 3600 : 86_400));
-
-/** A page-made refusal, with its code for the notice (the page's own words, not the SDK's). */
-const refusal = (text: string, code: string) => Object.assign(new Error(text), { code });
-
-/**
- * The share the consent and the form describe: the consent (signed, for this deployment), the
- * dataset, what its policy needs (read from the chain), and the links that ask for approvals.
- */
-async function shareDraft(app: App): Promise<ShareDraft> {
-  const c = parseSignedConsent(rs.consentText);
-  if (signedElsewhere(app, c)) throw refusal("This consent was signed for another Sealshare deployment or chain.", "wrong-deployment");
-  if (!c.signature) throw refusal("This consent carries no signature: the person must sign it (their page's “Sign consent”).", "unsigned-consent");
-  const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : /^\d+$/.test(rs.datasetText.trim()) ? BigInt(rs.datasetText.trim()) : 0n;
-  if (datasetId === 0n) throw refusal("The consent covers a whole category: say which dataset number the share is for.", "no-dataset");
-  const reads = app.reads();
-  const [consentId, d, { links }] = await Promise.all([consentIdOf(reads, c.terms), getDataset(reads, { datasetId }), loadRelayCode()]);
-  const ask = links.shareAsk({ terms: c.terms, chainId: String(app.config.chainId), ledger: app.config.ledger, consentId, requester: app.session.account!, datasetId, kind: rs.kind, duration: seconds() });
-  return {
-    consent: { ...c, signature: c.signature },
-    consentId,
-    datasetId,
-    kind: rs.kind,
-    duration: seconds(),
-    needs: waitingFor(d.rules, rs.kind, { providerApproved: false, supervisorApprovals: 0 }),
-    links: { provider: links.shareAskLink(location.href, "provider", ask), supervisor: links.shareAskLink(location.href, "supervisor", ask) },
-  };
-}
-
-/** Makes the links that ask for approvals. */
-async function makeAsk(app: App): Promise<void> {
-  await act(app, rs, "Preparing the share", async () => {
-    rs.draft = await shareDraft(app);
-  });
-}
-
-async function addPasted(app: App): Promise<void> {
-  try {
-    const a = (await loadRelayCode()).links.parseApproval(rs.approvalText);
-    const added = addApproval(a);
-    rs.addNotice = added === "spent" ? { kind: "warn", text: "This approval is for a share already relayed from this page." } : undefined;
-    rs.approvalText = "";
-  } catch (err) {
-    rs.addNotice = failure(err);
-  }
-  app.update();
-}
-
-/** The whole share in one transaction: consent, request and every collected approval for it. */
-async function relayShareNow(app: App, device: string): Promise<void> {
-  await act(app, rs, "Relaying the share (one transaction)", async () => {
-    // Approvals that arrived in a tab that had not made the links: the pasted consent and the form say which share.
-    const d = rs.draft ?? (rs.draft = await shareDraft(app));
-    const approvals = rs.approvals.filter((a) => a.consentId.toLowerCase() === d.consentId.toLowerCase());
-    const { relayShare } = await loadRelayCode();
-    const r = await relayShare(await app.session.ctx(), {
-      datasetId: d.datasetId,
-      purpose: Number(d.consent.terms.purpose),
-      kind: d.kind,
-      duration: d.duration,
-      device,
-      consent: d.consent.terms,
-      consentSignature: d.consent.signature,
-      approvals,
-    });
-    rs.relayed.add(d.consentId.toLowerCase());
-    rs.approvals = rs.approvals.filter((a) => a.consentId.toLowerCase() !== d.consentId.toLowerCase());
-    rs.draft = undefined;
-    // The consent is recorded now: it cannot be relayed again.
-    rs.consentText = "";
-    rs.addNotice = undefined;
-    void loadRequests(app);
-    return relayOutcome(app, r, txUrl(app.config, r.txHash));
-  });
+/** Opens the relay part (loading it the first time), with the consent the page holds. */
+function openRelay(app: App): void {
+  void loadRelay(app).then(
+    (m) => (m.enterRelay(app, s.consentText), app.update()),
+    (err: unknown) => ((s.notice = failure(err)), app.update()),
+  );
 }
 
 /** For an active member only, as the request form. */
 function relayPart(app: App): TemplateResult | typeof nothing {
   if (!loadRequests.loaded(app) || s.member !== MemberStatus.Active) return nothing;
-  return relayShareView(app, rs, {
-    device: s.deviceLabel,
-    busy: busyText(rs.busy),
-    makeAsk: () => void makeAsk(app),
-    addPasted: () => void addPasted(app),
-    remove: (a) => ((rs.approvals = rs.approvals.filter((x) => x !== a)), app.update()),
-    relay: (device) => void relayShareNow(app, device),
-  });
+  if (relay) return relay.relaySection(app, { device: s.deviceLabel, reload: () => void loadRequests(app) });
+  return html`<section class="card" aria-labelledby="relay-title" data-testid="relay-share">
+    <h3 id="relay-title">Or: the whole share in one transaction</h3>
+    <p class="meta">The provider and the supervisors approve by signing, not by sending a transaction; you relay their approvals with the person's consent and your request.</p>
+    <button class="secondary" @click=${() => openRelay(app)}>Ask for approvals by signature</button>
+  </section>`;
 }
-
-// ---- (end of the relay part)
 
 export const requesterPage: Page = {
   enter(app) {
     const consent = app.params.get("consent");
     if (consent) s.consentText = `${location.href.split("#")[0]}#/requester?consent=${consent}`;
-    enterRelay(app);
+    // An approval link opens the relay part; once open, it follows the page (account, links).
+    if (app.params.get("approval")) openRelay(app);
+    else relay?.enterRelay(app, s.consentText);
     live?.stop();
     if (app.session.status !== "ready") return;
     s.deviceLabel = deviceNameOf(app.config.chainId, app.config.ledger, app.session.account!) ?? "browser";
@@ -650,7 +475,7 @@ export const requesterPage: Page = {
   },
   leave() {
     live?.stop();
-    closeRelayChannel();
+    relay?.closeRelayChannel();
   },
   view(app) {
     const gate = needsWallet(app, "request data");

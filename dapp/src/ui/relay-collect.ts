@@ -4,7 +4,7 @@
  * (./relay-links.ts); the signed approvals they sent back (opened from their links, or pasted);
  * the "Relay share" button that records the consent, the request and every approval at once —
  * nobody but the requester sends a transaction — and the outcome with the grant. The state and
- * the actions are ../pages/requester.ts's (its relay part).
+ * the actions are ../pages/requester-relay.ts's.
  */
 import { html, nothing, type TemplateResult } from "lit-html";
 import type { SignedConsent } from "../lib/consent-share.js";
