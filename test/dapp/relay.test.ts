@@ -81,7 +81,7 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
   });
 
   /** `r` signs the share its link asks for, on its own page; the link it sends back. */
-  async function signFromLink(r: Role, link: string, as: "provider" | "supervisor"): Promise<string> {
+  async function signFromLink(r: Role, link: string, as: "provider" | "supervisor", validFor?: { label: string; seconds: number }): Promise<string> {
     await r.page.goto(link);
     const card = r.page.getByTestId("share-ask");
     const text = await waitForText(card, /asks you to approve, by signature, deposit data from Bank/);
@@ -90,6 +90,8 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     await waitForText(card, /provider approval required; 1 supervisor approval\(s\) for formal access/); // the policy, read from the chain
     await expectAccessible(r);
     const before = r.wallet.typedData.length;
+    if (validFor) await card.getByLabel("The requester may relay it within").selectOption({ label: validFor.label });
+    const now = (await world.provider.getBlock("latest"))!.timestamp;
     await card.getByRole("button", { name: "Sign approval (no transaction)" }).click();
     await waitForText(card.getByTestId("share-ask-result"), /You approved by signature|refused|not/);
     expect(await card.getByTestId("share-ask-result").innerText()).to.match(new RegExp(`You approved by signature, as ${as}: formal access for 7 days\\. No transaction was sent\\.`));
@@ -105,6 +107,9 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
       datasetId.toString(),
     ]);
     expect(getAddress(String(signed[0]!.domain.verifyingContract))).to.equal(world.deployment.ledger);
+    // The relay window (chain time): a day unless the approver chose otherwise.
+    const window = Number(m.deadline) - now;
+    expect(window).to.be.within(validFor?.seconds ?? 86_400, (validFor?.seconds ?? 86_400) + 5);
     await card.getByTestId("signed-approval").waitFor();
     await r.shot(`relay-${as}-signed`);
     return card.getByTestId("signed-approval").getByRole("textbox", { name: "The link you send" }).inputValue();
@@ -137,7 +142,7 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     // The approvers sign on their own pages; nothing they do is a transaction.
     const sentBefore = await nonces();
     const fromBank = await signFromLink(bank, forProvider, "provider");
-    const fromSupervisor = await signFromLink(sup, forSupervisor, "supervisor");
+    const fromSupervisor = await signFromLink(sup, forSupervisor, "supervisor", { label: "1 hour", seconds: 3600 });
     expect(await nonces()).to.deep.equal(sentBefore);
     for (const r of [bank, sup]) expect(r.wallet.calls, `${r.name} sent no transaction`).not.to.include("eth_sendTransaction");
 

@@ -15,7 +15,7 @@ import { revokeGrant } from "../../../sdk/actions/revoke-grant.js";
 import { duration, when } from "../../../sdk/format.js";
 import { kindLabel } from "../../../sdk/vocabulary.js";
 import { failure, type App, type Notice } from "../ui/parts.js";
-import { shareAskCard, type ShareAskState } from "../ui/relay-approve.js";
+import { DEFAULT_VALID_FOR, shareAskCard, type ShareAskState } from "../ui/relay-approve.js";
 import type { ParsedShareAsk } from "../ui/relay-links.js";
 import { act } from "./common.js";
 
@@ -73,6 +73,7 @@ function signShareApproval(app: App, st: ShareAskState, ask: ParsedShareAsk, as:
       kind: ask.kind,
       duration: ask.duration,
       as,
+      validFor: st.validFor,
     });
     st.signed = { approval: a, link: links.approvalLink(location.href, a) };
     return {
@@ -95,7 +96,7 @@ function shareAskOf(app: App, as: "provider" | "supervisor"): ShareAskState | un
   if (!encoded) return undefined;
   const known = asks[as];
   if (known?.encoded === encoded) return known;
-  const st: ShareAskState = { encoded };
+  const st: ShareAskState = { encoded, validFor: DEFAULT_VALID_FOR };
   asks[as] = st;
   void loadRelayCode()
     .then(async ({ links }) => {

@@ -34,7 +34,17 @@ export interface ShareAskState {
   notice?: Notice;
   /** The signed approval, and the link to the requester's page that hands it over. */
   signed?: { approval: SignedApproval; link: string };
+  /** How long the requester has to relay the signature, seconds (its deadline; the consent's own deadline applies too). */
+  validFor: number;
 }
+
+/** The relay windows offered; a day by default, as the person's page gives the requester for a signed consent. */
+const VALID_FOR = [
+  { seconds: 3600, label: "1 hour" },
+  { seconds: 86_400, label: "1 day" },
+  { seconds: 7 * 86_400, label: "7 days" },
+] as const;
+export const DEFAULT_VALID_FOR = 86_400;
 
 /** What a grant of the kind asked needs, under the dataset's policy and its category's floor (read from the chain). */
 const needsOf = (st: ShareAskState) => (st.dataset && st.ask ? waitingFor(st.dataset.rules, st.ask.kind, { providerApproved: false, supervisorApprovals: 0 }) : undefined);
@@ -96,9 +106,15 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
         </dl>
         ${notice(st.problem)} ${problem ? html`<p class="notice warn" role="status" data-testid="share-ask-problem">${problem}</p>` : nothing}
         <div class="actions">
+          <label for="share-valid-for">The requester may relay it within</label>
+          <select id="share-valid-for" ?disabled=${!!st.signed} @change=${(e: Event) => (st.validFor = Number((e.target as HTMLSelectElement).value))}>
+            ${VALID_FOR.map((v) => html`<option value=${v.seconds} ?selected=${st.validFor === v.seconds}>${v.label}</option>`)}
+          </select>
           <button ?disabled=${!!st.busy || !st.dataset || !!problem || !!st.signed} @click=${() => o.onSign()} aria-label="Sign approval (no transaction)">
             Sign approval (no transaction)
           </button>
+        </div>
+        <div class="actions">
           <span class="meta">A signature in your wallet: no gas, nothing on the ledger until the requester relays it. A request already on the ledger is approved with Approve, below.</span>
         </div>
         <div data-testid="share-ask-result">${notice(st.notice)}</div>
