@@ -19,7 +19,8 @@ import { duration, when, who } from "../../../sdk/format.js";
 import { waitingFor } from "../../../sdk/reads/grant-rules.js";
 import { kindLabel, purposeLabel } from "../../../sdk/vocabulary.js";
 import { datasetWords } from "./consent-words.js";
-import { copyText, notice, type App, type Notice } from "./parts.js";
+import { notice, type App, type Notice } from "./parts.js";
+import { sendLinkView } from "./send-link.js";
 import type { ParsedShareAsk } from "./relay-links.js";
 
 /** A share ask as an approver's page holds it. */
@@ -126,26 +127,19 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
 
 /** The signed approval, handed back in one click: a link to the requester's page with it added. */
 function signedApprovalView(app: App, a: SignedApproval, link: string): TemplateResult {
-  const to = who(a.requester, app.config.names);
-  const subject = `My signed approval of your share (dataset #${a.datasetId})`;
-  const body = `Open this link to add my approval to your share, then relay it (it records nothing by itself):\n\n${link}\n`;
-  const mail = `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
   return html`<div data-testid="signed-approval">
-    <div class="actions">
-      <a class="button" href=${mail} data-testid="send-approval">Send to ${to} by e-mail</a>
-      ${"share" in navigator ? html`<button class="secondary" @click=${() => void navigator.share({ title: subject, text: body, url: link }).catch(() => undefined)}>Share…</button>` : nothing}
-      <button class="secondary" @click=${() => void copyText(link)}>Copy link</button>
-    </div>
-    <div class="field">
-      <label for="approval-link-${a.approver}">The link you send</label>
-      <input id="approval-link-${a.approver}" readonly .value=${link} />
-    </div>
-    <details>
-      <summary>As JSON (for the command line: <code>sealshare access relay --approval</code>)</summary>
-      <div class="field">
-        <label for="approval-json-${a.approver}">Signed approval — give this to the requester</label>
-        <textarea id="approval-json-${a.approver}" readonly rows="8" .value=${JSON.stringify(a, null, 2)}></textarea>
-      </div>
-    </details>
+    ${sendLinkView({
+      to: who(a.requester, app.config.names),
+      subject: `My signed approval of your share (dataset #${a.datasetId})`,
+      text: "Open this link to add my approval to your share, then relay it (it records nothing by itself):",
+      link,
+      testId: "send-approval",
+      ids: { link: `approval-link-${a.approver}`, json: `approval-json-${a.approver}` },
+      json: {
+        value: JSON.stringify(a, null, 2),
+        label: "Signed approval — give this to the requester",
+        summary: html`As JSON (for the command line: <code>sealshare access relay --approval</code>)`,
+      },
+    })}
   </div>`;
 }
