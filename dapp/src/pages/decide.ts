@@ -84,8 +84,8 @@ function signShareApproval(app: App, st: ShareAskState, ask: ParsedShareAsk, as:
   });
 }
 
-/** One share ask per approver's page: the link the page was opened with. */
-const asks: Partial<Record<"provider" | "supervisor", ShareAskState>> = {};
+/** One share ask per approver's page: the link the page was opened with, for the account connected (another account starts afresh). */
+const asks: Partial<Record<"provider" | "supervisor", { key: string; st: ShareAskState }>> = {};
 
 /**
  * The share ask of the page's `share` parameter; the first time a link is seen, it is read, then
@@ -94,10 +94,11 @@ const asks: Partial<Record<"provider" | "supervisor", ShareAskState>> = {};
 function shareAskOf(app: App, as: "provider" | "supervisor"): ShareAskState | undefined {
   const encoded = app.params.get("share");
   if (!encoded) return undefined;
+  const key = `${app.session.account}:${encoded}`;
   const known = asks[as];
-  if (known?.encoded === encoded) return known;
+  if (known?.key === key) return known.st;
   const st: ShareAskState = { encoded, validFor: DEFAULT_VALID_FOR };
-  asks[as] = st;
+  asks[as] = { key, st };
   void loadRelayCode()
     .then(async ({ links }) => {
       st.ask = links.parseShareAsk(encoded);

@@ -27,7 +27,7 @@ export interface ShareAsk {
   /** The consent's terms, without the person's signature. */
   consent: ConsentFile;
   requester: string;
-  /** Decimal string (uint64): the dataset asked for (a whole-category consent names none). */
+  /** Decimal string (uint64): the dataset asked for (given here, as a whole-category consent names none). */
   datasetId: string;
   purpose: number;
   kind: number;
@@ -42,7 +42,7 @@ export interface ParsedShareAsk extends ShareAsk {
 
 const isUint32 = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v < 2 ** 32;
 
-/** The fields of an ask, checked one by one (no schema library: this runs in every approver's page chunk). */
+/** The fields of an ask, checked one by one, as the SDK reads a signed approval (`signedApprovalFromJson`). */
 function askFields(raw: unknown): Omit<ShareAsk, "consent" | "requester"> & { consent: unknown; requester: unknown } {
   const a = raw as Partial<Record<keyof ShareAsk, unknown>> | null;
   const bad = (what: string) => new ShareLinkError(`This link's share is malformed (${what}).`);
