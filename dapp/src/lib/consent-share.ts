@@ -119,3 +119,8 @@ export function receiptDetails(p: { requester: string; requesterName?: string; p
     collectionMethod: "wallet signature (EIP-712) in the Sealshare dapp",
   };
 }
+
+/** A consent file names the chain and ledger it was signed for: another deployment's is of no use here. */
+export function signedElsewhere(config: { chainId: number | string; ledger: string }, c: Pick<SignedConsent, "chainId" | "ledger">): boolean {
+  return (!!c.chainId && c.chainId !== String(config.chainId)) || (!!c.ledger && c.ledger.toLowerCase() !== config.ledger.toLowerCase());
+}

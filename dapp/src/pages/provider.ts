@@ -32,7 +32,7 @@ import { requestRow } from "../ui/request-row.js";
 import { itemList } from "../ui/item-list.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
 import { accountLoader, act, busyText, chainFollowingPage, loadingView } from "./common.js";
-import { decideRequest, type Decision } from "./decide.js";
+import { decideRequest, shareAskSection, type Decision } from "./decide.js";
 
 interface State {
   /** The connected account's roles, read from the chain: only an active member publishes or decides. */
@@ -314,7 +314,7 @@ export const providerPage: Page = chainFollowingPage({
       (!load.loaded(app)
         ? html`${notice(s.listNotice)} ${loadingView("your membership and datasets")}`
         : s.roles?.memberStatus === MemberStatus.Active
-          ? html`${requestsSection(app)} ${publishSection(app)} ${datasetsSection(app, true)}`
+          ? html`${shareAskSection(app, "provider")} ${requestsSection(app)} ${publishSection(app)} ${datasetsSection(app, true)}`
           : html`${notMember(app, s.roles?.memberStatus ?? MemberStatus.None)} ${s.datasets.length ? datasetsSection(app, false) : nothing}`)}`;
   },
 });

@@ -18,7 +18,7 @@ import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/eci
 import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import { SealshareError } from "../../../sdk/errors.js";
 import { custodianFor } from "../lib/custodian.js";
-import { askLink, parseSignedConsent } from "../lib/consent-share.js";
+import { askLink, parseSignedConsent, signedElsewhere } from "../lib/consent-share.js";
 import { deviceNameOf, getDeviceKey as storedDeviceKey, isRemembered, putDeviceKey, rememberDeviceName } from "../lib/key-store.js";
 import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
 import { listRequests, type RequestListing as RequestInfo } from "../../../sdk/actions/list-requests.js";
@@ -151,7 +151,7 @@ async function request(app: App, form: HTMLFormElement): Promise<void> {
   s.consentText = v.consent ?? "";
   await act(app, s.req, "Sending your access request", async () => {
     const c = parseSignedConsent(s.consentText);
-    if ((c.chainId && c.chainId !== String(app.config.chainId)) || (c.ledger && c.ledger.toLowerCase() !== app.config.ledger.toLowerCase())) {
+    if (signedElsewhere(app.config, c)) {
       return { kind: "error", text: "This consent was signed for another Sealshare deployment or chain.", code: "wrong-deployment" };
     }
     const datasetId = c.terms.datasetId !== 0n ? c.terms.datasetId : BigInt(v.dataset || "0");
@@ -432,10 +432,41 @@ function requestsSection(app: App): TemplateResult {
   </section>`;
 }
 
+// ---- The whole share in one transaction (./requester-relay.ts), loaded when asked for: by an
+// approval link, or by the button here. A visit that only requests does not download it.
+
+type RelayPart = typeof import("./requester-relay.js");
+let relay: RelayPart | undefined;
+let relayLoading: Promise<RelayPart> | undefined;
+const loadRelay = (app: App): Promise<RelayPart> =>
+  (relayLoading ??= import("./requester-relay.js").then((m) => ((relay = m), m)));
+
+/** Opens the relay part (loading it the first time), with the consent the page holds. */
+function openRelay(app: App): void {
+  void loadRelay(app).then(
+    (m) => (m.enterRelay(app, s.consentText), app.update()),
+    (err: unknown) => ((s.notice = failure(err)), app.update()),
+  );
+}
+
+/** For an active member only, as the request form. */
+function relayPart(app: App): TemplateResult | typeof nothing {
+  if (!loadRequests.loaded(app) || s.member !== MemberStatus.Active) return nothing;
+  if (relay) return relay.relaySection(app, { device: s.deviceLabel, reload: () => void loadRequests(app) });
+  return html`<section class="card" aria-labelledby="relay-title" data-testid="relay-share">
+    <h3 id="relay-title">Or: the whole share in one transaction</h3>
+    <p class="meta">The provider and the supervisors approve by signing, not by sending a transaction; you relay their approvals with the person's consent and your request.</p>
+    <button class="secondary" @click=${() => openRelay(app)}>Ask for approvals by signature</button>
+  </section>`;
+}
+
 export const requesterPage: Page = {
   enter(app) {
     const consent = app.params.get("consent");
     if (consent) s.consentText = `${location.href.split("#")[0]}#/requester?consent=${consent}`;
+    // An approval link opens the relay part; once open, it follows the page (account, links).
+    if (app.params.get("approval")) openRelay(app);
+    else relay?.enterRelay(app, s.consentText);
     live?.stop();
     if (app.session.status !== "ready") return;
     s.deviceLabel = deviceNameOf(app.config.chainId, app.config.ledger, app.session.account!) ?? "browser";
@@ -445,12 +476,13 @@ export const requesterPage: Page = {
   },
   leave() {
     live?.stop();
+    relay?.closeRelayChannel();
   },
   view(app) {
     const gate = needsWallet(app, "request data");
     return html`<h2>Request data</h2>
       <p class="lead">For member institutions: ask for a person's data with their consent, follow approvals, and decrypt what you were granted — in this browser.</p>
-      ${gate ?? html`${keySection(app)} ${requestSection(app)} ${requestsSection(app)} ${askSection(app)}`}`;
+      ${gate ?? html`${keySection(app)} ${requestSection(app)} ${relayPart(app)} ${requestsSection(app)} ${askSection(app)}`}`;
   },
 };
 

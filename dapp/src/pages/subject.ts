@@ -20,6 +20,7 @@ import { duration, when, who } from "../../../sdk/format.js";
 import { CATEGORIES, categoryLabel as categoryWords, kindLabel as kindWords, purposeLabel as purposeWords, PURPOSES, RequestStatus } from "../../../sdk/vocabulary.js";
 import { copyText, failure, formValues, needsWallet, notice, txLink, type App, type Notice, type Page } from "../ui/parts.js";
 import { nameText, namesOf } from "../ui/names.js";
+import { sendLinkView } from "../ui/send-link.js";
 import { requestRow } from "../ui/request-row.js";
 import { consentScope, datasetWords } from "../ui/consent-words.js";
 import { onSubmit, vocabularyField } from "../ui/forms.js";
@@ -199,26 +200,16 @@ function signedView(app: App, c: SignedConsentFile): TemplateResult {
   const json = toJson(c);
   const link = consentLink(location.href, c);
   const to = c.terms.requester === ZeroAddress ? "the requester" : who(String(c.terms.requester), namesOf(app));
-  const subject = `My signed consent for ${to}`;
-  const body = `Open this link to use my consent (it records nothing until you request access with it):\n\n${link}\n`;
-  const mail = `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
   return html`<div data-testid="signed-consent">
-    <div class="actions">
-      <a class="button" href=${mail} data-testid="send-consent">Send to ${to} by e-mail</a>
-      ${"share" in navigator ? html`<button class="secondary" @click=${() => void navigator.share({ title: subject, text: body, url: link }).catch(() => undefined)}>Share…</button>` : nothing}
-      <button class="secondary" @click=${() => void copyText(link)}>Copy link</button>
-    </div>
-    <div class="field">
-      <label for="signed-link">The link you send</label>
-      <input id="signed-link" readonly .value=${link} />
-    </div>
-    <details>
-      <summary>As JSON (for the command line)</summary>
-      <div class="field">
-        <label for="signed-json">Signed consent — give this to the requester</label>
-        <textarea id="signed-json" readonly rows="8" .value=${json}></textarea>
-      </div>
-    </details>
+    ${sendLinkView({
+      to,
+      subject: `My signed consent for ${to}`,
+      text: "Open this link to use my consent (it records nothing until you request access with it):",
+      link,
+      testId: "send-consent",
+      ids: { link: "signed-link", json: "signed-json" },
+      json: { value: json, label: "Signed consent — give this to the requester", summary: "As JSON (for the command line)" },
+    })}
     <div class="actions">
       ${s.signedRecorded
         ? html`<span class="badge ok">recorded on the ledger</span>`

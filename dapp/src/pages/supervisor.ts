@@ -24,7 +24,7 @@ import { consentScope } from "../ui/consent-words.js";
 import { onSubmit } from "../ui/forms.js";
 import { itemList } from "../ui/item-list.js";
 import { accountLoader, act, busyText, chainFollowingPage, datasetsOf, loadingView } from "./common.js";
-import { decideRequest, type Decision } from "./decide.js";
+import { decideRequest, shareAskSection, type Decision } from "./decide.js";
 
 interface State {
   requests: RequestInfo[];
@@ -224,6 +224,6 @@ export const supervisorPage: Page = chainFollowingPage({
     const gate = needsWallet(app, "supervise");
     return html`<h2>Supervise</h2>
       <p class="lead">For the supervisor: approve requests that policy puts before you, revoke grants, and keep the register of member institutions.</p>
-      ${gate ?? (!load.loaded(app) ? html`${notice(s.listNotice)} ${loadingView("your role and the approval queue")}` : s.roles?.supervisor ? html`${queueSection(app)} ${membersSection(app)}` : notSupervisor(app))}`;
+      ${gate ?? (!load.loaded(app) ? html`${notice(s.listNotice)} ${loadingView("your role and the approval queue")}` : s.roles?.supervisor ? html`${shareAskSection(app, "supervisor")} ${queueSection(app)} ${membersSection(app)}` : notSupervisor(app))}`;
   },
 });
