@@ -12,6 +12,7 @@
  * ledger is approved with the queue's Approve button. What is shown about the dataset is read
  * from the chain, never from the link: the link only says what the requester asks.
  */
+import { namesOf } from "./names.js";
 import { html, nothing, type TemplateResult } from "lit-html";
 import type { GetDatasetResult } from "../../../sdk/actions/get-dataset.js";
 import type { SignedApproval } from "../../../sdk/actions/sign-approval.js";
@@ -57,7 +58,7 @@ function roleProblem(app: App, as: "provider" | "supervisor", st: ShareAskState)
   const needs = needsOf(st);
   if (!me || !d || !needs) return undefined;
   if (as === "provider" && d.provider.toLowerCase() !== me.toLowerCase()) {
-    return `You are not this dataset's provider (${who(d.provider, app.config.names)} is): only its provider approves as provider.`;
+    return `You are not this dataset's provider (${who(d.provider, namesOf(app))} is): only its provider approves as provider.`;
   }
   if (d.subject.toLowerCase() !== st.ask!.terms.subject.toLowerCase()) return "The consent is not from the person this dataset is about: the ledger would refuse the share.";
   if (needs.impossible) return `The dataset's category allows no ${kindLabel(st.ask!.kind)} access now: the share cannot be granted.`;
@@ -68,7 +69,7 @@ function roleProblem(app: App, as: "provider" | "supervisor", st: ShareAskState)
 
 /** "Insurer (0x…) asks you to approve, by signature, deposit data from Bank (dataset #1) for underwriting — formal access for 7 days." */
 function askSentence(app: App, a: ParsedShareAsk, d: GetDatasetResult | undefined): string {
-  return `${who(a.requester, app.config.names)} asks you to approve, by signature, ${datasetWords(BigInt(a.datasetId), d, app.config.names)} for ${purposeLabel(a.purpose)} — ${kindLabel(a.kind)} access for ${duration(a.duration)}.`;
+  return `${who(a.requester, namesOf(app))} asks you to approve, by signature, ${datasetWords(BigInt(a.datasetId), d, namesOf(app))} for ${purposeLabel(a.purpose)} — ${kindLabel(a.kind)} access for ${duration(a.duration)}.`;
 }
 
 /** The share the page was opened for, as the first row of the approval queue, with "Sign approval" (`onSign`). */
@@ -93,14 +94,14 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
         <dl class="meta">
           <dt>Consent</dt>
           <dd>
-            The requester holds a consent of ${who(t.subject, app.config.names)} for ${who(t.requester, app.config.names)}, for ${purposeLabel(Number(t.purpose))}, up to
+            The requester holds a consent of ${who(t.subject, namesOf(app))} for ${who(t.requester, namesOf(app))}, for ${purposeLabel(Number(t.purpose))}, up to
             ${kindLabel(Number(t.maxKind))} access, until ${when(t.expiresAt)}. It records it on the ledger with your approval, in one transaction: the ledger checks the
             person's signature then, and your approval counts for nothing without it.
           </dd>
           <dt>Dataset</dt>
           ${st.dataset
             ? html`<dd>
-                  about ${who(st.dataset.subject, app.config.names)}${st.dataset.subject.toLowerCase() !== t.subject.toLowerCase() ? html` — <strong>not the person who consented</strong>` : nothing};
+                  about ${who(st.dataset.subject, namesOf(app))}${st.dataset.subject.toLowerCase() !== t.subject.toLowerCase() ? html` — <strong>not the person who consented</strong>` : nothing};
                   ${needs!.provider ? "provider approval required" : "no provider approval needed"}; ${needs!.supervisors} supervisor approval(s) for ${kindLabel(a.kind)} access.
                 </dd>`
             : html`<dd role="status">Reading the dataset from the ledger…</dd>`}
@@ -129,7 +130,7 @@ export function shareAskCard(app: App, st: ShareAskState, o: { as: "provider" | 
 function signedApprovalView(app: App, a: SignedApproval, link: string): TemplateResult {
   return html`<div data-testid="signed-approval">
     ${sendLinkView({
-      to: who(a.requester, app.config.names),
+      to: who(a.requester, namesOf(app)),
       subject: `My signed approval of your share (dataset #${a.datasetId})`,
       text: "Open this link to add my approval to your share, then relay it (it records nothing by itself):",
       link,

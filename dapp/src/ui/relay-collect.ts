@@ -6,6 +6,7 @@
  * nobody but the requester sends a transaction — and the outcome with the grant. The state and
  * the actions are ../pages/requester-relay.ts's.
  */
+import { namesOf } from "./names.js";
 import { html, nothing, type TemplateResult } from "lit-html";
 import type { SignedConsent } from "../lib/consent-share.js";
 import type { RelayShareResult } from "../../../sdk/actions/relay-share.js";
@@ -58,7 +59,7 @@ export interface RelayActions {
 
 /** What the relay did, in words: the request, every approval by its signer, and the grant. */
 export function relayOutcome(app: App, r: RelayShareResult, txHref: string | undefined): Notice {
-  const by = r.approvals.map((a) => `${who(a.approver, app.config.names)} as ${a.asSupervisor ? "supervisor" : "provider"}`).join(", ");
+  const by = r.approvals.map((a) => `${who(a.approver, namesOf(app))} as ${a.asSupervisor ? "supervisor" : "provider"}`).join(", ");
   return {
     kind: "ok",
     code: r.granted ? "share-granted" : "share-relayed",
@@ -91,9 +92,9 @@ function approvalsView(app: App, s: RelayState, h: RelayActions): TemplateResult
     ${s.approvals.map((a) => {
       const other = d && a.consentId.toLowerCase() !== d.consentId.toLowerCase();
       return html`<li data-approver=${a.approver}>
-        Approved by <strong>${who(a.approver, app.config.names)}</strong> as ${a.asSupervisor ? "supervisor" : "provider"}: ${kindLabel(a.kind)} access for ${duration(a.duration)}, dataset #${a.datasetId};
+        Approved by <strong>${who(a.approver, namesOf(app))}</strong> as ${a.asSupervisor ? "supervisor" : "provider"}: ${kindLabel(a.kind)} access for ${duration(a.duration)}, dataset #${a.datasetId};
         to relay before ${when(a.deadline)}. ${other ? html`<span class="badge bad">for another consent: not relayed with this share</span>` : nothing}
-        <button class="secondary" @click=${() => h.remove(a)} aria-label="Remove the approval by ${who(a.approver, app.config.names)}">
+        <button class="secondary" @click=${() => h.remove(a)} aria-label="Remove the approval by ${who(a.approver, namesOf(app))}">
           Remove
         </button>
       </li>`;
