@@ -3,14 +3,15 @@
  * contract tests' world in devkit/contract-world.ts, the fault drills in scripts/lib/faults-core.ts,
  * the custodian benchmark in bench/custodian.ts):
  * register members, publish a device key with its proof of possession, register a dataset with
- * its v2 key commitment, and give a consent. Each step is one transaction, mined before it returns.
+ * its v2 key commitment, give a consent, and (threshold custody) publish custodians' share keys
+ * and register a custodian set. Each step is one transaction, mined before it returns.
  *
  * The datasets registered here are placeholders (random ciphertext hash and Merkle root, no blob):
  * enough for the ledger and the custodian, which never read the ciphertext. A world that needs a
  * real file uses the SDK's registerDataset action (scripts/lib/story.ts).
  */
 import { hexlify, id, randomBytes, ZeroHash, type ContractTransactionResponse, type Signer } from "ethers";
-import type { Deployment, Sealshare } from "../sdk/contracts.js";
+import type { Deployment, Sealshare, SealshareCustody } from "../sdk/contracts.js";
 import type { EncryptionKeyPair } from "../sdk/crypto/ecies.js";
 import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
 import { ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
@@ -134,4 +135,29 @@ export function consentTerms(o: { subject: string; requester: string; datasetId:
 export async function giveConsent(ledger: Sealshare, subject: Signer, terms: ConsentTerms): Promise<string> {
   await mined(as(ledger, subject).giveConsent(terms));
   return ledger.consentId(terms);
+}
+
+/**
+ * The ledger device id a custodian publishes the key its shares are wrapped to under
+ * (SealshareCustody.CUSTODIAN_DEVICE_ID).
+ */
+export const CUSTODIAN_DEVICE_ID = id("sealshare-custodian");
+
+/** `custodian` (a CUSTODIAN_ROLE holder) publishes `key` as its share key (CUSTODIAN_DEVICE_ID), with its proof of possession. */
+export function publishCustodianKey(ledger: Sealshare, custodian: Signer, key: EncryptionKeyPair): Promise<ContractTransactionResponse> {
+  return publishDeviceKey(ledger, custodian, CUSTODIAN_DEVICE_ID, key);
+}
+
+/**
+ * `admin` registers the set `custodians` (each holding CUSTODIAN_ROLE with a published share
+ * key) with `threshold` on `custody`; returns the new set's id from its CustodianSetRegistered log.
+ */
+export async function registerCustodianSet(custody: SealshareCustody, admin: Signer, custodians: readonly string[], threshold: number): Promise<bigint> {
+  const tx = await mined((custody.connect(admin) as SealshareCustody).registerSet([...custodians], threshold));
+  const receipt = await tx.wait();
+  for (const l of receipt!.logs) {
+    const p = custody.interface.parseLog(l);
+    if (p?.name === "CustodianSetRegistered") return p.args.setId as bigint;
+  }
+  throw new Error("no CustodianSetRegistered log");
 }

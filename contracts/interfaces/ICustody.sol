@@ -32,6 +32,8 @@ interface ICustody {
         NotInSet // 4: the asking custodian is not in the set serving the version
     }
 
+    // The views' return values: never stored, so slot packing does not apply.
+    // solhint-disable gas-struct-packing
     /// @notice A custodian set (`custodianSet`).
     struct CustodianSetView {
         address[] custodians; // in share order: custodians[i] holds share index i
@@ -67,6 +69,7 @@ interface ICustody {
         bytes32 sharesRoot; // the root the custodian's share must verify against
         bool shredded; // the serving set's shares were ordered destroyed
     }
+    // solhint-enable gas-struct-packing
 
     /// @notice `account` lacks the ledger role `neededRole` (same facts as OpenZeppelin's
     ///         AccessControlUnauthorizedAccount; the SDK names the role).
