@@ -25,6 +25,7 @@ import { getAddress, getBytes, hexlify, randomBytes } from "ethers";
 import { pathToFileURL } from "node:url";
 import { readDeployment } from "../sdk/deployment-file.js";
 import { createKeyBox } from "../service/keys/at-rest.js";
+import { shareContext } from "../service/keys/share-deposit.js";
 import { FatalError } from "../service/internal/errors.js";
 import { DEFAULT_KDF, readKeystore, writeKeystore, type KdfParams } from "../service/keys/keystore.js";
 import { openStore } from "../service/store/open.js";
@@ -45,6 +46,8 @@ export interface RotateOptions {
 export interface RotateResult {
   rewrapped: number;
   alreadyCurrent: number;
+  /** Threshold custody's key shares re-sealed (service/store/share-store.ts), already-current ones not counted. */
+  sharesRewrapped: number;
 }
 
 export async function rotateMasterKey(o: RotateOptions): Promise<RotateResult> {
@@ -77,6 +80,8 @@ export async function rotateMasterKey(o: RotateOptions): Promise<RotateResult> {
   const store = await openStore(o.db, o.binding, { max: 2 });
   let alreadyCurrent = 0;
   let rewrapped: number;
+  let sharesRewrapped: number;
+  let sharesCurrent = 0;
   try {
     rewrapped = await store.rewrapDatasetKeys((k) => {
       if (newBox.isCurrent(k.sealed)) {
@@ -90,11 +95,24 @@ export async function rotateMasterKey(o: RotateOptions): Promise<RotateResult> {
         dek.fill(0);
       }
     });
+    sharesRewrapped = await store.rewrapShares((sh) => {
+      if (newBox.isCurrent(sh.sealed)) {
+        sharesCurrent++;
+        return sh.sealed;
+      }
+      const context = shareContext(sh.setId, sh.index);
+      const share = oldBox.open(sh.sealed, BigInt(sh.datasetId), sh.version, context);
+      try {
+        return newBox.seal(share, BigInt(sh.datasetId), sh.version, context);
+      } finally {
+        share.fill(0);
+      }
+    });
   } finally {
     await store.close();
   }
   await finish?.();
-  return { rewrapped: rewrapped - alreadyCurrent, alreadyCurrent };
+  return { rewrapped: rewrapped - alreadyCurrent, alreadyCurrent, sharesRewrapped: sharesRewrapped - sharesCurrent };
 }
 
 async function main(): Promise<void> {
@@ -114,7 +132,9 @@ async function main(): Promise<void> {
         keystore: { path: env.SEALSHARE_KEYSTORE, password: env.SEALSHARE_KEYSTORE_PASSWORD ?? "" },
       })
     : await rotateMasterKey({ db: env.SEALSHARE_DB, binding, oldKey: hex("SEALSHARE_MASTER_KEY"), newKey: hex("SEALSHARE_NEW_MASTER_KEY") });
-  process.stdout.write(`master key rotated: ${result.rewrapped} data keys re-wrapped (${result.alreadyCurrent} already under the new key); restart the custodian\n`);
+  process.stdout.write(
+    `master key rotated: ${result.rewrapped} data keys and ${result.sharesRewrapped} key shares re-wrapped (${result.alreadyCurrent} keys already under the new key); restart the custodian\n`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

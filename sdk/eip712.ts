@@ -10,7 +10,7 @@
  *  - key derivation ("Sealshare Key Derivation", "1", chainId; no contract): the message a wallet
  *    signs so a device encryption key can be derived from the signature (sdk/crypto/wallet-key.ts).
  */
-import type { TypedDataDomain, TypedDataField } from "ethers";
+import { concat, getBytes, keccak256, type TypedDataDomain, type TypedDataField } from "ethers";
 
 export type Types = Record<string, TypedDataField[]>;
 
@@ -81,6 +81,23 @@ export const KEY_DEPOSIT_TYPES: Types = {
   ],
 };
 
+/**
+ * A provider hands one custodian of a set its Shamir share of a dataset version's data key
+ * (threshold custody, contracts/interfaces/ICustody.sol), ECIES-wrapped to that custodian, with the
+ * share's Merkle proof against the version's on-chain shares root. Custodian domain.
+ */
+export const SHARE_DEPOSIT_TYPES: Types = {
+  ShareDeposit: [
+    { name: "datasetId", type: "uint64" },
+    { name: "version", type: "uint32" },
+    { name: "setId", type: "uint32" },
+    { name: "index", type: "uint8" },
+    { name: "wrappedShareHash", type: "bytes32" }, // keccak256 of the ECIES ciphertext
+    { name: "proofHash", type: "bytes32" }, // keccak256 of the proof's bytes32 nodes, concatenated
+    { name: "issuedAt", type: "uint40" },
+  ],
+};
+
 /** A requester asks for the envelope of its grant. Single use, within a time window. */
 export const ENVELOPE_REQUEST_TYPES: Types = {
   EnvelopeRequest: [
@@ -111,6 +128,28 @@ export const KEY_ENVELOPE_TYPES: Types = {
     { name: "expiresAt", type: "uint40" },
     { name: "keyId", type: "uint40" },
     { name: "wrappedKeyHash", type: "bytes32" },
+  ],
+};
+
+/**
+ * A released Shamir share (threshold custody): the KeyEnvelope's fields, `wrappedKeyHash` being the
+ * wrapped share's, and which share it is — set, index, threshold and the hash of its Merkle proof —
+ * so the signature covers what the requester combines. An envelope without a share keeps
+ * KeyEnvelope.
+ */
+export const KEY_SHARE_ENVELOPE_TYPES: Types = {
+  KeyShareEnvelope: [
+    { name: "requestId", type: "uint256" },
+    { name: "datasetId", type: "uint64" },
+    { name: "version", type: "uint32" },
+    { name: "kind", type: "uint8" },
+    { name: "expiresAt", type: "uint40" },
+    { name: "keyId", type: "uint40" },
+    { name: "wrappedKeyHash", type: "bytes32" },
+    { name: "setId", type: "uint32" },
+    { name: "index", type: "uint8" },
+    { name: "threshold", type: "uint8" },
+    { name: "proofHash", type: "bytes32" },
   ],
 };
 
@@ -173,6 +212,28 @@ export interface KeyEnvelopeMessage {
   expiresAt: number;
   keyId: number;
   wrappedKeyHash: string;
+}
+
+export interface KeyShareEnvelopeMessage extends KeyEnvelopeMessage {
+  setId: number;
+  index: number;
+  threshold: number;
+  proofHash: string;
+}
+
+export interface ShareDepositMessage {
+  datasetId: bigint;
+  version: number;
+  setId: number;
+  index: number;
+  wrappedShareHash: string;
+  proofHash: string;
+  issuedAt: number;
+}
+
+/** keccak256 over a Merkle proof's nodes (bytes32 each), concatenated: what ShareDeposit and KeyShareEnvelope sign. */
+export function proofHash(proof: readonly string[]): string {
+  return keccak256(concat(proof.map((p) => getBytes(p))));
 }
 
 export function custodianDomain(chainId: bigint, ledger: string): TypedDataDomain {

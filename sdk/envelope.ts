@@ -3,10 +3,12 @@
  * (request, dataset, version, kind, expiry, key id), carries the data key ECIES-wrapped to the
  * request's device key, and is signed (EIP-712, custodian domain) by the custodian's account,
  * so a requester can check who issued it before unwrapping. Its EIP-712 digest is the
- * `envelopeHash` recorded on chain in the release receipt.
+ * `envelopeHash` recorded on chain in the release receipt. Under threshold custody the envelope
+ * carries one custodian's Shamir share instead of the key (`share`: set, index, threshold, Merkle
+ * proof), signed as a KeyShareEnvelope; an envelope without `share` is exactly as before.
  */
 import { keccak256, TypedDataEncoder, verifyTypedData, getAddress, type Signer, type TypedDataDomain } from "ethers";
-import { KEY_ENVELOPE_TYPES, type KeyEnvelopeMessage } from "./eip712.js";
+import { KEY_ENVELOPE_TYPES, KEY_SHARE_ENVELOPE_TYPES, proofHash, type KeyEnvelopeMessage, type KeyShareEnvelopeMessage } from "./eip712.js";
 import { SealshareError } from "./errors.js";
 import type { EnvelopeBody } from "./api/schemas.js";
 
@@ -17,8 +19,8 @@ import type { EnvelopeBody } from "./api/schemas.js";
  */
 export type Envelope = EnvelopeBody;
 
-export function envelopeMessage(e: Omit<Envelope, "custodian" | "signature">): KeyEnvelopeMessage {
-  return {
+export function envelopeMessage(e: Omit<Envelope, "custodian" | "signature">): KeyEnvelopeMessage | KeyShareEnvelopeMessage {
+  const base: KeyEnvelopeMessage = {
     requestId: BigInt(e.requestId),
     datasetId: BigInt(e.datasetId),
     version: e.version,
@@ -27,11 +29,22 @@ export function envelopeMessage(e: Omit<Envelope, "custodian" | "signature">): K
     keyId: e.keyId,
     wrappedKeyHash: keccak256(e.wrappedKey),
   };
+  if (!e.share) return base;
+  return { ...base, setId: e.share.setId, index: e.share.index, threshold: e.share.threshold, proofHash: proofHash(e.share.proof) };
+}
+
+/**
+ * The EIP-712 types the envelope is signed under: KeyEnvelope, or KeyShareEnvelope when it
+ * carries a Shamir share (threshold custody), so the share's set, index, threshold and proof are
+ * covered by the signature and by the receipt's envelopeHash.
+ */
+export function envelopeTypes(e: Pick<Envelope, "share">): typeof KEY_ENVELOPE_TYPES {
+  return e.share ? KEY_SHARE_ENVELOPE_TYPES : KEY_ENVELOPE_TYPES;
 }
 
 /** The EIP-712 digest of the envelope: the `envelopeHash` of its on-chain receipt. */
 export function envelopeHash(domain: TypedDataDomain, e: Omit<Envelope, "custodian" | "signature">): string {
-  return TypedDataEncoder.hash(domain, KEY_ENVELOPE_TYPES, envelopeMessage(e));
+  return TypedDataEncoder.hash(domain, envelopeTypes(e), envelopeMessage(e));
 }
 
 export async function signEnvelope(
@@ -39,7 +52,7 @@ export async function signEnvelope(
   domain: TypedDataDomain,
   e: Omit<Envelope, "custodian" | "signature">,
 ): Promise<Envelope> {
-  const signature = await signer.signTypedData(domain, KEY_ENVELOPE_TYPES, envelopeMessage(e));
+  const signature = await signer.signTypedData(domain, envelopeTypes(e), envelopeMessage(e));
   return { ...e, custodian: await signer.getAddress(), signature };
 }
 
@@ -55,7 +68,7 @@ export function verifyEnvelope(
 ): void {
   let signer: string;
   try {
-    signer = verifyTypedData(domain, KEY_ENVELOPE_TYPES, envelopeMessage(e), e.signature);
+    signer = verifyTypedData(domain, envelopeTypes(e), envelopeMessage(e), e.signature);
   } catch (cause) {
     throw new SealshareError("ENVELOPE_BAD_SIGNATURE", "the envelope's signature is malformed", { cause });
   }

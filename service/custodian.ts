@@ -9,6 +9,11 @@
  * releases and revocations to the event bus (server-sent events) and counts releases for the
  * metrics once each write has committed.
  *
+ * Threshold custody (service/custody/, when the deployment names a custody contract): providers
+ * deposit key shares (POST /v1/shares), the worker releases this custodian's share of a version
+ * with a custody record, and the shred watcher destroys shares whose shred order is final and
+ * confirms it on chain.
+ *
  * `createCustodian` takes its dependencies (provider, signer, keys, store, logger) so tests run
  * it in-process against a real local chain. It owns only what it creates (HTTP server, loops);
  * the caller owns and closes the store and the provider.
@@ -28,6 +33,9 @@ import type { Store } from "./store/store.js";
 import { createFollower, type Follower } from "./sync/follower.js";
 import { createRawRpc, type RawRpc } from "./sync/rpc.js";
 import { createDepositor } from "./keys/deposit.js";
+import { createShareDepositor } from "./keys/share-deposit.js";
+import { connectCustody, custodyAddressOf } from "./custody/contract.js";
+import { createShredWatcher, shredTxHooks, type ShredWatcher } from "./custody/shred.js";
 import { ensureIdentity, type CustodianIdentity } from "./keys/identity.js";
 import { createReceipts, type ReceiptsMode } from "./receipts/receipts.js";
 import { createReceiptReader, type ReceiptReader } from "./receipts/proofs.js";
@@ -87,6 +95,8 @@ export interface Custodian {
   readonly app: ReturnType<typeof createHttpApp>;
   readonly follower: Follower;
   readonly worker: ReleaseWorker;
+  /** Threshold custody's shred orders (undefined when the deployment names no custody contract). */
+  readonly shredWatcher: ShredWatcher | undefined;
   readonly bus: EventBus;
   readonly metrics: Metrics;
   readonly health: HealthMonitor;
@@ -117,6 +127,10 @@ export function createCustodian(deps: CustodianDeps): Custodian {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const domain = custodianDomain(BigInt(deployment.chainId), getAddress(deployment.ledger));
   const ledger = connectLedger(deployment.ledger, signer);
+  // Threshold custody: on only when the deployment names a custody contract.
+  const custodyAddress = custodyAddressOf(deployment);
+  const custody = custodyAddress ? connectCustody(custodyAddress, signer) : undefined;
+  const self = () => identity?.address;
   const keyBox = createKeyBox(deps.masterKey, deps.previousMasterKeys);
   const bell = new Bell();
   const shutdown = createShutdown(log);
@@ -166,6 +180,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
     batchMaxAgeMs: deps.receipts?.batchMaxAgeMs,
     maxBlockRange,
     now,
+    otherTxs: custody ? { shred: shredTxHooks({ custody, self, store }) } : undefined,
   });
   const worker = createReleaseWorker({
     ledger,
@@ -181,9 +196,37 @@ export function createCustodian(deps: CustodianDeps): Custodian {
     batchSize: deps.release?.batchSize,
     concurrency: deps.release?.concurrency,
     wrap: deps.release?.wrap,
+    custody: custody ? { custody, self, store } : undefined,
   });
+  const shredWatcher: ShredWatcher | undefined = custody
+    ? createShredWatcher({
+        provider,
+        custody,
+        self,
+        store,
+        submitter,
+        log: log.child({ stage: "shred" }),
+        startBlock: deployment.deployBlock,
+        maxBlockRange,
+        pollMs,
+        now,
+      })
+    : undefined;
   const deposit = createDepositor({
     ledger,
+    store,
+    keyBox,
+    eciesPrivateKey: deps.eciesPrivateKey,
+    domain,
+    log: log.child({ stage: "deposit" }),
+    bell,
+    now,
+    maxSkewSeconds,
+  });
+  const depositShare = createShareDepositor({
+    ledger,
+    custody,
+    self,
     store,
     keyBox,
     eciesPrivateKey: deps.eciesPrivateKey,
@@ -222,6 +265,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
   const app = createHttpApp({
     identity: () => identity,
     deposit,
+    depositShare,
     readEnvelope: createEnvelopeReader(readerDeps),
     grantStatus: createGrantStatusReader(readerDeps),
     receipts: receiptReader,
@@ -302,7 +346,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
       if (lead && !leading) {
         leading = new AbortController();
         const inner = AbortSignal.any([signal, leading.signal]);
-        leaderLoops = [follower.run(inner), worker.run(inner)];
+        leaderLoops = [follower.run(inner), worker.run(inner), ...(shredWatcher ? [shredWatcher.run(inner)] : [])];
         log.info({ dialect: deps.store.dialect }, "leading: ingesting, releasing and sealing receipts");
       } else if (!lead && leading) {
         leading.abort();
@@ -370,6 +414,7 @@ export function createCustodian(deps: CustodianDeps): Custodian {
     app,
     follower,
     worker,
+    shredWatcher,
     bus,
     metrics,
     health,

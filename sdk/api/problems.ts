@@ -31,6 +31,13 @@ export const ProblemCodes = {
   "upstream-unavailable": { status: 503, title: "The ledger's RPC endpoint is unavailable; retry later" },
   "chain-view-stale": { status: 503, title: "The custodian's view of the chain is too old to judge revocations; retry later" },
   "not-ready": { status: 503, title: "The custodian is not ready to serve; see the failed checks" },
+  // Threshold custody (POST /v1/shares)
+  "custody-not-configured": { status: 404, title: "This custodian follows no custody contract (the deployment names none)" },
+  "shares-not-committed": { status: 409, title: "The version's on-chain custody record does not name this custodian set" },
+  "shares-shredded": { status: 410, title: "The version's shares were ordered shredded" },
+  "wrong-share-index": { status: 403, title: "This custodian is not at that index of the custodian set" },
+  "share-proof-invalid": { status: 422, title: "The share does not verify against the version's on-chain shares root" },
+  "share-conflict": { status: 409, title: "A different share was already deposited for this version and set" },
   internal: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;
 

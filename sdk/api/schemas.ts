@@ -44,6 +44,23 @@ export const DepositBodySchema = z.strictObject({
 });
 export type DepositBody = z.infer<typeof DepositBodySchema>;
 
+const bytes32 = hexBytes(32, 32);
+
+/** POST /v1/shares (threshold custody: one custodian's Shamir share of a version's data key) */
+export const ShareDepositBodySchema = z.strictObject({
+  datasetId: uintDecimal(MAX_UINT64, 1n).describe("the dataset id (uint64), decimal string or safe integer"),
+  version: z.number().int().min(1).max(2 ** 32 - 1),
+  setId: z.number().int().min(1).max(2 ** 32 - 1).describe("the custodian set the version's shares were deposited to on chain"),
+  index: z.number().int().min(0).max(15).describe("this custodian's 0-based position in the set: the share's index"),
+  wrappedShare: hexBytes(97, 1024).describe("eciesjs ciphertext of the share bytes, to the custodian's encryption key"),
+  proof: z.array(bytes32).max(16).describe("the share leaf's StandardMerkleTree proof against the on-chain sharesRoot"),
+  issuedAt: z.number().int().nonnegative().max(2 ** 40 - 1).describe("unix seconds; within ±300 s of the custodian's clock"),
+  signature: SignatureSchema.describe(
+    "EIP-712 ShareDeposit { datasetId, version, setId, index, wrappedShareHash, proofHash, issuedAt } by the dataset's current provider",
+  ),
+});
+export type ShareDepositBody = z.infer<typeof ShareDepositBodySchema>;
+
 /** The path parameter of the per-request routes. */
 export const RequestIdSchema = uintDecimal(MAX_UINT256, 1n);
 export const RequestIdParamsSchema = z.object({ requestId: RequestIdSchema.describe("the access request id (uint256, decimal)") });
@@ -136,6 +153,28 @@ export const DepositResultSchema = z
   })
   .meta({ id: "DepositResult" });
 
+export const ShareDepositResultSchema = z
+  .object({
+    datasetId: decimalId("dataset id"),
+    version: z.number().int(),
+    setId: z.number().int(),
+    index: z.number().int(),
+    created: z.boolean().describe("false: this very share was already deposited"),
+    status: z.enum(["stored", "already-stored"]),
+    provider: address,
+  })
+  .meta({ id: "ShareDepositResult" });
+
+/** Which Shamir share an envelope carries (threshold custody); covered by the envelope's signature. */
+export const EnvelopeShareSchema = z
+  .object({
+    setId: z.number().int().describe("the custodian set serving the version"),
+    index: z.number().int().describe("the share's index: the custodian's position in the set"),
+    threshold: z.number().int().describe("shares needed to rebuild the data key"),
+    proof: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/)).describe("the share leaf's Merkle proof against the on-chain sharesRoot"),
+  })
+  .meta({ id: "EnvelopeShare" });
+
 export const EnvelopeSchema = z
   .object({
     requestId: decimalId("request id"),
@@ -146,7 +185,8 @@ export const EnvelopeSchema = z
     keyId: z.number().int().describe("the requester's encryption key the data key is wrapped to"),
     wrappedKey: z.string().regex(/^0x[0-9a-fA-F]*$/).describe("eciesjs ciphertext of the data key"),
     custodian: address,
-    signature: SignatureSchema.describe("EIP-712 KeyEnvelope by the custodian"),
+    signature: SignatureSchema.describe("EIP-712 KeyEnvelope by the custodian (KeyShareEnvelope when `share` is present)"),
+    share: EnvelopeShareSchema.optional().describe("present when the version is under threshold custody: `wrappedKey` is then this share, not the key"),
   })
   .meta({ id: "Envelope" });
 
@@ -243,6 +283,7 @@ export type CustodianInfo = z.output<typeof CustodianInfoSchema>;
 export type DepositResult = z.output<typeof DepositResultSchema>;
 /** A signed key envelope (GET /v1/envelopes/:requestId, 200). */
 export type EnvelopeBody = z.output<typeof EnvelopeSchema>;
+export type ShareDepositResult = z.output<typeof ShareDepositResultSchema>;
 /** GET /v1/envelopes/:requestId, 202: not released yet. */
 export type Pending = z.output<typeof PendingSchema>;
 /** Why an envelope is not there yet. */

@@ -7,6 +7,7 @@
  *   GET  /healthz  /readyz  /metrics  /openapi.json            operations
  *   GET  /v1/custodian                                         identity
  *   POST /v1/keys                                              deposit a data key (provider)
+ *   POST /v1/shares                                            deposit a key share (provider, threshold custody)
  *   GET  /v1/envelopes/:requestId                              fetch an envelope (requester)
  *   GET  /v1/grants/:requestId                                 grant status (requester, subject, provider)
  *   GET  /v1/receipts/:requestId                               receipt inclusion proofs (public)
@@ -35,6 +36,7 @@ import { createRateLimits } from "./ratelimit.js";
 import { BODY_LIMIT, mountRoutes, type AnyRoute } from "./registry.js";
 import { DOCUMENT_ONLY_DEPS, type RouteDeps } from "./routes/deps.js";
 import { ledgerRoutes } from "./routes/ledger.js";
+import { shareRoutes } from "./routes/shares.js";
 import { opsRoutes } from "./routes/ops.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { receiptRoutes } from "./routes/receipts.js";
@@ -46,7 +48,7 @@ export const API_VERSION = "1.0.0";
 
 /** Every route of the API, in the order they are mounted and documented. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...ledgerRoutes(deps), ...receiptRoutes(deps), ...sessionRoutes(deps), ...opsRoutes(deps)];
+  return [...ledgerRoutes(deps), ...shareRoutes(deps), ...receiptRoutes(deps), ...sessionRoutes(deps), ...opsRoutes(deps)];
 }
 
 /** The OpenAPI document of the API (no running custodian needed). */

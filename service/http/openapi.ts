@@ -166,7 +166,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], opts: Document
     servers: (opts.servers ?? ["/"]).map((url) => ({ url })),
     tags: [
       { name: "custodian", description: "who the custodian is" },
-      { name: "keys", description: "data key deposits (providers)" },
+      { name: "keys", description: "data key and key share deposits (providers)" },
       { name: "envelopes", description: "released keys (requesters)" },
       { name: "grants", description: "grant status (requester, subject, provider)" },
       { name: "receipts", description: "how releases are recorded on chain, with Merkle inclusion proofs" },

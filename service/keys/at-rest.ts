@@ -21,15 +21,21 @@ const TAG = 16;
 const ID = 4;
 
 export interface KeyBox {
-  seal(dek: Uint8Array, datasetId: bigint, version: number): Uint8Array;
-  /** Throws if the sealed bytes were altered, belong to another (dataset, version), or to an unknown KEK. */
-  open(sealed: Uint8Array, datasetId: bigint, version: number): Uint8Array;
+  /** `context` names what is sealed when it is not the version's whole key (see `aad`). */
+  seal(dek: Uint8Array, datasetId: bigint, version: number, context?: string): Uint8Array;
+  /** Throws if the sealed bytes were altered, belong to another (dataset, version, context), or to an unknown KEK. */
+  open(sealed: Uint8Array, datasetId: bigint, version: number, context?: string): Uint8Array;
   /** Whether a sealed key is under the current KEK (rotation progress). */
   isCurrent(sealed: Uint8Array): boolean;
 }
 
-function aad(datasetId: bigint, version: number): Buffer {
-  return Buffer.from(`${datasetId.toString()}|${version}`, "utf8");
+/**
+ * The associated data a sealed secret is bound to: its dataset and version, and for anything but
+ * a whole data key what it is (`context`, e.g. a Shamir share's set and index: `share|3|1`), so a
+ * sealed share cannot be passed off as the version's key, nor as another set's share.
+ */
+function aad(datasetId: bigint, version: number, context?: string): Buffer {
+  return Buffer.from(`${datasetId.toString()}|${version}${context === undefined ? "" : `|${context}`}`, "utf8");
 }
 
 export function kekId(kek: Uint8Array): Buffer {
@@ -59,16 +65,16 @@ export function createKeyBox(masterKey: Uint8Array, previous: Uint8Array[] = [])
   }
 
   return {
-    seal(dek, datasetId, version) {
+    seal(dek, datasetId, version, context) {
       const nonce = randomBytes(NONCE);
       const cipher = createCipheriv("aes-256-gcm", current, nonce);
-      cipher.setAAD(aad(datasetId, version));
+      cipher.setAAD(aad(datasetId, version, context));
       const body = Buffer.concat([cipher.update(dek), cipher.final()]);
       return new Uint8Array(Buffer.concat([Buffer.of(V2), currentId, nonce, body, cipher.getAuthTag()]));
     },
-    open(sealed, datasetId, version) {
+    open(sealed, datasetId, version, context) {
       const buf = Buffer.from(sealed);
-      const a = aad(datasetId, version);
+      const a = aad(datasetId, version, context);
       const fail = () => new Error(`sealed key for dataset ${datasetId} v${version} failed authentication`);
       if (buf[0] === V2 && buf.length >= 1 + ID + NONCE + TAG) {
         const kek = byId.get(buf.subarray(1, 1 + ID).toString("hex"));

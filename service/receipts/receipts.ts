@@ -28,7 +28,7 @@ import type { Logger } from "../internal/logger.js";
 import type { ChainTx, ReceiptStore, ReleaseRow, ReleaseStore, SyncStore, TxOutbox } from "../store/store.js";
 import { ledgerInterface } from "../sync/events.js";
 import { buildBatch, newBatchId } from "./merkle.js";
-import type { TxSubmitter } from "./tx.js";
+import type { TxHooks, TxSubmitter } from "./tx.js";
 
 export type ReceiptsMode = "single" | "batch";
 
@@ -46,6 +46,12 @@ export interface ReceiptDeps {
   batchMaxAgeMs?: number;
   /** Wall clock, unix seconds. */
   now: () => number;
+  /**
+   * Hooks for the custodian's other transactions sent through the same submitter, by the first
+   * segment of their key (e.g. `shred` for ../custody/shred.ts's confirmShred): one tick moves
+   * every open transaction forward, so they are judged here too.
+   */
+  otherTxs?: Record<string, TxHooks>;
 }
 
 export interface ReconcileReport {
@@ -101,6 +107,8 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
         const [row] = (await store.releases(a!)).filter((r) => r.kind === Number(b));
         return row ? (await findOnChain(row)) !== undefined : false;
       }
+      const other = deps.otherTxs?.[kind!];
+      if (other) return other.done(tx);
       return false;
     },
     async final(tx: ChainTx): Promise<boolean> {
@@ -110,6 +118,8 @@ export function createReceipts(deps: ReceiptDeps): Receipts {
         const [row] = (await store.releases(a!)).filter((r) => r.kind === Number(b));
         return !row || row.receiptState === "confirmed";
       }
+      const other = deps.otherTxs?.[kind!];
+      if (other) return other.final(tx);
       return true;
     },
   };

@@ -5,10 +5,12 @@
  * instead of ethers' TypedDataEncoder walking the types and @noble's BigInt signing for every
  * envelope. The result is byte-identical to `signEnvelope` / `envelopeHash` in
  * sdk/envelope.ts (test/service/release.test.ts checks it), so requesters verify it unchanged.
+ * An envelope carrying a Shamir share (threshold custody: KeyShareEnvelope) is hashed with
+ * sdk/envelope.ts `envelopeHash` and signed with the same key.
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getBytes, hexlify, id, SigningKey, TypedDataEncoder, type Signer, type TypedDataDomain } from "ethers";
-import { signEnvelope, type Envelope } from "../../sdk/envelope.js";
+import { envelopeHash, signEnvelope, type Envelope } from "../../sdk/envelope.js";
 import { signDigest } from "../keys/secp256k1.js";
 
 const TYPE_HASH = getBytes(
@@ -66,7 +68,8 @@ export async function createEnvelopeSigner(signer: Signer, domain: TypedDataDoma
     return {
       address,
       async sign(e) {
-        const digest = envelopeDigest(separator, e);
+        // A share envelope (threshold custody, rare next to key envelopes) goes through ethers' encoder.
+        const digest = e.share ? getBytes(envelopeHash(domain, e)) : envelopeDigest(separator, e);
         return { envelope: { ...e, custodian: address, signature: signDigest(digest, secret) }, envelopeHash: hexlify(digest) };
       },
     };
@@ -75,7 +78,7 @@ export async function createEnvelopeSigner(signer: Signer, domain: TypedDataDoma
     address,
     async sign(e) {
       const envelope = await signEnvelope(signer, domain, e);
-      return { envelope, envelopeHash: hexlify(envelopeDigest(separator, e)) };
+      return { envelope, envelopeHash: e.share ? envelopeHash(domain, e) : hexlify(envelopeDigest(separator, e)) };
     },
   };
 }

@@ -36,6 +36,10 @@
  * round are persisted in ONE transaction — exactly one per (request, kind) — and only then are
  * receipts recorded (./receipts.ts: batched Merkle roots, or one transaction each).
  *
+ * Threshold custody: when the grant's version has a custody record (final), the worker releases
+ * this custodian's Shamir share instead of a key (./share-release.ts: trusts the custody contract's
+ * `shareGrant` at the finalized block and the head); the envelope then carries `share` (set,
+ * index, threshold, proof) inside what its signature covers. Receipts are as for keys.
  * `run` keeps two loops: release rounds back to back while there is work, then waiting on the
  * bell (rung by the follower when grants become final and by deposits) or `pollMs`; and the
  * receipts (`receipts.reconcile()`: forming and sealing batches, sending single receipts, moving
@@ -59,6 +63,8 @@ import { receiptLeaf } from "../receipts/merkle.js";
 import type { Receipts } from "../receipts/receipts.js";
 import { createEnvelopeSigner, type EnvelopeSigner } from "./signing.js";
 import { releaseTime } from "../sync/node-quirks.js";
+import { isRetryable } from "../internal/errors.js";
+import { shareForRelease, type CustodyCache, type ShareOutcome, type ShareReleaseDeps } from "./share-release.js";
 
 /** Wraps a data key to a device public key; must produce eciesjs's format. */
 export type WrapFn = (publicKey: Uint8Array, dataKey: Uint8Array) => Uint8Array;
@@ -83,6 +89,12 @@ export interface WorkerDeps {
   wrap?: WrapFn;
   /** The on-chain re-check (default ./grant-reader.ts over the ledger's provider). */
   grants?: GrantReader;
+  /**
+   * Threshold custody (./share-release.ts): a version with a custody record is served with this
+   * custodian's share instead of a key. Undefined when the deployment names no custody contract.
+   * `self` is undefined until the custodian's identity is known (then nothing is released yet).
+   */
+  custody?: Omit<ShareReleaseDeps, "self" | "keyBox"> & { self: () => string | undefined };
   /** Observers (metrics, SSE): each envelope persisted, each release refused. */
   onReleased?: (r: EnvelopeRecord, grantBlock: number) => void;
   onRefused?: (o: ReleaseOutcome) => void;
@@ -134,6 +146,7 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
     const outcomes: Outcome[] = [];
     const timing = { checkMs: 0, cryptoMs: 0, saveMs: 0 };
     const deks = new Map<string, Uint8Array | null>(); // each distinct (dataset, version) unsealed once per round
+    const custodyCache: CustodyCache = new Map(); // each (dataset, version)'s custody record read once per round
     try {
       // Every chunk's re-check is sent at once: the node works through them while this process
       // wraps and signs (one chunk ahead left the custodian waiting on the node for ~a fifth
@@ -144,7 +157,7 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
       for (let i = 0; i < chunks.length; i++) {
         const checked = await checks[i]!;
         timing.checkMs += checked.ms;
-        outcomes.push(...(await release(checked, envelopeSigner, deks, timing, chainTime)));
+        outcomes.push(...(await release(checked, envelopeSigner, deks, timing, chainTime, finalized, custodyCache)));
       }
     } finally {
       for (const d of deks.values()) d?.fill(0);
@@ -251,12 +264,50 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
     deks: Map<string, Uint8Array | null>,
     timing: { cryptoMs: number; saveMs: number },
     chainTime: number,
+    finalized: number,
+    custodyCache: CustodyCache,
   ): Promise<Outcome[]> {
     const started = performance.now();
     const { settle, outcomes } = c;
     const records: EnvelopeRecord[] = [];
+    /** Adds a signed envelope (key or share) to the round's records. */
+    const addRecord = (job: ReleaseJob, envelope: EnvelopeRecord["envelope"], envelopeHash: string) => {
+      // Dated by the chain: never before the grant's block, never after the seal's (../sync/node-quirks.ts).
+      const releasedAt = releaseTime(chainTime, deps.now());
+      records.push({
+        requestId: job.requestId,
+        kind: job.kind,
+        envelope,
+        envelopeHash,
+        releasedAt,
+        leaf: receiptLeaf({ requestId: job.requestId, kind: job.kind, envelopeHash, releasedAt }),
+        receiptMode: deps.receipts.mode,
+        requester: job.requester,
+        grantBlock: job.grantBlock,
+        grantHash: job.grantHash,
+        grantLogIndex: job.grantLogIndex,
+      });
+    };
     for (const { job, gv } of c.ready) {
       const { datasetId, version } = gv;
+      if (deps.custody) {
+        // Threshold custody: a version with a custody record is served with this custodian's share.
+        const self = deps.custody.self();
+        let so: ShareOutcome;
+        try {
+          if (!self) throw new Error("the custodian's identity is not known yet");
+          so = await shareForRelease({ ...deps.custody, self, keyBox }, { requestId: job.requestId, datasetId, version }, finalized, custodyCache);
+        } catch (error) {
+          log[isRetryable(error) ? "warn" : "error"]({ requestId: job.requestId, kind: job.kind, err: error }, "custody re-check failed; will retry");
+          settle.push({ requestId: job.requestId, kind: job.kind, status: "pending", reason: isRetryable(error) ? "rpc-unavailable" : "error", nextAttemptAt: retryAt(job.attempts) });
+          outcomes.push("deferred");
+          continue;
+        }
+        if (so.action !== "whole-key") {
+          await releaseShare(job, gv, so, envelopeSigner, settle, outcomes, addRecord);
+          continue;
+        }
+      }
       const k = `${datasetId}:${version}`;
       if (!deks.has(k)) {
         const stored = await store.datasetKey(datasetId.toString(), version);
@@ -296,21 +347,7 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
         keyId: gv.keyId,
         wrappedKey: hexlify(wrap(devicePublicKey, dekBytes)),
       });
-      // Dated by the chain: never before the grant's block, never after the seal's (../sync/node-quirks.ts).
-      const releasedAt = releaseTime(chainTime, deps.now());
-      records.push({
-        requestId: job.requestId,
-        kind: job.kind,
-        envelope,
-        envelopeHash,
-        releasedAt,
-        leaf: receiptLeaf({ requestId: job.requestId, kind: job.kind, envelopeHash, releasedAt }),
-        receiptMode: deps.receipts.mode,
-        requester: job.requester,
-        grantBlock: job.grantBlock,
-        grantHash: job.grantHash,
-        grantLogIndex: job.grantLogIndex,
-      });
+      addRecord(job, envelope, envelopeHash);
     }
     const signed = performance.now();
     timing.cryptoMs += signed - started;
@@ -329,6 +366,61 @@ export function createReleaseWorker(deps: WorkerDeps): ReleaseWorker {
     for (const o of settle) if (o.status === "refused") deps.onRefused?.(o);
     timing.saveMs += performance.now() - signed;
     return outcomes;
+  }
+
+  /** Does what the share step (./share-release.ts) said for one grant: sign a share envelope, wait, defer or refuse. */
+  async function releaseShare(
+    job: ReleaseJob,
+    gv: GrantCheck,
+    so: Exclude<ShareOutcome, { action: "whole-key" }>,
+    envelopeSigner: EnvelopeSigner,
+    settle: ReleaseOutcome[],
+    outcomes: Outcome[],
+    addRecord: (job: ReleaseJob, envelope: EnvelopeRecord["envelope"], envelopeHash: string) => void,
+  ): Promise<void> {
+    const at = { requestId: job.requestId, kind: job.kind };
+    const where = { ...at, datasetId: gv.datasetId.toString(), version: gv.version };
+    switch (so.action) {
+      case "wait-share":
+        settle.push({ ...at, status: "waiting-key", reason: "share-not-deposited", nextAttemptAt: deps.now() });
+        outcomes.push("waiting-key");
+        log.info({ ...where, setId: so.setId }, "release waits for this custodian's key share");
+        return;
+      case "defer":
+        settle.push({ ...at, status: "pending", reason: so.reason, nextAttemptAt: so.retry === "soon" ? deps.now() + 1 : retryAt(job.attempts) });
+        outcomes.push("deferred");
+        (so.reason === "share-index-mismatch" ? log.error : log.info).call(log, { ...where, reason: so.reason }, "share release held");
+        return;
+      case "refuse":
+        settle.push({ ...at, status: "refused", reason: so.reason });
+        outcomes.push("refused");
+        log.info({ ...where, reason: so.reason }, "share release refused by the custody contract");
+        return;
+      case "release": {
+        try {
+          const devicePublicKey = getBytes(gv.publicKey);
+          if (!isCompressedPoint(devicePublicKey)) {
+            settle.push({ ...at, status: "refused", reason: reasonText({ code: "invalid-device-key" }) });
+            outcomes.push("refused");
+            return;
+          }
+          const { envelope, envelopeHash } = await envelopeSigner.sign({
+            requestId: job.requestId,
+            datasetId: gv.datasetId.toString(),
+            version: gv.version,
+            kind: job.kind,
+            expiresAt: gv.expiresAt,
+            keyId: gv.keyId,
+            wrappedKey: hexlify(wrap(devicePublicKey, so.share)),
+            share: so.meta,
+          });
+          addRecord(job, envelope, envelopeHash);
+        } finally {
+          so.share.fill(0);
+        }
+        return;
+      }
+    }
   }
 
   // Receipts (./receipts.ts) are reconciled under one lock: never by two callers at once.

@@ -32,16 +32,21 @@
  *    receipted); dataset_keys.merkle_root is the version root the key's v2 commitment binds.
  *  - sqlite v5 / pg v4 (merkle-root-commitment): dataset_keys and dataset_versions drop
  *    ciphertext_sha256 (stream format v2: the Merkle root is the content commitment).
+ *  - sqlite v6 / pg v5 (custody-shares): threshold custody — custody_shares (this custodian's
+ *    Shamir share per (dataset, version, set), sealed, with its Merkle proof), custody_shreds (shred
+ *    orders carried out: never accepted or served again), custody_scan (the shred watcher's cursor).
  */
 import * as pg1 from "./migrations/postgres/0001-2026-11-23-initial.js";
 import * as pg2 from "./migrations/postgres/0002-2026-11-23-auth-sessions.js";
 import * as pg3 from "./migrations/postgres/0003-2026-12-07-grant-binding.js";
 import * as pg4 from "./migrations/postgres/0004-2026-12-08-merkle-root-commitment.js";
+import * as pg5 from "./migrations/postgres/0005-2026-12-08-custody-shares.js";
 import * as sqlite1 from "./migrations/sqlite/0001-2026-11-23-initial.js";
 import * as sqlite2 from "./migrations/sqlite/0002-2026-11-23-facts-headers-batches.js";
 import * as sqlite3 from "./migrations/sqlite/0003-2026-11-23-auth-sessions.js";
 import * as sqlite4 from "./migrations/sqlite/0004-2026-12-07-grant-binding.js";
 import * as sqlite5 from "./migrations/sqlite/0005-2026-12-08-merkle-root-commitment.js";
+import * as sqlite6 from "./migrations/sqlite/0006-2026-12-08-custody-shares.js";
 
 export interface Migration {
   version: number;
@@ -52,10 +57,10 @@ export interface Migration {
 const frozen = (m: Migration): Migration => ({ version: m.version, name: m.name, sql: m.sql });
 
 /** SQLite migrations, applied in this order. */
-export const MIGRATIONS: readonly Migration[] = [sqlite1, sqlite2, sqlite3, sqlite4, sqlite5].map(frozen);
+export const MIGRATIONS: readonly Migration[] = [sqlite1, sqlite2, sqlite3, sqlite4, sqlite5, sqlite6].map(frozen);
 
 /** PostgreSQL migrations, applied in this order. */
-export const PG_MIGRATIONS: readonly Migration[] = [pg1, pg2, pg3, pg4].map(frozen);
+export const PG_MIGRATIONS: readonly Migration[] = [pg1, pg2, pg3, pg4, pg5].map(frozen);
 
 for (const list of [MIGRATIONS, PG_MIGRATIONS]) {
   list.forEach((m, i) => {

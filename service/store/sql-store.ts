@@ -1,6 +1,6 @@
 /**
  * The store's SQL core, composed: one SQL store per aggregate (./sql-sync.ts, ./sql-release.ts,
- * ./sql-receipts.ts, ./sql-outbox.ts, ./sql-auth.ts), written once over a {@link SqlDriver}
+ * ./sql-receipts.ts, ./sql-outbox.ts, ./sql-auth.ts, ./sql-shares.ts), written once over a {@link SqlDriver}
  * (SQLite or PostgreSQL), sharing one driver and (SQLite) the request-view cache. See store.ts
  * for what is stored and why; the aggregates' files say how. Also here: migrating and binding a
  * database to its deployment, which every aggregate depends on.
@@ -17,6 +17,7 @@ import { SqlAuthStore } from "./sql-auth.js";
 import { SqlTxOutbox } from "./sql-outbox.js";
 import { SqlReceiptStore } from "./sql-receipts.js";
 import { SqlReleaseStore } from "./sql-release.js";
+import { SqlShareStore } from "./sql-shares.js";
 import { SqlSyncStore } from "./sql-sync.js";
 import type { Leadership, Store, StoreBinding } from "./store.js";
 
@@ -74,6 +75,7 @@ const VIEW_WRITES = [
   "finalize",
   "rewind",
   "putDatasetKey",
+  "putShare",
   "replaceDatasetKey",
   "rewrapDatasetKeys",
   "settleReleases",
@@ -96,7 +98,7 @@ function methodsOf(o: object): string[] {
 export function createSqlStore(db: SqlDriver, leadership: Leadership): Store {
   const ctx: SqlContext = { db, cache: { generation: 0, views: db.dialect === "sqlite" ? new Map() : undefined } };
   const auth = new SqlAuthStore(ctx);
-  const parts = [new SqlSyncStore(ctx), new SqlReleaseStore(ctx), new SqlReceiptStore(ctx), new SqlTxOutbox(ctx), auth];
+  const parts = [new SqlSyncStore(ctx), new SqlReleaseStore(ctx), new SqlReceiptStore(ctx), new SqlTxOutbox(ctx), auth, new SqlShareStore(ctx)];
   const store: Record<string, unknown> = {};
   for (const part of parts) {
     for (const name of methodsOf(part)) {

@@ -132,7 +132,8 @@ const alwaysLeader: Leadership = {
 export async function openSqliteStore(path: string, binding: StoreBinding): Promise<Store> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF;");
+  // secure_delete: a deleted row (a shredded custody share) is overwritten, not left in free pages.
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON;");
   const driver = new SqliteDriver(db);
   try {
     await migrate(driver, MIGRATIONS);

@@ -1,6 +1,6 @@
 /**
- * The custodian's storage: five aggregates, each behind its own small interface in its own file
- * (sync, release, receipts, transaction outbox, auth/replay; {@link Store} is all of them), with
+ * The custodian's storage: six aggregates, each behind its own small interface in its own file
+ * (sync, release, receipts, transaction outbox, auth/replay, custody shares; {@link Store} is all of them), with
  * two implementations that run the same test suite (test/service/store.test.ts): SQLite
  * (embedded, the default; ./sqlite.ts) and PostgreSQL (several replicas on one database;
  * ./postgres.ts). Both are thin drivers under one SQL core — one file per aggregate
@@ -32,6 +32,8 @@
  *  - **Chain transactions** sent by the custodian (nonce, every hash it was broadcast under,
  *    the signed bytes), persisted BEFORE broadcast (see service/receipts/tx.ts).
  *  - Deposited data keys (sealed under the master key) and used request signatures.
+ *  - Threshold custody (./share-store.ts): this custodian's Shamir shares (sealed), the shred
+ *    orders it carried out, the shred watcher's cursor.
  *
  * Ids that are uint256/uint64 on chain travel as decimal strings; addresses are checksummed;
  * hashes are lower-case 0x hex; times are unix seconds unless named `…Ms`.
@@ -39,12 +41,14 @@
 import type { AuthStore } from "./auth-store.js";
 import type { ReceiptStore } from "./receipts-store.js";
 import type { ReleaseStore } from "./release-store.js";
+import type { ShareStore } from "./share-store.js";
 import type { SyncStore } from "./sync-store.js";
 import type { TxOutbox } from "./tx-outbox.js";
 
 export type * from "./auth-store.js";
 export type * from "./receipts-store.js";
 export type * from "./release-store.js";
+export type * from "./share-store.js";
 export type * from "./sync-store.js";
 export type * from "./tx-outbox.js";
 
@@ -66,12 +70,12 @@ export interface Leadership {
 }
 
 /**
- * The whole store: one database, five aggregates, each behind its own interface (callers take
+ * The whole store: one database, six aggregates, each behind its own interface (callers take
  * only the one they use): {@link SyncStore} (./sync-store.ts), {@link ReleaseStore}
  * (./release-store.ts), {@link ReceiptStore} (./receipts-store.ts), {@link TxOutbox}
- * (./tx-outbox.ts), {@link AuthStore} (./auth-store.ts).
+ * (./tx-outbox.ts), {@link AuthStore} (./auth-store.ts), {@link ShareStore} (./share-store.ts).
  */
-export interface Store extends SyncStore, ReleaseStore, ReceiptStore, TxOutbox, AuthStore {
+export interface Store extends SyncStore, ReleaseStore, ReceiptStore, TxOutbox, AuthStore, ShareStore {
   readonly dialect: "sqlite" | "postgres";
   /** Leadership among replicas sharing the database. */
   leadership(): Leadership;

@@ -40,6 +40,7 @@ export async function startStubApp(overrides: Partial<HttpDeps> = {}, options: P
   const deps: HttpDeps = {
     identity: () => undefined,
     deposit: unexpected("deposit"),
+    depositShare: unexpected("depositShare"),
     readEnvelope: unexpected("readEnvelope"),
     grantStatus: unexpected("grantStatus"),
     receipts: { receiptsOf: unexpected("receiptsOf"), proofForRelease: unexpected("proofForRelease") },

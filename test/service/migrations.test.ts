@@ -29,10 +29,12 @@ const FROZEN: Record<string, string> = {
   "sqlite/0003-2026-11-23-auth-sessions.ts": "7bd83560b6469044760e8dd8972dd90dfcfedb4efc89c34379bcfabe373ad384",
   "sqlite/0004-2026-12-07-grant-binding.ts": "c942219f4a1ba4d82e07d684765a574436e4a09ce33dcb94a9bea5f63d80fa3e",
   "sqlite/0005-2026-12-08-merkle-root-commitment.ts": "795f9a7aadc93ba31b983f8d3f79878ea5cbf720ae3e1106fe880c09f8b4840a",
+  "sqlite/0006-2026-12-08-custody-shares.ts": "71c3e910f821f7c8ebdac73eb3f4cf8df05e1070a3463eb4a7b9c86286cd7129",
   "postgres/0001-2026-11-23-initial.ts": "cdfb5e069f6a5c61acb2221141c3d0b61cd0a4e41b5168c431275e37634d8583",
   "postgres/0002-2026-11-23-auth-sessions.ts": "95d378ce1b82fed46b3e94bce13ede452c24bdd552fbc17b2bfe692fce4c23d6",
   "postgres/0003-2026-12-07-grant-binding.ts": "2496b327862fbff0dbd82290a44308fdc51606f03adc49a889f4c7fdd11061e6",
   "postgres/0004-2026-12-08-merkle-root-commitment.ts": "91f87ee528274880fad238972f7ead7cd1a79a8f03fa0bfc26a8a6f9ece8ab79",
+  "postgres/0005-2026-12-08-custody-shares.ts": "ee2d3631748dfbfb4de061c75fd94b7c307ab12aea9a237aa0085a9a56f331f3",
 };
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";

@@ -5,6 +5,7 @@ import type { Logger } from "../../internal/logger.js";
 import type { Metrics } from "../../internal/metrics.js";
 import type { RateLimits } from "../ratelimit.js";
 import type { Depositor } from "../../keys/deposit.js";
+import type { ShareDepositor } from "../../keys/share-deposit.js";
 import type { CustodianIdentity } from "../../keys/identity.js";
 import type { ReceiptReader } from "../../receipts/proofs.js";
 import type { EnvelopeReader, GrantStatusReader } from "../serve.js";
@@ -20,6 +21,8 @@ export interface HealthReport {
 export interface RouteDeps {
   identity: () => CustodianIdentity | undefined; // undefined until startup checks are done
   deposit: Depositor;
+  /** Threshold custody: a provider's deposit of this custodian's key share (POST /v1/shares). */
+  depositShare: ShareDepositor;
   readEnvelope: EnvelopeReader;
   grantStatus: GrantStatusReader;
   /** Receipt inclusion proofs (service/receipts/proofs.ts). */
