@@ -99,7 +99,7 @@ export async function fetchThresholdKey(ctx: CustodyContext, p: FetchThresholdKe
   const set = await readCustody(() => custody.custodianSet(setId));
   const members = set.custodians.map((c) => getAddress(c));
   const threshold = Number(sg.threshold);
-  const byAddress = await routeClients(p.custodians);
+  const { byAddress, silent } = await routeClients(p.custodians);
 
   const [network, custodyAddress, v] = await Promise.all([providerOf(ctx).getNetwork(), custody.getAddress(), readCall(() => ctx.ledger.datasetVersion(datasetId, version))]);
   const slot = { chainId: network.chainId, custody: custodyAddress, datasetId, version, setId };
@@ -116,7 +116,10 @@ export async function fetchThresholdKey(ctx: CustodyContext, p: FetchThresholdKe
     enough: { needed: threshold, accept: (a) => verifyShareInSlot(sg.sharesRoot, slot, a.index, a.share, a.proof) },
     fetchShare: async ({ custodian, index }, { signal }) => {
       const client = byAddress.get(custodian);
-      if (!client) throw new SealshareError("CUSTODIAN_NO_URL", `no custodian URL given answers as ${custodian}`, { hint: "add its URL (--custodians)" });
+      if (!client) {
+        const why = silent.length ? ` (did not answer: ${silent.join(", ")})` : " (no URL given names it)";
+        throw new SealshareError("CUSTODIAN_NO_URL", `no custodian URL answered as ${custodian}${why}`, { hint: "check that custodian is running, and give its URL (--custodians)" });
+      }
       const envelope = await readyEnvelope(client, signer, p.requestId, waitMs, signal);
       await checkEnvelopeAgainstChain(ctx, p.requestId, envelope);
       const share = envelope.share;
@@ -191,20 +194,22 @@ export async function fetchGrantKey(ctx: CustodyContext, p: FetchGrantKeyParams)
   return { dek: k.dek, requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodians: [k.custodian] };
 }
 
-/** Each URL's service names its account; the chain decides what that account may answer for. */
-async function routeClients(clients: readonly CustodianClient[]): Promise<Map<string, CustodianClient>> {
+/** Each URL's service names its account; the chain decides what that account may answer for. `silent`: URLs that did not answer. */
+async function routeClients(clients: readonly CustodianClient[]): Promise<{ byAddress: Map<string, CustodianClient>; silent: string[] }> {
   const byAddress = new Map<string, CustodianClient>();
+  const silent: string[] = [];
   await Promise.all(
     clients.map(async (client) => {
       try {
         const address = getAddress((await client.info()).address);
         if (!byAddress.has(address)) byAddress.set(address, client);
       } catch {
-        // A URL that does not answer: the custodian behind it, if any, is reported by fetchShares as having no URL.
+        // A URL that does not answer: the custodian behind it, if any, is reported as having no URL that answered.
+        silent.push(client.baseUrl);
       }
     }),
   );
-  return byAddress;
+  return { byAddress, silent };
 }
 
 /** Polls one custodian for the envelope while it says "pending", up to `waitMs`, until `signal` aborts. */
