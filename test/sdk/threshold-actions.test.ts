@@ -13,7 +13,8 @@
  *  - voteShred, orderShred, getShredStatus (who has not confirmed: the stopped custodian).
  */
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,9 +35,13 @@ import { moveCustody } from "../../sdk/actions/move-custody.js";
 import { orderShred } from "../../sdk/actions/order-shred.js";
 import { voteShred } from "../../sdk/actions/vote-shred.js";
 import { getShredStatus } from "../../sdk/actions/get-shred-status.js";
+import { registerDataset } from "../../sdk/actions/register-dataset.js";
+import { depositKey } from "../../sdk/actions/deposit-key.js";
+import { fetchAndDecryptBlob } from "../../sdk/actions/fetch-and-decrypt-blob.js";
+import { LocalBlobStore } from "../../sdk/blob/index.js";
 import { publishCustodianKey, type Dataset } from "../../devkit/build.js";
 import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
-import { createWorld, eventually, type World } from "../../devkit/world.js";
+import { createWorld, eventually, FORMAL_ONLY, type World } from "../../devkit/world.js";
 
 interface Member {
   wallet: Wallet;
@@ -224,6 +229,54 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
     const k = await fetchGrantKey(ctxOf(world.accounts.insurer), { custodians: clients(), requestId, devicePrivateKey: world.deviceKeys.insurer.privateKey, waitMs: 90_000 });
     expect(hexlify(k.dek)).to.equal(hexlify(ds.dek));
     expect(k.custodians).to.have.length(2);
+  });
+
+  it("fetchAndDecryptBlob and fetchGrantKey take the path the chain names: threshold custody for a version with a custody record, the single custodian otherwise", async function () {
+    const { bank, insurer, ana } = world.accounts;
+    const store = new LocalBlobStore(join(tmp, "blobs"));
+    const file = join(tmp, "ana.ndjson");
+    writeFileSync(file, Array.from({ length: 500 }, (_, i) => JSON.stringify({ seq: i, balance: i * 10 })).join("\n") + "\n");
+    const reg = await registerDataset(ctxOf(bank), { subject: ana.address, category: "deposit", policy: FORMAL_ONLY, source: { plaintext: file }, blobStore: store });
+    await depositShares(ctxOf(bank), { datasetId: reg.datasetId, version: 1, setId, dek: reg.dek, custodians: clients() });
+    const blobServer = createServer((req, res) => {
+      const [, scheme, hex] = /^\/(merkle|sha256)\/([0-9a-f]{64})$/.exec(req.url ?? "") ?? [];
+      readFile(store.path(`blob://${scheme}/${hex}`)).then(
+        (body) => res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length }).end(body),
+        () => res.writeHead(404).end(),
+      );
+    });
+    doubles.push(blobServer);
+    await new Promise<void>((r) => blobServer.listen(0, "127.0.0.1", r));
+    const blobUrl = `http://127.0.0.1:${(blobServer.address() as { port: number }).port}/{scheme}/{sha256}`;
+    const { requestId } = await world.grantedRequest({ datasetId: reg.datasetId } as Dataset);
+    // `custodian` alone is no custodian of the set: the chain sends this grant down the threshold path.
+    const out = await fetchAndDecryptBlob(ctxOf(insurer), { custodian: client(members[0]!.url!), custodians: clients(), requestId, devicePrivateKey: world.deviceKeys.insurer.privateKey, blobs: { blobUrl }, waitMs: 90_000 });
+    expect(Buffer.from(await out.plaintext.arrayBuffer()).equals(readFileSync(file))).to.equal(true);
+    expect([out.datasetId, out.version, out.custodians.length]).to.deep.equal([reg.datasetId, 1, 2]);
+    expect(out.custodians.every((c) => members.some((m) => m.wallet.address === c))).to.equal(true);
+
+    // A version with no custody record: the single custodian (the world's, in-process) serves its whole key.
+    const single = await world.startCustodian();
+    try {
+      const plain = await world.registerDataset();
+      await depositKey(ctxOf(bank), { custodian: single.client, datasetId: plain.datasetId, version: 1, dek: plain.dek });
+      const { requestId: plainRequest } = await world.grantedRequest(plain);
+      // A custodian started just now serves nothing until its view of the chain has caught up (chain-view-stale).
+      const k = await eventually(
+        () =>
+          fetchGrantKey(ctxOf(insurer), { custodian: single.client, custodians: clients(), requestId: plainRequest, devicePrivateKey: world.deviceKeys.insurer.privateKey, waitMs: 60_000 }).catch((err: unknown) => {
+            if (err instanceof SealshareError && err.code === "chain-view-stale") return undefined;
+            throw err;
+          }),
+        "the single custodian serves the whole key",
+        90_000,
+        500,
+      );
+      expect(hexlify(k.dek)).to.equal(hexlify(plain.dek));
+      expect(k.custodians).to.deep.equal([world.accounts.custodian.address]);
+    } finally {
+      await single.stop();
+    }
   });
 
   let grantWithOneDown: bigint;
