@@ -170,6 +170,11 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
     expect(err.code).to.equal("CUSTODY_SET_UNUSABLE");
     expect(err.message).to.include(extra.address);
     expect(Number((await custody.custodyOf(other.datasetId, 1)).setId)).to.equal(0);
+    // A healthy set, but fewer than t of its custodians answer: nothing goes on chain either.
+    const few = await refusal(depositShares(ctxOf(bank), { datasetId: other.datasetId, version: 1, setId, dek: other.dek, custodians: [client(members[0]!.url!), client("http://127.0.0.1:9")] }));
+    expect(few.code).to.equal("CUSTODY_NOT_ENOUGH_CUSTODIANS");
+    expect(few.message).to.include(addr(1)).and.include(addr(2));
+    expect(Number((await custody.custodyOf(other.datasetId, 1)).setId)).to.equal(0);
   });
 
   it("depositShares: the root on chain, each custodian stores its own share, with progress per custodian", async function () {
