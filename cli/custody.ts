@@ -16,7 +16,8 @@ import type { CustodyContext } from "../sdk/actions/custody-context.js";
 import { registerCustodianSet } from "../sdk/actions/register-custodian-set.js";
 import { getCustodianSet } from "../sdk/actions/get-custodian-set.js";
 import { depositShares, redeliverShares, type DepositSharesResult, type PendingShare, type ShareDepositProgress, type UndeliveredShare } from "../sdk/actions/deposit-shares.js";
-import { fetchThresholdKey } from "../sdk/actions/fetch-threshold-key.js";
+import { fetchGrantKey, fetchThresholdKey } from "../sdk/actions/fetch-threshold-key.js";
+import { fetchKey } from "../sdk/actions/fetch-key.js";
 import { moveCustody } from "../sdk/actions/move-custody.js";
 import { orderShred } from "../sdk/actions/order-shred.js";
 import { voteShred } from "../sdk/actions/vote-shred.js";
@@ -51,6 +52,24 @@ export async function custodianClients(s: Session, urls: string[] | undefined): 
   if (list.length === 0) throw new UsageError("name the custodians' URLs: --custodians <url...> (or SEALSHARE_CUSTODIAN_URLS)");
   const { deployment } = await s.chain();
   return list.map((u) => new CustodianClient(u, { chainId: deployment.chainId, ledger: deployment.ledger }));
+}
+
+/**
+ * A grant's key by the path the chain says — threshold custody when its version has a custody
+ * record (the custodians from SEALSHARE_CUSTODIAN_URLS, else the one custodian URL), the single
+ * custodian otherwise — for `key fetch` and `dataset decrypt --request`. Progress per custodian
+ * goes to stderr.
+ */
+export async function fetchKeyForGrant(s: Session, p: { requestId: bigint; devicePrivateKey: Uint8Array; deviceLabel?: string; waitMs: number; minKind?: number }) {
+  const { deployment } = await s.chain();
+  const urls = (s.env.SEALSHARE_CUSTODIAN_URLS ?? "").split(/[\s,]+/).filter(Boolean);
+  if (!deployment.custody) {
+    const k = await fetchKey(await s.ctx(true), { custodian: await s.custodian(), ...p });
+    return { ...k, custodians: [k.custodian] };
+  }
+  const custodians = urls.length ? await custodianClients(s, urls) : undefined;
+  const custodian = custodians ? undefined : await s.custodian();
+  return fetchGrantKey(await custodyCtx(s, true), { custodian, custodians, ...p, onProgress: fetchProgress(s) });
 }
 
 function depositProgress(s: Session) {

@@ -13,7 +13,7 @@ import { transferDataset } from "../sdk/actions/transfer-dataset.js";
 import { retireDataset } from "../sdk/actions/retire-dataset.js";
 import { getDataset } from "../sdk/actions/get-dataset.js";
 import { depositKey } from "../sdk/actions/deposit-key.js";
-import { fetchKey } from "../sdk/actions/fetch-key.js";
+import { fetchKeyForGrant } from "./custody.js";
 import { decryptDataset } from "../sdk/actions/decrypt-dataset.js";
 import type { DatasetSource } from "../sdk/actions/version-source.js";
 import { SealshareError } from "../sdk/errors.js";
@@ -292,7 +292,7 @@ export function datasetCommand(): Command {
           if (o.request !== undefined) {
             if (!o.deviceKey) throw new UsageError("--request needs --device-key <file> (the device the request named)");
             const device = await readDeviceKey(o.deviceKey);
-            const k = await fetchKey(await s.ctx(true), { custodian: await s.custodian(), requestId: o.request, devicePrivateKey: device.privateKey, waitMs: o.wait * 1000 });
+            const k = await fetchKeyForGrant(s, { requestId: o.request, devicePrivateKey: device.privateKey, deviceLabel: device.device, waitMs: o.wait * 1000 });
             if (datasetId !== undefined && datasetId !== k.datasetId) throw new SealshareError("WRONG_DATASET", `request #${o.request} is for dataset #${k.datasetId}, not #${datasetId}`);
             datasetId = k.datasetId;
             version ??= k.version;

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { depositKey } from "../sdk/actions/deposit-key.js";
-import { fetchKey } from "../sdk/actions/fetch-key.js";
+import { fetchKeyForGrant } from "./custody.js";
 import { when } from "../sdk/format.js";
 import { GRANT_KINDS, nameOf } from "../sdk/vocabulary.js";
 import { action, parseDuration, parseId, parseUint } from "./lib/command.js";
@@ -47,14 +47,14 @@ export function keyCommand(): Command {
       action<{ deviceKey: string; out: string; wait: number; formal?: boolean; force?: boolean }, [bigint]>(async (s, o, requestId) => {
         const device = await readDeviceKey(o.deviceKey);
         const ctx = await s.ctx(true);
-        const k = await fetchKey(ctx, { custodian: await s.custodian(), requestId: requestId, devicePrivateKey: device.privateKey, deviceLabel: device.device, waitMs: o.wait * 1000, minKind: o.formal ? 2 : 0 });
+        const k = await fetchKeyForGrant(s, { requestId, devicePrivateKey: device.privateKey, deviceLabel: device.device, waitMs: o.wait * 1000, minKind: o.formal ? 2 : 0 });
         const v = await getDatasetVersion(ctx, { datasetId: k.datasetId, version: k.version });
         await writeDataKey(o.out, { datasetId: k.datasetId.toString(), version: k.version, dek: k.dek, merkleRoot: v.merkleRoot, keyCommitment: v.keyCommitment }, o.force);
         k.dek.fill(0);
-        const r = { requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodian: k.custodian, keyFile: resolve(o.out) };
+        const r = { requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodians: k.custodians, keyFile: resolve(o.out) };
         s.out.result(r, [
           `fetched the ${nameOf(GRANT_KINDS, k.kind)} key of request #${k.requestId} (dataset #${k.datasetId} v${k.version}), valid until ${when(k.expiresAt)}`,
-          "  signed by the ledger's custodian; matches the key commitment on chain",
+          k.custodians.length > 1 ? `  rebuilt from the shares of ${k.custodians.length} custodians of its set, each checked against the on-chain shares root; matches the key commitment on chain` : "  signed by the ledger's custodian; matches the key commitment on chain",
           `  written to ${o.out} (secret); next: sealshare dataset decrypt --key-file ${o.out} -o <file> --format csv`,
         ]);
       }),

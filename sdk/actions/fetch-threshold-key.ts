@@ -169,6 +169,8 @@ export interface FetchGrantKeyParams {
   custodians?: readonly CustodianClient[];
   requestId: bigint;
   devicePrivateKey: Uint8Array;
+  /** The device's name, for UNWRAP_FAILED on the single-custodian path (fetchKey). */
+  deviceLabel?: string;
   waitMs?: number;
   minKind?: number;
   onProgress?: (p: ShareProgress) => void;
@@ -190,7 +192,7 @@ export async function fetchGrantKey(ctx: CustodyContext, p: FetchGrantKeyParams)
   }
   const single = p.custodian ?? custodians[0];
   if (!single) throw new SealshareError("NO_CUSTODIAN", "no custodian URL was given", { hint: "pass --custodian-url (or SEALSHARE_CUSTODIAN_URL)" });
-  const k = await fetchKey(ctx, { custodian: single, requestId: p.requestId, devicePrivateKey: p.devicePrivateKey, waitMs: p.waitMs, minKind: p.minKind });
+  const k = await fetchKey(ctx, { custodian: single, requestId: p.requestId, devicePrivateKey: p.devicePrivateKey, deviceLabel: p.deviceLabel, waitMs: p.waitMs, minKind: p.minKind });
   return { dek: k.dek, requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodians: [k.custodian] };
 }
 

@@ -121,6 +121,16 @@ describe("CLI: threshold custody (custody set, deposit, fetch, shred) with three
     const d = await ok(["dataset", "decrypt", "--key-file", "insurer.key.json", "-o", "ana.out.ndjson"], { as: "insurer" });
     expect(d.verified).to.equal(true);
     expect(await readFile(join(w.dir, "ana.out.ndjson"), "utf8")).to.equal(await readFile(join(w.dir, "ana.ndjson"), "utf8"));
+
+    // The everyday commands follow the chain too: `dataset decrypt --request` and `key fetch`
+    // rebuild the key from the set (custodians from SEALSHARE_CUSTODIAN_URLS), not from one custodian.
+    const env = { SEALSHARE_CUSTODIAN_URLS: urls.join(",") };
+    const viaRequest = await ok(["dataset", "decrypt", "--request", requestId, "--device-key", "insurer-device.json", "-o", "ana.req.ndjson", "--wait", "60s"], { as: "insurer", env });
+    expect(viaRequest.verified).to.equal(true);
+    expect(await readFile(join(w.dir, "ana.req.ndjson"), "utf8")).to.equal(await readFile(join(w.dir, "ana.ndjson"), "utf8"));
+    const viaKey = await ok(["key", "fetch", requestId, "--device-key", "insurer-device.json", "-o", "insurer.key2.json"], { as: "insurer", env });
+    expect([...viaKey.custodians].sort()).to.deep.equal([w.addr.custodian, w.addr.mallory].sort());
+    expect(JSON.parse(await readFile(join(w.dir, "insurer.key2.json"), "utf8")).dek).to.equal(bank.dek);
   });
 
   it("custody shred vote (supervisor), order (provider) and status naming the custodian that has not confirmed", async () => {

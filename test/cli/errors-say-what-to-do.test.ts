@@ -155,7 +155,7 @@ describe("sealshare CLI: errors say what to do", function () {
     const { expiresAt } = await consentFile("short-consent.json", "2d");
     const r = await w.cli(["access", "request", "--dataset", String(datasetId), "--consent", "short-consent.json", "--device", "insurer/laptop-1", "--duration", "7d"], { as: "insurer" });
     expect(r.code, explain(r)).to.equal(0);
-    expect(r.stderr).to.match(/^warning: the consent ends at \S+ \(in [^)]+\), before the 7 days you would get: the grant will end with the consent, at the latest/);
+    expect(r.stderr).to.match(/^warning: the consent ends at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(in [^)]+\), before the 7 days you would get: the grant will end with the consent, at the latest/);
     expect(r.json.granted.expiresAt).to.equal(expiresAt);
   });
 
@@ -210,7 +210,7 @@ describe("sealshare CLI: errors say what to do", function () {
     await w.increaseTime(3 * DAY);
     const refused = await fails(["access", "request", "--dataset", String(datasetId), "--consent", "short-consent.json", "--device", "insurer/laptop-1"], 1, "ConsentsExpired", { as: "insurer" });
     // The warning came first: it is printed although the request then failed.
-    expect(refused.stderr).to.match(/^warning: the consent expired at \S+: the ledger will refuse this request \(ConsentsExpired\); ask the subject for a new consent\n/);
+    expect(refused.stderr).to.match(/^warning: the consent expired at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: the ledger will refuse this request \(ConsentsExpired\); ask the subject for a new consent\n/);
   });
 });
 
