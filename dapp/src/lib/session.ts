@@ -8,7 +8,7 @@
  * and, if the wallet does not know the chain (error 4902), to add it first.
  */
 import { BrowserProvider, JsonRpcProvider, getAddress, toQuantity, type AbstractProvider, type JsonRpcSigner } from "ethers";
-import { connectLedger } from "../../../sdk/contracts.js";
+import { connectCustody, connectLedger, type SealshareCustody } from "../../../sdk/contracts.js";
 import type { SealshareContext } from "../../../sdk/actions/context.js";
 import type { DappConfig } from "./config.js";
 import { legacyWallet, rankWallets, watchWallets, type WalletDetail } from "./discovery.js";
@@ -183,10 +183,19 @@ export class Session {
     return { ledger: connectLedger(this.config.ledger, this.reader), fromBlock: this.config.deployBlock };
   }
 
-  /** The SDK actions' context with the wallet as the acting account: every write goes through it. */
-  async ctx(): Promise<SealshareContext> {
+  /**
+   * The SDK actions' context with the wallet as the acting account: every write goes through it.
+   * With the deployment's custody contract when the config names one (threshold custody: the SDK
+   * then reads on chain which versions are under a custodian set).
+   */
+  async ctx(): Promise<SealshareContext & { custody?: SealshareCustody }> {
     const signer = await this.signer();
-    return { ledger: connectLedger(this.config.ledger, signer), signer, fromBlock: this.config.deployBlock };
+    return {
+      ledger: connectLedger(this.config.ledger, signer),
+      signer,
+      fromBlock: this.config.deployBlock,
+      ...(this.config.custody ? { custody: connectCustody(this.config.custody, signer) } : {}),
+    };
   }
 
 
