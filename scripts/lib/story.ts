@@ -30,7 +30,8 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { hexlify, id, parseEther, Wallet, type JsonRpcProvider } from "ethers";
@@ -412,6 +413,17 @@ export async function playStory(env: StoryEnvironment): Promise<StoryResult> {
   for (const v of audit.violations) say(`   VIOLATION [${v.check}] ${v.code}: ${v.message}`);
   check("audit verify: zero violations", audit.ok && audit.violations.length === 0, `${audit.violations.length} violation(s)`);
 
+  if (set) {
+    // DESIGN §8: no process but the provider's and the requester's ever holds the whole key.
+    const needles = [Buffer.from(dek), Buffer.from(hexlify(dek).slice(2)), Buffer.from(Buffer.from(dek).toString("base64"))];
+    const files = set.members.flatMap((m) => [m.dbPath, `${m.dbPath}-wal`, m.logPath]).filter((f) => existsSync(f));
+    const holding: string[] = [];
+    for (const f of files) {
+      const bytes = await readFile(f);
+      if (needles.some((n) => bytes.includes(n))) holding.push(f);
+    }
+    check("no custodian's database or log holds the whole key (raw, hex or base64)", holding.length === 0, holding.length ? holding.join(", ") : `${files.length} file(s) searched`);
+  }
   const firstRecord = (await readLines(plainPath).next()).value as string;
   const secrets = [hexlify(dek), hexlify(released.dek), hexlify(insurerKey.privateKey), hexlify(lenderKey.privateKey), signature, ...(envelope ? [envelope.signature, envelope.wrappedKey] : []), firstRecord];
   released.dek.fill(0);
