@@ -4,7 +4,9 @@
  * (devkit/custodian-set.ts) — holds the shares of a dataset's key; one custodian is stopped; the
  * insurer's requester page fetches and decrypts through the SDK's threshold path (the dapp config
  * names the custody contract and every custodian's URL), shows each custodian's answer, and saves
- * exactly the bytes the bank encrypted.
+ * exactly the bytes the bank encrypted. Then custodian 2 lies (devkit/lying-custodian.ts: a wrong,
+ * well-formed share signed with its own key) while custodian 3 is still down: the page rebuilds
+ * nothing and names custodian 2 for its bad share.
  *
  * What the case is not about (members, device key, the dataset, its shares, consent, request and
  * approvals) is set up through the SDK (lib/seed.ts, depositShares).
@@ -21,6 +23,8 @@ import { CustodianClient } from "../../sdk/custodian-client.js";
 import { writeDeployment } from "../../sdk/deployment-file.js";
 import { deriveAccounts } from "../../devkit/local-chain.js";
 import { startCustodianSet, type CustodianSet } from "../../devkit/custodian-set.js";
+import { startLyingCustodian } from "../../devkit/lying-custodian.js";
+import { custodianDomain } from "../../sdk/eip712.js";
 import { eventually } from "../../devkit/world.js";
 import { writeSampleRecords } from "../../devkit/sample-records.js";
 import { waitForText } from "./lib/page-checks.js";
@@ -61,6 +65,7 @@ describe("dapp: threshold custody, a 2-of-3 set with one custodian down, in Chro
   let insurer: Role;
   let records: Buffer;
   let requestId: bigint;
+  let keys: string[];
 
   before(async function () {
     this.timeout(300_000);
@@ -73,6 +78,8 @@ describe("dapp: threshold custody, a 2-of-3 set with one custodian down, in Chro
     const deploymentPath = join(dir, "deployment.json");
     await writeDeployment(deploymentPath, { ...world.deployment, custody: await custody.getAddress() });
     // Three accounts the world does not use (the node funds twenty).
+    const custodianKeys = deriveAccounts(11).slice(8, 11);
+    keys = custodianKeys;
     set = await startCustodianSet({
       rpcUrl: world.chain.url,
       deploymentPath,
@@ -80,7 +87,7 @@ describe("dapp: threshold custody, a 2-of-3 set with one custodian down, in Chro
       ledger,
       custody,
       admin,
-      custodianKeys: deriveAccounts(11).slice(8, 11),
+      custodianKeys,
       threshold: 2,
       receipts: "single",
       env: { SEALSHARE_CORS_ORIGINS: world.server.origin },
@@ -145,5 +152,35 @@ describe("dapp: threshold custody, a 2-of-3 set with one custodian down, in Chro
     expect([...new Set(senders)].sort()).to.deep.equal(running);
     expect(senders.filter((a) => a === running[0]).length).to.equal(senders.filter((a) => a === running[1]).length);
     expect(insurer.errors).to.deep.equal([]);
+  });
+
+  it("names custodian 2 when it answers a wrong share while custodian 3 is down, and rebuilds nothing", async function () {
+    const liar = set.members[1]!;
+    const proxy = await startLyingCustodian({
+      upstream: liar.url,
+      custodian: new Wallet(keys[1]!),
+      domain: custodianDomain(BigInt(world.deployment.chainId), world.deployment.ledger),
+      ledger: connectLedger(world.deployment.ledger, world.provider),
+    });
+    try {
+      world.server.setConfig({ ...world.config, custody: await custody.getAddress(), custodianUrls: [set.members[0]!.url, proxy.url, set.members[2]!.url] });
+      const again = await world.role("insurer"); // a fresh tab reads the new config
+      await again.go("/requester");
+      await again.connect();
+      const row = again.request(requestId);
+      await row.getByRole("button", { name: `Fetch and decrypt request ${requestId}` }).click();
+      const refused = row.getByTestId("fetch-result").locator('[data-code="THRESHOLD_NOT_ENOUGH"]');
+      await refused.waitFor({ timeout: 60_000 });
+      const text = await refused.innerText();
+      expect(text).to.include(`custodian ${liar.address} (index 1) gave a bad share`);
+      expect(text).to.include(set.members[2]!.address);
+      expect(proxy.lies).to.be.greaterThan(0);
+      const statuses = await row.getByTestId("custodian-progress").locator("li").evaluateAll((items) => items.map((li) => li.getAttribute("data-status")));
+      expect(statuses).to.deep.equal(["answered", "answered", "unreachable"]);
+      await again.shot("threshold-requester-liar-named");
+      expect(again.errors).to.deep.equal([]);
+    } finally {
+      await proxy.close();
+    }
   });
 });

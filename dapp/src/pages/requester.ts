@@ -465,7 +465,7 @@ function requestsSection(app: App): TemplateResult {
 
 const ANSWER_WORDS: Record<CustodianAnswerStatus, string> = {
   asking: "asking…",
-  answered: "answered with its share",
+  answered: "answered (its share is checked against the chain before use)",
   pending: "not released yet",
   refused: "refused",
   unreachable: "unreachable",
