@@ -1,9 +1,12 @@
 /**
  * `sealshare dev` — everything on this machine, one command: a local node (`hardhat node`, or
  * Anvil with `--node anvil`: devkit/nodes/index.ts), the ledger
- * deployed with its roles wired, the key custodian (its own process, SQLite), a blob folder,
- * an encrypted keystore per role and a ready-to-use config file. Runs until Ctrl-C, then stops
- * what it started.
+ * deployed with its roles wired and the custody contract beside it, the key custodians — a 2-of-3
+ * threshold set by default (`--custodians`, `--threshold`; 1-of-1 is a set like any other), each
+ * custodian its own process with its own account, ECIES key, SQLite file and port
+ * (devkit/custodian-set.ts), the first being the single custodian of `custodianUrl` — a blob
+ * folder, an encrypted keystore per role and ready-to-use config files (the dapp's names every
+ * custodian's URL). Runs until Ctrl-C, then stops what it started.
  *
  * The accounts are Hardhat's well-known development accounts — public keys, never for real
  * value — and their keystores use a light scrypt setting and the printed password, so commands
@@ -17,10 +20,11 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { encryptKeystoreJson, JsonRpcProvider, Wallet } from "ethers";
 import { SealshareError } from "../sdk/errors.js";
 import { NODE_KINDS, parseNodeKind, startLocalChain, type LocalChain } from "../devkit/local-chain.js";
-import type { CustodianProcess } from "../devkit/custodian-process.js";
-import { deployToFolder, startLocalCustodian } from "../devkit/local-deployment.js";
+import { deployToFolder } from "../devkit/local-deployment.js";
+import { startCustodianSet } from "../devkit/custodian-set.js";
 import { missingDevTools } from "../devkit/dev-tools.js";
 import { action } from "./lib/command.js";
+import { UsageError } from "./lib/errors.js";
 import type { ConfigFile } from "./lib/config.js";
 
 export const DEV_PASSWORD = "sealshare-dev";
@@ -44,6 +48,13 @@ function dappCheckout(): string | undefined {
     if (existsSync(join(d, "dapp", "vite.config.ts")) && existsSync(join(d, "package.json"))) return d;
   }
   return undefined;
+}
+
+/** Custodians of the dev set: 1 to 16 (the custody contract's bound). */
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError("a number from 1 to 16");
+  return n;
 }
 
 function parsePort(v: string): number {
@@ -70,13 +81,17 @@ async function prepareDir(dir: string): Promise<void> {
 
 export function devCommand(): Command {
   return new Command("dev")
-    .description("start a local chain, deploy the ledger, run the custodian and write a ready-to-use config; runs until Ctrl-C")
+    .description("start a local chain, deploy the ledger and the custody contract, run a set of key custodians and write a ready-to-use config; runs until Ctrl-C")
     .option("--dir <dir>", "working folder (wiped at start)", ".sealshare-dev")
     .option("--write-config <file>", "where to write the config file (default: <dir>/sealshare.config.json)")
     .addOption(new Option("--dapp-port <port>", "the port the dapp will be served on (its origin may sign in to the custodian)").argParser(parsePort).default(5173))
     .addOption(new Option("--node <node>", "the local node to run: Hardhat's (EDR) or Foundry's Anvil").choices(NODE_KINDS).default("hardhat"))
+    .addOption(new Option("--custodians <n>", "key custodians to run, each its own process and account, registered as one threshold-custody set").argParser(parseCount).default(3))
+    .addOption(new Option("--threshold <t>", "custodians whose shares rebuild a key (default: 2, or 1 with one custodian)").argParser(parseCount))
     .action(
-      action<{ dir: string; writeConfig?: string; node: string; dappPort: number }>(async (s, o) => {
+      action<{ dir: string; writeConfig?: string; node: string; dappPort: number; custodians: number; threshold?: number }>(async (s, o) => {
+        const threshold = o.threshold ?? Math.min(2, o.custodians);
+        if (threshold > o.custodians) throw new UsageError(`--threshold ${threshold} is more than the ${o.custodians} custodian(s)`);
         const node = parseNodeKind(o.node);
         const missing = missingDevTools(node);
         if (missing.length > 0) {
@@ -102,25 +117,33 @@ export function devCommand(): Command {
         process.on("SIGTERM", onSignal);
         try {
           s.out.note(`starting a local ${node === "anvil" ? "Anvil" : "Hardhat"} node …`);
-          const chain: LocalChain = await startLocalChain({ node, accounts: DEV_ROLES.length });
+          // The roles' accounts, then one per custodian beyond the first (the role "custodian").
+          const chain: LocalChain = await startLocalChain({ node, accounts: DEV_ROLES.length + o.custodians - 1 });
           cleanups.push(() => chain.stop());
           const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 100, cacheTimeout: -1 });
           cleanups.push(async () => provider.destroy());
           const wallets = chain.accounts.slice(0, DEV_ROLES.length).map((k) => new Wallet(k, provider));
           const by = (name: (typeof DEV_ROLES)[number]["name"]) => wallets[DEV_ROLES.findIndex((r) => r.name === name)]!;
 
-          s.out.note("deploying the ledger …");
-          const { deployment, deploymentPath } = await deployToFolder(by("admin"), { supervisors: [by("supervisor").address], custodian: by("custodian").address }, dir);
+          s.out.note("deploying the ledger and the custody contract …");
+          const { ledger, custody, deployment, deploymentPath } = await deployToFolder(by("admin"), { supervisors: [by("supervisor").address], custodian: by("custodian").address }, dir);
 
-          s.out.note("starting the key custodian …");
-          const custodian: CustodianProcess = await startLocalCustodian({
+          s.out.note(`starting ${o.custodians} key custodian${o.custodians > 1 ? "s" : ""} and registering them as a ${threshold}-of-${o.custodians} set …`);
+          const custodianKeys = [by("custodian").privateKey, ...chain.accounts.slice(DEV_ROLES.length, DEV_ROLES.length + o.custodians - 1)];
+          const set = await startCustodianSet({
             rpcUrl: chain.url,
             deploymentPath,
             dir,
-            custodianKey: by("custodian").privateKey,
+            ledger,
+            custody,
+            admin: by("admin"),
+            custodianKeys,
+            threshold,
             env: { SEALSHARE_CORS_ORIGINS: dappOrigins.join(",") },
           });
-          cleanups.push(() => custodian.stop());
+          cleanups.push(() => set.stopAll());
+          const custodian = set.members[0]!;
+          const custodians = set.members.map((m) => ({ index: m.index, address: m.address, url: m.url, log: m.logPath }));
 
           const accounts: Record<string, string> = {};
           const names: Record<string, string> = {};
@@ -136,6 +159,7 @@ export function devCommand(): Command {
             }
             listed.push({ name: r.name, role: r.role, address: w.address, ...(keystore ? { keystore } : {}) });
           }
+          for (const m of set.members.slice(1)) names[m.address] = `custodian-${m.index + 1}`;
           const blobDir = join(dir, "blobs");
           await mkdir(blobDir, { recursive: true });
           const config: ConfigFile = {
@@ -157,6 +181,9 @@ export function devCommand(): Command {
             ledger: deployment.ledger,
             deployBlock: deployment.deployBlock,
             custodianUrl: custodian.url,
+            // Threshold custody: the custody contract (the set, its keys and roles are read from it on chain) and every custodian's URL.
+            custody: deployment.custody,
+            custodianUrls: set.urls(),
             blobUrl: "/blobs/{scheme}/{sha256}",
             names,
           };
@@ -170,6 +197,8 @@ export function devCommand(): Command {
             node,
             rpcUrl: chain.url,
             custodianUrl: custodian.url,
+            custody: deployment.custody,
+            custodianSet: { setId: set.setId, threshold, custodians },
             chainId: deployment.chainId,
             ledger: deployment.ledger,
             deployBlock: deployment.deployBlock,
@@ -183,7 +212,8 @@ export function devCommand(): Command {
             "Sealshare dev environment is up.",
             `  chain      ${chain.url} (${node}, chain id ${deployment.chainId})`,
             `  ledger     ${deployment.ledger}`,
-            `  custodian  ${custodian.url}  (log: ${join(dir, "custodian.log")})`,
+            `  custody    ${deployment.custody}  (set #${set.setId}: any ${threshold} of ${o.custodians} custodian${o.custodians > 1 ? "s" : ""} rebuild a key)`,
+            ...custodians.map((c) => `  custodian ${c.index + 1}  ${c.url}  ${c.address}  (log: ${c.log})`),
             `  blobs      ${blobDir}`,
             `  config     ${configPath}`,
             "",
@@ -193,6 +223,7 @@ export function devCommand(): Command {
             "In another terminal:",
             `  export SEALSHARE_CONFIG=${configPath}`,
             `  export SEALSHARE_KEYSTORE_PASSWORD=${DEV_PASSWORD}`,
+            `  export SEALSHARE_CUSTODIAN_URLS=${shellWord(set.urls().join(" "))}`,
             `  sealshare --as supervisor members register ${by("bank").address} --kyc-ref KYC-BANK-1 --name Bank`,
             "  (the --name goes into the member's record on chain: every reader shows it as verified; the",
             "  names in the config files are shown flagged unverified)",

@@ -62,7 +62,8 @@ function devConfig(): Plugin {
         let body: string | undefined;
         if (file && existsSync(file)) body = readFileSync(file, "utf8");
         else if (deploymentPath && existsSync(deploymentPath)) {
-          const d = JSON.parse(readFileSync(deploymentPath, "utf8")) as { chainId: string; ledger: string; deployBlock: number };
+          const d = JSON.parse(readFileSync(deploymentPath, "utf8")) as { chainId: string; ledger: string; deployBlock: number; custody?: string };
+          const custodianUrls = (process.env.SEALSHARE_CUSTODIAN_URLS ?? "").split(/[\s,]+/).filter(Boolean);
           body = JSON.stringify({
             chainId: Number(d.chainId),
             chainName: Number(d.chainId) === 31337 ? "Hardhat (local)" : `Chain ${d.chainId}`,
@@ -70,6 +71,9 @@ function devConfig(): Plugin {
             ledger: d.ledger,
             deployBlock: d.deployBlock,
             custodianUrl: "/custodian",
+            // Threshold custody: the deployment's custody contract, and every custodian's URL when SEALSHARE_CUSTODIAN_URLS names them.
+            ...(d.custody ? { custody: d.custody } : {}),
+            ...(custodianUrls.length > 0 ? { custodianUrls } : {}),
             blobUrl: "/blobs/{scheme}/{sha256}",
             // No invented explorer: a local chain has none, and a public one has a default in the app.
             ...(process.env.SEALSHARE_EXPLORER_TX_URL ? { explorerTxUrl: process.env.SEALSHARE_EXPLORER_TX_URL } : {}),

@@ -1,5 +1,6 @@
 /**
- * `sealshare dev`: one command brings up a chain, the deployed ledger and the custodian, writes
+ * `sealshare dev`: one command brings up a chain, the deployed ledger and the custody contract,
+ * three custodians registered on chain as a 2-of-3 set (each its own process and account), writes
  * a config that the other commands use as is (keystores per role), and Ctrl-C takes it all down.
  */
 import { expect } from "chai";
@@ -8,11 +9,13 @@ import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { getAddress, JsonRpcProvider } from "ethers";
+import { connectCustody } from "../../sdk/contracts.js";
 import { deriveAccounts, testNodes } from "../../devkit/local-chain.js";
 import { explain, ROOT, runCli } from "./helpers.js";
 
 describe("sealshare dev", function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let dir: string;
   let child: ChildProcess | undefined;
 
@@ -57,7 +60,7 @@ describe("sealshare dev", function () {
     expect(ready.accounts.map((a: { name: string }) => a.name)).to.deep.equal(["admin", "supervisor", "custodian", "bank", "insurer", "lender", "ana", "auditor"]);
     expect(ready.accounts.find((a: { name: string }) => a.name === "custodian")).to.not.have.property("keystore");
     const configText = await readFile(ready.config, "utf8");
-    for (const key of deriveAccounts(8)) {
+    for (const key of deriveAccounts(10)) {
       expect(stdout + stderr, "a private key was printed").to.not.include(key.slice(2));
       expect(configText, "a private key is in the config file").to.not.include(key.slice(2));
     }
@@ -79,9 +82,35 @@ describe("sealshare dev", function () {
       ledger: ready.ledger,
       deployBlock: ready.deployBlock,
       custodianUrl: ready.custodianUrl,
+      custody: ready.custody,
+      custodianUrls: ready.custodianSet.custodians.map((c: { url: string }) => c.url),
       blobUrl: "/blobs/{scheme}/{sha256}",
-      names: Object.fromEntries(ready.accounts.map((a: { name: string; address: string }) => [a.address, a.name])),
+      names: {
+        ...Object.fromEntries(ready.accounts.map((a: { name: string; address: string }) => [a.address, a.name])),
+        [ready.custodianSet.custodians[1].address]: "custodian-2",
+        [ready.custodianSet.custodians[2].address]: "custodian-3",
+      },
     });
+
+    // The custodian set: three processes, each answering as its own account, registered on chain as 2 of 3, the first being `custodianUrl`'s.
+    const set = ready.custodianSet as { setId: number; threshold: number; custodians: { index: number; address: string; url: string }[] };
+    expect(set.threshold).to.equal(2);
+    expect(set.custodians.map((c) => c.index)).to.deep.equal([0, 1, 2]);
+    expect(set.custodians[0]!.url).to.equal(ready.custodianUrl);
+    expect(new Set(set.custodians.map((c) => c.url)).size).to.equal(3);
+    for (const c of set.custodians) {
+      const info = (await (await fetch(`${c.url}/v1/custodian`)).json()) as { address: string };
+      expect(getAddress(info.address), c.url).to.equal(c.address);
+    }
+    const provider = new JsonRpcProvider(ready.rpcUrl);
+    try {
+      const onChain = await connectCustody(ready.custody, provider).custodianSet(set.setId);
+      expect(onChain.custodians.map((a: string) => getAddress(a))).to.deep.equal(set.custodians.map((c) => c.address));
+      expect(Number(onChain.threshold)).to.equal(2);
+      expect(onChain.active).to.equal(true);
+    } finally {
+      provider.destroy();
+    }
     expect(ready.dapp.url).to.equal("http://127.0.0.1:5173/");
     expect(ready.dapp.command).to.equal(
       `SEALSHARE_DAPP_CONFIG=${ready.dapp.config} SEALSHARE_BLOB_DIR=${join(dir, `env-${node}`, "blobs")} SEALSHARE_DAPP_PORT=5173 npm --prefix ${ROOT.replace(/\/$/, "")} run dapp`,

@@ -86,7 +86,7 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     const card = r.page.getByTestId("share-ask");
     const text = await waitForText(card, /asks you to approve, by signature, deposit data from Bank/);
     expect(text).to.match(new RegExp(`Insurer \\(0x.{4}….{4}\\) asks you to approve, by signature, deposit data from Bank \\(dataset #${datasetId}\\) for underwriting — formal access for 7 days\\.`));
-    expect(text).to.match(/The requester holds a consent of Ana \(0x.{4}….{4}\) for Insurer \(0x.{4}….{4}\), for underwriting, up to formal access/);
+    expect(text).to.match(/The requester holds a consent of Ana \(0x.{4}….{4}, unverified\) for Insurer \(0x.{4}….{4}\), for underwriting, up to formal access/);
     await waitForText(card, /provider approval required; 1 supervisor approval\(s\) for formal access/); // the policy, read from the chain
     await expectAccessible(r);
     const before = r.wallet.typedData.length;

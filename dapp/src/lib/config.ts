@@ -5,6 +5,7 @@
  * ```json
  * { "chainId": 31337, "ledger": "0x…", "deployBlock": 1,
  *   "custodianUrl": "/custodian", "blobUrl": "/blobs/{scheme}/{sha256}",
+ *   "custody": "0x…", "custodianUrls": ["http://127.0.0.1:8601", "http://127.0.0.1:8602", "http://127.0.0.1:8603"],
  *   "explorers": { "11155111": "https://sepolia.etherscan.io/tx/{hash}" } }
  * ```
  */
@@ -20,6 +21,17 @@ export interface DappConfig {
   deployBlock: number;
   /** The key custodian's base URL, absolute or relative to the app. */
   custodianUrl: string;
+  /**
+   * Threshold custody: the custody contract beside the ledger (SealshareCustody), when the
+   * deployment has one. Which set serves a version, its custodians and their keys are read from it
+   * on chain; nothing about them is taken from this file.
+   */
+  custody?: string;
+  /**
+   * Every custodian's base URL (any order; each is matched to its place in a set by the account its
+   * service names, and trusted only as the chain says). Default: `[custodianUrl]`.
+   */
+  custodianUrls: string[];
   /**
    * Where ciphertexts are fetched (GET) and uploaded (PUT): `{sha256}` is the 64 hex digits of the
    * blob's name, `{scheme}` (optional) how it is named: `merkle` (a v2 stream's Merkle root) or
@@ -77,6 +89,12 @@ export function parseConfig(raw: unknown, base: string = globalThis.location?.hr
   const perChain = typeof r.explorers === "object" && r.explorers !== null ? (r.explorers as Record<string, unknown>)[String(chainId)] : undefined;
   const explorerTxUrl = url("explorerTxUrl", false, r.explorerTxUrl ?? perChain) ?? PUBLIC_EXPLORERS[chainId];
   if (explorerTxUrl && !explorerTxUrl.includes("{hash}")) throw new ConfigError("explorerTxUrl must contain {hash}");
+  if (r.custody !== undefined && (typeof r.custody !== "string" || !isAddress(r.custody))) throw new ConfigError("custody must be the custody contract address");
+  if (r.custodianUrls !== undefined && (!Array.isArray(r.custodianUrls) || r.custodianUrls.length === 0 || r.custodianUrls.length > 16)) {
+    throw new ConfigError("custodianUrls must be a list of 1 to 16 URLs");
+  }
+  const custodianUrl = url("custodianUrl", true)!.replace(/\/+$/, "");
+  const custodianUrls = r.custodianUrls ? (r.custodianUrls as unknown[]).map((v, i) => url(`custodianUrls[${i}]`, true, v)!.replace(/\/+$/, "")) : [custodianUrl];
   const names: Record<string, string> = {};
   if (typeof r.names === "object" && r.names !== null) {
     for (const [k, v] of Object.entries(r.names)) if (isAddress(k) && typeof v === "string") names[getAddress(k)] = v;
@@ -87,7 +105,9 @@ export function parseConfig(raw: unknown, base: string = globalThis.location?.hr
     rpcUrl: url("rpcUrl", false),
     ledger: getAddress(r.ledger),
     deployBlock,
-    custodianUrl: url("custodianUrl", true)!.replace(/\/+$/, ""),
+    custodianUrl,
+    ...(r.custody ? { custody: getAddress(r.custody as string) } : {}),
+    custodianUrls,
     blobUrl,
     explorerTxUrl,
     names,

@@ -8,7 +8,7 @@
  * and, if the wallet does not know the chain (error 4902), to add it first.
  */
 import { BrowserProvider, JsonRpcProvider, getAddress, toQuantity, type AbstractProvider, type JsonRpcSigner } from "ethers";
-import { connectLedger } from "../../../sdk/contracts.js";
+import { connectLedger, type SealshareCustody } from "../../../sdk/contracts.js";
 import type { SealshareContext } from "../../../sdk/actions/context.js";
 import type { DappConfig } from "./config.js";
 import { legacyWallet, rankWallets, watchWallets, type WalletDetail } from "./discovery.js";
@@ -183,13 +183,32 @@ export class Session {
     return { ledger: connectLedger(this.config.ledger, this.reader), fromBlock: this.config.deployBlock };
   }
 
-  /** The SDK actions' context with the wallet as the acting account: every write goes through it. */
-  async ctx(): Promise<SealshareContext> {
+  /**
+   * The SDK actions' context with the wallet as the acting account: every write goes through it.
+   * With the deployment's custody contract when the config names one (threshold custody: the SDK
+   * then reads on chain which versions are under a custodian set).
+   */
+  async ctx(): Promise<SealshareContext & { custody?: SealshareCustody }> {
     const signer = await this.signer();
-    return { ledger: connectLedger(this.config.ledger, signer), signer, fromBlock: this.config.deployBlock };
+    return {
+      ledger: connectLedger(this.config.ledger, signer),
+      signer,
+      fromBlock: this.config.deployBlock,
+      ...(this.config.custody ? { custody: await custodyAt(this.config.custody, signer) } : {}),
+    };
   }
 
 
+}
+
+/**
+ * The custody contract's typed binding, loaded on first use: its factory (ABI and bytecode) is
+ * several kB that a first visit to a page does not need (sdk/contracts.ts connectCustody would put
+ * it in the shared contracts chunk). The same binding as connectCustody's.
+ */
+async function custodyAt(address: string, runner: JsonRpcSigner): Promise<SealshareCustody> {
+  const { SealshareCustody__factory } = await import("../../../types/ethers-contracts/factories/custody/SealshareCustody__factory.js");
+  return SealshareCustody__factory.connect(address, runner);
 }
 
 function safeStorage(): Storage | undefined {

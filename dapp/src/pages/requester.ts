@@ -17,7 +17,7 @@ import { convertBlob, type RecordFormat } from "../../../sdk/convert/records.js"
 import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/ecies.js";
 import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
 import { SealshareError } from "../../../sdk/errors.js";
-import { custodianFor } from "../lib/custodian.js";
+import { custodianFor, custodiansFor, watchEnvelopeFetches, type CustodianAnswerStatus } from "../lib/custodian.js";
 import { askLink, parseSignedConsent, signedElsewhere } from "../lib/consent-share.js";
 import { deviceNameOf, getDeviceKey as storedDeviceKey, isRemembered, putDeviceKey, rememberDeviceName } from "../lib/key-store.js";
 import type { GetDatasetResult as DatasetInfo } from "../../../sdk/actions/get-dataset.js";
@@ -41,6 +41,8 @@ interface FetchState {
   notice?: Notice;
   format: RecordFormat | "original";
   busy?: boolean;
+  /** Each custodian's answer to this fetch, in the config's order (threshold custody: several). */
+  custodians?: { url: string; status: CustodianAnswerStatus }[];
 }
 
 interface State {
@@ -202,10 +204,34 @@ async function decryptWhenReady(app: App, r: RequestInfo, f: FetchState, device:
   const ctx = await app.session.ctx();
   // Loaded on the first fetch, not with the page: a visit that only requests or follows approvals does not download it.
   const { fetchAndDecryptBlob } = await import("../../../sdk/actions/fetch-and-decrypt-blob.js");
+  f.custodians = app.config.custodianUrls.length > 1 ? app.config.custodianUrls.map((url) => ({ url, status: "asking" as const })) : undefined;
+  const unwatch = watchEnvelopeFetches((url, status) => {
+    const c = f.custodians?.find((x) => x.url === url);
+    if (c) (c.status = status), app.update();
+  });
+  try {
+    return await fetchWithRetries(app, r, f, device, ctx, fetchAndDecryptBlob);
+  } finally {
+    unwatch();
+  }
+}
+
+/** The SDK's fetch (threshold custody when the chain says so), retried while the custodians say "pending". */
+async function fetchWithRetries(
+  app: App,
+  r: RequestInfo,
+  f: FetchState,
+  device: DeviceKeyPair,
+  ctx: Awaited<ReturnType<App["session"]["ctx"]>>,
+  fetchAndDecryptBlob: typeof import("../../../sdk/actions/fetch-and-decrypt-blob.js").fetchAndDecryptBlob,
+): Promise<FetchAndDecryptBlobResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fetchAndDecryptBlob(ctx, {
         custodian: custodianFor(app.config),
+        custodians: custodiansFor(app.config),
+        // Several custodians: wait for their shares together (one "pending" answer must not fail the whole fetch).
+        ...(app.config.custodianUrls.length > 1 ? { waitMs: 20_000 } : {}),
         requestId: r.requestId,
         devicePrivateKey: device.privateKey,
         blobs: { blobUrl: app.config.blobUrl },
@@ -244,10 +270,15 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
     const saved = await convertBlob(out.plaintext, source, target, `dataset #${out.datasetId}`);
     const ext = target === "original" ? (source === "raw" ? "bin" : source) : target;
     saveAs(saved, `dataset-${out.datasetId}-v${out.version}.${ext}`);
+    const threshold = out.custodians.length > 1 || (f.custodians?.length ?? 0) > 1;
     f.notice = {
       kind: "ok",
       code: "decrypted",
-      text: `Decrypted ${bytes(out.summary.plaintextSize)} in your browser and saved as ${source === "raw" ? "stored (not records, so not converted)" : ext.toUpperCase()}. Checked against the ledger: the custodian's role, the grant, ciphertext SHA-256, Merkle root and key commitment.`,
+      text:
+        `Decrypted ${bytes(out.summary.plaintextSize)} in your browser and saved as ${source === "raw" ? "stored (not records, so not converted)" : ext.toUpperCase()}. ` +
+        (threshold
+          ? `The key was rebuilt from the shares of ${out.custodians.length} custodians (${out.custodians.map((c) => who(c, app.config.names)).join(", ")}). Checked against the ledger: each custodian's place in the set, each share against the shares root, the grant, ciphertext SHA-256, Merkle root and key commitment.`
+          : "Checked against the ledger: the custodian's role, the grant, ciphertext SHA-256, Merkle root and key commitment."),
     };
   } catch (err) {
     f.notice = failure(err);
@@ -421,7 +452,8 @@ function requestsSection(app: App): TemplateResult {
                 <button class="secondary" ?disabled=${!!f.busy} @click=${() => void recordUsage(app, r)}>Record use</button>
               </div>`
             : nothing}
-          ${f.phase === "envelope" ? html`<p class="meta">Asking the custodian for the key (sign the request in your wallet)…</p>` : nothing}
+          ${f.phase === "envelope" ? html`<p class="meta">Asking the custodian${f.custodians ? "s" : ""} for the key (sign the request in your wallet)…</p>` : nothing}
+          ${custodianProgress(f)}
           ${f.phase === "download" ? progress("Downloading the ciphertext", f.done, f.total, `p-${r.requestId}`) : nothing}
           ${f.phase === "decrypt" ? progress("Decrypting in your browser", f.done, f.total, `p-${r.requestId}`) : nothing}
           ${f.phase === "convert" ? html`<p class="meta">Converting…</p>` : nothing}
@@ -458,6 +490,22 @@ function relayPart(app: App): TemplateResult | typeof nothing {
     <p class="meta">The provider and the supervisors approve by signing, not by sending a transaction; you relay their approvals with the person's consent and your request.</p>
     <button class="secondary" @click=${() => openRelay(app)}>Ask for approvals by signature</button>
   </section>`;
+}
+
+const ANSWER_WORDS: Record<CustodianAnswerStatus, string> = {
+  asking: "asking…",
+  answered: "answered (its share is checked against the chain before use)",
+  pending: "not released yet",
+  refused: "refused",
+  unreachable: "unreachable",
+};
+
+/** Each custodian's answer to the fetch in progress (threshold custody); the SDK decides whose share counts. */
+function custodianProgress(f: FetchState): TemplateResult | typeof nothing {
+  if (!f.custodians) return nothing;
+  return html`<ul class="meta" data-testid="custodian-progress">
+    ${f.custodians.map((c, i) => html`<li data-status=${c.status}>Custodian ${i + 1} (${new URL(c.url).host}): ${ANSWER_WORDS[c.status]}</li>`)}
+  </ul>`;
 }
 
 export const requesterPage: Page = {
