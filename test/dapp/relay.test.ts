@@ -154,15 +154,15 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     const newTab = await insurer.context.newPage();
     await newTab.goto(fromSupervisor);
     expect(await waitForText(newTab.getByTestId("relay-add-result"), /other tab/)).to.match(
-      /^The approval by Supervisor \(0x.{4}….{4}\) was added to your share in your other tab, where you made its links: relay it there/,
+      /^The approval by Supervisor \(0x.{4}….{4}, unverified\) was added to your share in your other tab, where you made its links: relay it there/,
     );
     expect(await newTab.getByTestId("share-approvals").count(), "the new tab keeps nothing to relay").to.equal(0);
     await newTab.close();
-    await waitForText(relay.getByTestId("relay-add-result"), /Added the approval by Supervisor \(0x.{4}….{4}\) \(as supervisor\), opened in another tab/);
+    await waitForText(relay.getByTestId("relay-add-result"), /Added the approval by Supervisor \(0x.{4}….{4}, unverified\) \(as supervisor\), opened in another tab/);
     const approvals = relay.getByTestId("share-approvals").locator("li");
     expect(await approvals.count()).to.equal(2);
     expect(await approvals.nth(0).innerText()).to.match(/Approved by Bank \(0x.{4}….{4}\) as provider: formal access for 7 days/);
-    expect(await approvals.nth(1).innerText()).to.match(/Approved by Supervisor \(0x.{4}….{4}\) as supervisor: formal access for 7 days/);
+    expect(await approvals.nth(1).innerText()).to.match(/Approved by Supervisor \(0x.{4}….{4}, unverified\) as supervisor: formal access for 7 days/);
     await expectAccessible(insurer);
     await insurer.shot("relay-requester-collected");
 
@@ -170,7 +170,7 @@ describe("dapp: a whole share approved by signature and relayed in one transacti
     const insurerSent = await world.provider.getTransactionCount(world.addresses.insurer);
     await relay.getByRole("button", { name: "Relay share (one transaction)" }).click();
     const result = await waitForText(relay.getByTestId("relay-result"), /is on the ledger|refused|another|APPROVAL/, 60_000);
-    expect(result).to.match(/Request #\d+ is on the ledger with the person's consent and 2 signed approvals \(Bank \(0x.{4}….{4}\) as provider, Supervisor \(0x.{4}….{4}\) as supervisor\), in one transaction\. Granted: formal access until /);
+    expect(result).to.match(/Request #\d+ is on the ledger with the person's consent and 2 signed approvals \(Bank \(0x.{4}….{4}\) as provider, Supervisor \(0x.{4}….{4}, unverified\) as supervisor\), in one transaction\. Granted: formal access until /);
     const requestId = BigInt(/Request #(\d+)/.exec(result)![1]!);
     await waitForText(insurer.request(requestId), /formal access granted/);
     await insurer.shot("relay-requester-granted");

@@ -9,6 +9,7 @@
  * the share before sending (`APPROVAL_MISMATCH`, `APPROVAL_EXPIRED`), and the ledger checks every
  * signature and role again.
  */
+import { namesOf } from "../ui/names.js";
 import type { TemplateResult } from "lit-html";
 import { consentIdOf } from "../../../sdk/actions/consent-terms.js";
 import { getDataset } from "../../../sdk/actions/get-dataset.js";
@@ -73,7 +74,7 @@ function onRelayMessage(app: App, ch: BroadcastChannel, m: Partial<RelayMessage>
     const a = parseApproval(JSON.stringify(m.approval));
     if (!forDraft(a) || addApproval(a) === "spent") return;
     ch.postMessage({ type: "taken", id: m.id } satisfies RelayMessage);
-    rs.addNotice = { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}), opened in another tab.` };
+    rs.addNotice = { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, namesOf(app))} (as ${a.asSupervisor ? "supervisor" : "provider"}), opened in another tab.` };
     app.update();
   } else if (m?.type === "taken" && typeof m.id === "string" && offered.has(m.id)) {
     const a = offered.get(m.id)!;
@@ -82,7 +83,7 @@ function onRelayMessage(app: App, ch: BroadcastChannel, m: Partial<RelayMessage>
     rs.addNotice = {
       kind: "ok",
       code: "approval-handed-over",
-      text: `The approval by ${who(a.approver, app.config.names)} was added to your share in your other tab, where you made its links: relay it there (you can close this tab).`,
+      text: `The approval by ${who(a.approver, namesOf(app))} was added to your share in your other tab, where you made its links: relay it there (you can close this tab).`,
     };
     app.update();
   }
@@ -114,8 +115,8 @@ export function enterRelay(app: App, pageConsentText: string): void {
     const added = addApproval(a);
     rs.addNotice =
       added === "spent"
-        ? { kind: "warn", text: `The approval by ${who(a.approver, app.config.names)} is for a share already relayed from this page.` }
-        : { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, app.config.names)} (as ${a.asSupervisor ? "supervisor" : "provider"}).` };
+        ? { kind: "warn", text: `The approval by ${who(a.approver, namesOf(app))} is for a share already relayed from this page.` }
+        : { kind: "ok", code: "approval-added", text: `Added the approval by ${who(a.approver, namesOf(app))} (as ${a.asSupervisor ? "supervisor" : "provider"}).` };
     if (added !== "spent" && !forDraft(a) && channel) {
       const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`; // tells this tab's offers apart, nothing more
       offered.set(id, a);

@@ -277,7 +277,7 @@ async function fetchAndDecrypt(app: App, r: RequestInfo): Promise<void> {
       text:
         `Decrypted ${bytes(out.summary.plaintextSize)} in your browser and saved as ${source === "raw" ? "stored (not records, so not converted)" : ext.toUpperCase()}. ` +
         (threshold
-          ? `The key was rebuilt from the shares of ${out.custodians.length} custodians (${out.custodians.map((c) => who(c, app.config.names)).join(", ")}). Checked against the ledger: each custodian's place in the set, each share against the shares root, the grant, ciphertext SHA-256, Merkle root and key commitment.`
+          ? `The key was rebuilt from the shares of ${out.custodians.length} custodians (${out.custodians.map((c) => who(c, namesOf(app))).join(", ")}). Checked against the ledger: each custodian's place in the set, each share against the shares root, the grant, ciphertext SHA-256, Merkle root and key commitment.`
           : "Checked against the ledger: the custodian's role, the grant, ciphertext SHA-256, Merkle root and key commitment."),
     };
   } catch (err) {

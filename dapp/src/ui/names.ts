@@ -17,6 +17,8 @@ interface Known {
   names: MemberNames;
   readAt: number;
   reading: boolean;
+  /** A read put off because the last one was less than a poll interval ago. */
+  later?: ReturnType<typeof setTimeout>;
 }
 
 /** Per read context (one per account and chain: App.reads()), what the chain said last. */
@@ -38,7 +40,18 @@ export function namesOf(app: App): NameBook {
 }
 
 function refresh(app: App, ctx: SealshareContext, k: Known): void {
-  if (k.reading || Date.now() - k.readAt < app.config.pollMs) return;
+  if (k.reading) return;
+  const wait = k.readAt + app.config.pollMs - Date.now();
+  if (wait > 0) {
+    // Read once the interval is up, whether or not the page renders again by then: a render right
+    // after a registration (the page reloads its lists at once) must not leave the new member's
+    // name unread until some later render happens to come.
+    k.later ??= setTimeout(() => {
+      k.later = undefined;
+      refresh(app, ctx, k);
+    }, wait);
+    return;
+  }
   k.reading = true;
   resolveMemberNames(ctx)
     .then((names) => {
