@@ -41,7 +41,9 @@ import {
   type Signer,
 } from "ethers";
 import type { Sealshare } from "../types/ethers-contracts/index.js";
-import type { BenchERC721 } from "../types/ethers-contracts/index.js";
+import type { BenchERC721, SealshareCustody } from "../types/ethers-contracts/index.js";
+import { CUSTODIAN_ROLE } from "../sdk/contracts.js";
+import { CUSTODIAN_DEVICE_ID } from "../devkit/build.js";
 import { CONSENT_TYPES, SHARE_APPROVAL_TYPES, ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
 import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
 import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
@@ -140,6 +142,14 @@ export async function runGas(profile: Profile, say: (line: string) => void): Pro
       return { requestId, request, provider, supervisor, total: request + provider + supervisor };
     }
 
+    // ── Threshold custody beside the ledger: a 2-of-3 set (the custodian and the last two accounts) ──
+    const custody = (await ethers.deployContract("SealshareCustody", [ledgerAddress])) as unknown as SealshareCustody;
+    const custodians = [custodian, signers.at(-2)!, signers.at(-1)!] as Signer[];
+    for (const c of custodians.slice(1)) await gasOf(as(admin).grantRole(CUSTODIAN_ROLE, await addr(c)));
+    for (const c of custodians) await gasOf(as(c).publishEncryptionKey(...(await deviceKey(c, CUSTODIAN_DEVICE_ID))));
+    const setId = await custody.lastSetId() + 1n;
+    await gasOf((custody.connect(admin) as SealshareCustody).registerSet(await Promise.all(custodians.map(addr)), 2));
+
     say("gas: Sealshare operations");
     await share(); // warm-up: the first share on a fresh ledger also pays for counters going 0 → 1
     const g: Record<string, number[]> = {};
@@ -160,6 +170,7 @@ export async function runGas(profile: Profile, say: (line: string) => void): Pro
       put("publish_key", await gasOf(as(keyOwner).publishEncryptionKey(...(await deviceKey(keyOwner, id(`device ${r}`))))));
       put("register_dataset", await gasOf(as(bank).registerDataset(await addr(ana), Category.Bond, POLICY, id(`src ${r}`), await version(`bonds ${r}`))));
       put("publish_version", await gasOf(as(bank).publishVersion(datasetId, await version(`deposits v${r + 2}`, datasetId))));
+      put("custody_deposit", await gasOf((custody.connect(bank) as SealshareCustody).depositShares(datasetId, r + 2, setId, id(`shares root v${r + 2}`))));
 
       const byTx = await terms();
       put("consent_tx", await gasOf(as(ana).giveConsent(byTx)));
@@ -277,6 +288,13 @@ export async function runGas(profile: Profile, say: (line: string) => void): Pro
         baseline: easBase,
         target: { on: "value", max: 500, text: "≤ 500 gas" },
         note: "sealReceiptBatch of 100 releases / 100",
+      }),
+      entry({
+        name: "gas.custody.deposit",
+        unit: "gas",
+        samples: g["custody_deposit"]!,
+        baseline: { name: "publishVersion (the version it covers)", samples: g["publish_version"]! },
+        note: "SealshareCustody.depositShares: the shares root of a version held by a 2-of-3 custodian set (checks the provider, the set and its custodians' keys on the ledger)",
       }),
       entry({ name: "gas.receipt.batch100.per_release.vs_single", unit: "gas", samples: g["receipt.batch100.per_release"]!, baseline: { name: "recordRelease (one-by-one receipt)", samples: g["receipt_single"]! } }),
     ];

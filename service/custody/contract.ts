@@ -1,22 +1,18 @@
 /**
- * The custody contract (contracts/interfaces/ICustody.sol): threshold custody beside the ledger.
- * A deployment names it optionally (`custody`); a deployment without it runs exactly as before
- * (whole keys only): every custody stage is then off.
+ * The custody contract (contracts/interfaces/ICustody.sol, SealshareCustody): threshold custody
+ * beside the ledger. A deployment names it optionally (`custody`); a deployment without it runs
+ * exactly as before (whole keys only): every custody stage is then off.
  */
-import { getAddress, type ContractRunner } from "ethers";
-import type { Deployment } from "../../sdk/contracts.js";
-import { ICustody__factory, type ICustody } from "../../types/ethers-contracts/index.js";
+import { getAddress } from "ethers";
+import type { Deployment, SealshareCustody } from "../../sdk/contracts.js";
 
-export type Custody = ICustody;
+export { connectCustody } from "../../sdk/contracts.js";
+
+export type Custody = SealshareCustody;
 
 /** The custody contract's address in the deployment, if it names one (older files do not). */
 export function custodyAddressOf(deployment: Deployment): string | undefined {
-  const custody = (deployment as Deployment & { custody?: string }).custody;
-  return custody ? getAddress(custody) : undefined;
-}
-
-export function connectCustody(address: string, runner: ContractRunner): Custody {
-  return ICustody__factory.connect(address, runner);
+  return deployment.custody ? getAddress(deployment.custody) : undefined;
 }
 
 /** `shareGrant`'s `reason` (ICustody.ShareInvalidReason), by index. */
