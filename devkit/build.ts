@@ -14,6 +14,7 @@ import { hexlify, id, randomBytes, ZeroHash, type ContractTransactionResponse, t
 import type { Deployment, Sealshare, SealshareCustody } from "../sdk/contracts.js";
 import type { EncryptionKeyPair } from "../sdk/crypto/ecies.js";
 import { keyPossessionProof } from "../sdk/crypto/key-possession.js";
+import { CUSTODIAN_DEVICE_ID } from "../sdk/actions/deposit-key.js";
 import { ledgerDomain, type ConsentTerms } from "../sdk/eip712.js";
 import { keyCommitment } from "../sdk/stream/commitment.js";
 import { Category, GrantKind, Purpose } from "../sdk/vocabulary.js";
@@ -138,10 +139,11 @@ export async function giveConsent(ledger: Sealshare, subject: Signer, terms: Con
 }
 
 /**
- * The ledger device id a custodian publishes the key its shares are wrapped to under
- * (SealshareCustody.CUSTODIAN_DEVICE_ID).
+ * The ledger device id a custodian publishes its key under, keccak256("sealshare-custodian"):
+ * the SDK's (sdk/actions/deposit-key.ts), which SealshareCustody.CUSTODIAN_DEVICE_ID equals, so a
+ * single custodian's key and a threshold custodian's share key are the same published key.
  */
-export const CUSTODIAN_DEVICE_ID = id("sealshare-custodian");
+export { CUSTODIAN_DEVICE_ID };
 
 /** `custodian` (a CUSTODIAN_ROLE holder) publishes `key` as its share key (CUSTODIAN_DEVICE_ID), with its proof of possession. */
 export function publishCustodianKey(ledger: Sealshare, custodian: Signer, key: EncryptionKeyPair): Promise<ContractTransactionResponse> {

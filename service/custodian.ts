@@ -261,7 +261,15 @@ export function createCustodian(deps: CustodianDeps): Custodian {
       retryAfter: 5,
     });
   };
-  const readerDeps = { store, domain, now, maxSkewSeconds, parties: createPartiesLookup(ledger, now), freshness };
+  const readerDeps = {
+    store,
+    domain,
+    now,
+    maxSkewSeconds,
+    parties: createPartiesLookup(ledger, now),
+    freshness,
+    shredded: custody ? (datasetId: string, version: number, setId: number) => store.shredded(datasetId, version, setId) : undefined,
+  };
   const app = createHttpApp({
     identity: () => identity,
     deposit,

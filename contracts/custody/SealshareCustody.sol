@@ -14,7 +14,8 @@ import {ICustodyLedger} from "./ICustodyLedger.sol";
 /// @dev Deployed beside the ledger with the ledger's address, because the ledger is at the
 ///      EIP-170 size limit. Non-upgradeable, like the ledger.
 ///
-///      Invariants (test/contracts/custody.test.ts pins them):
+///      Invariants (contracts/test/CustodyInvariants.t.sol fuzzes them against a model;
+///      test/contracts/custody.test.ts pins each rule case by case):
 ///      - a version's shares are served by at most one set: `_custody[d][v].setId`;
 ///      - a version is shredded iff the shred of its serving set was ordered; once shredded it
 ///        takes no deposit, order or vote again (irreversible);

@@ -74,6 +74,12 @@ export interface ReaderDeps {
    * revocations (service/http/health.ts `staleness`); asked before any answer.
    */
   freshness?: () => Promise<void>;
+  /**
+   * Threshold custody: whether this custodian carried out a final shred order of (dataset,
+   * version, set) (service/custody/shred.ts). A share envelope of a shredded set is no longer
+   * served, even one released before the order. Undefined without a custody contract.
+   */
+  shredded?: (datasetId: string, version: number, setId: number) => Promise<boolean>;
 }
 
 export type EnvelopeReader = (req: FetchRequest) => Promise<FetchAnswer>;
@@ -242,7 +248,12 @@ export function createEnvelopeReader(deps: ReaderDeps): EnvelopeReader {
       () => new ProblemError("not-requester", `request ${req.requestId} belongs to another account`),
     );
     const now = Math.max(wallNow, view.chainTime);
-    return decide(view.state, view.releases, view.paused, now, deps.retryAfterSeconds);
+    const answer = decide(view.state, view.releases, view.paused, now, deps.retryAfterSeconds);
+    const envelope = answer.status === "ready" ? answer.envelope : undefined;
+    if (envelope?.share && deps.shredded && (await deps.shredded(envelope.datasetId, envelope.version, envelope.share.setId))) {
+      throw new ProblemError("grant-revoked", "the grant is no longer valid (custody:Shredded): this custodian destroyed its share", { reason: "custody:Shredded" });
+    }
+    return answer;
   };
 }
 

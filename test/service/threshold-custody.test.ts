@@ -71,6 +71,7 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
   const members: Member[] = [];
   let ds: Dataset;
   let ds2: Dataset; // the change-of-set test's dataset
+  let firstRequestId: bigint; // the first grant, released before the shred
   let shares: Uint8Array[];
   let commitment: SharesCommitment;
 
@@ -251,6 +252,7 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
 
   it("each custodian releases its own share for a grant; 2 of them rebuild the DEK that matches the key commitment", async function () {
     const { requestId } = await world.grantedRequest(ds);
+    firstRequestId = requestId;
     const envelopes = await Promise.all(members.map(async (m) => ({ m, e: await envelopeFrom(m, requestId) })));
     for (const [i, { m, e }] of envelopes.entries()) {
       expect(e.custodian).to.equal(m.wallet.address);
@@ -302,6 +304,14 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
     for (const m of members) {
       expect(await readStore(m, (s) => s.share(ds.datasetId.toString(), 1, setId)), m.wallet.address).to.equal(undefined);
       expect(await readStore(m, (s) => s.shredded(ds.datasetId.toString(), 1, setId))).to.equal(true);
+    }
+
+    // A share envelope released before the order is not served any more either.
+    for (const m of members) {
+      const err = await client(m)
+        .fetchEnvelope(world.accounts.insurer, firstRequestId)
+        .then(() => undefined, (e: unknown) => e);
+      expect([(err as CustodianError).code, (err as CustodianError).problem?.reason], m.wallet.address).to.deep.equal(["grant-revoked", "custody:Shredded"]);
     }
 
     const { requestId } = await world.grantedRequest(ds);
