@@ -7,6 +7,7 @@ import { accessCommand } from "./access.js";
 import { auditCommand } from "./audit.js";
 import { configCommand } from "./config.js";
 import { consentCommand } from "./consent.js";
+import { custodyCommand } from "./custody.js";
 import { datasetCommand } from "./dataset.js";
 import { devCommand } from "./dev.js";
 import { keyCommand } from "./key.js";
@@ -59,7 +60,7 @@ The signing account comes from --keystore / --as, else SEALSHARE_PRIVATE_KEY, SE
 SEALSHARE_ACCOUNT, else the config file; a keystore's password from SEALSHARE_KEYSTORE_PASSWORD or a
 prompt. Settings: flags > environment > config file. Exit codes: 0 ok, 1 failed, 2 bad usage.`,
   );
-  for (const group of [configCommand(), devCommand(), membersCommand(), keysCommand(), datasetCommand(), providerCommand(), consentCommand(), withRelayCommands(accessCommand()), keyCommand(), usageCommand(), auditCommand()]) {
+  for (const group of [configCommand(), devCommand(), membersCommand(), keysCommand(), datasetCommand(), providerCommand(), consentCommand(), withRelayCommands(accessCommand()), keyCommand(), custodyCommand(), usageCommand(), auditCommand()]) {
     program.addCommand(group);
   }
   // Settings of the root (help width, global options in help, exit override) apply to every command.

@@ -16,7 +16,7 @@
  * ```
  */
 import { getAddress, getBytes, hexlify, keccak256, type BytesLike, type Signer, type TypedDataDomain } from "ethers";
-import { custodianDomain, ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES, KEY_DEPOSIT_TYPES } from "./eip712.js";
+import { custodianDomain, ENVELOPE_REQUEST_TYPES, GRANT_STATUS_REQUEST_TYPES, KEY_DEPOSIT_TYPES, proofHash, SHARE_DEPOSIT_TYPES } from "./eip712.js";
 import { verifyEnvelope, type Envelope } from "./envelope.js";
 import { unwrapKey, wrapKey } from "./crypto/ecies.js";
 import { SealshareError } from "./errors.js";
@@ -29,12 +29,14 @@ import {
   PendingSchema,
   ProblemSchema,
   SessionSchema,
+  ShareDepositResultSchema,
   type CustodianInfo,
   type DepositResult,
   type GrantStatus,
   type PendingReason,
   type Problem,
   type Session,
+  type ShareDepositResult,
 } from "./api/schemas.js";
 import { z } from "zod";
 import { CustodianAnswerError, parseAnswer } from "./api/answer.js";
@@ -61,6 +63,23 @@ export type DepositKeyResult = DepositResult;
 export type FetchEnvelopeResult =
   | { status: "ready"; envelope: Envelope }
   | { status: "pending"; reason: PendingReason; retryAfter: number };
+
+/** One custodian's share of a version's data key, as the provider sends it (POST /v1/shares). */
+export interface DepositShareParams {
+  datasetId: bigint;
+  version: number;
+  /** The custodian set the version's shares were deposited to on chain (`depositShares`). */
+  setId: number;
+  /** This custodian's 0-based position in the set: the share's index. */
+  index: number;
+  /** The share, ECIES-wrapped to the custodian's key as the set records it on chain (sdk/threshold/wrap.ts). */
+  wrappedShare: BytesLike;
+  /** The share leaf's Merkle proof against the on-chain shares root. */
+  proof: readonly string[];
+}
+
+/** POST /v1/shares answer. */
+export type DepositShareResult = ShareDepositResult;
 
 /** A Sign-In with Ethereum session (POST /v1/auth/siwe). */
 export type CustodianSession = Session;
@@ -159,6 +178,31 @@ export class CustodianClient {
     });
     const body = { datasetId: p.datasetId.toString(), version: p.version, wrappedKey: p.wrappedKey, issuedAt, signature };
     return (await this.#call("POST", "/v1/keys", DepositResultSchema, body)).body;
+  }
+
+  /**
+   * Deposits this custodian's Shamir share of a version's data key (threshold custody), wrapped
+   * to the custodian's key earlier (only it can open it), with a fresh EIP-712 ShareDeposit
+   * signed by `signer`, the dataset's current provider. The custodian checks the share against
+   * the version's on-chain shares root before storing it. Idempotent: the same share again
+   * answers `created: false`. Use the SDK's depositShares action, which splits, commits on chain
+   * and wraps to keys read from the chain.
+   */
+  async depositShare(signer: Signer, p: DepositShareParams): Promise<DepositShareResult> {
+    const wrappedShare = hexlify(p.wrappedShare);
+    const proof = [...p.proof];
+    const issuedAt = this.#now();
+    const signature = await signer.signTypedData(this.domain, SHARE_DEPOSIT_TYPES, {
+      datasetId: p.datasetId,
+      version: p.version,
+      setId: p.setId,
+      index: p.index,
+      wrappedShareHash: keccak256(wrappedShare),
+      proofHash: proofHash(proof),
+      issuedAt,
+    });
+    const body = { datasetId: p.datasetId.toString(), version: p.version, setId: p.setId, index: p.index, wrappedShare, proof, issuedAt, signature };
+    return (await this.#call("POST", "/v1/shares", { 200: ShareDepositResultSchema, 201: ShareDepositResultSchema }, body)).body as DepositShareResult;
   }
 
   /**

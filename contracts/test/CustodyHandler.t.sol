@@ -4,7 +4,8 @@ pragma solidity ^0.8.28;
 import {vm} from "./Vm.t.sol";
 import {ISealshareLedger, SealshareTestBase} from "./SealshareTestBase.t.sol";
 import {ICustody} from "../interfaces/ICustody.sol";
-import {Policy, VersionParams} from "../common/Types.sol";
+import {ConsentTerms, GrantKind, Policy, VersionParams} from "../common/Types.sol";
+import {IAccess} from "../interfaces/IAccess.sol";
 
 /// @title Invariant-test handler for threshold custody: random sequences on one ledger + custody
 /// @notice The fuzzer calls these with random arguments; each bounds them to the actors and
@@ -43,6 +44,9 @@ contract CustodyHandler is SealshareTestBase {
     mapping(uint64 datasetId => mapping(uint32 version => mapping(uint32 setId => bool))) public used;
     mapping(uint64 datasetId => mapping(uint32 version => mapping(uint32 setId => uint16))) public confirmed;
     mapping(uint64 datasetId => mapping(uint32 version => address[])) internal voters;
+
+    /// @dev The formal grants of version 1 of each dataset (request ids).
+    uint256[DATASETS] public grants;
 
     uint256 public violations;
     uint256 public deposits;
@@ -88,6 +92,43 @@ contract CustodyHandler is SealshareTestBase {
         datasetIds[1] = ledger.registerDataset(ben, 1, policy, bytes32(0), first);
         latestVersion[datasetIds[0]] = 1;
         latestVersion[datasetIds[1]] = 1;
+
+        // One formal grant of version 1 of each dataset to insurer: what shareGrant answers about.
+        grants[0] = _grant(datasetIds[0], ana, 0);
+        grants[1] = _grant(datasetIds[1], ben, 1);
+    }
+
+    /// @dev `subject` consents, insurer asks for version 1 of `datasetId`, bank and sup0 approve.
+    function _grant(uint64 datasetId, address subject, uint8 category) internal returns (uint256 requestId) {
+        ConsentTerms memory t = ConsentTerms({
+            subject: subject,
+            requester: insurer,
+            datasetId: datasetId,
+            category: category,
+            purpose: 1,
+            maxKind: uint8(GrantKind.Formal),
+            expiresAt: uint40(block.timestamp + 365 * DAY),
+            receiptHash: bytes32(0),
+            nonce: keccak256(abi.encode("custody grant", datasetId)),
+            deadline: uint40(block.timestamp)
+        });
+        IAccess.RequestParams memory params = IAccess.RequestParams({
+            datasetId: datasetId,
+            version: 1,
+            purpose: 1,
+            kind: uint8(GrantKind.Formal),
+            duration: 7 * DAY,
+            deviceId: _device(insurer)
+        });
+        vm.prank(subject);
+        ledger.giveConsent(t);
+        vm.prank(insurer);
+        requestId = ledger.requestAccess(params, t);
+        vm.prank(bank);
+        ledger.approveAsProvider(requestId);
+        vm.prank(sup0);
+        ledger.approveAsSupervisor(requestId);
+        require(ledger.isGrantValid(requestId).valid, "grant not made");
     }
 
     // ------------------------------------------------------------------------- actions
@@ -231,6 +272,11 @@ contract CustodyHandler is SealshareTestBase {
     /// @notice The members of set `setId`, in share order.
     function membersOf(uint32 setId) external view returns (address[] memory) {
         return members[setId];
+    }
+
+    /// @notice `custodian`'s index in set `setId`, if it is a member.
+    function indexIn(uint32 setId, address custodian) external view returns (bool, uint8) {
+        return _indexOf(setId, custodian);
     }
 
     /// @notice The dataset ids the handler drives.

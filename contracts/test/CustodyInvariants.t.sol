@@ -70,6 +70,8 @@ contract CustodyInvariantsTest {
     ///         provider and by vote, and confirmations, so the invariants cannot pass vacuously.
     function test_handlerReachesDepositsShredsAndConfirmations() public {
         handler.depositShares(0, 0, 0, keccak256("root a"), 1); // dataset 0 v1 -> set 1
+        vm.assertTrue(custody.shareGrant(handler.grants(0), handler.custodians(1)).valid, "set 1's c1 serves the grant");
+        vm.assertFalse(custody.shareGrant(handler.grants(0), handler.custodians(3)).valid, "c3 is not in set 1");
         handler.depositShares(0, 0, 1, keccak256("root b"), 1); // change of set -> set 2
         handler.depositShares(1, 0, 2, keccak256("root c"), 1); // dataset 1 v1 -> set 3
         handler.confirmShred(0, 0, 0, 1); // c1 confirms set 1's shred (replaced)
@@ -84,6 +86,7 @@ contract CustodyInvariantsTest {
         invariant_custodyMatchesTheModel();
         invariant_shredsAndConfirmationsMatchTheModel();
         invariant_nothingRefusableWasAccepted();
+        invariant_shareGrantIsValidExactlyWhenEveryConditionHolds();
     }
 
     /// @notice Votes of accounts that lost SUPERVISOR_ROLE do not count towards the quorum, and
@@ -150,6 +153,35 @@ contract CustodyInvariantsTest {
                         "unconfirmedShred lists the pending custodians"
                     );
                 }
+            }
+        }
+    }
+
+    /// @notice shareGrant, what a custodian trusts, is valid exactly when the ledger's grant is
+    ///         valid, shares of the granted version were deposited, they were not shredded, and
+    ///         the custodian is in the serving set; its reason, set, index and root say the same.
+    function invariant_shareGrantIsValidExactlyWhenEveryConditionHolds() public view {
+        for (uint256 i = 0; i < 2; ++i) {
+            uint256 requestId = handler.grants(i);
+            uint64 d = handler.datasetAt(i);
+            uint32 serving = handler.servingSet(d, 1);
+            bool shredded = handler.shreddedSet(d, 1) != 0;
+            for (uint256 k = 0; k < 4; ++k) {
+                address c = handler.custodians(k);
+                ICustody.ShareGrantView memory g = custody.shareGrant(requestId, c);
+                (bool inSet, uint8 index) = serving == 0 ? (false, 0) : handler.indexIn(serving, c);
+                bool ledgerValid = g.grant.valid;
+                vm.assertEq(g.grant.datasetId, d, "the grant's dataset");
+                vm.assertEq(g.valid, ledgerValid && serving != 0 && !shredded && inSet, "shareGrant.valid");
+                ICustody.ShareInvalidReason expected = !ledgerValid
+                    ? ICustody.ShareInvalidReason.GrantInvalid
+                    : serving == 0
+                        ? ICustody.ShareInvalidReason.NotDeposited
+                        : shredded ? ICustody.ShareInvalidReason.Shredded : !inSet ? ICustody.ShareInvalidReason.NotInSet : ICustody.ShareInvalidReason.None;
+                vm.assertEq(uint256(g.reason), uint256(expected), "shareGrant.reason");
+                vm.assertEq(uint256(g.setId), uint256(serving), "shareGrant.setId");
+                vm.assertEq(uint256(g.index), inSet ? uint256(index) : 255, "shareGrant.index");
+                vm.assertEq(g.sharesRoot, custody.custodyOf(d, 1).sharesRoot, "shareGrant.sharesRoot");
             }
         }
     }

@@ -24,12 +24,18 @@ import { SealshareError } from "../errors.js";
 import type { StreamSummary } from "../stream/summary.js";
 import { decryptStream } from "../stream/web/decrypt.js";
 import { checkMerkleRoot, streamRefusal } from "./ciphertext-refusals.js";
-import type { SealshareContext } from "./context.js";
+import type { CustodyContext } from "./custody-context.js";
 import { fetchCiphertext } from "./fetch-ciphertext.js";
-import { fetchKey } from "./fetch-key.js";
+import { fetchGrantKey } from "./fetch-threshold-key.js";
 
 export interface FetchAndDecryptBlobParams {
   custodian: CustodianClient;
+  /**
+   * The custodians of a set, when the grant's version is under threshold custody (the context's
+   * `custody` contract says so on chain: then the key is rebuilt from their shares, fetchThresholdKey).
+   * Default: `[custodian]`.
+   */
+  custodians?: readonly CustodianClient[];
   requestId: bigint;
   /** The private key of the device the request named. Never leaves this page. */
   devicePrivateKey: Uint8Array;
@@ -47,8 +53,10 @@ export interface FetchAndDecryptBlobResult {
   version: number;
   /** GrantKind of the envelope. */
   kind: number;
-  /** The custodian account that signed the envelope (holds CUSTODIAN_ROLE). */
+  /** The custodian account that signed the envelope (holds CUSTODIAN_ROLE); under threshold custody, the first whose share was used. */
   custodian: string;
+  /** Under threshold custody: every custodian whose share was combined. */
+  custodians: string[];
   /** The plaintext, complete and authenticated. */
   plaintext: Blob;
   /** How the provider stored it: ndjson | json | csv, or undefined for data that is not records. */
@@ -58,14 +66,15 @@ export interface FetchAndDecryptBlobResult {
 }
 
 /**
- * Errors: those of fetchKey (`GRANT_NOT_VALID`, `KEY_NOT_READY`, `CUSTODIAN_NOT_AUTHORIZED`,
+ * Errors: those of fetchKey, or fetchThresholdKey under threshold custody (`GRANT_NOT_VALID`, `KEY_NOT_READY`, `CUSTODIAN_NOT_AUTHORIZED`,
  * `ENVELOPE_*`, `UNWRAP_FAILED`, `KEY_COMMITMENT_MISMATCH`, CustodianError), those of
  * fetchCiphertext (`HASH_MISMATCH`, `BLOB_TOO_LARGE`, `BLOB_ORIGIN_NOT_ALLOWED`,
  * `BLOB_NOT_FOUND`), `CIPHERTEXT_DAMAGED`, `MERKLE_MISMATCH`.
  */
-export async function fetchAndDecryptBlob(ctx: SealshareContext, p: FetchAndDecryptBlobParams): Promise<FetchAndDecryptBlobResult> {
+export async function fetchAndDecryptBlob(ctx: CustodyContext, p: FetchAndDecryptBlobParams): Promise<FetchAndDecryptBlobResult> {
   const progress = p.onProgress;
-  const key = await fetchKey(ctx, { custodian: p.custodian, requestId: p.requestId, devicePrivateKey: p.devicePrivateKey, waitMs: p.waitMs });
+  // Threshold custody when the grant's version has a custody record on chain, the single custodian otherwise.
+  const key = await fetchGrantKey(ctx, { custodian: p.custodian, custodians: p.custodians, requestId: p.requestId, devicePrivateKey: p.devicePrivateKey, waitMs: p.waitMs });
   try {
     progress?.("key", 1, 1);
     const { ciphertext, facts } = await fetchCiphertext(ctx, {
@@ -85,7 +94,7 @@ export async function fetchAndDecryptBlob(ctx: SealshareContext, p: FetchAndDecr
       throw streamRefusal(err);
     }
     checkMerkleRoot(summary.merkleRoot, facts.merkleRoot);
-    return { requestId: p.requestId, datasetId: key.datasetId, version: key.version, kind: key.kind, custodian: key.custodian, plaintext, format: facts.format, summary };
+    return { requestId: p.requestId, datasetId: key.datasetId, version: key.version, kind: key.kind, custodian: key.custodians[0]!, custodians: key.custodians, plaintext, format: facts.format, summary };
   } finally {
     key.dek.fill(0);
   }

@@ -44,7 +44,7 @@ export interface FetchKeyResult {
   envelope: Envelope;
 }
 
-const GRANT_HINTS: Record<string, string> = {
+export const GRANT_HINTS: Record<string, string> = {
   Expired: "the grant ran out; request access again",
   Revoked: "the provider or a supervisor revoked the grant; nothing more is delivered under it",
   ConsentRevoked: "the subject withdrew the consent; ask for a new one",
@@ -135,7 +135,7 @@ const MISMATCH_HINT = "do not use this envelope; the custodian answered for anot
  * request's dataset, and the version, device key and grant kind `isGrantValid` names. A signed
  * envelope for another grant (a custodian bug, or a replayed answer) is refused by name.
  */
-async function checkEnvelopeAgainstChain(ctx: SealshareContext, requestId: bigint, envelope: Envelope): Promise<void> {
+export async function checkEnvelopeAgainstChain(ctx: SealshareContext, requestId: bigint, envelope: Envelope): Promise<void> {
   if (BigInt(envelope.requestId) !== requestId) {
     throw new SealshareError("ENVELOPE_MISMATCH", `the custodian answered with the envelope of request #${envelope.requestId}`, { hint: MISMATCH_HINT });
   }

@@ -63,3 +63,13 @@ export * from "./fetch-ciphertext.js";
 export * from "./fetch-and-decrypt-blob.js";
 export * from "./decrypt-dataset.js";
 export * from "./record-usage.js";
+// threshold custody (the custody contract beside the ledger; sdk/threshold)
+export * from "./custody-context.js";
+export * from "./register-custodian-set.js";
+export * from "./get-custodian-set.js";
+export * from "./deposit-shares.js";
+export * from "./fetch-threshold-key.js";
+export * from "./order-shred.js";
+export * from "./vote-shred.js";
+export * from "./get-shred-status.js";
+export * from "./move-custody.js";

@@ -273,7 +273,13 @@ export function createGrantStatusReader(deps: ReaderDeps): GrantStatusReader {
       () => new ProblemError("not-party", `only request ${req.requestId}'s requester, subject or provider may read its status`),
     );
     const now = Math.max(wallNow, view.chainTime);
-    return describe(view.state, view.releases, view.paused, now, caller);
+    const answer = describe(view.state, view.releases, view.paused, now, caller);
+    // Threshold custody: a released share of a shredded set is no longer served (as the envelope reader says).
+    const envelope = answer.status === "released" ? currentRelease(view.state, view.releases)?.envelope : undefined;
+    if (envelope?.share && deps.shredded && (await deps.shredded(envelope.datasetId, envelope.version, envelope.share.setId))) {
+      return { ...answer, status: "revoked", reason: "custody:Shredded" };
+    }
+    return answer;
   };
 }
 

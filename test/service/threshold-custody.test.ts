@@ -312,6 +312,8 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
         .fetchEnvelope(world.accounts.insurer, firstRequestId)
         .then(() => undefined, (e: unknown) => e);
       expect([(err as CustodianError).code, (err as CustodianError).problem?.reason], m.wallet.address).to.deep.equal(["grant-revoked", "custody:Shredded"]);
+      const status = await client(m).grantStatus(world.accounts.insurer, firstRequestId);
+      expect([status.status, status.reason]).to.deep.equal(["revoked", "custody:Shredded"]);
     }
 
     const { requestId } = await world.grantedRequest(ds);
