@@ -107,7 +107,7 @@ if (thresholdCycles > 0) {
   total.lost += t.lost;
   total.duplicated += t.duplicated;
   problems.push(...t.problems);
-  say(`  (${t.kills} kills, ${t.revoked} revoked (${t.revokedInWindow} inside the confirmation window), ${t.lies} wrong shares served by the proxy, liar ${t.liar} named ${t.liarNamed} time(s), ${Math.round(t.durationMs / 1000)} s)`);
+  say(`  (${t.kills} kills, ${t.revoked} revoked (${t.revokedInWindow} inside the confirmation window), ${t.lies} wrong shares served by the proxy, liar ${t.liar} named ${t.liarNamed} time(s), shred confirmed by ${t.shredConfirmed}/3, ${t.auditViolations} audit violations, ${Math.round(t.durationMs / 1000)} s)`);
 }
 
 for (const p of problems.slice(0, 50)) say(`  problem: ${p}`);

@@ -30,7 +30,10 @@
  *                  re-check must refuse it), or a fetch whose combined key used the liar's share.
  *                  (A revocation that lands later — the custodians' own receipt transactions mine
  *                  blocks too — revokes a grant that was already final and may have been served);
- *  - duplicated:   a custodian holding more than one released envelope for one grant and kind.
+ *  - duplicated:   a custodian holding more than one released envelope for one grant and kind;
+ *  - then the provider orders the version's shares shredded: all three custodians must confirm
+ *    on chain, `audit verify` (with the custody contract, two days of chain time later, a one-day
+ *    deadline) must find no violation, and a fetch must then fail with CUSTODY_SHREDDED.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -47,6 +50,7 @@ import type { CustodyContext } from "../../sdk/actions/custody-context.js";
 import { wrapShare } from "../../sdk/threshold/wrap.js";
 import { GrantKind, Purpose } from "../../sdk/vocabulary.js";
 import { openStore } from "../../service/store/open.js";
+import { verifyLedger } from "../../sdk/audit/verify.js";
 import { consentTerms, giveConsent, publishDeviceKey, registerCustodianSet, registerMembers, registerPlaceholderDataset } from "../../devkit/build.js";
 import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
 import { deployToFolder } from "../../devkit/local-deployment.js";
@@ -83,6 +87,10 @@ export interface ThresholdFaultReport {
   liar: string;
   /** Envelopes the proxy rewrote. */
   lies: number;
+  /** Custodians that confirmed the final shred order on chain (3 of 3 expected). */
+  shredConfirmed: number;
+  /** Violations `audit verify` (with custody) finds on the final chain, two days after the shred (must be 0). */
+  auditViolations: number;
   unauthorized: number;
   lost: number;
   duplicated: number;
@@ -143,7 +151,7 @@ export async function runThresholdFaults(opts: ThresholdFaultOptions = {}): Prom
   const total = opts.grants ?? 30;
   const confirmations = opts.confirmations ?? 3;
   const log = opts.log ?? (() => undefined);
-  const report: ThresholdFaultReport = { threshold: THRESHOLD, n: 3, cycles: 0, kills: 0, grants: 0, revoked: 0, revokedInWindow: 0, combined: 0, liarNamed: 0, liar: "", lies: 0, unauthorized: 0, lost: 0, duplicated: 0, durationMs: 0, problems: [] };
+  const report: ThresholdFaultReport = { threshold: THRESHOLD, n: 3, cycles: 0, kills: 0, grants: 0, revoked: 0, revokedInWindow: 0, combined: 0, liarNamed: 0, liar: "", lies: 0, shredConfirmed: 0, auditViolations: 0, unauthorized: 0, lost: 0, duplicated: 0, durationMs: 0, problems: [] };
   const work = await mkdtemp(join(tmpdir(), "sealshare-faults-threshold-"));
   const chain = await startLocalChain({ accounts: 8 });
   const provider = new JsonRpcProvider(chain.url, Network.from(31337n), { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
@@ -325,6 +333,34 @@ export async function runThresholdFaults(opts: ThresholdFaultOptions = {}): Prom
       report.revokedInWindow = revokedInWindow.size;
       if (report.liarNamed === 0) report.problems.push("the lying custodian was never named");
       log(`  ${report.grants} valid grants, ${report.combined} rebuilt from 2 shares, liar named ${report.liarNamed} time(s), ${proxy.lies} lies told`);
+
+      // ── shred: ordered by the provider, confirmed by all three, and the auditor agrees ──────
+      await mined((custody.connect(bank) as SealshareCustody).orderShred(ds.datasetId, 1));
+      const shredDeadline = Date.now() + (opts.settleTimeoutMs ?? 120_000);
+      let pending = await custody.unconfirmedShred(ds.datasetId, 1, setId);
+      while (pending.length > 0 && Date.now() < shredDeadline) {
+        await provider.send("evm_mine", []);
+        await sleep(300);
+        pending = await custody.unconfirmedShred(ds.datasetId, 1, setId);
+      }
+      if (pending.length > 0) report.problems.push(`shred not confirmed by ${pending.join(", ")}`);
+      report.shredConfirmed = 3 - pending.length;
+      // A day and more later, the auditor finds every confirmation in time, and no other violation.
+      await provider.send("evm_increaseTime", [2 * DAY]);
+      await provider.send("evm_mine", []);
+      const audit = await verifyLedger({ ledger, provider, fromBlock: deployment.deployBlock, custody: deployment.custody, shredDeadline: DAY });
+      report.auditViolations = audit.violations.length;
+      for (const v of audit.violations.slice(0, 20)) report.problems.push(`audit verify: [${v.check}] ${v.code}: ${v.message}`);
+      if (audit.checked.shredOrders !== 1) report.problems.push(`audit verify saw ${audit.checked.shredOrders} shred orders, not 1`);
+      // And nothing serves the version any more.
+      try {
+        await fetchGrantKey(requester, { custodians: clients, requestId: BigInt(valid.at(-1) ?? 1), devicePrivateKey: deviceKey.privateKey });
+        report.unauthorized++;
+        report.problems.push("a key was fetched after the shred");
+      } catch (err) {
+        if ((err as { code?: string }).code !== "CUSTODY_SHREDDED" && valid.length > 0) report.problems.push(`after the shred the fetch failed with ${(err as { code?: string }).code}, not CUSTODY_SHREDDED`);
+      }
+      log(`  shred confirmed by ${report.shredConfirmed}/3; audit verify: ${audit.violations.length} violation(s)`);
     } finally {
       for (const s of stores) await s.close();
     }

@@ -4,7 +4,9 @@
  * rewrites its envelopes with wrong shares, one custodian at random SIGKILLed and restarted each
  * cycle while grants pour in (some revoked inside the confirmation window). Every valid grant
  * ends with ≥ 2 combinable shares that rebuild the dealt key without the liar's, the liar is
- * named, and nothing is unauthorized, lost or duplicated. SEALSHARE_FAULTS_LONG=1: 20 cycles.
+ * named, and nothing is unauthorized, lost or duplicated; then a shred order is confirmed on chain
+ * by all three, `audit verify` with the custody contract finds no violation, and nothing serves
+ * the version any more. SEALSHARE_FAULTS_LONG=1: 20 cycles.
  */
 import { expect } from "chai";
 import { runThresholdFaults } from "../../scripts/lib/faults-threshold.js";
@@ -14,7 +16,7 @@ const LONG = process.env.SEALSHARE_FAULTS_LONG === "1";
 describe("fault: threshold custody, 2-of-3 (real processes; a lying custodian; one custodian SIGKILLed per cycle)", function () {
   this.timeout(LONG ? 1_800_000 : 300_000);
 
-  it(`${LONG ? 20 : 3} kill cycles: every valid grant rebuilt from 2 honest shares, the liar named, nothing unauthorized, lost or duplicated`, async function () {
+  it(`${LONG ? 20 : 3} kill cycles: every valid grant rebuilt from 2 honest shares, the liar named, nothing unauthorized, lost or duplicated; the shred confirmed by all, audit verify clean`, async function () {
     const lines: string[] = [];
     const r = await runThresholdFaults({ cycles: LONG ? 20 : 3, grants: LONG ? 120 : 12, revokedShare: 0.25, log: (l) => lines.push(l) });
     expect(r.problems, lines.join("\n")).to.deep.equal([]);
@@ -26,5 +28,8 @@ describe("fault: threshold custody, 2-of-3 (real processes; a lying custodian; o
     expect(r.combined).to.equal(r.grants);
     expect(r.lies, "the proxy told lies").to.be.greaterThan(0);
     expect(r.liarNamed).to.be.greaterThan(0);
+    // The shred at the end: confirmed by all three on chain, and audit verify (custody included) finds nothing.
+    expect(r.shredConfirmed).to.equal(3);
+    expect(r.auditViolations).to.equal(0);
   });
 });
