@@ -30,8 +30,11 @@ import type { Session } from "./lib/session.js";
 
 const CUSTODIANS_HELP = "the custodians' URLs, any order (they are matched to the set by the account each names; trust comes from the chain) [env SEALSHARE_CUSTODIAN_URLS, space- or comma-separated]";
 
-/** The action context with the deployment's custody contract (NO_CUSTODY when it names none). */
-async function custodyCtx(s: Session, withSigner: boolean): Promise<CustodyContext> {
+/**
+ * The action context with the deployment's custody contract (NO_CUSTODY when it names none).
+ * Exported for the commands that fetch a grant's key by the chain's path (fetchGrantKey).
+ */
+export async function custodyCtx(s: Session, withSigner: boolean): Promise<CustodyContext> {
   const ctx = await s.ctx(withSigner);
   const { deployment, provider } = await s.chain();
   if (!deployment.custody) {
@@ -43,7 +46,7 @@ async function custodyCtx(s: Session, withSigner: boolean): Promise<CustodyConte
 }
 
 /** One client per custodian URL, from --custodians or SEALSHARE_CUSTODIAN_URLS. */
-async function custodianClients(s: Session, urls: string[] | undefined): Promise<CustodianClient[]> {
+export async function custodianClients(s: Session, urls: string[] | undefined): Promise<CustodianClient[]> {
   const list = urls?.length ? urls : (s.env.SEALSHARE_CUSTODIAN_URLS ?? "").split(/[\s,]+/).filter(Boolean);
   if (list.length === 0) throw new UsageError("name the custodians' URLs: --custodians <url...> (or SEALSHARE_CUSTODIAN_URLS)");
   const { deployment } = await s.chain();

@@ -38,7 +38,11 @@ export interface DecryptDatasetParams {
   datasetId?: bigint;
   /** Default: the latest version. */
   version?: number;
-  /** The 32-byte data key (from fetchKey, or the provider's key file). */
+  /**
+   * The 32-byte data key: from fetchGrantKey (which rebuilds it from a custodian set's shares when
+   * the version is under threshold custody, else asks the single custodian: fetchKey), or the
+   * provider's key file. Checked here against the version's key commitment either way.
+   */
   dek: Uint8Array;
   /** Where the plaintext (or converted records) go. Created owner-readable only. */
   output: string;

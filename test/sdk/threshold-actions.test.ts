@@ -81,9 +81,12 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
   /**
    * A test double in front of custodian `m`: forwards every call; with `lie`, the envelope's share
    * comes back with one byte flipped, re-wrapped to the requester's key and re-signed with the
-   * custodian's own account (so only the shares root can tell); with `delayMs`, answers late.
+   * custodian's own account (so only the shares root can tell); with `after`, an envelope is
+   * answered only once that promise settles. `lied` settles when the double has answered an envelope.
    */
-  async function double(m: Member, o: { lie?: boolean; delayMs?: number }): Promise<string> {
+  async function double(m: Member, o: { lie?: boolean; after?: Promise<void> }): Promise<{ url: string; lied: Promise<void> }> {
+    let answered!: () => void;
+    const lied = new Promise<void>((r) => (answered = r));
     const domain = custodianDomain(BigInt(world.deployment.chainId), getAddress(world.deployment.ledger));
     const server = createServer((req, res) => {
       void (async () => {
@@ -98,14 +101,16 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
           const { custodian: _c, signature: _s, ...rest } = e;
           text = JSON.stringify(await signEnvelope(m.wallet, domain, { ...rest, wrappedKey: hexlify(wrapKey(world.deviceKeys.insurer.publicKey, share)) }));
         }
-        if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
+        const envelope = req.url!.startsWith("/v1/envelopes/");
+        if (envelope && o.after) await o.after;
         res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" }).end(text);
+        if (envelope) answered();
       })().catch((err: unknown) => res.writeHead(502).end(String(err)));
     });
     doubles.push(server);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as { port: number }).port;
-    return `http://127.0.0.1:${port}`;
+    return { url: `http://127.0.0.1:${port}`, lied };
   }
 
   before(async function () {
@@ -170,6 +175,11 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
     expect(err.code).to.equal("CUSTODY_SET_UNUSABLE");
     expect(err.message).to.include(extra.address);
     expect(Number((await custody.custodyOf(other.datasetId, 1)).setId)).to.equal(0);
+    // A healthy set, but fewer than t of its custodians answer: nothing goes on chain either.
+    const few = await refusal(depositShares(ctxOf(bank), { datasetId: other.datasetId, version: 1, setId, dek: other.dek, custodians: [client(members[0]!.url!), client("http://127.0.0.1:9")] }));
+    expect(few.code).to.equal("CUSTODY_NOT_ENOUGH_CUSTODIANS");
+    expect(few.message).to.include(addr(1)).and.include(addr(2));
+    expect(Number((await custody.custodyOf(other.datasetId, 1)).setId)).to.equal(0);
   });
 
   it("depositShares: the root on chain, each custodian stores its own share, with progress per custodian", async function () {
@@ -198,10 +208,11 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
     expect(hexlify(ok.dek)).to.equal(hexlify(ds.dek));
     expect([ok.setId, ok.threshold, ok.used.length, ok.datasetId, ok.version]).to.deep.equal([setId, 2, 2, ds.datasetId, 1]);
 
-    // Custodian 0 lies (answers first); custodian 1 answers late, so the liar's share is examined.
+    // Custodian 0 lies; custodian 1 answers only after the liar did, so the liar's share is examined
+    // (t good shares in first would leave the liar skipped, unexamined).
     const liar = await double(members[0]!, { lie: true });
-    const late = await double(members[1]!, { delayMs: 1_500 });
-    const r = await fetchThresholdKey(ctxOf(world.accounts.insurer), { custodians: [client(liar), client(late), client(members[2]!.url!)], requestId, devicePrivateKey: world.deviceKeys.insurer.privateKey });
+    const late = await double(members[1]!, { after: liar.lied });
+    const r = await fetchThresholdKey(ctxOf(world.accounts.insurer), { custodians: [client(liar.url), client(late.url), client(members[2]!.url!)], requestId, devicePrivateKey: world.deviceKeys.insurer.privateKey });
     expect(hexlify(r.dek)).to.equal(hexlify(ds.dek));
     expect(r.used.sort()).to.deep.equal([addr(1), addr(2)].sort());
     expect(r.failures.map((f) => [f.custodian, f.error.code])).to.deep.equal([[addr(0), "THRESHOLD_BAD_SHARE"]]);
@@ -289,7 +300,7 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
 
     const liar = await double(members[0]!, { lie: true });
     const err = await refusal(
-      fetchThresholdKey(ctxOf(world.accounts.insurer), { custodians: [client(liar), client(members[1]!.url!), client(members[2]!.url!)], requestId: grantWithOneDown, devicePrivateKey: world.deviceKeys.insurer.privateKey }),
+      fetchThresholdKey(ctxOf(world.accounts.insurer), { custodians: [client(liar.url), client(members[1]!.url!), client(members[2]!.url!)], requestId: grantWithOneDown, devicePrivateKey: world.deviceKeys.insurer.privateKey }),
     );
     expect(err.code).to.equal("THRESHOLD_NOT_ENOUGH");
     const failures = (err.details!.failures as { custodian: string; code: string }[]).map((f) => [f.custodian, f.code]);
