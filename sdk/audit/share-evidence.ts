@@ -106,20 +106,27 @@ type EnvelopeSource = { fetchEnvelope: (...args: never[]) => Promise<unknown> };
 
 /**
  * Wraps custodian clients so that every envelope they return is kept (the fetch itself is
- * unchanged). `clients` are CustodianClient instances (sdk/custodian-client.ts).
+ * unchanged). `clients` are CustodianClient instances (sdk/custodian-client.ts): every other
+ * method runs on the client itself (its private fields stay reachable).
  */
 export function recordEnvelopes<C extends EnvelopeSource>(clients: readonly C[]): { clients: C[]; envelopes: Envelope[] } {
   const envelopes: Envelope[] = [];
-  const wrapped = clients.map((client) => {
-    const proxy = Object.create(client) as C;
-    const original = client.fetchEnvelope.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    (proxy as { fetchEnvelope: unknown }).fetchEnvelope = async (...args: unknown[]) => {
-      const answer = (await original(...args)) as { status?: string; envelope?: Envelope };
-      if (answer?.status === "ready" && answer.envelope) envelopes.push(answer.envelope);
-      return answer;
-    };
-    return proxy;
-  });
+  const wrapped = clients.map(
+    (client) =>
+      new Proxy(client, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target) as unknown;
+          if (key === "fetchEnvelope") {
+            return async (...args: unknown[]) => {
+              const answer = (await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as { status?: string; envelope?: Envelope };
+              if (answer?.status === "ready" && answer.envelope) envelopes.push(answer.envelope);
+              return answer;
+            };
+          }
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      }),
+  );
   return { clients: wrapped, envelopes };
 }
 

@@ -87,8 +87,22 @@ describe("SDK audit of threshold custody: timeline, shred confirmations, bad-sha
       const honest = await envelopeFrom(w.custodian, 0, shares[0]!);
       // The requester's custodian clients, recorded: it keeps what each answered.
       const served = [honest, lie];
-      const rec = recordEnvelopes(served.map((envelope) => ({ fetchEnvelope: async () => ({ status: "ready" as const, envelope }) })));
+      // Clients with private state, as CustodianClient has: every method still runs on the client itself.
+      class Client {
+        readonly #envelope: Envelope;
+        constructor(envelope: Envelope) {
+          this.#envelope = envelope;
+        }
+        info() {
+          return this.#envelope.custodian;
+        }
+        async fetchEnvelope() {
+          return { status: "ready" as const, envelope: this.#envelope };
+        }
+      }
+      const rec = recordEnvelopes(served.map((envelope) => new Client(envelope)));
       for (const c of rec.clients) await c.fetchEnvelope();
+      expect(rec.clients.map((c) => c.info())).to.deep.equal([w.custodian.address, c2.address]);
       expect(rec.envelopes).to.deep.equal(served);
       const evidence = badShareEvidence({
         envelopes: rec.envelopes,
