@@ -153,6 +153,8 @@ describe("SDK audit of threshold custody: timeline, shred confirmations, bad-sha
 
   describe("shred confirmations", function () {
     before(async function () {
+      // One supervisor votes (the quorum is 2: nothing ordered yet); then the provider orders at once.
+      await (await custody.connect(w.sup1).voteShred(w.datasetId, 1)).wait();
       await (await custody.connect(w.bank).orderShred(w.datasetId, 1)).wait();
       await (await custody.connect(w.custodian).confirmShred(w.datasetId, 1, setId)).wait();
     });
@@ -183,23 +185,25 @@ describe("SDK audit of threshold custody: timeline, shred confirmations, bad-sha
     });
 
     it("the timeline tells the custody story in words, in chain order with the ledger's events, and a dataset keeps its custody events", async function () {
-      const names = { [w.custodian.address]: "Custodian A", [c2.address]: "Custodian B", [c3.address]: "Custodian C", [w.bank.address]: "Bank" };
+      const names = { [w.custodian.address]: "Custodian A", [c2.address]: "Custodian B", [c3.address]: "Custodian C", [w.bank.address]: "Bank", [w.sup1.address]: "Supervisor 1" };
       const { all, entries } = await readAuditTimeline({ ledger: w.ledger, fromBlock: 0, custody }, { names, datasetId: w.datasetId });
-      const custodyRows = all.filter((e) => ["CustodianSetRegistered", "SharesDeposited", "ShredOrdered", "ShredConfirmed"].includes(e.event));
+      const custodyRows = all.filter((e) => ["CustodianSetRegistered", "SharesDeposited", "ShredVoted", "ShredOrdered", "ShredConfirmed"].includes(e.event));
       expect(custodyRows.map((e) => e.summary)).to.deep.equal([
         `custodian set #${setId} registered: 2 of 3 (Custodian A, Custodian B, Custodian C)`,
         `dataset #${w.datasetId} v1: key shares deposited with custodian set #${setId}, shares root ${commitment.root.slice(0, 8)}…`,
-        custodyRows[2]!.summary, // ShredOrdered carries its time; checked below
+        `supervisor Supervisor 1 voted to shred the key shares of dataset #${w.datasetId} v1 (1 vote(s))`,
+        custodyRows[3]!.summary, // ShredOrdered carries its time; checked below
         `custodian Custodian A (share 0 of set #${setId}) confirmed it shredded its share of dataset #${w.datasetId} v1`,
         `custodian Custodian B (share 1 of set #${setId}) confirmed it shredded its share of dataset #${w.datasetId} v1`,
       ]);
-      expect(custodyRows[2]!.summary).to.match(new RegExp(`^Bank ordered custodian set #${setId} to shred its key shares of dataset #${w.datasetId} v1 at \\d{4}-\\d\\d-\\d\\d`));
+      expect(custodyRows[3]!.summary).to.match(new RegExp(`^Bank ordered custodian set #${setId} to shred its key shares of dataset #${w.datasetId} v1 at \\d{4}-\\d\\d-\\d\\d`));
       const order = all.map((e) => [e.blockNumber, e.logIndex]);
       expect(order).to.deep.equal([...order].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!));
       expect(all.every((e) => typeof e.timestamp === "number")).to.equal(true);
       // The dataset's history: its ledger events and its deposit, order and confirmations (not the set's registration).
       expect(entries.map((e) => e.event).filter((e) => !e.startsWith("Dataset") && !e.startsWith("Access") && !e.startsWith("Consent"))).to.deep.equal([
         "SharesDeposited",
+        "ShredVoted",
         "ShredOrdered",
         "ShredConfirmed",
         "ShredConfirmed",
