@@ -121,13 +121,14 @@ async function signIn(client: CustodianClient, wallet: Wallet, chainId: number):
   return session.token;
 }
 
-async function startCustodian(c: Chain, l: Ledger, tag: string): Promise<CustodianProcess> {
+/** A custodian process as the benchmarks run it; `custodianKey` defaults to the deployment's custodian (account 2). */
+export async function startCustodian(c: Pick<Chain, "chain" | "dir">, l: Pick<Ledger, "deploymentPath">, tag: string, custodianKey = c.chain.accounts[2]!): Promise<CustodianProcess> {
   return startCustodianProcess({
     rpcUrl: c.chain.url,
     deploymentPath: l.deploymentPath,
     dbPath: join(c.dir, `${tag}.db`),
     logPath: join(c.dir, `${tag}.log`),
-    custodianKey: c.chain.accounts[2]!,
+    custodianKey,
     eciesKey: hexlify(randomBytes(32)),
     masterKey: hexlify(randomBytes(32)),
     confirmations: 0,
@@ -187,7 +188,7 @@ async function getText(url: string): Promise<string> {
 }
 
 /** The custodian's sealshare_releases_total (all kinds), from /metrics. */
-async function releasesTotal(url: string): Promise<number> {
+export async function releasesTotal(url: string): Promise<number> {
   const text = await getText(`${url}/metrics`);
   let n = 0;
   for (const m of text.matchAll(/^sealshare_releases_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)/gm)) n += Number(m[1]);

@@ -7,7 +7,7 @@
  *   npm run bench -- --only=gas,crypto --out=/tmp/bench.json
  *
  * Groups: gas (bench/gas.ts), crypto (bench/crypto.ts), streams (bench/streams.ts), custodian and
- * api (bench/custodian.ts, bench/api.ts). Each figure is a median of repetitions next to a
+ * api (bench/custodian.ts, bench/api.ts), threshold (bench/threshold.ts: 2-of-3 custody). Each figure is a median of repetitions next to a
  * baseline measured in the same run (bench/lib/harness.ts; docs/PERFORMANCE.md says what each
  * figure means and what limits it). Missed targets do not fail the run; a group that crashes
  * does (exit code 1), with its error in the JSON's `errors`.
@@ -18,17 +18,19 @@ import { runCustodian } from "./custodian.js";
 import { runCrypto } from "./crypto.js";
 import { runGas } from "./gas.js";
 import { runStreams } from "./streams.js";
+import { runThreshold } from "./threshold.js";
 import { HEADLINE } from "./lib/headline.js";
 import { DEFAULT_OUT } from "./lib/paths.js";
 import { formatTable, machineInfo, type Entry, type GroupError, type Results } from "./lib/harness.js";
 import { PROFILES, type Profile, type ProfileName } from "./lib/profiles.js";
 
-type GroupName = "gas" | "crypto" | "streams" | "custodian";
+type GroupName = "gas" | "crypto" | "streams" | "custodian" | "threshold";
 const GROUPS: Record<GroupName, (p: Profile, say: (line: string) => void) => Promise<Entry[]>> = {
   gas: runGas,
   crypto: runCrypto,
   streams: runStreams,
   custodian: runCustodian,
+  threshold: runThreshold,
 };
 
 interface Args {
@@ -47,7 +49,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith("--only=")) only = a.slice(7).split(",").filter(Boolean) as GroupName[];
     else if (a.startsWith("--out=")) out = resolve(a.slice(6));
     else if (a === "--help" || a === "-h") {
-      console.log("usage: tsx bench/run.ts [--smoke|--quick|--full] [--only=gas,crypto,streams,custodian] [--out=path.json]");
+      console.log("usage: tsx bench/run.ts [--smoke|--quick|--full] [--only=gas,crypto,streams,custodian,threshold] [--out=path.json]");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }

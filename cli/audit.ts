@@ -1,13 +1,16 @@
 /**
  * `sealshare audit …` — anyone's view of the ledger, from events alone (no database): the
  * timeline of a dataset, a subject or a requester; an export for other tools; and verification
- * (sdk/audit/verify.ts) of ciphertexts, batched release receipts and grants. A thin shell over
- * sdk/audit/.
+ * (sdk/audit/verify.ts) of ciphertexts, batched release receipts and grants, and — when the
+ * deployment has a custody contract — threshold custody's shred confirmations and a requester's
+ * evidence of bad shares. A thin shell over sdk/audit/.
  */
 import { writeFile } from "node:fs/promises";
-import { Command, Argument } from "commander";
+import { Command, Argument, Option } from "commander";
 import { isAddress, getAddress } from "ethers";
-import { readTimeline, type TimelineEntry } from "../sdk/audit/timeline.js";
+import type { TimelineEntry } from "../sdk/audit/timeline.js";
+import { readShareEvidence } from "../sdk/audit/evidence-folder.js";
+import { DEFAULT_SHRED_DEADLINE_SECONDS } from "../sdk/audit/verify-custody.js";
 import type { TimelineScope } from "../sdk/audit/filter.js";
 import { readAuditTimeline } from "../sdk/actions/read-audit-timeline.js";
 import { timelineToCsv, timelineToJson } from "../sdk/audit/export.js";
@@ -15,7 +18,7 @@ import { verifyLedger } from "../sdk/audit/verify.js";
 import { fetchReceiptProofs, parseReceiptProofs } from "../sdk/audit/proofs.js";
 import { SealshareError } from "../sdk/errors.js";
 import { when } from "../sdk/format.js";
-import { action, parseAddress, parseId, parseUint } from "./lib/command.js";
+import { action, parseAddress, parseDuration, parseId, parseUint } from "./lib/command.js";
 import { UsageError } from "./lib/errors.js";
 import { readJsonFile } from "./lib/keyfiles.js";
 import type { Session } from "./lib/session.js";
@@ -24,8 +27,9 @@ import type { Session } from "./lib/session.js";
 async function timeline(s: Session, scope: TimelineScope, o: { fromBlock?: number; toBlock?: number }): Promise<TimelineEntry[]> {
   const ctx = await s.ctx();
   const c = await s.config();
+  const { deployment } = await s.chain();
   const filters = scope.kind === "dataset" ? { datasetId: scope.datasetId } : scope.kind === "subject" ? { subject: scope.subject } : scope.kind === "requester" ? { requester: scope.requester } : {};
-  const { entries } = await readAuditTimeline({ ...ctx, fromBlock: o.fromBlock ?? ctx.fromBlock }, { ...filters, toBlock: o.toBlock, names: c.names });
+  const { entries } = await readAuditTimeline({ ...ctx, fromBlock: o.fromBlock ?? ctx.fromBlock }, { ...filters, toBlock: o.toBlock, names: c.names, custody: deployment.custody });
   return entries;
 }
 
@@ -96,18 +100,36 @@ export function auditCommand(): Command {
     .option("--custodian-proofs", "fetch the inclusion proofs of every request from the custodian")
     .option("--no-blobs", "skip the blob folder (check on-chain state only)")
     .option("--require-blobs", "a ciphertext missing from the blob folder is a violation (default: a note)")
+    .addOption(
+      new Option("--shred-deadline <duration>", "threshold custody: every custodian of a set ordered to shred must confirm within this much chain time (SHRED_NOT_CONFIRMED names the one that did not)")
+        .argParser(parseDuration)
+        .default(DEFAULT_SHRED_DEADLINE_SECONDS, "1d"),
+    )
+    .option("--evidence <dir>", "threshold custody: a folder of bad-share evidence a requester kept (one JSON file each); BAD_SHARE names the custodian a file proves signed a bad share")
     .action(
-      action<{ proofs?: string; custodianProofs?: boolean; blobs: boolean; requireBlobs?: boolean }>(async (s, o) => {
+      action<{ proofs?: string; custodianProofs?: boolean; blobs: boolean; requireBlobs?: boolean; shredDeadline: number; evidence?: string }>(async (s, o) => {
         const { provider, deployment, ledger } = await s.chain();
         const c = await s.config();
         const blobStore = o.blobs && (c.blobUrl || c.blobDir) ? await s.readBlobStore() : undefined;
-        const timeline = await readTimeline({ provider, ledger: deployment.ledger, fromBlock: deployment.deployBlock, withTimestamps: true });
+        const evidence = o.evidence ? await readShareEvidence(o.evidence) : undefined;
+        const { all: timeline } = await readAuditTimeline(await s.ctx(), { custody: deployment.custody });
         const proofs = o.proofs ? parseReceiptProofs(await readJsonFile(o.proofs, "proofs file"), o.proofs) : [];
         if (o.custodianProofs) {
           const ids = timeline.filter((e) => e.event === "AccessRequested").map((e) => BigInt(e.args.requestId as bigint));
           proofs.push(...(await fetchReceiptProofs((await s.custodian()).baseUrl, ids)));
         }
-        const report = await verifyLedger({ ledger, provider, fromBlock: deployment.deployBlock, timeline, blobStore, requireBlobs: o.requireBlobs, proofs });
+        const report = await verifyLedger({
+          ledger,
+          provider,
+          fromBlock: deployment.deployBlock,
+          timeline,
+          blobStore,
+          requireBlobs: o.requireBlobs,
+          proofs,
+          custody: deployment.custody,
+          shredDeadline: o.shredDeadline,
+          evidence,
+        });
         const k = report.checked;
         const notes = [...report.notes];
         if (!blobStore) notes.push(o.blobs ? "no blob folder configured: ciphertexts checked on chain only" : "blob folder skipped (--no-blobs)");
@@ -115,7 +137,9 @@ export function auditCommand(): Command {
           `ciphertexts: ${k.versions} version(s), ${k.blobsVerified} blob(s) verified, ${k.blobsMissing} missing`,
           `receipts:    ${k.batches} sealed batch(es), ${k.proofsVerified} proof(s) verified`,
           `grants:      ${k.grants} grant(s), ${k.releases} key release(s) checked`,
+          ...(deployment.custody || evidence ? [`custody:     ${k.shredOrders} shred order(s), ${k.evidence} piece(s) of share evidence checked`] : []),
           ...notes.map((n) => `note: ${n}`),
+          ...report.refusedEvidence.map((r) => `evidence refused: ${r.where}: ${r.reason}`),
           ...report.violations.map((v) => `VIOLATION [${v.check}] ${v.code}: ${v.message}${v.txHash ? ` (tx ${v.txHash})` : ""}`),
           report.ok ? "✔ no violations" : `✘ ${report.violations.length} violation(s)`,
         ]);

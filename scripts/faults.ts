@@ -8,22 +8,31 @@
  *    custodian's proofs finds zero violations (a violation is a problem: exit 1);
  *  - RPC outage loop (scripts/lib/faults-outage.ts): drop and stall the custodian's link to the
  *    chain through a TCP proxy; not ready during, recovers alone, every grant of the outage
- *    released after, nothing to the wrong party.
+ *    released after, nothing to the wrong party;
+ *  - threshold custody loop (scripts/lib/faults-threshold.ts): three custodian processes of a
+ *    2-of-3 set, one behind a proxy that answers wrong shares, one of the three SIGKILLed at
+ *    random each cycle while grants pour in; every valid grant ends with ≥ 2 combinable shares
+ *    (rebuilt by the SDK's fetch, never with the liar's share) and the liar is named.
  *
- *   npm run faults                              # long: 200 cycles, 50 reorgs, 20 outages
- *   npm run faults -- --quick                   # smoke: 5 cycles, 2 reorgs, 2 outages
+ *   npm run faults                              # long: 200 cycles, 50 reorgs, 20 outages, 30 threshold cycles
+ *   npm run faults -- --quick                   # smoke: 5 cycles, 2 reorgs, 2 outages, 3 threshold cycles
+ *   npm run faults -- --threshold-cycles 10 --threshold-grants 60  # the threshold loop's size (0: skip it)
  *   npm run faults -- --cycles 10 --grants 100 --reorgs 3 --outages 4 --receipts single --db postgres://…
  *   npm run faults -- --node anvil --quick      # on Anvil: real reorgs (anvil_reorg / anvil_rollback)
  *                                               # in the crash cycles and during the outages
  *
  * Ends with exactly one line on stdout and exits 1 if anything was unauthorized, lost or
  * duplicated (or a loop reported a problem):
- *   faults: node=hardhat cycles=200 reorgs=50 outages=20 grants=N released=N unauthorized=0 lost=0 duplicated=0
- * (`grants` counts the valid grants of the final chain plus the grants issued during outages.)
+ *   faults: node=hardhat cycles=200 reorgs=50 outages=20 grants=N released=N unauthorized=0 lost=0 duplicated=0 threshold=2/3
+ * (`grants` counts the valid grants of the final chain plus the grants issued during outages and
+ * the threshold loop's valid grants, `released` those released, or for threshold custody rebuilt
+ * from ≥ t shares; `threshold=t/n` is the set the threshold loop ran, `threshold=off` when skipped.
+ * The threshold loop runs on Hardhat whatever `--node` says.)
  */
 import { runFaults, type FaultOptions } from "./lib/faults-core.js";
 import { parseNodeKind } from "../devkit/local-chain.js";
 import { runOutageCycles, startOutageRig } from "./lib/faults-outage.js";
+import { runThresholdFaults } from "./lib/faults-threshold.js";
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -52,6 +61,9 @@ const core: FaultOptions = {
   log: say,
 };
 const outages = num("outages", quick ? 2 : 20);
+const thresholdCycles = num("threshold-cycles", quick ? 3 : 30);
+const thresholdGrants = num("threshold-grants", quick ? 12 : thresholdCycles * 6);
+let threshold = "off";
 
 const total = { cycles: 0, reorgs: 0, outages: 0, grants: 0, released: 0, unauthorized: 0, lost: 0, duplicated: 0 };
 const problems: string[] = [];
@@ -85,9 +97,22 @@ if (outages > 0) {
   }
 }
 
+if (thresholdCycles > 0) {
+  say(`threshold custody loop: a 2-of-3 set, ${thresholdCycles} cycles (one custodian of three SIGKILLed each), ${thresholdGrants} grants, one custodian lying through a proxy`);
+  const t = await runThresholdFaults({ cycles: thresholdCycles, grants: thresholdGrants, settleTimeoutMs: quick ? 120_000 : 600_000, log: say });
+  threshold = `${t.threshold}/${t.n}`;
+  total.grants += t.grants;
+  total.released += t.combined;
+  total.unauthorized += t.unauthorized;
+  total.lost += t.lost;
+  total.duplicated += t.duplicated;
+  problems.push(...t.problems);
+  say(`  (${t.kills} kills, ${t.revoked} revoked (${t.revokedInWindow} inside the confirmation window), ${t.lies} wrong shares served by the proxy, liar ${t.liar} named ${t.liarNamed} time(s), shred confirmed by ${t.shredConfirmed}/3, ${t.auditViolations} audit violations, ${Math.round(t.durationMs / 1000)} s)`);
+}
+
 for (const p of problems.slice(0, 50)) say(`  problem: ${p}`);
 process.stdout.write(
   `faults: node=${node} cycles=${total.cycles} reorgs=${total.reorgs} outages=${total.outages} grants=${total.grants} released=${total.released} ` +
-    `unauthorized=${total.unauthorized} lost=${total.lost} duplicated=${total.duplicated}\n`,
+    `unauthorized=${total.unauthorized} lost=${total.lost} duplicated=${total.duplicated} threshold=${threshold}\n`,
 );
 process.exit(total.unauthorized + total.lost + total.duplicated === 0 && problems.length === 0 ? 0 : 1);

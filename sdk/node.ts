@@ -15,3 +15,8 @@ export * from "./blob/index.js";
 export * from "./provider/worker.js";
 export { verifyLedger, type VerifyOptions, type VerifyReport } from "./audit/verify.js";
 export * from "./audit/proofs.js";
+// Threshold custody's audit: custody events, shred confirmations, bad-share evidence (and its folder on disk).
+export * from "./audit/custody-events.js";
+export * from "./audit/verify-custody.js";
+export * from "./audit/share-evidence.js";
+export * from "./audit/evidence-folder.js";

@@ -12,6 +12,9 @@ export const HEADLINE = [
   "custodian.release.p50_ms",
   "custodian.release.p99_ms",
   "custodian.ingest.events_per_s",
+  "custodian.threshold.release.p50_ms",
+  "custodian.threshold.release.p99_ms",
+  "custodian.threshold.release.ops",
   "api.fetch.rps",
 ] as const;
 

@@ -42,6 +42,12 @@ export interface Profile {
     rpcReps: number;
     rpcMs: number;
   };
+  threshold: {
+    /** Grants of each path (2-of-3 and the 1-of-1 baseline) for the latency percentiles. */
+    latencySamples: number;
+    /** Grants mined in one block for the release rate (each path). */
+    burstGrants: number;
+  };
   api: {
     /** autocannon connection counts; the first is the headline (smoke uses fewer). */
     connections: number[];
@@ -62,6 +68,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     crypto: { reps: 1, msPerRep: 150, recipients: 300, checks: 3 },
     streams: { sizeMiB: 16, reps: 1, rssSmallMiB: 4, rssLargeMiB: 16 },
     custodian: { releaseGrants: 50, latencySamples: 3, backlogGrants: 200, naiveReps: 1, rpcReps: 1, rpcMs: 200 },
+    threshold: { latencySamples: 3, burstGrants: 20 },
     api: { connections: [20, 50], seconds: 1, requestsPerRun: 150 },
   },
   quick: {
@@ -70,6 +77,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     crypto: { reps: 5, msPerRep: 300, recipients: 600, checks: 10 },
     streams: { sizeMiB: 256, reps: 3, rssSmallMiB: 100, rssLargeMiB: 256 },
     custodian: { releaseGrants: 1000, latencySamples: 20, backlogGrants: 1500, naiveReps: 3, rpcReps: 3, rpcMs: 500 },
+    threshold: { latencySamples: 12, burstGrants: 100 },
     api: { connections: [50, 500], seconds: 4, requestsPerRun: 30_000 },
   },
   full: {
@@ -78,6 +86,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     crypto: { reps: 9, msPerRep: 1000, recipients: 1000, checks: 50 },
     streams: { sizeMiB: 1024, reps: 5, rssSmallMiB: 100, rssLargeMiB: 1024 },
     custodian: { releaseGrants: 5000, latencySamples: 100, backlogGrants: 20_000, naiveReps: 5, rpcReps: 5, rpcMs: 1000 },
+    threshold: { latencySamples: 100, burstGrants: 1000 },
     api: { connections: [50, 500], seconds: 10, requestsPerRun: 80_000 },
   },
 };

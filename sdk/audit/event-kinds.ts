@@ -1,10 +1,15 @@
+import { CUSTODY_EVENT_KINDS } from "./custody-events.js";
+
 /**
  * The ledger's events named for people ("Access granted", not `AccessGranted`): what an auditor
  * picks from when narrowing a timeline to some kinds of event, and the heading each row of a
  * timeline carries. The sentence that says what one event did is ./timeline.ts's `describe`.
  */
 
-/** Every event the ledger emits, in the order a share happens, with its name in words. */
+/**
+ * Every event the ledger emits, in the order a share happens, with its name in words; then the
+ * custody contract's (threshold custody, ./custody-events.ts).
+ */
 export const EVENT_KINDS: readonly { event: string; label: string }[] = [
   { event: "RoleGranted", label: "Role granted" },
   { event: "RoleRevoked", label: "Role revoked" },
@@ -33,6 +38,7 @@ export const EVENT_KINDS: readonly { event: string; label: string }[] = [
   { event: "UsageRecorded", label: "Usage recorded" },
   { event: "Paused", label: "Ledger paused" },
   { event: "Unpaused", label: "Ledger unpaused" },
+  ...CUSTODY_EVENT_KINDS,
 ];
 
 const LABELS = new Map(EVENT_KINDS.map((k) => [k.event, k.label]));

@@ -14,6 +14,7 @@
  * covers), then keep the events carrying them.
  */
 import type { TimelineEntry } from "./timeline.js";
+import { CUSTODY_DATASET_EVENTS } from "./custody-events.js";
 
 export type TimelineScope =
   | { kind: "all" }
@@ -24,7 +25,8 @@ export type TimelineScope =
 const lc = (v: unknown) => String(v).toLowerCase();
 const big = (v: unknown) => (v === undefined || v === null ? undefined : BigInt(v as bigint));
 
-const BY_DATASET = new Set(["DatasetRegistered", "DatasetVersionPublished", "DatasetPolicyChanged", "DatasetTransferred", "DatasetRetired"]);
+// Threshold custody's deposits and shreds carry the dataset id too (./custody-events.ts).
+const BY_DATASET = new Set(["DatasetRegistered", "DatasetVersionPublished", "DatasetPolicyChanged", "DatasetTransferred", "DatasetRetired", ...CUSTODY_DATASET_EVENTS]);
 const BY_REQUEST = new Set(["AccessRequested", "AccessApproved", "AccessRejected", "AccessGranted", "GrantRevoked", "UsageRecorded", "KeyReleased"]);
 const BY_CONSENT = new Set(["ConsentGiven", "ConsentRevoked", "ConsentSignatureCancelled"]);
 

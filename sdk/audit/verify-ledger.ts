@@ -27,6 +27,10 @@
  *     subject (`CONSENT_NOT_DATASET_SUBJECT`; the ledger refuses any other since issue 11, so
  *     this flags history recorded by an older deployment).
  *
+ * (e), (f) **Threshold custody** — shred confirmations within a deadline and evidence of bad
+ *     shares: ./verify-custody.ts (run when the deployment names a custody contract or evidence
+ *     is given).
+ *
  * The dapp and the CLI (`sealshare audit verify`) both call {@link verifyLedger}. This file is
  * browser-safe (the dapp's auditor page runs it); Node callers import ./verify.ts, which hashes
  * blobs with node:crypto's native SHA-256 instead of the portable one here.
@@ -43,8 +47,11 @@ import { readTimeline, addTimestamps, type TimelineEntry } from "./timeline.js";
 import type { Provider } from "ethers";
 import { GRANT_KINDS, nameOf, TemporaryRule } from "../vocabulary.js";
 import { duration } from "../format.js";
+import { mergeTimelines, readCustodyTimeline } from "./custody-events.js";
+import { checkCustody, type RefusedEvidence } from "./verify-custody.js";
+import type { ShareEvidence } from "./share-evidence.js";
 
-export type CheckName = "ciphertext" | "receipt" | "grant" | "consent";
+export type CheckName = "ciphertext" | "receipt" | "grant" | "consent" | "custody";
 
 export interface Violation {
   check: CheckName;
@@ -54,6 +61,8 @@ export interface Violation {
   blockNumber?: number;
   requestId?: string;
   datasetId?: string;
+  /** The custodian at fault (custody checks). */
+  custodian?: string;
 }
 
 /** One batched release and its inclusion proof, as the custodian serves it. */
@@ -83,6 +92,12 @@ export interface VerifyOptions {
   proofs?: ReceiptProof[];
   /** SHA-256 (0x hex) of a stored blob; default a portable one (@noble/hashes), Node passes its native one. */
   sha256OfBlob?: (source: ByteSource) => Promise<string>;
+  /** The custody contract beside the ledger (a deployment's `custody`): its events are checked too. */
+  custody?: string;
+  /** Seconds of chain time each custodian has to confirm an ordered shred (default one day). */
+  shredDeadline?: number;
+  /** Evidence of bad shares a requester kept (./share-evidence.ts), each with where it came from. */
+  evidence?: { where: string; evidence: ShareEvidence }[];
 }
 
 /** SHA-256 of everything `source` yields, in any JavaScript runtime. */
@@ -103,8 +118,12 @@ export interface VerifyReport {
     proofsVerified: number;
     grants: number;
     releases: number;
+    shredOrders: number;
+    evidence: number;
   };
   violations: Violation[];
+  /** Evidence that proves nothing, and why (./verify-custody.ts). */
+  refusedEvidence: RefusedEvidence[];
   notes: string[];
 }
 
@@ -112,19 +131,39 @@ const big = (v: unknown) => BigInt(v as bigint);
 const lc = (v: unknown) => String(v).toLowerCase();
 
 export async function verifyLedger(o: VerifyOptions): Promise<VerifyReport> {
-  const timeline = o.timeline ?? (await readTimeline({ provider: o.provider, ledger: await o.ledger.getAddress(), fromBlock: o.fromBlock, toBlock: o.toBlock }));
+  const timeline = o.timeline ?? (await readBoth(o));
   await addTimestamps(o.provider, timeline);
   const report: VerifyReport = {
     ok: true,
-    checked: { versions: 0, blobsVerified: 0, blobsMissing: 0, batches: 0, proofsVerified: 0, grants: 0, releases: 0 },
+    checked: { versions: 0, blobsVerified: 0, blobsMissing: 0, batches: 0, proofsVerified: 0, grants: 0, releases: 0, shredOrders: 0, evidence: 0 },
     violations: [],
+    refusedEvidence: [],
     notes: [],
   };
   await checkCiphertexts(o, timeline, report);
   const batchReleases = await checkReceipts(o, timeline, report);
   checkGrants(timeline, batchReleases, report);
+  if (o.custody || o.evidence?.length) {
+    const [network, latest, ledger] = await Promise.all([o.provider.getNetwork(), o.provider.getBlock(o.toBlock ?? "latest"), o.ledger.getAddress()]);
+    const c = checkCustody({ timeline, now: latest?.timestamp ?? 0, shredDeadline: o.shredDeadline, evidence: o.evidence, chainId: network.chainId, ledger, custody: o.custody });
+    report.checked.shredOrders = c.shredOrders;
+    report.checked.evidence = c.evidenceChecked;
+    report.violations.push(...c.violations);
+    report.refusedEvidence.push(...c.refused);
+    report.notes.push(...c.notes);
+  }
   report.ok = report.violations.length === 0;
   return report;
+}
+
+/** The ledger's events and, when a custody contract is named, its events, in chain order. */
+async function readBoth(o: VerifyOptions): Promise<TimelineEntry[]> {
+  const toBlock = o.toBlock ?? (await o.provider.getBlockNumber());
+  const [ledger, custody] = await Promise.all([
+    readTimeline({ provider: o.provider, ledger: await o.ledger.getAddress(), fromBlock: o.fromBlock, toBlock }),
+    o.custody ? readCustodyTimeline({ provider: o.provider, custody: o.custody, fromBlock: o.fromBlock, toBlock }) : Promise.resolve([]),
+  ]);
+  return mergeTimelines(ledger, custody);
 }
 
 // ─── (a) ciphertexts ────────────────────────────────────────────────────────────────────────
