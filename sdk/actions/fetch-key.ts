@@ -189,6 +189,22 @@ export async function checkEnvelopeAgainstChain(ctx: SealshareContext, requestId
     throw new SealshareError("ENVELOPE_MISMATCH", `the custodian answered with the envelope of request #${envelope.requestId}`, { hint: MISMATCH_HINT });
   }
   const [r, g] = await Promise.all([readCall(() => ctx.ledger.requestOf(requestId)), readCall(() => ctx.ledger.isGrantValid(requestId))]);
+  checkEnvelopeAgainstGrant(requestId, envelope, r, g);
+}
+
+/**
+ * {@link checkEnvelopeAgainstChain} on a request and grant already read from the chain (a threshold
+ * fetch reads them once for all its custodians' envelopes, moments before they arrive).
+ */
+export function checkEnvelopeAgainstGrant(
+  requestId: bigint,
+  envelope: Envelope,
+  r: { datasetId: bigint },
+  g: { valid: boolean; reason: bigint | number; version: bigint | number; keyId: bigint | number; kind: bigint | number },
+): void {
+  if (BigInt(envelope.requestId) !== requestId) {
+    throw new SealshareError("ENVELOPE_MISMATCH", `the custodian answered with the envelope of request #${envelope.requestId}`, { hint: MISMATCH_HINT });
+  }
   if (!g.valid) {
     const reason = GrantInvalidReason[Number(g.reason)] ?? "NotGranted";
     throw new SealshareError("GRANT_NOT_VALID", `request #${requestId} has no valid grant: ${reason}`, { hint: GRANT_HINTS[reason] ?? "see `sealshare access status`", details: { reason } });

@@ -11,7 +11,7 @@
  *   position by the account its service names, and its envelope must be SIGNED by the account at
  *   that position (so a URL that lies about who it is answers nothing usable);
  * - each envelope describes the chain's grant (request, dataset, version, device key, kind: the
- *   same check as the single-custodian path, fetchKey's checkEnvelopeAgainstChain), carries a
+ *   same check as the single-custodian path, fetchKey's checkEnvelopeAgainstGrant, on the request and grant read once), carries a
  *   share of this set at that custodian's index with the set's threshold, and is not expired;
  * - each share unwraps with the device key and verifies against the on-chain shares root for its
  *   index before it is combined; a bad one is attributed to its custodian (THRESHOLD_BAD_SHARE)
@@ -28,6 +28,7 @@
  * ```
  */
 import { getAddress, ZeroAddress } from "ethers";
+import type { SealshareCustody } from "../contracts.js";
 import type { CustodianClient } from "../custodian-client.js";
 import type { Envelope } from "../envelope.js";
 import { SealshareError } from "../errors.js";
@@ -37,7 +38,7 @@ import { fetchShares, type ShareProgress } from "../threshold/fetch-shares.js";
 import { GrantInvalidReason } from "../vocabulary.js";
 import { expiryNow, providerOf, readCall, requireSigner } from "./context.js";
 import { readCustody, requireCustody, type CustodyContext } from "./custody-context.js";
-import { checkEnvelopeAgainstChain, fetchKey, GRANT_HINTS, type FetchKeyResult } from "./fetch-key.js";
+import { checkEnvelopeAgainstGrant, fetchKey, GRANT_HINTS, type FetchKeyResult } from "./fetch-key.js";
 import { bindingOf } from "./key-binding.js";
 
 export interface FetchThresholdKeyParams {
@@ -52,6 +53,8 @@ export interface FetchThresholdKeyParams {
   timeoutMs?: number;
   /** Per custodian: asking → answered | failed | timed-out | skipped. */
   onProgress?: (p: ShareProgress) => void;
+  /** `custody.shareGrant(requestId, 0)` if the caller has just read it (fetchGrantKey): not read again. */
+  shareGrant?: Awaited<ReturnType<SealshareCustody["shareGrant"]>>;
 }
 
 export interface FetchThresholdKeyResult extends Omit<FetchKeyResult, "custodian" | "envelope"> {
@@ -71,7 +74,7 @@ export interface FetchThresholdKeyResult extends Omit<FetchKeyResult, "custodian
 export async function fetchThresholdKey(ctx: CustodyContext, p: FetchThresholdKeyParams): Promise<FetchThresholdKeyResult> {
   const signer = requireSigner(ctx);
   const custody = requireCustody(ctx);
-  const sg = await readCustody(() => custody.shareGrant(p.requestId, ZeroAddress));
+  const sg = p.shareGrant ?? (await readCustody(() => custody.shareGrant(p.requestId, ZeroAddress)));
   const reason = GrantInvalidReason[Number(sg.grant.reason)] ?? "NotGranted";
   if (!sg.grant.valid) {
     if (reason === "NotGranted") {
@@ -96,15 +99,24 @@ export async function fetchThresholdKey(ctx: CustodyContext, p: FetchThresholdKe
       hint: "ask the provider to publish a new version",
     });
   }
-  const set = await readCustody(() => custody.custodianSet(setId));
+  // Everything else the check needs, read at once (each custodian's envelope is then checked
+  // against this one reading of the request, the grant and the chain's time, taken moments before).
+  const [set, { byAddress, silent }, network, custodyAddress, v, request, now] = await Promise.all([
+    readCustody(() => custody.custodianSet(setId)),
+    routeClients(p.custodians),
+    providerOf(ctx).getNetwork(),
+    custody.getAddress(),
+    readCall(() => ctx.ledger.datasetVersion(datasetId, version)),
+    readCall(() => ctx.ledger.requestOf(p.requestId)),
+    expiryNow(ctx),
+  ]);
   const members = set.custodians.map((c) => getAddress(c));
   const threshold = Number(sg.threshold);
-  const { byAddress, silent } = await routeClients(p.custodians);
-
-  const [network, custodyAddress, v] = await Promise.all([providerOf(ctx).getNetwork(), custody.getAddress(), readCall(() => ctx.ledger.datasetVersion(datasetId, version))]);
   const slot = { chainId: network.chainId, custody: custodyAddress, datasetId, version, setId };
   const waitMs = p.waitMs ?? 0;
 
+  const binding = bindingOf(ctx, datasetId, version, v.merkleRoot); // read while the custodians answer
+  binding.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const skipped = new Set<string>();
   const answers = await fetchShares({
     custodians: members.map((custodian, index) => ({ custodian, index })),
@@ -121,14 +133,14 @@ export async function fetchThresholdKey(ctx: CustodyContext, p: FetchThresholdKe
         throw new SealshareError("CUSTODIAN_NO_URL", `no custodian URL answered as ${custodian}${why}`, { hint: "check that custodian is running, and give its URL (--custodians)" });
       }
       const envelope = await readyEnvelope(client, signer, p.requestId, waitMs, signal);
-      await checkEnvelopeAgainstChain(ctx, p.requestId, envelope);
+      checkEnvelopeAgainstGrant(p.requestId, envelope, request, sg.grant);
       const share = envelope.share;
       if (!share || share.setId !== setId || share.index !== index || share.threshold !== threshold) {
         throw new SealshareError("ENVELOPE_WRONG_SHARE", `custodian ${custodian} answered ${share ? `share ${share.index} of set ${share.setId} (threshold ${share.threshold})` : "a whole key"}, the chain says share ${index} of set ${setId} (threshold ${threshold})`, {
           details: { custodian, index },
         });
       }
-      if ((await expiryNow(ctx)) >= envelope.expiresAt) {
+      if (now >= envelope.expiresAt) {
         throw new SealshareError("ENVELOPE_EXPIRED", `the grant of request #${p.requestId} expired at ${new Date(envelope.expiresAt * 1000).toISOString()}`, { hint: "request access again" });
       }
       // Signed by the account at this position of the set (not whoever answers at the URL), then unwrapped.
@@ -136,14 +148,13 @@ export async function fetchThresholdKey(ctx: CustodyContext, p: FetchThresholdKe
     },
   });
 
-  const binding = await bindingOf(ctx, datasetId, version, v.merkleRoot);
   try {
     const { dataKey, used, failures } = await combineShares({
       slot,
       sharesRoot: sg.sharesRoot,
       set: { custodians: members, threshold },
       answers,
-      key: { binding, commitment: v.keyCommitment },
+      key: { binding: await binding, commitment: v.keyCommitment },
     });
     return {
       dek: dataKey,
@@ -186,7 +197,7 @@ export async function fetchGrantKey(ctx: CustodyContext, p: FetchGrantKeyParams)
   if (ctx.custody) {
     const sg = await readCustody(() => ctx.custody!.shareGrant(p.requestId, ZeroAddress));
     if (Number(sg.setId) !== 0) {
-      const k = await fetchThresholdKey(ctx, { custodians, requestId: p.requestId, devicePrivateKey: p.devicePrivateKey, waitMs: p.waitMs, onProgress: p.onProgress });
+      const k = await fetchThresholdKey(ctx, { custodians, requestId: p.requestId, devicePrivateKey: p.devicePrivateKey, waitMs: p.waitMs, onProgress: p.onProgress, shareGrant: sg });
       return { dek: k.dek, requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodians: k.used };
     }
   }
