@@ -91,6 +91,14 @@ export type CustodianAuth = Signer | { session: string };
 export type CustodianProblem = Problem;
 
 /** Thrown for every non-success answer; `code` is the problem's stable code (e.g. "grant-revoked"). */
+/** 503s that pass by themselves (the custodian catching up with the chain, its RPC back, start-up): worth a retry while a caller waits. */
+const TRANSIENT = new Set(["chain-view-stale", "upstream-unavailable", "not-ready"]);
+
+/** Whether `err` is a custodian's answer that a caller waiting for a key should retry (see TRANSIENT). */
+export function isTransientCustodianError(err: unknown): err is CustodianError {
+  return err instanceof CustodianError && err.status === 503 && TRANSIENT.has(err.code);
+}
+
 export class CustodianError extends SealshareError {
   // Spelled out: a minifier (the dapp's production build) renames classes, and callers recognise this error by name.
   override name = "CustodianError";

@@ -15,7 +15,7 @@
  */
 import type { Envelope } from "../envelope.js";
 import { CUSTODIAN_ROLE } from "../contracts.js";
-import type { CustodianClient, PendingReason } from "../custodian-client.js";
+import { isTransientCustodianError, type CustodianClient, type PendingReason } from "../custodian-client.js";
 import { hexlify } from "ethers";
 import { keyPairFromPrivateKey } from "../crypto/ecies.js";
 import { SealshareError } from "../errors.js";
@@ -100,7 +100,15 @@ export async function fetchKey(ctx: SealshareContext, p: FetchKeyParams): Promis
   const until = Date.now() + (p.waitMs ?? 0);
   let envelope: Envelope;
   for (;;) {
-    const answer = await p.custodian.fetchEnvelope(signer, p.requestId);
+    let answer: Awaited<ReturnType<CustodianClient["fetchEnvelope"]>>;
+    try {
+      answer = await p.custodian.fetchEnvelope(signer, p.requestId);
+    } catch (err) {
+      // A custodian catching up with the chain (or its RPC) answers 503 for a moment: wait, as for pending.
+      if (!isTransientCustodianError(err) || Date.now() >= until) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, until - Date.now()))));
+      continue;
+    }
     if (answer.status === "ready" && answer.envelope.kind >= (p.minKind ?? 0)) {
       envelope = answer.envelope;
       break;

@@ -29,7 +29,7 @@
  */
 import { getAddress, ZeroAddress } from "ethers";
 import type { SealshareCustody } from "../contracts.js";
-import type { CustodianClient } from "../custodian-client.js";
+import { isTransientCustodianError, type CustodianClient } from "../custodian-client.js";
 import type { Envelope } from "../envelope.js";
 import { SealshareError } from "../errors.js";
 import { combineShares, type CustodianFailure } from "../threshold/combine.js";
@@ -229,7 +229,15 @@ async function routeClients(clients: readonly CustodianClient[]): Promise<{ byAd
 async function readyEnvelope(client: CustodianClient, signer: ReturnType<typeof requireSigner>, requestId: bigint, waitMs: number, signal: AbortSignal): Promise<Envelope> {
   const until = Date.now() + waitMs;
   for (;;) {
-    const answer = await client.fetchEnvelope(signer, requestId);
+    let answer: Awaited<ReturnType<CustodianClient["fetchEnvelope"]>>;
+    try {
+      answer = await client.fetchEnvelope(signer, requestId);
+    } catch (err) {
+      // A custodian catching up with the chain (or its RPC) answers 503 for a moment: wait, as for pending.
+      if (!isTransientCustodianError(err) || Date.now() >= until || signal.aborted) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, until - Date.now()))));
+      continue;
+    }
     if (answer.status === "ready") return answer.envelope;
     if (Date.now() >= until || signal.aborted) {
       throw new SealshareError("KEY_NOT_READY", `the share of request #${requestId} is not ready at ${client.baseUrl}: ${answer.reason}`, { details: { reason: answer.reason } });

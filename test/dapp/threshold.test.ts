@@ -145,7 +145,9 @@ describe("dapp: threshold custody, a 2-of-3 set with one custodian down, in Chro
     await eventually(async () => {
       const releases = await listReleases(actAs(world, "insurer"), { requestId });
       senders = await Promise.all(releases.map(async (r) => (await world.provider.getTransaction(r.txHash))!.from));
-      return [...new Set(senders)].length === 2 ? true : undefined;
+      // Both running custodians, each with all its receipts on chain (one per grant kind released).
+      const count = (a: string) => senders.filter((s) => s === a).length;
+      return [...new Set(senders)].length === 2 && count(running[0]!) === count(running[1]!) ? true : undefined;
     }, "releases by both running custodians", 60_000, 500).catch((err: Error) => {
       throw new Error(`${err.message} (senders: ${senders.join(", ")})`);
     });

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Wallet } from "ethers";
-import { CustodianAnswerError, CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
+import { CustodianAnswerError, CustodianClient, CustodianError, isTransientCustodianError } from "../../sdk/custodian-client.js";
 import { SealshareError } from "../../sdk/errors.js";
 import { fetchReceiptProofs } from "../../sdk/audit/proofs.js";
 
@@ -92,6 +92,29 @@ describe("custodian client: every answer is validated", function () {
     expect(await client.grantStatus({ session: "tok" }, 7n)).to.deep.equal(status);
     answers["GET /v1/envelopes/7"] = { status: 202, body: { status: "pending", requestId: "7", reason: "releasing", retryAfter: 2 } };
     expect(await client.fetchEnvelope(requester, 7n)).to.deep.equal({ status: "pending", reason: "releasing", retryAfter: 2 });
+  });
+
+  it("tells a passing 503 (a custodian catching up with the chain) from a refusal, for callers that wait", async function () {
+    const problem = (status: number, code: string) => ({ type: `urn:sealshare:problem:${code}`, title: code, status, detail: code, code });
+    const answerOf = async (status: number, code: string) => {
+      answers["GET /v1/envelopes/7"] = { status, body: problem(status, code) };
+      return client.fetchEnvelope(requester, 7n).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    };
+    for (const code of ["chain-view-stale", "upstream-unavailable", "not-ready"]) {
+      const err = await answerOf(503, code);
+      expect(err, code).to.be.instanceOf(CustodianError);
+      expect(isTransientCustodianError(err), code).to.equal(true);
+    }
+    // Paused ledgers, refusals and a 503 with another code are answers, not moments to wait out.
+    for (const [status, code] of [[503, "ledger-paused"], [403, "not-requester"], [410, "grant-revoked"]] as const) {
+      const err = await answerOf(status, code);
+      expect(err, code).to.be.instanceOf(CustodianError);
+      expect(isTransientCustodianError(err), code).to.equal(false);
+    }
+    expect(isTransientCustodianError(new Error("chain-view-stale"))).to.equal(false);
   });
 
   it("refuses an identity with a field missing or mistyped, and says which", async function () {
