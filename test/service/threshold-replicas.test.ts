@@ -65,6 +65,8 @@ describe("threshold custody: one custodian of a 2-of-3 set as two replicas on Po
   const logs: string[] = [];
   let replicaRuns = 0;
   let proofSeen: string | undefined;
+  /** The grant made before the deposit (released by the leader once the share is in). */
+  let firstRequestId: bigint;
 
   const client = (p: CustodianProcess) => new CustodianClient(p.url, { chainId: world!.deployment.chainId, ledger: world!.deployment.ledger });
   const ctxOf = (signer: Wallet): CustodyContext => ({ ledger: world!.ledger, custody, signer, fromBlock: world!.deployment.deployBlock });
@@ -156,8 +158,6 @@ describe("threshold custody: one custodian of a 2-of-3 set as two replicas on Po
     await db?.drop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
-
-  let firstRequestId: bigint;
 
   it("both replicas are custodian 0 and serve; the deposit through the replica that does not lead is stored, and wakes the leader's waiting release", async function () {
     const w = world!;
