@@ -212,11 +212,14 @@ export class SqlReleaseStore implements ReleaseStore {
             [o.status, o.reason, now, o.requestId, o.kind],
           );
         } else {
-          // A key deposited while the worker was looking is seen here, so no release waits forever.
+          // A key — or, under threshold custody, this custodian's share — deposited while the worker
+          // was looking is seen here, so no release waits forever (the deposit's wake-up ran first).
           await q.run(
             `UPDATE releases SET
                status = CASE WHEN ? = 'waiting-key' AND NOT EXISTS (
                    SELECT 1 FROM dataset_keys k WHERE k.dataset_id = releases.dataset_id AND k.version = releases.version)
+                 AND NOT EXISTS (
+                   SELECT 1 FROM custody_shares s WHERE s.dataset_id = releases.dataset_id AND s.version = releases.version)
                  THEN 'waiting-key' ELSE 'pending' END,
                reason = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
              WHERE request_id = ? AND kind = ? AND status IN ('pending', 'waiting-key')`,

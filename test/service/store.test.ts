@@ -207,6 +207,17 @@ export function describeStore(name: string, factory: () => Promise<Harness | und
       expect((await store.releases("e1"))[0]!.status).to.equal("released");
     });
 
+    it("a share deposited while the worker was looking is seen when it settles: the release does not wait forever", async function () {
+      const datasetId = "77"; // no key nor share of it anywhere else in this suite
+      await ingest(store, 141, [requested(141, "s1", { datasetId }), granted(141, "s1", 2, { datasetId })]);
+      // The deposit lands first (nothing is waiting yet, so it wakes nothing) ...
+      const put = await store.putShare({ datasetId, version: 1, setId: 1, index: 0, sealed: randomBytes(61), proof: [id("p")], sharesRoot: id("root"), depositedBy: A, depositedAt: 1 });
+      expect(put).to.deep.equal({ created: true, shredded: false, woken: 0 });
+      // ... then the worker, which looked before it, settles "waiting for the share".
+      await store.settleReleases([{ requestId: "s1", kind: 2, status: "waiting-key", reason: "share-not-deposited", nextAttemptAt: 0 }]);
+      expect((await store.releases("s1"))[0]!.status).to.equal("pending");
+    });
+
     it("forms receipt batches, serves their proofs, and confirms them when the seal is final", async function () {
       await ingest(store, 150, [requested(150, "901"), granted(150, "901"), requested(150, "902"), granted(150, "902")]);
       const members = ["901", "902"].map((r, i) => ({ requestId: r, kind: 2, envelopeHash: id(`env ${r}`), releasedAt: 1000 + i }));
