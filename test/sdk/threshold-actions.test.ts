@@ -19,8 +19,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getAddress, getBytes, hexlify, randomBytes, Wallet } from "ethers";
-import { CUSTODIAN_ROLE, deployCustody, type SealshareCustody } from "../../sdk/contracts.js";
-import { writeDeployment } from "../../sdk/deployment-file.js";
+import { CUSTODIAN_ROLE, type SealshareCustody } from "../../sdk/contracts.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { custodianDomain } from "../../sdk/eip712.js";
 import { signEnvelope, type Envelope } from "../../sdk/envelope.js";
@@ -42,13 +41,9 @@ import { LocalBlobStore } from "../../sdk/blob/index.js";
 import { publishCustodianKey, type Dataset } from "../../devkit/build.js";
 import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
 import { createWorld, eventually, FORMAL_ONLY, type World } from "../../devkit/world.js";
+import { prepareCustodyMembers, type CustodyMember } from "../helpers/custody-members.js";
 
-interface Member {
-  wallet: Wallet;
-  eciesKey: string;
-  masterKey: string;
-  dbPath: string;
-  logPath: string;
+interface Member extends CustodyMember {
   proc?: CustodianProcess;
   url?: string;
 }
@@ -116,21 +111,10 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
   before(async function () {
     world = await createWorld();
     tmp = mkdtempSync(join(tmpdir(), "sealshare-threshold-actions-"));
-    const { admin } = world.accounts;
-    ({ custody } = await deployCustody(admin, world.deployment.ledger));
-    const deploymentPath = join(tmp, "deployment.json");
-    await writeDeployment(deploymentPath, { ...world.deployment, custody: await custody.getAddress() });
-    for (const i of [8, 9, 10]) {
-      const wallet = new Wallet(world.chain.accounts[i]!, world.provider);
-      await (await world.ledger.connect(admin).grantRole(CUSTODIAN_ROLE, wallet.address)).wait();
-      members.push({
-        wallet,
-        eciesKey: hexlify(generateEncryptionKeyPair().privateKey),
-        masterKey: hexlify(randomBytes(32)),
-        dbPath: join(tmp, `custodian-${i}.db`),
-        logPath: join(tmp, `custodian-${i}.log`),
-      });
-    }
+    const prepared = await prepareCustodyMembers(world, tmp);
+    custody = prepared.custody;
+    const { deploymentPath } = prepared;
+    members.push(...prepared.members);
     // One after another: three processes starting at once crowd a 2-core machine. Each publishes its share key on start.
     for (const m of members) {
       m.proc = await startCustodianProcess({ rpcUrl: world.chain.url, deploymentPath, dbPath: m.dbPath, logPath: m.logPath, custodianKey: m.wallet.privateKey, eciesKey: m.eciesKey, masterKey: m.masterKey, timeoutMs: 180_000 });
@@ -208,11 +192,22 @@ describe("SDK threshold-custody actions: three custodian processes, a 2-of-3 set
     expect(hexlify(ok.dek)).to.equal(hexlify(ds.dek));
     expect([ok.setId, ok.threshold, ok.used.length, ok.datasetId, ok.version]).to.deep.equal([setId, 2, 2, ds.datasetId, 1]);
 
-    // Custodian 0 lies; custodian 1 answers only after the liar did, so the liar's share is examined
-    // (t good shares in first would leave the liar skipped, unexamined).
+    // Custodian 0 lies; custodian 1 answers only once the SDK has taken the liar's answer (its
+    // progress says so), so the liar's share is examined: t good shares in first would leave the
+    // liar skipped, unexamined. (Waiting for the liar's double to send is not enough: both answers
+    // can then arrive together, in either order.)
+    let liarTaken!: () => void;
+    const taken = new Promise<void>((r) => (liarTaken = r));
     const liar = await double(members[0]!, { lie: true });
-    const late = await double(members[1]!, { after: liar.lied });
-    const r = await fetchThresholdKey(ctxOf(world.accounts.insurer), { custodians: [client(liar.url), client(late.url), client(members[2]!.url!)], requestId, devicePrivateKey: world.deviceKeys.insurer.privateKey });
+    const late = await double(members[1]!, { after: taken });
+    const r = await fetchThresholdKey(ctxOf(world.accounts.insurer), {
+      custodians: [client(liar.url), client(late.url), client(members[2]!.url!)],
+      requestId,
+      devicePrivateKey: world.deviceKeys.insurer.privateKey,
+      onProgress: (p) => {
+        if (p.custodian === addr(0) && p.status !== "asking") liarTaken();
+      },
+    });
     expect(hexlify(r.dek)).to.equal(hexlify(ds.dek));
     expect(r.used.sort()).to.deep.equal([addr(1), addr(2)].sort());
     expect(r.failures.map((f) => [f.custodian, f.error.code])).to.deep.equal([[addr(0), "THRESHOLD_BAD_SHARE"]]);

@@ -21,13 +21,11 @@ import { expect } from "chai";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getAddress, getBytes, hexlify, keccak256, randomBytes, Wallet, type Signer } from "ethers";
+import { getAddress, getBytes, hexlify, keccak256, type Signer } from "ethers";
 import { CUSTODIAN_ROLE, deployCustody, type SealshareCustody } from "../../sdk/contracts.js";
-import { writeDeployment } from "../../sdk/deployment-file.js";
 import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
 import { custodianDomain, proofHash, SHARE_DEPOSIT_TYPES } from "../../sdk/eip712.js";
 import { envelopeHash, verifyEnvelope, type Envelope } from "../../sdk/envelope.js";
-import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { splitDataKey } from "../../sdk/threshold/split.js";
 import { commitShares, type SharesCommitment } from "../../sdk/threshold/commitment.js";
 import { unwrapShare, wrapShare } from "../../sdk/threshold/wrap.js";
@@ -35,15 +33,11 @@ import { combineShares, type CustodianAnswer } from "../../sdk/threshold/combine
 import { verifyKeyCommitment } from "../../sdk/stream/commitment.js";
 import { startCustodianProcess, type CustodianProcess } from "../../devkit/custodian-process.js";
 import { openSqliteStore } from "../../service/store/sqlite.js";
+import { prepareCustodyMembers, type CustodyMember } from "../helpers/custody-members.js";
 import { createWorld, eventually, type World } from "../../devkit/world.js";
 import type { Dataset } from "../../devkit/build.js";
 
-interface Member {
-  wallet: Wallet;
-  eciesKey: string;
-  masterKey: string;
-  dbPath: string;
-  logPath: string;
+interface Member extends CustodyMember {
   proc?: CustodianProcess;
   url?: string;
   encryptionKey?: string;
@@ -173,21 +167,10 @@ describe("threshold custody: three custodian processes, a 2-of-3 set", function 
     world = await createWorld();
     tmp = mkdtempSync(join(tmpdir(), "sealshare-threshold-"));
     const { admin, bank } = world.accounts;
-    ({ custody } = await deployCustody(admin, world.deployment.ledger));
-    deploymentPath = join(tmp, "deployment.json");
-    await writeDeployment(deploymentPath, { ...world.deployment, custody: await custody.getAddress() });
+    const prepared = await prepareCustodyMembers(world, tmp);
+    ({ custody, deploymentPath } = prepared);
+    members.push(...prepared.members);
     domain = custodianDomain(BigInt(world.deployment.chainId), getAddress(world.deployment.ledger));
-    for (const i of [8, 9, 10]) {
-      const wallet = new Wallet(world.chain.accounts[i]!, world.provider);
-      await (await world.ledger.connect(admin).grantRole(CUSTODIAN_ROLE, wallet.address)).wait();
-      members.push({
-        wallet,
-        eciesKey: hexlify(generateEncryptionKeyPair().privateKey),
-        masterKey: hexlify(randomBytes(32)),
-        dbPath: join(tmp, `custodian-${i}.db`),
-        logPath: join(tmp, `custodian-${i}.log`),
-      });
-    }
     // One after another: three tsx processes starting at once crowd a 2-core machine.
     for (const m of members) await start(m); // each publishes its encryption key under CUSTODIAN_DEVICE_ID
     await (await custody.connect(admin).registerSet(members.map((m) => m.wallet.address), 2)).wait();

@@ -25,29 +25,23 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getAddress, hexlify, randomBytes, Wallet } from "ethers";
+import { getAddress, hexlify, Wallet } from "ethers";
 import pg from "pg";
-import { CUSTODIAN_ROLE, deployCustody, type SealshareCustody } from "../../sdk/contracts.js";
-import { writeDeployment } from "../../sdk/deployment-file.js";
+import { type SealshareCustody } from "../../sdk/contracts.js";
 import { CustodianClient, CustodianError } from "../../sdk/custodian-client.js";
 import { custodianDomain } from "../../sdk/eip712.js";
 import { envelopeHash, type Envelope } from "../../sdk/envelope.js";
-import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import type { CustodyContext } from "../../sdk/actions/custody-context.js";
 import { depositShares } from "../../sdk/actions/deposit-shares.js";
 import { fetchGrantKey, fetchThresholdKey } from "../../sdk/actions/fetch-threshold-key.js";
 import { startCustodianProcess, type CustodianProcess, type CustodianProcessOptions } from "../../devkit/custodian-process.js";
+import { prepareCustodyMembers, type CustodyMember } from "../helpers/custody-members.js";
 import { createWorld, eventually, type World } from "../../devkit/world.js";
 import type { Dataset } from "../../devkit/build.js";
 import { createTestDatabase, pgOrSkip, type TestDatabase } from "../helpers/pg.js";
 
-interface Member {
-  wallet: Wallet;
-  eciesKey: string;
-  masterKey: string;
-  /** SQLite file, or the shared PostgreSQL URL for custodian 0. */
-  dbPath: string;
-}
+/** dbPath: a SQLite file, or the shared PostgreSQL URL for custodian 0. */
+type Member = CustodyMember;
 
 describe("threshold custody: one custodian of a 2-of-3 set as two replicas on PostgreSQL (real processes)", function () {
   this.timeout(240_000);
@@ -120,26 +114,16 @@ describe("threshold custody: one custodian of a 2-of-3 set as two replicas on Po
     db = await createTestDatabase();
     world = await createWorld();
     tmp = mkdtempSync(join(tmpdir(), "sealshare-threshold-replicas-"));
-    const { admin } = world.accounts;
-    ({ custody } = await deployCustody(admin, world.deployment.ledger));
-    deploymentPath = join(tmp, "deployment.json");
-    await writeDeployment(deploymentPath, { ...world.deployment, custody: await custody.getAddress() });
-    for (const i of [8, 9, 10]) {
-      const wallet = new Wallet(world.chain.accounts[i]!, world.provider);
-      await (await world.ledger.connect(admin).grantRole(CUSTODIAN_ROLE, wallet.address)).wait();
-      members.push({
-        wallet,
-        eciesKey: hexlify(generateEncryptionKeyPair().privateKey),
-        masterKey: hexlify(randomBytes(32)),
-        dbPath: i === 8 ? db.url : join(tmp, `custodian-${i}.db`),
-      });
-    }
+    // Custodian 0 (account 8) on the shared PostgreSQL database; the others on SQLite files.
+    const prepared = await prepareCustodyMembers(world, tmp, { dbPathOf: (account) => (account === 8 ? db!.url : join(tmp!, `custodian-${account}.db`)) });
+    ({ custody, deploymentPath } = prepared);
+    members.push(...prepared.members);
     // The first replica publishes custodian 0's share key; the rest start after it (two at a time: a loaded 2-core machine).
     replicas.push(await startReplica());
     const [second, one] = await Promise.all([startReplica(), startMember(members[1]!, "custodian-1")]);
     replicas.push(second);
     others.push(one, await startMember(members[2]!, "custodian-2"));
-    await (await custody.connect(admin).registerSet(members.map((m) => m.wallet.address), 2)).wait();
+    await (await custody.connect(world.accounts.admin).registerSet(members.map((m) => m.wallet.address), 2)).wait();
     setId = Number(await custody.lastSetId());
     ds = await world.registerDataset();
   });
