@@ -40,7 +40,7 @@ import { writeDeployment } from "../sdk/deployment-file.js";
 import { generateEncryptionKeyPair } from "../sdk/crypto/ecies.js";
 import { CustodianClient } from "../sdk/custodian-client.js";
 import { depositShares } from "../sdk/actions/deposit-shares.js";
-import { fetchGrantKey } from "../sdk/actions/fetch-threshold-key.js";
+import { fetchGrantKey } from "../sdk/actions/fetch-grant-key.js";
 import type { CustodyContext } from "../sdk/actions/custody-context.js";
 import { GrantKind, Purpose } from "../sdk/vocabulary.js";
 import { POLL_MS, releasesTotal, startCustodian } from "./custodian.js";

@@ -4,11 +4,13 @@
  * reading and writing the deployment file (Node only) is in ./deployment-file.ts.
  */
 import { id, ZeroAddress, type ContractRunner, type Signer } from "ethers";
-import { Sealshare__factory, SealshareCustody__factory } from "../types/ethers-contracts/index.js";
+import { ICustody__factory, Sealshare__factory, SealshareCustody__factory } from "../types/ethers-contracts/index.js";
 import type { Sealshare, SealshareCustody } from "../types/ethers-contracts/index.js";
 
 export type { Sealshare, SealshareCustody };
 export { SealshareCustody__factory };
+/** The custody contract's ABI alone (events, errors, views; no bytecode): what readers decode with, light enough for a page. */
+export { ICustody__factory };
 
 export const SUPERVISOR_ROLE = id("SUPERVISOR_ROLE");
 export const CUSTODIAN_ROLE = id("CUSTODIAN_ROLE");

@@ -60,6 +60,7 @@ export * from "./actions/register-custodian-set.js";
 export * from "./actions/get-custodian-set.js";
 export * from "./actions/deposit-shares.js";
 export * from "./actions/fetch-threshold-key.js";
+export * from "./actions/fetch-grant-key.js";
 export * from "./actions/order-shred.js";
 export * from "./actions/vote-shred.js";
 export * from "./actions/get-shred-status.js";

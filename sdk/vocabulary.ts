@@ -94,6 +94,15 @@ export const MEMBER_STATUSES = vocabulary("member status", "enum IMembers.Member
   t(2, "suspended", "suspended", "suspended by a supervisor; its grants are void", "Suspended"),
 ]);
 
+/** contracts/interfaces/ICustody.sol `ShareInvalidReason`: why `shareGrant` says a custodian may not serve its share. */
+export const SHARE_INVALID_REASONS = vocabulary("share-invalid reason", "enum ICustody.ShareInvalidReason", false, [
+  t(0, "none", "valid", "the custodian may serve its share", "None"),
+  t(1, "grant-invalid", "the grant is not valid", "the ledger's isGrantValid says no (its own reason is in the grant)", "GrantInvalid"),
+  t(2, "not-deposited", "no shares deposited", "no shares were deposited for the grant's dataset version", "NotDeposited"),
+  t(3, "shredded", "shredded", "the serving set's shares of the version were ordered destroyed", "Shredded"),
+  t(4, "not-in-set", "not in the serving set", "the asking custodian is not in the set serving the version", "NotInSet"),
+]);
+
 // ── open codes (uint on chain; these are the ones Sealshare names) ───────────────────────────
 
 /** Purpose codes carried by consents and requests (`uint32 purpose`). */
@@ -141,6 +150,7 @@ export const VOCABULARIES = {
   grantInvalidReason: GRANT_INVALID_REASONS,
   temporaryRule: TEMPORARY_RULES,
   memberStatus: MEMBER_STATUSES,
+  shareInvalidReason: SHARE_INVALID_REASONS,
   purpose: PURPOSES,
   reason: REASONS,
   suspensionReason: SUSPENSION_REASONS,

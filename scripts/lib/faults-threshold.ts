@@ -45,7 +45,8 @@ import { CUSTODIAN_ROLE, connectCustody, type Sealshare, type SealshareCustody }
 import { generateEncryptionKeyPair } from "../../sdk/crypto/ecies.js";
 import { CustodianClient } from "../../sdk/custodian-client.js";
 import { depositShares } from "../../sdk/actions/deposit-shares.js";
-import { fetchGrantKey, fetchThresholdKey } from "../../sdk/actions/fetch-threshold-key.js";
+import { fetchThresholdKey } from "../../sdk/actions/fetch-threshold-key.js";
+import { fetchGrantKey } from "../../sdk/actions/fetch-grant-key.js";
 import type { CustodyContext } from "../../sdk/actions/custody-context.js";
 import { wrapShare } from "../../sdk/threshold/wrap.js";
 import { GrantKind, Purpose } from "../../sdk/vocabulary.js";

@@ -14,7 +14,7 @@
  * ```
  */
 import { isError, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
-import { SealshareCustody__factory, type SealshareCustody } from "../contracts.js";
+import { ICustody__factory, type SealshareCustody } from "../contracts.js";
 import { SealshareError } from "../errors.js";
 import { requireSigner, sendTx, type SealshareContext } from "./context.js";
 
@@ -79,7 +79,7 @@ export function asCustodyError(err: unknown): unknown {
   });
 }
 
-const custodyInterface = SealshareCustody__factory.createInterface();
+const custodyInterface = ICustody__factory.createInterface();
 
 function findRevert(err: unknown): { name: string; args: unknown[] } | undefined {
   if (!isError(err, "CALL_EXCEPTION")) return undefined;

@@ -26,7 +26,7 @@ import { decryptStream } from "../stream/web/decrypt.js";
 import { checkMerkleRoot, streamRefusal } from "./ciphertext-refusals.js";
 import type { CustodyContext } from "./custody-context.js";
 import { fetchCiphertext } from "./fetch-ciphertext.js";
-import { fetchGrantKey } from "./fetch-threshold-key.js";
+import { fetchGrantKey } from "./fetch-grant-key.js";
 
 export interface FetchAndDecryptBlobParams {
   custodian: CustodianClient;

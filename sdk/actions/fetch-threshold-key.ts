@@ -174,39 +174,6 @@ export async function fetchThresholdKey(ctx: CustodyContext, p: FetchThresholdKe
   }
 }
 
-export interface FetchGrantKeyParams {
-  /** The single custodian (its URL) and/or the custodians of a set. */
-  custodian?: CustodianClient;
-  custodians?: readonly CustodianClient[];
-  requestId: bigint;
-  devicePrivateKey: Uint8Array;
-  /** The device's name, for UNWRAP_FAILED on the single-custodian path (fetchKey). */
-  deviceLabel?: string;
-  waitMs?: number;
-  minKind?: number;
-  onProgress?: (p: ShareProgress) => void;
-}
-
-/**
- * The key of a grant, by the path the chain says: threshold custody when the grant's version has a
- * custody record (`custody.shareGrant(...).setId ≠ 0`), the single custodian otherwise. A
- * deployment without a custody contract always takes the single-custodian path.
- */
-export async function fetchGrantKey(ctx: CustodyContext, p: FetchGrantKeyParams): Promise<{ dek: Uint8Array; requestId: bigint; datasetId: bigint; version: number; kind: number; expiresAt: number; custodians: string[] }> {
-  const custodians = p.custodians ?? (p.custodian ? [p.custodian] : []);
-  if (ctx.custody) {
-    const sg = await readCustody(() => ctx.custody!.shareGrant(p.requestId, ZeroAddress));
-    if (Number(sg.setId) !== 0) {
-      const k = await fetchThresholdKey(ctx, { custodians, requestId: p.requestId, devicePrivateKey: p.devicePrivateKey, waitMs: p.waitMs, onProgress: p.onProgress, shareGrant: sg });
-      return { dek: k.dek, requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodians: k.used };
-    }
-  }
-  const single = p.custodian ?? custodians[0];
-  if (!single) throw new SealshareError("NO_CUSTODIAN", "no custodian URL was given", { hint: "pass --custodian-url (or SEALSHARE_CUSTODIAN_URL)" });
-  const k = await fetchKey(ctx, { custodian: single, requestId: p.requestId, devicePrivateKey: p.devicePrivateKey, deviceLabel: p.deviceLabel, waitMs: p.waitMs, minKind: p.minKind });
-  return { dek: k.dek, requestId: k.requestId, datasetId: k.datasetId, version: k.version, kind: k.kind, expiresAt: k.expiresAt, custodians: [k.custodian] };
-}
-
 /** Each URL's service names its account; the chain decides what that account may answer for. `silent`: URLs that did not answer. */
 async function routeClients(clients: readonly CustodianClient[]): Promise<{ byAddress: Map<string, CustodianClient>; silent: string[] }> {
   const byAddress = new Map<string, CustodianClient>();

@@ -71,6 +71,7 @@ export * from "./register-custodian-set.js";
 export * from "./get-custodian-set.js";
 export * from "./deposit-shares.js";
 export * from "./fetch-threshold-key.js";
+export * from "./fetch-grant-key.js";
 export * from "./order-shred.js";
 export * from "./vote-shred.js";
 export * from "./get-shred-status.js";

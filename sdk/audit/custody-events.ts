@@ -10,13 +10,13 @@
  */
 import type { NameBook } from "../format.js";
 import type { Interface, Provider } from "ethers";
-import { SealshareCustody__factory } from "../contracts.js";
+import { ICustody__factory } from "../contracts.js";
 import { getLogsChunked } from "../reads/events.js";
 import { CATEGORIES, nameOf } from "../vocabulary.js";
 import { when } from "../format.js";
 import type { TimelineEntry } from "./timeline.js";
 
-const custodyInterface = SealshareCustody__factory.createInterface() as unknown as Interface;
+const custodyInterface = ICustody__factory.createInterface() as unknown as Interface;
 
 /** The custody contract's events, in the order a version's custody happens, with names in words. */
 export const CUSTODY_EVENT_KINDS: readonly { event: string; label: string }[] = [

@@ -27,7 +27,10 @@
 import { getAddress, getBytes } from "ethers";
 import { custodianDomain } from "../eip712.js";
 import { verifyShareInSlot } from "../threshold/commitment.js";
-import { envelopeSigner, openDisclosedShare, type ShareEvidence } from "./share-evidence.js";
+import type { ShareEvidence } from "./share-evidence.js";
+
+/** The evidence tools (eciesjs, zod): loaded only when there is evidence, so a page that only audits the chain does not download them. */
+type EvidenceTools = Pick<typeof import("./share-evidence.js"), "envelopeSigner" | "openDisclosedShare">;
 import type { TimelineEntry } from "./timeline.js";
 import { when, duration } from "../format.js";
 
@@ -83,7 +86,7 @@ interface SetFacts {
 
 const key = (datasetId: unknown, version: unknown, setId: unknown) => `${BigInt(datasetId as bigint)}:${Number(version)}:${Number(setId)}`;
 
-export function checkCustody(o: CustodyCheckOptions): CustodyCheckResult {
+export async function checkCustody(o: CustodyCheckOptions): Promise<CustodyCheckResult> {
   const r: CustodyCheckResult = { shredOrders: 0, confirmationsMissing: 0, evidenceChecked: 0, violations: [], refused: [], notes: [] };
   const sets = new Map<number, SetFacts>();
   const roots = new Map<string, string>();
@@ -116,7 +119,8 @@ export function checkCustody(o: CustodyCheckOptions): CustodyCheckResult {
     }
   }
   checkShreds(o, sets, orders, confirmations, r);
-  for (const item of o.evidence ?? []) checkEvidence(o, item, sets, roots, requests, r);
+  const tools: EvidenceTools | undefined = o.evidence?.length ? await import("./share-evidence.js") : undefined;
+  for (const item of o.evidence ?? []) checkEvidence(o, item, sets, roots, requests, r, tools!);
   return r;
 }
 
@@ -171,6 +175,7 @@ function checkEvidence(
   roots: Map<string, string>,
   requests: Map<string, bigint>,
   r: CustodyCheckResult,
+  { envelopeSigner, openDisclosedShare }: EvidenceTools,
 ): void {
   r.evidenceChecked++;
   const refuse = (reason: string): void => {

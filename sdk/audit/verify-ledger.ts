@@ -145,7 +145,7 @@ export async function verifyLedger(o: VerifyOptions): Promise<VerifyReport> {
   checkGrants(timeline, batchReleases, report);
   if (o.custody || o.evidence?.length) {
     const [network, latest, ledger] = await Promise.all([o.provider.getNetwork(), o.provider.getBlock(o.toBlock ?? "latest"), o.ledger.getAddress()]);
-    const c = checkCustody({ timeline, now: latest?.timestamp ?? 0, shredDeadline: o.shredDeadline, evidence: o.evidence, chainId: network.chainId, ledger, custody: o.custody });
+    const c = await checkCustody({ timeline, now: latest?.timestamp ?? 0, shredDeadline: o.shredDeadline, evidence: o.evidence, chainId: network.chainId, ledger, custody: o.custody });
     report.checked.shredOrders = c.shredOrders;
     report.checked.evidence = c.evidenceChecked;
     report.violations.push(...c.violations);

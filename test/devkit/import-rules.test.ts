@@ -23,6 +23,7 @@ const SCRIPTS_UNDER_TEST = new Set([
   "scripts/rotate-master-key.ts", // test/service/store-secrets.test.ts
   "scripts/lib/faults-core.ts", // test/service/reorg.test.ts runs the fault drill
   "scripts/lib/faults-outage.ts", // test/service/faults-outage.test.ts
+  "scripts/lib/faults-threshold.ts", // test/service/faults-threshold.test.ts
   "scripts/lib/story.ts", // test/e2e/share.test.ts plays the demo's story
 ]);
 

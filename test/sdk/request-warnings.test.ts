@@ -50,7 +50,7 @@ describe("requestWarnings: before sending an access request", () => {
     expect(w[0]!.code).to.equal("DURATION_ABOVE_CONSENT");
     expect(w[0]!.cappedTo).to.equal(2 * DAY);
     expect(w[0]!.message).to.equal(
-      "the consent ends at 2027-01-17T08:00:00Z (in 2 days), before the 7 days you would get: the grant will end with the consent, at the latest; ask the subject for a longer consent if you need more",
+      "the consent ends at 2027-01-17 08:00 UTC (in 2 days), before the 7 days you would get: the grant will end with the consent, at the latest; ask the subject for a longer consent if you need more",
     );
   });
 
@@ -71,7 +71,7 @@ describe("requestWarnings: before sending an access request", () => {
     expect(requestWarnings(facts({ duration: 60 * DAY, consentExpiresAt: NOW }))).to.deep.equal([
       {
         code: "CONSENT_EXPIRED",
-        message: "the consent expired at 2027-01-15T08:00:00Z: the ledger will refuse this request (ConsentsExpired); ask the subject for a new consent",
+        message: "the consent expired at 2027-01-15 08:00 UTC: the ledger will refuse this request (ConsentsExpired); ask the subject for a new consent",
       },
     ]);
   });

@@ -10,12 +10,19 @@ import { toDeviceId } from "../../../sdk/actions/context.js";
 import type { FetchAndDecryptBlobResult } from "../../../sdk/actions/fetch-and-decrypt-blob.js";
 import { getDeviceKey } from "../../../sdk/actions/get-device-key.js";
 import { getMember } from "../../../sdk/actions/get-member.js";
-import { publishEncryptionKey } from "../../../sdk/actions/publish-encryption-key.js";
 import { recordUsage as recordUsageAction } from "../../../sdk/actions/record-usage.js";
 import { requestAccess } from "../../../sdk/actions/request-access.js";
 import { convertBlob, type RecordFormat } from "../../../sdk/convert/records.js";
 import type { EncryptionKeyPair as DeviceKeyPair } from "../../../sdk/crypto/ecies.js";
-import { deriveEncryptionKey } from "../../../sdk/crypto/wallet-key.js";
+/**
+ * Device-key work (derive from a wallet signature, publish with a proof of possession) is needed
+ * once per device, not on every visit: loaded on first use, which keeps the page's first download
+ * within its budget (test/dapp/build.test.ts).
+ */
+const deriveEncryptionKey: typeof import("../../../sdk/crypto/wallet-key.js").deriveEncryptionKey = async (...a) =>
+  (await import("../../../sdk/crypto/wallet-key.js")).deriveEncryptionKey(...a);
+const publishEncryptionKey: typeof import("../../../sdk/actions/publish-encryption-key.js").publishEncryptionKey = async (...a) =>
+  (await import("../../../sdk/actions/publish-encryption-key.js")).publishEncryptionKey(...a);
 import { SealshareError } from "../../../sdk/errors.js";
 import { custodianFor, custodiansFor, watchEnvelopeFetches, type CustodianAnswerStatus } from "../lib/custodian.js";
 import { askLink, parseSignedConsent, signedElsewhere } from "../lib/consent-share.js";
