@@ -119,7 +119,9 @@ describe("dapp: role-aware pages, in Chromium", function () {
 
   it("the supervisor page for a non-supervisor explains and has no button", async function () {
     const { r } = await open("bank", "/supervisor");
-    const said = await waitForText(r.page.getByTestId("not-supervisor"), /not a supervisor/);
+    // The member's name from the chain arrives just after the first render (the config's, flagged
+    // unverified, fills in until then): wait for the verified one.
+    const said = await waitForText(r.page.getByTestId("not-supervisor"), /^Bank \(0x.{4}….{4}\) is not a supervisor/);
     expect(said).to.match(/^Bank \(0x.{4}….{4}\) is not a supervisor of this ledger, so there is nothing for you to decide here\./);
     expect(await actionButtons(r).count()).to.equal(0);
     expect(await r.page.getByTestId("approval-queue").count()).to.equal(0);
