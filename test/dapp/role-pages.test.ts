@@ -89,7 +89,8 @@ describe("dapp: every role page with no wallet and as a suspended member, in Chr
 
   it("the supervisor's page for a suspended member explains it has nothing to decide", async function () {
     const r = await open("lender", "/supervisor");
-    expect(await waitForText(r.page.getByTestId("not-supervisor"), /not a supervisor/)).to.match(/^Lender \(0x.{4}….{4}\) is not a supervisor of this ledger/);
+    // Waits for the member's verified name: the config's (flagged unverified) shows until the chain's arrives.
+    expect(await waitForText(r.page.getByTestId("not-supervisor"), /^Lender \(0x.{4}….{4}\) is not a supervisor of this ledger/)).to.match(/^Lender \(0x.{4}….{4}\) is not a supervisor of this ledger/);
     expect(await mainButtons(r).count()).to.equal(0);
     await r.shot("role-pages-suspended-supervisor");
   });
